@@ -1,0 +1,1 @@
+//! nut-certutil: see README.md for what this crate will hold.

@@ -1,0 +1,487 @@
+//! Words and quoting: the one tokenizer that NUT uses for the network protocol, the driver
+//! socket protocol and every config file (C NUT's `common/parseconf.c`), and the encoder that
+//! turns values back into words.
+//!
+//! The tokenizer is a resumable state machine fed one byte at a time, so a line may arrive in
+//! any number of pieces. It never panics and never grows without bound: a line keeps at most
+//! [`MAX_WORDS`] words of at most [`MAX_WORD_LEN`] bytes each, the rest is dropped silently, as
+//! C NUT does. Parse errors are reported as values.
+
+use std::fmt;
+
+/// Words kept per line (`PCONF_DEFAULT_ARG_LIMIT`); further words are dropped.
+pub const MAX_WORDS: usize = 32;
+/// Bytes kept per word (`PCONF_DEFAULT_WORDLEN_LIMIT`); further bytes are dropped.
+pub const MAX_WORD_LEN: usize = 512;
+
+/// Why a line could not be tokenized.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum WordError {
+    /// A `#` inside a quoted word that was not escaped.
+    #[error("Unbalanced word due to unescaped # in quotes")]
+    HashInQuotes,
+}
+
+/// What one byte completed, if anything.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// A whole line: its words (possibly none, for an empty or comment-only line).
+    Line(Vec<String>),
+    /// The line so far is discarded; the bytes after the error start a new line.
+    Error(WordError),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    FindWordStart,
+    FindEol,
+    QuoteCollect,
+    QuoteLiteral,
+    Collect,
+    CollectLiteral,
+}
+
+/// The byte-at-a-time tokenizer. One per connection or per file.
+#[derive(Debug, Clone)]
+pub struct Tokenizer {
+    state: State,
+    words: Vec<String>,
+    word: String,
+    /// Bytes discarded by the character filter since the last completed line.
+    dropped: usize,
+    /// Physical line number of the byte being read (1-based), for config error messages.
+    line: usize,
+    /// Physical line on which the current logical line started.
+    line_start: usize,
+    /// Whether any byte of the current logical line has been seen.
+    started: bool,
+}
+
+impl Default for Tokenizer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Tokenizer {
+    /// A tokenizer at the start of a line.
+    pub fn new() -> Self {
+        Tokenizer {
+            state: State::FindWordStart,
+            words: Vec::new(),
+            word: String::new(),
+            dropped: 0,
+            line: 1,
+            line_start: 1,
+            started: false,
+        }
+    }
+
+    /// Bytes dropped by the character filter (control and non-ASCII bytes) in the line that
+    /// was completed last, or so far in the current one. C NUT warns about each on stderr.
+    pub fn dropped_bytes(&self) -> usize {
+        self.dropped
+    }
+
+    /// The physical line (1-based) on which the most recently completed logical line began.
+    pub fn line_number(&self) -> usize {
+        self.line_start
+    }
+
+    /// True while a logical line is partly read (bytes seen, no end of line yet).
+    pub fn in_line(&self) -> bool {
+        self.started
+    }
+
+    /// Feed one byte. Returns an event when this byte completes a line or causes an error.
+    pub fn feed(&mut self, byte: u8) -> Option<Event> {
+        if !self.started {
+            self.started = true;
+            self.line_start = self.line;
+            self.dropped = 0;
+        }
+        if byte == b'\n' {
+            self.line += 1;
+        }
+        match self.state {
+            State::FindWordStart => match byte {
+                b'\n' => return Some(self.end_line()),
+                b'#' => self.state = State::FindEol,
+                b'\\' => {
+                    self.state = State::CollectLiteral;
+                }
+                b'"' => self.state = State::QuoteCollect,
+                b'=' => {
+                    self.word.push('=');
+                    self.end_word();
+                }
+                b if is_space(b) => {}
+                b => {
+                    self.add_char(b);
+                    self.state = State::Collect;
+                }
+            },
+            State::Collect => match byte {
+                b'#' => {
+                    self.end_word();
+                    self.state = State::FindEol;
+                }
+                b'\n' => {
+                    self.end_word();
+                    return Some(self.end_line());
+                }
+                b'=' => {
+                    self.end_word();
+                    self.word.push('=');
+                    self.end_word();
+                    self.state = State::FindWordStart;
+                }
+                b'\\' => self.state = State::CollectLiteral,
+                b if is_space(b) => {
+                    self.end_word();
+                    self.state = State::FindWordStart;
+                }
+                b => self.add_char(b),
+            },
+            State::CollectLiteral => {
+                if byte != b'\n' {
+                    self.add_char(byte);
+                }
+                self.state = State::Collect;
+            }
+            State::QuoteCollect => match byte {
+                b'#' => {
+                    self.end_word();
+                    return Some(self.parse_error(WordError::HashInQuotes));
+                }
+                b'"' => {
+                    self.end_word();
+                    self.state = State::FindWordStart;
+                }
+                b'\\' => self.state = State::QuoteLiteral,
+                b => self.add_char(b),
+            },
+            State::QuoteLiteral => {
+                if byte != b'\n' {
+                    self.add_char(byte);
+                }
+                self.state = State::QuoteCollect;
+            }
+            State::FindEol => {
+                if byte == b'\n' {
+                    return Some(self.end_line());
+                }
+            }
+        }
+        None
+    }
+
+    /// Feed many bytes, collecting every event they complete.
+    pub fn feed_all(&mut self, bytes: &[u8]) -> Vec<Event> {
+        bytes.iter().filter_map(|&b| self.feed(b)).collect()
+    }
+
+    /// End of input (a file without a final newline): completes the pending line, if any
+    /// word was started. An unclosed quote at end of input still yields its word, as C NUT's
+    /// file reader does.
+    pub fn finish(&mut self) -> Option<Event> {
+        if !self.started {
+            return None;
+        }
+        match self.state {
+            State::Collect | State::CollectLiteral | State::QuoteCollect | State::QuoteLiteral => {
+                self.end_word();
+            }
+            State::FindWordStart | State::FindEol => {}
+        }
+        if self.words.is_empty() {
+            self.reset();
+            return None;
+        }
+        Some(self.end_line())
+    }
+
+    fn add_char(&mut self, byte: u8) {
+        // CVE-2012-2944: only the printable ASCII range (and 0x7F) may enter a word.
+        if !(0x20..=0x7f).contains(&byte) {
+            self.dropped += 1;
+            return;
+        }
+        if self.word.len() >= MAX_WORD_LEN {
+            return;
+        }
+        self.word.push(byte as char);
+    }
+
+    fn end_word(&mut self) {
+        let word = std::mem::take(&mut self.word);
+        if self.words.len() < MAX_WORDS {
+            self.words.push(word);
+        }
+    }
+
+    fn end_line(&mut self) -> Event {
+        let words = std::mem::take(&mut self.words);
+        self.reset();
+        Event::Line(words)
+    }
+
+    fn parse_error(&mut self, err: WordError) -> Event {
+        self.words.clear();
+        self.reset();
+        Event::Error(err)
+    }
+
+    fn reset(&mut self) {
+        self.state = State::FindWordStart;
+        self.word.clear();
+        self.started = false;
+    }
+}
+
+/// C `isspace` without the newline, which the state machine handles itself.
+fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | 0x0b | 0x0c)
+}
+
+/// Tokenize a whole text (a config file, a test line): every line with its starting line
+/// number, parse errors included, the final line completed even without a newline.
+pub fn tokenize_text(text: &[u8]) -> Vec<(usize, Result<Vec<String>, WordError>)> {
+    let mut tok = Tokenizer::new();
+    let mut out = Vec::new();
+    for &b in text {
+        if let Some(ev) = tok.feed(b) {
+            out.push((tok.line_number(), event_result(ev)));
+        }
+    }
+    if let Some(ev) = tok.finish() {
+        out.push((tok.line_number(), event_result(ev)));
+    }
+    out
+}
+
+/// Tokenize one line (no newline needed). Returns the words of the first line, or its error.
+pub fn split_line(line: &str) -> Result<Vec<String>, WordError> {
+    let mut tok = Tokenizer::new();
+    for &b in line.as_bytes() {
+        if let Some(ev) = tok.feed(b) {
+            return event_result(ev);
+        }
+    }
+    match tok.finish() {
+        Some(ev) => event_result(ev),
+        None => Ok(Vec::new()),
+    }
+}
+
+fn event_result(ev: Event) -> Result<Vec<String>, WordError> {
+    match ev {
+        Event::Line(w) => Ok(w),
+        Event::Error(e) => Err(e),
+    }
+}
+
+/// Escape a value for the wire (`pconf_encode`): a backslash before every `\`, `"` and `#`.
+/// Nothing else is changed.
+pub fn escape(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    for c in value.chars() {
+        if matches!(c, '\\' | '"' | '#') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A value as a quoted, escaped word: `"` + escape(value) + `"`. This is how servers and
+/// drivers send free-form values.
+pub fn quoted(value: &str) -> Quoted<'_> {
+    Quoted(value)
+}
+
+/// Display adapter for [`quoted`]: writes without allocating.
+#[derive(Debug, Clone, Copy)]
+pub struct Quoted<'a>(pub &'a str);
+
+impl fmt::Display for Quoted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("\"")?;
+        write_escaped(f, self.0)?;
+        f.write_str("\"")
+    }
+}
+
+fn write_escaped(f: &mut impl fmt::Write, value: &str) -> fmt::Result {
+    let mut rest = value;
+    while let Some(pos) = rest.find(['\\', '"', '#']) {
+        f.write_str(&rest[..pos])?;
+        f.write_char('\\')?;
+        f.write_str(&rest[pos..pos + 1])?;
+        rest = &rest[pos + 1..];
+    }
+    f.write_str(rest)
+}
+
+/// An argument as a client should send it: escaped, and quoted whenever the tokenizer would
+/// otherwise split or lose it (whitespace, `=`, or empty). C NUT's client quotes only on a
+/// space; quoting more is always read back the same by any NUT server.
+pub fn encode_arg(arg: &str) -> String {
+    let needs_quotes = arg.is_empty()
+        || arg
+            .bytes()
+            .any(|b| is_space(b) || b == b'=' || b == b'\n' || b == b'"' || b == b'#' || b == b'\\');
+    if needs_quotes {
+        quoted(arg).to_string()
+    } else {
+        arg.to_string()
+    }
+}
+
+/// Whether a value survives the tokenizer unchanged: only printable ASCII (and 0x7F) does.
+pub fn is_wire_safe(value: &str) -> bool {
+    value.bytes().all(|b| (0x20..=0x7f).contains(&b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(line: &str) -> Vec<String> {
+        split_line(line).expect("no parse error")
+    }
+
+    #[test]
+    fn plain_words_and_whitespace() {
+        assert_eq!(words("GET VAR  myups\tups.status\r"), ["GET", "VAR", "myups", "ups.status"]);
+        assert!(words("").is_empty());
+        assert!(words("   # only a comment").is_empty());
+    }
+
+    #[test]
+    fn equals_is_its_own_word() {
+        for line in ["a=b", "a = b", "a= b", "a =b"] {
+            assert_eq!(words(line), ["a", "=", "b"], "{line}");
+        }
+        assert_eq!(words("=="), ["=", "="]);
+        assert_eq!(words("\"a=b\""), ["a=b"]);
+        assert_eq!(words("a\\=b"), ["a=b"]);
+    }
+
+    #[test]
+    fn quotes_and_escapes() {
+        assert_eq!(words(r#"SET VAR u v "a b""#), ["SET", "VAR", "u", "v", "a b"]);
+        assert_eq!(words(r#""Shelf \"A\" \\ rack \#3""#), [r#"Shelf "A" \ rack #3"#]);
+        assert_eq!(words(r#""""#), [""]);
+        assert_eq!(words(r#"ab"cd"#), ["ab\"cd"]);
+        assert_eq!(words(r"a\ b"), ["a b"]);
+        assert_eq!(words(r"a\#b # comment"), ["a#b"]);
+    }
+
+    #[test]
+    fn hash_in_quotes_is_an_error_and_the_rest_is_a_new_line() {
+        let mut tok = Tokenizer::new();
+        let events = tok.feed_all(b"SET VAR u v \"a#b\"\n");
+        assert_eq!(
+            events,
+            [Event::Error(WordError::HashInQuotes), Event::Line(vec!["b\"".to_string()])]
+        );
+    }
+
+    #[test]
+    fn control_and_non_ascii_bytes_are_dropped() {
+        let mut tok = Tokenizer::new();
+        let ev = tok.feed_all(b"\"a\tb\x01c\xffd\x7f\"\n");
+        assert_eq!(ev, [Event::Line(vec!["abcd\x7f".into()])]);
+        assert_eq!(tok.dropped_bytes(), 3);
+    }
+
+    #[test]
+    fn word_and_line_limits() {
+        let line: String = (0..33).map(|i| format!("w{i} ")).collect();
+        let w = words(&line);
+        assert_eq!(w.len(), 32);
+        assert_eq!(w[31], "w31");
+
+        let long = "x".repeat(600);
+        let w = words(&format!("GET {long} y"));
+        assert_eq!(w.len(), 3);
+        assert_eq!(w[1].len(), 512);
+        assert_eq!(w[2], "y");
+    }
+
+    #[test]
+    fn a_line_split_across_many_reads() {
+        let text = b"LIST VAR \"my ups\" # tail\nVER\n";
+        let mut tok = Tokenizer::new();
+        let mut events = Vec::new();
+        for chunk in text.chunks(1) {
+            events.extend(tok.feed_all(chunk));
+        }
+        assert_eq!(
+            events,
+            [Event::Line(vec!["LIST".into(), "VAR".into(), "my ups".into()]), Event::Line(vec!["VER".into()])]
+        );
+    }
+
+    #[test]
+    fn continuation_lines() {
+        assert_eq!(words("abc\\\ndef"), ["abcdef"]);
+        assert_eq!(words("\"abc\\\ndef\""), ["abcdef"]);
+        // An unclosed quote continues onto the next physical line (newline dropped by filter).
+        let mut tok = Tokenizer::new();
+        let ev = tok.feed_all(b"\"ab\ncd\" e\n");
+        assert_eq!(ev, [Event::Line(vec!["abcd".into(), "e".into()])]);
+        // A backslash-newline followed by whitespace yields an empty word.
+        let mut tok = Tokenizer::new();
+        let ev = tok.feed_all(b"a \\\n b\n");
+        assert_eq!(ev, [Event::Line(vec!["a".into(), "".into(), "b".into()])]);
+    }
+
+    #[test]
+    fn line_numbers_for_config_errors() {
+        let lines = tokenize_text(b"a\n\n  b \\\n c\n\"x#y\"\nlast");
+        let nums: Vec<usize> = lines.iter().map(|(n, _)| *n).collect();
+        assert_eq!(nums, [1, 2, 3, 5, 5, 6]);
+        assert!(lines[3].1.is_err());
+        assert_eq!(lines[5].1.as_ref().unwrap(), &["last".to_string()]);
+    }
+
+    #[test]
+    fn encoders() {
+        assert_eq!(escape(r#"a"b\c#d"#), r#"a\"b\\c\#d"#);
+        assert_eq!(quoted("x y").to_string(), "\"x y\"");
+        assert_eq!(encode_arg("plain"), "plain");
+        assert_eq!(encode_arg("pass words"), "\"pass words\"");
+        assert_eq!(encode_arg("123=123"), "\"123=123\"");
+        assert_eq!(encode_arg(""), "\"\"");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_printable_value_round_trips(value in "[ -~]{0,200}") {
+            let line = format!("VAR ups x {}\n", quoted(&value));
+            let mut tok = Tokenizer::new();
+            let ev = tok.feed_all(line.as_bytes());
+            proptest::prop_assert_eq!(ev, vec![Event::Line(vec!["VAR".into(), "ups".into(), "x".into(), value.clone()])]);
+        }
+
+        #[test]
+        fn any_argument_round_trips(arg in "[ -~]{0,100}") {
+            let w = split_line(&format!("PASSWORD {}", encode_arg(&arg))).unwrap();
+            proptest::prop_assert_eq!(w, vec!["PASSWORD".to_string(), arg]);
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..2000)) {
+            let mut tok = Tokenizer::new();
+            for ev in tok.feed_all(&bytes) {
+                if let Event::Line(w) = ev {
+                    proptest::prop_assert!(w.len() <= MAX_WORDS);
+                    proptest::prop_assert!(w.iter().all(|x| x.len() <= MAX_WORD_LEN && is_wire_safe(x)));
+                }
+            }
+        }
+    }
+}

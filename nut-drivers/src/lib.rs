@@ -1,0 +1,1 @@
+//! nut-drivers: see README.md for what this crate will hold.

@@ -1,0 +1,1 @@
+//! nut-monitor: see README.md for what this crate will hold.

@@ -1,0 +1,1 @@
+//! nut-server: see README.md for what this crate will hold.

@@ -1,0 +1,1 @@
+//! pki-examples: see README.md for what this crate will hold.

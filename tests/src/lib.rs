@@ -1,0 +1,1 @@
+//! tests: see README.md for what this crate will hold.
