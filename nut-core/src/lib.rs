@@ -14,3 +14,6 @@
 
 pub mod status;
 pub mod words;
+pub mod config;
+pub mod net;
+pub mod sock;

@@ -1,1 +1,221 @@
-//! tests: see README.md for what this crate will hold.
+//! # rnut end-to-end test harness
+//!
+//! Shared by every test in `tests/tests/`: locating the workspace binaries (building them once
+//! if needed), child processes that are always killed, waiting for sockets and files without
+//! fixed sleeps, and detecting the reference tools (Debian's C NUT, NSS certutil, openssl).
+//!
+//! Tests that need a reference tool call [`require_tool`]; it returns `false` (and prints why)
+//! only when the tool is not installed: `.ci/run` installs all of them, so in CI nothing skips.
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// The workspace root (the parent of this crate).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
+}
+
+/// The directory holding the workspace's debug binaries, built once per test process.
+pub fn bin_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let root = workspace_root();
+        let target = std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| root.join("target"));
+        // Build every binary of the workspace once; cheap when already up to date.
+        let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args(["build", "--workspace", "--bins", "--quiet"])
+            .current_dir(&root)
+            .status()
+            .expect("run cargo build for the workspace binaries");
+        assert!(status.success(), "cargo build --workspace --bins failed");
+        target.join("debug")
+    })
+}
+
+/// Path of a workspace binary by name (`upsd`, `dummy-ups`, `nut-certutil`, ...).
+pub fn bin(name: &str) -> PathBuf {
+    let p = bin_dir().join(name);
+    assert!(p.exists(), "binary {} not found at {}", name, p.display());
+    p
+}
+
+/// The shared reference directory (`../shared` beside the workspace).
+pub fn shared_dir() -> PathBuf {
+    let root = workspace_root();
+    for cand in [root.join("../shared"), PathBuf::from("/work/shared")] {
+        if cand.join("spec").is_dir() {
+            return cand;
+        }
+    }
+    root.join("../shared")
+}
+
+/// True if `tool` (an absolute path or a name on PATH) exists. Otherwise prints a skip line.
+pub fn require_tool(tool: &str) -> bool {
+    let found = if tool.starts_with('/') {
+        Path::new(tool).exists()
+    } else {
+        std::env::var_os("PATH")
+            .map(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file()))
+            .unwrap_or(false)
+    };
+    if !found {
+        eprintln!("SKIP: {tool} is not installed (CI installs it through .ci/run)");
+    }
+    found
+}
+
+/// True when running as root (CI does).
+pub fn is_root() -> bool {
+    nix::unistd::geteuid().is_root()
+}
+
+/// A child process that is killed (SIGTERM, then SIGKILL) and reaped when dropped.
+#[derive(Debug)]
+pub struct ChildGuard {
+    child: Option<Child>,
+    name: String,
+}
+
+impl ChildGuard {
+    /// Spawn a command with stdin closed; stdout and stderr are inherited unless set.
+    pub fn spawn(name: &str, cmd: &mut Command) -> ChildGuard {
+        cmd.stdin(Stdio::null());
+        let child = cmd.spawn().unwrap_or_else(|e| panic!("spawn {name}: {e}"));
+        ChildGuard { child: Some(child), name: name.to_string() }
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map(|c| c.id()).unwrap_or(0)
+    }
+
+    /// Access the child (to take its pipes).
+    pub fn child_mut(&mut self) -> &mut Child {
+        self.child.as_mut().expect("child present")
+    }
+
+    /// Whether the process has exited (reaping it), with its status.
+    pub fn try_wait(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.as_mut().and_then(|c| c.try_wait().ok().flatten())
+    }
+
+    /// Send a signal to the process.
+    pub fn signal(&self, sig: nix::sys::signal::Signal) {
+        let pid = nix::unistd::Pid::from_raw(self.pid() as i32);
+        let _ = nix::sys::signal::kill(pid, sig);
+    }
+
+    /// Stop the process: SIGTERM, wait up to `grace`, then SIGKILL. Returns its exit status.
+    pub fn stop(&mut self, grace: Duration) -> Option<std::process::ExitStatus> {
+        let mut child = self.child.take()?;
+        let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+        let deadline = Instant::now() + grace;
+        loop {
+            if let Ok(Some(st)) = child.try_wait() {
+                return Some(st);
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                return child.wait().ok();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Wait for the process to exit by itself, up to `timeout`.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if let Some(st) = self.try_wait() {
+                self.child = None;
+                return Some(st);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+
+    /// The name given at spawn.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        self.stop(Duration::from_secs(3));
+    }
+}
+
+/// Poll `cond` every 20 ms until it is true or `timeout` passes. Returns whether it became true.
+pub fn wait_until(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if cond() {
+            return true;
+        }
+        if Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Wait until something accepts TCP connections at `addr`.
+pub fn wait_for_tcp(addr: SocketAddr, timeout: Duration) -> bool {
+    wait_until(timeout, || TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok())
+}
+
+/// Wait until a Unix socket at `path` accepts connections.
+pub fn wait_for_unix(path: &Path, timeout: Duration) -> bool {
+    wait_until(timeout, || std::os::unix::net::UnixStream::connect(path).is_ok())
+}
+
+/// A free loopback TCP port, picked by the OS. (Another process could take it before use; tests
+/// that can read the bound port from the server's log should prefer that.)
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+}
+
+/// Write a file and set its mode.
+pub fn write_file(path: &Path, contents: &str, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).expect("create parent dir");
+    }
+    std::fs::write(path, contents).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+}
+
+/// A temporary directory with mode 0750 (as NUT wants config and state directories).
+pub fn private_tempdir() -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o750)).expect("chmod");
+    dir
+}
+
+/// Send raw request lines over a plain TCP connection and read `n_lines` reply lines.
+pub fn exchange(addr: SocketAddr, request: &str, n_lines: usize) -> Vec<String> {
+    use std::io::{BufRead, BufReader, Write};
+    let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+    s.write_all(request.as_bytes()).expect("write");
+    let mut r = BufReader::new(s);
+    let mut out = Vec::new();
+    for _ in 0..n_lines {
+        let mut line = String::new();
+        if r.read_line(&mut line).unwrap_or(0) == 0 {
+            break;
+        }
+        out.push(line.trim_end_matches('\n').to_string());
+    }
+    out
+}
