@@ -1,1 +1,36 @@
-//! nut-certutil: see README.md for what this crate will hold.
+//! # nut-certutil: the rnut certificate store, the `nut-certutil` tool, and every TLS config
+//!
+//! Certificates come first in rnut: upsd and the clients get their TLS identity and their
+//! trust rules from this crate.
+//!
+//! ## Layout
+//! - [`store`]: the SQLite store (certificate rows, sealed key rows, schema and migrations).
+//! - [`trust`]: NSS trust flags (`CT,,`, `P,,`, `u,u,u`), parsed and printed as NSS does.
+//! - [`keys`]: key generation (ECDSA, Ed25519, RSA), PKCS#8, encryption at rest.
+//! - [`policy`]: CERTIDENT per role, CERTHOST rows, CERTVERIFY / FORCESSL, CERTREQUEST.
+//! - [`pki`]: self-signed CAs, requests, signing (our requests and foreign ones).
+//! - [`certinfo`]: what rnut reads out of a certificate.
+//! - [`name`]: subject strings, their display, OpenSSL's subject hash.
+//! - [`pem`], [`der`]: reading and writing PEM/DER.
+//! - [`tls`]: the rustls server and client configs built from a store or from PEM files.
+//!
+//! The `nut-certutil` binary (`src/main.rs`, `src/cli/`) speaks NSS certutil's command lines
+//! and plain subcommands on top of this library.
+
+pub mod certinfo;
+pub mod der;
+pub mod keys;
+pub mod name;
+pub mod pem;
+pub mod pki;
+pub mod policy;
+pub mod store;
+pub mod tls;
+pub mod trust;
+
+/// The rustls this crate builds configs with (so consumers and tests use the same version).
+pub use rustls;
+/// The rcgen this crate generates certificates with.
+pub use rcgen;
+/// The `time` crate of [`pki::CertProfile`]'s validity fields.
+pub use time;

@@ -12,8 +12,8 @@
 //! - `config`: `ups.conf`, `upsd.conf`, `upsd.users`, `upsmon.conf` as typed structs.
 #![forbid(unsafe_code)]
 
-pub mod status;
-pub mod words;
 pub mod config;
 pub mod net;
 pub mod sock;
+pub mod status;
+pub mod words;

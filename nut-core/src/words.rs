@@ -329,9 +329,9 @@ fn write_escaped(f: &mut impl fmt::Write, value: &str) -> fmt::Result {
 /// space; quoting more is always read back the same by any NUT server.
 pub fn encode_arg(arg: &str) -> String {
     let needs_quotes = arg.is_empty()
-        || arg
-            .bytes()
-            .any(|b| is_space(b) || b == b'=' || b == b'\n' || b == b'"' || b == b'#' || b == b'\\');
+        || arg.bytes().any(|b| {
+            is_space(b) || b == b'=' || b == b'\n' || b == b'"' || b == b'#' || b == b'\\'
+        });
     if needs_quotes {
         quoted(arg).to_string()
     } else {
@@ -354,7 +354,10 @@ mod tests {
 
     #[test]
     fn plain_words_and_whitespace() {
-        assert_eq!(words("GET VAR  myups\tups.status\r"), ["GET", "VAR", "myups", "ups.status"]);
+        assert_eq!(
+            words("GET VAR  myups\tups.status\r"),
+            ["GET", "VAR", "myups", "ups.status"]
+        );
         assert!(words("").is_empty());
         assert!(words("   # only a comment").is_empty());
     }
@@ -371,8 +374,14 @@ mod tests {
 
     #[test]
     fn quotes_and_escapes() {
-        assert_eq!(words(r#"SET VAR u v "a b""#), ["SET", "VAR", "u", "v", "a b"]);
-        assert_eq!(words(r#""Shelf \"A\" \\ rack \#3""#), [r#"Shelf "A" \ rack #3"#]);
+        assert_eq!(
+            words(r#"SET VAR u v "a b""#),
+            ["SET", "VAR", "u", "v", "a b"]
+        );
+        assert_eq!(
+            words(r#""Shelf \"A\" \\ rack \#3""#),
+            [r#"Shelf "A" \ rack #3"#]
+        );
         assert_eq!(words(r#""""#), [""]);
         assert_eq!(words(r#"ab"cd"#), ["ab\"cd"]);
         assert_eq!(words(r"a\ b"), ["a b"]);
@@ -385,7 +394,10 @@ mod tests {
         let events = tok.feed_all(b"SET VAR u v \"a#b\"\n");
         assert_eq!(
             events,
-            [Event::Error(WordError::HashInQuotes), Event::Line(vec!["b\"".to_string()])]
+            [
+                Event::Error(WordError::HashInQuotes),
+                Event::Line(vec!["b\"".to_string()])
+            ]
         );
     }
 
@@ -421,7 +433,10 @@ mod tests {
         }
         assert_eq!(
             events,
-            [Event::Line(vec!["LIST".into(), "VAR".into(), "my ups".into()]), Event::Line(vec!["VER".into()])]
+            [
+                Event::Line(vec!["LIST".into(), "VAR".into(), "my ups".into()]),
+                Event::Line(vec!["VER".into()])
+            ]
         );
     }
 

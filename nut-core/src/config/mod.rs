@@ -1,1 +1,668 @@
-//! Placeholder: the owner of this module replaces this file (see the team contract).
+//! The NUT config files as typed structs: `ups.conf`, `upsd.conf`, `upsd.users`,
+//! `upsmon.conf`, and the directory rules (`NUT_CONFPATH`, `NUT_STATEPATH`, ...).
+//!
+//! ## Layout
+//! - this file: [`ConfigError`], [`ConfigWarning`], [`CertIdent`], [`CertRequest`] and the
+//!   helpers every format shares (line walker, section walker, booleans, numbers).
+//! - [`ups_conf`]: `ups.conf` (drivers, upsdrvctl, upsd).
+//! - [`upsd_conf`]: the `upsd.conf` of upsd.
+//! - [`upsd_users`]: `upsd.users` and the rights check of net-protocol.md section 3.
+//! - [`upsmon_conf`]: `upsmon.conf`, notify events and flags, `MONITOR` and `CERTHOST` rows.
+//! - [`notify`]: upsmon notify events, flags and message formats.
+//! - [`paths`]: where the files and the state live, from the environment.
+//!
+//! Every parser takes the file text and the file path (for messages only): no I/O here.
+//! All text goes through [`crate::words`], the tokenizer C NUT uses for its config files.
+//!
+//! ## Strictness (where rnut differs from C NUT)
+//! C NUT logs a bad line and carries on; rnut refuses the whole file with a [`ConfigError`]
+//! naming the file and the line: tokenizer errors (`#` inside quotes), unknown directives,
+//! bad values, missing required fields, extra words. What C NUT itself only *warns* about
+//! (obsolete `ACCEPT`/`REJECT`/`ACL`, `allowfrom`, a duplicate password or user, ...) is
+//! accepted and reported in the `warnings` field of the parsed struct, for the binary to log.
+//! In detail:
+//! - numbers are whole decimal words (C `atoi` turns `15s` into 15 and `abc` into 0), and a
+//!   negative value where none makes sense (MINSUPPLIES, POLLFREQ, MAXAGE, ...) is an error
+//!   where C ignores the line; `POLLFREQ 0` is refused (a busy loop).
+//! - ups.conf: `key value` without `=` and extra words after a value (C ignores both), an
+//!   unknown global key, a key set twice in one place, `[default]`, a `/` in a section name,
+//!   and a section name repeated (case-insensitively) are errors; a section without `driver`
+//!   or `port` is an error (upsd only skips it).
+//! - upsd.users: unknown fields (C: "Unrecognized user setting"), unknown `actions`, unknown
+//!   `upsmon` roles, and a `password` of several words are errors.
+//! - upsmon.conf: a MONITOR role other than primary/master/secondary/slave (C: secondary), a
+//!   negative power value (C: line ignored), an unknown NOTIFYFLAG flag, a NOTIFYMSG format
+//!   with a `%` conversion other than `%s` (at most two) and `%%`, an unparsable SHUTDOWNEXIT
+//!   (C: yes) are errors. A duplicate MONITOR or CERTHOST is a warning; the first one wins.
+//! - accepted in addition: `CERTIDENT 'single quoted' 'words'`, `CERTREQUEST NO|REQUEST|REQUIRE`,
+//!   upsd.conf `HOSTS_ALLOW` / `HOSTS_DENY`.
+//! - every line that lost bytes to the tokenizer's filter (control characters, non-ASCII)
+//!   gets a warning: such a password would otherwise differ silently from what was typed.
+//! - error messages name only the directive of a mistyped line, never its other words (they
+//!   may hold a password).
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::words::{Event, Tokenizer};
+
+pub mod notify;
+pub mod paths;
+pub mod ups_conf;
+pub mod upsd_conf;
+pub mod upsd_users;
+pub mod upsmon_conf;
+
+#[cfg(test)]
+mod tests;
+
+pub use notify::{NOTIFY_MAX_LEN, render_notify_message};
+pub use paths::{StateDir, StateDirSource, effective_state_dir};
+pub use ups_conf::{RetryLimit, Synchronous, UpsConf, UpsGlobals, UpsSection};
+pub use upsd_conf::{ListenAddr, UpsdConf};
+pub use upsd_users::{UpsdUsers, UpsmonRole, UserEntry};
+pub use upsmon_conf::{
+    CertHostRule, MonitorRole, MonitorSpec, MonitorTarget, NotifyEvent, NotifyFlags,
+    PollFailLogThrottle, ShutdownExit, UpsmonConf,
+};
+
+/// The NUT network port (3493), the default wherever a port may be omitted.
+pub use crate::net::DEFAULT_PORT;
+
+/// A config file that rnut refuses: the file, the line (1-based; 0 when the problem concerns
+/// the whole file, such as a missing `MONITOR`), and what is wrong.
+///
+/// Displayed as `<file>:<line>: <message>` (or `<file>: <message>` for line 0).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", located(file, *line, message))]
+pub struct ConfigError {
+    /// The file as given to the parser.
+    pub file: PathBuf,
+    /// Physical line where the offending logical line starts; 0 for the whole file.
+    pub line: usize,
+    /// What is wrong, for a human.
+    pub message: String,
+}
+
+impl ConfigError {
+    /// An error at `line` of `file`.
+    pub fn new(file: &Path, line: usize, message: impl Into<String>) -> Self {
+        ConfigError {
+            file: file.to_path_buf(),
+            line,
+            message: message.into(),
+        }
+    }
+}
+
+/// Something C NUT accepts with a warning and rnut accepts too: the binary logs it.
+/// Displayed like [`ConfigError`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigWarning {
+    /// The file as given to the parser.
+    pub file: PathBuf,
+    /// Physical line (1-based; 0 for the whole file).
+    pub line: usize,
+    /// What was noticed.
+    pub message: String,
+}
+
+impl ConfigWarning {
+    /// A warning at `line` of `file`.
+    pub fn new(file: &Path, line: usize, message: impl Into<String>) -> Self {
+        ConfigWarning {
+            file: file.to_path_buf(),
+            line,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for ConfigWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&located(&self.file, self.line, &self.message))
+    }
+}
+
+fn located(file: &Path, line: usize, message: &str) -> String {
+    if line == 0 {
+        format!("{}: {}", file.display(), message)
+    } else {
+        format!("{}:{}: {}", file.display(), line, message)
+    }
+}
+
+/// `CERTIDENT <name> <password>` (upsd.conf and upsmon.conf). The password is never shown by
+/// `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct CertIdent {
+    /// Certificate nickname in the store (or name the certificate must match).
+    pub name: String,
+    /// Store / private key password.
+    pub password: String,
+}
+
+impl fmt::Debug for CertIdent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CertIdent")
+            .field("name", &self.name)
+            .field("password", &"<redacted>")
+            .finish()
+    }
+}
+
+/// upsd.conf `CERTREQUEST`: what upsd asks of a client certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum CertRequest {
+    /// 0 / `NO`: no client certificate is requested.
+    #[default]
+    No,
+    /// 1 / `REQUEST`: a certificate is requested and verified if sent.
+    Request,
+    /// 2 / `REQUIRE`: a valid client certificate is required.
+    Require,
+}
+
+impl CertRequest {
+    /// `0`, `1`, `2` or the words `NO`, `REQUEST`, `REQUIRE` (upper case, as upstream).
+    pub fn parse(value: &str) -> Option<CertRequest> {
+        match value {
+            "0" | "NO" => Some(CertRequest::No),
+            "1" | "REQUEST" => Some(CertRequest::Request),
+            "2" | "REQUIRE" => Some(CertRequest::Require),
+            _ => None,
+        }
+    }
+
+    /// The upstream numeric value (0, 1, 2).
+    pub fn as_number(self) -> u8 {
+        match self {
+            CertRequest::No => 0,
+            CertRequest::Request => 1,
+            CertRequest::Require => 2,
+        }
+    }
+}
+
+impl fmt::Display for CertRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            CertRequest::No => "NO",
+            CertRequest::Request => "REQUEST",
+            CertRequest::Require => "REQUIRE",
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared helpers (crate-private): the line walker, the section walker, value parsers.
+
+/// One logical line of a config file: where it starts and its words (never empty).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Line {
+    pub(crate) number: usize,
+    pub(crate) words: Vec<String>,
+}
+
+/// Tokenize a whole file; empty and comment-only lines are dropped. The first tokenizer
+/// error (an unescaped `#` inside quotes) is refused with its line. Bytes the tokenizer drops
+/// (control characters such as a TAB inside quotes, non-ASCII) change a value silently, so
+/// each line that lost some gets a warning, as C NUT prints one.
+pub(crate) fn read_lines(
+    text: &str,
+    file: &Path,
+    warnings: &mut Vec<ConfigWarning>,
+) -> Result<Vec<Line>, ConfigError> {
+    let mut tok = Tokenizer::new();
+    let mut lines = Vec::new();
+    let mut handle = |event: Event, tok: &Tokenizer| -> Result<(), ConfigError> {
+        let number = tok.line_number();
+        match event {
+            Event::Line(words) => {
+                let dropped = tok.dropped_bytes();
+                if dropped > 0 {
+                    warnings.push(ConfigWarning::new(
+                        file,
+                        number,
+                        format!(
+                            "{dropped} control or non-ASCII byte(s) dropped from this line \
+                             (NUT config files are plain ASCII)"
+                        ),
+                    ));
+                }
+                if !words.is_empty() {
+                    lines.push(Line { number, words });
+                }
+                Ok(())
+            }
+            Event::Error(e) => Err(ConfigError::new(file, number, format!("parse error: {e}"))),
+        }
+    };
+    for &b in text.as_bytes() {
+        if let Some(event) = tok.feed(b) {
+            handle(event, &tok)?;
+        }
+    }
+    if let Some(event) = tok.finish() {
+        handle(event, &tok)?;
+    }
+    Ok(lines)
+}
+
+/// A `[name]` section of ups.conf or upsd.users.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Section {
+    pub(crate) name: String,
+    pub(crate) line: usize,
+    pub(crate) body: Vec<Line>,
+}
+
+/// A section-style file: the lines before the first section, then the sections in order.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct SectionedFile {
+    pub(crate) globals: Vec<Line>,
+    pub(crate) sections: Vec<Section>,
+}
+
+/// `[name]` -> `name`: a first word that begins with `[` and ends with `]` (C NUT's rule).
+pub(crate) fn section_header(word: &str) -> Option<&str> {
+    if word.len() >= 2 && word.starts_with('[') && word.ends_with(']') {
+        Some(&word[1..word.len() - 1])
+    } else {
+        None
+    }
+}
+
+/// Split a section-style file into its globals and sections. A header must stand alone on
+/// its line and name something; `[my ups]` (a space in the name) is refused with a hint.
+pub(crate) fn read_sections(
+    text: &str,
+    file: &Path,
+    warnings: &mut Vec<ConfigWarning>,
+) -> Result<SectionedFile, ConfigError> {
+    let mut out = SectionedFile::default();
+    for line in read_lines(text, file, warnings)? {
+        let first = &line.words[0];
+        if let Some(name) = section_header(first) {
+            if name.is_empty() {
+                return Err(ConfigError::new(file, line.number, "empty section name []"));
+            }
+            if line.words.len() > 1 {
+                return Err(ConfigError::new(
+                    file,
+                    line.number,
+                    format!("unexpected words after section header {first}"),
+                ));
+            }
+            out.sections.push(Section {
+                name: name.to_string(),
+                line: line.number,
+                body: Vec::new(),
+            });
+        } else if first.starts_with('[') {
+            return Err(ConfigError::new(
+                file,
+                line.number,
+                format!(
+                    "malformed section header starting with {first} (a section name cannot contain spaces)"
+                ),
+            ));
+        } else if let Some(section) = out.sections.last_mut() {
+            section.body.push(line);
+        } else {
+            out.globals.push(line);
+        }
+    }
+    Ok(out)
+}
+
+/// A `key = value` line (exactly three words, word two `=`): `Some(value)`.
+/// A one-word line: `None` (a flag). Anything else: an error naming the key.
+pub(crate) fn key_value<'a>(line: &'a Line, file: &Path) -> Result<Option<&'a str>, ConfigError> {
+    let w = &line.words;
+    match w.len() {
+        1 => Ok(None),
+        3 if w[1] == "=" => Ok(Some(w[2].as_str())),
+        2 if w[1] == "=" => Err(ConfigError::new(
+            file,
+            line.number,
+            format!("{}: missing value after =", w[0]),
+        )),
+        n if n > 3 && w[1] == "=" => Err(ConfigError::new(
+            file,
+            line.number,
+            format!(
+                "{}: extra words after the value (quote a value containing spaces)",
+                w[0]
+            ),
+        )),
+        _ => Err(ConfigError::new(
+            file,
+            line.number,
+            format!(
+                "{}: expected `{} = <value>` or a single flag word",
+                w[0], w[0]
+            ),
+        )),
+    }
+}
+
+/// NUT booleans: `true|on|yes|1` and `false|off|no|0`, case-insensitive.
+pub(crate) fn parse_bool(value: &str) -> Option<bool> {
+    match value.to_ascii_lowercase().as_str() {
+        "true" | "on" | "yes" | "1" => Some(true),
+        "false" | "off" | "no" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+/// A boolean value or an error naming the directive.
+pub(crate) fn bool_value(
+    directive: &str,
+    value: &str,
+    file: &Path,
+    line: usize,
+) -> Result<bool, ConfigError> {
+    parse_bool(value).ok_or_else(|| {
+        ConfigError::new(
+            file,
+            line,
+            format!(
+                "{directive}: invalid boolean {value:?} (expected true/false, yes/no, on/off, 1/0)"
+            ),
+        )
+    })
+}
+
+/// A strict `0|1` flag (CERTVERIFY, FORCESSL, ALARMCRITICAL, CERTHOST columns).
+pub(crate) fn zero_one(
+    directive: &str,
+    value: &str,
+    file: &Path,
+    line: usize,
+) -> Result<bool, ConfigError> {
+    match value {
+        "0" => Ok(false),
+        "1" => Ok(true),
+        _ => Err(ConfigError::new(
+            file,
+            line,
+            format!("{directive}: expected 0 or 1, got {value:?}"),
+        )),
+    }
+}
+
+/// A decimal integer (optional leading `-` or `+`), the whole word. C NUT uses `atoi`, which
+/// turns garbage into 0; rnut refuses it.
+pub(crate) fn int_value(
+    directive: &str,
+    value: &str,
+    file: &Path,
+    line: usize,
+) -> Result<i64, ConfigError> {
+    let digits = value.strip_prefix(['-', '+']).unwrap_or(value);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ConfigError::new(
+            file,
+            line,
+            format!("{directive} has non numeric value {value:?}"),
+        ));
+    }
+    value.parse::<i64>().map_err(|_| {
+        ConfigError::new(
+            file,
+            line,
+            format!("{directive}: value {value:?} is out of range"),
+        )
+    })
+}
+
+/// A non-negative integer that fits `T`.
+pub(crate) fn uint_value<T: TryFrom<i64>>(
+    directive: &str,
+    value: &str,
+    file: &Path,
+    line: usize,
+) -> Result<T, ConfigError> {
+    let n = int_value(directive, value, file, line)?;
+    if n < 0 {
+        return Err(ConfigError::new(
+            file,
+            line,
+            format!("{directive}: negative value {value} is not allowed"),
+        ));
+    }
+    T::try_from(n).map_err(|_| {
+        ConfigError::new(
+            file,
+            line,
+            format!("{directive}: value {value} is too large"),
+        )
+    })
+}
+
+/// A non-negative number of seconds.
+pub(crate) fn seconds_value(
+    directive: &str,
+    value: &str,
+    file: &Path,
+    line: usize,
+) -> Result<Duration, ConfigError> {
+    uint_value::<u64>(directive, value, file, line).map(Duration::from_secs)
+}
+
+/// Exactly `n` words after the directive, or an error saying how many are expected.
+pub(crate) fn expect_args<'a>(
+    line: &'a Line,
+    n: usize,
+    usage: &str,
+    file: &Path,
+) -> Result<&'a [String], ConfigError> {
+    let args = &line.words[1..];
+    if args.len() == n {
+        Ok(args)
+    } else {
+        Err(ConfigError::new(
+            file,
+            line.number,
+            format!(
+                "{}: expected {n} argument{} ({usage}), got {}{}",
+                line.words[0],
+                if n == 1 { "" } else { "s" },
+                args.len(),
+                if args.iter().any(String::is_empty) {
+                    " (one is empty: a backslash-newline followed by spaces makes an empty word)"
+                } else {
+                    ""
+                }
+            ),
+        ))
+    }
+}
+
+/// Re-join words that a single-quoted value was split into: C NUT's tokenizer knows only
+/// double quotes, so `'My nut server'` arrives as `'My`, `nut`, `server'`. Words outside single
+/// quotes are kept as they are. Runs of spaces inside single quotes become one space (the
+/// tokenizer has already lost them); use double quotes to keep them exactly.
+pub(crate) fn rejoin_single_quoted(words: &[String]) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    let mut open: Option<Vec<&str>> = None;
+    for w in words {
+        match open.as_mut() {
+            None => {
+                if let Some(rest) = w.strip_prefix('\'') {
+                    if let Some(inner) = rest.strip_suffix('\'') {
+                        out.push(inner.to_string());
+                    } else {
+                        open = Some(vec![rest]);
+                    }
+                } else {
+                    out.push(w.clone());
+                }
+            }
+            Some(parts) => {
+                if let Some(last) = w.strip_suffix('\'') {
+                    parts.push(last);
+                    out.push(parts.join(" "));
+                    open = None;
+                } else {
+                    parts.push(w);
+                }
+            }
+        }
+    }
+    if open.is_some() {
+        return Err("unterminated single quote".to_string());
+    }
+    Ok(out)
+}
+
+/// `CERTIDENT <name> <password>` with either quote style.
+pub(crate) fn cert_ident(line: &Line, file: &Path) -> Result<CertIdent, ConfigError> {
+    let args = rejoin_single_quoted(&line.words[1..])
+        .map_err(|e| ConfigError::new(file, line.number, format!("CERTIDENT: {e}")))?;
+    match <[String; 2]>::try_from(args) {
+        Ok([name, password]) => Ok(CertIdent { name, password }),
+        Err(args) => Err(ConfigError::new(
+            file,
+            line.number,
+            format!(
+                "CERTIDENT: expected 2 arguments (certificate name and password; quote a name containing spaces), got {}",
+                args.len()
+            ),
+        )),
+    }
+}
+
+/// One argument that is a path.
+pub(crate) fn path_arg(line: &Line, usage: &str, file: &Path) -> Result<PathBuf, ConfigError> {
+    let args = expect_args(line, 1, usage, file)?;
+    if args[0].is_empty() {
+        return Err(ConfigError::new(
+            file,
+            line.number,
+            format!("{}: empty path", line.words[0]),
+        ));
+    }
+    Ok(PathBuf::from(&args[0]))
+}
+
+#[cfg(test)]
+mod helper_tests {
+    use super::*;
+
+    fn p() -> &'static Path {
+        Path::new("/etc/nut/test.conf")
+    }
+
+    #[test]
+    fn error_display_names_file_and_line() {
+        let e = ConfigError::new(p(), 3, "MAXAGE has non numeric value \"x\"");
+        assert_eq!(
+            e.to_string(),
+            "/etc/nut/test.conf:3: MAXAGE has non numeric value \"x\""
+        );
+        let e = ConfigError::new(p(), 0, "no MONITOR");
+        assert_eq!(e.to_string(), "/etc/nut/test.conf: no MONITOR");
+        let w = ConfigWarning::new(p(), 7, "obsolete");
+        assert_eq!(w.to_string(), "/etc/nut/test.conf:7: obsolete");
+    }
+
+    #[test]
+    fn booleans() {
+        for t in ["true", "ON", "Yes", "1"] {
+            assert_eq!(parse_bool(t), Some(true), "{t}");
+        }
+        for f in ["false", "OFF", "no", "0"] {
+            assert_eq!(parse_bool(f), Some(false), "{f}");
+        }
+        assert_eq!(parse_bool("2"), None);
+        assert_eq!(parse_bool("yess"), None);
+        assert!(
+            bool_value("X", "maybe", p(), 4)
+                .unwrap_err()
+                .to_string()
+                .contains(":4: X: invalid boolean")
+        );
+    }
+
+    #[test]
+    fn integers_are_strict() {
+        assert_eq!(int_value("N", "-5", p(), 1), Ok(-5));
+        assert_eq!(int_value("N", "+5", p(), 1), Ok(5));
+        assert!(int_value("N", "5x", p(), 1).is_err());
+        assert!(int_value("N", "", p(), 1).is_err());
+        assert!(int_value("N", "-", p(), 1).is_err());
+        assert!(int_value("N", "99999999999999999999999", p(), 1).is_err());
+        assert_eq!(uint_value::<u16>("N", "65535", p(), 1), Ok(65535));
+        assert!(uint_value::<u16>("N", "65536", p(), 1).is_err());
+        assert!(
+            uint_value::<u32>("N", "-1", p(), 2)
+                .unwrap_err()
+                .to_string()
+                .contains("negative")
+        );
+        assert_eq!(
+            seconds_value("N", "15", p(), 1),
+            Ok(Duration::from_secs(15))
+        );
+    }
+
+    #[test]
+    fn single_quotes_rejoin() {
+        let w = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            rejoin_single_quoted(&w(&["'My", "nut", "server'", "'pw'"])),
+            Ok(w(&["My nut server", "pw"]))
+        );
+        assert_eq!(
+            rejoin_single_quoted(&w(&["plain", "'a'"])),
+            Ok(w(&["plain", "a"]))
+        );
+        assert_eq!(rejoin_single_quoted(&w(&["'", "x'"])), Ok(w(&[" x"])));
+        assert_eq!(rejoin_single_quoted(&w(&["''"])), Ok(w(&[""])));
+        assert!(rejoin_single_quoted(&w(&["'open", "x"])).is_err());
+    }
+
+    #[test]
+    fn sections_and_headers() {
+        let f =
+            read_sections("a = 1\n[one]\n x = 2\n\n# c\n[two]\n", p(), &mut Vec::new()).unwrap();
+        assert_eq!(f.globals.len(), 1);
+        assert_eq!(f.sections.len(), 2);
+        assert_eq!(f.sections[0].name, "one");
+        assert_eq!(f.sections[0].line, 2);
+        assert_eq!(f.sections[0].body[0].number, 3);
+        assert_eq!(f.sections[1].line, 6);
+        let e = read_sections("[my ups]\n", p(), &mut Vec::new()).unwrap_err();
+        assert_eq!(e.line, 1);
+        assert!(e.message.contains("malformed section header"));
+        assert_eq!(
+            read_sections("\n[]\n", p(), &mut Vec::new())
+                .unwrap_err()
+                .line,
+            2
+        );
+    }
+
+    #[test]
+    fn cert_request_values() {
+        assert_eq!(CertRequest::parse("0"), Some(CertRequest::No));
+        assert_eq!(CertRequest::parse("REQUEST"), Some(CertRequest::Request));
+        assert_eq!(CertRequest::parse("2"), Some(CertRequest::Require));
+        assert_eq!(CertRequest::parse("3"), None);
+        assert_eq!(CertRequest::parse("require"), None);
+        assert_eq!(CertRequest::default(), CertRequest::No);
+        assert_eq!(CertRequest::Require.as_number(), 2);
+    }
+
+    #[test]
+    fn cert_ident_debug_hides_password() {
+        let c = CertIdent {
+            name: "n".into(),
+            password: "secret".into(),
+        };
+        assert!(!format!("{c:?}").contains("secret"));
+    }
+}

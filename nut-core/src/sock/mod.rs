@@ -1,1 +1,27 @@
-//! Placeholder: the owner of this module replaces this file (see the team contract).
+//! The driver <-> upsd socket protocol (C NUT's `docs/sock-protocol.txt`, `drivers/dstate.c`,
+//! `server/sstate.c`, `common/state.c`), both directions, as types.
+//!
+//! ## Layout
+//! - [`message`]: [`DriverMessage`] (driver -> reader) and [`ServerMessage`] (reader ->
+//!   driver), parsed from the words of [`crate::words::Tokenizer`] and displayed as one line
+//!   without its newline; [`ResultCode`] for `TRACKING` results.
+//! - [`flags`]: [`VarFlags`] (`RW`, `STRING`, `NUMBER`, internal `IMMUTABLE`).
+//! - [`state`]: [`DriverState`], the pure state tree shared by the driver framework and
+//!   upsd's registry: `apply` a message, `dump_all` in the exact `DUMPALL` order.
+
+pub mod flags;
+pub mod message;
+pub mod state;
+
+pub use flags::VarFlags;
+pub use message::{
+    DriverMessage, ResultCode, ServerMessage, SockParseError, TRACKING_PENDING, atoi, strtol,
+};
+pub use state::{DriverState, VarNode};
+
+/// Longest value a driver stores (`ST_MAX_VALUE_LEN` minus its NUL).
+pub const MAX_VALUE_LEN: usize = 255;
+/// Size of the buffer a C driver formats one message into (`ST_SOCK_BUF_LEN`).
+pub const SOCK_BUF_LEN: usize = 512;
+/// `listen()` backlog of the driver socket (`DS_LISTEN_BACKLOG`).
+pub const LISTEN_BACKLOG: u32 = 16;

@@ -1,0 +1,30 @@
+//! The `nut-certutil` command line: NSS certutil's flags ([`nss`]) or plain subcommands
+//! ([`plain`]), on top of shared operations ([`ops`]), terminal/file I/O ([`io`]),
+//! [`policy_cmd`] and [`doctor`].
+
+pub mod doctor;
+pub mod io;
+pub mod nss;
+pub mod ops;
+pub mod plain;
+pub mod policy_cmd;
+
+/// Short help for the NSS dialect.
+pub const USAGE: &str = "nut-certutil: rnut certificate database tool
+
+NSS certutil command lines (certutil may be replaced by nut-certutil):
+  -N -d DIR [-f PWFILE | --empty-password]          create a database
+  -S -d DIR -n NICK -s SUBJECT -t TRUST (-x | -c CA) [-2] [-6] [-v MONTHS] [-k rsa|ec|ed25519] [-g BITS] [-q CURVE] [-m SERIAL] [--extSAN dns:..,ip:..]
+  -R -d DIR -s SUBJECT [-a] [-o FILE]               key + certificate request
+  -C -d DIR -c CA -i REQ [-a] [-o CERT] [-2] [-6]   sign a request
+  -A -d DIR -n NICK -t TRUST [-a] [-i FILE]         import a certificate
+  -L -d DIR [-n NICK [-a] [-o FILE]]                list / show / export
+  -K -d DIR                                         list keys
+  -M -d DIR -n NICK -t TRUST                        change trust
+  -D -d DIR -n NICK                                 delete a certificate
+  -F -d DIR -n NICK                                 delete a certificate and its key
+  -V -d DIR -n NICK -u V|C                          validate for SSL server (V) / client (C)
+  -W -d DIR [-f OLDPWFILE] [-@ NEWPWFILE]           change the password
+
+Plain subcommands: init, ca create, request, sign, issue, import, export, list, show, trust,
+delete, passwd, verify, policy (set/unset/show), doctor. See `nut-certutil help`.";

@@ -1,0 +1,278 @@
+//! The operations both command-line dialects (NSS flags and plain subcommands) share.
+
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use nut_certutil::certinfo::{CertInfo, format_time};
+use nut_certutil::der::pem;
+use nut_certutil::keys::{DEFAULT_KDF_ITERATIONS, KeyAlgorithm, PrivateKey};
+use nut_certutil::pki::{self, CertProfile, CertRole, add_months};
+use nut_certutil::store::{AddOutcome, CertRecord, Store, strip_db_prefix};
+use nut_certutil::trust::TrustFlags;
+use time::OffsetDateTime;
+
+use super::io::{PasswordSource, write_output};
+
+/// The store directory from `-d` (with NSS's `sql:`/`dbm:` prefixes removed).
+pub fn store_dir(d: Option<&str>) -> Result<std::path::PathBuf> {
+    match d {
+        Some(d) => Ok(std::path::PathBuf::from(strip_db_prefix(d))),
+        None => bail!("no certificate database directory: give -d DIR"),
+    }
+}
+
+/// Open an existing store.
+pub fn open(dir: &Path) -> Result<Store> {
+    Ok(Store::open(dir)?)
+}
+
+/// PBKDF2 iterations for new stores: `NUT_CERTUTIL_KDF_ITERATIONS` (at least 1000; meant for
+/// test suites that create many throw-away stores), else the library default.
+pub fn kdf_iterations() -> u32 {
+    std::env::var("NUT_CERTUTIL_KDF_ITERATIONS")
+        .ok()
+        .and_then(|v| v.parse::<u32>().ok())
+        .map(|n| n.max(1000))
+        .unwrap_or(DEFAULT_KDF_ITERATIONS)
+}
+
+/// Create a store.
+pub fn create(dir: &Path, pw: &PasswordSource) -> Result<Store> {
+    if Store::exists(dir) {
+        bail!("a certificate database already exists in {}", dir.display());
+    }
+    let password = pw.new_password(false)?;
+    Ok(Store::create_with_kdf(dir, &password, kdf_iterations())?)
+}
+
+/// What a new certificate should be.
+#[derive(Debug, Clone)]
+pub struct NewCert {
+    /// Subject string.
+    pub subject: String,
+    /// Role (extensions).
+    pub role: CertRole,
+    /// Validity in months.
+    pub months: u32,
+    /// Months to shift the start of validity (NSS `-w`).
+    pub warp: i32,
+    /// Serial.
+    pub serial: Option<u64>,
+    /// Extra SANs.
+    pub sans: Vec<String>,
+    /// Key type.
+    pub key: KeyAlgorithm,
+}
+
+impl NewCert {
+    /// The issuing profile.
+    pub fn profile(&self) -> CertProfile {
+        let mut start = OffsetDateTime::now_utc() - time::Duration::minutes(1);
+        if self.warp > 0 {
+            start = add_months(start, self.warp as u32);
+        } else if self.warp < 0 {
+            start -= time::Duration::days(30 * i64::from(-self.warp));
+        }
+        CertProfile {
+            role: self.role,
+            not_before: start,
+            not_after: add_months(start, self.months),
+            serial: self.serial,
+            sans: self.sans.clone(),
+        }
+    }
+}
+
+/// A new key and a certificate for it in the store: self-signed, or signed by `issuer`.
+pub fn create_certificate(
+    store: &mut Store,
+    pw: &PasswordSource,
+    nickname: &str,
+    trust: TrustFlags,
+    issuer: Option<&str>,
+    spec: &NewCert,
+) -> Result<CertRecord> {
+    if store.find_certificate(nickname)?.is_some() {
+        bail!("nickname \"{nickname}\" is already used in {}", store.dir().display());
+    }
+    let password = pw.existing(store)?;
+    let cipher = store.unlock(&password)?;
+    let key = PrivateKey::generate(spec.key)?;
+    let profile = spec.profile();
+    let der = match issuer {
+        None => pki::self_signed(&key, &spec.subject, &profile)?,
+        Some(issuer) => {
+            let ca = store.certificate(issuer)?;
+            let ca_key = store.key_for_certificate(&cipher, issuer)?;
+            pki::issue(&key, &spec.subject, &profile, &ca.der, &ca_key)?
+        }
+    };
+    store.add_certificate_with_key(&cipher, nickname, &der, trust, &key)?;
+    Ok(store.certificate(nickname)?)
+}
+
+/// A new key kept in the store and a PKCS#10 request for it (DER).
+pub fn create_request(store: &mut Store, pw: &PasswordSource, subject: &str, sans: &[String], alg: KeyAlgorithm) -> Result<Vec<u8>> {
+    let password = pw.existing(store)?;
+    let cipher = store.unlock(&password)?;
+    let key = PrivateKey::generate(alg)?;
+    let der = pki::make_request(&key, subject, sans)?;
+    store.add_key(&cipher, &key)?;
+    Ok(der)
+}
+
+/// Sign a request file with the CA `issuer` of the store.
+pub fn sign_request(
+    store: &Store,
+    pw: &PasswordSource,
+    issuer: &str,
+    request: &[u8],
+    spec: &NewCert,
+) -> Result<Vec<u8>> {
+    let req_der = nut_certutil::pem::request(request).context("no certificate request found in the input")?;
+    let info = pki::read_request(&req_der)?;
+    let ca = store.certificate(issuer)?;
+    let password = pw.existing(store)?;
+    let cipher = store.unlock(&password)?;
+    let ca_key = store.key_for_certificate(&cipher, issuer)?;
+    Ok(pki::sign_request(&info, &spec.profile(), &ca.der, &ca_key)?)
+}
+
+/// Import the first certificate of `data` (PEM or DER). If the file also holds the private key
+/// of that certificate (a CERTFILE PEM), import the key too, in the same transaction; further
+/// certificates of a chain are imported as `<nickname> #2`, ... when not already present.
+pub fn import(store: &mut Store, pw: &PasswordSource, nickname: &str, data: &[u8], trust: TrustFlags) -> Result<AddOutcome> {
+    let certs = nut_certutil::pem::certificates(data);
+    let first = certs.first().context("no certificate found in the input")?;
+    CertInfo::parse(first)?;
+    let outcome = match nut_certutil::pem::private_key(data) {
+        Some(k) => {
+            let key = PrivateKey::from_key_der(&k)?;
+            let password = pw.existing(store)?;
+            let cipher = store.unlock(&password)?;
+            store.add_certificate_with_key(&cipher, nickname, first, trust, &key)?
+        }
+        None => store.add_certificate(nickname, first, trust)?,
+    };
+    for (i, der) in certs.iter().enumerate().skip(1) {
+        let info = CertInfo::parse(der)?;
+        if store.certificates()?.iter().any(|c| c.fingerprint == info.fingerprint) {
+            continue;
+        }
+        store.add_certificate(&format!("{nickname} #{}", i + 1), der, TrustFlags::NONE)?;
+    }
+    Ok(outcome)
+}
+
+/// NSS `-L` output.
+pub fn format_list(store: &Store) -> Result<String> {
+    let mut out = format!(
+        "\n{:<60} {:<5}\n{:<60} {:<5}\n\n",
+        "Certificate Nickname", "Trust Attributes", "", "SSL,S/MIME,JAR/XPI"
+    );
+    for (nick, trust) in store.list_trust()? {
+        out.push_str(&format!("{:<60} {:<5}\n", nick, trust.to_string()));
+    }
+    Ok(out)
+}
+
+/// NSS `-K` output (rows; the "Checking token" line goes to stderr).
+pub fn format_keys(store: &Store) -> Result<String> {
+    let mut out = String::new();
+    for (i, k) in store.keys()?.into_iter().enumerate() {
+        let name = k.nickname.map(|n| format!("NSS Certificate DB:{n}")).unwrap_or_else(|| "(orphan)".into());
+        out.push_str(&format!("<{:>2}> {:<8.8} {:<42} {}\n", i, k.algorithm.short_name(), k.key_id, name));
+    }
+    Ok(out)
+}
+
+/// A readable description of a certificate (NSS `-L -n` without `-a`, and `show`).
+pub fn describe(rec: &CertRecord) -> Result<String> {
+    let i = rec.info()?;
+    let mut s = String::new();
+    s.push_str(&format!("Nickname: {}\n", rec.nickname));
+    s.push_str("Certificate:\n    Data:\n        Version: 3 (0x2)\n");
+    s.push_str(&format!("        Serial Number: {}\n", i.serial));
+    s.push_str(&format!("        Issuer: \"{}\"\n", i.issuer));
+    s.push_str(&format!(
+        "        Validity:\n            Not Before: {}\n            Not After : {}\n",
+        format_time(i.not_before),
+        format_time(i.not_after)
+    ));
+    s.push_str(&format!("        Subject: \"{}\"\n", i.subject));
+    s.push_str(&format!("        Is a CA: {}\n", if i.is_ca { "yes" } else { "no" }));
+    let mut eku = Vec::new();
+    if i.server_auth {
+        eku.push("TLS server");
+    }
+    if i.client_auth {
+        eku.push("TLS client");
+    }
+    s.push_str(&format!("        Usable for: {}\n", eku.join(", ")));
+    let mut sans: Vec<String> = i.dns_names.iter().map(|d| format!("DNS:{d}")).collect();
+    sans.extend(i.ip_addresses.iter().map(|a| format!("IP:{a}")));
+    if !sans.is_empty() {
+        s.push_str(&format!("        Subject Alt Names: {}\n", sans.join(", ")));
+    }
+    s.push_str(&format!("    Fingerprint (SHA-256):\n        {}\n", i.fingerprint_colons()));
+    s.push_str(&format!("    OpenSSL subject hash: {:08x}\n", i.subject_hash));
+    s.push_str(&format!(
+        "    Private key in database: {}\n    Certificate Trust Flags: {}\n",
+        if rec.has_key { "yes" } else { "no" },
+        rec.effective_trust()
+    ));
+    Ok(s)
+}
+
+/// Export a certificate as PEM or DER.
+pub fn export_cert(rec: &CertRecord, ascii: bool, out: Option<&Path>) -> Result<()> {
+    if ascii {
+        write_output(out, pem("CERTIFICATE", &rec.der).as_bytes(), 0o644)
+    } else {
+        write_output(out, &rec.der, 0o644)
+    }
+}
+
+/// An OpenSSL-style CERTFILE: the certificate, its chain (without the root), then the key.
+pub fn export_certfile(store: &Store, pw: &PasswordSource, nickname: &str, out: Option<&Path>) -> Result<()> {
+    let chain = store.chain(nickname)?;
+    let password = pw.existing(store)?;
+    let cipher = store.unlock(&password)?;
+    let key = store.key_for_certificate(&cipher, nickname)?;
+    let mut text = zeroize::Zeroizing::new(String::new());
+    for (i, c) in chain.iter().enumerate() {
+        if i > 0 && c.subject == c.issuer {
+            break;
+        }
+        text.push_str(&pem("CERTIFICATE", &c.der));
+    }
+    text.push_str(&pem("PRIVATE KEY", key.pkcs8_der()));
+    write_output(out, text.as_bytes(), 0o640)
+}
+
+/// A directory of CA certificates named by OpenSSL subject hash (`<hash>.0`, `.1` on
+/// collision), for clients built with OpenSSL. Exports the CAs trusted with C (and P peers).
+pub fn export_ca_dir(store: &Store, dir: &Path) -> Result<Vec<String>> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut written = Vec::new();
+    for rec in store.certificates()? {
+        let ssl = rec.trust.ssl;
+        if !(ssl.trusted_server_ca() || ssl.trusted_peer()) || ssl.distrusted() {
+            continue;
+        }
+        let info = rec.info()?;
+        let mut n = 0;
+        let name = loop {
+            let candidate = format!("{:08x}.{n}", info.subject_hash);
+            let path = dir.join(&candidate);
+            match std::fs::read(&path) {
+                Ok(existing) if nut_certutil::pem::certificates(&existing).first() == Some(&rec.der) => break candidate,
+                Ok(_) => n += 1,
+                Err(_) => break candidate,
+            }
+        };
+        write_output(Some(&dir.join(&name)), pem("CERTIFICATE", &rec.der).as_bytes(), 0o644)?;
+        written.push(name);
+    }
+    Ok(written)
+}

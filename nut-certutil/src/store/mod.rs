@@ -1,0 +1,361 @@
+//! The certificate store: one SQLite file in a directory (what `-d DIR` and CERTPATH name).
+//!
+//! The file is created with mode 0640 in a directory of mode 0750 (or stricter, if it already
+//! exists); the journal is WAL and every change runs in one transaction, so a process killed at
+//! any instant leaves either the old or the new state. Certificates, keys, policy rows and the
+//! password check live in the same file: see [`schema`].
+
+mod certs;
+mod keyrows;
+pub mod schema;
+
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+pub use certs::{AddOutcome, CertRecord};
+pub use keyrows::KeyRecord;
+
+use crate::certinfo::CertParseError;
+use crate::keys::{DEFAULT_KDF_ITERATIONS, KeyCipher, KeyError, Sealed, random_bytes};
+use crate::trust::TrustError;
+
+/// The database file inside a store directory.
+pub const DB_FILE: &str = "nut-certdb.sqlite";
+
+/// What went wrong with a store.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// SQLite failed.
+    #[error("certificate database error: {0}")]
+    Db(#[from] rusqlite::Error),
+    /// A file operation failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// No store in this directory.
+    #[error("no certificate database in {0} (create one with `nut-certutil -N -d DIR` or `nut-certutil init DIR`)")]
+    NotFound(PathBuf),
+    /// A store already exists.
+    #[error("a certificate database already exists in {0}")]
+    AlreadyExists(PathBuf),
+    /// Written by a newer rnut.
+    #[error("certificate database schema version {found} is newer than this tool supports ({supported})")]
+    SchemaTooNew {
+        /// Version in the file.
+        found: i64,
+        /// Version this code knows.
+        supported: i64,
+    },
+    /// No certificate with that nickname.
+    #[error("could not find certificate named \"{0}\"")]
+    NoSuchCertificate(String),
+    /// The nickname belongs to another certificate.
+    #[error("nickname \"{0}\" is already used by another certificate")]
+    NicknameTaken(String),
+    /// The same certificate is stored under another nickname.
+    #[error("this certificate is already stored as \"{0}\"")]
+    DuplicateCertificate(String),
+    /// The store has no private key for this certificate.
+    #[error("no private key for certificate \"{0}\" in the database")]
+    NoKeyFor(String),
+    /// No key with that id.
+    #[error("no private key with id {0}")]
+    NoSuchKey(String),
+    /// A key problem (wrong password, corrupted row, ...).
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    /// A stored or imported certificate could not be parsed.
+    #[error(transparent)]
+    Cert(#[from] CertParseError),
+    /// Bad trust flags.
+    #[error(transparent)]
+    Trust(#[from] TrustError),
+    /// Inconsistent content.
+    #[error("certificate database is inconsistent: {0}")]
+    Corrupt(String),
+    /// Bad policy value.
+    #[error("invalid policy: {0}")]
+    Policy(String),
+}
+
+/// An open certificate store.
+#[derive(Debug)]
+pub struct Store {
+    dir: PathBuf,
+    conn: Connection,
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
+    move |source| StoreError::Io { path: path.to_path_buf(), source }
+}
+
+/// Strip NSS's `sql:` / `dbm:` prefix from a `-d` argument.
+pub fn strip_db_prefix(dir: &str) -> &str {
+    dir.strip_prefix("sql:").or_else(|| dir.strip_prefix("dbm:")).unwrap_or(dir)
+}
+
+pub(crate) fn now_unix() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+impl Store {
+    /// The database file of a store directory.
+    pub fn db_path(dir: &Path) -> PathBuf {
+        dir.join(DB_FILE)
+    }
+
+    /// Whether `dir` holds a store.
+    pub fn exists(dir: &Path) -> bool {
+        Store::db_path(dir).is_file()
+    }
+
+    /// Create a new store protected by `password` (empty allowed).
+    pub fn create(dir: &Path, password: &str) -> Result<Store, StoreError> {
+        Store::create_with_kdf(dir, password, DEFAULT_KDF_ITERATIONS)
+    }
+
+    /// Create a new store with a chosen PBKDF2 iteration count (tests and benchmarks use a low
+    /// count; it is stored with the salt).
+    pub fn create_with_kdf(dir: &Path, password: &str, iterations: u32) -> Result<Store, StoreError> {
+        if !dir.exists() {
+            std::fs::DirBuilder::new().recursive(true).mode(0o750).create(dir).map_err(io_err(dir))?;
+        }
+        let path = Store::db_path(dir);
+        if path.exists() {
+            return Err(StoreError::AlreadyExists(dir.to_path_buf()));
+        }
+        // Create the file ourselves so its mode is 0640 from the first instant.
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o640)
+            .open(&path)
+            .map_err(io_err(&path))?;
+        let mut store = Store { dir: dir.to_path_buf(), conn: Store::connect(&path)? };
+        schema::migrate(&mut store.conn)?;
+        let mut salt = [0u8; 16];
+        random_bytes(&mut salt)?;
+        let cipher = KeyCipher::derive(password, &salt, iterations);
+        let check = cipher.make_check()?;
+        let tx = store.conn.transaction()?;
+        put_meta(&tx, "kdf", b"pbkdf2-hmac-sha256")?;
+        put_meta(&tx, "kdf_iterations", iterations.to_string().as_bytes())?;
+        put_meta(&tx, "kdf_salt", &salt)?;
+        put_meta(&tx, "check_nonce", &check.nonce)?;
+        put_meta(&tx, "check_value", &check.ciphertext)?;
+        put_meta(&tx, "password_empty", if password.is_empty() { b"1" } else { b"0" })?;
+        tx.commit()?;
+        tracing::info!(dir = %dir.display(), "created certificate database");
+        Ok(store)
+    }
+
+    /// Open an existing store (migrating its schema if it is older).
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        let path = Store::db_path(dir);
+        if !path.is_file() {
+            return Err(StoreError::NotFound(dir.to_path_buf()));
+        }
+        let mut conn = Store::connect(&path)?;
+        schema::migrate(&mut conn)?;
+        Ok(Store { dir: dir.to_path_buf(), conn })
+    }
+
+    /// Open a store for reading only (what upsd and the clients do after dropping privileges,
+    /// possibly without write access to the directory). Falls back to SQLite's immutable mode
+    /// when the WAL side files cannot be created.
+    pub fn open_read_only(dir: &Path) -> Result<Store, StoreError> {
+        use rusqlite::OpenFlags;
+        let path = Store::db_path(dir);
+        if !path.is_file() {
+            return Err(StoreError::NotFound(dir.to_path_buf()));
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let check = |conn: &Connection| -> Result<(), StoreError> {
+            let v: i64 = conn.query_row("SELECT version FROM schema_version", [], |r| r.get(0))?;
+            if v != schema::SCHEMA_VERSION {
+                return Err(StoreError::SchemaTooNew { found: v, supported: schema::SCHEMA_VERSION });
+            }
+            Ok(())
+        };
+        let first = Connection::open_with_flags(&path, flags).map_err(StoreError::from).and_then(|c| {
+            c.busy_timeout(Duration::from_secs(10))?;
+            check(&c)?;
+            Ok(c)
+        });
+        let conn = match first {
+            Ok(c) => c,
+            Err(StoreError::SchemaTooNew { found, supported }) => {
+                return Err(StoreError::SchemaTooNew { found, supported });
+            }
+            Err(_) => {
+                let uri = format!("file:{}?immutable=1", path.display());
+                let c = Connection::open_with_flags(uri, flags)?;
+                check(&c)?;
+                c
+            }
+        };
+        Ok(Store { dir: dir.to_path_buf(), conn })
+    }
+
+    fn connect(path: &Path) -> Result<Connection, StoreError> {
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(Duration::from_secs(10))?;
+        conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;")?;
+        Ok(conn)
+    }
+
+    /// The store directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub(crate) fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    fn meta(&self, name: &str) -> Result<Vec<u8>, StoreError> {
+        self.conn
+            .query_row("SELECT value FROM meta WHERE name = ?1", params![name], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| StoreError::Corrupt(format!("metadata '{name}' missing")))
+    }
+
+    fn kdf_params(&self) -> Result<(Vec<u8>, u32), StoreError> {
+        let salt = self.meta("kdf_salt")?;
+        let iters = String::from_utf8_lossy(&self.meta("kdf_iterations")?)
+            .parse::<u32>()
+            .map_err(|_| StoreError::Corrupt("bad kdf_iterations".into()))?;
+        Ok((salt, iters))
+    }
+
+    /// Derive the key cipher from the password and check it against the stored check value.
+    pub fn unlock(&self, password: &str) -> Result<KeyCipher, StoreError> {
+        let (salt, iters) = self.kdf_params()?;
+        let cipher = KeyCipher::derive(password, &salt, iters);
+        let check = Sealed { nonce: self.meta("check_nonce")?, ciphertext: self.meta("check_value")? };
+        cipher.verify_check(&check)?;
+        Ok(cipher)
+    }
+
+    /// True when the store was given an empty password (NSS's `--empty-password`): then no
+    /// password is asked for. (Recorded at creation and on password change; the check value
+    /// still decides whether a password opens the keys.)
+    pub fn has_empty_password(&self) -> bool {
+        match self.meta("password_empty") {
+            Ok(v) => v == b"1",
+            Err(_) => self.unlock("").is_ok(),
+        }
+    }
+
+    /// The PBKDF2 iteration count of this store.
+    pub fn kdf_iterations(&self) -> Result<u32, StoreError> {
+        Ok(self.kdf_params()?.1)
+    }
+
+    /// Change the password: new salt, new check value, every key re-encrypted, one transaction.
+    pub fn change_password(&mut self, old: &str, new: &str) -> Result<(), StoreError> {
+        let old_cipher = self.unlock(old)?;
+        let (_, iters) = self.kdf_params()?;
+        let mut salt = [0u8; 16];
+        random_bytes(&mut salt)?;
+        let new_cipher = KeyCipher::derive(new, &salt, iters);
+        let check = new_cipher.make_check()?;
+        let tx = self.conn.transaction()?;
+        let rows: Vec<(i64, String, Vec<u8>, Vec<u8>)> = {
+            let mut st = tx.prepare("SELECT id, key_id, nonce, ciphertext FROM private_keys")?;
+            st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+                .collect::<Result<_, _>>()?
+        };
+        for (id, key_id, nonce, ciphertext) in rows {
+            let plain = old_cipher.open(&Sealed { nonce, ciphertext }, key_id.as_bytes())?;
+            let sealed = new_cipher.seal(&plain, key_id.as_bytes())?;
+            tx.execute(
+                "UPDATE private_keys SET nonce = ?1, ciphertext = ?2 WHERE id = ?3",
+                params![sealed.nonce, sealed.ciphertext, id],
+            )?;
+        }
+        put_meta(&tx, "kdf_salt", &salt)?;
+        put_meta(&tx, "check_nonce", &check.nonce)?;
+        put_meta(&tx, "check_value", &check.ciphertext)?;
+        put_meta(&tx, "password_empty", if new.is_empty() { b"1" } else { b"0" })?;
+        tx.commit()?;
+        tracing::info!(dir = %self.dir.display(), "certificate database password changed");
+        Ok(())
+    }
+
+    /// `PRAGMA integrity_check` ("ok" when healthy) plus rnut's own consistency checks.
+    pub fn integrity_check(&self) -> Result<String, StoreError> {
+        let r: String = self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+        if r != "ok" {
+            return Ok(r);
+        }
+        for rec in self.certificates()? {
+            let info = crate::certinfo::CertInfo::parse(&rec.der)
+                .map_err(|e| StoreError::Corrupt(format!("certificate \"{}\": {e}", rec.nickname)))?;
+            if info.fingerprint != rec.fingerprint {
+                return Ok(format!("certificate \"{}\": fingerprint does not match its DER", rec.nickname));
+            }
+        }
+        let bad_keys: i64 = self.conn.query_row(
+            "SELECT count(*) FROM private_keys WHERE length(nonce) != 12 OR length(ciphertext) < 17",
+            [],
+            |r| r.get(0),
+        )?;
+        if bad_keys > 0 {
+            return Ok(format!("{bad_keys} truncated private key rows"));
+        }
+        Ok(r)
+    }
+}
+
+fn put_meta(tx: &rusqlite::Transaction<'_>, name: &str, value: &[u8]) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO meta (name, value) VALUES (?1, ?2) ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+        params![name, value],
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn create_sets_modes_and_password_check_works() {
+        let t = tempfile::tempdir().expect("tmp");
+        let dir = t.path().join("db");
+        let s = Store::create_with_kdf(&dir, "pw", 1000).expect("create");
+        let dmode = std::fs::metadata(&dir).expect("meta").permissions().mode() & 0o777;
+        let fmode = std::fs::metadata(Store::db_path(&dir)).expect("meta").permissions().mode() & 0o777;
+        assert_eq!(dmode & 0o027, 0, "dir mode {dmode:o}");
+        assert_eq!(fmode, 0o640);
+        assert!(s.unlock("pw").is_ok());
+        assert!(matches!(s.unlock("nope"), Err(StoreError::Key(KeyError::WrongPassword))));
+        assert!(!s.has_empty_password());
+        drop(s);
+        assert!(matches!(Store::create_with_kdf(&dir, "pw", 1000), Err(StoreError::AlreadyExists(_))));
+        let s = Store::open(&dir).expect("open");
+        assert_eq!(s.integrity_check().expect("check"), "ok");
+        assert!(matches!(Store::open(&t.path().join("none")), Err(StoreError::NotFound(_))));
+    }
+
+    #[test]
+    fn prefixes_are_stripped() {
+        assert_eq!(strip_db_prefix("sql:/etc/nut/db"), "/etc/nut/db");
+        assert_eq!(strip_db_prefix("dbm:x"), "x");
+        assert_eq!(strip_db_prefix("x"), "x");
+    }
+}

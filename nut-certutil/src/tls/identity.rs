@@ -1,0 +1,67 @@
+//! Loading the certificate chain and key a side presents: from the store (CERTIDENT nickname
+//! and password; the key is decrypted once) or from a CERTFILE PEM (chain, then key).
+
+use std::path::Path;
+
+use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+
+use super::TlsError;
+use super::names::certificate_matches_name;
+use crate::certinfo::CertInfo;
+use crate::store::Store;
+
+/// A chain (end entity first) and its key.
+pub(crate) struct Identity {
+    pub chain: Vec<CertificateDer<'static>>,
+    pub key: PrivateKeyDer<'static>,
+}
+
+/// From a store: CERTIDENT nickname, password.
+pub(crate) fn from_store(dir: &Path, nickname: &str, password: &str) -> Result<Identity, TlsError> {
+    let store = Store::open_read_only(dir)?;
+    let chain = store.chain(nickname)?;
+    let leaf = &chain[0];
+    if !leaf.has_key {
+        return Err(crate::store::StoreError::NoKeyFor(nickname.to_string()).into());
+    }
+    let cipher = store.unlock(password)?;
+    let key = store.private_key(&cipher, &leaf.key_id)?;
+    // Present the chain without a self-signed root (peers have it, or do not trust it anyway).
+    let mut ders: Vec<CertificateDer<'static>> = Vec::new();
+    for (i, c) in chain.iter().enumerate() {
+        if i > 0 && c.subject == c.issuer {
+            break;
+        }
+        ders.push(CertificateDer::from(c.der.clone()));
+    }
+    Ok(Identity { chain: ders, key: key.rustls_key() })
+}
+
+/// From a CERTFILE: certificates, then the key. When `name` is given and not empty, the
+/// certificate must match it (as C NUT's OpenSSL build checks CERTIDENT).
+pub(crate) fn from_certfile(path: &Path, name: Option<&str>) -> Result<Identity, TlsError> {
+    let data = std::fs::read(path).map_err(|source| TlsError::Io { path: path.to_path_buf(), source })?;
+    let bad = |reason: &str| TlsError::CertFile { path: path.to_path_buf(), reason: reason.to_string() };
+    let certs = crate::pem::certificates(&data);
+    if certs.is_empty() {
+        return Err(bad("no certificate (PEM \"CERTIFICATE\" block) found"));
+    }
+    let key = match crate::pem::private_key(&data) {
+        Some(k) => k,
+        None if crate::pem::has_encrypted_key(&data) => {
+            return Err(bad("the private key is encrypted; store it unencrypted in a 0640 file, or import it into a certificate database"));
+        }
+        None => return Err(bad("no private key found after the certificates")),
+    };
+    let info = CertInfo::parse(&certs[0]).map_err(|e| bad(&e.to_string()))?;
+    let pk = crate::keys::PrivateKey::from_key_der(&key).map_err(|e| bad(&e.to_string()))?;
+    if pk.key_id() != info.key_id {
+        return Err(bad("the private key does not match the first certificate"));
+    }
+    if let Some(n) = name.filter(|n| !n.is_empty()) {
+        if !certificate_matches_name(&info, n) {
+            return Err(TlsError::CertIdentMismatch { subject: info.subject, name: n.to_string() });
+        }
+    }
+    Ok(Identity { chain: certs.into_iter().map(CertificateDer::from).collect(), key })
+}

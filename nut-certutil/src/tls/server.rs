@@ -1,0 +1,54 @@
+//! upsd's `ServerConfig`.
+
+use std::sync::Arc;
+
+use rustls::ServerConfig;
+use rustls::server::WebPkiClientVerifier;
+use rustls::server::danger::ClientCertVerifier;
+
+use super::identity::{self, Identity};
+use super::verifier::DistrustingClientVerifier;
+use super::{CertRequest, ServerTlsSettings, TlsError, TrustMaterial, VERSIONS, provider};
+use crate::store::Store;
+
+/// Build upsd's TLS config. The private key is decrypted here, once.
+pub fn build_server_config(s: &ServerTlsSettings) -> Result<Arc<ServerConfig>, TlsError> {
+    let Identity { chain, key } = match (&s.certfile, &s.certpath) {
+        (Some(file), _) => identity::from_certfile(file, s.certident_name.as_deref())?,
+        (None, Some(dir)) => {
+            if !Store::exists(dir) {
+                return Err(crate::store::StoreError::NotFound(dir.clone()).into());
+            }
+            let name = s
+                .certident_name
+                .as_deref()
+                .filter(|n| !n.is_empty())
+                .ok_or_else(|| TlsError::NoCertIdent(dir.clone()))?;
+            identity::from_store(dir, name, s.certident_password.as_deref().unwrap_or(""))?
+        }
+        (None, None) => return Err(TlsError::NoCertificate),
+    };
+    let provider = provider();
+    let verifier: Arc<dyn ClientCertVerifier> = match s.certrequest {
+        CertRequest::No => WebPkiClientVerifier::no_client_auth(),
+        level => {
+            let path = s.certpath.clone().ok_or(TlsError::NoCertPath)?;
+            let trust = TrustMaterial::load(&path)?;
+            if trust.client_anchors.is_empty() {
+                return Err(TlsError::NoClientCas { level, path });
+            }
+            let builder = WebPkiClientVerifier::builder_with_provider(Arc::new(trust.client_roots()), provider.clone());
+            let builder = if level == CertRequest::Request { builder.allow_unauthenticated() } else { builder };
+            let inner = builder.build().map_err(|e| TlsError::BadCertificate {
+                nickname: path.display().to_string(),
+                reason: e.to_string(),
+            })?;
+            Arc::new(DistrustingClientVerifier::new(inner, trust))
+        }
+    };
+    let config = ServerConfig::builder_with_provider(provider)
+        .with_protocol_versions(VERSIONS)?
+        .with_client_cert_verifier(verifier)
+        .with_single_cert(chain, key)?;
+    Ok(Arc::new(config))
+}

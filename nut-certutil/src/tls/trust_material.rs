@@ -1,0 +1,151 @@
+//! What a CERTPATH trusts: our store directory (trust flags decide), a directory of PEM CA
+//! files (`<hash>.0`, OpenSSL style), or a single PEM bundle file.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use rustls::RootCertStore;
+use rustls_pki_types::CertificateDer;
+
+use super::TlsError;
+use crate::certinfo::CertInfo;
+use crate::store::Store;
+
+/// The kind of CERTPATH.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CertPathKind {
+    /// An rnut store directory: trust flags decide.
+    Store,
+    /// A directory of PEM files (OpenSSL `c_rehash` style): every CA is trusted.
+    PemDirectory,
+    /// One PEM file with CA certificates.
+    PemBundle,
+}
+
+/// The trust a CERTPATH gives, split by use.
+#[derive(Debug, Clone)]
+pub struct TrustMaterial {
+    /// Where it came from.
+    pub path: PathBuf,
+    /// What it is.
+    pub kind: CertPathKind,
+    /// Anchors for server certificates (`C`).
+    pub server_anchors: Vec<CertificateDer<'static>>,
+    /// Anchors for client certificates (`T`).
+    pub client_anchors: Vec<CertificateDer<'static>>,
+    /// Pinned peers (`P`): accepted as they are (fingerprints).
+    pub peers: HashSet<String>,
+    /// Explicitly distrusted (`p`): fingerprints.
+    pub distrusted: HashSet<String>,
+    /// Subjects of distrusted CAs (to name them in errors).
+    pub distrusted_subjects: HashSet<String>,
+    /// CA certificates known but not anchors (`c` or no flag): usable as intermediates.
+    pub intermediates: Vec<CertificateDer<'static>>,
+    /// Subjects of CAs in the store without `C` (to explain UnknownIssuer).
+    pub untrusted_ca_subjects: HashSet<String>,
+}
+
+impl TrustMaterial {
+    fn empty(path: &Path, kind: CertPathKind) -> TrustMaterial {
+        TrustMaterial {
+            path: path.to_path_buf(),
+            kind,
+            server_anchors: Vec::new(),
+            client_anchors: Vec::new(),
+            peers: HashSet::new(),
+            distrusted: HashSet::new(),
+            distrusted_subjects: HashSet::new(),
+            intermediates: Vec::new(),
+            untrusted_ca_subjects: HashSet::new(),
+        }
+    }
+
+    /// Load from a CERTPATH.
+    pub fn load(path: &Path) -> Result<TrustMaterial, TlsError> {
+        if Store::exists(path) {
+            let store = Store::open_read_only(path)?;
+            return TrustMaterial::from_store(&store);
+        }
+        let io = |source| TlsError::Io { path: path.to_path_buf(), source };
+        let meta = std::fs::metadata(path).map_err(io)?;
+        let mut tm;
+        let mut ders = Vec::new();
+        if meta.is_dir() {
+            tm = TrustMaterial::empty(path, CertPathKind::PemDirectory);
+            let mut entries: Vec<PathBuf> =
+                std::fs::read_dir(path).map_err(io)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
+            entries.sort();
+            for p in entries.into_iter().filter(|p| p.is_file()) {
+                if let Ok(data) = std::fs::read(&p) {
+                    if data.windows(11).any(|w| w == b"-----BEGIN ") {
+                        ders.extend(crate::pem::certificates(&data));
+                    }
+                }
+            }
+        } else {
+            tm = TrustMaterial::empty(path, CertPathKind::PemBundle);
+            ders = crate::pem::certificates(&std::fs::read(path).map_err(io)?);
+        }
+        if ders.is_empty() {
+            return Err(TlsError::NoCertificatesIn(path.to_path_buf()));
+        }
+        for der in ders {
+            let Ok(info) = CertInfo::parse(&der) else { continue };
+            if !info.is_ca {
+                tm.peers.insert(info.fingerprint.clone());
+            }
+            tm.server_anchors.push(CertificateDer::from(der.clone()));
+            tm.client_anchors.push(CertificateDer::from(der));
+        }
+        Ok(tm)
+    }
+
+    /// Trust from a store's flags.
+    pub fn from_store(store: &Store) -> Result<TrustMaterial, TlsError> {
+        let mut tm = TrustMaterial::empty(store.dir(), CertPathKind::Store);
+        for rec in store.certificates()? {
+            let ssl = rec.trust.ssl;
+            let der = CertificateDer::from(rec.der.clone());
+            if ssl.distrusted() {
+                tm.distrusted.insert(rec.fingerprint.clone());
+                tm.distrusted_subjects.insert(rec.subject.clone());
+                continue;
+            }
+            if ssl.trusted_peer() {
+                tm.peers.insert(rec.fingerprint.clone());
+            }
+            if ssl.trusted_server_ca() {
+                tm.server_anchors.push(der.clone());
+            }
+            if ssl.trusted_client_ca() {
+                tm.client_anchors.push(der.clone());
+            }
+            if rec.is_ca && !ssl.trusted_server_ca() {
+                tm.untrusted_ca_subjects.insert(rec.subject.clone());
+            }
+            if rec.is_ca {
+                tm.intermediates.push(der);
+            }
+        }
+        Ok(tm)
+    }
+
+    /// A root store of the server anchors (`C`).
+    pub fn server_roots(&self) -> RootCertStore {
+        roots(&self.server_anchors)
+    }
+
+    /// A root store of the client anchors (`T`).
+    pub fn client_roots(&self) -> RootCertStore {
+        roots(&self.client_anchors)
+    }
+}
+
+fn roots(certs: &[CertificateDer<'static>]) -> RootCertStore {
+    let mut r = RootCertStore::empty();
+    for c in certs {
+        // A certificate webpki cannot use as an anchor is skipped, not fatal.
+        let _ = r.add(c.clone());
+    }
+    r
+}

@@ -1,0 +1,254 @@
+//! Stable-toolchain stand-in for the cargo-fuzz targets in `fuzz/` (cargo-fuzz needs a
+//! nightly compiler): feeds pseudo-random, protocol-shaped byte strings to the same checks
+//! (`nut_core::net::fuzzing`) and stops at the first broken invariant or panic.
+//!
+//! ```text
+//! cargo run -p nut-core --release --example fuzz_smoke -- [ITERATIONS] [SEED]
+//! ```
+//! Defaults: 1,000,000 inputs, seed 0x5EED. Exit status 1 on failure, with the input in hex.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use nut_core::net::fuzzing::{check_reply_parser, check_request_parser, check_tokenizer};
+use nut_core::net::{Reply, Request};
+use nut_core::words::{Event, Tokenizer};
+
+/// First words: request commands and reply keywords.
+const FIRST: &[&str] = &[
+    "GET",
+    "LIST",
+    "SET",
+    "INSTCMD",
+    "USERNAME",
+    "PASSWORD",
+    "LOGIN",
+    "LOGOUT",
+    "PRIMARY",
+    "MASTER",
+    "FSD",
+    "VER",
+    "NETVER",
+    "PROTVER",
+    "HELP",
+    "STARTTLS",
+    "get",
+    "List",
+    "set",
+    "instcmd",
+    "OK",
+    "ERR",
+    "VAR",
+    "TYPE",
+    "DESC",
+    "CMDDESC",
+    "UPSDESC",
+    "NUMLOGINS",
+    "ON",
+    "OFF",
+    "PENDING",
+    "SUCCESS",
+    "BEGIN",
+    "END",
+    "UPS",
+    "RW",
+    "CMD",
+    "ENUM",
+    "RANGE",
+    "CLIENT",
+    "1.3",
+    "Network",
+    "FROB",
+];
+
+/// Later words: sub-commands, names, values (some quoted or escaped), numbers, ids.
+const DICT: &[&str] = &[
+    "VAR",
+    "TRACKING",
+    "ON",
+    "OFF",
+    "UPS",
+    "RW",
+    "CMD",
+    "ENUM",
+    "RANGE",
+    "CLIENT",
+    "NUMLOGINS",
+    "UPSDESC",
+    "TYPE",
+    "DESC",
+    "CMDDESC",
+    "LIST",
+    "var",
+    "tracking",
+    "on",
+    "off",
+    "enum",
+    "Goodbye",
+    "STARTTLS",
+    "FSD-SET",
+    "PRIMARY-GRANTED",
+    "MASTER-GRANTED",
+    "ACCESS-DENIED",
+    "UNKNOWN-UPS",
+    "UNKNOWN",
+    "FAILED",
+    "NEW-CODE",
+    "STRING:8",
+    "STRING:08",
+    "NUMBER",
+    "1BD31808-CB49-4AEC-9D75-D056E6F018D2",
+    "6d6c2b7e-3c0a-4f51-9a43-0e1f55d2b8c1",
+    "myups",
+    "MyUps",
+    "ups.status",
+    "input.transfer.low",
+    "load.off",
+    "0",
+    "-5",
+    "123",
+    "+1",
+    "007",
+    "\"OL LB\"",
+    "\"\"",
+    "\"a \\\"b\\\" \\\\ \\#3\"",
+    "a=b",
+    "=",
+    "\\ x",
+    "::1",
+    "127.0.0.1",
+    "\"250\"",
+    "\"-1\"",
+    "P@ss",
+    "Tools",
+];
+
+/// Bytes the tokenizer treats specially, and some it filters out.
+const SPECIAL: &[u8] = b" \t\r\n\"\\#=\x00\x01\x0b\x7f\xff\xc3";
+
+/// xorshift64*: tiny, deterministic, good enough to spread inputs.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+fn random_bytes(rng: &mut Rng, buf: &mut Vec<u8>) {
+    for _ in 0..rng.below(6) {
+        match rng.below(4) {
+            0 => buf.extend_from_slice(DICT[rng.below(DICT.len())].as_bytes()),
+            1 => buf.push(SPECIAL[rng.below(SPECIAL.len())]),
+            _ => buf.push(rng.next() as u8),
+        }
+    }
+}
+
+/// One input: a few lines, most shaped like requests or replies (a keyword, then words from
+/// the dictionary), some random, a few with words over 512 bytes or more than 32 words, then
+/// a few random byte flips.
+fn generate(rng: &mut Rng, buf: &mut Vec<u8>) {
+    buf.clear();
+    for _ in 0..=rng.below(6) {
+        match rng.below(20) {
+            0..=13 => {
+                buf.extend_from_slice(FIRST[rng.below(FIRST.len())].as_bytes());
+                for _ in 0..rng.below(6) {
+                    buf.push(if rng.below(10) == 0 { b'\t' } else { b' ' });
+                    if rng.below(8) == 0 {
+                        random_bytes(rng, buf);
+                    } else {
+                        buf.extend_from_slice(DICT[rng.below(DICT.len())].as_bytes());
+                    }
+                }
+            }
+            14..=17 => random_bytes(rng, buf),
+            _ => {
+                let byte = match rng.below(3) {
+                    0 => b'x',
+                    1 => b'w',
+                    _ => SPECIAL[rng.below(SPECIAL.len())],
+                };
+                let len = rng.below(1200);
+                if rng.below(2) == 0 {
+                    buf.extend_from_slice(b"SET VAR u v ");
+                    buf.extend(std::iter::repeat_n(byte, len));
+                } else {
+                    for _ in 0..len / 16 {
+                        buf.extend_from_slice(b"w ");
+                    }
+                }
+            }
+        }
+        if rng.below(12) != 0 {
+            buf.push(b'\n');
+        }
+    }
+    if !buf.is_empty() {
+        for _ in 0..rng.below(3) {
+            let at = rng.below(buf.len());
+            buf[at] = rng.next() as u8;
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let mut args = std::env::args().skip(1);
+    let iterations: u64 = args
+        .next()
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1_000_000);
+    let seed: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(0x5EED);
+    let mut rng = Rng(seed | 1);
+    let mut buf = Vec::new();
+    let (mut bytes, mut lines, mut requests_ok, mut replies_ok) = (0u64, 0u64, 0u64, 0u64);
+    let start = Instant::now();
+
+    for i in 0..iterations {
+        generate(&mut rng, &mut buf);
+        bytes += buf.len() as u64;
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            check_tokenizer(&buf)?;
+            check_request_parser(&buf)?;
+            check_reply_parser(&buf)
+        }));
+        let failure = match outcome {
+            Ok(Ok(())) => None,
+            Ok(Err(broken)) => Some(broken),
+            Err(_) => Some("panic (message above)".to_string()),
+        };
+        if let Some(failure) = failure {
+            let hex: String = buf.iter().map(|b| format!("{b:02x}")).collect();
+            eprintln!("input #{i} (seed {seed}) broke an invariant: {failure}");
+            eprintln!("input hex: {hex}");
+            return ExitCode::FAILURE;
+        }
+        // Statistics, to show the inputs reach the parsers and not only the tokenizer.
+        let mut tok = Tokenizer::new();
+        let mut events = tok.feed_all(&buf);
+        events.extend(tok.finish());
+        for ev in events {
+            if let Event::Line(words) = ev {
+                lines += 1;
+                requests_ok += u64::from(Request::parse(&words).is_ok());
+                replies_ok += u64::from(Reply::parse(&words).is_ok());
+            }
+        }
+    }
+    println!(
+        "fuzz_smoke: {iterations} inputs ({bytes} bytes, {lines} lines: {requests_ok} valid \
+         requests, {replies_ok} valid replies) ran clean through check_tokenizer, \
+         check_request_parser and check_reply_parser in {:.1?} (seed {seed})",
+        start.elapsed()
+    );
+    ExitCode::SUCCESS
+}

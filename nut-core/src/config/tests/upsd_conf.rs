@@ -1,0 +1,277 @@
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::assert_error;
+use crate::config::{CertIdent, CertRequest, ListenAddr, UpsdConf};
+
+const FILE: &str = "/etc/nut/upsd.conf";
+
+fn parse(text: &str) -> Result<UpsdConf, crate::config::ConfigError> {
+    UpsdConf::parse(text, Path::new(FILE))
+}
+
+fn addr(host: &str, port: u16) -> ListenAddr {
+    ListenAddr {
+        host: host.to_string(),
+        port,
+    }
+}
+
+#[test]
+fn defaults_of_an_empty_file() {
+    let c = parse("# nothing but a comment\n\n").unwrap();
+    assert!(c.listen.is_empty());
+    assert_eq!(
+        c.effective_listen(),
+        [addr("127.0.0.1", 3493), addr("::1", 3493)]
+    );
+    assert_eq!(c.maxage, Duration::from_secs(15));
+    assert_eq!(c.trackingdelay, Duration::from_secs(3600));
+    assert!(!c.allow_no_device);
+    assert!(!c.allow_not_all_listeners);
+    assert_eq!(c.maxconn, None);
+    assert_eq!((c.statepath.as_ref(), c.datapath.as_ref()), (None, None));
+    assert_eq!((c.certfile.as_ref(), c.certpath.as_ref()), (None, None));
+    assert_eq!(c.certident, None);
+    assert_eq!(c.certrequest, CertRequest::No);
+    assert!(!c.disable_weak_ssl);
+    assert_eq!(c.debug_min, None);
+    assert_eq!(
+        (c.hosts_allow.as_ref(), c.hosts_deny.as_ref()),
+        (None, None)
+    );
+    assert!(!c.tls_configured());
+    assert!(c.warnings.is_empty());
+    assert_eq!(c.file, PathBuf::from(FILE));
+}
+
+#[test]
+fn config_md_example() {
+    let c = parse("LISTEN 127.0.0.1 3493\nLISTEN ::1 3493\nMAXAGE 25\nCERTFILE /etc/nut/upsd.pem\nDISABLE_WEAK_SSL true\n").unwrap();
+    assert_eq!(c.listen, [addr("127.0.0.1", 3493), addr("::1", 3493)]);
+    assert_eq!(c.maxage, Duration::from_secs(25));
+    assert_eq!(c.certfile, Some(PathBuf::from("/etc/nut/upsd.pem")));
+    assert!(c.disable_weak_ssl);
+    assert!(c.tls_configured());
+}
+
+#[test]
+fn nit_sandbox_file_with_tls() {
+    let text = "STATEPATH \"/tmp/nit/run\"\nLISTEN localhost 34931\nLISTEN 127.0.0.1 34931\nLISTEN ::1 34931\n\
+DEBUG_MIN 3\nMAXCONN 1024\nALLOW_NO_DEVICE true\nCERTPATH \"/tmp/nit/etc/cert/upsd\"\n\
+CERTIDENT \"NIT upsd\" \"nit-pass\"\nCERTREQUEST 2\n";
+    let c = parse(text).unwrap();
+    assert_eq!(c.statepath, Some(PathBuf::from("/tmp/nit/run")));
+    assert_eq!(
+        c.listen,
+        [
+            addr("localhost", 34931),
+            addr("127.0.0.1", 34931),
+            addr("::1", 34931)
+        ]
+    );
+    assert_eq!(c.effective_listen(), c.listen);
+    assert_eq!(c.debug_min, Some(3));
+    assert_eq!(c.maxconn, Some(1024));
+    assert!(c.allow_no_device);
+    assert_eq!(c.certpath, Some(PathBuf::from("/tmp/nit/etc/cert/upsd")));
+    assert_eq!(
+        c.certident,
+        Some(CertIdent {
+            name: "NIT upsd".into(),
+            password: "nit-pass".into()
+        })
+    );
+    assert_eq!(c.certrequest, CertRequest::Require);
+}
+
+#[test]
+fn every_directive() {
+    let text = "LISTEN *\nLISTEN [::] 3494\nMAXAGE 30\nTRACKINGDELAY 60\nALLOW_NO_DEVICE 2\nALLOW_NOT_ALL_LISTENERS on\n\
+MAXCONN 16\nSTATEPATH /var/state/ups\nDATAPATH /usr/share/nut\nCERTFILE /etc/nut/upsd.pem\nCERTPATH /etc/nut/ca\n\
+CERTIDENT 'My nut server' 'secret pw'\nCERTREQUEST REQUEST\nDISABLE_WEAK_SSL no\ndebug_min 1\n\
+HOSTS_ALLOW /etc/hosts.allow\nHOSTS_DENY /etc/hosts.deny\n";
+    let c = parse(text).unwrap();
+    assert_eq!(c.listen, [addr("*", 3493), addr("::", 3494)]);
+    assert_eq!(
+        c.effective_listen(),
+        [addr("0.0.0.0", 3493), addr("::", 3493), addr("::", 3494)]
+    );
+    assert_eq!(c.maxage, Duration::from_secs(30));
+    assert_eq!(c.trackingdelay, Duration::from_secs(60));
+    assert!(c.allow_no_device && c.allow_not_all_listeners);
+    assert_eq!(c.maxconn, Some(16));
+    assert_eq!(c.datapath, Some(PathBuf::from("/usr/share/nut")));
+    assert_eq!(
+        c.certident,
+        Some(CertIdent {
+            name: "My nut server".into(),
+            password: "secret pw".into()
+        })
+    );
+    assert_eq!(c.certrequest, CertRequest::Request);
+    assert!(!c.disable_weak_ssl);
+    assert_eq!(c.debug_min, Some(1));
+    assert_eq!(c.hosts_allow, Some(PathBuf::from("/etc/hosts.allow")));
+    assert_eq!(c.hosts_deny, Some(PathBuf::from("/etc/hosts.deny")));
+}
+
+#[test]
+fn certident_quote_styles() {
+    for (line, name, pw) in [
+        ("CERTIDENT \"My nut server\" \"pw\"", "My nut server", "pw"),
+        ("CERTIDENT 'My nut server' 'pw'", "My nut server", "pw"),
+        ("CERTIDENT 'My nut server' pw", "My nut server", "pw"),
+        ("CERTIDENT upsd 'two words'", "upsd", "two words"),
+        ("CERTIDENT 'upsd' ''", "upsd", ""),
+    ] {
+        let c = parse(line).unwrap();
+        assert_eq!(
+            c.certident,
+            Some(CertIdent {
+                name: name.into(),
+                password: pw.into()
+            }),
+            "{line}"
+        );
+    }
+    assert_error(
+        parse("MAXAGE 5\nCERTIDENT 'My nut server pw\n"),
+        FILE,
+        2,
+        "unterminated single quote",
+    );
+    assert_error(
+        parse("CERTIDENT My nut server pw\n"),
+        FILE,
+        1,
+        "expected 2 arguments",
+    );
+    assert_error(
+        parse("CERTIDENT onlyname\n"),
+        FILE,
+        1,
+        "expected 2 arguments",
+    );
+}
+
+#[test]
+fn certrequest_values() {
+    for (v, want) in [
+        ("0", CertRequest::No),
+        ("1", CertRequest::Request),
+        ("2", CertRequest::Require),
+        ("NO", CertRequest::No),
+        ("REQUEST", CertRequest::Request),
+        ("REQUIRE", CertRequest::Require),
+    ] {
+        assert_eq!(
+            parse(&format!("CERTREQUEST {v}")).unwrap().certrequest,
+            want,
+            "{v}"
+        );
+    }
+    assert_error(
+        parse("CERTREQUEST 3\n"),
+        FILE,
+        1,
+        "CERTREQUEST: invalid value",
+    );
+    assert_error(
+        parse("CERTREQUEST require\n"),
+        FILE,
+        1,
+        "CERTREQUEST: invalid value",
+    );
+}
+
+#[test]
+fn obsolete_acl_directives_are_warnings() {
+    let c = parse("ACL all 0.0.0.0/0\nACCEPT all\nREJECT all\nLISTEN 0.0.0.0\n").unwrap();
+    assert_eq!(c.warnings.len(), 3);
+    assert_eq!(c.warnings[1].line, 2);
+    assert!(
+        c.warnings[0]
+            .to_string()
+            .starts_with("/etc/nut/upsd.conf:1: ACL is no longer supported")
+    );
+    assert_eq!(c.listen, [addr("0.0.0.0", 3493)]);
+}
+
+#[test]
+fn broken_files_name_file_and_line() {
+    // A bad MAXAGE on line 3.
+    assert_error(
+        parse("LISTEN 127.0.0.1\n# comment\nMAXAGE fifteen\n"),
+        FILE,
+        3,
+        "MAXAGE has non numeric value",
+    );
+    assert_error(
+        parse("LISTEN 127.0.0.1\n\nMAXAGE -1\n"),
+        FILE,
+        3,
+        "negative",
+    );
+    // `#` inside quotes on line 5.
+    assert_error(
+        parse("LISTEN 127.0.0.1\nMAXAGE 15\n\n\nCERTIDENT \"upsd#1\" pw\n"),
+        FILE,
+        5,
+        "parse error",
+    );
+    // Unknown directive, with the upper-case hint.
+    assert_error(
+        parse("MAXAGE 15\nlisten 127.0.0.1\n"),
+        FILE,
+        2,
+        "upper case: LISTEN",
+    );
+    assert_error(
+        parse("INCLUDE other.conf\n"),
+        FILE,
+        1,
+        "invalid directive INCLUDE",
+    );
+    assert_error(
+        parse("LISTEN\n"),
+        FILE,
+        1,
+        "LISTEN: expected <address> [<port>]",
+    );
+    assert_error(parse("LISTEN a 1 2\n"), FILE, 1, "LISTEN");
+    assert_error(parse("LISTEN a 0\n"), FILE, 1, "between 1 and 65535");
+    assert_error(parse("LISTEN a 65536\n"), FILE, 1, "too large");
+    assert_error(parse("MAXAGE\n"), FILE, 1, "MAXAGE: expected 1 argument");
+    assert_error(
+        parse("MAXAGE 1 2\n"),
+        FILE,
+        1,
+        "MAXAGE: expected 1 argument",
+    );
+    assert_error(
+        parse("ALLOW_NO_DEVICE perhaps\n"),
+        FILE,
+        1,
+        "invalid boolean",
+    );
+    assert_error(parse("DISABLE_WEAK_SSL 2\n"), FILE, 1, "invalid boolean");
+    assert_error(parse("MAXCONN 0\n"), FILE, 1, "at least 1");
+    assert_error(parse("STATEPATH \"\"\n"), FILE, 1, "empty path");
+    assert_error(parse("DEBUG_MIN x\n"), FILE, 1, "non numeric");
+}
+
+#[test]
+fn environment_overrides_allow_flags() {
+    let mut c = parse("ALLOW_NO_DEVICE false\nALLOW_NOT_ALL_LISTENERS true\n").unwrap();
+    c.apply_env(|name| match name {
+        "ALLOW_NO_DEVICE" => Some("Yes please".to_string()),
+        "ALLOW_NOT_ALL_LISTENERS" => Some("off".to_string()),
+        _ => None,
+    });
+    assert!(c.allow_no_device);
+    assert!(!c.allow_not_all_listeners);
+    // Unrecognised values leave the file setting alone.
+    c.apply_env(|_| Some("maybe".to_string()));
+    assert!(c.allow_no_device && !c.allow_not_all_listeners);
+}

@@ -1,0 +1,13 @@
+//! upsdrvctl: start, stop, shut down and inspect the drivers of ups.conf.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use nut_drivers::upsdrvctl::{Args, Env, run};
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    nut_drivers::logging::init("upsdrvctl", args.debug.max(u8::from(args.test)), 0);
+    let env = Env::from_process();
+    run(&args, &env, &mut std::io::stdout())
+}

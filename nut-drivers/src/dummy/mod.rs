@@ -1,0 +1,394 @@
+//! dummy-ups: a simulated UPS driven by a `.dev`/`.seq` data file, or a repeater of a UPS on
+//! another upsd (C `drivers/dummy-ups.c`, spec drivers.md section 1).
+
+pub mod devfile;
+pub mod known;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant, SystemTime};
+
+use nut_core::net::SystemName;
+use nut_core::sock::ResultCode;
+
+use crate::backend::{BackendError, DeviceBackend, DriverContext, DriverOption, ReloadOutcome};
+use crate::config::{DriverConfig, resolve_conf_relative};
+use crate::dstate::Dstate;
+use crate::netclient::NutConnection;
+use devfile::{DevFile, Directive};
+
+/// The dummy-ups program name.
+pub const DRIVER_NAME: &str = "dummy-ups";
+
+/// How dummy-ups runs (spec 1.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Parse the file once, then again only when it changes.
+    Once,
+    /// Parse the file over and over.
+    Loop,
+    /// Mirror a UPS of another upsd.
+    Repeater,
+}
+
+impl Mode {
+    /// Mode selection from `mode` and `port`.
+    pub fn select(mode: Option<&str>, port: &str) -> Result<Mode, BackendError> {
+        match mode {
+            Some("repeater") => Ok(Mode::Repeater),
+            Some("dummy-once") => Ok(Mode::Once),
+            Some("dummy-loop") | Some("dummy") => Ok(Mode::Loop),
+            Some(other) => Err(BackendError::Fatal(format!(
+                "unsupported mode {other:?} (dummy-once, dummy-loop, dummy, repeater)"
+            ))),
+            None if port.contains('@') => Ok(Mode::Repeater),
+            None if port.ends_with(".seq") => Ok(Mode::Loop),
+            None if port.ends_with(".dev") => Ok(Mode::Once),
+            None => Ok(Mode::Loop),
+        }
+    }
+
+    /// The name published as `driver.parameter.mode`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Once => "dummy-once",
+            Mode::Loop => "dummy-loop",
+            Mode::Repeater => "repeater",
+        }
+    }
+}
+
+/// Where a dummy data file is in its sequence.
+#[derive(Debug)]
+struct Sequence {
+    file: DevFile,
+    mtime: Option<SystemTime>,
+    pos: usize,
+    paused_until: Option<Instant>,
+    /// dummy-once: the file was read to its end.
+    finished: bool,
+    alarms: Vec<String>,
+}
+
+#[derive(Debug)]
+struct Repeater {
+    target: SystemName,
+    conn: Option<NutConnection>,
+}
+
+/// The dummy-ups backend.
+#[derive(Debug, Default)]
+pub struct DummyUps {
+    mode: Option<Mode>,
+    path: Option<PathBuf>,
+    seq: Option<Sequence>,
+    repeater: Option<Repeater>,
+}
+
+const OPTIONS: &[DriverOption] = &[
+    DriverOption { name: "mode", takes_value: true, help: "dummy-once, dummy-loop (or dummy), repeater" },
+    DriverOption {
+        name: "repeater_disable_strict_start",
+        takes_value: false,
+        help: "repeater: do not exit when the remote upsd is unreachable at start",
+    },
+];
+
+const NET_TIMEOUT: Duration = Duration::from_secs(5);
+
+fn mtime_of(path: &std::path::Path) -> Option<SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+/// `setvar` as dummy-ups applies it (files, `SET`, repeater): status through the helpers,
+/// empty deletes, known flags or `RW STRING:32`.
+pub fn apply_var(d: &Dstate, var: &str, value: &str) {
+    if var.eq_ignore_ascii_case("ups.status") {
+        d.status_init();
+        d.status_set(value);
+        d.status_commit();
+        return;
+    }
+    if value.is_empty() {
+        d.delinfo(var);
+        return;
+    }
+    d.setinfo(var, value);
+    let (flags, aux) = known::flags_for(var);
+    d.setflags(var, flags);
+    if aux != 0 {
+        d.setaux(var, aux);
+    }
+}
+
+impl DummyUps {
+    /// The selected mode (after `open`).
+    pub fn mode(&self) -> Option<Mode> {
+        self.mode
+    }
+
+    fn load_file(&self) -> Result<Sequence, BackendError> {
+        let path = self.path.as_ref().ok_or_else(|| BackendError::Fatal("no data file".into()))?;
+        let file = DevFile::load(path).map_err(|e| BackendError::Fatal(e.to_string()))?;
+        Ok(Sequence { file, mtime: mtime_of(path), pos: 0, paused_until: None, finished: false, alarms: Vec::new() })
+    }
+
+    /// Run directives from the current position until a TIMER or the end of the file.
+    fn step(seq: &mut Sequence, d: &Dstate, mode: Mode) {
+        if let Some(until) = seq.paused_until {
+            if Instant::now() < until {
+                return;
+            }
+            seq.paused_until = None;
+        }
+        let mut alarms_touched = false;
+        while let Some(l) = seq.file.lines.get(seq.pos) {
+            seq.pos += 1;
+            match &l.directive {
+                Directive::Timer(secs) => {
+                    tracing::debug!("{}:{}: pausing {secs} s", seq.file.path.display(), l.line);
+                    seq.paused_until = Some(Instant::now() + Duration::from_secs(*secs));
+                    break;
+                }
+                Directive::Alarm(text) => {
+                    alarms_touched = true;
+                    match text {
+                        Some(t) => seq.alarms.push(t.clone()),
+                        None => seq.alarms.clear(),
+                    }
+                }
+                Directive::Status(tokens) => {
+                    d.status_init();
+                    for t in tokens {
+                        d.status_set(t);
+                    }
+                    d.status_commit();
+                }
+                Directive::Set { var, value } => apply_var(d, var, value),
+            }
+        }
+        if alarms_touched {
+            d.alarm_init();
+            for a in &seq.alarms {
+                d.alarm_set(a);
+            }
+            d.alarm_commit();
+            // Re-commit the status so the ALARM prefix follows.
+            if let Some(status) = d.getinfo("ups.status") {
+                d.status_init();
+                d.status_set(status.strip_prefix("ALARM").unwrap_or(&status));
+                d.status_commit();
+            }
+        }
+        if seq.pos >= seq.file.lines.len() && seq.paused_until.is_none() {
+            match mode {
+                Mode::Loop => seq.pos = 0,
+                _ => seq.finished = true,
+            }
+        }
+    }
+
+    fn update_repeater(rep: &mut Repeater, d: &Dstate) -> Result<(), BackendError> {
+        if rep.conn.is_none() {
+            let t = &rep.target;
+            let conn = NutConnection::connect(&t.host, t.port, NET_TIMEOUT)
+                .map_err(|e| BackendError::NotAnswering(format!("{}@{}:{}: {e}", t.ups, t.host, t.port)))?;
+            rep.conn = Some(conn);
+        }
+        let Some(conn) = rep.conn.as_mut() else {
+            return Err(BackendError::NotAnswering("not connected".into()));
+        };
+        match conn.list_var(&rep.target.ups) {
+            Ok(vars) => {
+                for (var, value) in vars {
+                    if var.len() >= 7 && var[..7].eq_ignore_ascii_case("driver.") {
+                        continue;
+                    }
+                    apply_var(d, &var, &value);
+                }
+                Ok(())
+            }
+            Err(e) => {
+                rep.conn = None;
+                Err(BackendError::NotAnswering(format!("{}@{}: {e}", rep.target.ups, rep.target.host)))
+            }
+        }
+    }
+}
+
+impl DeviceBackend for DummyUps {
+    fn description(&self) -> &'static str {
+        "Device simulation and repeater driver"
+    }
+
+    fn version(&self) -> &'static str {
+        "0.15"
+    }
+
+    fn options(&self) -> &'static [DriverOption] {
+        OPTIONS
+    }
+
+    fn open(&mut self, ctx: &DriverContext) -> Result<(), BackendError> {
+        let cfg = &ctx.config;
+        let mode = Mode::select(cfg.option("mode"), &cfg.port)?;
+        self.mode = Some(mode);
+        ctx.dstate.setinfo("driver.parameter.mode", mode.name());
+        match mode {
+            Mode::Repeater => {
+                let target = SystemName::parse(&cfg.port).map_err(|e| {
+                    BackendError::Fatal(format!("invalid UPS definition {:?}: {e}; required format: upsname[@hostname[:port]]", cfg.port))
+                })?;
+                let mut rep = Repeater { target, conn: None };
+                if let Err(e) = Self::update_repeater(&mut rep, &ctx.dstate) {
+                    if cfg.has_flag("repeater_disable_strict_start") {
+                        tracing::warn!("{e}; will retry");
+                    } else {
+                        return Err(BackendError::Fatal(e.to_string()));
+                    }
+                }
+                self.repeater = Some(rep);
+            }
+            Mode::Once | Mode::Loop => {
+                self.path = Some(resolve_conf_relative(&cfg.confdir, &cfg.port));
+                self.seq = Some(self.load_file()?);
+            }
+        }
+        Ok(())
+    }
+
+    fn init_info(&mut self, ctx: &DriverContext) -> Result<(), BackendError> {
+        let d = &ctx.dstate;
+        if let Some(seq) = self.seq.as_mut() {
+            for k in known::KNOWN {
+                if let Some(v) = k.init {
+                    d.setinfo(k.name, v);
+                    let (flags, aux) = known::flags_for(k.name);
+                    d.setflags(k.name, flags);
+                    d.setaux(k.name, aux);
+                }
+            }
+            d.setinfo("device.mfr", "Dummy Manufacturer");
+            d.setinfo("device.model", "Dummy UPS");
+            let mode = self.mode.unwrap_or(Mode::Loop);
+            Self::step(seq, d, mode);
+        }
+        d.addcmd("load.off");
+        d.dataok();
+        Ok(())
+    }
+
+    fn update(&mut self, ctx: &DriverContext) -> Result<(), BackendError> {
+        let d = &ctx.dstate;
+        let mode = self.mode.unwrap_or(Mode::Loop);
+        if let Some(rep) = self.repeater.as_mut() {
+            return Self::update_repeater(rep, d);
+        }
+        let reread = match self.seq.as_ref() {
+            Some(seq) if mode == Mode::Once && seq.finished => {
+                let now = self.path.as_deref().and_then(mtime_of);
+                now.is_some() && now != seq.mtime
+            }
+            _ => false,
+        };
+        if reread {
+            match self.load_file() {
+                Ok(fresh) => {
+                    tracing::info!("{}: changed, reading it again", fresh.file.path.display());
+                    self.seq = Some(fresh);
+                }
+                Err(e) => {
+                    tracing::error!("{e}; keeping the previous data");
+                    if let (Some(seq), Some(p)) = (self.seq.as_mut(), self.path.as_deref()) {
+                        seq.mtime = mtime_of(p);
+                    }
+                }
+            }
+        }
+        if let Some(seq) = self.seq.as_mut() {
+            if !(mode == Mode::Once && seq.finished) {
+                Self::step(seq, d, mode);
+            }
+        }
+        Ok(())
+    }
+
+    fn poll_interval(&self, configured: Duration) -> Duration {
+        match self.mode {
+            Some(Mode::Repeater) => configured,
+            // C sleeps 1 s in every update; rnut ticks every second so TIMERs are precise.
+            _ => configured.min(Duration::from_secs(1)),
+        }
+    }
+
+    fn instcmd(&mut self, _ctx: &DriverContext, cmd: &str, param: Option<&str>) -> ResultCode {
+        tracing::info!("instcmd: unknown command [{cmd}] [{}]", param.unwrap_or("(null)"));
+        ResultCode::Unknown
+    }
+
+    fn setvar(&mut self, ctx: &DriverContext, var: &str, value: &str) -> ResultCode {
+        if self.mode == Some(Mode::Repeater) {
+            return ResultCode::Unknown;
+        }
+        apply_var(&ctx.dstate, var, value);
+        ResultCode::Handled
+    }
+
+    fn shutdown(&mut self, _ctx: &DriverContext) -> Result<(), BackendError> {
+        Err(BackendError::Unsupported("shutdown"))
+    }
+
+    fn reload(&mut self, ctx: &DriverContext, old: &DriverConfig) -> ReloadOutcome {
+        if ctx.config.port != old.port || ctx.config.option("mode") != old.option("mode") {
+            return ReloadOutcome::NeedsRestart("port or mode changed".into());
+        }
+        ReloadOutcome::Applied
+    }
+
+    fn cleanup(&mut self, _ctx: &DriverContext) {
+        if let Some(rep) = self.repeater.as_mut() {
+            if let Some(conn) = rep.conn.as_mut() {
+                conn.logout();
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mode_selection_follows_spec() {
+        assert_eq!(Mode::select(None, "ups@host").expect("ok"), Mode::Repeater);
+        assert_eq!(Mode::select(None, "a.seq").expect("ok"), Mode::Loop);
+        assert_eq!(Mode::select(None, "a.dev").expect("ok"), Mode::Once);
+        assert_eq!(Mode::select(None, "a.txt").expect("ok"), Mode::Loop);
+        assert_eq!(Mode::select(Some("dummy"), "a.dev").expect("ok"), Mode::Loop);
+        assert_eq!(Mode::select(Some("dummy-once"), "a.seq").expect("ok"), Mode::Once);
+        assert_eq!(Mode::select(Some("repeater"), "a.dev").expect("ok"), Mode::Repeater);
+        assert!(Mode::select(Some("meta"), "a.dev").is_err());
+    }
+
+    #[test]
+    fn sequence_steps_and_timers() {
+        let d = Dstate::new();
+        let file = DevFile::parse(
+            b"ups.status: OL\nbattery.charge: 90\nTIMER 0\nups.status: OB\nALARM [hot]\nTIMER 0\nALARM\nfoo.bar: x\n",
+            std::path::Path::new("t.seq"),
+        )
+        .expect("parses");
+        let mut seq = Sequence { file, mtime: None, pos: 0, paused_until: None, finished: false, alarms: Vec::new() };
+        DummyUps::step(&mut seq, &d, Mode::Once);
+        assert_eq!(d.getinfo("ups.status").as_deref(), Some("OL"));
+        assert_eq!(d.flags("battery.charge"), Some(nut_core::sock::VarFlags::RW));
+        DummyUps::step(&mut seq, &d, Mode::Once);
+        assert_eq!(d.getinfo("ups.status").as_deref(), Some("ALARM OB"));
+        assert_eq!(d.getinfo("ups.alarm").as_deref(), Some("[hot]"));
+        DummyUps::step(&mut seq, &d, Mode::Once);
+        assert_eq!(d.getinfo("ups.status").as_deref(), Some("OB"));
+        assert_eq!(d.getinfo("ups.alarm"), None);
+        assert_eq!(d.getinfo("foo.bar").as_deref(), Some("x"));
+        assert_eq!(d.snapshot().get("foo.bar").map(|n| n.aux), Some(32));
+        assert!(seq.finished);
+    }
+}

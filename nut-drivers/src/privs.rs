@@ -1,0 +1,49 @@
+//! chroot and privilege dropping (C `chroot_start`, `become_user`), all through `nix`.
+
+use std::path::Path;
+
+use nix::unistd::{Gid, Group, User};
+
+use crate::error::DriverError;
+
+/// The group id for a group name.
+pub fn group_id(name: &str) -> Result<Gid, DriverError> {
+    match Group::from_name(name) {
+        Ok(Some(g)) => Ok(g.gid),
+        Ok(None) => Err(DriverError::Usage(format!("unknown group {name}"))),
+        Err(e) => Err(DriverError::Usage(format!("cannot look up group {name}: {e}"))),
+    }
+}
+
+/// Look up a user (before a chroot hides /etc/passwd).
+pub fn lookup_user(name: &str) -> Result<User, DriverError> {
+    match User::from_name(name) {
+        Ok(Some(u)) => Ok(u),
+        Ok(None) => Err(DriverError::Privileges { user: name.to_string(), message: "no such user".into() }),
+        Err(e) => Err(DriverError::Privileges { user: name.to_string(), message: e.to_string() }),
+    }
+}
+
+/// chroot into `dir` and change to its root.
+pub fn chroot_to(dir: &Path) -> Result<(), DriverError> {
+    let fail = |e: nix::Error| DriverError::Usage(format!("cannot chroot to {}: {e}", dir.display()));
+    nix::unistd::chroot(dir).map_err(fail)?;
+    nix::unistd::chdir("/").map_err(fail)?;
+    Ok(())
+}
+
+/// Switch to `user` (supplementary groups reduced to its primary group). Does nothing when
+/// not running as root, as C NUT does.
+pub fn become_user(user: &User) -> Result<(), DriverError> {
+    if !nix::unistd::geteuid().is_root() {
+        if nix::unistd::geteuid() != user.uid {
+            tracing::warn!("not running as root: staying uid {} instead of becoming {}", nix::unistd::geteuid(), user.name);
+        }
+        return Ok(());
+    }
+    let fail = |what: &str, e: nix::Error| DriverError::Privileges { user: user.name.clone(), message: format!("{what}: {e}") };
+    nix::unistd::setgroups(&[user.gid]).map_err(|e| fail("setgroups", e))?;
+    nix::unistd::setgid(user.gid).map_err(|e| fail("setgid", e))?;
+    nix::unistd::setuid(user.uid).map_err(|e| fail("setuid", e))?;
+    Ok(())
+}

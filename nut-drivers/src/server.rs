@@ -1,0 +1,241 @@
+//! The driver socket server: `STATEPATH/<driver>-<upsname>`, any number of readers, each with
+//! its own tokenizer and its own outgoing queue (C `dstate_init`, `sock_read`, `sock_arg`).
+//!
+//! A reader is dropped, without affecting the others, when it sends a line longer than
+//! [`MAX_LINE`], too many lines that are not driver-socket commands in a row, or stops
+//! reading while its queue fills up.
+
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use nut_core::sock::{DriverMessage, ResultCode, ServerMessage};
+use nut_core::words::{Event, Tokenizer};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{UnixListener, UnixStream};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::device::DeviceRequest;
+use crate::dstate::{Chunk, Dstate, READER_QUEUE};
+use crate::error::DriverError;
+
+/// Longest request line accepted from a reader; a valid one is far shorter (C formats into
+/// 512 bytes).
+pub const MAX_LINE: usize = 8192;
+/// Unparseable lines in a row after which a reader is dropped.
+pub const MAX_BAD_LINES: u32 = 10;
+/// Readers served at once; further connections are closed at once.
+pub const MAX_READERS: usize = 128;
+
+/// Check the state directory: it must exist and must not be writable by others.
+pub fn check_state_dir(dir: &Path) -> Result<(), DriverError> {
+    let meta = std::fs::metadata(dir).map_err(|e| DriverError::Io { path: dir.to_path_buf(), source: e })?;
+    if meta.mode() & 0o002 != 0 {
+        return Err(DriverError::InsecureStatePath { path: dir.to_path_buf() });
+    }
+    Ok(())
+}
+
+/// Bind the socket as C does: refuse if a live driver answers there, unlink a stale file,
+/// `umask(0007)`, bind, `chmod 0660`, optionally give the file to `gid`.
+pub fn bind_socket(path: &Path, gid: Option<nix::unistd::Gid>) -> Result<std::os::unix::net::UnixListener, DriverError> {
+    let io = |e| DriverError::Io { path: path.to_path_buf(), source: e };
+    if std::fs::symlink_metadata(path).is_ok() {
+        if std::os::unix::net::UnixStream::connect(path).is_ok() {
+            return Err(DriverError::AlreadyRunning { path: path.to_path_buf() });
+        }
+        tracing::info!(socket = %path.display(), "removing stale socket file");
+        std::fs::remove_file(path).map_err(io)?;
+    }
+    let old = nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o007));
+    let bound = std::os::unix::net::UnixListener::bind(path);
+    nix::sys::stat::umask(old);
+    let listener = bound.map_err(io)?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o660)).map_err(io)?;
+    if let Some(gid) = gid {
+        nix::unistd::chown(path, None, Some(gid))
+            .map_err(|e| io(std::io::Error::from_raw_os_error(e as i32)))?;
+    }
+    listener.set_nonblocking(true).map_err(io)?;
+    Ok(listener)
+}
+
+/// The accept loop: serves readers until the task is dropped.
+pub(crate) async fn serve(listener: UnixListener, dstate: Dstate, device: std::sync::mpsc::Sender<DeviceRequest>, path: PathBuf) {
+    loop {
+        let stream = match listener.accept().await {
+            Ok((s, _)) => s,
+            Err(e) => {
+                tracing::warn!(socket = %path.display(), "accept failed: {e}");
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        if dstate.reader_count() >= MAX_READERS {
+            tracing::warn!("too many socket readers ({MAX_READERS}); closing a new connection");
+            continue;
+        }
+        let dstate = dstate.clone();
+        let device = device.clone();
+        tokio::spawn(async move { serve_reader(stream, dstate, device).await });
+    }
+}
+
+async fn serve_reader(stream: UnixStream, dstate: Dstate, device: std::sync::mpsc::Sender<DeviceRequest>) {
+    let (mut rd, mut wr) = stream.into_split();
+    let (tx, mut rx) = mpsc::channel::<Chunk>(READER_QUEUE);
+    let id = dstate.add_reader(tx);
+    tracing::debug!(reader = id, "socket reader connected");
+    let writer = tokio::spawn(async move {
+        while let Some(chunk) = rx.recv().await {
+            if wr.write_all(chunk.as_bytes()).await.is_err() {
+                // The reader went away: nothing to do, the read side notices too.
+                break;
+            }
+        }
+        let _ = wr.shutdown().await;
+    });
+    let mut tok = Tokenizer::new();
+    let mut buf = vec![0u8; 4096];
+    let mut line_len = 0usize;
+    let mut bad = 0u32;
+    'read: loop {
+        let n = match rd.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        for &b in &buf[..n] {
+            line_len += 1;
+            if line_len > MAX_LINE {
+                tracing::warn!(reader = id, "dropping socket reader: request line longer than {MAX_LINE} bytes");
+                break 'read;
+            }
+            let words = match tok.feed(b) {
+                None => continue,
+                Some(Event::Line(words)) => words,
+                Some(Event::Error(e)) => {
+                    line_len = 0;
+                    bad += 1;
+                    tracing::debug!(reader = id, "parse error: {e}");
+                    if bad >= MAX_BAD_LINES {
+                        break 'read;
+                    }
+                    continue;
+                }
+            };
+            line_len = 0;
+            if words.is_empty() {
+                continue;
+            }
+            match ServerMessage::parse(&words) {
+                Ok(msg) => {
+                    bad = 0;
+                    match handle(id, msg, &dstate, &device).await {
+                        Flow::Continue => {}
+                        Flow::Close => break 'read,
+                    }
+                }
+                Err(e) => {
+                    bad += 1;
+                    tracing::debug!(reader = id, "ignoring socket line: {e}");
+                    if bad >= MAX_BAD_LINES {
+                        tracing::warn!(reader = id, "dropping socket reader after {bad} unparseable lines");
+                        break 'read;
+                    }
+                }
+            }
+        }
+    }
+    // Dropping the registration drops the queue's sender: the writer drains what is queued
+    // (e.g. `OK Goodbye`) and closes.
+    dstate.remove_reader(id);
+    let _ = writer.await;
+    tracing::debug!(reader = id, "socket reader gone");
+}
+
+enum Flow {
+    Continue,
+    Close,
+}
+
+fn reply(dstate: &Dstate, id: u64, msg: DriverMessage) -> Flow {
+    if dstate.reply_with(id, |_| vec![msg]) { Flow::Continue } else { Flow::Close }
+}
+
+async fn handle(id: u64, msg: ServerMessage, dstate: &Dstate, device: &std::sync::mpsc::Sender<DeviceRequest>) -> Flow {
+    match msg {
+        ServerMessage::DumpAll => {
+            if dstate.reply_with(id, |s| s.dump_all()) {
+                Flow::Continue
+            } else {
+                Flow::Close
+            }
+        }
+        ServerMessage::DumpValue(var) => {
+            if dstate.reply_with(id, |s| s.dump_value(&var)) {
+                Flow::Continue
+            } else {
+                Flow::Close
+            }
+        }
+        ServerMessage::DumpStatus => {
+            if dstate.reply_with(id, |s| s.dump_value("ups.status")) {
+                Flow::Continue
+            } else {
+                Flow::Close
+            }
+        }
+        ServerMessage::Ping => reply(dstate, id, DriverMessage::Pong),
+        ServerMessage::GetPid => reply(dstate, id, DriverMessage::Pid(std::process::id().to_string())),
+        ServerMessage::NoBroadcast => {
+            dstate.set_broadcast(id, false);
+            Flow::Continue
+        }
+        ServerMessage::Broadcast(n) => {
+            dstate.set_broadcast(id, n.is_none_or(|n| n >= 1));
+            Flow::Continue
+        }
+        ServerMessage::Logout => {
+            let _ = reply(dstate, id, DriverMessage::Goodbye);
+            Flow::Close
+        }
+        ServerMessage::InstCmd { cmd, param, tracking } => {
+            let (tx, rx) = oneshot::channel();
+            tracing::info!(reader = id, "instant command {cmd}{}", param.as_deref().map(|p| format!(" [{p}]")).unwrap_or_default());
+            let sent = device.send(DeviceRequest::InstCmd { cmd, param, reply: tx }).is_ok();
+            finish_tracked(dstate, id, tracking, sent, rx).await
+        }
+        ServerMessage::Set { var, value, tracking } => {
+            let (tx, rx) = oneshot::channel();
+            tracing::info!(reader = id, "set {var}");
+            let sent = device.send(DeviceRequest::SetVar { var, value, reply: tx }).is_ok();
+            finish_tracked(dstate, id, tracking, sent, rx).await
+        }
+    }
+}
+
+async fn finish_tracked(
+    dstate: &Dstate,
+    id: u64,
+    tracking: Option<String>,
+    sent: bool,
+    rx: oneshot::Receiver<ResultCode>,
+) -> Flow {
+    let code = if sent { rx.await.unwrap_or(ResultCode::Failed) } else { ResultCode::Failed };
+    match tracking {
+        Some(tid) => reply(dstate, id, DriverMessage::Tracking { id: tid, code: code.code() }),
+        None => Flow::Continue,
+    }
+}
+
+/// Text of a whole dump, for `-d`/SIGURG style dumps in upsc format (`var: value`).
+pub fn upsc_text(dstate: &Dstate) -> String {
+    let snap = dstate.snapshot();
+    let mut out = String::new();
+    for v in snap.vars() {
+        out.push_str(&v.name);
+        out.push_str(": ");
+        out.push_str(&v.value);
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,420 @@
+//! upsdrvctl: start, stop, shut down and inspect the drivers of ups.conf (C
+//! `drivers/upsdrvctl.c`, spec sock-protocol.md section 7).
+//!
+//! Drivers are found in ups.conf `driverpath`, else beside the upsdrvctl executable (rnut
+//! installs its binaries together). rnut drivers background themselves by default and their
+//! foreground process exits 0 only once the socket is up, so `start` waits for that exit
+//! exactly as C upsdrvctl does.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+use clap::{ArgAction, Parser, ValueEnum};
+use nix::sys::signal::Signal;
+use nix::unistd::Pid;
+use nut_core::config::{UpsConf, UpsSection, paths};
+
+use crate::client::blocking;
+use crate::runtime::read_pid_file;
+
+/// The action to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Action {
+    /// Start drivers.
+    Start,
+    /// Stop drivers.
+    Stop,
+    /// Run each driver's kill-power sequence (`-k`), by `sdorder`.
+    Shutdown,
+    /// Show whether drivers run and answer.
+    Status,
+    /// List the UPS names of ups.conf.
+    List,
+}
+
+/// The upsdrvctl command line.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "upsdrvctl", about = "UPS driver controller (rnut)", disable_version_flag = true)]
+pub struct Args {
+    /// Pass -r <dir> (chroot) to drivers.
+    #[arg(short = 'r', value_name = "dir")]
+    pub chroot: Option<PathBuf>,
+    /// Pass -u <user> to drivers.
+    #[arg(short = 'u', value_name = "user")]
+    pub user: Option<String>,
+    /// Test mode: print what would be done, do nothing.
+    #[arg(short = 't')]
+    pub test: bool,
+    /// Debug upsdrvctl itself (repeatable).
+    #[arg(short = 'D', action = ArgAction::Count)]
+    pub debug: u8,
+    /// Also pass the debug level to the drivers.
+    #[arg(short = 'd')]
+    pub pass_debug: bool,
+    /// Pass -F (repeatable: -FF) to drivers.
+    #[arg(short = 'F', action = ArgAction::Count)]
+    pub foreground: u8,
+    /// Pass -B to drivers.
+    #[arg(short = 'B')]
+    pub background: bool,
+    /// Same as the `list` action.
+    #[arg(short = 'l')]
+    pub list: bool,
+    /// Signal running drivers: reload, reload-or-error, reload-or-exit, exit, dump.
+    #[arg(short = 'c', value_name = "command")]
+    pub command: Option<String>,
+    /// start, stop, shutdown, status or list.
+    pub action: Option<Action>,
+    /// One UPS (default: all).
+    pub ups: Option<String>,
+}
+
+/// Everything upsdrvctl needs from the environment.
+#[derive(Debug, Clone)]
+pub struct Env {
+    /// ups.conf path.
+    pub upsconf: PathBuf,
+    /// Where driver PID files are.
+    pub pidpath: PathBuf,
+    /// Where driver sockets are (before ups.conf `statepath`).
+    pub statepath_env: Option<PathBuf>,
+    /// Default driver directory.
+    pub default_driverpath: PathBuf,
+    /// `NUT_IGNORE_NOWAIT` set.
+    pub ignore_nowait: bool,
+}
+
+impl Env {
+    /// From the process environment.
+    pub fn from_process() -> Env {
+        let env = paths::process_env;
+        let default_driverpath = std::env::current_exe()
+            .ok()
+            .and_then(|p| p.parent().map(Path::to_path_buf))
+            .unwrap_or_else(|| PathBuf::from("/lib/nut"));
+        Env {
+            upsconf: paths::conf_file(env, "ups.conf"),
+            pidpath: paths::pid_dir(env),
+            statepath_env: env("NUT_STATEPATH").filter(|v| !v.is_empty()).map(PathBuf::from),
+            default_driverpath,
+            ignore_nowait: env("NUT_IGNORE_NOWAIT").is_some_and(|v| !v.is_empty()),
+        }
+    }
+}
+
+struct Ctl<'a> {
+    args: &'a Args,
+    env: &'a Env,
+    conf: UpsConf,
+    out: &'a mut dyn Write,
+}
+
+/// Run upsdrvctl; messages go to `out` (stdout) and the log (stderr).
+pub fn run(args: &Args, env: &Env, out: &mut dyn Write) -> ExitCode {
+    let text = match std::fs::read_to_string(&env.upsconf) {
+        Ok(t) => t,
+        Err(e) => {
+            tracing::error!("cannot read {}: {e}", env.upsconf.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    let conf = match UpsConf::parse(&text, &env.upsconf) {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let action = if args.list { Some(Action::List) } else { args.action };
+    let mut ctl = Ctl { args, env, conf, out };
+    let selected: Vec<UpsSection> = match &args.ups {
+        None => ctl.conf.sections.clone(),
+        Some(name) => match ctl.conf.sections.iter().find(|s| s.name == *name).or_else(|| ctl.conf.get(name)) {
+            Some(s) => vec![s.clone()],
+            None => {
+                tracing::error!("UPS {name} not found in {}", env.upsconf.display());
+                return ExitCode::FAILURE;
+            }
+        },
+    };
+    if selected.is_empty() {
+        tracing::error!("no UPS defined in {}", env.upsconf.display());
+        return ExitCode::FAILURE;
+    }
+    let ok = match (&args.command, action) {
+        (Some(cmd), _) => ctl.signal_all(&selected, cmd),
+        (None, Some(Action::Start)) => ctl.start_all(&selected),
+        (None, Some(Action::Stop)) => ctl.stop_all(&selected),
+        (None, Some(Action::Shutdown)) => ctl.shutdown_all(&selected),
+        (None, Some(Action::Status)) => ctl.status_all(&selected),
+        (None, Some(Action::List)) => {
+            for s in &selected {
+                let _ = writeln!(ctl.out, "{}", s.name);
+            }
+            true
+        }
+        (None, None) => {
+            tracing::error!("no action given: start, stop, shutdown, status or list");
+            false
+        }
+    };
+    if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+}
+
+fn show(argv: &[String]) -> String {
+    argv.iter().map(|a| nut_core::words::encode_arg(a)).collect::<Vec<_>>().join(" ")
+}
+
+impl Ctl<'_> {
+    fn driver_path(&self, s: &UpsSection) -> PathBuf {
+        self.conf.globals.driverpath.clone().unwrap_or_else(|| self.env.default_driverpath.clone()).join(&s.driver)
+    }
+
+    fn pid_file(&self, s: &UpsSection) -> PathBuf {
+        self.env.pidpath.join(format!("{}-{}.pid", s.driver, s.name))
+    }
+
+    fn socket(&self, s: &UpsSection) -> PathBuf {
+        let dir = self
+            .env
+            .statepath_env
+            .clone()
+            .or_else(|| self.conf.globals.statepath.clone())
+            .unwrap_or_else(|| PathBuf::from(paths::DEFAULT_STATEPATH));
+        dir.join(format!("{}-{}", s.driver, s.name))
+    }
+
+    fn common_tail(&self, argv: &mut Vec<String>) {
+        if let Some(dir) = self.args.chroot.clone().or_else(|| self.conf.globals.chroot.clone()) {
+            argv.push("-r".into());
+            argv.push(dir.display().to_string());
+        }
+        if let Some(user) = self.args.user.clone().or_else(|| self.conf.globals.user.clone()) {
+            argv.push("-u".into());
+            argv.push(user);
+        }
+    }
+
+    fn start_all(&mut self, ups: &[UpsSection]) -> bool {
+        let mut ok = true;
+        let mut foreground_children = Vec::new();
+        for s in ups {
+            let path = self.driver_path(s);
+            let mut argv = vec![path.display().to_string()];
+            if self.args.pass_debug && self.args.debug > 0 {
+                argv.push(format!("-{}", "D".repeat(self.args.debug as usize)));
+            }
+            if self.args.background {
+                argv.push("-B".into());
+            } else if self.args.foreground > 0 {
+                argv.push(format!("-{}", "F".repeat(self.args.foreground.min(2) as usize)));
+            }
+            argv.push("-a".into());
+            argv.push(s.name.clone());
+            self.common_tail(&mut argv);
+            if self.args.test {
+                let _ = writeln!(self.out, "exec: {}", show(&argv));
+                continue;
+            }
+            if !path.is_file() {
+                tracing::error!("can't start {}: no such driver program", path.display());
+                ok = false;
+                continue;
+            }
+            let nowait = self.conf.globals.nowait && !self.env.ignore_nowait;
+            if self.args.foreground > 0 || nowait {
+                match Command::new(&argv[0]).args(&argv[1..]).stdin(Stdio::null()).spawn() {
+                    Ok(child) => foreground_children.push((s.name.clone(), child)),
+                    Err(e) => {
+                        tracing::error!("can't start {}: {e}", path.display());
+                        ok = false;
+                    }
+                }
+                continue;
+            }
+            ok &= self.start_with_retries(s, &argv);
+        }
+        if self.args.foreground > 0 {
+            // Drivers in the foreground run until stopped: stay with them, as C does.
+            for (name, mut child) in foreground_children {
+                match child.wait() {
+                    Ok(st) if st.success() => {}
+                    Ok(st) => {
+                        tracing::error!("driver for UPS [{name}] exited: {st}");
+                        ok = false;
+                    }
+                    Err(e) => tracing::error!("waiting for the driver of UPS [{name}]: {e}"),
+                }
+            }
+        }
+        ok
+    }
+
+    fn start_with_retries(&mut self, s: &UpsSection, argv: &[String]) -> bool {
+        let g = &self.conf.globals;
+        let attempts = s.effective_maxretry(g).max(1);
+        let budget = s.effective_maxstartdelay(g);
+        let pause = s.effective_retrydelay(g);
+        for attempt in 1..=attempts {
+            tracing::debug!("starting UPS [{}] (attempt {attempt}/{attempts}): {}", s.name, show(argv));
+            match run_with_timeout(argv, budget) {
+                Ok(()) => return true,
+                Err(why) => {
+                    tracing::error!("driver for UPS [{}] failed to start: {why}", s.name);
+                    if attempt < attempts {
+                        std::thread::sleep(pause);
+                    }
+                }
+            }
+        }
+        let _ = writeln!(self.out, "Driver failed to start for UPS [{}] ({} attempts)", s.name, attempts);
+        false
+    }
+
+    fn stop_all(&mut self, ups: &[UpsSection]) -> bool {
+        let mut ok = true;
+        for s in ups {
+            let pid_file = self.pid_file(s);
+            let pid = match read_pid_file(&pid_file) {
+                Ok(p) => p,
+                Err(e) => {
+                    tracing::error!("stopping UPS [{}]: {e}", s.name);
+                    ok = false;
+                    continue;
+                }
+            };
+            if self.args.test {
+                let _ = writeln!(self.out, "kill -TERM {pid} (from {})", pid_file.display());
+                continue;
+            }
+            let target = Pid::from_raw(pid);
+            if nix::sys::signal::kill(target, None).is_err() {
+                tracing::warn!("UPS [{}]: process {pid} is not running; removing stale PID file", s.name);
+                let _ = std::fs::remove_file(&pid_file);
+                continue;
+            }
+            let _ = nix::sys::signal::kill(target, Signal::SIGTERM);
+            let deadline = Instant::now() + s.effective_maxstartdelay(&self.conf.globals);
+            let mut gone = false;
+            while Instant::now() < deadline {
+                if nix::sys::signal::kill(target, None).is_err() {
+                    gone = true;
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            if !gone {
+                tracing::warn!("UPS [{}]: process {pid} ignored SIGTERM; sending SIGKILL", s.name);
+                let _ = nix::sys::signal::kill(target, Signal::SIGKILL);
+                let _ = std::fs::remove_file(&pid_file);
+            }
+            tracing::info!("stopped the driver of UPS [{}]", s.name);
+        }
+        ok
+    }
+
+    fn shutdown_all(&mut self, ups: &[UpsSection]) -> bool {
+        let mut order: Vec<&UpsSection> = ups.iter().filter(|s| s.sdorder >= 0).collect();
+        order.sort_by_key(|s| s.sdorder);
+        let mut ok = true;
+        for s in order {
+            let path = self.driver_path(s);
+            let mut argv = vec![path.display().to_string(), "-a".into(), s.name.clone(), "-k".into()];
+            self.common_tail(&mut argv);
+            if self.args.test {
+                let _ = writeln!(self.out, "exec: {}", show(&argv));
+                continue;
+            }
+            if !path.is_file() {
+                tracing::error!("can't run {}: no such driver program", path.display());
+                ok = false;
+                continue;
+            }
+            if let Err(why) = run_with_timeout(&argv, s.effective_maxstartdelay(&self.conf.globals)) {
+                tracing::error!("shutdown of UPS [{}] failed: {why}", s.name);
+                ok = false;
+            }
+        }
+        ok
+    }
+
+    fn status_all(&mut self, ups: &[UpsSection]) -> bool {
+        let _ = writeln!(self.out, "UPSNAME\tUPSDRV\tRUNNING\tPF_PID\tS_RESPONSIVE\tS_PID\tS_STATUS");
+        for s in ups {
+            let pf_pid = read_pid_file(&self.pid_file(s)).ok();
+            let running = pf_pid.is_some_and(|p| nix::sys::signal::kill(Pid::from_raw(p), None).is_ok());
+            let probe = blocking::probe(&self.socket(s), Duration::from_secs(5)).ok();
+            let responsive = probe.as_ref().is_some_and(|p| p.responsive);
+            let _ = writeln!(
+                self.out,
+                "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                s.name,
+                s.driver,
+                if running { "RUNNING" } else { "STOPPED" },
+                pf_pid.map(|p| p.to_string()).unwrap_or_else(|| "N/A".into()),
+                if responsive { "RESPONSIVE" } else { "NOT_RESPONSIVE" },
+                probe.as_ref().and_then(|p| p.pid.clone()).unwrap_or_else(|| "N/A".into()),
+                probe
+                    .as_ref()
+                    .and_then(|p| p.status.clone())
+                    .map(|st| format!("\"{st}\""))
+                    .unwrap_or_else(|| "N/A".into()),
+            );
+        }
+        true
+    }
+
+    fn signal_all(&mut self, ups: &[UpsSection], cmd: &str) -> bool {
+        let sig = match cmd {
+            "reload" | "reload-or-error" => Signal::SIGHUP,
+            "reload-or-exit" => Signal::SIGUSR1,
+            "exit" => Signal::SIGTERM,
+            "dump" => Signal::SIGURG,
+            other => {
+                tracing::error!("unknown -c command {other} (reload, reload-or-error, reload-or-exit, exit, dump)");
+                return false;
+            }
+        };
+        let mut ok = true;
+        for s in ups {
+            match read_pid_file(&self.pid_file(s)) {
+                Ok(pid) if self.args.test => {
+                    let _ = writeln!(self.out, "kill -{} {pid}", sig.as_str().trim_start_matches("SIG"));
+                }
+                Ok(pid) => {
+                    if let Err(e) = nix::sys::signal::kill(Pid::from_raw(pid), sig) {
+                        tracing::error!("UPS [{}]: cannot signal {pid}: {e}", s.name);
+                        ok = false;
+                    }
+                }
+                Err(e) => {
+                    tracing::error!("UPS [{}]: {e}", s.name);
+                    ok = false;
+                }
+            }
+        }
+        ok
+    }
+}
+
+/// Run a driver's foreground process and wait for it to exit successfully within `limit`.
+fn run_with_timeout(argv: &[String], limit: Duration) -> Result<(), String> {
+    let mut child = Command::new(&argv[0]).args(&argv[1..]).stdin(Stdio::null()).spawn().map_err(|e| e.to_string())?;
+    let deadline = Instant::now() + limit;
+    loop {
+        match child.try_wait() {
+            Ok(Some(st)) if st.success() => return Ok(()),
+            Ok(Some(st)) => return Err(format!("exited with {st}")),
+            Ok(None) => {}
+            Err(e) => return Err(e.to_string()),
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!("did not finish starting within {} s (maxstartdelay)", limit.as_secs()));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

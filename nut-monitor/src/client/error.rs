@@ -1,0 +1,68 @@
+//! Client errors, displayed with libupsclient's `upscli_strerror` texts so that the tools
+//! print exactly what C NUT prints after `Error: `.
+
+use nut_core::net::ErrCode;
+
+/// Why a client operation failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// The server answered `ERR <code> [extra]`.
+    #[error("{}", .code.client_text())]
+    Server {
+        /// The code.
+        code: ErrCode,
+        /// Words after the code (only NSS STARTTLS failures send some).
+        extra: Vec<String>,
+    },
+    /// The host name could not be resolved.
+    #[error("No such host")]
+    NoSuchHost,
+    /// TCP connect failed (or timed out).
+    #[error("Connection failure: {0}")]
+    Connect(String),
+    /// Writing to the server failed.
+    #[error("Write error: {0}")]
+    Write(String),
+    /// Reading from the server failed.
+    #[error("Read error: {0}")]
+    Read(String),
+    /// No answer within the timeout.
+    #[error("Read error: timed out after {0} s")]
+    Timeout(u64),
+    /// The server closed the connection.
+    #[error("Server disconnected")]
+    Disconnected,
+    /// TLS was required (FORCESSL, or CERTVERIFY with a server that refused STARTTLS) and the
+    /// server cannot do it. Nothing but `STARTTLS` was sent.
+    #[error("SSL is not available")]
+    SslNotAvailable,
+    /// TLS setup or handshake failed.
+    #[error("SSL error: {0}")]
+    Tls(String),
+    /// The server sent something this client cannot use.
+    #[error("Invalid response from server")]
+    InvalidResponse,
+    /// A reply line could not be tokenized or was too long.
+    #[error("Parse error: {0}")]
+    Parse(String),
+    /// The protocol went wrong (e.g. PROTVER after STARTTLS gave an unknown version).
+    #[error("Protocol error")]
+    Protocol,
+}
+
+impl ClientError {
+    /// The `ERR` code, if the server sent one.
+    pub fn code(&self) -> Option<&ErrCode> {
+        match self {
+            ClientError::Server { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+
+    /// Whether the connection is unusable after this error (the caller should drop it).
+    /// `ERR` replies (including DATA-STALE and DRIVER-NOT-CONNECTED) keep the session.
+    pub fn is_fatal(&self) -> bool {
+        !matches!(self, ClientError::Server { .. })
+    }
+}

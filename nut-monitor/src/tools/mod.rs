@@ -1,0 +1,59 @@
+//! Shared pieces of the client tools (upsc, upscmd, upsrw): the TLS options every tool
+//! takes, system-name parsing, prompts, JSON strings.
+
+pub mod json;
+pub mod prompt;
+pub mod tls_args;
+pub mod upsc;
+pub mod upscmd;
+pub mod upsrw;
+
+use nut_core::config::MonitorTarget;
+
+/// `upsname[@hostname[:port]]` (IPv6 hosts in brackets).
+pub fn parse_system(text: &str) -> Option<MonitorTarget> {
+    MonitorTarget::parse(text).ok()
+}
+
+/// `hostname[:port]` (for `upsc -l`).
+pub fn parse_host(text: &str) -> Option<(String, u16)> {
+    MonitorTarget::parse(&format!("x@{text}")).ok().map(|t| (t.host, t.port))
+}
+
+/// A single-threaded runtime for a tool.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_current_thread().enable_all().build()?)
+}
+
+/// Logging for the tools: off (their errors go to stderr as `Error: ...`), unless RUST_LOG
+/// asks for it.
+pub fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|v| EnvFilter::try_new(v).ok())
+        .unwrap_or_else(|| EnvFilter::new("off"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_target(false)
+        .without_time()
+        .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn system_names() {
+        let t = parse_system("ups@[::1]:3494").unwrap();
+        assert_eq!((t.ups.as_str(), t.host.as_str(), t.port), ("ups", "::1", 3494));
+        let t = parse_system("ups").unwrap();
+        assert_eq!((t.host.as_str(), t.port), ("localhost", 3493));
+        assert!(parse_system("@host").is_none());
+        assert_eq!(parse_host("h:99"), Some(("h".into(), 99)));
+        assert_eq!(parse_host("h:bad"), None);
+    }
+}

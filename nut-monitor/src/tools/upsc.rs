@@ -1,0 +1,144 @@
+//! `upsc`: show UPS variables (C NUT's output formats, byte for byte), list UPSes (`-l`,
+//! `-L`) and clients (`-c`), or print JSON (`-j`).
+
+use std::io::Write;
+
+use clap::Parser;
+
+use super::json;
+use super::tls_args::TlsArgs;
+use crate::client::{Client, ClientError};
+
+/// upsc command line.
+#[derive(Debug, Parser)]
+#[command(name = "upsc", disable_version_flag = true, about = "Demo program to display UPS variables.")]
+pub struct Args {
+    /// List each UPS on <hostname>, one per line.
+    #[arg(short = 'l')]
+    pub list: bool,
+    /// List each UPS followed by its description.
+    #[arg(short = 'L')]
+    pub list_verbose: bool,
+    /// List each client connected on <ups>, one per line.
+    #[arg(short = 'c')]
+    pub clients: bool,
+    /// JSON output.
+    #[arg(short = 'j')]
+    pub json: bool,
+    /// Show the version.
+    #[arg(short = 'V')]
+    pub version: bool,
+    /// TLS options.
+    #[command(flatten)]
+    pub tls: TlsArgs,
+    /// <upsname>[@<hostname>[:<port>]], or [<hostname>[:<port>]] with -l/-L.
+    pub target: Option<String>,
+    /// Show only this variable.
+    pub variable: Option<String>,
+}
+
+/// What upsc prints on success.
+enum Output {
+    Lines(Vec<String>),
+    Json(String),
+}
+
+/// Entry point; returns the exit code.
+pub fn main() -> u8 {
+    super::init_logging();
+    let args = Args::parse();
+    if args.version {
+        println!("Network UPS Tools upsc {} (rnut)", env!("CARGO_PKG_VERSION"));
+        return 0;
+    }
+    let json = args.json;
+    let result = super::runtime().map_err(|e| e.to_string()).and_then(|rt| rt.block_on(run(args)));
+    let mut out = std::io::stdout().lock();
+    match result {
+        Ok(Output::Lines(lines)) => {
+            for l in lines {
+                let _ = writeln!(out, "{l}");
+            }
+            0
+        }
+        Ok(Output::Json(text)) => {
+            let _ = writeln!(out, "{text}");
+            0
+        }
+        Err(msg) => {
+            if json {
+                let _ = writeln!(out, "{}", json::object([("error", msg.as_str())]));
+            } else {
+                eprintln!("{msg}");
+            }
+            1
+        }
+    }
+}
+
+fn err(e: ClientError) -> String {
+    format!("Error: {e}")
+}
+
+async fn run(args: Args) -> Result<Output, String> {
+    let opts = args.tls.connect_options().map_err(|e| format!("Error: {e:#}"))?;
+    if args.list || args.list_verbose {
+        let hostspec = args.target.as_deref().unwrap_or("localhost");
+        let (host, port) = super::parse_host(hostspec)
+            .ok_or("Error: invalid hostname.\nRequired format: [hostname[:port]]")?;
+        let mut c = Client::connect(&host, port, &opts).await.map_err(err)?;
+        let upses = c.list_ups().await.map_err(err);
+        c.logout().await;
+        let upses = upses?;
+        return Ok(if args.json {
+            if args.list_verbose {
+                Output::Json(json::object(upses.iter().map(|(n, d)| (n.as_str(), d.as_str()))))
+            } else {
+                Output::Json(json::array(upses.iter().map(|(n, _)| n.as_str())))
+            }
+        } else if args.list_verbose {
+            Output::Lines(upses.into_iter().map(|(n, d)| format!("{n}: {d}")).collect())
+        } else {
+            Output::Lines(upses.into_iter().map(|(n, _)| n).collect())
+        });
+    }
+    let Some(target) = args.target.as_deref() else {
+        return Err("Error: invalid UPS definition.\nRequired format: upsname[@hostname[:port]]".into());
+    };
+    let sys = super::parse_system(target)
+        .ok_or("Error: invalid UPS definition.\nRequired format: upsname[@hostname[:port]]")?;
+    if let Some(var) = &args.variable {
+        if !var.contains('.') && !args.clients {
+            return Err("Error: old-style variable names are not supported".into());
+        }
+    }
+    let mut c = Client::connect(&sys.host, sys.port, &opts).await.map_err(err)?;
+    let out = if args.clients {
+        c.list_client(&sys.ups).await.map(|list| {
+            if args.json {
+                Output::Json(json::array(list.iter().map(String::as_str)))
+            } else {
+                Output::Lines(list)
+            }
+        })
+    } else if let Some(var) = &args.variable {
+        c.get_var(&sys.ups, var).await.map(|v| {
+            if args.json { Output::Json(json::string(&v)) } else { Output::Lines(vec![v]) }
+        })
+    } else {
+        c.list_var(&sys.ups).await.map(|vars| {
+            if args.json {
+                Output::Json(json::object(vars.iter().map(|(k, v)| (k.as_str(), v.as_str()))))
+            } else {
+                Output::Lines(vars.into_iter().map(|(k, v)| format!("{k}: {v}")).collect())
+            }
+        })
+    };
+    c.logout().await;
+    out.map_err(|e| match e.code() {
+        Some(nut_core::net::ErrCode::UnknownCommand) => {
+            "Error: upsd is too old to support this query".to_string()
+        }
+        _ => err(e),
+    })
+}

@@ -1,0 +1,143 @@
+//! `upscmd`: list (`-l`) or run instant commands, optionally waiting for the driver's result
+//! (`-w`, `-t`).
+
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+
+use super::tls_args::TlsArgs;
+use crate::client::{Client, TrackingResult};
+
+/// upscmd command line.
+#[derive(Debug, Parser)]
+#[command(name = "upscmd", disable_version_flag = true, about = "Administration program to initiate instant commands on UPS hardware.")]
+pub struct Args {
+    /// Show available commands on the UPS.
+    #[arg(short = 'l')]
+    pub list: bool,
+    /// Username for command authentication.
+    #[arg(short = 'u', value_name = "username")]
+    pub user: Option<String>,
+    /// Password for command authentication.
+    #[arg(short = 'p', value_name = "password")]
+    pub password: Option<String>,
+    /// Wait for the completion of the command by the driver.
+    #[arg(short = 'w')]
+    pub wait: bool,
+    /// Timeout of -w in seconds.
+    #[arg(short = 't', value_name = "timeout", default_value_t = 10)]
+    pub wait_timeout: u64,
+    /// Show the version.
+    #[arg(short = 'V')]
+    pub version: bool,
+    /// TLS options.
+    #[command(flatten)]
+    pub tls: TlsArgs,
+    /// <upsname>[@<hostname>[:<port>]]
+    pub target: Option<String>,
+    /// The instant command.
+    pub command: Option<String>,
+    /// Optional command value.
+    pub value: Option<String>,
+}
+
+/// Entry point; returns the exit code.
+pub fn main() -> u8 {
+    super::init_logging();
+    let args = Args::parse();
+    if args.version {
+        println!("Network UPS Tools upscmd {} (rnut)", env!("CARGO_PKG_VERSION"));
+        return 0;
+    }
+    match super::runtime().and_then(|rt| rt.block_on(run(args))) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("{e:#}");
+            1
+        }
+    }
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
+    let Some(target) = args.target.as_deref() else {
+        use clap::CommandFactory;
+        Args::command().print_help()?;
+        return Ok(());
+    };
+    let sys = super::parse_system(target).ok_or_else(|| {
+        anyhow::anyhow!("Error: invalid UPS definition.  Required format: upsname[@hostname[:port]]")
+    })?;
+    let opts = args.tls.connect_options().map_err(|e| anyhow::anyhow!("Error: {e:#}"))?;
+    let mut c = Client::connect(&sys.host, sys.port, &opts)
+        .await
+        .map_err(|e| anyhow::anyhow!("Error: {e}"))?;
+    let result = session(&mut c, &sys.ups, &args).await;
+    c.logout().await;
+    result
+}
+
+async fn session(c: &mut Client, ups: &str, args: &Args) -> anyhow::Result<()> {
+    if args.list {
+        let cmds = c.list_cmd(ups).await.map_err(|e| anyhow::anyhow!("Error: {e}"))?;
+        let mut out = format!("Instant commands supported on UPS [{ups}]:\n\n");
+        for cmd in cmds {
+            match c.get_cmddesc(ups, &cmd).await {
+                Ok(desc) => out.push_str(&format!("{cmd} - {desc}\n")),
+                Err(_) => out.push_str(&format!("{cmd}\n")),
+            }
+        }
+        print!("{out}");
+        return Ok(());
+    }
+    let Some(cmd) = args.command.as_deref() else {
+        use clap::CommandFactory;
+        Args::command().print_help()?;
+        return Ok(());
+    };
+    if !cmd.contains('.') {
+        anyhow::bail!("Error: old command names are not supported");
+    }
+    let (user, pass) = super::prompt::credentials(args.user.clone(), args.password.clone())?;
+    c.authenticate(&user, &pass)
+        .await
+        .map_err(|e| anyhow::anyhow!("Set username/password failed: {e}"))?;
+    if args.wait {
+        c.set_tracking(true)
+            .await
+            .map_err(|e| anyhow::anyhow!("Enabling command status tracking failed: {e}"))?;
+    }
+    let id = c
+        .instcmd(ups, cmd, args.value.as_deref())
+        .await
+        .map_err(|e| anyhow::anyhow!("Instant command failed: {e}"))?;
+    wait_tracking(c, id, args.wait, args.wait_timeout).await
+}
+
+/// Print `OK` (or the tracking result) on stderr as C NUT does; with `-w`, poll until the
+/// driver answered or the timeout passed.
+pub(crate) async fn wait_tracking(
+    c: &mut Client,
+    id: Option<String>,
+    wait: bool,
+    timeout: u64,
+) -> anyhow::Result<()> {
+    let Some(id) = id.filter(|_| wait) else {
+        eprintln!("OK");
+        return Ok(());
+    };
+    let start = Instant::now();
+    loop {
+        if start.elapsed() >= Duration::from_secs(timeout) {
+            anyhow::bail!("Can't receive status tracking information: timeout");
+        }
+        match c.get_tracking(&id).await {
+            Ok(TrackingResult::Pending) => tokio::time::sleep(Duration::from_secs(1)).await,
+            Ok(TrackingResult::Success) => {
+                eprintln!("SUCCESS");
+                return Ok(());
+            }
+            Ok(TrackingResult::Failed(code)) => anyhow::bail!("ERR {code}"),
+            Err(e) => anyhow::bail!("Can't receive status tracking information: {e}"),
+        }
+    }
+}

@@ -1,0 +1,222 @@
+//! `upsrw`: list read/write variables with their types and allowed values, or set one
+//! (`-s var=value`), optionally waiting for the driver's result (`-w`).
+
+use clap::Parser;
+
+use super::tls_args::TlsArgs;
+use crate::client::Client;
+
+/// upsrw command line.
+#[derive(Debug, Parser)]
+#[command(name = "upsrw", disable_version_flag = true, about = "Demo program to set variables within UPS hardware.")]
+pub struct Args {
+    /// Variable to change; VAR=VALUE avoids the prompt for the value.
+    #[arg(short = 's', value_name = "variable")]
+    pub set: Option<String>,
+    /// Show all possible read/write variables.
+    #[arg(short = 'l')]
+    pub list: bool,
+    /// Username for command authentication.
+    #[arg(short = 'u', value_name = "username")]
+    pub user: Option<String>,
+    /// Password for command authentication.
+    #[arg(short = 'p', value_name = "password")]
+    pub password: Option<String>,
+    /// Wait for the completion of the setting by the driver.
+    #[arg(short = 'w')]
+    pub wait: bool,
+    /// Timeout of -w in seconds.
+    #[arg(short = 't', value_name = "timeout", default_value_t = 10)]
+    pub wait_timeout: u64,
+    /// Show the version.
+    #[arg(short = 'V')]
+    pub version: bool,
+    /// TLS options.
+    #[command(flatten)]
+    pub tls: TlsArgs,
+    /// <upsname>[@<hostname>[:<port>]]
+    pub target: Option<String>,
+}
+
+/// Entry point; returns the exit code.
+pub fn main() -> u8 {
+    super::init_logging();
+    let args = Args::parse();
+    if args.version {
+        println!("Network UPS Tools upsrw {} (rnut)", env!("CARGO_PKG_VERSION"));
+        return 0;
+    }
+    match super::runtime().and_then(|rt| rt.block_on(run(args))) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("{e:#}");
+            1
+        }
+    }
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
+    let Some(target) = args.target.as_deref() else {
+        use clap::CommandFactory;
+        Args::command().print_help()?;
+        return Ok(());
+    };
+    let sys = super::parse_system(target).ok_or_else(|| {
+        anyhow::anyhow!("Error: invalid UPS definition.  Required format: upsname[@hostname[:port]]")
+    })?;
+    let opts = args.tls.connect_options().map_err(|e| anyhow::anyhow!("Error: {e:#}"))?;
+    let mut c = Client::connect(&sys.host, sys.port, &opts)
+        .await
+        .map_err(|e| anyhow::anyhow!("Error: {e}"))?;
+    let result = match args.set.as_deref().filter(|_| !args.list) {
+        Some(setvar) => set(&mut c, &sys.ups, setvar, &args).await,
+        None => list(&mut c, &sys.ups).await,
+    };
+    c.logout().await;
+    result
+}
+
+async fn set(c: &mut Client, ups: &str, setvar: &str, args: &Args) -> anyhow::Result<()> {
+    let (user, pass) = super::prompt::credentials(args.user.clone(), args.password.clone())?;
+    let (var, value) = match setvar.split_once('=') {
+        Some((v, val)) => (v.to_string(), val.to_string()),
+        None => {
+            let v = super::prompt::line(&format!("Enter new value for {setvar}: "))?;
+            (setvar.to_string(), v)
+        }
+    };
+    c.authenticate(&user, &pass)
+        .await
+        .map_err(|e| anyhow::anyhow!("Set username/password failed: {e}"))?;
+    if !var.contains('.') {
+        anyhow::bail!("Error: old variable names are not supported");
+    }
+    if args.wait {
+        c.set_tracking(true)
+            .await
+            .map_err(|e| anyhow::anyhow!("Enabling set variable status tracking failed: {e}"))?;
+    }
+    let id = c
+        .set_var(ups, &var, &value)
+        .await
+        .map_err(|e| anyhow::anyhow!("Set variable failed: {e}"))?;
+    super::upscmd::wait_tracking(c, id, args.wait, args.wait_timeout).await
+}
+
+async fn list(c: &mut Client, ups: &str) -> anyhow::Result<()> {
+    let rw = c.list_rw(ups).await.map_err(|e| anyhow::anyhow!("Error: {e}"))?;
+    let mut out = String::new();
+    for (var, _) in rw {
+        out.push_str(&format!("[{var}]\n"));
+        match c.get_desc(ups, &var).await {
+            Ok(d) => out.push_str(&format!("{d}\n")),
+            Err(_) => out.push_str("Description unavailable\n"),
+        }
+        describe_type(c, ups, &var, &mut out).await?;
+        out.push('\n');
+    }
+    print!("{out}");
+    Ok(())
+}
+
+/// C upsrw's `do_type`.
+async fn describe_type(c: &mut Client, ups: &str, var: &str, out: &mut String) -> anyhow::Result<()> {
+    let Ok(types) = c.get_type(ups, var).await else {
+        out.push_str("Unknown type\n");
+        return Ok(());
+    };
+    let mut is_enum = false;
+    for t in &types {
+        if t.eq_ignore_ascii_case("ENUM") {
+            is_enum = true;
+        } else if t.eq_ignore_ascii_case("RANGE") {
+            return range(c, ups, var, out).await;
+        } else if t.len() >= 7 && t[..7].eq_ignore_ascii_case("STRING:") {
+            let len: i64 = leading_int(&t[7..]);
+            let val = value(c, ups, var, "do_string").await?;
+            if is_enum {
+                return enumerate(c, ups, var, Some(Some(len)), &val, out).await;
+            }
+            out.push_str(&format!("Type: STRING\nMaximum length: {len}\nValue: {val}\n"));
+            return Ok(());
+        } else if t.eq_ignore_ascii_case("NUMBER") {
+            let val = value(c, ups, var, "do_number").await?;
+            if is_enum {
+                return enumerate(c, ups, var, Some(None), &val, out).await;
+            }
+            out.push_str(&format!("Type: NUMBER\nValue: {val}\n"));
+            return Ok(());
+        } else if !t.eq_ignore_ascii_case("RW") {
+            out.push_str(&format!("Type: {t} (unrecognized)\n"));
+        }
+    }
+    if is_enum {
+        let val = value(c, ups, var, "do_enum").await?;
+        enumerate(c, ups, var, None, &val, out).await?;
+    }
+    Ok(())
+}
+
+async fn value(c: &mut Client, ups: &str, var: &str, who: &str) -> anyhow::Result<String> {
+    c.get_var(ups, var).await.map_err(|_| anyhow::anyhow!("{who}: can't get current value of {var}"))
+}
+
+/// `kind`: None = plain ENUM, Some(Some(len)) = ENUM STRING, Some(None) = ENUM NUMBER.
+async fn enumerate(
+    c: &mut Client,
+    ups: &str,
+    var: &str,
+    kind: Option<Option<i64>>,
+    current: &str,
+    out: &mut String,
+) -> anyhow::Result<()> {
+    let values = c.list_enum(ups, var).await.map_err(|e| anyhow::anyhow!("Error: {e}"))?;
+    match kind {
+        None => out.push_str("Type: ENUM\n"),
+        Some(Some(len)) => out.push_str(&format!("Type: ENUM STRING\nMaximum length: {len}\n")),
+        Some(None) => out.push_str("Type: ENUM NUMBER\n"),
+    }
+    for v in values {
+        let sel = if v == current { " SELECTED" } else { "" };
+        out.push_str(&format!("Option: \"{v}\"{sel}\n"));
+    }
+    Ok(())
+}
+
+async fn range(c: &mut Client, ups: &str, var: &str, out: &mut String) -> anyhow::Result<()> {
+    let current = leading_int(&value(c, ups, var, "do_range").await?);
+    let ranges = c.list_range(ups, var).await.map_err(|e| anyhow::anyhow!("Error: {e}"))?;
+    out.push_str("Type: RANGE NUMBER\n");
+    for (min, max) in ranges {
+        let (min, max) = (leading_int(&min), leading_int(&max));
+        let sel = if current >= min && current <= max { " SELECTED" } else { "" };
+        out.push_str(&format!("Option: \"{min}-{max}\"{sel}\n"));
+    }
+    Ok(())
+}
+
+/// C `atoi`: optional sign and leading digits, 0 otherwise.
+fn leading_int(s: &str) -> i64 {
+    let s = s.trim_start();
+    let (neg, digits) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let end = digits.bytes().position(|b| !b.is_ascii_digit()).unwrap_or(digits.len());
+    let n: i64 = digits[..end].parse().unwrap_or(0);
+    if neg { -n } else { n }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::leading_int;
+
+    #[test]
+    fn atoi_semantics() {
+        assert_eq!(leading_int("12abc"), 12);
+        assert_eq!(leading_int(" -5"), -5);
+        assert_eq!(leading_int("x"), 0);
+        assert_eq!(leading_int(""), 0);
+    }
+}

@@ -1,0 +1,340 @@
+//! The I/O side of upsmon: one session per MONITOR line, the poll loop of upsmon.md section 4,
+//! and carrying the state machine's effects out (notifications, logs).
+
+use std::fs::File;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use nut_core::config::{MonitorRole, MonitorSpec, PollFailLogThrottle, UpsmonConf};
+
+use super::machine::{Monitor, PollOutcome};
+use super::notify::{NotifyConfig, Notifier};
+use super::settings;
+use super::signals::{Request, Signals};
+use super::tracker::{Effect, LogLevel};
+use crate::client::{Client, ClientError, ConnectOptions};
+
+/// How the shutdown command gets run.
+#[derive(Debug)]
+pub enum ShutdownHook {
+    /// Split mode: write 0x01 to the privileged parent through this pipe end.
+    Parent(File),
+    /// Mono mode (`-p`): write POWERDOWNFLAG and run SHUTDOWNCMD in this process.
+    Direct,
+}
+
+/// Poll-failure log throttling state of one UPS.
+#[derive(Debug, Default, Clone)]
+struct PollFailLog {
+    count: u64,
+    last: Option<String>,
+}
+
+/// A running upsmon (the unprivileged main loop in split mode).
+#[derive(Debug)]
+pub struct Runner {
+    pub(super) conf: UpsmonConf,
+    pub(super) conf_path: PathBuf,
+    pub(super) monitor: Monitor,
+    pub(super) conns: Vec<Option<Client>>,
+    pub(super) notifier: Notifier,
+    pub(super) net: ConnectOptions,
+    pub(super) hook: ShutdownHook,
+    pub(super) powerdown_enabled: bool,
+    pub(super) start: Instant,
+    pub(super) signals: Signals,
+    pub(super) exit_requested: Option<i32>,
+    pub(super) fsd_requested: bool,
+    pub(super) reload_requested: bool,
+    pub(super) last_noparent: Option<Instant>,
+    pollfail: Vec<PollFailLog>,
+}
+
+impl Runner {
+    /// Set up (needs a tokio runtime). `net` carries the timeout and address family; its TLS
+    /// settings are replaced by the config's.
+    pub fn new(
+        conf: UpsmonConf,
+        conf_path: PathBuf,
+        mut net: ConnectOptions,
+        hook: ShutdownHook,
+        powerdown_enabled: bool,
+    ) -> std::io::Result<Runner> {
+        net.tls = Some(settings::tls_settings(&conf));
+        net.tryssl = true;
+        let mut monitor = Monitor::new(settings::timing(&conf), settings::trackers(&conf));
+        monitor.set_timing(settings::timing(&conf));
+        let n = conf.monitors.len();
+        for m in &conf.monitors {
+            if m.power_value > 0 {
+                let role = if m.role == MonitorRole::Primary { "primary" } else { "secondary" };
+                tracing::info!("UPS: {} ({role}) (power value {})", m.system_text, m.power_value);
+            } else {
+                tracing::info!("UPS: {} (monitoring only)", m.system_text);
+            }
+        }
+        Ok(Runner {
+            notifier: Notifier::start(NotifyConfig::from_conf(&conf)),
+            conf,
+            conf_path,
+            monitor,
+            conns: (0..n).map(|_| None).collect(),
+            net,
+            hook,
+            powerdown_enabled,
+            start: Instant::now(),
+            signals: Signals::register()?,
+            exit_requested: None,
+            fsd_requested: false,
+            reload_requested: false,
+            last_noparent: None,
+            pollfail: vec![PollFailLog::default(); n],
+        })
+    }
+
+    pub(super) fn reset_pollfail(&mut self) {
+        self.pollfail = vec![PollFailLog::default(); self.conns.len()];
+    }
+
+    /// Seconds since start: the state machine's clock (monotonic).
+    pub(super) fn now(&self) -> u64 {
+        self.start.elapsed().as_secs()
+    }
+
+    /// The main loop. Returns the exit code.
+    pub async fn run(mut self) -> i32 {
+        loop {
+            if self.fsd_requested {
+                tracing::info!("Signal: User requested FSD");
+                return self.forceshutdown().await;
+            }
+            if self.reload_requested {
+                self.reload_requested = false;
+                if let Err(code) = self.reload().await {
+                    return code;
+                }
+            }
+            for idx in 0..self.conns.len() {
+                self.poll_ups(idx).await;
+                self.apply_effects();
+            }
+            let now = self.now();
+            let shutdown = self.monitor.recalc(now);
+            self.apply_effects();
+            if shutdown {
+                return self.forceshutdown().await;
+            }
+            self.check_parent();
+            if self.exit_requested.is_some() {
+                break;
+            }
+            let sleep = Duration::from_secs(self.monitor.sleepval().max(1));
+            if let Some(req) = self.signals.sleep(sleep).await {
+                self.handle(req);
+            }
+            if self.exit_requested.is_some() && !self.fsd_requested {
+                break;
+            }
+        }
+        if let Some(sig) = self.exit_requested {
+            tracing::info!("Signal {sig}: User requested EXIT");
+        }
+        self.logout_all().await;
+        self.notifier.flush(Duration::from_secs(5)).await;
+        0
+    }
+
+    pub(super) fn handle(&mut self, req: Request) {
+        match req {
+            Request::Exit(sig) => self.exit_requested = Some(sig),
+            Request::Reload => self.reload_requested = true,
+            Request::ForcedShutdown => self.fsd_requested = true,
+            Request::Ignored => {}
+        }
+    }
+
+    pub(super) async fn logout_all(&mut self) {
+        for conn in self.conns.iter_mut() {
+            if let Some(c) = conn.take() {
+                c.logout().await;
+            }
+        }
+    }
+
+    /// Deliver notifications and log lines the state machine produced.
+    pub(super) fn apply_effects(&mut self) {
+        for effect in self.monitor.take_effects() {
+            match effect {
+                Effect::Notify(n) => self.notifier.notify(&n),
+                Effect::Log(level, msg) => log(level, &msg),
+            }
+        }
+    }
+
+    async fn poll_ups(&mut self, idx: usize) {
+        let spec = self.conf.monitors[idx].clone();
+        let now = self.now();
+        if self.conns[idx].is_none() {
+            match self.try_connect(idx, &spec).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    self.monitor.poll(idx, &PollOutcome::Failed, now);
+                    return;
+                }
+                Err(e) => {
+                    self.log_poll_failure(idx, &format!("Connect to UPS [{}] failed - {e}", spec.system_text));
+                    self.monitor.poll(idx, &PollOutcome::Failed, now);
+                    return;
+                }
+            }
+        }
+        let Some(client) = self.conns[idx].as_mut() else { return };
+        let ups = spec.system.ups.as_str();
+        tracing::debug!("polling ups: {}{}", spec.system_text, if client.is_tls() { " [SSL]" } else { "" });
+        let mut fatal: Option<ClientError> = None;
+        let status = client.get_var(ups, "ups.status").await;
+        if let Err(e) = &status {
+            if e.is_fatal() {
+                fatal = status.as_ref().err().map(clone_error);
+            }
+        }
+        let mut buzzwords = None;
+        let mut alarm = None;
+        if fatal.is_none() {
+            for var in ["ups.mode.buzzwords", "experimental.ups.mode.buzzwords"] {
+                match client.get_var(ups, var).await {
+                    Ok(v) => {
+                        buzzwords.get_or_insert(v);
+                    }
+                    Err(e) if e.is_fatal() => {
+                        fatal = Some(e);
+                        break;
+                    }
+                    Err(_) => {}
+                }
+            }
+        }
+        if fatal.is_none() {
+            if let Ok(s) = &status {
+                if s.split_whitespace().any(|t| t.eq_ignore_ascii_case("ALARM")) {
+                    match client.get_var(ups, "ups.alarm").await {
+                        Ok(v) => alarm = Some(v),
+                        Err(e) if e.is_fatal() => fatal = Some(e),
+                        Err(_) => {}
+                    }
+                }
+            }
+        }
+        let outcome = match (&status, &buzzwords) {
+            (Ok(s), _) => PollOutcome::Status { status: s.clone(), buzzwords, alarm },
+            (Err(_), Some(_)) => PollOutcome::Status { status: String::new(), buzzwords, alarm },
+            (Err(e), None) => {
+                let msg = match e.code() {
+                    Some(nut_core::net::ErrCode::UnknownUps) => format!(
+                        "Poll UPS [{}] failed - [{}] does not exist on server {}",
+                        spec.system_text, ups, spec.system.host
+                    ),
+                    _ => format!("Poll UPS [{}] failed - {e}", spec.system_text),
+                };
+                self.log_poll_failure(idx, &msg);
+                PollOutcome::Failed
+            }
+        };
+        if matches!(outcome, PollOutcome::Status { .. }) {
+            self.pollfail[idx] = PollFailLog::default();
+        }
+        self.monitor.poll(idx, &outcome, now);
+        if fatal.is_some() {
+            self.drop_connection(idx).await;
+        }
+    }
+
+    pub(super) async fn drop_connection(&mut self, idx: usize) {
+        if let Some(c) = self.conns[idx].take() {
+            drop(c);
+        }
+        self.monitor.connection_dropped(idx);
+    }
+
+    /// Connect, authenticate, LOGIN, and PRIMARY for a primary. `Ok(false)`: connected but the
+    /// primary privilege was refused (counts as a failed poll, the session is kept).
+    async fn try_connect(&mut self, idx: usize, spec: &MonitorSpec) -> Result<bool, ClientError> {
+        let host = spec.system.host.as_str();
+        let ups = spec.system.ups.as_str();
+        let mut client = Client::connect(host, spec.system.port, &self.net).await?;
+        let ssl = if client.is_tls() { " [SSL]" } else { "" };
+        if let Err(e) = client.authenticate(&spec.user, &spec.password).await {
+            if e.is_fatal() {
+                return Err(e);
+            }
+            tracing::error!("Login on UPS [{}] failed - got [{e}]", spec.system_text);
+            self.conns[idx] = Some(client);
+            return Ok(true);
+        }
+        match client.login(ups).await {
+            Ok(()) => {
+                self.monitor.set_logged_in(idx, true);
+                tracing::info!("Logged into UPS [{}]{ssl}", spec.system_text);
+            }
+            Err(e) if e.is_fatal() => return Err(e),
+            Err(e) => tracing::error!("Login on UPS [{}] failed - got [{e}]", spec.system_text),
+        }
+        if spec.role == MonitorRole::Primary {
+            if let Err(e) = client.primary(ups).await {
+                if e.is_fatal() {
+                    return Err(e);
+                }
+                tracing::error!("Primary managerial privileges unavailable on UPS [{}]", spec.system_text);
+                self.conns[idx] = Some(client);
+                return Ok(false);
+            }
+        }
+        self.conns[idx] = Some(client);
+        Ok(true)
+    }
+
+    fn log_poll_failure(&mut self, idx: usize, msg: &str) {
+        let state = &mut self.pollfail[idx];
+        let changed = state.last.as_deref() != Some(msg);
+        let show = match self.conf.pollfail_log_throttle_max {
+            PollFailLogThrottle::EveryLoop => true,
+            PollFailLogThrottle::OnChange => changed,
+            PollFailLogThrottle::Every(n) => changed || n == 0 || state.count % n == 0,
+        };
+        state.count = if changed { 0 } else { state.count + 1 };
+        state.last = Some(msg.to_string());
+        if show {
+            tracing::error!("{msg}");
+        }
+    }
+
+    /// Split mode: notice when the privileged parent is gone (NOPARENT, at most every 120 s).
+    fn check_parent(&mut self) {
+        let ShutdownHook::Parent(pipe) = &self.hook else { return };
+        if !super::privsep::peer_gone(pipe) {
+            return;
+        }
+        tracing::error!("Parent died - shutdown impossible");
+        if self.last_noparent.is_none_or(|t| t.elapsed() >= Duration::from_secs(120)) {
+            self.last_noparent = Some(Instant::now());
+            self.notifier.notify(&super::events::Notification::global(super::events::NotifyEvent::NoParent));
+        }
+    }
+}
+
+fn clone_error(e: &ClientError) -> ClientError {
+    match e {
+        ClientError::Server { code, extra } => ClientError::Server { code: code.clone(), extra: extra.clone() },
+        other => ClientError::Read(other.to_string()),
+    }
+}
+
+/// Write a state machine log line at its level.
+pub(super) fn log(level: LogLevel, msg: &str) {
+    match level {
+        LogLevel::Debug => tracing::debug!("{msg}"),
+        LogLevel::Info | LogLevel::Notice => tracing::info!("{msg}"),
+        LogLevel::Warning => tracing::warn!("{msg}"),
+        LogLevel::Error | LogLevel::Critical => tracing::error!("{msg}"),
+    }
+}

@@ -1,0 +1,76 @@
+//! From a parsed upsmon.conf to what the daemon runs with: the state machine's [`Timing`],
+//! one tracker per MONITOR line, and the client TLS settings.
+
+use nut_certutil::tls::ClientTlsSettings;
+use nut_core::config::{MonitorRole, UpsmonConf};
+
+use super::timing::Timing;
+use super::tracker::UpsTracker;
+
+/// The timing numbers of a config.
+pub fn timing(conf: &UpsmonConf) -> Timing {
+    let signed = |d: Option<std::time::Duration>| match d {
+        Some(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+        None => -1,
+    };
+    Timing {
+        pollfreq: conf.pollfreq.as_secs().max(1),
+        pollfreqalert: conf.pollfreqalert.as_secs().max(1),
+        deadtime: conf.deadtime.as_secs(),
+        hostsync: conf.hostsync.as_secs(),
+        nocommwarntime: conf.nocommwarntime.as_secs(),
+        rbwarntime: conf.rbwarntime.as_secs(),
+        offduration: signed(conf.offduration),
+        overduration: signed(conf.overduration),
+        oblbduration: signed(Some(conf.oblbduration)),
+        alarmcritical: conf.alarmcritical,
+        minsupplies: u64::from(conf.minsupplies),
+    }
+}
+
+/// One fresh tracker per MONITOR line, in file order.
+pub fn trackers(conf: &UpsmonConf) -> Vec<UpsTracker> {
+    conf.monitors
+        .iter()
+        .map(|m| {
+            UpsTracker::new(&m.system_text, u64::from(m.power_value), m.role == MonitorRole::Primary)
+        })
+        .collect()
+}
+
+/// The client TLS settings of a config (the same for every server; CERTHOST rules inside).
+pub fn tls_settings(conf: &UpsmonConf) -> ClientTlsSettings {
+    ClientTlsSettings {
+        certpath: conf.certpath.clone(),
+        certident_name: conf.certident.as_ref().map(|c| c.name.clone()),
+        certident_password: conf.certident.as_ref().map(|c| c.password.clone().into()),
+        certfile: conf.certfile.clone(),
+        certhosts: conf.certhosts.clone(),
+        certverify: conf.certverify,
+        forcessl: conf.forcessl,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    #[test]
+    fn config_maps_to_timing_and_trackers() {
+        let text = "MONITOR a@h 1 u p primary\nMONITOR b@h:3494 0 u p secondary\n\
+                    POLLFREQ 1\nDEADTIME 3\nOFFDURATION -1\nMINSUPPLIES 1\n";
+        let conf = UpsmonConf::parse(text, Path::new("upsmon.conf")).expect("parse");
+        let t = timing(&conf);
+        assert_eq!(t.pollfreq, 1);
+        assert_eq!(t.deadtime, 3);
+        assert_eq!(t.offduration, -1);
+        assert_eq!(t.overduration, -1);
+        assert_eq!(t.hostsync, 15);
+        let u = trackers(&conf);
+        assert_eq!(u.len(), 2);
+        assert!(u[0].primary && !u[1].primary);
+        assert_eq!(u[1].power_value, 0);
+        assert_eq!(u[1].system, "b@h:3494");
+    }
+}

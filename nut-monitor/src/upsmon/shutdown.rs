@@ -1,0 +1,132 @@
+//! The shutdown sequence (upsmon.md section 6): set FSD on primary UPSes, wait for the
+//! secondaries to log out (HOSTSYNC), then SHUTDOWN, FINALDELAY and the shutdown command.
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use nut_core::config::{MonitorRole, ShutdownExit};
+
+use super::events::{Notification, NotifyEvent};
+use super::runner::{Runner, ShutdownHook};
+use super::signals::Request;
+
+impl Runner {
+    /// `forceshutdown()`. Returns the exit code of the process.
+    pub(super) async fn forceshutdown(&mut self) -> i32 {
+        let mut primary = false;
+        for idx in 0..self.conns.len() {
+            if self.conf.monitors[idx].role != MonitorRole::Primary {
+                continue;
+            }
+            primary = true;
+            let ups = self.conf.monitors[idx].system.ups.clone();
+            let sys = self.conf.monitors[idx].system_text.clone();
+            let Some(client) = self.conns[idx].as_mut() else {
+                tracing::error!("FSD set on UPS {sys} failed: not connected");
+                continue;
+            };
+            match client.fsd(&ups).await {
+                Ok(()) => {
+                    tracing::info!("Set FSD on UPS [{sys}]");
+                    let now = self.now();
+                    self.monitor.fsd_set(idx, now);
+                }
+                Err(e) => tracing::error!("FSD set on UPS {sys} failed: {e}"),
+            }
+        }
+        self.apply_effects();
+        if primary {
+            self.sync_secondaries().await;
+        }
+        self.doshutdown().await
+    }
+
+    /// Wait until no primary UPS has more than one login (ourselves), or HOSTSYNC expires.
+    async fn sync_secondaries(&mut self) {
+        let start = Instant::now();
+        let hostsync = Duration::from_secs(self.monitor.timing().hostsync);
+        let mut first = true;
+        loop {
+            let mut maxlogins = 0;
+            for idx in 0..self.conns.len() {
+                if self.conf.monitors[idx].role != MonitorRole::Primary {
+                    continue;
+                }
+                let ups = self.conf.monitors[idx].system.ups.clone();
+                if let Some(client) = self.conns[idx].as_mut() {
+                    if let Ok(n) = client.get_numlogins(&ups).await {
+                        maxlogins = maxlogins.max(n);
+                    }
+                }
+            }
+            if maxlogins <= 1 {
+                return;
+            }
+            if start.elapsed() > hostsync {
+                tracing::info!("Host sync timer expired, forcing shutdown");
+                return;
+            }
+            if first {
+                first = false;
+                self.notifier.notify(&Notification::global(NotifyEvent::ShutdownHostsync));
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
+    /// `doshutdown()`: notify, wait FINALDELAY, have the shutdown command run, then exit or
+    /// linger per SHUTDOWNEXIT.
+    async fn doshutdown(&mut self) -> i32 {
+        const TEXT: &str = "Executing automatic power-fail shutdown";
+        tracing::error!("{TEXT}");
+        super::notify::syslog_line(2, TEXT);
+        super::notify::run_wall(TEXT).await;
+        self.notifier.notify(&Notification::global(NotifyEvent::Shutdown));
+        self.notifier.flush(Duration::from_secs(10)).await;
+        tokio::time::sleep(self.conf.finaldelay).await;
+
+        let linger_start = Instant::now();
+        match &mut self.hook {
+            ShutdownHook::Parent(pipe) => {
+                if let Err(e) = pipe.write_all(&[1u8]).and_then(|()| pipe.flush()) {
+                    tracing::error!("Unable to call parent pipe for shutdown: {e}");
+                }
+            }
+            ShutdownHook::Direct => {
+                if !nix::unistd::geteuid().is_root() {
+                    tracing::warn!("Not root, shutdown may fail");
+                }
+                super::privsep::run_shutdown(
+                    self.conf.shutdowncmd.as_deref(),
+                    self.conf.powerdownflag.as_deref().filter(|_| self.powerdown_enabled),
+                )
+                .await;
+            }
+        }
+
+        let linger = match self.conf.shutdownexit {
+            ShutdownExit::Yes => None,
+            ShutdownExit::No => Some(None),
+            ShutdownExit::After(d) => Some(Some(d)),
+        };
+        if let Some(limit) = linger {
+            tracing::info!("Waiting for termination after initiating shutdown (SHUTDOWNEXIT)");
+            loop {
+                if limit.is_some_and(|d| linger_start.elapsed() >= d) {
+                    break;
+                }
+                for idx in 0..self.conns.len() {
+                    let ups = self.conf.monitors[idx].system.ups.clone();
+                    if let Some(c) = self.conns[idx].as_mut() {
+                        let _ = c.get_numlogins(&ups).await;
+                    }
+                }
+                if let Some(Request::Exit(_)) = self.signals.sleep(Duration::from_secs(1)).await {
+                    break;
+                }
+            }
+        }
+        tracing::info!("Exiting upsmon program after initiating shutdown");
+        0
+    }
+}

@@ -1,0 +1,344 @@
+//! Network access rules: the subset of hosts_access(5) (tcp-wrappers) that NUT's guide uses,
+//! checked, as C upsd built with libwrap does, for the commands that need a logged-in user.
+//!
+//! Files: `hosts.allow` and `hosts.deny` (paths from upsd.conf `HOSTS_ALLOW` / `HOSTS_DENY`
+//! or the command line). Rule lines: `daemon_list : client_list [: allow|deny]`, `#` comments,
+//! backslash-newline continuation. Access is granted when a rule of hosts.allow matches,
+//! otherwise denied when a rule of hosts.deny matches, otherwise granted; a missing file
+//! matches nothing.
+//!
+//! Daemon patterns: `upsd`, `ALL`. Client patterns: `ALL`, `LOCAL` (loopback addresses, since
+//! upsd resolves no names), an exact address (`127.0.0.1`, `::1`, `[::1]`), `addr/prefix`
+//! (`192.168.1.0/24`, `[fe80::]/10`), `net/mask` (`192.168.1.0/255.255.255.0`), a leading
+//! prefix ending in a dot (`192.168.`), and `user@pattern`, where the user is the name the
+//! client gave with USERNAME (`ALL@...` and `user@ALL` work). Lists may use `EXCEPT`. Host
+//! name patterns and `KNOWN`/`UNKNOWN`/`PARANOID` never match (no DNS in upsd).
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use ipnet::IpNet;
+
+/// The daemon name matched in rule lines.
+pub const DAEMON: &str = "upsd";
+
+/// One rule: its daemon list, its client list and whether it grants or denies.
+#[derive(Debug, Clone)]
+struct Rule {
+    daemons: Vec<String>,
+    clients: Vec<String>,
+    /// `Some(true)` for an explicit `: allow` option, `Some(false)` for `: deny`.
+    option: Option<bool>,
+}
+
+/// An error reading a rules file (not "file missing", which means no rules).
+#[derive(Debug, thiserror::Error)]
+pub enum HostsError {
+    /// The file exists but cannot be read.
+    #[error("{file}: {source}")]
+    Read {
+        /// The file.
+        file: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A rule line is malformed.
+    #[error("{file}:{line}: {message}")]
+    Syntax {
+        /// The file.
+        file: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// The parsed rule pair.
+#[derive(Debug, Clone, Default)]
+pub struct HostsAccess {
+    allow: Vec<Rule>,
+    deny: Vec<Rule>,
+}
+
+impl HostsAccess {
+    /// No rules at all: everything is granted.
+    pub fn permissive() -> Self {
+        Self::default()
+    }
+
+    /// Load both files; a file that does not exist has no rules.
+    pub fn load(allow: Option<&Path>, deny: Option<&Path>) -> Result<Self, HostsError> {
+        Ok(HostsAccess {
+            allow: match allow {
+                Some(p) => read_rules(p)?,
+                None => Vec::new(),
+            },
+            deny: match deny {
+                Some(p) => read_rules(p)?,
+                None => Vec::new(),
+            },
+        })
+    }
+
+    /// Parse rule texts directly (for tests and embedding).
+    pub fn from_texts(allow: &str, deny: &str) -> Result<Self, HostsError> {
+        Ok(HostsAccess {
+            allow: parse_rules(allow, Path::new("hosts.allow"))?,
+            deny: parse_rules(deny, Path::new("hosts.deny"))?,
+        })
+    }
+
+    /// Whether `user` (the USERNAME given, if any) connecting from `addr` may use upsd's
+    /// privileged commands.
+    pub fn permits(&self, addr: IpAddr, user: Option<&str>) -> bool {
+        let addr = canonical(addr);
+        for rule in &self.allow {
+            if rule_matches(rule, addr, user) {
+                return rule.option != Some(false);
+            }
+        }
+        for rule in &self.deny {
+            if rule_matches(rule, addr, user) {
+                return rule.option == Some(true);
+            }
+        }
+        true
+    }
+}
+
+fn canonical(addr: IpAddr) -> IpAddr {
+    match addr {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(addr),
+        v4 => v4,
+    }
+}
+
+fn read_rules(path: &Path) -> Result<Vec<Rule>, HostsError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => parse_rules(&text, path),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(source) => Err(HostsError::Read {
+            file: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+fn parse_rules(text: &str, file: &Path) -> Result<Vec<Rule>, HostsError> {
+    let mut rules = Vec::new();
+    let mut logical = String::new();
+    let mut start_line = 0;
+    for (idx, raw) in text.lines().enumerate() {
+        if logical.is_empty() {
+            start_line = idx + 1;
+        }
+        if let Some(stripped) = raw.strip_suffix('\\') {
+            logical.push_str(stripped);
+            logical.push(' ');
+            continue;
+        }
+        logical.push_str(raw);
+        let line = std::mem::take(&mut logical);
+        if let Some(rule) = parse_rule(&line, file, start_line)? {
+            rules.push(rule);
+        }
+    }
+    if !logical.is_empty() {
+        if let Some(rule) = parse_rule(&logical, file, start_line)? {
+            rules.push(rule);
+        }
+    }
+    Ok(rules)
+}
+
+fn parse_rule(line: &str, file: &Path, lineno: usize) -> Result<Option<Rule>, HostsError> {
+    let trimmed = line.trim();
+    if trimmed.is_empty() || trimmed.starts_with('#') {
+        return Ok(None);
+    }
+    let err = |message: &str| HostsError::Syntax {
+        file: file.to_path_buf(),
+        line: lineno,
+        message: message.to_string(),
+    };
+    // IPv6 patterns are written in brackets, so a ':' inside [...] is not a field separator.
+    let mut fields = Vec::new();
+    let mut cur = String::new();
+    let mut depth = 0usize;
+    for c in trimmed.chars() {
+        match c {
+            '[' => {
+                depth += 1;
+                cur.push(c);
+            }
+            ']' => {
+                depth = depth.saturating_sub(1);
+                cur.push(c);
+            }
+            ':' if depth == 0 => fields.push(std::mem::take(&mut cur)),
+            _ => cur.push(c),
+        }
+    }
+    fields.push(cur);
+    if fields.len() < 2 {
+        return Err(err("expected `daemon_list : client_list`"));
+    }
+    let list = |s: &str| -> Vec<String> {
+        s.split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|w| !w.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let daemons = list(&fields[0]);
+    let clients = list(&fields[1]);
+    if daemons.is_empty() || clients.is_empty() {
+        return Err(err("empty daemon or client list"));
+    }
+    let option = match fields.get(2).map(|f| f.trim().to_ascii_lowercase()) {
+        None => None,
+        Some(o) if o == "allow" => Some(true),
+        Some(o) if o == "deny" => Some(false),
+        Some(o) if o.is_empty() => None,
+        Some(_) => {
+            return Err(err(
+                "only the `allow` and `deny` options are supported (upsd runs no shell commands)",
+            ));
+        }
+    };
+    Ok(Some(Rule {
+        daemons,
+        clients,
+        option,
+    }))
+}
+
+fn rule_matches(rule: &Rule, addr: IpAddr, user: Option<&str>) -> bool {
+    list_matches(&rule.daemons, &|p| daemon_matches(p))
+        && list_matches(&rule.clients, &|p| client_matches(p, addr, user))
+}
+
+/// A list with optional `EXCEPT`: `a b EXCEPT c EXCEPT d` = match(a|b) and not (match(c) and not match(d)).
+fn list_matches(list: &[String], one: &dyn Fn(&str) -> bool) -> bool {
+    let split = list.iter().position(|w| w.eq_ignore_ascii_case("EXCEPT"));
+    match split {
+        Some(i) => list[..i].iter().any(|p| one(p)) && !list_matches(&list[i + 1..], one),
+        None => list.iter().any(|p| one(p)),
+    }
+}
+
+fn daemon_matches(pattern: &str) -> bool {
+    // `upsd@host` daemon patterns name the server address; upsd does not distinguish them.
+    let name = pattern.split('@').next().unwrap_or(pattern);
+    name.eq_ignore_ascii_case("ALL") || name == DAEMON
+}
+
+fn client_matches(pattern: &str, addr: IpAddr, user: Option<&str>) -> bool {
+    if let Some((u, host)) = pattern.split_once('@') {
+        let user_ok = if u.eq_ignore_ascii_case("ALL") {
+            true
+        } else {
+            user == Some(u)
+        };
+        return user_ok && host_matches(host, addr);
+    }
+    host_matches(pattern, addr)
+}
+
+fn host_matches(pattern: &str, addr: IpAddr) -> bool {
+    if pattern.eq_ignore_ascii_case("ALL") {
+        return true;
+    }
+    if pattern.eq_ignore_ascii_case("LOCAL") {
+        return addr.is_loopback();
+    }
+    let unbracket = |s: &str| s.trim_start_matches('[').trim_end_matches(']').to_string();
+    if let Some((net, bits)) = pattern.split_once('/') {
+        let net = unbracket(net);
+        let Ok(net_addr) = net.parse::<IpAddr>() else {
+            return false;
+        };
+        if let Ok(prefix) = bits.parse::<u8>() {
+            return IpNet::new(canonical(net_addr), prefix)
+                .map(|n| n.contains(&addr))
+                .unwrap_or(false);
+        }
+        if let Ok(IpAddr::V4(mask)) = bits.parse::<IpAddr>() {
+            if let (IpAddr::V4(net4), IpAddr::V4(a4)) = (canonical(net_addr), addr) {
+                let m = u32::from(mask);
+                return u32::from(a4) & m == u32::from(net4) & m;
+            }
+        }
+        return false;
+    }
+    if pattern.ends_with('.') && pattern.starts_with(|c: char| c.is_ascii_digit()) {
+        return matches!(addr, IpAddr::V4(_)) && addr.to_string().starts_with(pattern);
+    }
+    match unbracket(pattern).parse::<IpAddr>() {
+        Ok(p) => canonical(p) == addr,
+        Err(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().expect("ip")
+    }
+
+    #[test]
+    fn allow_then_deny_then_grant() {
+        let h = HostsAccess::from_texts(
+            "upsd : 127.0.0.1 [::1] 10.0.0.0/8\nupsd: admin@192.168.1.0/255.255.255.0\n",
+            "ALL : ALL\n",
+        )
+        .expect("parse");
+        assert!(h.permits(ip("127.0.0.1"), None));
+        assert!(h.permits(ip("::1"), Some("x")));
+        assert!(h.permits(ip("10.1.2.3"), None));
+        assert!(h.permits(ip("192.168.1.9"), Some("admin")));
+        assert!(!h.permits(ip("192.168.1.9"), Some("other")));
+        assert!(!h.permits(ip("192.168.2.9"), Some("admin")));
+        assert!(!h.permits(ip("8.8.8.8"), None));
+        assert!(HostsAccess::permissive().permits(ip("8.8.8.8"), None));
+    }
+
+    #[test]
+    fn except_and_other_daemons() {
+        let h = HostsAccess::from_texts("sshd : ALL\n", "upsd : ALL EXCEPT LOCAL, 192.168.\n")
+            .expect("parse");
+        assert!(h.permits(ip("127.0.0.1"), None));
+        assert!(h.permits(ip("::ffff:127.0.0.1"), None));
+        assert!(h.permits(ip("192.168.7.7"), None));
+        assert!(!h.permits(ip("172.16.0.1"), None));
+        let u = HostsAccess::from_texts("", "upsd : monuser@ALL\n").expect("parse");
+        assert!(!u.permits(ip("127.0.0.1"), Some("monuser")));
+        assert!(u.permits(ip("127.0.0.1"), Some("admin")));
+    }
+
+    #[test]
+    fn options_and_errors() {
+        let h = HostsAccess::from_texts("upsd : 127.0.0.1 : deny\nALL : ALL : allow\n", "")
+            .expect("parse");
+        assert!(!h.permits(ip("127.0.0.1"), None));
+        assert!(h.permits(ip("127.0.0.2"), None));
+        let e = HostsAccess::from_texts("upsd 127.0.0.1\n", "").expect_err("syntax");
+        assert!(e.to_string().starts_with("hosts.allow:1:"), "{e}");
+        assert!(HostsAccess::from_texts("upsd : ALL : spawn /bin/x\n", "").is_err());
+    }
+
+    #[test]
+    fn continuation_and_missing_files() {
+        let h =
+            HostsAccess::from_texts("upsd : 10.0.0.1, \\\n 10.0.0.2\n", "ALL:ALL").expect("parse");
+        assert!(h.permits(ip("10.0.0.2"), None));
+        let none = HostsAccess::load(
+            Some(Path::new("/nonexistent/a")),
+            Some(Path::new("/nonexistent/b")),
+        )
+        .expect("missing ok");
+        assert!(none.permits(ip("1.2.3.4"), None));
+    }
+}

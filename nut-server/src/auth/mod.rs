@@ -1,0 +1,6 @@
+//! Who may do what: `upsd.users` accounts and rights, password verification, the growing
+//! delay after failed authentications, and hosts.allow / hosts.deny.
+
+pub mod failure_delay;
+pub mod hosts_access;
+pub mod password;

@@ -1,0 +1,220 @@
+//! The protocol commands, one module per family (as C upsd's `net*.c`), and the dispatcher
+//! with C upsd's check order: parse, then for commands that need a user USERNAME-REQUIRED /
+//! PASSWORD-REQUIRED (before any argument error), then hosts.allow/hosts.deny, then the
+//! handler's own checks.
+
+pub mod credentials;
+pub mod get;
+pub mod info;
+pub mod instcmd;
+pub mod list;
+pub mod login;
+pub mod primary;
+pub mod set;
+pub mod starttls;
+
+use std::sync::Arc;
+
+use nut_core::config::UserEntry;
+use nut_core::net::{ErrCode, Request};
+
+use crate::auth::password;
+use crate::context::ServerContext;
+use crate::registry::{Unavailable, Ups};
+use crate::session::Session;
+
+/// What the connection loop does after a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Read the next line.
+    Continue,
+    /// Flush, then close (LOGOUT).
+    Close,
+    /// Flush `OK STARTTLS`, then run the TLS handshake.
+    StartTls,
+}
+
+/// Run one request line.
+pub async fn execute(ctx: &ServerContext, session: &mut Session, words: &[String]) -> Action {
+    let request = match Request::parse(words) {
+        Ok(r) => r,
+        Err(e) => {
+            let code = e.code_for_session(session.username.is_some(), session.password.is_some());
+            // With credentials present, the host rules come before the argument error.
+            if e.needs_login
+                && session.username.is_some()
+                && session.password.is_some()
+                && !host_allowed(ctx, session)
+            {
+                session.err(ErrCode::AccessDenied);
+            } else {
+                session.err(code);
+            }
+            return Action::Continue;
+        }
+    };
+    if request.needs_login() {
+        if session.username.is_none() {
+            session.err(ErrCode::UsernameRequired);
+            return Action::Continue;
+        }
+        if session.password.is_none() {
+            session.err(ErrCode::PasswordRequired);
+            return Action::Continue;
+        }
+        if !host_allowed(ctx, session) {
+            session.err(ErrCode::AccessDenied);
+            return Action::Continue;
+        }
+    }
+    match request {
+        Request::Ver | Request::NetVer | Request::ProtVer | Request::Help => {
+            info::run(session, &request)
+        }
+        Request::StartTls => return starttls::check(ctx, session),
+        Request::Username(name) => credentials::username(session, name),
+        Request::Password(pw) => credentials::password(session, pw),
+        Request::Login { ups } => login::login(ctx, session, &ups).await,
+        Request::Logout => return login::logout(session),
+        Request::Primary { ups } => primary::primary(ctx, session, &ups, false).await,
+        Request::Master { ups } => primary::primary(ctx, session, &ups, true).await,
+        Request::Fsd { ups } => primary::fsd(ctx, session, &ups).await,
+        Request::GetNumLogins { .. }
+        | Request::GetUpsDesc { .. }
+        | Request::GetVar { .. }
+        | Request::GetType { .. }
+        | Request::GetDesc { .. }
+        | Request::GetCmdDesc { .. }
+        | Request::GetTracking(_) => get::run(ctx, session, &request),
+        Request::ListUps
+        | Request::ListVar { .. }
+        | Request::ListRw { .. }
+        | Request::ListCmd { .. }
+        | Request::ListEnum { .. }
+        | Request::ListRange { .. }
+        | Request::ListClient { .. } => list::run(ctx, session, &request),
+        Request::SetVar { ups, var, value } => set::set_var(ctx, session, &ups, &var, &value).await,
+        Request::SetTracking(on) => set::set_tracking(session, on),
+        Request::InstCmd { ups, cmd, param } => {
+            instcmd::run(ctx, session, &ups, &cmd, param.as_deref()).await
+        }
+    }
+    Action::Continue
+}
+
+fn host_allowed(ctx: &ServerContext, session: &Session) -> bool {
+    let allowed = ctx
+        .current()
+        .hosts
+        .permits(session.ip(), session.username.as_deref());
+    if !allowed {
+        tracing::warn!(
+            "Access denied by hosts.allow/hosts.deny for {}",
+            session.who()
+        );
+    }
+    allowed
+}
+
+/// The "known" check: the UPS exists in ups.conf.
+pub fn known(ctx: &ServerContext, name: &str) -> Result<Arc<Ups>, ErrCode> {
+    ctx.registry.get(name).ok_or(ErrCode::UnknownUps)
+}
+
+/// The "avail" check: known, driver connected, data fresh.
+pub fn avail(ctx: &ServerContext, name: &str) -> Result<Arc<Ups>, ErrCode> {
+    let ups = known(ctx, name)?;
+    check_fresh(ctx, &ups)?;
+    Ok(ups)
+}
+
+/// The connected / stale part of the "avail" check.
+pub fn check_fresh(ctx: &ServerContext, ups: &Ups) -> Result<(), ErrCode> {
+    let maxage = ctx.registry.maxage();
+    ups.live()
+        .check(maxage, std::time::Instant::now())
+        .map_err(|u| match u {
+            Unavailable::NotConnected => ErrCode::DriverNotConnected,
+            Unavailable::Stale => ErrCode::DataStale,
+        })
+}
+
+/// Look the session's user up and verify its password. `None` (after the growing delay for
+/// this address) when the user does not exist or the password is wrong. Never logs the
+/// password.
+pub async fn authenticate(ctx: &ServerContext, session: &mut Session) -> Option<UserEntry> {
+    let users = ctx.current().users;
+    let name = session.username.clone()?;
+    let supplied = session.password.clone()?;
+    let entry = users.get(&name).cloned();
+    let ok = match session.verified {
+        Some(v) => v,
+        None => {
+            let v = match entry.as_ref().and_then(|u| u.password.clone()) {
+                Some(stored) if password::is_slow(&stored) => {
+                    let supplied = supplied.clone();
+                    tokio::task::spawn_blocking(move || password::verify(&supplied, &stored))
+                        .await
+                        .unwrap_or(false)
+                }
+                Some(stored) => password::verify(&supplied, &stored),
+                None => {
+                    // Unknown user (or no password): spend comparable time so the reply
+                    // timing does not tell which names exist.
+                    let _ = password::verify(&supplied, "x-no-such-user-x");
+                    false
+                }
+            };
+            session.verified = Some(v);
+            v
+        }
+    };
+    if ok {
+        ctx.failures.record_success(session.ip());
+        entry
+    } else {
+        let delay = ctx.failures.record_failure(session.ip());
+        tracing::warn!(
+            "authentication failed for {} (user unknown or wrong password)",
+            session.who()
+        );
+        tokio::time::sleep(delay).await;
+        None
+    }
+}
+
+/// Authenticate and require a right: `ERR ACCESS-DENIED` if either fails.
+pub async fn require(
+    ctx: &ServerContext,
+    session: &mut Session,
+    right: impl FnOnce(&UserEntry) -> bool,
+    what: &str,
+) -> Result<UserEntry, ErrCode> {
+    let Some(user) = authenticate(ctx, session).await else {
+        return Err(ErrCode::AccessDenied);
+    };
+    if right(&user) {
+        Ok(user)
+    } else {
+        tracing::warn!("{} is not allowed to {what}", session.who());
+        Err(ErrCode::AccessDenied)
+    }
+}
+
+/// A fresh tracking id (random v4 UUID, upper case).
+pub fn new_tracking_id() -> nut_core::net::TrackingId {
+    let mut bytes = [0u8; 16];
+    if getrandom::fill(&mut bytes).is_err() {
+        // The OS RNG failing is near impossible; fall back to time and a counter, which still
+        // gives unique (if guessable) ids. Ids are not secrets.
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        bytes[..8].copy_from_slice(&(t as u64).to_le_bytes());
+        bytes[8..].copy_from_slice(&COUNTER.fetch_add(1, Ordering::Relaxed).to_le_bytes());
+    }
+    nut_core::net::TrackingId::from_random(bytes)
+}

@@ -1,0 +1,93 @@
+//! What every session shares: the UPS registry, the reloadable users / access rules /
+//! descriptions, the TLS acceptor (if configured) and the failure-delay table.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+
+use nut_core::config::UpsdUsers;
+use tokio_rustls::TlsAcceptor;
+
+use crate::auth::failure_delay::FailureDelay;
+use crate::auth::hosts_access::HostsAccess;
+use crate::descriptions::Descriptions;
+use crate::registry::UpsRegistry;
+
+/// The version upsd reports (`VER`, `server.version`): the C NUT release whose protocol and
+/// behaviour rnut reproduces, tagged with rnut's own version.
+pub const SERVER_VERSION: &str = concat!("2.8.0-rnut", env!("CARGO_PKG_VERSION"));
+
+/// The parts of the configuration that a reload replaces.
+#[derive(Debug, Clone)]
+pub struct Reloadable {
+    /// upsd.users.
+    pub users: Arc<UpsdUsers>,
+    /// hosts.allow / hosts.deny.
+    pub hosts: Arc<HostsAccess>,
+    /// cmdvartab.
+    pub descriptions: Arc<Descriptions>,
+}
+
+/// Shared server state.
+pub struct ServerContext {
+    /// The UPSes.
+    pub registry: Arc<UpsRegistry>,
+    reloadable: RwLock<Reloadable>,
+    /// STARTTLS acceptor; `None` when no certificate is configured.
+    pub tls: Option<TlsAcceptor>,
+    /// Growing delays after failed authentications.
+    pub failures: FailureDelay,
+    next_session: AtomicU64,
+}
+
+impl std::fmt::Debug for ServerContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerContext")
+            .field("registry", &self.registry)
+            .field("tls", &self.tls.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ServerContext {
+    /// A context.
+    pub fn new(
+        registry: Arc<UpsRegistry>,
+        reloadable: Reloadable,
+        tls: Option<TlsAcceptor>,
+    ) -> Arc<Self> {
+        Arc::new(ServerContext {
+            registry,
+            reloadable: RwLock::new(reloadable),
+            tls,
+            failures: FailureDelay::new(),
+            next_session: AtomicU64::new(1),
+        })
+    }
+
+    /// A new session id (increasing: later connections get larger ids).
+    pub fn next_session_id(&self) -> u64 {
+        self.next_session.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// The current users, rules and descriptions.
+    pub fn current(&self) -> Reloadable {
+        self.reloadable
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The current descriptions.
+    pub fn descriptions(&self) -> Arc<Descriptions> {
+        self.reloadable
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .descriptions
+            .clone()
+    }
+
+    /// Replace users, rules and descriptions (reload); live sessions keep going.
+    pub fn replace(&self, next: Reloadable) {
+        *self.reloadable.write().unwrap_or_else(|e| e.into_inner()) = next;
+    }
+}

@@ -1,0 +1,128 @@
+//! Privileges: `-r dir` (chroot), `-u user` (drop to the user and its groups after binding),
+//! and the permission checks upsd insists on before it serves anything.
+
+use std::ffi::CString;
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use nix::unistd::{Gid, Uid, User};
+
+/// Look the user up (before any chroot, while /etc/passwd is reachable).
+pub fn resolve_user(name: &str) -> anyhow::Result<User> {
+    match User::from_name(name) {
+        Ok(Some(u)) => Ok(u),
+        Ok(None) => bail!("user {name:?} does not exist"),
+        Err(e) => Err(e).with_context(|| format!("cannot look up user {name:?}")),
+    }
+}
+
+/// The groups of a user (primary group included), read before a chroot hides /etc/group.
+pub fn user_groups(user: &User) -> anyhow::Result<Vec<Gid>> {
+    let cname = CString::new(user.name.as_str()).context("user name contains a NUL byte")?;
+    nix::unistd::getgrouplist(&cname, user.gid)
+        .with_context(|| format!("cannot read the groups of {}", user.name))
+}
+
+/// chroot into `dir` and make `/` the working directory.
+pub fn chroot(dir: &Path) -> anyhow::Result<()> {
+    nix::unistd::chroot(dir).with_context(|| format!("cannot chroot to {}", dir.display()))?;
+    nix::unistd::chdir("/").context("cannot chdir to / after chroot")?;
+    Ok(())
+}
+
+/// Become `user`: supplementary groups, then gid, then uid (in that order: once the uid is
+/// dropped the others can no longer be changed). Verifies the drop cannot be undone.
+pub fn drop_to(user: &User, groups: &[Gid]) -> anyhow::Result<()> {
+    let current = Uid::effective();
+    if current == user.uid && Gid::effective() == user.gid {
+        return Ok(());
+    }
+    if current.is_root() {
+        nix::unistd::setgroups(groups)
+            .with_context(|| format!("setgroups for {} failed", user.name))?;
+    }
+    nix::unistd::setgid(user.gid).with_context(|| format!("setgid({}) failed", user.gid))?;
+    nix::unistd::setuid(user.uid).with_context(|| format!("setuid({}) failed", user.uid))?;
+    if !user.uid.is_root() && nix::unistd::setuid(Uid::from_raw(0)).is_ok() {
+        bail!(
+            "privilege drop to {} did not stick: could become root again",
+            user.name
+        );
+    }
+    Ok(())
+}
+
+/// upsd.users holds passwords: refuse to start when others may read it.
+pub fn check_users_file(path: &Path) -> anyhow::Result<()> {
+    let meta =
+        std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    if meta.mode() & 0o004 != 0 {
+        bail!(
+            "{} is readable by other users and holds passwords: run `chmod 0640 {}` (and `chown root:nut {}` so upsd can still read it)",
+            path.display(),
+            path.display(),
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+/// The certificate store directory must not be writable by others (anyone could swap
+/// the server identity or the trusted CAs).
+pub fn check_store_dir(path: &Path) -> anyhow::Result<()> {
+    let meta = std::fs::metadata(path)
+        .with_context(|| format!("cannot read certificate store {}", path.display()))?;
+    if meta.mode() & 0o002 != 0 {
+        bail!(
+            "certificate store {} is writable by other users: run `chmod o-w {}` (and `chown -R root:nut {}`)",
+            path.display(),
+            path.display(),
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+/// A private key file readable by others is only warned about (C NUT's guide asks for 0640).
+pub fn warn_key_file(path: &Path) {
+    if let Ok(meta) = std::fs::metadata(path) {
+        if meta.mode() & 0o004 != 0 {
+            tracing::warn!(
+                "{} holds a private key and is readable by other users: run `chmod 0640 {}`",
+                path.display(),
+                path.display()
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn users_file_modes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let f = dir.path().join("upsd.users");
+        std::fs::write(&f, "[a]\n").expect("write");
+        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        let e = check_users_file(&f).expect_err("world readable");
+        assert!(e.to_string().contains("chmod 0640"), "{e}");
+        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o640)).expect("chmod");
+        check_users_file(&f).expect("ok");
+    }
+
+    #[test]
+    fn store_dir_modes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777))
+            .expect("chmod");
+        let e = check_store_dir(dir.path()).expect_err("world writable");
+        assert!(e.to_string().contains("chmod o-w"), "{e}");
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o750))
+            .expect("chmod");
+        check_store_dir(dir.path()).expect("ok");
+    }
+}

@@ -1,0 +1,209 @@
+//! The link to one driver (sock-protocol.md section 5): connect to `STATEPATH/<driver>-<ups>`,
+//! send `DUMPALL`, apply every message as it arrives, `PING` when the driver has been quiet
+//! for MAXAGE/3, log staleness transitions, and reconnect with backoff when the socket goes
+//! away (the UPS's data is dropped then: clients get `DRIVER-NOT-CONNECTED`).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use nut_core::sock::{DriverMessage, TRACKING_PENDING};
+use nut_core::words::{Event, Tokenizer};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::UnixStream;
+
+use super::UpsRegistry;
+use super::ups::{Unavailable, Ups};
+use crate::shutdown::Shutdown;
+
+/// How often the link looks at the clock (pings, stale transitions).
+const TICK: Duration = Duration::from_millis(500);
+/// First and longest wait between connection attempts.
+const BACKOFF_MIN: Duration = Duration::from_millis(200);
+const BACKOFF_MAX: Duration = Duration::from_secs(2);
+/// A failing connect is logged at most this often (C: `SS_CONNFAIL_INT`).
+const CONNFAIL_LOG_INTERVAL: Duration = Duration::from_secs(300);
+
+/// Run the link until shutdown or until the UPS is removed.
+pub async fn run(registry: Arc<UpsRegistry>, ups: Arc<Ups>, mut shutdown: Shutdown) {
+    let mut removed = ups.removed_signal();
+    let mut backoff = BACKOFF_MIN;
+    let mut last_fail_log: Option<Instant> = None;
+    loop {
+        if shutdown.is_shutdown() || *removed.borrow() {
+            break;
+        }
+        let path = registry.statepath().join(&ups.socket_name);
+        match UnixStream::connect(&path).await {
+            Ok(stream) => {
+                backoff = BACKOFF_MIN;
+                last_fail_log = None;
+                let stop = serve(&registry, &ups, stream, &mut shutdown, &mut removed).await;
+                disconnect(&ups).await;
+                if stop {
+                    break;
+                }
+                continue;
+            }
+            Err(e) => {
+                if last_fail_log.is_none_or(|t| t.elapsed() >= CONNFAIL_LOG_INTERVAL) {
+                    tracing::warn!(
+                        "Can't connect to UPS [{}] ({}): {e}",
+                        ups.name,
+                        ups.socket_name
+                    );
+                    last_fail_log = Some(Instant::now());
+                }
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(backoff) => {}
+            _ = shutdown.recv() => break,
+            _ = removed.changed() => break,
+        }
+        backoff = (backoff * 2).min(BACKOFF_MAX);
+    }
+    disconnect(&ups).await;
+}
+
+async fn disconnect(ups: &Ups) {
+    ups.set_writer(None).await;
+    let mut live = ups.live_mut();
+    if live.connected {
+        tracing::warn!("UPS [{}]: driver disconnected", ups.name);
+    }
+    live.connected = false;
+    live.dumpdone = false;
+    live.state.clear();
+}
+
+/// Serve one connection; returns true when the link must stop for good.
+async fn serve(
+    registry: &UpsRegistry,
+    ups: &Arc<Ups>,
+    stream: UnixStream,
+    shutdown: &mut Shutdown,
+    removed: &mut tokio::sync::watch::Receiver<bool>,
+) -> bool {
+    let (mut rd, mut wr) = stream.into_split();
+    if let Err(e) = wr.write_all(b"DUMPALL\n").await {
+        tracing::warn!("UPS [{}]: cannot send DUMPALL: {e}", ups.name);
+        return false;
+    }
+    {
+        let mut live = ups.live_mut();
+        let now = Instant::now();
+        live.connected = true;
+        live.dumpdone = false;
+        live.last_heard = now;
+        live.last_ping = now;
+        live.state.clear();
+        live.state.apply(&DriverMessage::SetInfo {
+            var: "ups.status".into(),
+            value: "WAIT".into(),
+        });
+    }
+    ups.set_writer(Some(wr)).await;
+    tracing::info!("Connected to UPS [{}]: {}", ups.name, ups.socket_name);
+
+    let mut tok = Tokenizer::new();
+    let mut buf = vec![0u8; 4096];
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            r = rd.read(&mut buf) => match r {
+                Ok(0) => return false,
+                Ok(n) => apply_bytes(registry, ups, &mut tok, &buf[..n]),
+                Err(e) => {
+                    tracing::warn!("UPS [{}]: read from driver failed: {e}", ups.name);
+                    return false;
+                }
+            },
+            _ = tick.tick() => {
+                if !housekeeping(registry, ups).await {
+                    return false;
+                }
+            }
+            _ = ups.link_broken.notified() => return false,
+            _ = shutdown.recv() => return true,
+            _ = removed.changed() => return true,
+        }
+    }
+}
+
+/// Tokenize and apply everything in one read under a single write lock.
+fn apply_bytes(registry: &UpsRegistry, ups: &Ups, tok: &mut Tokenizer, bytes: &[u8]) {
+    let mut msgs = Vec::new();
+    for &b in bytes {
+        match tok.feed(b) {
+            Some(Event::Line(words)) => match DriverMessage::parse(&words) {
+                Ok(m) => msgs.push(m),
+                Err(e) => {
+                    tracing::debug!("UPS [{}]: ignoring driver line {words:?}: {e}", ups.name)
+                }
+            },
+            Some(Event::Error(e)) => tracing::debug!("UPS [{}]: driver parse error: {e}", ups.name),
+            None => {}
+        }
+    }
+    if msgs.is_empty() {
+        return;
+    }
+    let now = Instant::now();
+    let mut live = ups.live_mut();
+    live.last_heard = now;
+    for m in &msgs {
+        match m {
+            DriverMessage::DumpDone => live.dumpdone = true,
+            DriverMessage::Tracking { id, code } => {
+                if *code != TRACKING_PENDING {
+                    tracing::info!("tracking ID: {id}\tresult: {}", result_text(*code));
+                    registry.tracking.complete(id, *code);
+                }
+            }
+            other => {
+                live.state.apply(other);
+            }
+        }
+    }
+}
+
+fn result_text(code: i32) -> &'static str {
+    match code {
+        0 => "SUCCESS",
+        1 => "UNKNOWN",
+        2 | 4 => "INVALID-ARGUMENT",
+        3 => "FAILED",
+        _ => "UNKNOWN",
+    }
+}
+
+/// PING a quiet driver and log stale transitions. False when the driver is unreachable.
+async fn housekeeping(registry: &UpsRegistry, ups: &Ups) -> bool {
+    let maxage = registry.maxage();
+    let third = Duration::from_secs(maxage.as_secs() / 3);
+    let now = Instant::now();
+    let (need_ping, stale_now, was_stale) = {
+        let live = ups.live();
+        let need_ping = now.saturating_duration_since(live.last_heard) > third
+            && now.saturating_duration_since(live.last_ping) > third;
+        let stale = live.check(maxage, now) == Err(Unavailable::Stale);
+        (need_ping, stale, live.logged_stale)
+    };
+    if stale_now != was_stale {
+        if stale_now {
+            tracing::warn!("Data for UPS [{}] is stale - check driver", ups.name);
+        } else {
+            tracing::info!("UPS [{}] data is no longer stale", ups.name);
+        }
+        ups.live_mut().logged_stale = stale_now;
+    }
+    registry.tracking.expire();
+    if need_ping {
+        ups.live_mut().last_ping = now;
+        if !ups.send_line("PING").await {
+            return false;
+        }
+    }
+    true
+}

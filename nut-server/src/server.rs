@@ -1,0 +1,132 @@
+//! The running server: accept loops (one per listener) under the MAXCONN semaphore, one task
+//! per connection, signal handling (SIGTERM/SIGINT/SIGQUIT stop, SIGHUP reloads), and the
+//! drain on exit.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpListener;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::Semaphore;
+
+use crate::cli::Cli;
+use crate::connection;
+use crate::context::ServerContext;
+use crate::shutdown::{self, Shutdown, ShutdownTrigger};
+
+/// The refusal sent when MAXCONN connections are open.
+pub const MAXCONN_REFUSAL: &[u8] = b"ERR ACCESS-DENIED\n";
+
+/// How long shutdown waits for sessions to finish.
+const DRAIN: Duration = Duration::from_secs(3);
+
+/// Run until a stop signal. `listeners` are already bound (before the privilege drop).
+pub async fn run(
+    cli: Cli,
+    ctx: Arc<ServerContext>,
+    listeners: Vec<std::net::TcpListener>,
+    maxconn: usize,
+    trigger: ShutdownTrigger,
+    shutdown: Shutdown,
+) -> anyhow::Result<()> {
+    let permits = Arc::new(Semaphore::new(maxconn));
+    for l in listeners {
+        let l = TcpListener::from_std(l)?;
+        tokio::spawn(accept_loop(
+            l,
+            ctx.clone(),
+            permits.clone(),
+            maxconn,
+            shutdown.clone(),
+        ));
+    }
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    let mut quit = signal(SignalKind::quit())?;
+    let mut hup = signal(SignalKind::hangup())?;
+    loop {
+        tokio::select! {
+            _ = term.recv() => { tracing::info!("Signal 15: exiting"); break; }
+            _ = int.recv() => { tracing::info!("Signal 2: exiting"); break; }
+            _ = quit.recv() => { tracing::info!("Signal 3: exiting"); break; }
+            _ = hup.recv() => reload(&cli, &ctx, &shutdown),
+        }
+    }
+    trigger.trigger();
+    // Wait for the sessions to leave (each holds one permit).
+    let max = u32::try_from(maxconn).unwrap_or(u32::MAX);
+    let _ = tokio::time::timeout(DRAIN, permits.acquire_many(max)).await;
+    Ok(())
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    ctx: Arc<ServerContext>,
+    permits: Arc<Semaphore>,
+    maxconn: usize,
+    mut shutdown: Shutdown,
+) {
+    loop {
+        let accepted = tokio::select! {
+            r = listener.accept() => r,
+            _ = shutdown.recv() => return,
+        };
+        match accepted {
+            Ok((mut stream, peer)) => match permits.clone().try_acquire_owned() {
+                Ok(permit) => {
+                    let ctx = ctx.clone();
+                    let sd = shutdown.clone();
+                    tokio::spawn(async move {
+                        connection::serve(ctx, stream, peer, sd).await;
+                        drop(permit);
+                    });
+                }
+                Err(_) => {
+                    tracing::warn!(
+                        "refusing connection from {peer}: MAXCONN ({maxconn}) connections are open"
+                    );
+                    tokio::spawn(async move {
+                        let _ = tokio::time::timeout(
+                            Duration::from_secs(1),
+                            stream.write_all(MAXCONN_REFUSAL),
+                        )
+                        .await;
+                    });
+                }
+            },
+            Err(e) => {
+                // EMFILE and friends: back off briefly instead of spinning.
+                tracing::warn!("accept failed: {e}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+}
+
+/// SIGHUP: re-read ups.conf, upsd.conf (LISTEN changes need a restart), upsd.users, the
+/// host rules and cmdvartab. Live sessions keep going; on any error the old configuration
+/// stays in force.
+pub fn reload(cli: &Cli, ctx: &ServerContext, shutdown: &Shutdown) {
+    tracing::info!("Reloading configuration");
+    let result = (|| -> anyhow::Result<()> {
+        let conf = crate::settings::load_upsd_conf()?;
+        let ups = crate::settings::load_ups_conf()?;
+        let reloadable = crate::settings::load_reloadable(cli, &conf)?;
+        let statepath = crate::settings::state_path(&ups, &conf);
+        ctx.registry.set_timing(conf.maxage, conf.trackingdelay);
+        ctx.registry
+            .sync_sections(&ups.sections, &statepath, shutdown);
+        ctx.replace(reloadable);
+        Ok(())
+    })();
+    match result {
+        Ok(()) => tracing::info!("Configuration reloaded"),
+        Err(e) => tracing::error!("reload failed, keeping the previous configuration: {e:#}"),
+    }
+}
+
+/// A new shutdown pair (re-exported for the startup code).
+pub fn shutdown_channel() -> (ShutdownTrigger, Shutdown) {
+    shutdown::channel()
+}

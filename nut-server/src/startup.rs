@@ -1,0 +1,146 @@
+//! Startup in C upsd's order: command line, `-c` commands, user lookup, chroot, upsd.conf,
+//! bind the listeners, drop privileges, ups.conf and the driver links, upsd.users, the host
+//! rules, the PID file, TLS (after the drop, so the store must be readable by the user).
+//! Everything that can fail does so before the first client is served, with one clear line.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Parser;
+use nut_core::config::paths::{pid_dir, process_env};
+
+use crate::cli::Cli;
+use crate::context::ServerContext;
+use crate::io::listener;
+use crate::registry::UpsRegistry;
+
+/// Entry point of the `upsd` binary.
+pub fn main_entry() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(&cli);
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            eprintln!("upsd: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(cli: &Cli) {
+    let level = match (cli.debug, cli.quiet) {
+        (0, 0) => "info",
+        (0, 1) => "warn",
+        (0, _) => "error",
+        (1, _) => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("UPSD_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_target(false)
+        .try_init();
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let pidfile = crate::pidfile::path_in(&pid_dir(process_env));
+    if let Some(command) = &cli.command {
+        let pid = match cli.pid {
+            Some(p) => p,
+            None => crate::pidfile::read(&pidfile)?,
+        };
+        return crate::pidfile::send_command(command, pid);
+    }
+
+    // Resolve the user while /etc/passwd is still reachable, then chroot.
+    let user = match &cli.user {
+        Some(name) => {
+            let u = crate::privileges::resolve_user(name)?;
+            let groups = crate::privileges::user_groups(&u)?;
+            Some((u, groups))
+        }
+        None => None,
+    };
+    raise_fd_limit();
+    if let Some(dir) = &cli.chroot {
+        crate::privileges::chroot(dir)?;
+        tracing::info!("chrooted to {}", dir.display());
+    }
+
+    let conf = crate::settings::load_upsd_conf()?;
+    let addrs = listener::resolve(&conf.effective_listen(), cli.family())?;
+    let listeners = listener::bind_all(&addrs, conf.allow_not_all_listeners)?;
+
+    if let Some((u, groups)) = &user {
+        crate::privileges::drop_to(u, groups)?;
+        tracing::info!("running as user {} (uid {}, gid {})", u.name, u.uid, u.gid);
+    }
+
+    let ups_conf = crate::settings::load_ups_conf()?;
+    if ups_conf.sections.is_empty() && !conf.allow_no_device {
+        anyhow::bail!(
+            "no UPS is defined in {} (set ALLOW_NO_DEVICE true in upsd.conf to start anyway)",
+            ups_conf.file.display()
+        );
+    }
+    let statepath = crate::settings::state_path(&ups_conf, &conf);
+    let reloadable = crate::settings::load_reloadable(&cli, &conf)?;
+    let tls = crate::tls::acceptor_from(&conf)?;
+    let maxconn = conf
+        .maxconn
+        .map(|n| n as usize)
+        .unwrap_or_else(default_maxconn)
+        .max(1);
+
+    if !cli.stays_foreground() {
+        // Keep stderr: upsd logs there (no syslog in rnut).
+        nix::unistd::daemon(true, true).context("cannot go to the background")?;
+    }
+    let _pid = if !cli.stays_foreground() || cli.foreground >= 2 {
+        Some(crate::pidfile::PidFile::write(&pidfile)?)
+    } else {
+        None
+    };
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the runtime")?;
+    runtime.block_on(async move {
+        let (trigger, shutdown) = crate::server::shutdown_channel();
+        let registry = UpsRegistry::new(&statepath, conf.maxage, conf.trackingdelay);
+        registry.sync_sections(&ups_conf.sections, &statepath, &shutdown);
+        let ctx = ServerContext::new(registry, reloadable, tls);
+        tracing::info!(
+            "upsd {} ready (MAXCONN {maxconn})",
+            crate::context::SERVER_VERSION
+        );
+        crate::server::run(cli, ctx, listeners, maxconn, trigger, shutdown).await
+    })?;
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    Ok(())
+}
+
+/// Lift the soft open-file limit to the hard limit: 10,000 idle clients need the descriptors.
+fn raise_fd_limit() {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    if let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_NOFILE) {
+        if soft < hard {
+            let _ = setrlimit(Resource::RLIMIT_NOFILE, hard, hard);
+        }
+    }
+}
+
+/// C upsd's default MAXCONN is the open-file limit; keep some descriptors for drivers and
+/// listeners.
+fn default_maxconn() -> usize {
+    use nix::sys::resource::{Resource, getrlimit};
+    match getrlimit(Resource::RLIMIT_NOFILE) {
+        Ok((soft, _)) => (soft.saturating_sub(64)).clamp(64, 1_000_000) as usize,
+        Err(_) => 1024,
+    }
+}

@@ -1,0 +1,59 @@
+//! STARTTLS configuration: the rustls server config built once at startup by
+//! `nut_certutil::tls` from upsd.conf's CERTPATH + CERTIDENT (our store) or CERTFILE (PEM),
+//! with the CERTREQUEST level. The private key is decrypted there, once, never per handshake.
+//! A configuration that fails to load stops upsd: it never falls back to plaintext silently.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use nut_core::config::UpsdConf;
+use tokio_rustls::TlsAcceptor;
+
+/// Build the acceptor, or `None` when upsd.conf configures no TLS (then STARTTLS answers
+/// `ERR FEATURE-NOT-CONFIGURED`).
+pub fn acceptor_from(conf: &UpsdConf) -> anyhow::Result<Option<TlsAcceptor>> {
+    if !conf.tls_configured() {
+        return Ok(None);
+    }
+    if let Some(dir) = &conf.certpath {
+        if dir.is_dir() && conf.certfile.is_none() {
+            crate::privileges::check_store_dir(dir)?;
+        }
+    }
+    if let Some(file) = &conf.certfile {
+        crate::privileges::warn_key_file(file);
+    }
+    let settings = nut_certutil::tls::ServerTlsSettings {
+        certpath: conf.certpath.clone(),
+        certident_name: conf.certident.as_ref().map(|c| c.name.clone()),
+        certident_password: conf.certident.as_ref().map(|c| c.password.clone().into()),
+        certfile: conf.certfile.clone(),
+        certrequest: conf.certrequest,
+    };
+    let config = nut_certutil::tls::build_server_config(&settings)
+        .map_err(anyhow::Error::new)
+        .with_context(|| {
+            format!(
+                "TLS is configured in {} but cannot be initialised",
+                conf.file.display()
+            )
+        })?;
+    tracing::info!(
+        "TLS enabled ({}), client certificates: {}",
+        match (&conf.certfile, &conf.certident) {
+            (Some(f), _) => format!("CERTFILE {}", f.display()),
+            (None, Some(id)) => format!("certificate '{}' from store", id.name),
+            (None, None) => "store".to_string(),
+        },
+        conf.certrequest
+    );
+    Ok(Some(TlsAcceptor::from(config)))
+}
+
+/// The subject of the client certificate verified in this session, if one was presented.
+pub fn peer_subject(conn: &rustls::ServerConnection) -> Option<String> {
+    nut_certutil::tls::peer_subject(conn)
+}
+
+/// Keep the acceptor type nameable for callers.
+pub type Acceptor = Arc<TlsAcceptor>;

@@ -1,0 +1,119 @@
+//! Shared helpers of the certutil end-to-end tests: a test PKI made with our own library, and a
+//! real TLS exchange over a loopback TCP connection.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use nut_certutil::keys::{KeyAlgorithm, PrivateKey};
+use nut_certutil::pki::{self, CertProfile, CertRole};
+use nut_certutil::rustls;
+use nut_certutil::store::Store;
+use nut_certutil::tls::ClientTlsPolicy;
+
+/// Low PBKDF2 count for test stores (the real default is much higher).
+pub const TEST_KDF: u32 = 1000;
+
+/// A CA: its key and DER.
+pub struct Ca {
+    pub key: PrivateKey,
+    pub der: Vec<u8>,
+    pub subject: String,
+}
+
+impl Ca {
+    pub fn new(subject: &str) -> Ca {
+        let key = PrivateKey::generate(KeyAlgorithm::EcdsaP256).expect("key");
+        let der = pki::self_signed(&key, subject, &CertProfile::for_months(CertRole::Ca { path_len: None }, 12))
+            .expect("ca");
+        Ca { key, der, subject: subject.to_string() }
+    }
+
+    /// Issue a certificate for a new key.
+    pub fn issue(&self, subject: &str, profile: &CertProfile) -> (PrivateKey, Vec<u8>) {
+        let key = PrivateKey::generate(KeyAlgorithm::EcdsaP256).expect("key");
+        let der = pki::issue(&key, subject, profile, &self.der, &self.key).expect("issue");
+        (key, der)
+    }
+}
+
+/// A new store at `dir` with the given password.
+pub fn new_store(dir: &Path, password: &str) -> Store {
+    Store::create_with_kdf(dir, password, TEST_KDF).expect("create store")
+}
+
+/// Put a certificate and its key in a store.
+pub fn put_identity(store: &mut Store, password: &str, nickname: &str, der: &[u8], key: &PrivateKey) {
+    let c = store.unlock(password).expect("unlock");
+    store.add_certificate_with_key(&c, nickname, der, ",,".parse().expect("trust"), key).expect("add");
+}
+
+/// Result of one TLS exchange: what the client read (or its error), and the server's error.
+#[derive(Debug)]
+pub struct Exchange {
+    pub client: Result<String, String>,
+    pub server: Result<Option<String>, String>,
+}
+
+impl Exchange {
+    pub fn ok(&self) -> bool {
+        self.client.as_deref() == Ok("1.3") && self.server.is_ok()
+    }
+
+    pub fn client_error(&self) -> String {
+        self.client.clone().err().unwrap_or_default()
+    }
+
+    pub fn server_error(&self) -> String {
+        self.server.clone().err().unwrap_or_default()
+    }
+}
+
+/// Run one connection: the client sends `PROTVER`, the server answers `1.3` and reports the
+/// subject of the client certificate it verified (if any).
+pub fn exchange(server: Arc<rustls::ServerConfig>, client: &ClientTlsPolicy) -> Exchange {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let handle = std::thread::spawn(move || -> Result<Option<String>, String> {
+        let (sock, _) = listener.accept().map_err(|e| e.to_string())?;
+        sock.set_read_timeout(Some(Duration::from_secs(10))).map_err(|e| e.to_string())?;
+        let conn = rustls::ServerConnection::new(server).map_err(|e| e.to_string())?;
+        let mut tls = rustls::StreamOwned::new(conn, sock);
+        let mut line = String::new();
+        BufReader::new(&mut tls).read_line(&mut line).map_err(|e| e.to_string())?;
+        if line.trim_end() != "PROTVER" {
+            return Err(format!("unexpected request {line:?}"));
+        }
+        let subject = nut_certutil::tls::peer_subject(&tls.conn);
+        tls.write_all(b"1.3\n").map_err(|e| e.to_string())?;
+        tls.flush().map_err(|e| e.to_string())?;
+        tls.conn.send_close_notify();
+        let _ = tls.flush();
+        Ok(subject)
+    });
+    let client_result = (|| -> Result<String, String> {
+        let sock = TcpStream::connect(addr).map_err(|e| e.to_string())?;
+        sock.set_read_timeout(Some(Duration::from_secs(10))).map_err(|e| e.to_string())?;
+        let conn = rustls::ClientConnection::new(client.config.clone(), client.server_name.clone())
+            .map_err(|e| e.to_string())?;
+        let mut tls = rustls::StreamOwned::new(conn, sock);
+        tls.write_all(b"PROTVER\n").map_err(|e| e.to_string())?;
+        tls.flush().map_err(|e| e.to_string())?;
+        let mut line = String::new();
+        BufReader::new(&mut tls).read_line(&mut line).map_err(|e| e.to_string())?;
+        if line.is_empty() {
+            return Err("connection closed".into());
+        }
+        Ok(line.trim_end().to_string())
+    })();
+    let server_result = handle.join().unwrap_or_else(|_| Err("server thread panicked".into()));
+    Exchange { client: client_result, server: server_result }
+}
+
+/// `dir/name` as a PathBuf.
+pub fn p(dir: &Path, name: &str) -> PathBuf {
+    dir.join(name)
+}

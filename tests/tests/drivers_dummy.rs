@@ -1,0 +1,224 @@
+//! dummy-ups behaviour with real processes: `.seq` sequences with TIMER, readers joining
+//! mid-sequence, stale sockets after SIGKILL, malformed files, file reload, signals, and
+//! upsdrvctl.
+
+#[path = "drivers_support/mod.rs"]
+mod support;
+
+use std::os::unix::fs::PermissionsExt;
+use std::time::{Duration, Instant, SystemTime};
+
+use nix::sys::signal::Signal;
+use rnut_tests::{ChildGuard, bin, wait_until};
+use support::{NutTree, RawReader, dump_value};
+
+const T: Duration = Duration::from_secs(10);
+
+#[test]
+fn seq_file_steps_ol_ob_ob_lb_with_timers_and_a_late_reader_sees_the_current_state() {
+    let tree = NutTree::new();
+    tree.write("t.seq", "ups.status: OL\nbattery.charge: 100\nTIMER 2\nups.status: OB\nbattery.charge: 80\nTIMER 2\nups.status: OB LB\nbattery.charge: 10\nTIMER 60\n");
+    tree.ups_conf(&[("t", "t.seq")]);
+    let _drv = tree.start_dummy("t", &[]);
+    let mut first = RawReader::connect(&tree.socket("t"));
+    let dump = first.dump_all();
+    assert_eq!(dump_value(&dump, "ups.status").as_deref(), Some("OL"));
+    assert_eq!(dump_value(&dump, "driver.parameter.mode").as_deref(), Some("dummy-loop"));
+
+    let status = |l: &str| l.starts_with("SETINFO ups.status ");
+    assert_eq!(first.wait_line(T, status).as_deref(), Some(r#"SETINFO ups.status "OB""#));
+    let ob_at = Instant::now();
+
+    // A reader connecting mid-sequence gets the current state, then the next step.
+    let mut late = RawReader::connect(&tree.socket("t"));
+    let dump = late.dump_all();
+    assert_eq!(dump_value(&dump, "ups.status").as_deref(), Some("OB"));
+    assert_eq!(dump_value(&dump, "battery.charge").as_deref(), Some("80"));
+
+    assert_eq!(first.wait_line(T, status).as_deref(), Some(r#"SETINFO ups.status "OB LB""#));
+    let gap = ob_at.elapsed();
+    assert!(gap >= Duration::from_millis(1500), "TIMER 2 honoured, got {gap:?}");
+    assert_eq!(late.wait_line(T, status).as_deref(), Some(r#"SETINFO ups.status "OB LB""#));
+    assert_eq!(late.wait_line(T, |l| l.contains("battery.charge")).as_deref(), Some(r#"SETINFO battery.charge "10""#));
+}
+
+#[test]
+fn sigkill_leaves_a_stale_socket_that_the_next_start_cleans_up() {
+    let tree = NutTree::new();
+    tree.write("t.dev", "ups.status: OL\n");
+    tree.ups_conf(&[("t", "t.dev")]);
+    let mut drv = tree.start_dummy("t", &[]);
+    drv.signal(Signal::SIGKILL);
+    assert!(drv.wait_exit(T).is_some());
+    let sock = tree.socket("t");
+    assert!(sock.exists(), "SIGKILL leaves the socket file behind");
+    assert!(std::os::unix::net::UnixStream::connect(&sock).is_err(), "nobody serves it");
+    let _again = tree.start_dummy("t", &[]);
+    let dump = RawReader::connect(&sock).dump_all();
+    assert_eq!(dump_value(&dump, "ups.status").as_deref(), Some("OL"));
+}
+
+#[test]
+fn a_second_instance_refuses_a_socket_that_is_served() {
+    let tree = NutTree::new();
+    tree.write("t.dev", "ups.status: OL\n");
+    tree.ups_conf(&[("t", "t.dev")]);
+    let _drv = tree.start_dummy("t", &[]);
+    let out = tree.command(&bin("dummy-ups")).args(["-a", "t", "-F"]).output().expect("run");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already serving"), "{}", String::from_utf8_lossy(&out.stderr));
+    let dump = RawReader::connect(&tree.socket("t")).dump_all();
+    assert_eq!(dump.last().map(String::as_str), Some("DUMPDONE"));
+}
+
+#[test]
+fn a_malformed_dev_file_is_refused_naming_file_and_line() {
+    let tree = NutTree::new();
+    let path = tree.write("bad.dev", "# header\nbattery.charge: 90\nbattery.runtime 3600\n");
+    tree.ups_conf(&[("bad", "bad.dev")]);
+    for extra in [&["-F"][..], &[][..]] {
+        let out = tree.command(&bin("dummy-ups")).args(["-a", "bad"]).args(extra).output().expect("run");
+        assert!(!out.status.success(), "{extra:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(&format!("{}:3:", path.display())), "{extra:?}: {err}");
+    }
+    assert!(!tree.socket("bad").exists());
+}
+
+#[test]
+fn dummy_once_keeps_set_values_until_the_file_changes() {
+    let tree = NutTree::new();
+    let path = tree.write("t.dev", "ups.status: OL\nbattery.charge: 90\n");
+    tree.ups_conf(&[("t", "t.dev")]);
+    let _drv = tree.start_dummy("t", &[]);
+    let mut r = RawReader::connect(&tree.socket("t"));
+    r.dump_all();
+    r.send("SET battery.charge \"33\" TRACKING s\n");
+    assert_eq!(r.wait_line(T, |l| l.starts_with("TRACKING")).as_deref(), Some("TRACKING s 0"));
+    // Two update cycles later the value is still ours (dummy-once does not re-read).
+    std::thread::sleep(Duration::from_millis(2200));
+    assert_eq!(dump_value(&r.dump_all(), "battery.charge").as_deref(), Some("33"));
+    std::fs::write(&path, "ups.status: OB\nbattery.charge: 50\n").expect("rewrite");
+    let f = std::fs::File::options().write(true).open(&path).expect("open");
+    f.set_modified(SystemTime::now() + Duration::from_secs(5)).expect("mtime");
+    assert_eq!(r.wait_line(T, |l| l.contains("battery.charge")).as_deref(), Some(r#"SETINFO battery.charge "50""#));
+    assert_eq!(dump_value(&r.dump_all(), "ups.status").as_deref(), Some("OB"));
+}
+
+#[test]
+fn sigterm_removes_socket_and_pid_file_and_sighup_reloads() {
+    let tree = NutTree::new();
+    tree.write("t.dev", "ups.status: OL\n");
+    tree.write("ups.conf", "[t]\n driver = dummy-ups\n port = t.dev\n pollinterval = 2\n");
+    let mut drv = tree.start_dummy("t", &["-F"]); // -FF: foreground and PID file
+    let pid_file = tree.run.join("dummy-ups-t.pid");
+    assert!(wait_until(T, || pid_file.exists()));
+    assert_eq!(std::fs::read_to_string(&pid_file).expect("pid"), format!("{}\n", drv.pid()));
+    let mut r = RawReader::connect(&tree.socket("t"));
+    assert_eq!(dump_value(&r.dump_all(), "driver.parameter.pollinterval").as_deref(), Some("2"));
+    tree.write("ups.conf", "[t]\n driver = dummy-ups\n port = t.dev\n pollinterval = 3\n default.ups.id = rack7\n");
+    drv.signal(Signal::SIGHUP);
+    assert_eq!(
+        r.wait_line(T, |l| l.contains("pollinterval")).as_deref(),
+        Some(r#"SETINFO driver.parameter.pollinterval "3""#)
+    );
+    assert_eq!(r.wait_line(T, |l| l.contains("ups.id")).as_deref(), Some(r#"SETINFO ups.id "rack7""#));
+    drv.signal(Signal::SIGTERM);
+    let st = drv.wait_exit(T).expect("exits on SIGTERM");
+    assert!(st.success(), "{st}");
+    assert!(!tree.socket("t").exists(), "socket removed");
+    assert!(!pid_file.exists(), "PID file removed");
+}
+
+#[test]
+fn overrides_are_immutable_and_defaults_fill_gaps() {
+    let tree = NutTree::new();
+    tree.write("t.dev", "ups.status: OL\nups.mfr: Real\nbattery.charge: 90\n");
+    tree.write(
+        "ups.conf",
+        "[t]\n driver = dummy-ups\n port = t.dev\n override.ups.mfr = Forced\n default.battery.charge = 1\n default.ups.id = dflt\n",
+    );
+    let _drv = tree.start_dummy("t", &[]);
+    let mut r = RawReader::connect(&tree.socket("t"));
+    let dump = r.dump_all();
+    assert_eq!(dump_value(&dump, "ups.mfr").as_deref(), Some("Forced"));
+    assert_eq!(dump_value(&dump, "battery.charge").as_deref(), Some("90"));
+    assert_eq!(dump_value(&dump, "ups.id").as_deref(), Some("dflt"));
+    r.send("SET ups.mfr \"Other\" TRACKING o\n");
+    assert_eq!(r.wait_line(T, |l| l.starts_with("TRACKING")).as_deref(), Some("TRACKING o 0"));
+    assert_eq!(dump_value(&r.dump_all(), "ups.mfr").as_deref(), Some("Forced"));
+}
+
+#[test]
+fn a_state_path_writable_by_others_is_refused() {
+    let tree = NutTree::new();
+    tree.write("t.dev", "ups.status: OL\n");
+    tree.ups_conf(&[("t", "t.dev")]);
+    std::fs::set_permissions(&tree.state, std::fs::Permissions::from_mode(0o777)).expect("chmod");
+    let out = tree.command(&bin("dummy-ups")).args(["-a", "t", "-F"]).output().expect("run");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("chmod o-w {}", tree.state.display())), "{err}");
+}
+
+#[test]
+fn upsdrvctl_starts_reports_and_stops_background_drivers() {
+    let tree = NutTree::new();
+    tree.write("a.dev", "ups.status: OL\n");
+    tree.write("b.seq", "ups.status: OB\nTIMER 60\n");
+    tree.ups_conf(&[("a", "a.dev"), ("b", "b.seq")]);
+    let ctl = bin("upsdrvctl");
+
+    let out = tree.command(&ctl).arg("list").output().expect("list");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "a\nb\n");
+
+    let out = tree.command(&ctl).args(["-t", "-u", "nut", "start"]).output().expect("test mode");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(&format!("exec: {} -a a -u nut", bin("dummy-ups").display())), "{text}");
+    assert!(!tree.socket("a").exists(), "-t starts nothing");
+
+    let started = Instant::now();
+    let st = tree.command(&ctl).arg("start").status().expect("start");
+    assert!(st.success());
+    // The foreground processes exit only once the sockets are served.
+    for ups in ["a", "b"] {
+        assert!(std::os::unix::net::UnixStream::connect(tree.socket(ups)).is_ok(), "{ups} serves at once");
+        assert!(tree.run.join(format!("dummy-ups-{ups}.pid")).exists());
+    }
+    assert!(started.elapsed() < Duration::from_secs(10));
+
+    let out = tree.command(&ctl).arg("status").output().expect("status");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let rows: Vec<Vec<&str>> = text.lines().map(|l| l.split('\t').collect()).collect();
+    assert_eq!(rows[0], ["UPSNAME", "UPSDRV", "RUNNING", "PF_PID", "S_RESPONSIVE", "S_PID", "S_STATUS"]);
+    assert_eq!(rows[1][..3], ["a", "dummy-ups", "RUNNING"]);
+    assert_eq!(rows[1][4], "RESPONSIVE");
+    assert_eq!(rows[1][3], rows[1][5], "PID file and GETPID agree");
+    assert_eq!(rows[2][6], "\"OB\"");
+
+    let st = tree.command(&ctl).args(["stop", "a"]).status().expect("stop a");
+    assert!(st.success());
+    assert!(wait_until(T, || !tree.socket("a").exists()));
+    assert!(!tree.run.join("dummy-ups-a.pid").exists());
+    assert!(tree.socket("b").exists());
+    let st = tree.command(&ctl).arg("stop").status().expect("stop all");
+    assert!(!st.success(), "a has no PID file any more: reported");
+    assert!(wait_until(T, || !tree.socket("b").exists()));
+}
+
+#[test]
+fn upsdrvctl_reports_a_driver_that_fails_to_start() {
+    let tree = NutTree::new();
+    tree.write("bad.dev", "ups.status OL\n");
+    tree.write("ups.conf", "maxretry = 2\nretrydelay = 1\n[bad]\n driver = dummy-ups\n port = bad.dev\n[nodrv]\n driver = no-such-driver\n port = x\n");
+    let started = Instant::now();
+    let out = tree.command(&bin("upsdrvctl")).arg("start").output().expect("start");
+    assert!(!out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stdout.contains("Driver failed to start for UPS [bad] (2 attempts)"), "{stdout}");
+    assert!(stderr.contains("bad.dev:1:"), "the driver's own error is shown: {stderr}");
+    assert!(stderr.contains("no-such-driver: no such driver program"), "{stderr}");
+    assert!(started.elapsed() >= Duration::from_millis(900), "retrydelay honoured");
+    let _ = ChildGuard::spawn; // keep the harness import used in every configuration
+}

@@ -1,0 +1,343 @@
+//! Helpers of the monitor_* and clients_* tests: a scripted NUT server that records what it
+//! receives, running the client tools, upsmon configuration directories, a notify script and
+//! log capture.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rnut_tests::{ChildGuard, bin, private_tempdir, wait_until, write_file};
+
+/// Replies of the scripted server to one request line.
+pub type Script = Arc<dyn Fn(&str) -> Vec<String> + Send + Sync>;
+
+/// A plaintext NUT server that answers from a script and records every request line.
+pub struct ScriptServer {
+    pub addr: SocketAddr,
+    pub received: Arc<Mutex<Vec<String>>>,
+    pub connections: Arc<Mutex<usize>>,
+}
+
+impl ScriptServer {
+    pub fn start(script: impl Fn(&str) -> Vec<String> + Send + Sync + 'static) -> ScriptServer {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let connections = Arc::new(Mutex::new(0));
+        let script: Script = Arc::new(script);
+        let (rec, conns) = (received.clone(), connections.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { break };
+                *conns.lock().unwrap() += 1;
+                let (rec, script) = (rec.clone(), script.clone());
+                std::thread::spawn(move || serve(stream, rec, script));
+            }
+        });
+        ScriptServer { addr, received, connections }
+    }
+
+    pub fn lines(&self) -> Vec<String> {
+        self.received.lock().unwrap().clone()
+    }
+
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+}
+
+fn serve(stream: TcpStream, rec: Arc<Mutex<Vec<String>>>, script: Script) {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+    let mut writer = stream.try_clone().expect("clone");
+    let reader = BufReader::new(stream);
+    for line in reader.lines() {
+        let Ok(line) = line else { break };
+        let line = line.trim_end_matches('\r').to_string();
+        rec.lock().unwrap().push(line.clone());
+        let upper = line.to_ascii_uppercase();
+        if upper == "LOGOUT" {
+            let _ = writer.write_all(b"OK Goodbye\n");
+            break;
+        }
+        let mut out = String::new();
+        for r in script(&line) {
+            out.push_str(&r);
+            out.push('\n');
+        }
+        if writer.write_all(out.as_bytes()).is_err() {
+            break;
+        }
+    }
+}
+
+/// The answers a C upsd without TLS gives to the requests every client starts with.
+pub fn common_reply(line: &str) -> Option<Vec<String>> {
+    let upper = line.to_ascii_uppercase();
+    let r = |s: &str| Some(vec![s.to_string()]);
+    if upper == "STARTTLS" {
+        return r("ERR FEATURE-NOT-CONFIGURED");
+    }
+    if upper.starts_with("USERNAME ") || upper.starts_with("PASSWORD ") {
+        return r("OK");
+    }
+    None
+}
+
+/// Run a workspace tool to completion (stdin closed).
+pub fn run_tool(name: &str, args: &[&str]) -> Output {
+    run_tool_env(name, args, &[])
+}
+
+pub fn run_tool_env(name: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(bin(name));
+    cmd.args(args).stdin(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap_or_else(|e| panic!("run {name}: {e}"))
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A directory for one upsmon: upsmon.conf, run/ (PID file), the notify and shutdown
+/// scripts and their output files.
+pub struct MonDir {
+    pub dir: tempfile::TempDir,
+}
+
+impl MonDir {
+    pub fn new() -> MonDir {
+        let d = MonDir { dir: private_tempdir() };
+        std::fs::create_dir_all(d.path().join("run")).expect("mkdir");
+        write_file(
+            &d.path().join("notify.sh"),
+            &format!("#!/bin/sh\necho \"$NOTIFYTYPE $UPSNAME\" >> {}\n", d.events_file().display()),
+            0o755,
+        );
+        write_file(
+            &d.path().join("shutdown.sh"),
+            &format!("#!/bin/sh\necho shutdown >> {}\n", d.shutdown_file().display()),
+            0o755,
+        );
+        d
+    }
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+    pub fn events_file(&self) -> PathBuf {
+        self.path().join("events")
+    }
+    pub fn shutdown_file(&self) -> PathBuf {
+        self.path().join("shutdown-ran")
+    }
+    pub fn powerdown_flag(&self) -> PathBuf {
+        self.path().join("killpower")
+    }
+    pub fn conf_file(&self) -> PathBuf {
+        self.path().join("upsmon.conf")
+    }
+    /// NOTIFYTYPE values received, in order.
+    pub fn events(&self) -> Vec<String> {
+        std::fs::read_to_string(self.events_file())
+            .unwrap_or_default()
+            .lines()
+            .map(|l| l.split_whitespace().next().unwrap_or("").to_string())
+            .collect()
+    }
+    pub fn shutdown_count(&self) -> usize {
+        std::fs::read_to_string(self.shutdown_file()).unwrap_or_default().lines().count()
+    }
+    /// upsmon.conf with test timings, our scripts and every event sent to NOTIFYCMD.
+    pub fn write_conf(&self, monitors: &str, extra: &str) {
+        let mut text = String::new();
+        text.push_str(monitors);
+        text.push_str(&format!(
+            "\nMINSUPPLIES 1\nSHUTDOWNCMD \"{}\"\nNOTIFYCMD \"{}\"\nPOWERDOWNFLAG \"{}\"\n\
+             POLLFREQ 1\nPOLLFREQALERT 1\nDEADTIME 3\nHOSTSYNC 3\nFINALDELAY 0\nRUN_AS_USER root\n",
+            self.path().join("shutdown.sh").display(),
+            self.path().join("notify.sh").display(),
+            self.powerdown_flag().display(),
+        ));
+        for ev in [
+            "ONLINE", "ONBATT", "LOWBATT", "FSD", "COMMOK", "COMMBAD", "SHUTDOWN", "REPLBATT", "NOCOMM",
+            "NOPARENT", "SHUTDOWN_HOSTSYNC",
+        ] {
+            text.push_str(&format!("NOTIFYFLAG {ev} SYSLOG+EXEC\n"));
+        }
+        text.push_str(extra);
+        write_file(&self.conf_file(), &text, 0o640);
+    }
+}
+
+/// A running process with its stderr collected line by line.
+pub struct Logged {
+    pub child: ChildGuard,
+    pub log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Logged {
+    pub fn spawn(name: &str, cmd: &mut Command) -> Logged {
+        cmd.stdout(Stdio::null()).stderr(Stdio::piped());
+        let mut child = ChildGuard::spawn(name, cmd);
+        let log = capture(name, child.child_mut().stderr.take().expect("stderr"));
+        Logged { child, log }
+    }
+    pub fn text(&self) -> String {
+        self.log.lock().unwrap().join("\n")
+    }
+    pub fn wait_log(&self, needle: &str, timeout: Duration) -> bool {
+        wait_until(timeout, || self.log.lock().unwrap().iter().any(|l| l.contains(needle)))
+    }
+}
+
+pub fn capture(name: &str, pipe: impl Read + Send + 'static) -> Arc<Mutex<Vec<String>>> {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let sink = log.clone();
+    let name = name.to_string();
+    std::thread::spawn(move || {
+        for line in BufReader::new(pipe).lines() {
+            let Ok(line) = line else { break };
+            eprintln!("[{name}] {line}");
+            sink.lock().unwrap().push(line);
+        }
+    });
+    log
+}
+
+/// Start our upsmon in the foreground with a MonDir's config.
+pub fn start_upsmon(d: &MonDir, extra_args: &[&str]) -> Logged {
+    let mut cmd = Command::new(bin("upsmon"));
+    cmd.arg("-F")
+        .arg("-f")
+        .arg(d.conf_file())
+        .args(extra_args)
+        .env("NUT_ALTPIDPATH", d.path().join("run"))
+        .env("NUT_STATEPATH", d.path().join("run"))
+        .env("NUT_CONFPATH", d.path());
+    Logged::spawn("upsmon", &mut cmd)
+}
+
+/// A NUT server stack for one test: our dummy-ups (or C's) playing a `.seq` file and our upsd
+/// (or C's), in a private directory.
+pub struct Stack {
+    pub dir: tempfile::TempDir,
+    pub port: u16,
+    pub driver: Option<Logged>,
+    pub upsd: Option<Logged>,
+    pub c_nut: bool,
+}
+
+pub const USERS: &str = "[admin]\n\tpassword = mypass\n\tactions = SET\n\tactions = FSD\n\tinstcmds = ALL\n\
+[monp]\n\tpassword = \"P@ss W0rd\"\n\tupsmon primary\n\
+[mons]\n\tpassword = secpass\n\tupsmon secondary\n";
+
+impl Stack {
+    /// Write the config: UPS `dummy` playing `seq`, `extra_upsd` appended to upsd.conf.
+    pub fn new(seq: &str, extra_upsd: &str) -> Stack {
+        let dir = private_tempdir();
+        let port = rnut_tests::free_port();
+        let p = dir.path();
+        for d in ["conf", "state", "run"] {
+            std::fs::create_dir_all(p.join(d)).expect("mkdir");
+        }
+        write_file(&p.join("conf/ups.conf"), "[dummy]\n\tdriver = dummy-ups\n\tport = test.seq\n\tdesc = \"Test UPS\"\n", 0o640);
+        write_file(&p.join("conf/test.seq"), seq, 0o640);
+        write_file(&p.join("conf/upsd.conf"), &format!("LISTEN 127.0.0.1 {port}\n{extra_upsd}"), 0o640);
+        write_file(&p.join("conf/upsd.users"), USERS, 0o640);
+        Stack { dir, port, driver: None, upsd: None, c_nut: false }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn env(&self, cmd: &mut Command) {
+        let p = self.path();
+        cmd.env("NUT_CONFPATH", p.join("conf"))
+            .env("NUT_STATEPATH", p.join("state"))
+            .env("NUT_ALTPIDPATH", p.join("run"));
+    }
+
+    /// Make the directories usable by C NUT's `nut` user (it drops privileges).
+    pub fn for_c_nut(&mut self) {
+        self.c_nut = true;
+        let _ = Command::new("chown").arg("-R").arg("nut:nut").arg(self.path()).status();
+    }
+
+    pub fn start_driver(&mut self) {
+        let _ = std::fs::remove_file(self.path().join("state/dummy-ups-dummy"));
+        let mut cmd = if self.c_nut {
+            Command::new("/lib/nut/dummy-ups")
+        } else {
+            Command::new(bin("dummy-ups"))
+        };
+        cmd.args(["-a", "dummy", "-F"]);
+        if rnut_tests::is_root() && !self.c_nut {
+            cmd.args(["-u", "root"]);
+        }
+        self.env(&mut cmd);
+        self.driver = Some(Logged::spawn("dummy-ups", &mut cmd));
+        let sock = self.path().join("state/dummy-ups-dummy");
+        assert!(rnut_tests::wait_for_unix(&sock, Duration::from_secs(15)), "driver socket");
+    }
+
+    pub fn start_upsd(&mut self) {
+        let mut cmd = if self.c_nut { Command::new("/lib/nut/upsd") } else { Command::new(bin("upsd")) };
+        cmd.arg("-F");
+        if rnut_tests::is_root() && !self.c_nut {
+            cmd.args(["-u", "root"]);
+        }
+        self.env(&mut cmd);
+        self.upsd = Some(Logged::spawn("upsd", &mut cmd));
+        let addr: SocketAddr = format!("127.0.0.1:{}", self.port).parse().expect("addr");
+        assert!(rnut_tests::wait_for_tcp(addr, Duration::from_secs(15)), "upsd listens");
+    }
+
+    pub fn stop_upsd(&mut self) {
+        if let Some(mut u) = self.upsd.take() {
+            u.child.stop(Duration::from_secs(5));
+        }
+    }
+
+    pub fn stop_driver(&mut self) {
+        if let Some(mut d) = self.driver.take() {
+            d.child.stop(Duration::from_secs(5));
+        }
+    }
+
+    /// Start driver and upsd and wait until `upsc` reads `ups.status`.
+    pub fn start(&mut self) {
+        self.start_driver();
+        self.start_upsd();
+        let sys = self.system();
+        assert!(
+            wait_until(Duration::from_secs(20), || run_tool("upsc", &[&sys, "ups.status"]).status.success()),
+            "UPS data available"
+        );
+    }
+
+    pub fn system(&self) -> String {
+        format!("dummy@127.0.0.1:{}", self.port)
+    }
+
+    pub fn status(&self) -> String {
+        stdout(&run_tool("upsc", &[&self.system(), "ups.status"])).trim().to_string()
+    }
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        self.stop_upsd();
+        self.stop_driver();
+    }
+}

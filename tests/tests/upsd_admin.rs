@@ -1,0 +1,288 @@
+//! Running upsd: MAXCONN, reload (SIGHUP and `upsd -c reload`), `upsd -c stop` and SIGTERM,
+//! hosts.allow / hosts.deny, refusing unsafe permissions or a config without UPS, IPv6
+//! listeners, and (as root) the privilege drop `-u` and the chroot `-r`, checked in /proc.
+
+mod upsd_support;
+
+use std::os::unix::fs::PermissionsExt;
+use std::process::Command;
+use std::time::Duration;
+
+use rnut_tests::{bin, wait_until};
+use upsd_support::*;
+
+fn start_standard(extra: &str) -> (NutDir, FakeDriver, Upsd) {
+    let d = NutDir::standard(extra);
+    let drv = FakeDriver::start(&d.state(), "fake-test", sample_state());
+    let u = Upsd::start(&d);
+    wait_ups_ready(&u, "test");
+    (d, drv, u)
+}
+
+#[test]
+fn maxconn_refuses_clearly_and_recovers() {
+    let (_d, _drv, u) = start_standard("MAXCONN 3\n");
+    // Earlier probe connections may still be closing: take the slots as they free up.
+    let mut held: Vec<Client> = Vec::new();
+    while held.len() < 3 {
+        let mut c = u.client();
+        if c.cmd("PROTVER") == "1.3" {
+            held.push(c);
+        } else {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+    let mut extra = u.client();
+    assert_eq!(extra.line(), "ERR ACCESS-DENIED");
+    assert!(extra.is_closed());
+    assert!(u.wait_log("MAXCONN (3)", Duration::from_secs(5)));
+    drop(held.pop());
+    assert!(wait_until(Duration::from_secs(5), || {
+        let mut c = u.client();
+        c.cmd("PROTVER") == "1.3"
+    }));
+    // The held sessions were never disturbed.
+    assert_eq!(held[0].cmd("GET VAR test ups.load"), "VAR test ups.load \"23\"");
+}
+
+#[test]
+fn sighup_reload_keeps_sessions_and_applies_changes() {
+    let (d, _drv, u) = start_standard("");
+    let mut c = u.client();
+    c.login("mons", "secpass");
+    assert_eq!(c.cmd("LOGIN other"), "OK");
+    let mut keep = u.client();
+    assert_eq!(keep.cmd("GET UPSDESC test"), "UPSDESC test \"Test UPS\"");
+    d.write_ups_conf("[test]\n\tdriver = fake\n\tport = none\n\tdesc = \"Renamed\"\n[third]\n\tdriver = fake\n\tport = none\n");
+    d.write_users(&format!("{STANDARD_USERS}[newbie]\n\tpassword = fresh\n\tactions = FSD\n"));
+    u.child.signal(nix::sys::signal::Signal::SIGHUP);
+    assert!(u.wait_log("Configuration reloaded", Duration::from_secs(10)), "{}", u.log_text());
+    assert_eq!(keep.cmd("GET UPSDESC test"), "UPSDESC test \"Renamed\"");
+    assert_eq!(
+        keep.list("LIST UPS"),
+        ["BEGIN LIST UPS", "UPS test \"Renamed\"", "UPS third \"Description unavailable\"", "END LIST UPS"]
+    );
+    // The data of a kept UPS survives the reload (its driver link was not dropped).
+    assert_eq!(keep.cmd("GET VAR test ups.load"), "VAR test ups.load \"23\"");
+    // The client logged into the removed UPS is disconnected.
+    assert!(c.is_closed(), "client of a removed UPS was not disconnected");
+    let mut n = u.client();
+    n.login("newbie", "fresh");
+    assert_eq!(n.cmd("FSD test"), "OK FSD-SET");
+    // A broken file keeps the old configuration.
+    d.write_upsd_conf("THIS IS NOT A DIRECTIVE\n");
+    u.child.signal(nix::sys::signal::Signal::SIGHUP);
+    assert!(u.wait_log("reload failed", Duration::from_secs(10)));
+    assert_eq!(keep.cmd("GET VAR test ups.status"), "VAR test ups.status \"FSD OL\"");
+}
+
+#[test]
+fn control_commands_through_the_pid_file() {
+    let d = NutDir::standard("");
+    let _drv = FakeDriver::start(&d.state(), "fake-test", sample_state());
+    let mut u = Upsd::start_with(&d, &["-F"], |_| {});
+    let pidfile = d.run().join("upsd.pid");
+    assert!(wait_until(Duration::from_secs(5), || pidfile.exists()), "no PID file with -FF");
+    let pid: u32 = std::fs::read_to_string(&pidfile).expect("pid").trim().parse().expect("number");
+    assert_eq!(pid, u.child.pid());
+    let ctl = |cmd: &str| {
+        Command::new(bin("upsd"))
+            .args(["-c", cmd])
+            .env("NUT_CONFPATH", d.conf())
+            .env("NUT_ALTPIDPATH", d.run())
+            .status()
+            .expect("run upsd -c")
+    };
+    assert!(ctl("reload").success());
+    assert!(u.wait_log("Configuration reloaded", Duration::from_secs(10)));
+    assert_eq!(u.client().cmd("PROTVER"), "1.3");
+    assert!(ctl("stop").success());
+    let st = u.child.wait_exit(Duration::from_secs(10)).expect("upsd stopped");
+    assert!(st.success(), "upsd exit status after stop: {st:?}");
+    assert!(!pidfile.exists(), "PID file left behind");
+    assert!(!ctl("stop").success(), "-c stop without a running upsd must fail");
+}
+
+#[test]
+fn sigterm_stops_gracefully() {
+    let (_d, _drv, mut u) = start_standard("");
+    let mut c = u.client();
+    assert_eq!(c.cmd("PROTVER"), "1.3");
+    u.child.signal(nix::sys::signal::Signal::SIGTERM);
+    let st = u.child.wait_exit(Duration::from_secs(10)).expect("upsd exits on SIGTERM");
+    assert!(st.success());
+    assert!(c.is_closed());
+}
+
+#[test]
+fn hosts_allow_and_deny() {
+    let d = NutDir::standard("");
+    rnut_tests::write_file(&d.conf().join("hosts.allow"), "upsd : admin@127.0.0.1\n", 0o644);
+    rnut_tests::write_file(&d.conf().join("hosts.deny"), "upsd : ALL\n", 0o644);
+    let allow = d.conf().join("hosts.allow");
+    let deny = d.conf().join("hosts.deny");
+    let _drv = FakeDriver::start(&d.state(), "fake-test", sample_state());
+    let u = Upsd::start_with(&d, &["--hosts-allow", allow.to_str().unwrap(), "--hosts-deny", deny.to_str().unwrap()], |_| {});
+    wait_ups_ready(&u, "test");
+    let mut a = u.client();
+    a.login("admin", "mypass");
+    assert_eq!(a.cmd("FSD test"), "OK FSD-SET");
+    let mut m = u.client();
+    // Read-only commands need no user and are not subject to the rules.
+    assert_eq!(m.cmd("GET VAR test ups.load"), "VAR test ups.load \"23\"");
+    m.login("mons", "secpass");
+    assert_eq!(m.cmd("LOGIN test"), "ERR ACCESS-DENIED");
+    // Credentials are still required first, and the host rule comes before argument errors.
+    let mut x = u.client();
+    assert_eq!(x.cmd("LOGIN"), "ERR USERNAME-REQUIRED");
+    x.login("mons", "secpass");
+    assert_eq!(x.cmd("LOGIN"), "ERR ACCESS-DENIED");
+    assert!(u.log_text().contains("hosts.allow/hosts.deny"));
+}
+
+#[test]
+fn hosts_files_from_upsd_conf() {
+    let d = NutDir::new();
+    let deny = d.conf().join("deny.rules");
+    rnut_tests::write_file(&deny, "upsd : 127.0.0.0/8\n", 0o644);
+    d.write_upsd_conf(&format!("LISTEN 127.0.0.1 {}\nHOSTS_DENY {}\n", rnut_tests::free_port(), deny.display()));
+    d.write_ups_conf("[test]\n\tdriver = fake\n\tport = none\n");
+    d.write_users(STANDARD_USERS);
+    let u = Upsd::start(&d);
+    let mut c = u.client();
+    c.login("admin", "mypass");
+    assert_eq!(c.cmd("FSD test"), "ERR ACCESS-DENIED");
+}
+
+fn expect_refusal(d: &NutDir, needle: &str) {
+    let (mut child, log) = spawn_upsd(d, &[], |_| {});
+    let st = child.wait_exit(Duration::from_secs(20)).expect("upsd should exit");
+    assert!(!st.success());
+    let text = log.lock().unwrap().join("\n");
+    assert!(text.contains(needle), "expected {needle:?} in {text}");
+}
+
+#[test]
+fn refuses_unsafe_or_empty_configuration() {
+    let d = NutDir::standard("");
+    std::fs::set_permissions(d.conf().join("upsd.users"), std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    expect_refusal(&d, "chmod 0640");
+    std::fs::set_permissions(d.conf().join("upsd.users"), std::fs::Permissions::from_mode(0o640)).expect("chmod");
+    d.write_ups_conf("# nothing\n");
+    expect_refusal(&d, "no UPS is defined");
+    let port = rnut_tests::free_port();
+    d.write_upsd_conf(&format!("LISTEN 127.0.0.1 {port}\nALLOW_NO_DEVICE true\n"));
+    let u = Upsd::start(&d);
+    assert_eq!(u.client().list("LIST UPS"), ["BEGIN LIST UPS", "END LIST UPS"]);
+    drop(u);
+    d.write_upsd_conf(&format!("LISTEN 127.0.0.1 {port}\nBOGUS_DIRECTIVE 1\n"));
+    expect_refusal(&d, "upsd.conf");
+    std::fs::remove_file(d.conf().join("upsd.conf")).expect("rm");
+    expect_refusal(&d, "upsd.conf");
+}
+
+#[test]
+fn listens_on_ipv6_loopback() {
+    if std::net::TcpListener::bind("[::1]:0").is_err() {
+        eprintln!("SKIP: no IPv6 loopback on this machine");
+        return;
+    }
+    let d = NutDir::new();
+    let port = rnut_tests::free_port();
+    d.write_upsd_conf(&format!("LISTEN 127.0.0.1 {port}\nLISTEN ::1 {port}\n"));
+    d.write_ups_conf("[test]\n\tdriver = fake\n\tport = none\n");
+    d.write_users(STANDARD_USERS);
+    let _drv = FakeDriver::start(&d.state(), "fake-test", sample_state());
+    let u = Upsd::start(&d);
+    assert!(u.wait_log(&format!("listening on [::1]:{port}"), Duration::from_secs(5)), "{}", u.log_text());
+    let mut c = Client::connect(format!("[::1]:{port}").parse().expect("addr"));
+    assert_eq!(c.cmd("PROTVER"), "1.3");
+    wait_ups_ready(&u, "test");
+    c.login("mons", "secpass");
+    assert_eq!(c.cmd("LOGIN test"), "OK");
+    assert_eq!(c.list("LIST CLIENT test"), ["BEGIN LIST CLIENT test", "CLIENT test ::1", "END LIST CLIENT test"]);
+}
+
+fn proc_field(pid: u32, field: &str) -> String {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("proc status");
+    status.lines().find(|l| l.starts_with(field)).unwrap_or_default().to_string()
+}
+
+fn nut_user() -> Option<nix::unistd::User> {
+    if !rnut_tests::is_root() {
+        eprintln!("SKIP: privilege tests need root (CI runs as root)");
+        return None;
+    }
+    match nix::unistd::User::from_name("nut") {
+        Ok(Some(u)) => Some(u),
+        _ => {
+            eprintln!("SKIP: no `nut` user (install nut-server: CI does)");
+            None
+        }
+    }
+}
+
+/// Give the `nut` group read access to a tree (as a packager would: root:nut, 0750/0640).
+fn grant_group(path: &std::path::Path, gid: nix::unistd::Gid) {
+    let _ = nix::unistd::chown(path, None, Some(gid));
+    if path.is_dir() {
+        for e in std::fs::read_dir(path).expect("read dir") {
+            grant_group(&e.expect("entry").path(), gid);
+        }
+    }
+}
+
+#[test]
+fn drops_privileges_with_u() {
+    let Some(nut) = nut_user() else { return };
+    let d = NutDir::standard("");
+    grant_group(d.path(), nut.gid);
+    // The driver socket must be reachable by the group, as drivers make it (0660).
+    let drv = FakeDriver::start(&d.state(), "fake-test", sample_state());
+    std::fs::set_permissions(&drv.path, std::fs::Permissions::from_mode(0o660)).expect("chmod socket");
+    grant_group(&drv.path, nut.gid);
+    std::fs::set_permissions(d.state(), std::fs::Permissions::from_mode(0o770)).expect("chmod");
+    std::fs::set_permissions(d.run(), std::fs::Permissions::from_mode(0o770)).expect("chmod");
+    let u = Upsd::start_with(&d, &["-u", "nut"], |_| {});
+    wait_ups_ready(&u, "test");
+    let uid = proc_field(u.child.pid(), "Uid:");
+    let gid = proc_field(u.child.pid(), "Gid:");
+    let want_uid = nut.uid.as_raw().to_string();
+    let want_gid = nut.gid.as_raw().to_string();
+    assert!(uid.split_whitespace().skip(1).all(|v| v == want_uid), "{uid}");
+    assert!(gid.split_whitespace().skip(1).all(|v| v == want_gid), "{gid}");
+    let groups = proc_field(u.child.pid(), "Groups:");
+    assert!(!groups.split_whitespace().skip(1).any(|g| g == "0"), "still in group root: {groups}");
+    // upsd.users was read after the drop, through the group.
+    let mut c = u.client();
+    c.login("admin", "mypass");
+    assert_eq!(c.cmd("FSD test"), "OK FSD-SET");
+}
+
+#[test]
+fn chroots_with_r_and_drops_with_u() {
+    let Some(nut) = nut_user() else { return };
+    let d = NutDir::new();
+    let root = d.path().join("jail");
+    for sub in ["conf", "state", "run"] {
+        std::fs::create_dir_all(root.join(sub)).expect("mkdir");
+    }
+    let port = rnut_tests::free_port();
+    rnut_tests::write_file(&root.join("conf/upsd.conf"), &format!("LISTEN 127.0.0.1 {port}\n"), 0o640);
+    rnut_tests::write_file(&root.join("conf/ups.conf"), "[test]\n\tdriver = fake\n\tport = none\n", 0o640);
+    rnut_tests::write_file(&root.join("conf/upsd.users"), STANDARD_USERS, 0o640);
+    grant_group(d.path(), nut.gid);
+    std::fs::set_permissions(root.join("state"), std::fs::Permissions::from_mode(0o770)).expect("chmod");
+    let drv = FakeDriver::start(&root.join("state"), "fake-test", sample_state());
+    std::fs::set_permissions(&drv.path, std::fs::Permissions::from_mode(0o660)).expect("chmod socket");
+    grant_group(&drv.path, nut.gid);
+    let u = Upsd::start_with(&d, &["-r", root.to_str().unwrap(), "-u", "nut"], |cmd| {
+        cmd.env("NUT_CONFPATH", "/conf").env("NUT_STATEPATH", "/state").env("NUT_ALTPIDPATH", "/run").env("NUT_DATAPATH", "/conf");
+    });
+    wait_ups_ready(&u, "test");
+    let proc_root = std::fs::read_link(format!("/proc/{}/root", u.child.pid())).expect("proc root");
+    assert_eq!(proc_root, root.canonicalize().expect("canonical"));
+    let uid = proc_field(u.child.pid(), "Uid:");
+    assert!(uid.split_whitespace().skip(1).all(|v| v == nut.uid.as_raw().to_string()), "{uid}");
+    assert_eq!(u.client().cmd("GET VAR test ups.load"), "VAR test ups.load \"23\"");
+}

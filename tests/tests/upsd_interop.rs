@@ -1,0 +1,236 @@
+//! Interop with Debian's C NUT 2.8: its `upsc`, `upscmd`, `upsrw` talk to our upsd and print
+//! exactly what they print against C `upsd` serving the same data (one C `dummy-ups` driver
+//! feeds both servers), and C `upsmon` (NSS build, CERTVERIFY 1, FORCESSL 1) holds a TLS
+//! session with our upsd. Skipped, with the reason printed, only when the tools are absent.
+
+mod upsd_support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use rnut_tests::{ChildGuard, require_tool, wait_until, write_file};
+use upsd_support::pki::{STORE_PASSWORD, SERVER_NICK, TestPki, pem_block};
+use upsd_support::*;
+
+const DEV: &str = "Riello/Riello__IPG_600__riello_usb__2.7.4__01.dev";
+
+fn tools_present() -> bool {
+    ["/lib/nut/upsd", "/lib/nut/dummy-ups", "/bin/upsc", "/bin/upscmd", "/bin/upsrw"].iter().all(|t| require_tool(t))
+}
+
+struct Pair {
+    _dir: tempfile::TempDir,
+    _driver: ChildGuard,
+    _c_upsd: ChildGuard,
+    ours: Upsd,
+    c_port: u16,
+    r_port: u16,
+}
+
+fn ups_conf() -> String {
+    "[test]\n\tdriver = dummy-ups\n\tport = test.dev\n\tdesc = \"Interop UPS\"\n".to_string()
+}
+
+fn start_pair() -> Pair {
+    let dir = rnut_tests::private_tempdir();
+    let root = dir.path();
+    let state = root.join("state");
+    std::fs::create_dir_all(&state).expect("mkdir");
+    let c_conf = root.join("c");
+    let c_port = rnut_tests::free_port();
+    let users = STANDARD_USERS;
+    write_file(&c_conf.join("ups.conf"), &ups_conf(), 0o640);
+    write_file(&c_conf.join("upsd.conf"), &format!("LISTEN 127.0.0.1 {c_port}\n"), 0o640);
+    write_file(&c_conf.join("upsd.users"), users, 0o640);
+    std::fs::copy(rnut_tests::shared_dir().join("fixtures/nut-ddl").join(DEV), c_conf.join("test.dev")).expect("copy dev");
+    std::fs::create_dir_all(root.join("c-run")).expect("mkdir");
+
+    let mut drv_cmd = Command::new("/lib/nut/dummy-ups");
+    drv_cmd
+        .args(["-a", "test", "-F", "-u", "root"])
+        .env("NUT_CONFPATH", &c_conf)
+        .env("NUT_STATEPATH", &state)
+        .env("NUT_ALTPIDPATH", root.join("c-run"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let driver = ChildGuard::spawn("dummy-ups", &mut drv_cmd);
+    assert!(rnut_tests::wait_for_unix(&state.join("dummy-ups-test"), Duration::from_secs(15)), "C dummy-ups did not start");
+
+    let mut c_cmd = Command::new("/lib/nut/upsd");
+    c_cmd
+        .args(["-F", "-u", "root"])
+        .env("NUT_CONFPATH", &c_conf)
+        .env("NUT_STATEPATH", &state)
+        .env("NUT_ALTPIDPATH", root.join("c-run"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let c_upsd = ChildGuard::spawn("C upsd", &mut c_cmd);
+
+    let d = NutDir { dir: tempfile::tempdir_in(root).expect("tempdir") };
+    for sub in ["conf", "run"] {
+        std::fs::create_dir_all(d.path().join(sub)).expect("mkdir");
+    }
+    let r_port = rnut_tests::free_port();
+    d.write_ups_conf(&ups_conf());
+    d.write_upsd_conf(&format!("LISTEN 127.0.0.1 {r_port}\n"));
+    d.write_users(users);
+    let ours = Upsd::start_with(&d, &[], |cmd| {
+        cmd.env("NUT_STATEPATH", &state).env("NUT_DATAPATH", "/usr/share/nut");
+    });
+    for port in [c_port, r_port] {
+        let ok = wait_until(Duration::from_secs(20), || {
+            upsc(&[&format!("test@127.0.0.1:{port}"), "ups.status"]).status.success()
+        });
+        assert!(ok, "server on port {port} never served the UPS");
+    }
+    std::mem::forget(d); // lives inside `dir`, removed with it
+    Pair { _dir: dir, _driver: driver, _c_upsd: c_upsd, ours, c_port, r_port }
+}
+
+fn run(bin: &str, args: &[&str]) -> Output {
+    Command::new(bin).args(args).stdin(Stdio::null()).output().expect("run tool")
+}
+
+fn upsc(args: &[&str]) -> Output {
+    run("/bin/upsc", args)
+}
+
+/// stdout and exit code of a tool run against both servers ({} stands for host:port).
+fn both(pair: &Pair, bin: &str, args: &[&str]) -> ((String, i32), (String, i32)) {
+    let one = |port: u16| {
+        let hp = format!("127.0.0.1:{port}");
+        let a: Vec<String> = args.iter().map(|s| s.replace("{}", &hp)).collect();
+        let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+        let out = run(bin, &refs);
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        // Keep the tool's error message (the NSS start-up chatter differs by nothing, but is noise).
+        let err_line = stderr.lines().filter(|l| l.starts_with("Error") || l.contains("Unexpected response")).collect::<Vec<_>>().join("\n");
+        (format!("{}{}", String::from_utf8_lossy(&out.stdout), err_line), out.status.code().unwrap_or(-1))
+    };
+    (one(pair.c_port), one(pair.r_port))
+}
+
+fn assert_same(pair: &Pair, bin: &str, args: &[&str]) -> String {
+    let (c, r) = both(pair, bin, args);
+    assert_eq!(r, c, "{bin} {args:?}: rnut (left) differs from C upsd (right)");
+    r.0
+}
+
+#[test]
+fn clients_print_the_same_against_both_servers() {
+    if !tools_present() {
+        return;
+    }
+    let pair = start_pair();
+    let all = assert_same(&pair, "/bin/upsc", &["test@{}"]);
+    assert!(all.contains("ups.status: "), "{all}");
+    assert!(all.lines().count() > 40, "{all}");
+    assert_same(&pair, "/bin/upsc", &["test@{}", "ups.status"]);
+    assert_same(&pair, "/bin/upsc", &["test@{}", "battery.voltage"]);
+    let e = assert_same(&pair, "/bin/upsc", &["test@{}", "no.such.var"]);
+    assert!(e.contains("Variable not supported by UPS"), "{e}");
+    let e = assert_same(&pair, "/bin/upsc", &["nosuch@{}"]);
+    assert!(e.contains("Unknown UPS"), "{e}");
+    assert_same(&pair, "/bin/upsc", &["-l", "{}"]);
+    assert_same(&pair, "/bin/upsc", &["-L", "{}"]);
+    assert_same(&pair, "/bin/upsc", &["-c", "test@{}"]);
+    assert_same(&pair, "/bin/upscmd", &["-l", "test@{}"]);
+    assert_same(&pair, "/bin/upsrw", &["test@{}"]);
+    assert_same(&pair, "/bin/upscmd", &["-u", "admin", "-p", "mypass", "test@{}", "no.such.command"]);
+    assert_same(&pair, "/bin/upscmd", &["-u", "admin", "-p", "wrong", "test@{}", "no.such.command"]);
+    assert_same(&pair, "/bin/upsrw", &["-s", "ups.delay.shutdown=40", "-u", "mons", "-p", "secpass", "test@{}"]);
+    assert_same(&pair, "/bin/upsrw", &["-s", "no.such.var=1", "-u", "admin", "-p", "mypass", "test@{}"]);
+    // Raw protocol lines that do not depend on the server's version text.
+    for req in [
+        "GET NUMLOGINS test",
+        "GET UPSDESC test",
+        "GET TYPE test ups.delay.shutdown",
+        "GET DESC test battery.charge",
+        "LIST RW test",
+        "LIST CMD test",
+        "GET VAR nosuch ups.status",
+        "INSTCMD test x",
+        "LIST",
+        "GET VAR test \"a#b\"",
+    ] {
+        let c = rnut_tests::exchange(format!("127.0.0.1:{}", pair.c_port).parse().expect("addr"), &format!("{req}\nPROTVER\n"), 60);
+        let r = rnut_tests::exchange(format!("127.0.0.1:{}", pair.r_port).parse().expect("addr"), &format!("{req}\nPROTVER\n"), 60);
+        let cut = |v: Vec<String>| v.into_iter().take_while(|l| l != "1.3").collect::<Vec<_>>();
+        assert_eq!(cut(r), cut(c), "request {req:?}");
+    }
+    drop(pair.ours);
+}
+
+fn write_nss_db(dir: &Path, pki: &TestPki) -> bool {
+    if !require_tool("certutil") {
+        return false;
+    }
+    std::fs::create_dir_all(dir).expect("mkdir");
+    let ca = dir.join("ca.pem");
+    write_file(&ca, &pem_block("CERTIFICATE", &pki.ca_der), 0o644);
+    let ok = Command::new("certutil").args(["-N", "-d"]).arg(dir).arg("--empty-password").status().expect("certutil").success()
+        && Command::new("certutil")
+            .args(["-A", "-d"])
+            .arg(dir)
+            .args(["-n", "rnut test CA", "-t", "CT,,", "-a", "-i"])
+            .arg(&ca)
+            .status()
+            .expect("certutil")
+            .success();
+    assert!(ok, "NSS certutil could not build the client database");
+    true
+}
+
+#[test]
+fn c_upsmon_holds_a_verified_tls_session_with_our_upsd() {
+    if !require_tool("/lib/nut/upsmon") {
+        return;
+    }
+    let pki = TestPki::new();
+    let d = NutDir::new();
+    let store = d.path().join("certdb");
+    pki.write_store(&store);
+    let port = rnut_tests::free_port();
+    d.write_upsd_conf(&format!(
+        "LISTEN 127.0.0.1 {port}\nCERTPATH {}\nCERTIDENT \"{SERVER_NICK}\" \"{STORE_PASSWORD}\"\n",
+        store.display()
+    ));
+    d.write_ups_conf("[test]\n\tdriver = fake\n\tport = none\n");
+    d.write_users(STANDARD_USERS);
+    let _drv = FakeDriver::start(&d.state(), "fake-test", sample_state());
+    let u = Upsd::start(&d);
+    wait_ups_ready(&u, "test");
+
+    let mon = d.path().join("mon");
+    let nssdb: PathBuf = mon.join("nssdb");
+    if !write_nss_db(&nssdb, &pki) {
+        return;
+    }
+    write_file(
+        &mon.join("upsmon.conf"),
+        &format!(
+            "MONITOR test@localhost:{port} 1 monp \"P@ss W0rd\" primary\nMINSUPPLIES 1\nSHUTDOWNCMD \"/bin/false\"\n\
+             POLLFREQ 2\nCERTPATH {}\nCERTHOST localhost:{port} \"My nut server\" 1 1\nCERTVERIFY 1\nFORCESSL 1\n\
+             POWERDOWNFLAG {}/killpower\n",
+            nssdb.display(),
+            mon.display()
+        ),
+        0o640,
+    );
+    let mut cmd = Command::new("/lib/nut/upsmon");
+    cmd.args(["-F", "-D", "-p", "-u", "root"])
+        .env("NUT_CONFPATH", &mon)
+        .env("NUT_STATEPATH", &mon)
+        .env("NUT_ALTPIDPATH", &mon)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut upsmon = ChildGuard::spawn("upsmon", &mut cmd);
+    let mon_log = capture(upsmon.child_mut().stderr.take().expect("stderr"));
+    let ok = u.wait_log("User monp@127.0.0.1 logged into UPS [test] (SSL)", Duration::from_secs(30));
+    assert!(ok, "upsmon did not log in over TLS.\nupsd: {}\nupsmon: {}", u.log_text(), mon_log.lock().unwrap().join("\n"));
+    assert!(u.log_text().contains("PRIMARY") || {
+        let mut c = u.client();
+        c.cmd("GET NUMLOGINS test") == "NUMLOGINS test 1"
+    });
+}

@@ -1,0 +1,183 @@
+//! A test PKI made with nut-certutil's own library (the tests dog-food it): a CA, a server
+//! certificate for localhost/127.0.0.1, a client certificate, as a store and as PEM files.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use nut_certutil::keys::{KeyAlgorithm, PrivateKey};
+use nut_certutil::pki::{CertProfile, CertRole, issue, self_signed};
+use nut_certutil::rustls;
+use nut_certutil::store::Store;
+use nut_certutil::trust::TrustFlags;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+
+pub const STORE_PASSWORD: &str = "st0re pass";
+pub const SERVER_NICK: &str = "My nut server";
+
+pub struct TestPki {
+    pub ca_key: PrivateKey,
+    pub ca_der: Vec<u8>,
+    pub server_key: PrivateKey,
+    pub server_der: Vec<u8>,
+    pub client_key: PrivateKey,
+    pub client_der: Vec<u8>,
+    /// A client certificate from a CA the server does not trust.
+    pub rogue_key: PrivateKey,
+    pub rogue_der: Vec<u8>,
+}
+
+impl TestPki {
+    pub fn new() -> TestPki {
+        let new_key = || PrivateKey::generate(KeyAlgorithm::EcdsaP256).expect("key");
+        let ca_key = new_key();
+        let ca_der =
+            self_signed(&ca_key, "CN=rnut test CA,O=rnut", &CertProfile::for_months(CertRole::Ca { path_len: None }, 12)).expect("ca");
+        let server_key = new_key();
+        let mut sp = CertProfile::for_months(CertRole::Server, 12);
+        sp.sans = vec!["localhost".into(), "127.0.0.1".into()];
+        let server_der = issue(&server_key, "CN=My nut server,O=rnut", &sp, &ca_der, &ca_key).expect("server cert");
+        let client_key = new_key();
+        let client_der =
+            issue(&client_key, "CN=upsmon client,O=rnut", &CertProfile::for_months(CertRole::Client, 12), &ca_der, &ca_key)
+                .expect("client cert");
+        let rogue_ca_key = new_key();
+        let rogue_ca = self_signed(&rogue_ca_key, "CN=rogue CA", &CertProfile::for_months(CertRole::Ca { path_len: None }, 12))
+            .expect("rogue ca");
+        let rogue_key = new_key();
+        let rogue_der =
+            issue(&rogue_key, "CN=rogue client", &CertProfile::for_months(CertRole::Client, 12), &rogue_ca, &rogue_ca_key)
+                .expect("rogue cert");
+        TestPki { ca_key, ca_der, server_key, server_der, client_key, client_der, rogue_key, rogue_der }
+    }
+
+    /// An rnut store in `dir`: the CA trusted for server and client certificates (`CT,,`),
+    /// the server certificate with its key under SERVER_NICK.
+    pub fn write_store(&self, dir: &Path) {
+        std::fs::create_dir_all(dir).expect("mkdir");
+        let mut store = Store::create(dir, STORE_PASSWORD).expect("create store");
+        let cipher = store.unlock(STORE_PASSWORD).expect("unlock");
+        store.add_certificate("rnut test CA", &self.ca_der, "CT,,".parse::<TrustFlags>().expect("trust")).expect("add ca");
+        store
+            .add_certificate_with_key(&cipher, SERVER_NICK, &self.server_der, ",,".parse::<TrustFlags>().expect("trust"), &self.server_key)
+            .expect("add server");
+    }
+
+    /// CERTFILE: server certificate, CA, then the key, in one PEM file (mode 0640).
+    pub fn write_certfile(&self, path: &Path) {
+        let mut pem = pem_block("CERTIFICATE", &self.server_der);
+        pem.push_str(&pem_block("CERTIFICATE", &self.ca_der));
+        pem.push_str(&pem_block("PRIVATE KEY", self.server_key.pkcs8_der()));
+        rnut_tests::write_file(path, &pem, 0o640);
+    }
+
+    /// The CA as a PEM bundle file (an OpenSSL-style CERTPATH).
+    pub fn write_ca_bundle(&self, path: &Path) -> PathBuf {
+        rnut_tests::write_file(path, &pem_block("CERTIFICATE", &self.ca_der), 0o644);
+        path.to_path_buf()
+    }
+
+    /// A client config trusting the test CA, optionally presenting a certificate.
+    pub fn client_config(&self, identity: Option<(&[u8], &PrivateKey)>) -> Arc<rustls::ClientConfig> {
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(CertificateDer::from(self.ca_der.clone())).expect("root");
+        let b = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
+            .expect("versions")
+            .with_root_certificates(roots);
+        let cfg = match identity {
+            Some((der, key)) => b
+                .with_client_auth_cert(
+                    vec![CertificateDer::from(der.to_vec())],
+                    PrivateKeyDer::try_from(key.pkcs8_der().to_vec()).expect("key der"),
+                )
+                .expect("client auth"),
+            None => b.with_no_client_auth(),
+        };
+        Arc::new(cfg)
+    }
+}
+
+pub fn pem_block(label: &str, der: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut b64 = String::new();
+    for chunk in der.chunks(3) {
+        let n = (chunk[0] as u32) << 16 | (*chunk.get(1).unwrap_or(&0) as u32) << 8 | *chunk.get(2).unwrap_or(&0) as u32;
+        for i in 0..4 {
+            if i <= chunk.len() {
+                b64.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                b64.push('=');
+            }
+        }
+    }
+    let mut out = format!("-----BEGIN {label}-----\n");
+    for line in b64.as_bytes().chunks(64) {
+        out.push_str(std::str::from_utf8(line).expect("ascii"));
+        out.push('\n');
+    }
+    out.push_str(&format!("-----END {label}-----\n"));
+    out
+}
+
+/// A TLS session with upsd after `STARTTLS`.
+pub struct TlsClient {
+    pub stream: rustls::StreamOwned<rustls::ClientConnection, TcpStream>,
+    buf: Vec<u8>,
+}
+
+/// Read one plaintext line byte by byte (nothing beyond the newline is consumed).
+pub fn read_plain_line(s: &mut TcpStream) -> String {
+    let mut line = Vec::new();
+    let mut b = [0u8; 1];
+    loop {
+        match s.read(&mut b) {
+            Ok(1) if b[0] == b'\n' => break,
+            Ok(1) => line.push(b[0]),
+            _ => break,
+        }
+    }
+    String::from_utf8_lossy(&line).into_owned()
+}
+
+impl TlsClient {
+    /// Connect, send STARTTLS, expect `OK STARTTLS`, handshake. Err carries the TLS/IO error.
+    pub fn connect(addr: SocketAddr, config: Arc<rustls::ClientConfig>) -> Result<TlsClient, String> {
+        let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).map_err(|e| e.to_string())?;
+        s.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+        s.write_all(b"STARTTLS\n").map_err(|e| e.to_string())?;
+        let ok = read_plain_line(&mut s);
+        if ok != "OK STARTTLS" {
+            return Err(format!("STARTTLS answered {ok:?}"));
+        }
+        let conn = rustls::ClientConnection::new(config, ServerName::try_from("localhost").expect("name")).map_err(|e| e.to_string())?;
+        let mut stream = rustls::StreamOwned::new(conn, s);
+        while stream.conn.is_handshaking() {
+            stream.conn.complete_io(&mut stream.sock).map_err(|e| format!("handshake: {e}"))?;
+        }
+        Ok(TlsClient { stream, buf: Vec::new() })
+    }
+
+    pub fn cmd(&mut self, request: &str) -> Result<String, String> {
+        self.stream.write_all(format!("{request}\n").as_bytes()).map_err(|e| e.to_string())?;
+        self.stream.flush().map_err(|e| e.to_string())?;
+        self.line()
+    }
+
+    pub fn line(&mut self) -> Result<String, String> {
+        loop {
+            if let Some(pos) = self.buf.iter().position(|&b| b == b'\n') {
+                let line: Vec<u8> = self.buf.drain(..=pos).collect();
+                return Ok(String::from_utf8_lossy(&line[..line.len() - 1]).into_owned());
+            }
+            let mut chunk = [0u8; 4096];
+            match self.stream.read(&mut chunk) {
+                Ok(0) => return Err("connection closed".into()),
+                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+    }
+}
