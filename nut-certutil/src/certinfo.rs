@@ -73,7 +73,10 @@ impl CertInfo {
             _ => true,
         };
         let (server_auth, client_auth) = match cert.extended_key_usage() {
-            Ok(Some(eku)) => (eku.value.server_auth || eku.value.any, eku.value.client_auth || eku.value.any),
+            Ok(Some(eku)) => (
+                eku.value.server_auth || eku.value.any,
+                eku.value.client_auth || eku.value.any,
+            ),
             _ => (true, true),
         };
         let mut dns_names = Vec::new();
@@ -140,5 +143,7 @@ impl CertInfo {
 /// Format a time for users: `2026-11-26 19:30:00 UTC`.
 pub fn format_time(t: OffsetDateTime) -> String {
     let f = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
-    t.to_offset(time::UtcOffset::UTC).format(&f).unwrap_or_else(|_| t.to_string())
+    t.to_offset(time::UtcOffset::UTC)
+        .format(&f)
+        .unwrap_or_else(|_| t.to_string())
 }

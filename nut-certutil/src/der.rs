@@ -35,7 +35,9 @@ pub fn read_tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
         if n == 0 || n > 4 || rest.len() < n {
             return None;
         }
-        let len = rest[..n].iter().fold(0usize, |acc, b| (acc << 8) | *b as usize);
+        let len = rest[..n]
+            .iter()
+            .fold(0usize, |acc, b| (acc << 8) | *b as usize);
         (len, &rest[n..])
     };
     if rest.len() < len {
@@ -64,7 +66,8 @@ pub fn sec1_to_pkcs8(sec1: &[u8]) -> Result<Vec<u8>, KeyError> {
         }
         body = rest;
     }
-    let curve = curve.ok_or_else(|| KeyError::Invalid("EC private key without curve parameters".into()))?;
+    let curve =
+        curve.ok_or_else(|| KeyError::Invalid("EC private key without curve parameters".into()))?;
     let mut alg = tlv(0x06, OID_EC_PUBLIC_KEY);
     alg.extend(tlv(0x06, &curve));
     let mut inner = tlv(0x02, &[0]);
@@ -79,7 +82,11 @@ const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 pub fn base64(data: &[u8]) -> String {
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
     for chunk in data.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -150,13 +157,20 @@ pub fn pem_blocks(text: &str) -> Vec<(String, Vec<u8>)> {
     let mut rest = text;
     while let Some(start) = rest.find("-----BEGIN ") {
         let after = &rest[start + 11..];
-        let Some(label_end) = after.find("-----") else { break };
+        let Some(label_end) = after.find("-----") else {
+            break;
+        };
         let label = after[..label_end].to_string();
         let body_start = &after[label_end + 5..];
         let end_marker = format!("-----END {label}-----");
-        let Some(end) = body_start.find(&end_marker) else { break };
+        let Some(end) = body_start.find(&end_marker) else {
+            break;
+        };
         // Skip RFC 1421 headers (Proc-Type, DEK-Info) if any.
-        let body: String = body_start[..end].lines().filter(|l| !l.contains(':')).collect();
+        let body: String = body_start[..end]
+            .lines()
+            .filter(|l| !l.contains(':'))
+            .collect();
         if let Some(der) = base64_decode(&body) {
             out.push((label, der));
         }
@@ -184,9 +198,19 @@ mod tests {
 
     #[test]
     fn pem_blocks_in_a_bundle() {
-        let text = format!("junk\n{}{}", pem("CERTIFICATE", b"one"), pem("NEW CERTIFICATE REQUEST", b"two"));
+        let text = format!(
+            "junk\n{}{}",
+            pem("CERTIFICATE", b"one"),
+            pem("NEW CERTIFICATE REQUEST", b"two")
+        );
         let blocks = pem_blocks(&text);
-        assert_eq!(blocks, vec![("CERTIFICATE".into(), b"one".to_vec()), ("NEW CERTIFICATE REQUEST".into(), b"two".to_vec())]);
+        assert_eq!(
+            blocks,
+            vec![
+                ("CERTIFICATE".into(), b"one".to_vec()),
+                ("NEW CERTIFICATE REQUEST".into(), b"two".to_vec())
+            ]
+        );
     }
 
     #[test]

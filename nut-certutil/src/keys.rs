@@ -63,16 +63,18 @@ impl KeyAlgorithm {
         curve: Option<&str>,
     ) -> Result<KeyAlgorithm, KeyError> {
         match key_type.map(|k| k.to_ascii_lowercase()).as_deref() {
-            None | Some("ec") | Some("ecdsa") => match curve.map(|c| c.to_ascii_lowercase()).as_deref() {
-                None | Some("nistp256") | Some("p256") | Some("p-256") | Some("secp256r1")
-                | Some("prime256v1") => Ok(KeyAlgorithm::EcdsaP256),
-                Some("nistp384") | Some("p384") | Some("p-384") | Some("secp384r1") => {
-                    Ok(KeyAlgorithm::EcdsaP384)
+            None | Some("ec") | Some("ecdsa") => {
+                match curve.map(|c| c.to_ascii_lowercase()).as_deref() {
+                    None | Some("nistp256") | Some("p256") | Some("p-256") | Some("secp256r1")
+                    | Some("prime256v1") => Ok(KeyAlgorithm::EcdsaP256),
+                    Some("nistp384") | Some("p384") | Some("p-384") | Some("secp384r1") => {
+                        Ok(KeyAlgorithm::EcdsaP384)
+                    }
+                    Some(other) => Err(KeyError::Unsupported(format!(
+                        "curve '{other}' (use nistp256 or nistp384)"
+                    ))),
                 }
-                Some(other) => Err(KeyError::Unsupported(format!(
-                    "curve '{other}' (use nistp256 or nistp384)"
-                ))),
-            },
+            }
             Some("ed25519") => Ok(KeyAlgorithm::Ed25519),
             Some("rsa") => match bits.unwrap_or(2048) {
                 b @ (2048 | 3072 | 4096) => Ok(KeyAlgorithm::Rsa(b)),
@@ -121,7 +123,10 @@ impl KeyAlgorithm {
             "ec-p256" => Some(KeyAlgorithm::EcdsaP256),
             "ec-p384" => Some(KeyAlgorithm::EcdsaP384),
             "ed25519" => Some(KeyAlgorithm::Ed25519),
-            _ => s.strip_prefix("rsa-").and_then(|b| b.parse().ok()).map(KeyAlgorithm::Rsa),
+            _ => s
+                .strip_prefix("rsa-")
+                .and_then(|b| b.parse().ok())
+                .map(KeyAlgorithm::Rsa),
         }
     }
 }
@@ -146,7 +151,9 @@ pub struct PrivateKey {
 
 impl fmt::Debug for PrivateKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PrivateKey").field("algorithm", &self.algorithm).finish_non_exhaustive()
+        f.debug_struct("PrivateKey")
+            .field("algorithm", &self.algorithm)
+            .finish_non_exhaustive()
     }
 }
 
@@ -159,7 +166,9 @@ impl PrivateKey {
                 let mut rng = getrandom::SysRng;
                 let key = rsa::PrivateKey::new(&mut rng, bits as usize)
                     .map_err(|e| KeyError::Generation(e.to_string()))?;
-                let doc = key.to_pkcs8_der().map_err(|e| KeyError::Generation(e.to_string()))?;
+                let doc = key
+                    .to_pkcs8_der()
+                    .map_err(|e| KeyError::Generation(e.to_string()))?;
                 PrivateKey::from_pkcs8_as(doc.as_bytes(), algorithm)
             }
             _ => {
@@ -198,7 +207,9 @@ impl PrivateKey {
         } else if alg == &rcgen::PKCS_RSA_SHA256 {
             KeyAlgorithm::Rsa(rsa_bits(der)?)
         } else {
-            return Err(KeyError::Unsupported("key algorithm of imported key".into()));
+            return Err(KeyError::Unsupported(
+                "key algorithm of imported key".into(),
+            ));
         };
         PrivateKey::from_pkcs8_as(der, algorithm)
     }
@@ -212,7 +223,9 @@ impl PrivateKey {
                 use rsa::pkcs8::EncodePrivateKey;
                 let rk = rsa::PrivateKey::from_pkcs1_der(k.secret_pkcs1_der())
                     .map_err(|e| KeyError::Invalid(e.to_string()))?;
-                let doc = rk.to_pkcs8_der().map_err(|e| KeyError::Invalid(e.to_string()))?;
+                let doc = rk
+                    .to_pkcs8_der()
+                    .map_err(|e| KeyError::Invalid(e.to_string()))?;
                 PrivateKey::from_pkcs8(doc.as_bytes())
             }
             PrivateKeyDer::Sec1(k) => {
@@ -267,7 +280,7 @@ fn rsa_bits(pkcs8: &[u8]) -> Result<u32, KeyError> {
     use rsa::pkcs8::DecodePrivateKey;
     use rsa::traits::PublicKeyParts;
     let k = rsa::PrivateKey::from_pkcs8_der(pkcs8).map_err(|e| KeyError::Invalid(e.to_string()))?;
-    Ok(k.n().bit_width() as u32)
+    Ok(k.n().bit_width())
 }
 
 /// Lower-case hex.
@@ -324,7 +337,8 @@ impl KeyCipher {
     }
 
     fn aead(&self) -> Result<LessSafeKey, KeyError> {
-        let unbound = UnboundKey::new(&AES_256_GCM, self.key.as_ref()).map_err(|_| KeyError::Random)?;
+        let unbound =
+            UnboundKey::new(&AES_256_GCM, self.key.as_ref()).map_err(|_| KeyError::Random)?;
         Ok(LessSafeKey::new(unbound))
     }
 
@@ -334,18 +348,33 @@ impl KeyCipher {
         random_bytes(&mut nonce)?;
         let mut buf = plaintext.to_vec();
         self.aead()?
-            .seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(aad), &mut buf)
+            .seal_in_place_append_tag(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(aad),
+                &mut buf,
+            )
             .map_err(|_| KeyError::Random)?;
-        Ok(Sealed { nonce: nonce.to_vec(), ciphertext: buf })
+        Ok(Sealed {
+            nonce: nonce.to_vec(),
+            ciphertext: buf,
+        })
     }
 
     /// Open a sealed value.
     pub fn open(&self, sealed: &Sealed, aad: &[u8]) -> Result<Zeroizing<Vec<u8>>, KeyError> {
-        let nonce: [u8; NONCE_LEN] = sealed.nonce.as_slice().try_into().map_err(|_| KeyError::Corrupted)?;
+        let nonce: [u8; NONCE_LEN] = sealed
+            .nonce
+            .as_slice()
+            .try_into()
+            .map_err(|_| KeyError::Corrupted)?;
         let mut buf = Zeroizing::new(sealed.ciphertext.clone());
         let len = self
             .aead()?
-            .open_in_place(Nonce::assume_unique_for_key(nonce), Aad::from(aad), buf.as_mut_slice())
+            .open_in_place(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(aad),
+                buf.as_mut_slice(),
+            )
             .map_err(|_| KeyError::Corrupted)?
             .len();
         buf.truncate(len);
@@ -393,7 +422,10 @@ mod tests {
         let check = c.make_check().expect("seal");
         c.verify_check(&check).expect("right password");
         let wrong = KeyCipher::derive("Secret", &salt, 1000);
-        assert!(matches!(wrong.verify_check(&check), Err(KeyError::WrongPassword)));
+        assert!(matches!(
+            wrong.verify_check(&check),
+            Err(KeyError::WrongPassword)
+        ));
         let empty = KeyCipher::derive("", &salt, 1000);
         let check2 = empty.make_check().expect("seal");
         empty.verify_check(&check2).expect("empty password works");
@@ -402,13 +434,26 @@ mod tests {
     #[test]
     fn keys_of_every_kind_roundtrip() {
         let c = KeyCipher::derive("pw", b"salt-salt-salt!!", 10);
-        for alg in [KeyAlgorithm::EcdsaP256, KeyAlgorithm::EcdsaP384, KeyAlgorithm::Ed25519] {
+        for alg in [
+            KeyAlgorithm::EcdsaP256,
+            KeyAlgorithm::EcdsaP384,
+            KeyAlgorithm::Ed25519,
+        ] {
             let k = PrivateKey::generate(alg).expect("generate");
             let s = c.seal_key(&k).expect("seal");
-            assert!(!s.ciphertext.windows(8).any(|w| k.pkcs8_der().windows(8).any(|x| x == w)));
+            assert!(
+                !s.ciphertext
+                    .windows(8)
+                    .any(|w| k.pkcs8_der().windows(8).any(|x| x == w))
+            );
             let back = c.open_key(&s, &k.key_id(), alg).expect("open");
             assert_eq!(back.pkcs8_der(), k.pkcs8_der());
-            assert_eq!(PrivateKey::from_pkcs8(k.pkcs8_der()).expect("detect").algorithm(), alg);
+            assert_eq!(
+                PrivateKey::from_pkcs8(k.pkcs8_der())
+                    .expect("detect")
+                    .algorithm(),
+                alg
+            );
             // Bound to its id: another id does not open it.
             assert!(c.open_key(&s, "00", alg).is_err());
         }
@@ -417,18 +462,36 @@ mod tests {
     #[test]
     fn rsa_2048_generates_and_is_detected() {
         let k = PrivateKey::generate(KeyAlgorithm::Rsa(2048)).expect("rsa");
-        assert_eq!(PrivateKey::from_pkcs8(k.pkcs8_der()).expect("detect").algorithm(), KeyAlgorithm::Rsa(2048));
+        assert_eq!(
+            PrivateKey::from_pkcs8(k.pkcs8_der())
+                .expect("detect")
+                .algorithm(),
+            KeyAlgorithm::Rsa(2048)
+        );
         assert_eq!(k.algorithm().short_name(), "rsa");
     }
 
     #[test]
     fn options_map_to_algorithms() {
-        assert_eq!(KeyAlgorithm::from_options(None, None, None).expect("d"), KeyAlgorithm::EcdsaP256);
-        assert_eq!(KeyAlgorithm::from_options(Some("ec"), None, Some("nistp384")).expect("d"), KeyAlgorithm::EcdsaP384);
-        assert_eq!(KeyAlgorithm::from_options(Some("rsa"), Some(3072), None).expect("d"), KeyAlgorithm::Rsa(3072));
+        assert_eq!(
+            KeyAlgorithm::from_options(None, None, None).expect("d"),
+            KeyAlgorithm::EcdsaP256
+        );
+        assert_eq!(
+            KeyAlgorithm::from_options(Some("ec"), None, Some("nistp384")).expect("d"),
+            KeyAlgorithm::EcdsaP384
+        );
+        assert_eq!(
+            KeyAlgorithm::from_options(Some("rsa"), Some(3072), None).expect("d"),
+            KeyAlgorithm::Rsa(3072)
+        );
         assert!(KeyAlgorithm::from_options(Some("rsa"), Some(1024), None).is_err());
         assert!(KeyAlgorithm::from_options(Some("dsa"), None, None).is_err());
-        for a in [KeyAlgorithm::EcdsaP256, KeyAlgorithm::Rsa(4096), KeyAlgorithm::Ed25519] {
+        for a in [
+            KeyAlgorithm::EcdsaP256,
+            KeyAlgorithm::Rsa(4096),
+            KeyAlgorithm::Ed25519,
+        ] {
             assert_eq!(KeyAlgorithm::from_db_name(&a.db_name()), Some(a));
         }
     }

@@ -28,9 +28,9 @@ pub mod store;
 pub mod tls;
 pub mod trust;
 
-/// The rustls this crate builds configs with (so consumers and tests use the same version).
-pub use rustls;
 /// The rcgen this crate generates certificates with.
 pub use rcgen;
+/// The rustls this crate builds configs with (so consumers and tests use the same version).
+pub use rustls;
 /// The `time` crate of [`pki::CertProfile`]'s validity fields.
 pub use time;

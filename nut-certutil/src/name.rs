@@ -30,7 +30,10 @@ pub struct NameAttribute {
 }
 
 fn split_attributes(text: &str) -> Result<Vec<NameAttribute>, NameError> {
-    let err = |reason: &str| NameError { text: text.to_string(), reason: reason.to_string() };
+    let err = |reason: &str| NameError {
+        text: text.to_string(),
+        reason: reason.to_string(),
+    };
     let mut parts = Vec::new();
     let mut cur = String::new();
     let mut in_quotes = false;
@@ -56,7 +59,9 @@ fn split_attributes(text: &str) -> Result<Vec<NameAttribute>, NameError> {
         if p.is_empty() {
             continue;
         }
-        let (k, v) = p.split_once('=').ok_or_else(|| err(&format!("'{p}' is not TYPE=value")))?;
+        let (k, v) = p
+            .split_once('=')
+            .ok_or_else(|| err(&format!("'{p}' is not TYPE=value")))?;
         let key = k.trim().to_ascii_uppercase();
         let value = v.trim().to_string();
         if value.is_empty() {
@@ -94,7 +99,10 @@ pub fn parse_subject(text: &str) -> Result<DistinguishedName, NameError> {
     for a in attrs.iter().rev() {
         let ty = dn_type(&a.key).ok_or_else(|| NameError {
             text: text.to_string(),
-            reason: format!("unknown attribute type '{}' (use CN, O, OU, L, ST, C, E, DC, UID)", a.key),
+            reason: format!(
+                "unknown attribute type '{}' (use CN, O, OU, L, ST, C, E, DC, UID)",
+                a.key
+            ),
         })?;
         if !seen.insert(a.key.clone()) {
             return Err(NameError {
@@ -112,11 +120,17 @@ pub fn parse_subject(text: &str) -> Result<DistinguishedName, NameError> {
                 }
                 rcgen::string::PrintableString::try_from(a.value.as_str())
                     .map(DnValue::PrintableString)
-                    .map_err(|e| NameError { text: text.to_string(), reason: e.to_string() })?
+                    .map_err(|e| NameError {
+                        text: text.to_string(),
+                        reason: e.to_string(),
+                    })?
             }
             "E" | "EMAIL" | "MAIL" | "DC" => rcgen::string::Ia5String::try_from(a.value.as_str())
                 .map(DnValue::Ia5String)
-                .map_err(|e| NameError { text: text.to_string(), reason: e.to_string() })?,
+                .map_err(|e| NameError {
+                    text: text.to_string(),
+                    reason: e.to_string(),
+                })?,
             _ => DnValue::Utf8String(a.value.clone()),
         };
         dn.push(ty, value);
@@ -126,7 +140,11 @@ pub fn parse_subject(text: &str) -> Result<DistinguishedName, NameError> {
 
 /// The CN of a subject string, if any.
 pub fn subject_common_name(text: &str) -> Option<String> {
-    split_attributes(text).ok()?.into_iter().find(|a| a.key == "CN").map(|a| a.value)
+    split_attributes(text)
+        .ok()?
+        .into_iter()
+        .find(|a| a.key == "CN")
+        .map(|a| a.value)
 }
 
 fn short_name(oid: &str) -> String {
@@ -150,14 +168,21 @@ pub fn attribute_text(tag: u32, data: &[u8]) -> String {
     match tag {
         // BMPString: UCS-2 big endian.
         30 => {
-            let units: Vec<u16> = data.chunks(2).map(|c| u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)])).collect();
+            let units: Vec<u16> = data
+                .chunks(2)
+                .map(|c| u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]))
+                .collect();
             String::from_utf16_lossy(&units)
         }
         // UniversalString: UCS-4 big endian.
         28 => data
             .chunks(4)
             .filter_map(|c| {
-                if c.len() == 4 { char::from_u32(u32::from_be_bytes([c[0], c[1], c[2], c[3]])) } else { None }
+                if c.len() == 4 {
+                    char::from_u32(u32::from_be_bytes([c[0], c[1], c[2], c[3]]))
+                } else {
+                    None
+                }
             })
             .collect(),
         // T61/Teletex: treat as Latin-1 (as OpenSSL does).
@@ -182,7 +207,11 @@ pub fn display_name(name: &X509Name<'_>) -> String {
             .iter()
             .map(|a| {
                 let v = a.attr_value();
-                format!("{}={}", short_name(&a.attr_type().to_id_string()), escape_value(&attribute_text(v.tag().0, v.data)))
+                format!(
+                    "{}={}",
+                    short_name(&a.attr_type().to_id_string()),
+                    escape_value(&attribute_text(v.tag().0, v.data))
+                )
             })
             .collect();
         parts.push(s.join("+"));
@@ -204,8 +233,15 @@ pub fn common_name(name: &X509Name<'_>) -> Option<String> {
 fn canon_value(text: &str) -> Vec<u8> {
     let is_space = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r');
     let bytes = text.as_bytes();
-    let start = bytes.iter().position(|b| !is_space(*b)).unwrap_or(bytes.len());
-    let end = bytes.iter().rposition(|b| !is_space(*b)).map(|p| p + 1).unwrap_or(start);
+    let start = bytes
+        .iter()
+        .position(|b| !is_space(*b))
+        .unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .rposition(|b| !is_space(*b))
+        .map(|p| p + 1)
+        .unwrap_or(start);
     let mut out = Vec::with_capacity(end - start);
     let mut i = start;
     while i < end {
@@ -268,12 +304,18 @@ mod tests {
         assert!(parse_subject("XX=1").is_err());
         assert!(parse_subject("CN").is_err());
         assert!(parse_subject("C=USA").is_err());
-        assert_eq!(subject_common_name("O=a, CN=My nut server").as_deref(), Some("My nut server"));
+        assert_eq!(
+            subject_common_name("O=a, CN=My nut server").as_deref(),
+            Some("My nut server")
+        );
     }
 
     #[test]
     fn canonical_values() {
-        assert_eq!(canon_value("  My   Nut\tServer "), b"my nut server".to_vec());
+        assert_eq!(
+            canon_value("  My   Nut\tServer "),
+            b"my nut server".to_vec()
+        );
         assert_eq!(canon_value(""), Vec::<u8>::new());
     }
 }

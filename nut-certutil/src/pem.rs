@@ -14,7 +14,9 @@ pub fn certificates(data: &[u8]) -> Vec<Vec<u8>> {
     if looks_like_pem(data) {
         pem_blocks(&String::from_utf8_lossy(data))
             .into_iter()
-            .filter(|(l, _)| l == "CERTIFICATE" || l == "X509 CERTIFICATE" || l == "TRUSTED CERTIFICATE")
+            .filter(|(l, _)| {
+                l == "CERTIFICATE" || l == "X509 CERTIFICATE" || l == "TRUSTED CERTIFICATE"
+            })
             .map(|(_, d)| d)
             .collect()
     } else if data.is_empty() {
@@ -42,12 +44,14 @@ pub fn request(data: &[u8]) -> Option<Vec<u8>> {
 /// The first private key block: PKCS#8 (`PRIVATE KEY`), SEC1 (`EC PRIVATE KEY`) or PKCS#1
 /// (`RSA PRIVATE KEY`). Encrypted PEM keys are not read.
 pub fn private_key(data: &[u8]) -> Option<PrivateKeyDer<'static>> {
-    pem_blocks(&String::from_utf8_lossy(data)).into_iter().find_map(|(l, d)| match l.as_str() {
-        "PRIVATE KEY" => Some(PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(d))),
-        "EC PRIVATE KEY" => Some(PrivateKeyDer::Sec1(PrivateSec1KeyDer::from(d))),
-        "RSA PRIVATE KEY" => Some(PrivateKeyDer::Pkcs1(PrivatePkcs1KeyDer::from(d))),
-        _ => None,
-    })
+    pem_blocks(&String::from_utf8_lossy(data))
+        .into_iter()
+        .find_map(|(l, d)| match l.as_str() {
+            "PRIVATE KEY" => Some(PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(d))),
+            "EC PRIVATE KEY" => Some(PrivateKeyDer::Sec1(PrivateSec1KeyDer::from(d))),
+            "RSA PRIVATE KEY" => Some(PrivateKeyDer::Pkcs1(PrivatePkcs1KeyDer::from(d))),
+            _ => None,
+        })
 }
 
 /// Whether the file holds an encrypted private key (which rnut cannot read).

@@ -9,8 +9,8 @@
 use std::net::IpAddr;
 
 use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, DnValue, ExtendedKeyUsagePurpose,
-    IsCa, Issuer, KeyUsagePurpose, SanType, SerialNumber,
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, DnValue,
+    ExtendedKeyUsagePurpose, IsCa, Issuer, KeyUsagePurpose, SanType, SerialNumber,
 };
 use rustls_pki_types::CertificateDer;
 use time::{Duration, OffsetDateTime};
@@ -34,7 +34,9 @@ pub enum PkiError {
     #[error("certificate generation failed: {0}")]
     Generate(#[from] rcgen::Error),
     /// The issuer certificate is not a CA.
-    #[error("'{0}' is not a CA certificate (no basicConstraints cA=TRUE or no keyCertSign): it cannot sign")]
+    #[error(
+        "'{0}' is not a CA certificate (no basicConstraints cA=TRUE or no keyCertSign): it cannot sign"
+    )]
     NotCa(String),
     /// A SAN that is neither a host name nor an IP address.
     #[error("invalid subject alternative name '{0}'")]
@@ -114,7 +116,8 @@ pub fn is_dns_name(s: &str) -> bool {
             (i == 0 && l == "*")
                 || (!l.is_empty()
                     && l.len() <= 63
-                    && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                    && l.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
                     && !l.starts_with('-')
                     && !l.ends_with('-'))
         })
@@ -131,7 +134,8 @@ fn san_entries(cn: Option<&str>, sans: &[String]) -> Result<Vec<SanType>, PkiErr
         if let Ok(ip) = cn.parse::<IpAddr>() {
             push(SanType::IpAddress(ip));
         } else if is_dns_name(cn) {
-            let d = rcgen::string::Ia5String::try_from(cn).map_err(|_| PkiError::BadSan(cn.into()))?;
+            let d =
+                rcgen::string::Ia5String::try_from(cn).map_err(|_| PkiError::BadSan(cn.into()))?;
             push(SanType::DnsName(d));
         }
     }
@@ -153,7 +157,8 @@ fn san_entries(cn: Option<&str>, sans: &[String]) -> Result<Vec<SanType>, PkiErr
                 if !is_dns_name(v) {
                     return Err(PkiError::BadSan(raw.into()));
                 }
-                let d = rcgen::string::Ia5String::try_from(v).map_err(|_| PkiError::BadSan(raw.into()))?;
+                let d = rcgen::string::Ia5String::try_from(v)
+                    .map_err(|_| PkiError::BadSan(raw.into()))?;
                 push(SanType::DnsName(d));
             }
             (_, Ok(ip)) => push(SanType::IpAddress(ip)),
@@ -180,9 +185,15 @@ fn cn_of(dn: &DistinguishedName) -> Option<String> {
     })
 }
 
-fn params_for(dn: DistinguishedName, profile: &CertProfile, alg: KeyAlgorithm) -> Result<CertificateParams, PkiError> {
+fn params_for(
+    dn: DistinguishedName,
+    profile: &CertProfile,
+    alg: KeyAlgorithm,
+) -> Result<CertificateParams, PkiError> {
     if profile.not_after <= profile.not_before {
-        return Err(PkiError::BadValidity("notAfter is not after notBefore".into()));
+        return Err(PkiError::BadValidity(
+            "notAfter is not after notBefore".into(),
+        ));
     }
     let mut p = CertificateParams::default();
     p.subject_alt_names = match profile.role {
@@ -192,15 +203,26 @@ fn params_for(dn: DistinguishedName, profile: &CertProfile, alg: KeyAlgorithm) -
     p.distinguished_name = dn;
     p.not_before = profile.not_before;
     p.not_after = profile.not_after;
-    p.serial_number = Some(SerialNumber::from_slice(&profile.serial.map_or_else(random_serial, Ok)?.to_be_bytes()));
+    p.serial_number = Some(SerialNumber::from_slice(
+        &profile.serial.map_or_else(random_serial, Ok)?.to_be_bytes(),
+    ));
     p.use_authority_key_identifier_extension = true;
     let rsa = matches!(alg, KeyAlgorithm::Rsa(_));
     match profile.role {
         CertRole::Ca { path_len } => {
-            p.is_ca = IsCa::Ca(path_len.map_or(BasicConstraints::Unconstrained, BasicConstraints::Constrained));
-            p.key_usages =
-                vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
-            p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth, ExtendedKeyUsagePurpose::ClientAuth];
+            p.is_ca = IsCa::Ca(path_len.map_or(
+                BasicConstraints::Unconstrained,
+                BasicConstraints::Constrained,
+            ));
+            p.key_usages = vec![
+                KeyUsagePurpose::KeyCertSign,
+                KeyUsagePurpose::CrlSign,
+                KeyUsagePurpose::DigitalSignature,
+            ];
+            p.extended_key_usages = vec![
+                ExtendedKeyUsagePurpose::ServerAuth,
+                ExtendedKeyUsagePurpose::ClientAuth,
+            ];
         }
         role => {
             p.is_ca = IsCa::ExplicitNoCa;
@@ -211,7 +233,10 @@ fn params_for(dn: DistinguishedName, profile: &CertProfile, alg: KeyAlgorithm) -
             p.extended_key_usages = match role {
                 CertRole::Server => vec![ExtendedKeyUsagePurpose::ServerAuth],
                 CertRole::Client => vec![ExtendedKeyUsagePurpose::ClientAuth],
-                _ => vec![ExtendedKeyUsagePurpose::ServerAuth, ExtendedKeyUsagePurpose::ClientAuth],
+                _ => vec![
+                    ExtendedKeyUsagePurpose::ServerAuth,
+                    ExtendedKeyUsagePurpose::ClientAuth,
+                ],
             };
         }
     }
@@ -219,7 +244,11 @@ fn params_for(dn: DistinguishedName, profile: &CertProfile, alg: KeyAlgorithm) -
 }
 
 /// Make a self-signed certificate (a root CA, or a self-signed peer).
-pub fn self_signed(key: &PrivateKey, subject: &str, profile: &CertProfile) -> Result<Vec<u8>, PkiError> {
+pub fn self_signed(
+    key: &PrivateKey,
+    subject: &str,
+    profile: &CertProfile,
+) -> Result<Vec<u8>, PkiError> {
     let dn = parse_subject(subject)?;
     let params = params_for(dn, profile, key.algorithm())?;
     let kp = key.key_pair()?;
@@ -274,7 +303,13 @@ pub fn issue(
     let kp = key.key_pair()?;
     use rcgen::PublicKeyData;
     let spki = kp.subject_public_key_info();
-    issue_for_spki(&spki, parse_subject(subject)?, profile, issuer_der, issuer_key)
+    issue_for_spki(
+        &spki,
+        parse_subject(subject)?,
+        profile,
+        issuer_der,
+        issuer_key,
+    )
 }
 
 /// Make a PKCS#10 request for `key` (DER).
@@ -304,17 +339,18 @@ pub struct RequestInfo {
 pub fn read_request(der: &[u8]) -> Result<RequestInfo, PkiError> {
     use x509_parser::certification_request::X509CertificationRequest;
     use x509_parser::extensions::{GeneralName, ParsedExtension};
-    let (_, csr) = X509CertificationRequest::from_der(der).map_err(|e| PkiError::BadRequest(e.to_string()))?;
-    csr.verify_signature().map_err(|e| PkiError::BadRequest(format!("signature check failed: {e}")))?;
+    let (_, csr) =
+        X509CertificationRequest::from_der(der).map_err(|e| PkiError::BadRequest(e.to_string()))?;
+    csr.verify_signature()
+        .map_err(|e| PkiError::BadRequest(format!("signature check failed: {e}")))?;
     let info = &csr.certification_request_info;
     let mut dn = DistinguishedName::new();
     for rdn in info.subject.iter_rdn() {
         for a in rdn.iter() {
-            let oid: Vec<u64> = a
-                .attr_type()
-                .iter()
-                .map(|i| i.collect())
-                .ok_or_else(|| PkiError::BadRequest("subject attribute OID too large".into()))?;
+            let oid: Vec<u64> =
+                a.attr_type().iter().map(|i| i.collect()).ok_or_else(|| {
+                    PkiError::BadRequest("subject attribute OID too large".into())
+                })?;
             let v = a.attr_value();
             let text = attribute_text(v.tag().0, v.data);
             let value = match v.tag().0 {
@@ -366,7 +402,13 @@ pub fn sign_request(
 ) -> Result<Vec<u8>, PkiError> {
     let mut profile = profile.clone();
     profile.sans.extend(request.sans.iter().cloned());
-    issue_for_spki(&request.spki_der, request.dn.clone(), &profile, issuer_der, issuer_key)
+    issue_for_spki(
+        &request.spki_der,
+        request.dn.clone(),
+        &profile,
+        issuer_der,
+        issuer_key,
+    )
 }
 
 #[cfg(test)]
@@ -375,8 +417,12 @@ mod tests {
 
     fn ca() -> (PrivateKey, Vec<u8>) {
         let k = PrivateKey::generate(KeyAlgorithm::EcdsaP256).expect("key");
-        let der = self_signed(&k, "CN=Test CA,O=rnut", &CertProfile::for_months(CertRole::Ca { path_len: None }, 12))
-            .expect("ca");
+        let der = self_signed(
+            &k,
+            "CN=Test CA,O=rnut",
+            &CertProfile::for_months(CertRole::Ca { path_len: None }, 12),
+        )
+        .expect("ca");
         (k, der)
     }
 
@@ -392,14 +438,34 @@ mod tests {
         let der = issue(&k, "CN=localhost,O=rnut", &prof, &cder, &ck).expect("issue");
         let si = CertInfo::parse(&der).expect("parse");
         assert!(!si.is_ca && si.server_auth && !si.client_auth);
-        assert_eq!(si.dns_names, vec!["localhost".to_string(), "ups.example".to_string()]);
-        assert_eq!(si.ip_addresses, vec!["127.0.0.1".parse::<IpAddr>().expect("ip")]);
+        assert_eq!(
+            si.dns_names,
+            vec!["localhost".to_string(), "ups.example".to_string()]
+        );
+        assert_eq!(
+            si.ip_addresses,
+            vec!["127.0.0.1".parse::<IpAddr>().expect("ip")]
+        );
         assert_eq!(si.issuer, ci.subject);
         assert_eq!(si.key_id, k.key_id());
         let (_, x) = x509_parser::parse_x509_certificate(&der).expect("parse");
-        let oids: Vec<String> = x.extensions().iter().map(|e| e.oid.to_id_string()).collect();
-        for want in ["2.5.29.19", "2.5.29.15", "2.5.29.37", "2.5.29.14", "2.5.29.35", "2.5.29.17"] {
-            assert!(oids.contains(&want.to_string()), "missing extension {want} in {oids:?}");
+        let oids: Vec<String> = x
+            .extensions()
+            .iter()
+            .map(|e| e.oid.to_id_string())
+            .collect();
+        for want in [
+            "2.5.29.19",
+            "2.5.29.15",
+            "2.5.29.37",
+            "2.5.29.14",
+            "2.5.29.35",
+            "2.5.29.17",
+        ] {
+            assert!(
+                oids.contains(&want.to_string()),
+                "missing extension {want} in {oids:?}"
+            );
         }
     }
 
@@ -407,9 +473,22 @@ mod tests {
     fn refuses_a_non_ca_issuer() {
         let (ck, cder) = ca();
         let k = PrivateKey::generate(KeyAlgorithm::EcdsaP256).expect("key");
-        let leaf = issue(&k, "CN=leaf", &CertProfile::for_months(CertRole::Server, 3), &cder, &ck).expect("leaf");
+        let leaf = issue(
+            &k,
+            "CN=leaf",
+            &CertProfile::for_months(CertRole::Server, 3),
+            &cder,
+            &ck,
+        )
+        .expect("leaf");
         let k2 = PrivateKey::generate(KeyAlgorithm::EcdsaP256).expect("key");
-        let r = issue(&k2, "CN=x", &CertProfile::for_months(CertRole::Server, 3), &leaf, &k);
+        let r = issue(
+            &k2,
+            "CN=x",
+            &CertProfile::for_months(CertRole::Server, 3),
+            &leaf,
+            &k,
+        );
         assert!(matches!(r, Err(PkiError::NotCa(_))));
     }
 
@@ -417,14 +496,28 @@ mod tests {
     fn request_roundtrip_keeps_subject_and_sans() {
         let (ck, cder) = ca();
         let k = PrivateKey::generate(KeyAlgorithm::Ed25519).expect("key");
-        let req = make_request(&k, "CN=My nut server,O=MyCompany,ST=MyState,C=US", &["ip:::1".into()]).expect("csr");
+        let req = make_request(
+            &k,
+            "CN=My nut server,O=MyCompany,ST=MyState,C=US",
+            &["ip:::1".into()],
+        )
+        .expect("csr");
         let info = read_request(&req).expect("read");
         assert_eq!(info.subject, "CN=My nut server,O=MyCompany,ST=MyState,C=US");
-        let der = sign_request(&info, &CertProfile::for_months(CertRole::Server, 12), &cder, &ck).expect("sign");
+        let der = sign_request(
+            &info,
+            &CertProfile::for_months(CertRole::Server, 12),
+            &cder,
+            &ck,
+        )
+        .expect("sign");
         let ci = CertInfo::parse(&der).expect("parse");
         assert_eq!(ci.subject, info.subject);
         assert_eq!(ci.key_id, k.key_id());
-        assert!(ci.ip_addresses.contains(&"::1".parse::<IpAddr>().expect("ip")));
+        assert!(
+            ci.ip_addresses
+                .contains(&"::1".parse::<IpAddr>().expect("ip"))
+        );
         // A CN with spaces is not a host name: no DNS SAN for it.
         assert!(ci.dns_names.is_empty());
         let mut bad = req.clone();
@@ -436,7 +529,10 @@ mod tests {
     #[test]
     fn months_are_calendar_months() {
         let t = time::macros::datetime!(2026-01-31 12:00 UTC);
-        assert_eq!(add_months(t, 1), time::macros::datetime!(2026-02-28 12:00 UTC));
+        assert_eq!(
+            add_months(t, 1),
+            time::macros::datetime!(2026-02-28 12:00 UTC)
+        );
         assert_eq!(add_months(t, 120).year(), 2036);
     }
 }

@@ -81,7 +81,11 @@ impl Store {
     fn policy_value(&self, name: &str) -> Result<Option<String>, StoreError> {
         Ok(self
             .conn()
-            .query_row("SELECT value FROM policy WHERE name = ?1", params![name], |r| r.get(0))
+            .query_row(
+                "SELECT value FROM policy WHERE name = ?1",
+                params![name],
+                |r| r.get(0),
+            )
             .optional()?)
     }
 
@@ -107,12 +111,16 @@ impl Store {
                 p.certident.insert(role, n);
             }
         }
-        p.certverify = self.policy_value("certverify")?.and_then(|v| parse_bool(&v));
+        p.certverify = self
+            .policy_value("certverify")?
+            .and_then(|v| parse_bool(&v));
         p.forcessl = self.policy_value("forcessl")?.and_then(|v| parse_bool(&v));
-        p.certrequest = self.policy_value("certrequest")?.and_then(|v| parse_certrequest(&v));
-        let mut st = self
-            .conn()
-            .prepare("SELECT host, port, cert_name, certverify, forcessl FROM certhost ORDER BY host, port")?;
+        p.certrequest = self
+            .policy_value("certrequest")?
+            .and_then(|v| parse_certrequest(&v));
+        let mut st = self.conn().prepare(
+            "SELECT host, port, cert_name, certverify, forcessl FROM certhost ORDER BY host, port",
+        )?;
         p.certhosts = st
             .query_map([], |r| {
                 Ok(CertHostRule {
@@ -166,7 +174,10 @@ impl Store {
 
     /// Remove a CERTHOST row; false if there was none.
     pub fn delete_certhost(&mut self, host: &str, port: u16) -> Result<bool, StoreError> {
-        Ok(self.conn().execute("DELETE FROM certhost WHERE host = ?1 AND port = ?2", params![host, port])? > 0)
+        Ok(self.conn().execute(
+            "DELETE FROM certhost WHERE host = ?1 AND port = ?2",
+            params![host, port],
+        )? > 0)
     }
 }
 
@@ -179,7 +190,10 @@ mod tests {
         let t = tempfile::tempdir().expect("tmp");
         let mut s = Store::create_with_kdf(t.path(), "", 10).expect("create");
         assert_eq!(s.policy().expect("p"), StorePolicy::default());
-        assert!(matches!(s.set_certident(Role::Upsd, Some("missing")), Err(StoreError::NoSuchCertificate(_))));
+        assert!(matches!(
+            s.set_certident(Role::Upsd, Some("missing")),
+            Err(StoreError::NoSuchCertificate(_))
+        ));
         s.set_certverify(Some(true)).expect("set");
         s.set_forcessl(Some(false)).expect("set");
         s.set_certrequest(parse_certrequest("2")).expect("set");
@@ -191,7 +205,11 @@ mod tests {
             forcessl: true,
         };
         s.set_certhost(&rule).expect("set");
-        s.set_certhost(&CertHostRule { certverify: false, ..rule.clone() }).expect("replace");
+        s.set_certhost(&CertHostRule {
+            certverify: false,
+            ..rule.clone()
+        })
+        .expect("replace");
         let p = s.policy().expect("p");
         assert_eq!(p.certverify, Some(true));
         assert_eq!(p.forcessl, Some(false));

@@ -43,7 +43,9 @@ pub enum TrustError {
         text: String,
     },
     /// More than three fields.
-    #[error("invalid trust string \"{0}\": at most three comma-separated fields (SSL,S/MIME,JAR/XPI)")]
+    #[error(
+        "invalid trust string \"{0}\": at most three comma-separated fields (SSL,S/MIME,JAR/XPI)"
+    )]
     TooManyFields(String),
 }
 
@@ -68,7 +70,10 @@ impl FieldFlags {
                 'g' => GOVT_APPROVED_CA,
                 ' ' => 0,
                 other => {
-                    return Err(TrustError::BadLetter { letter: other, text: whole.to_string() });
+                    return Err(TrustError::BadLetter {
+                        letter: other,
+                        text: whole.to_string(),
+                    });
                 }
             };
         }
@@ -149,15 +154,26 @@ pub struct TrustFlags {
 
 impl TrustFlags {
     /// No trust at all (`,,`).
-    pub const NONE: TrustFlags =
-        TrustFlags { ssl: FieldFlags(0), email: FieldFlags(0), objsign: FieldFlags(0) };
+    pub const NONE: TrustFlags = TrustFlags {
+        ssl: FieldFlags(0),
+        email: FieldFlags(0),
+        objsign: FieldFlags(0),
+    };
 
     /// The same flags with `u` added to the three fields (the store holds the key) or removed.
     pub fn with_user(self, has_key: bool) -> TrustFlags {
         let f = |x: FieldFlags| {
-            if has_key { FieldFlags(x.0 | USER) } else { FieldFlags(x.0 & !USER) }
+            if has_key {
+                FieldFlags(x.0 | USER)
+            } else {
+                FieldFlags(x.0 & !USER)
+            }
         };
-        TrustFlags { ssl: f(self.ssl), email: f(self.email), objsign: f(self.objsign) }
+        TrustFlags {
+            ssl: f(self.ssl),
+            email: f(self.email),
+            objsign: f(self.objsign),
+        }
     }
 
     /// The flags as stored: `u` stripped (it is derived from key presence).
@@ -221,8 +237,14 @@ mod tests {
 
     #[test]
     fn rejects_bad_strings() {
-        assert!(matches!("CX,,".parse::<TrustFlags>(), Err(TrustError::BadLetter { letter: 'X', .. })));
-        assert!(matches!("C,,,".parse::<TrustFlags>(), Err(TrustError::TooManyFields(_))));
+        assert!(matches!(
+            "CX,,".parse::<TrustFlags>(),
+            Err(TrustError::BadLetter { letter: 'X', .. })
+        ));
+        assert!(matches!(
+            "C,,,".parse::<TrustFlags>(),
+            Err(TrustError::TooManyFields(_))
+        ));
     }
 
     #[test]
@@ -242,6 +264,9 @@ mod tests {
         assert!(p.ssl.trusted_peer() && !p.ssl.distrusted());
         let d: TrustFlags = "p,p,p".parse().expect("valid");
         assert!(d.ssl.distrusted() && !d.ssl.trusted_peer());
-        assert_eq!("CT,,".parse::<TrustFlags>().expect("v").bits()[0], VALID_CA | TRUSTED_CA | TRUSTED_CLIENT_CA);
+        assert_eq!(
+            "CT,,".parse::<TrustFlags>().expect("v").bits()[0],
+            VALID_CA | TRUSTED_CA | TRUSTED_CLIENT_CA
+        );
     }
 }

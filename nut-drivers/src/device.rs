@@ -247,6 +247,16 @@ pub(crate) fn publish_core(ctx: &DriverContext, version_internal: &str) {
     }
 }
 
+/// Copy `ups.mfr`, `ups.model` and `ups.serial` to their `device.*` names once the device
+/// data is in (C does this once after the first update; later changes are not mirrored).
+pub(crate) fn publish_device_mirrors(ctx: &DriverContext) {
+    for (from, to) in [("ups.mfr", "device.mfr"), ("ups.model", "device.model"), ("ups.serial", "device.serial")] {
+        if let Some(v) = ctx.dstate.getinfo(from) {
+            ctx.dstate.setinfo(to, &v);
+        }
+    }
+}
+
 /// Publish `default.*` and `override.*` values (before the device's own data, like C).
 pub(crate) fn publish_defaults_overrides(ctx: &DriverContext) {
     for (var, value) in &ctx.config.defaults {

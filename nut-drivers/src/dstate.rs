@@ -223,7 +223,9 @@ impl Dstate {
                 hub.status.tokens.push("LB".to_string());
             }
             let joined = hub.status.tokens.join(" ");
-            let legacy = hub.status.legacy_alarm && !hub.status.alarm_active;
+            // A driver that sets the ALARM token without alarm texts gets `[N/A]`, unless
+            // ups.alarm is already there (C 2.8.0 keeps it).
+            let legacy = hub.status.legacy_alarm && !hub.status.alarm_active && hub.state.get("ups.alarm").is_none();
             let alarm = hub.status.alarm_active || hub.status.legacy_alarm;
             (if alarm { format!("ALARM {joined}").trim_end().to_string() } else { joined }, legacy)
         };

@@ -148,6 +148,7 @@ async fn serve<B: DeviceBackend>(driver: String, args: DriverArgs, config: Drive
     };
     let mut failing = false;
     dl.cycle(&mut failing);
+    device::publish_device_mirrors(&ctx);
 
     server::check_state_dir(&config.statepath)?;
     let socket_path = config.socket_path();

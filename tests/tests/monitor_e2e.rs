@@ -15,7 +15,10 @@ fn ol_ob_lb_notifies_in_order_runs_shutdowncmd_once_and_writes_powerdownflag() {
     let mut stack = Stack::new(OL_OB_LB, "");
     stack.start();
     let d = MonDir::new();
-    d.write_conf(&format!("MONITOR {} 1 monp \"P@ss W0rd\" primary\n", stack.system()), "");
+    d.write_conf(
+        &format!("MONITOR {} 1 monp \"P@ss W0rd\" primary\n", stack.system()),
+        "",
+    );
     // Default split mode: the root parent runs SHUTDOWNCMD when the child asks.
     let mut mon = start_upsmon(&d, &["-u", "root"]);
     assert!(
@@ -23,11 +26,21 @@ fn ol_ob_lb_notifies_in_order_runs_shutdowncmd_once_and_writes_powerdownflag() {
         "shutdown command ran; events {:?}",
         d.events()
     );
-    assert!(mon.child.wait_exit(Duration::from_secs(10)).is_some(), "upsmon exits after the shutdown");
+    assert!(
+        mon.child.wait_exit(Duration::from_secs(10)).is_some(),
+        "upsmon exits after the shutdown"
+    );
     assert_eq!(d.events(), ["ONBATT", "LOWBATT", "FSD", "SHUTDOWN"]);
     assert_eq!(d.shutdown_count(), 1, "SHUTDOWNCMD runs once");
-    assert_eq!(std::fs::read(d.powerdown_flag()).expect("POWERDOWNFLAG"), b"upsmon-shutdown-file");
-    assert!(stack.status().starts_with("FSD "), "the primary set FSD: {}", stack.status());
+    assert_eq!(
+        std::fs::read(d.powerdown_flag()).expect("POWERDOWNFLAG"),
+        b"upsmon-shutdown-file"
+    );
+    assert!(
+        stack.status().starts_with("FSD "),
+        "the primary set FSD: {}",
+        stack.status()
+    );
     // upsmon -K sees the flag.
     let k = run_tool("upsmon", &["-K", "-f", d.conf_file().to_str().unwrap()]);
     assert_eq!(k.status.code(), Some(0), "{}", stderr(&k));
@@ -41,9 +54,15 @@ fn secondary_shuts_down_before_the_primary() {
     let mut stack = Stack::new(OL_OB_LB, "");
     stack.start();
     let primary = MonDir::new();
-    primary.write_conf(&format!("MONITOR {} 1 monp \"P@ss W0rd\" primary\n", stack.system()), "HOSTSYNC 10\n");
+    primary.write_conf(
+        &format!("MONITOR {} 1 monp \"P@ss W0rd\" primary\n", stack.system()),
+        "HOSTSYNC 10\n",
+    );
     let secondary = MonDir::new();
-    secondary.write_conf(&format!("MONITOR {} 1 mons secpass secondary\n", stack.system()), "HOSTSYNC 10\n");
+    secondary.write_conf(
+        &format!("MONITOR {} 1 mons secpass secondary\n", stack.system()),
+        "HOSTSYNC 10\n",
+    );
     let mut p = start_upsmon(&primary, &["-u", "root"]);
     let mut s = start_upsmon(&secondary, &["-p"]);
     let mut secondary_first = None;
@@ -54,8 +73,17 @@ fn secondary_shuts_down_before_the_primary() {
         }
         ps && ss
     });
-    assert!(done, "both shut down: primary {:?} secondary {:?}", primary.events(), secondary.events());
-    assert_eq!(secondary_first, Some(true), "the secondary shuts down first");
+    assert!(
+        done,
+        "both shut down: primary {:?} secondary {:?}",
+        primary.events(),
+        secondary.events()
+    );
+    assert_eq!(
+        secondary_first,
+        Some(true),
+        "the secondary shuts down first"
+    );
     assert_eq!(secondary.events(), ["ONBATT", "LOWBATT", "FSD", "SHUTDOWN"]);
     let pe = primary.events();
     assert_eq!(pe.first().map(String::as_str), Some("ONBATT"));
@@ -63,7 +91,11 @@ fn secondary_shuts_down_before_the_primary() {
     assert!(pe.contains(&"FSD".to_string()));
     assert!(p.child.wait_exit(Duration::from_secs(10)).is_some());
     assert!(s.child.wait_exit(Duration::from_secs(10)).is_some());
-    assert!(!p.text().contains("Host sync timer expired"), "the primary did not need the timeout:\n{}", p.text());
+    assert!(
+        !p.text().contains("Host sync timer expired"),
+        "the primary did not need the timeout:\n{}",
+        p.text()
+    );
 }
 
 #[test]
@@ -71,15 +103,38 @@ fn upsd_restart_gives_commbad_then_commok() {
     let mut stack = Stack::new("ups.status: OL\nTIMER 1000\n", "");
     stack.start();
     let d = MonDir::new();
-    d.write_conf(&format!("MONITOR {} 1 monp \"P@ss W0rd\" primary\n", stack.system()), "");
+    d.write_conf(
+        &format!("MONITOR {} 1 monp \"P@ss W0rd\" primary\n", stack.system()),
+        "",
+    );
     let mut mon = start_upsmon(&d, &["-p"]);
-    assert!(mon.wait_log("Logged into UPS", Duration::from_secs(15)), "{}", mon.text());
+    assert!(
+        mon.wait_log("Logged into UPS", Duration::from_secs(15)),
+        "{}",
+        mon.text()
+    );
     stack.stop_upsd();
-    assert!(wait_until(Duration::from_secs(15), || d.events().contains(&"COMMBAD".to_string())), "{:?}", d.events());
+    assert!(
+        wait_until(Duration::from_secs(15), || d
+            .events()
+            .contains(&"COMMBAD".to_string())),
+        "{:?}",
+        d.events()
+    );
     stack.start_upsd();
-    assert!(wait_until(Duration::from_secs(20), || d.events().contains(&"COMMOK".to_string())), "{:?}", d.events());
+    assert!(
+        wait_until(Duration::from_secs(20), || d
+            .events()
+            .contains(&"COMMOK".to_string())),
+        "{:?}",
+        d.events()
+    );
     assert_eq!(d.events(), ["COMMBAD", "COMMOK"]);
-    assert_eq!(d.shutdown_count(), 0, "a UPS last seen on line is not critical");
+    assert_eq!(
+        d.shutdown_count(),
+        0,
+        "a UPS last seen on line is not critical"
+    );
     assert!(mon.child.try_wait().is_none(), "upsmon keeps running");
     mon.child.stop(Duration::from_secs(5));
 }
@@ -89,14 +144,28 @@ fn ups_on_battery_going_silent_shuts_down_after_deadtime() {
     let mut stack = Stack::new("ups.status: OB DISCHRG\nTIMER 1000\n", "");
     stack.start();
     let d = MonDir::new();
-    d.write_conf(&format!("MONITOR {} 1 monp \"P@ss W0rd\" primary\n", stack.system()), "");
+    d.write_conf(
+        &format!("MONITOR {} 1 monp \"P@ss W0rd\" primary\n", stack.system()),
+        "",
+    );
     let mut mon = start_upsmon(&d, &["-p"]);
-    assert!(wait_until(Duration::from_secs(15), || d.events().contains(&"ONBATT".to_string())));
+    assert!(wait_until(Duration::from_secs(15), || d
+        .events()
+        .contains(&"ONBATT".to_string())));
     stack.stop_upsd();
     let silent = Instant::now();
-    assert!(wait_until(Duration::from_secs(10), || d.events().contains(&"COMMBAD".to_string())));
-    assert!(wait_until(Duration::from_secs(20), || d.shutdown_count() > 0), "{:?}", d.events());
-    assert!(silent.elapsed() >= Duration::from_secs(3), "not before DEADTIME (3 s)");
+    assert!(wait_until(Duration::from_secs(10), || d
+        .events()
+        .contains(&"COMMBAD".to_string())));
+    assert!(
+        wait_until(Duration::from_secs(20), || d.shutdown_count() > 0),
+        "{:?}",
+        d.events()
+    );
+    assert!(
+        silent.elapsed() >= Duration::from_secs(3),
+        "not before DEADTIME (3 s)"
+    );
     assert_eq!(d.events(), ["ONBATT", "COMMBAD", "SHUTDOWN"]);
     assert!(mon.child.wait_exit(Duration::from_secs(10)).is_some());
 }
@@ -108,31 +177,60 @@ fn upsmon_c_stop_exits_and_c_fsd_forces_a_shutdown() {
 
     // -c stop: a clean exit, no shutdown. (Before -c fsd: upsd's FSD latch is permanent.)
     let d2 = MonDir::new();
-    d2.write_conf(&format!("MONITOR {} 1 monp \"P@ss W0rd\" primary\n", stack.system()), "");
+    d2.write_conf(
+        &format!("MONITOR {} 1 monp \"P@ss W0rd\" primary\n", stack.system()),
+        "",
+    );
     let run2 = d2.path().join("run");
     let env2 = [("NUT_ALTPIDPATH", run2.to_str().unwrap())];
     let mut mon2 = start_upsmon(&d2, &["-u", "root"]);
-    assert!(mon2.wait_log("Logged into UPS", Duration::from_secs(15)), "{}", mon2.text());
-    let o = run_tool_env("upsmon", &["-c", "stop", "-f", d2.conf_file().to_str().unwrap()], &env2);
+    assert!(
+        mon2.wait_log("Logged into UPS", Duration::from_secs(15)),
+        "{}",
+        mon2.text()
+    );
+    let o = run_tool_env(
+        "upsmon",
+        &["-c", "stop", "-f", d2.conf_file().to_str().unwrap()],
+        &env2,
+    );
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(mon2.child.wait_exit(Duration::from_secs(10)).is_some(), "stopped");
+    assert!(
+        mon2.child.wait_exit(Duration::from_secs(10)).is_some(),
+        "stopped"
+    );
     assert_eq!(d2.shutdown_count(), 0);
     assert!(d2.events().is_empty(), "{:?}", d2.events());
 
     let d = MonDir::new();
-    d.write_conf(&format!("MONITOR {} 1 monp \"P@ss W0rd\" primary\n", stack.system()), "");
+    d.write_conf(
+        &format!("MONITOR {} 1 monp \"P@ss W0rd\" primary\n", stack.system()),
+        "",
+    );
     let conf = d.conf_file();
     let run = d.path().join("run");
     let env = [("NUT_ALTPIDPATH", run.to_str().unwrap())];
     let mut mon = start_upsmon(&d, &["-u", "root"]);
-    assert!(mon.wait_log("Logged into UPS", Duration::from_secs(15)), "{}", mon.text());
+    assert!(
+        mon.wait_log("Logged into UPS", Duration::from_secs(15)),
+        "{}",
+        mon.text()
+    );
     // A second instance refuses to start.
     let second = run_tool_env("upsmon", &["-F", "-f", conf.to_str().unwrap()], &env);
     assert_eq!(second.status.code(), Some(1));
-    assert!(stderr(&second).contains("A previous upsmon instance is already running!"), "{}", stderr(&second));
+    assert!(
+        stderr(&second).contains("A previous upsmon instance is already running!"),
+        "{}",
+        stderr(&second)
+    );
     let o = run_tool_env("upsmon", &["-c", "fsd", "-f", conf.to_str().unwrap()], &env);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(wait_until(Duration::from_secs(15), || d.shutdown_count() > 0), "{:?}", d.events());
+    assert!(
+        wait_until(Duration::from_secs(15), || d.shutdown_count() > 0),
+        "{:?}",
+        d.events()
+    );
     assert_eq!(d.events(), ["FSD", "SHUTDOWN"]);
     assert!(mon.child.wait_exit(Duration::from_secs(10)).is_some());
 }

@@ -9,23 +9,35 @@ use std::time::Duration;
 use monitor_support::*;
 use rnut_tests::wait_until;
 
-const OL_OB_LB: &str = "ups.status: OL\nTIMER 6\nups.status: OB DISCHRG\nTIMER 4\nups.status: OB LB\nTIMER 1000\n";
+const OL_OB_LB: &str =
+    "ups.status: OL\nTIMER 6\nups.status: OB DISCHRG\nTIMER 4\nups.status: OB LB\nTIMER 1000\n";
 
 #[test]
 fn our_upsmon_shuts_down_through_c_upsd() {
-    if !rnut_tests::require_tool("/lib/nut/upsd") || !rnut_tests::require_tool("/lib/nut/dummy-ups") {
+    if !rnut_tests::require_tool("/lib/nut/upsd") || !rnut_tests::require_tool("/lib/nut/dummy-ups")
+    {
         return;
     }
     let mut stack = Stack::new(OL_OB_LB, "");
     stack.for_c_nut();
     stack.start();
     let d = MonDir::new();
-    d.write_conf(&format!("MONITOR {} 1 monp \"P@ss W0rd\" primary\n", stack.system()), "");
+    d.write_conf(
+        &format!("MONITOR {} 1 monp \"P@ss W0rd\" primary\n", stack.system()),
+        "",
+    );
     let mut mon = start_upsmon(&d, &["-u", "root"]);
-    assert!(wait_until(Duration::from_secs(40), || d.shutdown_count() > 0), "{:?}", d.events());
+    assert!(
+        wait_until(Duration::from_secs(40), || d.shutdown_count() > 0),
+        "{:?}",
+        d.events()
+    );
     assert!(mon.child.wait_exit(Duration::from_secs(10)).is_some());
     assert_eq!(d.events(), ["ONBATT", "LOWBATT", "FSD", "SHUTDOWN"]);
-    assert_eq!(std::fs::read(d.powerdown_flag()).expect("flag"), b"upsmon-shutdown-file");
+    assert_eq!(
+        std::fs::read(d.powerdown_flag()).expect("flag"),
+        b"upsmon-shutdown-file"
+    );
     assert!(stack.status().starts_with("FSD"), "C upsd latched our FSD");
 }
 
@@ -37,19 +49,43 @@ fn c_upsmon_shuts_down_through_our_upsd() {
     let mut stack = Stack::new(OL_OB_LB, "");
     stack.start();
     let d = MonDir::new();
-    d.write_conf(&format!("MONITOR {} 1 monp \"P@ss W0rd\" primary\n", stack.system()), "");
+    d.write_conf(
+        &format!("MONITOR {} 1 monp \"P@ss W0rd\" primary\n", stack.system()),
+        "",
+    );
     // C upsmon runs its notify commands as `nut`; it reads upsmon.conf from NUT_CONFPATH.
-    let conf = std::fs::read_to_string(d.conf_file()).unwrap().replace("RUN_AS_USER root", "RUN_AS_USER nut");
+    let conf = std::fs::read_to_string(d.conf_file())
+        .unwrap()
+        .replace("RUN_AS_USER root", "RUN_AS_USER nut");
     rnut_tests::write_file(&d.conf_file(), &conf, 0o640);
-    let _ = Command::new("chown").arg("-R").arg("nut:nut").arg(d.path()).status();
+    let _ = Command::new("chown")
+        .arg("-R")
+        .arg("nut:nut")
+        .arg(d.path())
+        .status();
     let mut cmd = Command::new("/lib/nut/upsmon");
     cmd.args(["-D", "-F"])
         .env("NUT_CONFPATH", d.path())
         .env("NUT_ALTPIDPATH", d.path().join("run"))
         .env("NUT_STATEPATH", d.path().join("run"));
     let mut mon = Logged::spawn("c-upsmon", &mut cmd);
-    assert!(wait_until(Duration::from_secs(45), || d.shutdown_count() > 0), "{:?}\n{}", d.events(), mon.text());
-    assert_eq!(d.events(), ["ONBATT", "LOWBATT", "FSD", "SHUTDOWN"]);
-    assert!(stack.status().starts_with("FSD"), "C upsmon set FSD on our upsd");
+    assert!(
+        wait_until(Duration::from_secs(45), || d.shutdown_count() > 0),
+        "{:?}\n{}",
+        d.events(),
+        mon.text()
+    );
+    // C upsmon forks one process per notification, so their order is not guaranteed, and
+    // 2.8.0 does not notify FSD for the FSD it sets itself.
+    let mut events = d.events();
+    events.sort();
+    events.dedup();
+    for e in ["LOWBATT", "ONBATT", "SHUTDOWN"] {
+        assert!(events.contains(&e.to_string()), "{e} in {events:?}");
+    }
+    assert!(
+        stack.status().starts_with("FSD"),
+        "C upsmon set FSD on our upsd"
+    );
     mon.child.stop(Duration::from_secs(5));
 }

@@ -80,7 +80,9 @@ fn start_pair() -> Pair {
     });
     for port in [c_port, r_port] {
         let ok = wait_until(Duration::from_secs(20), || {
-            upsc(&[&format!("test@127.0.0.1:{port}"), "ups.status"]).status.success()
+            let out = upsc(&[&format!("test@127.0.0.1:{port}"), "ups.status"]);
+            // Until the driver's dump arrives both servers say WAIT.
+            out.status.success() && !String::from_utf8_lossy(&out.stdout).contains("WAIT")
         });
         assert!(ok, "server on port {port} never served the UPS");
     }
@@ -210,7 +212,7 @@ fn c_upsmon_holds_a_verified_tls_session_with_our_upsd() {
     write_file(
         &mon.join("upsmon.conf"),
         &format!(
-            "MONITOR test@localhost:{port} 1 monp \"P@ss W0rd\" primary\nMINSUPPLIES 1\nSHUTDOWNCMD \"/bin/false\"\n\
+            "MONITOR test@localhost:{port} 1 monitor P@ssW0rd primary\nMINSUPPLIES 1\nSHUTDOWNCMD \"/bin/false\"\n\
              POLLFREQ 2\nCERTPATH {}\nCERTHOST localhost:{port} \"My nut server\" 1 1\nCERTVERIFY 1\nFORCESSL 1\n\
              POWERDOWNFLAG {}/killpower\n",
             nssdb.display(),
@@ -227,7 +229,7 @@ fn c_upsmon_holds_a_verified_tls_session_with_our_upsd() {
         .stderr(Stdio::piped());
     let mut upsmon = ChildGuard::spawn("upsmon", &mut cmd);
     let mon_log = capture(upsmon.child_mut().stderr.take().expect("stderr"));
-    let ok = u.wait_log("User monp@127.0.0.1 logged into UPS [test] (SSL)", Duration::from_secs(30));
+    let ok = u.wait_log("User monitor@127.0.0.1 logged into UPS [test] (SSL)", Duration::from_secs(30));
     assert!(ok, "upsmon did not log in over TLS.\nupsd: {}\nupsmon: {}", u.log_text(), mon_log.lock().unwrap().join("\n"));
     assert!(u.log_text().contains("PRIMARY") || {
         let mut c = u.client();

@@ -39,14 +39,22 @@ impl Report {
 }
 
 fn check_mode(r: &mut Report, path: &Path, what: &str, allow_other_read: bool) {
-    let Ok(meta) = std::fs::metadata(path) else { return };
+    let Ok(meta) = std::fs::metadata(path) else {
+        return;
+    };
     let mode = meta.permissions().mode() & 0o7777;
     if mode & 0o002 != 0 {
         r.problem(format!("{what} {} is writable by everyone (mode {mode:04o}): anyone could plant a CA; chmod o-w", path.display()));
     } else if mode & 0o020 != 0 {
-        r.problem(format!("{what} {} is writable by its group (mode {mode:04o}): chmod g-w", path.display()));
+        r.problem(format!(
+            "{what} {} is writable by its group (mode {mode:04o}): chmod g-w",
+            path.display()
+        ));
     } else if !allow_other_read && mode & 0o004 != 0 {
-        r.problem(format!("{what} {} is readable by everyone (mode {mode:04o}): chmod o-r", path.display()));
+        r.problem(format!(
+            "{what} {} is readable by everyone (mode {mode:04o}): chmod o-r",
+            path.display()
+        ));
     } else {
         r.ok(format!("{what} {} mode {mode:04o}", path.display()));
     }
@@ -72,7 +80,8 @@ pub fn run(input: &DoctorInput) -> Result<Report> {
     let mut dir = input.dir.clone();
     for (path, role) in [(&input.upsd_conf, "upsd"), (&input.upsmon_conf, "upsmon")] {
         let Some(path) = path else { continue };
-        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
         let (certpath, certident) = if role == "upsd" {
             let c = UpsdConf::parse(&text, path)?;
             (c.certpath, c.certident)
@@ -82,7 +91,12 @@ pub fn run(input: &DoctorInput) -> Result<Report> {
         };
         if let Some(ci) = certident {
             if !ci.password.is_empty() {
-                check_mode(&mut r, path, &format!("{role} config (holds the CERTIDENT password)"), false);
+                check_mode(
+                    &mut r,
+                    path,
+                    &format!("{role} config (holds the CERTIDENT password)"),
+                    false,
+                );
             }
             idents.push((role.to_string(), ci.name, Some(ci.password)));
         }
@@ -90,7 +104,8 @@ pub fn run(input: &DoctorInput) -> Result<Report> {
             dir = certpath.filter(|p| Store::exists(p));
         }
     }
-    let dir = dir.context("no certificate database: give -d DIR (or a config file whose CERTPATH is one)")?;
+    let dir = dir
+        .context("no certificate database: give -d DIR (or a config file whose CERTPATH is one)")?;
     let store = Store::open(&dir)?;
     check_mode(&mut r, &dir, "store directory", true);
     for suffix in ["", "-wal", "-shm"] {
@@ -111,7 +126,12 @@ pub fn run(input: &DoctorInput) -> Result<Report> {
     for c in &certs {
         let days = (c.not_after - now).whole_days();
         if c.not_after <= now {
-            r.problem(format!("certificate \"{}\" ({}) expired on {}", c.nickname, c.subject, format_time(c.not_after)));
+            r.problem(format!(
+                "certificate \"{}\" ({}) expired on {}",
+                c.nickname,
+                c.subject,
+                format_time(c.not_after)
+            ));
         } else if days < EXPIRY_WARNING_DAYS {
             r.problem(format!(
                 "certificate \"{}\" ({}) expires on {} (in {days} days)",
@@ -120,17 +140,28 @@ pub fn run(input: &DoctorInput) -> Result<Report> {
                 format_time(c.not_after)
             ));
         } else if c.not_before > now {
-            r.problem(format!("certificate \"{}\" is not valid before {}", c.nickname, format_time(c.not_before)));
+            r.problem(format!(
+                "certificate \"{}\" is not valid before {}",
+                c.nickname,
+                format_time(c.not_before)
+            ));
         }
     }
     if !certs.is_empty() && r.problems == 0 {
-        r.ok(format!("{} certificate(s), none expired or expiring within {EXPIRY_WARNING_DAYS} days", certs.len()));
+        r.ok(format!(
+            "{} certificate(s), none expired or expiring within {EXPIRY_WARNING_DAYS} days",
+            certs.len()
+        ));
     }
 
     for (role, nick, _) in &idents {
         match store.find_certificate(nick)? {
-            None => r.problem(format!("CERTIDENT of {role} names \"{nick}\", which is not in the store")),
-            Some(c) if !c.has_key => r.problem(format!("CERTIDENT of {role} \"{nick}\" has no private key in the store")),
+            None => r.problem(format!(
+                "CERTIDENT of {role} names \"{nick}\", which is not in the store"
+            )),
+            Some(c) if !c.has_key => r.problem(format!(
+                "CERTIDENT of {role} \"{nick}\" has no private key in the store"
+            )),
             Some(_) => r.ok(format!("CERTIDENT of {role} \"{nick}\" has its key")),
         }
     }
@@ -139,7 +170,9 @@ pub fn run(input: &DoctorInput) -> Result<Report> {
     let unix_now = rustls_pki_types::UnixTime::now();
     for c in certs.iter().filter(|c| c.has_key && !c.is_ca) {
         let info = c.info()?;
-        let is_upsd_ident = idents.iter().any(|(r, n, _)| r == Role::Upsd.as_str() && n == &c.nickname);
+        let is_upsd_ident = idents
+            .iter()
+            .any(|(r, n, _)| r == Role::Upsd.as_str() && n == &c.nickname);
         if !(info.server_auth && (is_upsd_ident || !info.client_auth || idents.is_empty())) {
             continue;
         }
@@ -147,31 +180,50 @@ pub fn run(input: &DoctorInput) -> Result<Report> {
             continue;
         }
         match validate_certificate(&trust, &c.der, Usage::Server, unix_now) {
-            Ok(()) => r.ok(format!("server certificate \"{}\" chains to a CA trusted with C", c.nickname)),
-            Err(e) => r.problem(format!("server certificate \"{}\" does not chain to a CA trusted with C: {e}", c.nickname)),
+            Ok(()) => r.ok(format!(
+                "server certificate \"{}\" chains to a CA trusted with C",
+                c.nickname
+            )),
+            Err(e) => r.problem(format!(
+                "server certificate \"{}\" does not chain to a CA trusted with C: {e}",
+                c.nickname
+            )),
         }
     }
 
     // The password: from -f, a config's CERTIDENT, or the empty password.
     let mut passwords: Vec<(String, zeroize::Zeroizing<String>)> = Vec::new();
     if let Some(f) = &input.password_file {
-        let text = std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?;
-        passwords.push((format!("password file {}", f.display()), zeroize::Zeroizing::new(text.lines().next().unwrap_or("").to_string())));
+        let text =
+            std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?;
+        passwords.push((
+            format!("password file {}", f.display()),
+            zeroize::Zeroizing::new(text.lines().next().unwrap_or("").to_string()),
+        ));
     }
     for (role, _, pw) in &idents {
         if let Some(pw) = pw {
-            passwords.push((format!("{role} CERTIDENT password"), zeroize::Zeroizing::new(pw.clone())));
+            passwords.push((
+                format!("{role} CERTIDENT password"),
+                zeroize::Zeroizing::new(pw.clone()),
+            ));
         }
     }
     if store.has_empty_password() && passwords.is_empty() {
-        passwords.push(("empty password".into(), zeroize::Zeroizing::new(String::new())));
+        passwords.push((
+            "empty password".into(),
+            zeroize::Zeroizing::new(String::new()),
+        ));
     }
     if passwords.is_empty() {
         r.note("password not checked: give it with -f FILE".into());
     }
     for (what, pw) in passwords {
         match store.unlock(&pw) {
-            Err(_) => r.problem(format!("the {what} does not open the keys of {}", dir.display())),
+            Err(_) => r.problem(format!(
+                "the {what} does not open the keys of {}",
+                dir.display()
+            )),
             Ok(cipher) => {
                 let mut bad = 0;
                 for k in store.keys()? {
@@ -180,7 +232,9 @@ pub fn run(input: &DoctorInput) -> Result<Report> {
                     }
                 }
                 if bad > 0 {
-                    r.problem(format!("{bad} private key(s) cannot be decrypted with the {what}"));
+                    r.problem(format!(
+                        "{bad} private key(s) cannot be decrypted with the {what}"
+                    ));
                 } else {
                     r.ok(format!("the {what} opens every key"));
                 }

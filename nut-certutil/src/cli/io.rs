@@ -22,7 +22,8 @@ pub struct PasswordSource {
 
 fn read_password_file(path: &Path) -> Result<Zeroizing<String>> {
     let text = Zeroizing::new(
-        std::fs::read_to_string(path).with_context(|| format!("cannot read password file {}", path.display()))?,
+        std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read password file {}", path.display()))?,
     );
     let first = text.lines().next().unwrap_or("");
     Ok(Zeroizing::new(first.to_string()))
@@ -35,7 +36,9 @@ fn prompt_hidden(prompt: &str) -> Result<Zeroizing<String>> {
         .read(true)
         .write(true)
         .open("/dev/tty")
-        .context("no terminal to ask for the password: give it with -f FILE (or --password-file FILE)")?;
+        .context(
+            "no terminal to ask for the password: give it with -f FILE (or --password-file FILE)",
+        )?;
     let mut out = tty.try_clone()?;
     write!(out, "{prompt}")?;
     out.flush()?;
@@ -52,7 +55,9 @@ fn prompt_hidden(prompt: &str) -> Result<Zeroizing<String>> {
     }
     writeln!(out)?;
     r?;
-    Ok(Zeroizing::new(line.trim_end_matches(['\n', '\r']).to_string()))
+    Ok(Zeroizing::new(
+        line.trim_end_matches(['\n', '\r']).to_string(),
+    ))
 }
 
 impl PasswordSource {
@@ -72,7 +77,11 @@ impl PasswordSource {
         if self.empty {
             return Ok(Zeroizing::new(String::new()));
         }
-        let file = if for_change { &self.new_file } else { &self.file };
+        let file = if for_change {
+            &self.new_file
+        } else {
+            &self.file
+        };
         if let Some(f) = file {
             return read_password_file(f);
         }
@@ -102,7 +111,9 @@ impl std::fmt::Debug for Questions {
 impl Questions {
     /// Questions answered from stdin.
     pub fn stdin() -> Questions {
-        Questions { lines: Box::new(std::io::BufReader::new(std::io::stdin())) }
+        Questions {
+            lines: Box::new(std::io::BufReader::new(std::io::stdin())),
+        }
     }
 
     /// Print `prompt` (stdout, as NSS) and read one answer; EOF answers "".
@@ -133,8 +144,14 @@ pub fn write_output(path: Option<&Path>, data: &[u8], mode: u32) -> Result<()> {
             Ok(())
         }
         Some(path) => {
-            let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let dir = path
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
             let mut f = std::fs::OpenOptions::new()
                 .write(true)
@@ -146,7 +163,8 @@ pub fn write_output(path: Option<&Path>, data: &[u8], mode: u32) -> Result<()> {
             f.write_all(data)?;
             f.sync_all()?;
             drop(f);
-            std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
+            std::fs::rename(&tmp, path)
+                .with_context(|| format!("cannot write {}", path.display()))?;
             Ok(())
         }
     }

@@ -14,10 +14,14 @@ use super::io::{PasswordSource, Questions, read_input, write_output};
 use super::ops::{self, NewCert};
 
 /// The NSS commands.
-const COMMANDS: &[char] = &['N', 'S', 'R', 'C', 'A', 'L', 'K', 'M', 'D', 'F', 'V', 'W', 'H'];
+const COMMANDS: &[char] = &[
+    'N', 'S', 'R', 'C', 'A', 'L', 'K', 'M', 'D', 'F', 'V', 'W', 'H',
+];
 /// Single-letter options that take a value.
-const WITH_VALUE: &[char] =
-    &['d', 'n', 's', 't', 'c', 'i', 'o', 'f', 'z', 'k', 'g', 'q', 'v', 'm', 'u', 'w', 'Z', 'h', 'P', '8', '@', '7', 'y', 'p', 'l', 'X', 'b', 'j'];
+const WITH_VALUE: &[char] = &[
+    'd', 'n', 's', 't', 'c', 'i', 'o', 'f', 'z', 'k', 'g', 'q', 'v', 'm', 'u', 'w', 'Z', 'h', 'P',
+    '8', '@', '7', 'y', 'p', 'l', 'X', 'b', 'j',
+];
 
 /// True when the command line is in NSS form (a command letter such as `-L` is present).
 pub fn is_nss_command_line(args: &[String]) -> bool {
@@ -36,7 +40,27 @@ pub struct NssArgs {
     long: std::collections::HashMap<String, Option<String>>,
 }
 
-const LONG_WITH_VALUE: &[&str] = &["extSAN", "keyUsage", "extKeyUsage", "nsCertType", "password-file", "extAIA", "extSIA", "extCP", "extPM", "extPC", "extIA", "extNC", "pss-sign", "dbdir", "simple-self-signed", "source-dir", "source-prefix", "upgrade-id", "upgrade-token-name"];
+const LONG_WITH_VALUE: &[&str] = &[
+    "extSAN",
+    "keyUsage",
+    "extKeyUsage",
+    "nsCertType",
+    "password-file",
+    "extAIA",
+    "extSIA",
+    "extCP",
+    "extPM",
+    "extPC",
+    "extIA",
+    "extNC",
+    "pss-sign",
+    "dbdir",
+    "simple-self-signed",
+    "source-dir",
+    "source-prefix",
+    "upgrade-id",
+    "upgrade-token-name",
+];
 
 impl NssArgs {
     /// Parse NSS-style arguments (without the program name).
@@ -54,7 +78,10 @@ impl NssArgs {
                 let value = if inline.is_some() {
                     inline
                 } else if LONG_WITH_VALUE.contains(&name.as_str()) {
-                    let v = args.get(i).cloned().with_context(|| format!("option --{name} needs a value"))?;
+                    let v = args
+                        .get(i)
+                        .cloned()
+                        .with_context(|| format!("option --{name} needs a value"))?;
                     i += 1;
                     Some(v)
                 } else {
@@ -67,7 +94,9 @@ impl NssArgs {
                 bail!("unexpected argument '{arg}'");
             };
             let mut chars = rest.chars();
-            let Some(c) = chars.next() else { bail!("unexpected argument '-'") };
+            let Some(c) = chars.next() else {
+                bail!("unexpected argument '-'")
+            };
             let attached: String = chars.collect();
             if COMMANDS.contains(&c) && attached.is_empty() {
                 if let Some(prev) = a.command {
@@ -80,7 +109,10 @@ impl NssArgs {
                 let v = if !attached.is_empty() {
                     attached
                 } else {
-                    let v = args.get(i).cloned().with_context(|| format!("option -{c} needs a value"))?;
+                    let v = args
+                        .get(i)
+                        .cloned()
+                        .with_context(|| format!("option -{c} needs a value"))?;
                     i += 1;
                     v
                 };
@@ -99,7 +131,8 @@ impl NssArgs {
     }
 
     fn need(&self, c: char, what: &str) -> Result<&str> {
-        self.opt(c).with_context(|| format!("{what} is required (-{c})"))
+        self.opt(c)
+            .with_context(|| format!("{what} is required (-{c})"))
     }
 
     fn flag(&self, c: char) -> bool {
@@ -112,7 +145,10 @@ impl NssArgs {
 
     fn passwords(&self) -> PasswordSource {
         PasswordSource {
-            file: self.opt('f').or(self.long_value("password-file")).map(PathBuf::from),
+            file: self
+                .opt('f')
+                .or(self.long_value("password-file"))
+                .map(PathBuf::from),
             new_file: self.opt('@').map(PathBuf::from),
             empty: self.long.contains_key("empty-password"),
         }
@@ -135,9 +171,15 @@ impl NssArgs {
     }
 
     fn key_algorithm(&self) -> Result<KeyAlgorithm> {
-        let bits = self.opt('g').map(|g| g.parse::<u32>()).transpose().context("-g takes a number of bits")?;
+        let bits = self
+            .opt('g')
+            .map(|g| g.parse::<u32>())
+            .transpose()
+            .context("-g takes a number of bits")?;
         // NSS's default key type is RSA; rnut's is ECDSA P-256, unless -g asks for a size.
-        let kind = self.opt('k').or(if bits.is_some() { Some("rsa") } else { None });
+        let kind = self
+            .opt('k')
+            .or(if bits.is_some() { Some("rsa") } else { None });
         Ok(KeyAlgorithm::from_options(kind, bits, self.opt('q'))?)
     }
 
@@ -189,10 +231,15 @@ impl NssArgs {
         }
         if self.flag('2') {
             let ca = q.yes("Is this a CA certificate [y/N]?\n");
-            let pl = q.ask("Enter the path length constraint, enter to skip [<0 for unlimited path]: > ");
+            let pl = q
+                .ask("Enter the path length constraint, enter to skip [<0 for unlimited path]: > ");
             q.yes("Is this a critical extension [y/N]?\n");
             if ca {
-                let path_len = pl.parse::<i32>().ok().filter(|n| *n >= 0).map(|n| n.min(255) as u8);
+                let path_len = pl
+                    .parse::<i32>()
+                    .ok()
+                    .filter(|n| *n >= 0)
+                    .map(|n| n.min(255) as u8);
                 return CertRole::Ca { path_len };
             }
         }
@@ -207,8 +254,18 @@ impl NssArgs {
         Ok(NewCert {
             subject,
             role,
-            months: self.opt('v').map(|v| v.parse::<u32>()).transpose().context("-v takes a number of months")?.unwrap_or(3),
-            warp: self.opt('w').map(|v| v.parse::<i32>()).transpose().context("-w takes a number of months")?.unwrap_or(0),
+            months: self
+                .opt('v')
+                .map(|v| v.parse::<u32>())
+                .transpose()
+                .context("-v takes a number of months")?
+                .unwrap_or(3),
+            warp: self
+                .opt('w')
+                .map(|v| v.parse::<i32>())
+                .transpose()
+                .context("-w takes a number of months")?
+                .unwrap_or(0),
             serial: self.opt('m').map(parse_serial).transpose()?,
             sans: self.sans(),
             key: self.key_algorithm()?,
@@ -218,14 +275,27 @@ impl NssArgs {
     fn check_hash(&self) -> Result<()> {
         match self.opt('Z').map(|z| z.to_ascii_uppercase()) {
             None => Ok(()),
-            Some(z) if ["SHA256", "SHA-256", "SHA384", "SHA-384", "SHA512", "SHA-512"].contains(&z.as_str()) => Ok(()),
-            Some(z) => bail!("hash algorithm {z} is not supported (rnut signs with SHA-256 for P-256/RSA, SHA-384 for P-384)"),
+            Some(z)
+                if [
+                    "SHA256", "SHA-256", "SHA384", "SHA-384", "SHA512", "SHA-512",
+                ]
+                .contains(&z.as_str()) =>
+            {
+                Ok(())
+            }
+            Some(z) => bail!(
+                "hash algorithm {z} is not supported (rnut signs with SHA-256 for P-256/RSA, SHA-384 for P-384)"
+            ),
         }
     }
 }
 
 fn parse_serial(s: &str) -> Result<u64> {
-    let v = if let Some(h) = s.strip_prefix("0x") { u64::from_str_radix(h, 16) } else { s.parse::<u64>() };
+    let v = if let Some(h) = s.strip_prefix("0x") {
+        u64::from_str_radix(h, 16)
+    } else {
+        s.parse::<u64>()
+    };
     let v = v.with_context(|| format!("invalid serial number '{s}'"))?;
     if v == 0 {
         bail!("the serial number must be positive");
@@ -236,7 +306,9 @@ fn parse_serial(s: &str) -> Result<u64> {
 /// Run an NSS command line. Returns the exit code.
 pub fn run(args: &[String]) -> Result<i32> {
     let a = NssArgs::parse(args)?;
-    let Some(cmd) = a.command else { bail!("no command given (use -N, -S, -R, -C, -A, -L, -K, -M, -D, -V or -W)") };
+    let Some(cmd) = a.command else {
+        bail!("no command given (use -N, -S, -R, -C, -A, -L, -K, -M, -D, -V or -W)")
+    };
     if cmd == 'H' {
         println!("{}", super::USAGE);
         return Ok(0);
@@ -257,7 +329,11 @@ pub fn run(args: &[String]) -> Result<i32> {
             let nickname = a.need('n', "a nickname")?;
             let subject = a.need('s', "a subject")?.to_string();
             let trust = a.trust()?;
-            let issuer = if a.flag('x') { None } else { Some(a.need('c', "an issuer (-c) or -x")?) };
+            let issuer = if a.flag('x') {
+                None
+            } else {
+                Some(a.need('c', "an issuer (-c) or -x")?)
+            };
             let mut q = Questions::stdin();
             let role = a.role(&mut q);
             let spec = a.new_cert(subject, role)?;
@@ -270,7 +346,11 @@ pub fn run(args: &[String]) -> Result<i32> {
             eprintln!("\n\nGenerating key.  This may take a few moments...\n");
             let der = ops::create_request(&mut store, &pw, subject, &a.sans(), a.key_algorithm()?)?;
             if a.flag('a') {
-                write_output(a.out(), pem("NEW CERTIFICATE REQUEST", &der).as_bytes(), 0o644)?;
+                write_output(
+                    a.out(),
+                    pem("NEW CERTIFICATE REQUEST", &der).as_bytes(),
+                    0o644,
+                )?;
             } else {
                 write_output(a.out(), &der, 0o644)?;
             }
@@ -312,7 +392,9 @@ pub fn run(args: &[String]) -> Result<i32> {
         }
         'K' => {
             let store = ops::open(&dir)?;
-            eprintln!("certutil: Checking token \"NSS Certificate DB\" in slot \"NSS User Private Key and Certificate Services\"");
+            eprintln!(
+                "certutil: Checking token \"NSS Certificate DB\" in slot \"NSS User Private Key and Certificate Services\""
+            );
             print!("{}", ops::format_keys(&store)?);
         }
         'M' => {
@@ -342,7 +424,9 @@ pub fn run(args: &[String]) -> Result<i32> {
                 let usage = match u {
                     'V' => Usage::Server,
                     'C' => Usage::Client,
-                    other => bail!("usage '{other}' is not supported (V: SSL server, C: SSL client)"),
+                    other => {
+                        bail!("usage '{other}' is not supported (V: SSL server, C: SSL client)")
+                    }
                 };
                 if let Err(e) = validate_certificate(&trust, &rec.der, usage, now) {
                     println!("certutil: certificate is invalid: {e}");
@@ -373,14 +457,42 @@ mod tests {
 
     #[test]
     fn parses_the_guide_command_lines() {
-        let a = NssArgs::parse(&v(&["-S", "-d", "sql:CA_db", "-n", "My Root CA", "-s", "CN=My CA,O=MyCompany", "-t", "CT,,", "-x", "-2"]))
-            .expect("parse");
+        let a = NssArgs::parse(&v(&[
+            "-S",
+            "-d",
+            "sql:CA_db",
+            "-n",
+            "My Root CA",
+            "-s",
+            "CN=My CA,O=MyCompany",
+            "-t",
+            "CT,,",
+            "-x",
+            "-2",
+        ]))
+        .expect("parse");
         assert_eq!(a.command, Some('S'));
         assert_eq!(a.dir().expect("dir"), PathBuf::from("CA_db"));
         assert!(a.flag('x') && a.flag('2'));
         assert_eq!(a.trust().expect("trust").to_string(), "CT,,");
-        let a = NssArgs::parse(&v(&["-C", "-d", "db", "-c", "CA", "-a", "-i", "r", "-o", "c", "-2", "-6", "--extSAN", "dns:localhost,ip:127.0.0.1", "-m5"]))
-            .expect("parse");
+        let a = NssArgs::parse(&v(&[
+            "-C",
+            "-d",
+            "db",
+            "-c",
+            "CA",
+            "-a",
+            "-i",
+            "r",
+            "-o",
+            "c",
+            "-2",
+            "-6",
+            "--extSAN",
+            "dns:localhost,ip:127.0.0.1",
+            "-m5",
+        ]))
+        .expect("parse");
         assert_eq!(a.opt('m'), Some("5"));
         assert_eq!(a.sans(), vec!["dns:localhost,ip:127.0.0.1".to_string()]);
         assert!(NssArgs::parse(&v(&["-L", "-K"])).is_err());

@@ -93,7 +93,10 @@ pub fn create_certificate(
     spec: &NewCert,
 ) -> Result<CertRecord> {
     if store.find_certificate(nickname)?.is_some() {
-        bail!("nickname \"{nickname}\" is already used in {}", store.dir().display());
+        bail!(
+            "nickname \"{nickname}\" is already used in {}",
+            store.dir().display()
+        );
     }
     let password = pw.existing(store)?;
     let cipher = store.unlock(&password)?;
@@ -112,7 +115,13 @@ pub fn create_certificate(
 }
 
 /// A new key kept in the store and a PKCS#10 request for it (DER).
-pub fn create_request(store: &mut Store, pw: &PasswordSource, subject: &str, sans: &[String], alg: KeyAlgorithm) -> Result<Vec<u8>> {
+pub fn create_request(
+    store: &mut Store,
+    pw: &PasswordSource,
+    subject: &str,
+    sans: &[String],
+    alg: KeyAlgorithm,
+) -> Result<Vec<u8>> {
     let password = pw.existing(store)?;
     let cipher = store.unlock(&password)?;
     let key = PrivateKey::generate(alg)?;
@@ -129,7 +138,8 @@ pub fn sign_request(
     request: &[u8],
     spec: &NewCert,
 ) -> Result<Vec<u8>> {
-    let req_der = nut_certutil::pem::request(request).context("no certificate request found in the input")?;
+    let req_der =
+        nut_certutil::pem::request(request).context("no certificate request found in the input")?;
     let info = pki::read_request(&req_der)?;
     let ca = store.certificate(issuer)?;
     let password = pw.existing(store)?;
@@ -141,7 +151,13 @@ pub fn sign_request(
 /// Import the first certificate of `data` (PEM or DER). If the file also holds the private key
 /// of that certificate (a CERTFILE PEM), import the key too, in the same transaction; further
 /// certificates of a chain are imported as `<nickname> #2`, ... when not already present.
-pub fn import(store: &mut Store, pw: &PasswordSource, nickname: &str, data: &[u8], trust: TrustFlags) -> Result<AddOutcome> {
+pub fn import(
+    store: &mut Store,
+    pw: &PasswordSource,
+    nickname: &str,
+    data: &[u8],
+    trust: TrustFlags,
+) -> Result<AddOutcome> {
     let certs = nut_certutil::pem::certificates(data);
     let first = certs.first().context("no certificate found in the input")?;
     CertInfo::parse(first)?;
@@ -156,7 +172,11 @@ pub fn import(store: &mut Store, pw: &PasswordSource, nickname: &str, data: &[u8
     };
     for (i, der) in certs.iter().enumerate().skip(1) {
         let info = CertInfo::parse(der)?;
-        if store.certificates()?.iter().any(|c| c.fingerprint == info.fingerprint) {
+        if store
+            .certificates()?
+            .iter()
+            .any(|c| c.fingerprint == info.fingerprint)
+        {
             continue;
         }
         store.add_certificate(&format!("{nickname} #{}", i + 1), der, TrustFlags::NONE)?;
@@ -180,8 +200,17 @@ pub fn format_list(store: &Store) -> Result<String> {
 pub fn format_keys(store: &Store) -> Result<String> {
     let mut out = String::new();
     for (i, k) in store.keys()?.into_iter().enumerate() {
-        let name = k.nickname.map(|n| format!("NSS Certificate DB:{n}")).unwrap_or_else(|| "(orphan)".into());
-        out.push_str(&format!("<{:>2}> {:<8.8} {:<42} {}\n", i, k.algorithm.short_name(), k.key_id, name));
+        let name = k
+            .nickname
+            .map(|n| format!("NSS Certificate DB:{n}"))
+            .unwrap_or_else(|| "(orphan)".into());
+        out.push_str(&format!(
+            "<{:>2}> {:<8.8} {:<42} {}\n",
+            i,
+            k.algorithm.short_name(),
+            k.key_id,
+            name
+        ));
     }
     Ok(out)
 }
@@ -200,7 +229,10 @@ pub fn describe(rec: &CertRecord) -> Result<String> {
         format_time(i.not_after)
     ));
     s.push_str(&format!("        Subject: \"{}\"\n", i.subject));
-    s.push_str(&format!("        Is a CA: {}\n", if i.is_ca { "yes" } else { "no" }));
+    s.push_str(&format!(
+        "        Is a CA: {}\n",
+        if i.is_ca { "yes" } else { "no" }
+    ));
     let mut eku = Vec::new();
     if i.server_auth {
         eku.push("TLS server");
@@ -214,8 +246,14 @@ pub fn describe(rec: &CertRecord) -> Result<String> {
     if !sans.is_empty() {
         s.push_str(&format!("        Subject Alt Names: {}\n", sans.join(", ")));
     }
-    s.push_str(&format!("    Fingerprint (SHA-256):\n        {}\n", i.fingerprint_colons()));
-    s.push_str(&format!("    OpenSSL subject hash: {:08x}\n", i.subject_hash));
+    s.push_str(&format!(
+        "    Fingerprint (SHA-256):\n        {}\n",
+        i.fingerprint_colons()
+    ));
+    s.push_str(&format!(
+        "    OpenSSL subject hash: {:08x}\n",
+        i.subject_hash
+    ));
     s.push_str(&format!(
         "    Private key in database: {}\n    Certificate Trust Flags: {}\n",
         if rec.has_key { "yes" } else { "no" },
@@ -234,7 +272,12 @@ pub fn export_cert(rec: &CertRecord, ascii: bool, out: Option<&Path>) -> Result<
 }
 
 /// An OpenSSL-style CERTFILE: the certificate, its chain (without the root), then the key.
-pub fn export_certfile(store: &Store, pw: &PasswordSource, nickname: &str, out: Option<&Path>) -> Result<()> {
+pub fn export_certfile(
+    store: &Store,
+    pw: &PasswordSource,
+    nickname: &str,
+    out: Option<&Path>,
+) -> Result<()> {
     let chain = store.chain(nickname)?;
     let password = pw.existing(store)?;
     let cipher = store.unlock(&password)?;
@@ -266,12 +309,20 @@ pub fn export_ca_dir(store: &Store, dir: &Path) -> Result<Vec<String>> {
             let candidate = format!("{:08x}.{n}", info.subject_hash);
             let path = dir.join(&candidate);
             match std::fs::read(&path) {
-                Ok(existing) if nut_certutil::pem::certificates(&existing).first() == Some(&rec.der) => break candidate,
+                Ok(existing)
+                    if nut_certutil::pem::certificates(&existing).first() == Some(&rec.der) =>
+                {
+                    break candidate;
+                }
                 Ok(_) => n += 1,
                 Err(_) => break candidate,
             }
         };
-        write_output(Some(&dir.join(&name)), pem("CERTIFICATE", &rec.der).as_bytes(), 0o644)?;
+        write_output(
+            Some(&dir.join(&name)),
+            pem("CERTIFICATE", &rec.der).as_bytes(),
+            0o644,
+        )?;
         written.push(name);
     }
     Ok(written)

@@ -18,7 +18,11 @@ use super::ops::{self, NewCert};
 use super::policy_cmd;
 
 #[derive(Debug, Parser)]
-#[command(name = "nut-certutil", version, about = "rnut certificate database tool (also accepts NSS certutil command lines)")]
+#[command(
+    name = "nut-certutil",
+    version,
+    about = "rnut certificate database tool (also accepts NSS certutil command lines)"
+)]
 struct Cli {
     /// Certificate database directory (what CERTPATH names); `sql:` prefix accepted.
     #[arg(short = 'd', long = "dir", global = true)]
@@ -62,8 +66,16 @@ struct KeyArgs {
 
 impl KeyArgs {
     fn algorithm(&self) -> Result<KeyAlgorithm> {
-        let kind = self.key_type.as_deref().or(if self.bits.is_some() { Some("rsa") } else { None });
-        Ok(KeyAlgorithm::from_options(kind, self.bits, self.curve.as_deref())?)
+        let kind = self.key_type.as_deref().or(if self.bits.is_some() {
+            Some("rsa")
+        } else {
+            None
+        });
+        Ok(KeyAlgorithm::from_options(
+            kind,
+            self.bits,
+            self.curve.as_deref(),
+        )?)
     }
 }
 
@@ -285,40 +297,119 @@ enum PolicyCmd {
     },
 }
 
-fn spec(subject: String, role: CertRole, months: u32, sans: Vec<String>, key: KeyAlgorithm) -> NewCert {
-    NewCert { subject, role, months, warp: 0, serial: None, sans, key }
+fn spec(
+    subject: String,
+    role: CertRole,
+    months: u32,
+    sans: Vec<String>,
+    key: KeyAlgorithm,
+) -> NewCert {
+    NewCert {
+        subject,
+        role,
+        months,
+        warp: 0,
+        serial: None,
+        sans,
+        key,
+    }
 }
 
 /// Run a plain command line. Returns the exit code.
 pub fn run(args: &[String]) -> Result<i32> {
-    let cli = Cli::parse_from(std::iter::once("nut-certutil".to_string()).chain(args.iter().cloned()));
-    let pw = PasswordSource { file: cli.password_file.clone(), ..Default::default() };
+    let cli =
+        Cli::parse_from(std::iter::once("nut-certutil".to_string()).chain(args.iter().cloned()));
+    let pw = PasswordSource {
+        file: cli.password_file.clone(),
+        ..Default::default()
+    };
     let dir = || ops::store_dir(cli.dir.as_deref());
     match cli.cmd {
-        Cmd::Init { dir: d, empty_password } => {
+        Cmd::Init {
+            dir: d,
+            empty_password,
+        } => {
             let d = ops::store_dir(d.as_deref().or(cli.dir.as_deref()))?;
-            ops::create(&d, &PasswordSource { empty: empty_password, ..pw })?;
+            ops::create(
+                &d,
+                &PasswordSource {
+                    empty: empty_password,
+                    ..pw
+                },
+            )?;
             println!("created certificate database in {}", d.display());
         }
-        Cmd::Ca { cmd: CaCmd::Create { nickname, subject, months, trust, path_len, key } } => {
+        Cmd::Ca {
+            cmd:
+                CaCmd::Create {
+                    nickname,
+                    subject,
+                    months,
+                    trust,
+                    path_len,
+                    key,
+                },
+        } => {
             let mut store = ops::open(&dir()?)?;
-            let s = spec(subject, CertRole::Ca { path_len }, months, Vec::new(), key.algorithm()?);
-            let rec = ops::create_certificate(&mut store, &pw, &nickname, trust.parse::<TrustFlags>()?, None, &s)?;
-            println!("created CA \"{}\" ({}), trust {}", rec.nickname, rec.subject, rec.effective_trust());
+            let s = spec(
+                subject,
+                CertRole::Ca { path_len },
+                months,
+                Vec::new(),
+                key.algorithm()?,
+            );
+            let rec = ops::create_certificate(
+                &mut store,
+                &pw,
+                &nickname,
+                trust.parse::<TrustFlags>()?,
+                None,
+                &s,
+            )?;
+            println!(
+                "created CA \"{}\" ({}), trust {}",
+                rec.nickname,
+                rec.subject,
+                rec.effective_trust()
+            );
         }
-        Cmd::Request { subject, san, out, der, key } => {
+        Cmd::Request {
+            subject,
+            san,
+            out,
+            der,
+            key,
+        } => {
             let mut store = ops::open(&dir()?)?;
             let d = ops::create_request(&mut store, &pw, &subject, &san, key.algorithm()?)?;
             if der {
                 write_output(out.as_deref(), &d, 0o644)?;
             } else {
-                write_output(out.as_deref(), pem("CERTIFICATE REQUEST", &d).as_bytes(), 0o644)?;
+                write_output(
+                    out.as_deref(),
+                    pem("CERTIFICATE REQUEST", &d).as_bytes(),
+                    0o644,
+                )?;
             }
         }
-        Cmd::Sign { ca, input, out, role, months, san, der } => {
+        Cmd::Sign {
+            ca,
+            input,
+            out,
+            role,
+            months,
+            san,
+            der,
+        } => {
             let store = ops::open(&dir()?)?;
             let req = read_input(input.as_deref())?;
-            let s = spec(String::new(), role.role(), months, san, KeyAlgorithm::EcdsaP256);
+            let s = spec(
+                String::new(),
+                role.role(),
+                months,
+                san,
+                KeyAlgorithm::EcdsaP256,
+            );
             let d = ops::sign_request(&store, &pw, &ca, &req, &s)?;
             if der {
                 write_output(out.as_deref(), &d, 0o644)?;
@@ -326,20 +417,59 @@ pub fn run(args: &[String]) -> Result<i32> {
                 write_output(out.as_deref(), pem("CERTIFICATE", &d).as_bytes(), 0o644)?;
             }
         }
-        Cmd::Issue { ca, nickname, subject, role, months, san, trust, key } => {
+        Cmd::Issue {
+            ca,
+            nickname,
+            subject,
+            role,
+            months,
+            san,
+            trust,
+            key,
+        } => {
             let mut store = ops::open(&dir()?)?;
             let s = spec(subject, role.role(), months, san, key.algorithm()?);
-            let rec = ops::create_certificate(&mut store, &pw, &nickname, trust.parse::<TrustFlags>()?, Some(&ca), &s)?;
-            println!("issued \"{}\" ({}) signed by \"{ca}\"", rec.nickname, rec.subject);
+            let rec = ops::create_certificate(
+                &mut store,
+                &pw,
+                &nickname,
+                trust.parse::<TrustFlags>()?,
+                Some(&ca),
+                &s,
+            )?;
+            println!(
+                "issued \"{}\" ({}) signed by \"{ca}\"",
+                rec.nickname, rec.subject
+            );
         }
-        Cmd::Import { nickname, input, trust } => {
+        Cmd::Import {
+            nickname,
+            input,
+            trust,
+        } => {
             let mut store = ops::open(&dir()?)?;
             let data = read_input(input.as_deref())?;
-            ops::import(&mut store, &pw, &nickname, &data, trust.parse::<TrustFlags>()?)?;
+            ops::import(
+                &mut store,
+                &pw,
+                &nickname,
+                &data,
+                trust.parse::<TrustFlags>()?,
+            )?;
             let rec = store.certificate(&nickname)?;
-            println!("imported \"{}\" ({}), trust {}", rec.nickname, rec.subject, rec.effective_trust());
+            println!(
+                "imported \"{}\" ({}), trust {}",
+                rec.nickname,
+                rec.subject,
+                rec.effective_trust()
+            );
         }
-        Cmd::Export { nickname, format, out, ca_dir } => {
+        Cmd::Export {
+            nickname,
+            format,
+            out,
+            ca_dir,
+        } => {
             let store = ops::open(&dir()?)?;
             if let Some(cd) = ca_dir {
                 for name in ops::export_ca_dir(&store, &cd)? {
@@ -379,10 +509,17 @@ pub fn run(args: &[String]) -> Result<i32> {
             }
             store.delete_certificate(&nickname, with_key)?;
         }
-        Cmd::Passwd { new_password_file, empty_password } => {
+        Cmd::Passwd {
+            new_password_file,
+            empty_password,
+        } => {
             let mut store = ops::open(&dir()?)?;
             let old = pw.existing(&store)?;
-            let newsrc = PasswordSource { new_file: new_password_file, empty: empty_password, ..pw };
+            let newsrc = PasswordSource {
+                new_file: new_password_file,
+                empty: empty_password,
+                ..pw
+            };
             let new = newsrc.new_password(true)?;
             store.change_password(&old, &new)?;
             println!("password changed; every key re-encrypted");
@@ -407,17 +544,30 @@ pub fn run(args: &[String]) -> Result<i32> {
         Cmd::Policy { cmd } => match cmd {
             PolicyCmd::Set { words } => policy_cmd::set(&mut ops::open(&dir()?)?, &words)?,
             PolicyCmd::Unset { words } => policy_cmd::unset(&mut ops::open(&dir()?)?, &words)?,
-            PolicyCmd::Show { upsd_conf, upsmon_conf } => {
+            PolicyCmd::Show {
+                upsd_conf,
+                upsmon_conf,
+            } => {
                 let store = match cli.dir.as_deref() {
                     Some(_) => Some(ops::open(&dir()?)?),
                     None => None,
                 };
-                print!("{}", policy_cmd::show(store.as_ref(), upsd_conf.as_deref(), upsmon_conf.as_deref())?);
+                print!(
+                    "{}",
+                    policy_cmd::show(store.as_ref(), upsd_conf.as_deref(), upsmon_conf.as_deref())?
+                );
             }
         },
-        Cmd::Doctor { upsd_conf, upsmon_conf } => {
+        Cmd::Doctor {
+            upsd_conf,
+            upsmon_conf,
+        } => {
             let input = DoctorInput {
-                dir: cli.dir.as_deref().map(|d| ops::store_dir(Some(d))).transpose()?,
+                dir: cli
+                    .dir
+                    .as_deref()
+                    .map(|d| ops::store_dir(Some(d)))
+                    .transpose()?,
                 password_file: cli.password_file.clone(),
                 upsd_conf,
                 upsmon_conf,

@@ -21,7 +21,10 @@ pub fn parse_host_port(s: &str) -> Result<(String, u16)> {
         return Ok((h.to_string(), port));
     }
     match s.rsplit_once(':') {
-        Some((h, p)) if !h.contains(':') => Ok((h.to_string(), p.parse().with_context(|| format!("bad port in '{s}'"))?)),
+        Some((h, p)) if !h.contains(':') => Ok((
+            h.to_string(),
+            p.parse().with_context(|| format!("bad port in '{s}'"))?,
+        )),
         _ => Ok((s.to_string(), 3493)),
     }
 }
@@ -31,13 +34,15 @@ pub fn set(store: &mut Store, words: &[String]) -> Result<()> {
     let w: Vec<&str> = words.iter().map(String::as_str).collect();
     match w.as_slice() {
         ["certident", role, nickname] => {
-            let role = Role::parse(role).with_context(|| format!("unknown role '{role}' (upsd or upsmon)"))?;
+            let role = Role::parse(role)
+                .with_context(|| format!("unknown role '{role}' (upsd or upsmon)"))?;
             store.set_certident(role, Some(nickname))?;
         }
         ["certverify", v] => store.set_certverify(Some(parse_flag(v)?))?,
         ["forcessl", v] => store.set_forcessl(Some(parse_flag(v)?))?,
         ["certrequest", v] => {
-            let level = parse_certrequest(v).with_context(|| format!("'{v}' is not 0/1/2 or NO/REQUEST/REQUIRE"))?;
+            let level = parse_certrequest(v)
+                .with_context(|| format!("'{v}' is not 0/1/2 or NO/REQUEST/REQUIRE"))?;
             store.set_certrequest(Some(level))?;
         }
         ["certhost", hostport, name, verify, force] => {
@@ -75,17 +80,27 @@ pub fn unset(store: &mut Store, words: &[String]) -> Result<()> {
                 bail!("no CERTHOST row for {h}:{p}");
             }
         }
-        _ => bail!("usage: policy unset certident ROLE | certverify | forcessl | certrequest | certhost HOST[:PORT]"),
+        _ => bail!(
+            "usage: policy unset certident ROLE | certverify | forcessl | certrequest | certhost HOST[:PORT]"
+        ),
     }
     Ok(())
 }
 
 /// The line of the first `directive` in a config file text.
 fn directive_line(text: &str, directive: &str) -> Option<usize> {
-    nut_core::words::tokenize_text(text.as_bytes()).into_iter().find_map(|(n, r)| match r {
-        Ok(words) if words.first().is_some_and(|w| w.eq_ignore_ascii_case(directive)) => Some(n),
-        _ => None,
-    })
+    nut_core::words::tokenize_text(text.as_bytes())
+        .into_iter()
+        .find_map(|(n, r)| match r {
+            Ok(words)
+                if words
+                    .first()
+                    .is_some_and(|w| w.eq_ignore_ascii_case(directive)) =>
+            {
+                Some(n)
+            }
+            _ => None,
+        })
 }
 
 struct Conf {
@@ -97,7 +112,8 @@ impl Conf {
     fn read(path: &Path) -> Result<Conf> {
         Ok(Conf {
             path: path.to_path_buf(),
-            text: std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?,
+            text: std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?,
         })
     }
 
@@ -111,12 +127,18 @@ fn row(out: &mut String, name: &str, value: &str, source: &str) {
 }
 
 /// `policy show`: the effective policy and the source of every value.
-pub fn show(store: Option<&Store>, upsd_conf: Option<&Path>, upsmon_conf: Option<&Path>) -> Result<String> {
+pub fn show(
+    store: Option<&Store>,
+    upsd_conf: Option<&Path>,
+    upsmon_conf: Option<&Path>,
+) -> Result<String> {
     let sp = match store {
         Some(s) => s.policy()?,
         None => StorePolicy::default(),
     };
-    let store_src = store.map(|s| format!("store {}", s.dir().display())).unwrap_or_else(|| "store".into());
+    let store_src = store
+        .map(|s| format!("store {}", s.dir().display()))
+        .unwrap_or_else(|| "store".into());
     let mut out = String::new();
 
     out.push_str("[upsd]\n");
@@ -125,24 +147,52 @@ pub fn show(store: Option<&Store>, upsd_conf: Option<&Path>, upsmon_conf: Option
         Some(c) => Some(UpsdConf::parse(&c.text, &c.path)?),
         None => None,
     };
-    let (ident, src) = match (upsd_parsed.as_ref().and_then(|u| u.certident.as_ref()), sp.certident.get(&Role::Upsd)) {
-        (Some(ci), _) => (ci.name.clone(), upsd.as_ref().and_then(|c| c.from("CERTIDENT")).unwrap_or_default()),
+    let (ident, src) = match (
+        upsd_parsed.as_ref().and_then(|u| u.certident.as_ref()),
+        sp.certident.get(&Role::Upsd),
+    ) {
+        (Some(ci), _) => (
+            ci.name.clone(),
+            upsd.as_ref()
+                .and_then(|c| c.from("CERTIDENT"))
+                .unwrap_or_default(),
+        ),
         (None, Some(n)) => (n.clone(), store_src.clone()),
         (None, None) => ("(none)".into(), "not set".into()),
     };
     row(&mut out, "CERTIDENT", &ident, &src);
-    let (level, src) = match (upsd.as_ref().and_then(|c| c.from("CERTREQUEST")), sp.certrequest) {
-        (Some(src), _) => (upsd_parsed.as_ref().map(|u| u.certrequest.to_string()).unwrap_or_default(), src),
+    let (level, src) = match (
+        upsd.as_ref().and_then(|c| c.from("CERTREQUEST")),
+        sp.certrequest,
+    ) {
+        (Some(src), _) => (
+            upsd_parsed
+                .as_ref()
+                .map(|u| u.certrequest.to_string())
+                .unwrap_or_default(),
+            src,
+        ),
         (None, Some(l)) => (l.to_string(), store_src.clone()),
         (None, None) => ("NO".into(), "default".into()),
     };
     row(&mut out, "CERTREQUEST", &level, &src);
     for (name, val) in [
-        ("CERTFILE", upsd_parsed.as_ref().and_then(|u| u.certfile.clone())),
-        ("CERTPATH", upsd_parsed.as_ref().and_then(|u| u.certpath.clone())),
+        (
+            "CERTFILE",
+            upsd_parsed.as_ref().and_then(|u| u.certfile.clone()),
+        ),
+        (
+            "CERTPATH",
+            upsd_parsed.as_ref().and_then(|u| u.certpath.clone()),
+        ),
     ] {
         if let Some(v) = val {
-            row(&mut out, name, &v.display().to_string(), &upsd.as_ref().and_then(|c| c.from(name)).unwrap_or_default());
+            row(
+                &mut out,
+                name,
+                &v.display().to_string(),
+                &upsd.as_ref().and_then(|c| c.from(name)).unwrap_or_default(),
+            );
         }
     }
 
@@ -152,15 +202,31 @@ pub fn show(store: Option<&Store>, upsd_conf: Option<&Path>, upsmon_conf: Option
         Some(c) => Some(UpsmonConf::parse(&c.text, &c.path)?),
         None => None,
     };
-    let (ident, src) = match (mon_parsed.as_ref().and_then(|u| u.certident.as_ref()), sp.certident.get(&Role::Upsmon)) {
-        (Some(ci), _) => (ci.name.clone(), mon.as_ref().and_then(|c| c.from("CERTIDENT")).unwrap_or_default()),
+    let (ident, src) = match (
+        mon_parsed.as_ref().and_then(|u| u.certident.as_ref()),
+        sp.certident.get(&Role::Upsmon),
+    ) {
+        (Some(ci), _) => (
+            ci.name.clone(),
+            mon.as_ref()
+                .and_then(|c| c.from("CERTIDENT"))
+                .unwrap_or_default(),
+        ),
         (None, Some(n)) => (n.clone(), store_src.clone()),
         (None, None) => ("(none)".into(), "not set".into()),
     };
     row(&mut out, "CERTIDENT", &ident, &src);
     for (name, file_val, store_val) in [
-        ("CERTVERIFY", mon_parsed.as_ref().map(|m| m.certverify), sp.certverify),
-        ("FORCESSL", mon_parsed.as_ref().map(|m| m.forcessl), sp.forcessl),
+        (
+            "CERTVERIFY",
+            mon_parsed.as_ref().map(|m| m.certverify),
+            sp.certverify,
+        ),
+        (
+            "FORCESSL",
+            mon_parsed.as_ref().map(|m| m.forcessl),
+            sp.forcessl,
+        ),
     ] {
         let (v, src) = match (mon.as_ref().and_then(|c| c.from(name)), store_val) {
             (Some(src), _) => (file_val.unwrap_or(false), src),
@@ -169,16 +235,28 @@ pub fn show(store: Option<&Store>, upsd_conf: Option<&Path>, upsmon_conf: Option
         };
         row(&mut out, name, if v { "1" } else { "0" }, &src);
     }
-    let file_hosts = mon_parsed.as_ref().map(|m| m.certhosts.clone()).unwrap_or_default();
+    let file_hosts = mon_parsed
+        .as_ref()
+        .map(|m| m.certhosts.clone())
+        .unwrap_or_default();
     let mut hosts: Vec<(CertHostRule, String)> = Vec::new();
     for h in &file_hosts {
-        hosts.push((h.clone(), mon.as_ref().and_then(|c| c.from("CERTHOST")).map(|s| {
-            // Point at the file; the first CERTHOST line is shown when there are several.
-            s.rsplit_once(':').map(|(f, _)| f.to_string()).unwrap_or(s)
-        }).unwrap_or_default()));
+        hosts.push((
+            h.clone(),
+            mon.as_ref()
+                .and_then(|c| c.from("CERTHOST"))
+                .map(|s| {
+                    // Point at the file; the first CERTHOST line is shown when there are several.
+                    s.rsplit_once(':').map(|(f, _)| f.to_string()).unwrap_or(s)
+                })
+                .unwrap_or_default(),
+        ));
     }
     for h in &sp.certhosts {
-        if !hosts.iter().any(|(x, _)| x.host == h.host && x.port == h.port) {
+        if !hosts
+            .iter()
+            .any(|(x, _)| x.host == h.host && x.port == h.port)
+        {
             hosts.push((h.clone(), store_src.clone()));
         }
     }
@@ -186,7 +264,12 @@ pub fn show(store: Option<&Store>, upsd_conf: Option<&Path>, upsmon_conf: Option
         row(
             &mut out,
             &format!("CERTHOST {}:{}", h.host, h.port),
-            &format!("\"{}\" certverify={} forcessl={}", h.cert_name, u8::from(h.certverify), u8::from(h.forcessl)),
+            &format!(
+                "\"{}\" certverify={} forcessl={}",
+                h.cert_name,
+                u8::from(h.certverify),
+                u8::from(h.forcessl)
+            ),
             &src,
         );
     }
@@ -199,8 +282,14 @@ mod tests {
 
     #[test]
     fn host_port_forms() {
-        assert_eq!(parse_host_port("localhost").expect("p"), ("localhost".into(), 3493));
-        assert_eq!(parse_host_port("localhost:1234").expect("p"), ("localhost".into(), 1234));
+        assert_eq!(
+            parse_host_port("localhost").expect("p"),
+            ("localhost".into(), 3493)
+        );
+        assert_eq!(
+            parse_host_port("localhost:1234").expect("p"),
+            ("localhost".into(), 1234)
+        );
         assert_eq!(parse_host_port("[::1]:99").expect("p"), ("::1".into(), 99));
         assert_eq!(parse_host_port("::1").expect("p"), ("::1".into(), 3493));
         assert!(parse_host_port("h:x").is_err());
@@ -208,7 +297,10 @@ mod tests {
 
     #[test]
     fn directive_lines_are_found() {
-        assert_eq!(directive_line("# c\nLISTEN 127.0.0.1\ncertverify 1\n", "CERTVERIFY"), Some(3));
+        assert_eq!(
+            directive_line("# c\nLISTEN 127.0.0.1\ncertverify 1\n", "CERTVERIFY"),
+            Some(3)
+        );
         assert_eq!(directive_line("LISTEN x\n", "CERTVERIFY"), None);
     }
 }

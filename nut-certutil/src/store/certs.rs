@@ -51,7 +51,8 @@ impl CertRecord {
 
     fn from_row(r: &Row<'_>) -> rusqlite::Result<CertRecord> {
         let trust: String = r.get(10)?;
-        let ts = |v: i64| OffsetDateTime::from_unix_timestamp(v).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+        let ts =
+            |v: i64| OffsetDateTime::from_unix_timestamp(v).unwrap_or(OffsetDateTime::UNIX_EPOCH);
         Ok(CertRecord {
             nickname: r.get(0)?,
             der: r.get(1)?,
@@ -90,7 +91,11 @@ fn insert_cert(
     trust: TrustFlags,
 ) -> Result<AddOutcome, StoreError> {
     let existing: Option<String> = tx
-        .query_row("SELECT nickname FROM certificates WHERE fingerprint = ?1", params![info.fingerprint], |r| r.get(0))
+        .query_row(
+            "SELECT nickname FROM certificates WHERE fingerprint = ?1",
+            params![info.fingerprint],
+            |r| r.get(0),
+        )
         .optional()?;
     if let Some(existing) = existing {
         if existing == nickname {
@@ -133,7 +138,12 @@ fn insert_cert(
 
 impl Store {
     /// Add a certificate (DER) under `nickname` with `trust` (`u` is ignored: derived).
-    pub fn add_certificate(&mut self, nickname: &str, der: &[u8], trust: TrustFlags) -> Result<AddOutcome, StoreError> {
+    pub fn add_certificate(
+        &mut self,
+        nickname: &str,
+        der: &[u8],
+        trust: TrustFlags,
+    ) -> Result<AddOutcome, StoreError> {
         let info = CertInfo::parse(der)?;
         let tx = self.conn_mut().transaction()?;
         let out = insert_cert(&tx, nickname, der, &info, trust)?;
@@ -153,7 +163,9 @@ impl Store {
     ) -> Result<AddOutcome, StoreError> {
         let info = CertInfo::parse(der)?;
         if info.key_id != key.key_id() {
-            return Err(StoreError::Corrupt(format!("the private key does not belong to certificate \"{nickname}\"")));
+            return Err(StoreError::Corrupt(format!(
+                "the private key does not belong to certificate \"{nickname}\""
+            )));
         }
         let sealed = cipher.seal_key(key)?;
         let tx = self.conn_mut().transaction()?;
@@ -166,8 +178,12 @@ impl Store {
 
     /// Every certificate, in insertion order.
     pub fn certificates(&self) -> Result<Vec<CertRecord>, StoreError> {
-        let mut st = self.conn().prepare_cached(&format!("{SELECT} ORDER BY c.id"))?;
-        let rows = st.query_map([], CertRecord::from_row)?.collect::<Result<Vec<_>, _>>()?;
+        let mut st = self
+            .conn()
+            .prepare_cached(&format!("{SELECT} ORDER BY c.id"))?;
+        let rows = st
+            .query_map([], CertRecord::from_row)?
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }
 
@@ -181,7 +197,12 @@ impl Store {
             .query_map([], |r| {
                 let t: String = r.get(1)?;
                 let has_key: bool = r.get(2)?;
-                Ok((r.get(0)?, t.parse::<TrustFlags>().unwrap_or_default().with_user(has_key)))
+                Ok((
+                    r.get(0)?,
+                    t.parse::<TrustFlags>()
+                        .unwrap_or_default()
+                        .with_user(has_key),
+                ))
             })?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
@@ -189,20 +210,28 @@ impl Store {
 
     /// A certificate by nickname, if present.
     pub fn find_certificate(&self, nickname: &str) -> Result<Option<CertRecord>, StoreError> {
-        let mut st = self.conn().prepare_cached(&format!("{SELECT} WHERE c.nickname = ?1"))?;
-        Ok(st.query_row(params![nickname], CertRecord::from_row).optional()?)
+        let mut st = self
+            .conn()
+            .prepare_cached(&format!("{SELECT} WHERE c.nickname = ?1"))?;
+        Ok(st
+            .query_row(params![nickname], CertRecord::from_row)
+            .optional()?)
     }
 
     /// A certificate by nickname.
     pub fn certificate(&self, nickname: &str) -> Result<CertRecord, StoreError> {
-        self.find_certificate(nickname)?.ok_or_else(|| StoreError::NoSuchCertificate(nickname.to_string()))
+        self.find_certificate(nickname)?
+            .ok_or_else(|| StoreError::NoSuchCertificate(nickname.to_string()))
     }
 
     /// Certificates whose subject equals `subject` (NSS-style string), CAs first.
     pub fn certificates_by_subject(&self, subject: &str) -> Result<Vec<CertRecord>, StoreError> {
-        let mut st =
-            self.conn().prepare_cached(&format!("{SELECT} WHERE c.subject = ?1 ORDER BY c.is_ca DESC, c.id"))?;
-        let rows = st.query_map(params![subject], CertRecord::from_row)?.collect::<Result<Vec<_>, _>>()?;
+        let mut st = self.conn().prepare_cached(&format!(
+            "{SELECT} WHERE c.subject = ?1 ORDER BY c.is_ca DESC, c.id"
+        ))?;
+        let rows = st
+            .query_map(params![subject], CertRecord::from_row)?
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }
 
@@ -222,9 +251,15 @@ impl Store {
     pub fn delete_certificate(&mut self, nickname: &str, with_key: bool) -> Result<(), StoreError> {
         let rec = self.certificate(nickname)?;
         let tx = self.conn_mut().transaction()?;
-        tx.execute("DELETE FROM certificates WHERE nickname = ?1", params![nickname])?;
+        tx.execute(
+            "DELETE FROM certificates WHERE nickname = ?1",
+            params![nickname],
+        )?;
         if with_key {
-            tx.execute("DELETE FROM private_keys WHERE key_id = ?1", params![rec.key_id])?;
+            tx.execute(
+                "DELETE FROM private_keys WHERE key_id = ?1",
+                params![rec.key_id],
+            )?;
         }
         tx.commit()?;
         Ok(())
@@ -265,26 +300,83 @@ mod tests {
         let mut s = Store::create_with_kdf(t.path(), "", 10).expect("create");
         let c = s.unlock("").expect("unlock");
         let ck = PrivateKey::generate(KeyAlgorithm::EcdsaP256).expect("key");
-        let ca = pki::self_signed(&ck, "CN=CA", &CertProfile::for_months(CertRole::Ca { path_len: None }, 12)).expect("ca");
-        s.add_certificate_with_key(&c, "My Root CA", &ca, "CT,,".parse().expect("t"), &ck).expect("add");
+        let ca = pki::self_signed(
+            &ck,
+            "CN=CA",
+            &CertProfile::for_months(CertRole::Ca { path_len: None }, 12),
+        )
+        .expect("ca");
+        s.add_certificate_with_key(&c, "My Root CA", &ca, "CT,,".parse().expect("t"), &ck)
+            .expect("add");
         let k = PrivateKey::generate(KeyAlgorithm::EcdsaP256).expect("key");
-        let leaf = pki::issue(&k, "CN=localhost", &CertProfile::for_months(CertRole::Server, 3), &ca, &ck).expect("leaf");
-        assert_eq!(s.add_certificate("server", &leaf, TrustFlags::NONE).expect("add"), AddOutcome::Added);
-        assert_eq!(s.add_certificate("server", &leaf, "P,,".parse().expect("t")).expect("again"), AddOutcome::TrustUpdated);
-        assert!(matches!(s.add_certificate("other", &leaf, TrustFlags::NONE), Err(StoreError::DuplicateCertificate(_))));
-        assert!(matches!(s.add_certificate("x", &ca, TrustFlags::NONE), Err(StoreError::DuplicateCertificate(_))));
+        let leaf = pki::issue(
+            &k,
+            "CN=localhost",
+            &CertProfile::for_months(CertRole::Server, 3),
+            &ca,
+            &ck,
+        )
+        .expect("leaf");
+        assert_eq!(
+            s.add_certificate("server", &leaf, TrustFlags::NONE)
+                .expect("add"),
+            AddOutcome::Added
+        );
+        assert_eq!(
+            s.add_certificate("server", &leaf, "P,,".parse().expect("t"))
+                .expect("again"),
+            AddOutcome::TrustUpdated
+        );
+        assert!(matches!(
+            s.add_certificate("other", &leaf, TrustFlags::NONE),
+            Err(StoreError::DuplicateCertificate(_))
+        ));
+        assert!(matches!(
+            s.add_certificate("x", &ca, TrustFlags::NONE),
+            Err(StoreError::DuplicateCertificate(_))
+        ));
         let ok = PrivateKey::generate(KeyAlgorithm::EcdsaP256).expect("key");
-        let other = pki::self_signed(&ok, "CN=Other", &CertProfile::for_months(CertRole::Server, 1)).expect("other");
-        assert!(matches!(s.add_certificate("server", &other, TrustFlags::NONE), Err(StoreError::NicknameTaken(_))));
+        let other = pki::self_signed(
+            &ok,
+            "CN=Other",
+            &CertProfile::for_months(CertRole::Server, 1),
+        )
+        .expect("other");
+        assert!(matches!(
+            s.add_certificate("server", &other, TrustFlags::NONE),
+            Err(StoreError::NicknameTaken(_))
+        ));
         let list = s.list_trust().expect("list");
-        assert_eq!(list[0], ("My Root CA".to_string(), "CTu,u,u".parse().expect("t")));
+        assert_eq!(
+            list[0],
+            ("My Root CA".to_string(), "CTu,u,u".parse().expect("t"))
+        );
         assert_eq!(list[1].1.to_string(), "P,,");
         let chain = s.chain("server").expect("chain");
-        assert_eq!(chain.iter().map(|c| c.nickname.as_str()).collect::<Vec<_>>(), vec!["server", "My Root CA"]);
-        s.set_trust("server", ",,".parse().expect("t")).expect("trust");
-        assert_eq!(s.certificate("server").expect("get").effective_trust().to_string(), ",,");
+        assert_eq!(
+            chain
+                .iter()
+                .map(|c| c.nickname.as_str())
+                .collect::<Vec<_>>(),
+            vec!["server", "My Root CA"]
+        );
+        s.set_trust("server", ",,".parse().expect("t"))
+            .expect("trust");
+        assert_eq!(
+            s.certificate("server")
+                .expect("get")
+                .effective_trust()
+                .to_string(),
+            ",,"
+        );
         s.delete_certificate("server", true).expect("delete");
-        assert!(matches!(s.certificate("server"), Err(StoreError::NoSuchCertificate(_))));
-        assert!(matches!(s.set_trust("server", TrustFlags::NONE), Err(StoreError::NoSuchCertificate(_))));
+        assert!(matches!(
+            s.certificate("server"),
+            Err(StoreError::NoSuchCertificate(_))
+        ));
+        assert!(matches!(
+            s.set_trust("server", TrustFlags::NONE),
+            Err(StoreError::NoSuchCertificate(_))
+        ));
     }
 }

@@ -17,7 +17,11 @@ pub struct KeyRecord {
     pub nickname: Option<String>,
 }
 
-pub(super) fn insert_key(tx: &rusqlite::Transaction<'_>, key: &PrivateKey, sealed: &Sealed) -> Result<(), StoreError> {
+pub(super) fn insert_key(
+    tx: &rusqlite::Transaction<'_>,
+    key: &PrivateKey,
+    sealed: &Sealed,
+) -> Result<(), StoreError> {
     tx.execute(
         "INSERT INTO private_keys (key_id, algorithm, nonce, ciphertext, created_at) VALUES (?1, ?2, ?3, ?4, ?5) \
          ON CONFLICT(key_id) DO NOTHING",
@@ -55,14 +59,19 @@ impl Store {
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?;
-        let (alg, nonce, ciphertext) = row.ok_or_else(|| StoreError::NoSuchKey(key_id.to_string()))?;
+        let (alg, nonce, ciphertext) =
+            row.ok_or_else(|| StoreError::NoSuchKey(key_id.to_string()))?;
         let alg = KeyAlgorithm::from_db_name(&alg)
             .ok_or_else(|| StoreError::Corrupt(format!("unknown key algorithm '{alg}'")))?;
         Ok(cipher.open_key(&Sealed { nonce, ciphertext }, key_id, alg)?)
     }
 
     /// The private key of a certificate.
-    pub fn key_for_certificate(&self, cipher: &KeyCipher, nickname: &str) -> Result<PrivateKey, StoreError> {
+    pub fn key_for_certificate(
+        &self,
+        cipher: &KeyCipher,
+        nickname: &str,
+    ) -> Result<PrivateKey, StoreError> {
         let rec = self.certificate(nickname)?;
         if !rec.has_key {
             return Err(StoreError::NoKeyFor(nickname.to_string()));
@@ -86,14 +95,21 @@ impl Store {
             .map(|(key_id, alg, nickname)| {
                 let algorithm = KeyAlgorithm::from_db_name(&alg)
                     .ok_or_else(|| StoreError::Corrupt(format!("unknown key algorithm '{alg}'")))?;
-                Ok(KeyRecord { key_id, algorithm, nickname })
+                Ok(KeyRecord {
+                    key_id,
+                    algorithm,
+                    nickname,
+                })
             })
             .collect()
     }
 
     /// Delete a key by id.
     pub fn delete_key(&mut self, key_id: &str) -> Result<(), StoreError> {
-        let n = self.conn().execute("DELETE FROM private_keys WHERE key_id = ?1", params![key_id])?;
+        let n = self.conn().execute(
+            "DELETE FROM private_keys WHERE key_id = ?1",
+            params![key_id],
+        )?;
         if n == 0 {
             return Err(StoreError::NoSuchKey(key_id.to_string()));
         }
@@ -113,13 +129,29 @@ mod tests {
         let k = PrivateKey::generate(KeyAlgorithm::EcdsaP256).expect("key");
         let id = s.add_key(&c, &k).expect("add");
         assert_eq!(s.add_key(&c, &k).expect("idempotent"), id);
-        assert_eq!(s.keys().expect("keys"), vec![KeyRecord { key_id: id.clone(), algorithm: KeyAlgorithm::EcdsaP256, nickname: None }]);
-        assert!(matches!(s.change_password("wrong", "new"), Err(StoreError::Key(_))));
+        assert_eq!(
+            s.keys().expect("keys"),
+            vec![KeyRecord {
+                key_id: id.clone(),
+                algorithm: KeyAlgorithm::EcdsaP256,
+                nickname: None
+            }]
+        );
+        assert!(matches!(
+            s.change_password("wrong", "new"),
+            Err(StoreError::Key(_))
+        ));
         s.change_password("old", "new").expect("change");
         assert!(s.unlock("old").is_err());
         let c2 = s.unlock("new").expect("unlock new");
-        assert_eq!(s.private_key(&c2, &id).expect("decrypt").pkcs8_der(), k.pkcs8_der());
-        assert!(s.private_key(&c, &id).is_err(), "old cipher must not open re-encrypted keys");
+        assert_eq!(
+            s.private_key(&c2, &id).expect("decrypt").pkcs8_der(),
+            k.pkcs8_der()
+        );
+        assert!(
+            s.private_key(&c, &id).is_err(),
+            "old cipher must not open re-encrypted keys"
+        );
         s.delete_key(&id).expect("delete");
         assert!(!s.has_key(&id).expect("has"));
     }

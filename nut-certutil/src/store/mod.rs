@@ -41,13 +41,17 @@ pub enum StoreError {
         source: std::io::Error,
     },
     /// No store in this directory.
-    #[error("no certificate database in {0} (create one with `nut-certutil -N -d DIR` or `nut-certutil init DIR`)")]
+    #[error(
+        "no certificate database in {0} (create one with `nut-certutil -N -d DIR` or `nut-certutil init DIR`)"
+    )]
     NotFound(PathBuf),
     /// A store already exists.
     #[error("a certificate database already exists in {0}")]
     AlreadyExists(PathBuf),
     /// Written by a newer rnut.
-    #[error("certificate database schema version {found} is newer than this tool supports ({supported})")]
+    #[error(
+        "certificate database schema version {found} is newer than this tool supports ({supported})"
+    )]
     SchemaTooNew {
         /// Version in the file.
         found: i64,
@@ -94,12 +98,17 @@ pub struct Store {
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
-    move |source| StoreError::Io { path: path.to_path_buf(), source }
+    move |source| StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// Strip NSS's `sql:` / `dbm:` prefix from a `-d` argument.
 pub fn strip_db_prefix(dir: &str) -> &str {
-    dir.strip_prefix("sql:").or_else(|| dir.strip_prefix("dbm:")).unwrap_or(dir)
+    dir.strip_prefix("sql:")
+        .or_else(|| dir.strip_prefix("dbm:"))
+        .unwrap_or(dir)
 }
 
 pub(crate) fn now_unix() -> i64 {
@@ -124,9 +133,17 @@ impl Store {
 
     /// Create a new store with a chosen PBKDF2 iteration count (tests and benchmarks use a low
     /// count; it is stored with the salt).
-    pub fn create_with_kdf(dir: &Path, password: &str, iterations: u32) -> Result<Store, StoreError> {
+    pub fn create_with_kdf(
+        dir: &Path,
+        password: &str,
+        iterations: u32,
+    ) -> Result<Store, StoreError> {
         if !dir.exists() {
-            std::fs::DirBuilder::new().recursive(true).mode(0o750).create(dir).map_err(io_err(dir))?;
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o750)
+                .create(dir)
+                .map_err(io_err(dir))?;
         }
         let path = Store::db_path(dir);
         if path.exists() {
@@ -139,7 +156,10 @@ impl Store {
             .mode(0o640)
             .open(&path)
             .map_err(io_err(&path))?;
-        let mut store = Store { dir: dir.to_path_buf(), conn: Store::connect(&path)? };
+        let mut store = Store {
+            dir: dir.to_path_buf(),
+            conn: Store::connect(&path)?,
+        };
         schema::migrate(&mut store.conn)?;
         let mut salt = [0u8; 16];
         random_bytes(&mut salt)?;
@@ -151,7 +171,11 @@ impl Store {
         put_meta(&tx, "kdf_salt", &salt)?;
         put_meta(&tx, "check_nonce", &check.nonce)?;
         put_meta(&tx, "check_value", &check.ciphertext)?;
-        put_meta(&tx, "password_empty", if password.is_empty() { b"1" } else { b"0" })?;
+        put_meta(
+            &tx,
+            "password_empty",
+            if password.is_empty() { b"1" } else { b"0" },
+        )?;
         tx.commit()?;
         tracing::info!(dir = %dir.display(), "created certificate database");
         Ok(store)
@@ -165,7 +189,10 @@ impl Store {
         }
         let mut conn = Store::connect(&path)?;
         schema::migrate(&mut conn)?;
-        Ok(Store { dir: dir.to_path_buf(), conn })
+        Ok(Store {
+            dir: dir.to_path_buf(),
+            conn,
+        })
     }
 
     /// Open a store for reading only (what upsd and the clients do after dropping privileges,
@@ -177,19 +204,26 @@ impl Store {
         if !path.is_file() {
             return Err(StoreError::NotFound(dir.to_path_buf()));
         }
-        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let check = |conn: &Connection| -> Result<(), StoreError> {
             let v: i64 = conn.query_row("SELECT version FROM schema_version", [], |r| r.get(0))?;
             if v != schema::SCHEMA_VERSION {
-                return Err(StoreError::SchemaTooNew { found: v, supported: schema::SCHEMA_VERSION });
+                return Err(StoreError::SchemaTooNew {
+                    found: v,
+                    supported: schema::SCHEMA_VERSION,
+                });
             }
             Ok(())
         };
-        let first = Connection::open_with_flags(&path, flags).map_err(StoreError::from).and_then(|c| {
-            c.busy_timeout(Duration::from_secs(10))?;
-            check(&c)?;
-            Ok(c)
-        });
+        let first = Connection::open_with_flags(&path, flags)
+            .map_err(StoreError::from)
+            .and_then(|c| {
+                c.busy_timeout(Duration::from_secs(10))?;
+                check(&c)?;
+                Ok(c)
+            });
         let conn = match first {
             Ok(c) => c,
             Err(StoreError::SchemaTooNew { found, supported }) => {
@@ -202,13 +236,18 @@ impl Store {
                 c
             }
         };
-        Ok(Store { dir: dir.to_path_buf(), conn })
+        Ok(Store {
+            dir: dir.to_path_buf(),
+            conn,
+        })
     }
 
     fn connect(path: &Path) -> Result<Connection, StoreError> {
         let conn = Connection::open(path)?;
         conn.busy_timeout(Duration::from_secs(10))?;
-        conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;")?;
+        conn.execute_batch(
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        )?;
         Ok(conn)
     }
 
@@ -227,7 +266,11 @@ impl Store {
 
     fn meta(&self, name: &str) -> Result<Vec<u8>, StoreError> {
         self.conn
-            .query_row("SELECT value FROM meta WHERE name = ?1", params![name], |r| r.get(0))
+            .query_row(
+                "SELECT value FROM meta WHERE name = ?1",
+                params![name],
+                |r| r.get(0),
+            )
             .optional()?
             .ok_or_else(|| StoreError::Corrupt(format!("metadata '{name}' missing")))
     }
@@ -244,7 +287,10 @@ impl Store {
     pub fn unlock(&self, password: &str) -> Result<KeyCipher, StoreError> {
         let (salt, iters) = self.kdf_params()?;
         let cipher = KeyCipher::derive(password, &salt, iters);
-        let check = Sealed { nonce: self.meta("check_nonce")?, ciphertext: self.meta("check_value")? };
+        let check = Sealed {
+            nonce: self.meta("check_nonce")?,
+            ciphertext: self.meta("check_value")?,
+        };
         cipher.verify_check(&check)?;
         Ok(cipher)
     }
@@ -289,7 +335,11 @@ impl Store {
         put_meta(&tx, "kdf_salt", &salt)?;
         put_meta(&tx, "check_nonce", &check.nonce)?;
         put_meta(&tx, "check_value", &check.ciphertext)?;
-        put_meta(&tx, "password_empty", if new.is_empty() { b"1" } else { b"0" })?;
+        put_meta(
+            &tx,
+            "password_empty",
+            if new.is_empty() { b"1" } else { b"0" },
+        )?;
         tx.commit()?;
         tracing::info!(dir = %self.dir.display(), "certificate database password changed");
         Ok(())
@@ -297,15 +347,21 @@ impl Store {
 
     /// `PRAGMA integrity_check` ("ok" when healthy) plus rnut's own consistency checks.
     pub fn integrity_check(&self) -> Result<String, StoreError> {
-        let r: String = self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+        let r: String = self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
         if r != "ok" {
             return Ok(r);
         }
         for rec in self.certificates()? {
-            let info = crate::certinfo::CertInfo::parse(&rec.der)
-                .map_err(|e| StoreError::Corrupt(format!("certificate \"{}\": {e}", rec.nickname)))?;
+            let info = crate::certinfo::CertInfo::parse(&rec.der).map_err(|e| {
+                StoreError::Corrupt(format!("certificate \"{}\": {e}", rec.nickname))
+            })?;
             if info.fingerprint != rec.fingerprint {
-                return Ok(format!("certificate \"{}\": fingerprint does not match its DER", rec.nickname));
+                return Ok(format!(
+                    "certificate \"{}\": fingerprint does not match its DER",
+                    rec.nickname
+                ));
             }
         }
         let bad_keys: i64 = self.conn.query_row(
@@ -339,17 +395,30 @@ mod tests {
         let dir = t.path().join("db");
         let s = Store::create_with_kdf(&dir, "pw", 1000).expect("create");
         let dmode = std::fs::metadata(&dir).expect("meta").permissions().mode() & 0o777;
-        let fmode = std::fs::metadata(Store::db_path(&dir)).expect("meta").permissions().mode() & 0o777;
+        let fmode = std::fs::metadata(Store::db_path(&dir))
+            .expect("meta")
+            .permissions()
+            .mode()
+            & 0o777;
         assert_eq!(dmode & 0o027, 0, "dir mode {dmode:o}");
         assert_eq!(fmode, 0o640);
         assert!(s.unlock("pw").is_ok());
-        assert!(matches!(s.unlock("nope"), Err(StoreError::Key(KeyError::WrongPassword))));
+        assert!(matches!(
+            s.unlock("nope"),
+            Err(StoreError::Key(KeyError::WrongPassword))
+        ));
         assert!(!s.has_empty_password());
         drop(s);
-        assert!(matches!(Store::create_with_kdf(&dir, "pw", 1000), Err(StoreError::AlreadyExists(_))));
+        assert!(matches!(
+            Store::create_with_kdf(&dir, "pw", 1000),
+            Err(StoreError::AlreadyExists(_))
+        ));
         let s = Store::open(&dir).expect("open");
         assert_eq!(s.integrity_check().expect("check"), "ok");
-        assert!(matches!(Store::open(&t.path().join("none")), Err(StoreError::NotFound(_))));
+        assert!(matches!(
+            Store::open(&t.path().join("none")),
+            Err(StoreError::NotFound(_))
+        ));
     }
 
     #[test]

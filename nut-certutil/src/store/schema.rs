@@ -61,7 +61,10 @@ pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
         .query_row("SELECT version FROM schema_version", [], |r| r.get(0))
         .unwrap_or(0);
     if current > SCHEMA_VERSION {
-        return Err(StoreError::SchemaTooNew { found: current, supported: SCHEMA_VERSION });
+        return Err(StoreError::SchemaTooNew {
+            found: current,
+            supported: SCHEMA_VERSION,
+        });
     }
     for (i, sql) in MIGRATIONS.iter().enumerate() {
         let version = i as i64 + 1;
@@ -71,7 +74,10 @@ pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
         tx.execute("DELETE FROM schema_version", [])?;
-        tx.execute("INSERT INTO schema_version (version) VALUES (?1)", params![version])?;
+        tx.execute(
+            "INSERT INTO schema_version (version) VALUES (?1)",
+            params![version],
+        )?;
         tx.commit()?;
     }
     Ok(())

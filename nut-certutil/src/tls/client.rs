@@ -6,7 +6,9 @@ use rustls::ClientConfig;
 use rustls_pki_types::ServerName;
 
 use super::identity::{self, Identity};
-use super::{ClientTlsSettings, NutServerCertVerifier, TlsError, TrustMaterial, VERSIONS, provider};
+use super::{
+    ClientTlsSettings, NutServerCertVerifier, TlsError, TrustMaterial, VERSIONS, provider,
+};
 use crate::store::Store;
 
 /// What a client needs to connect to one server.
@@ -27,9 +29,16 @@ pub struct ClientTlsPolicy {
 /// The CERTHOST row for exactly `host` and `port` (first one wins) decides certverify,
 /// forcessl and the name the certificate must carry; without one the defaults apply and the
 /// certificate must carry `host`.
-pub fn build_client_config(s: &ClientTlsSettings, host: &str, port: u16) -> Result<ClientTlsPolicy, TlsError> {
+pub fn build_client_config(
+    s: &ClientTlsSettings,
+    host: &str,
+    port: u16,
+) -> Result<ClientTlsPolicy, TlsError> {
     let bare_host = host.trim_start_matches('[').trim_end_matches(']');
-    let rule = s.certhosts.iter().find(|r| r.host == host && r.port == port);
+    let rule = s
+        .certhosts
+        .iter()
+        .find(|r| r.host == host && r.port == port);
     let certverify = rule.map_or(s.certverify, |r| r.certverify);
     let forcessl = rule.map_or(s.forcessl, |r| r.forcessl);
     let expected = match rule {
@@ -53,17 +62,29 @@ pub fn build_client_config(s: &ClientTlsSettings, host: &str, port: u16) -> Resu
         .with_protocol_versions(VERSIONS)?
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(verifier));
-    let identity = match (&s.certfile, &s.certpath, s.certident_name.as_deref().filter(|n| !n.is_empty())) {
+    let identity = match (
+        &s.certfile,
+        &s.certpath,
+        s.certident_name.as_deref().filter(|n| !n.is_empty()),
+    ) {
         (Some(file), _, name) => Some(identity::from_certfile(file, name)?),
-        (None, Some(dir), Some(name)) if Store::exists(dir) => {
-            Some(identity::from_store(dir, name, s.certident_password.as_deref().unwrap_or(""))?)
-        }
+        (None, Some(dir), Some(name)) if Store::exists(dir) => Some(identity::from_store(
+            dir,
+            name,
+            s.certident_password.as_deref().unwrap_or(""),
+        )?),
         _ => None,
     };
     let config = match identity {
         Some(Identity { chain, key }) => builder.with_client_auth_cert(chain, key)?,
         None => builder.with_no_client_auth(),
     };
-    let server_name = ServerName::try_from(bare_host.to_string()).map_err(|_| TlsError::BadHost(host.to_string()))?;
-    Ok(ClientTlsPolicy { config: Arc::new(config), server_name, certverify, forcessl })
+    let server_name = ServerName::try_from(bare_host.to_string())
+        .map_err(|_| TlsError::BadHost(host.to_string()))?;
+    Ok(ClientTlsPolicy {
+        config: Arc::new(config),
+        server_name,
+        certverify,
+        forcessl,
+    })
 }

@@ -34,14 +34,23 @@ pub(crate) fn from_store(dir: &Path, nickname: &str, password: &str) -> Result<I
         }
         ders.push(CertificateDer::from(c.der.clone()));
     }
-    Ok(Identity { chain: ders, key: key.rustls_key() })
+    Ok(Identity {
+        chain: ders,
+        key: key.rustls_key(),
+    })
 }
 
 /// From a CERTFILE: certificates, then the key. When `name` is given and not empty, the
 /// certificate must match it (as C NUT's OpenSSL build checks CERTIDENT).
 pub(crate) fn from_certfile(path: &Path, name: Option<&str>) -> Result<Identity, TlsError> {
-    let data = std::fs::read(path).map_err(|source| TlsError::Io { path: path.to_path_buf(), source })?;
-    let bad = |reason: &str| TlsError::CertFile { path: path.to_path_buf(), reason: reason.to_string() };
+    let data = std::fs::read(path).map_err(|source| TlsError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let bad = |reason: &str| TlsError::CertFile {
+        path: path.to_path_buf(),
+        reason: reason.to_string(),
+    };
     let certs = crate::pem::certificates(&data);
     if certs.is_empty() {
         return Err(bad("no certificate (PEM \"CERTIFICATE\" block) found"));
@@ -49,7 +58,9 @@ pub(crate) fn from_certfile(path: &Path, name: Option<&str>) -> Result<Identity,
     let key = match crate::pem::private_key(&data) {
         Some(k) => k,
         None if crate::pem::has_encrypted_key(&data) => {
-            return Err(bad("the private key is encrypted; store it unencrypted in a 0640 file, or import it into a certificate database"));
+            return Err(bad(
+                "the private key is encrypted; store it unencrypted in a 0640 file, or import it into a certificate database",
+            ));
         }
         None => return Err(bad("no private key found after the certificates")),
     };
@@ -60,8 +71,14 @@ pub(crate) fn from_certfile(path: &Path, name: Option<&str>) -> Result<Identity,
     }
     if let Some(n) = name.filter(|n| !n.is_empty()) {
         if !certificate_matches_name(&info, n) {
-            return Err(TlsError::CertIdentMismatch { subject: info.subject, name: n.to_string() });
+            return Err(TlsError::CertIdentMismatch {
+                subject: info.subject,
+                name: n.to_string(),
+            });
         }
     }
-    Ok(Identity { chain: certs.into_iter().map(CertificateDer::from).collect(), key })
+    Ok(Identity {
+        chain: certs.into_iter().map(CertificateDer::from).collect(),
+        key,
+    })
 }

@@ -24,7 +24,9 @@ pub use client::{ClientTlsPolicy, build_client_config};
 pub use nut_core::config::{CertHostRule, CertRequest};
 pub use server::build_server_config;
 pub use trust_material::{CertPathKind, TrustMaterial};
-pub use verifier::{NutServerCertVerifier, Usage, VerifyFailure, plain_error, validate_certificate};
+pub use verifier::{
+    NutServerCertVerifier, Usage, VerifyFailure, plain_error, validate_certificate,
+};
 
 use crate::store::StoreError;
 
@@ -47,10 +49,14 @@ pub enum TlsError {
         source: std::io::Error,
     },
     /// Neither CERTFILE nor CERTPATH + CERTIDENT.
-    #[error("no server certificate configured: set CERTFILE (PEM), or CERTPATH (certificate database) with CERTIDENT")]
+    #[error(
+        "no server certificate configured: set CERTFILE (PEM), or CERTPATH (certificate database) with CERTIDENT"
+    )]
     NoCertificate,
     /// CERTPATH is a store but no CERTIDENT nickname was given.
-    #[error("the SSL certificate name is not specified: CERTIDENT is required with a certificate database ({0})")]
+    #[error(
+        "the SSL certificate name is not specified: CERTIDENT is required with a certificate database ({0})"
+    )]
     NoCertIdent(PathBuf),
     /// Verification asked for without CERTPATH.
     #[error("cannot verify certificates: no CERTPATH was given")]
@@ -115,7 +121,10 @@ impl fmt::Debug for ServerTlsSettings {
         f.debug_struct("ServerTlsSettings")
             .field("certpath", &self.certpath)
             .field("certident_name", &self.certident_name)
-            .field("certident_password", &self.certident_password.as_ref().map(|_| "<redacted>"))
+            .field(
+                "certident_password",
+                &self.certident_password.as_ref().map(|_| "<redacted>"),
+            )
             .field("certfile", &self.certfile)
             .field("certrequest", &self.certrequest)
             .finish()
@@ -146,7 +155,10 @@ impl fmt::Debug for ClientTlsSettings {
         f.debug_struct("ClientTlsSettings")
             .field("certpath", &self.certpath)
             .field("certident_name", &self.certident_name)
-            .field("certident_password", &self.certident_password.as_ref().map(|_| "<redacted>"))
+            .field(
+                "certident_password",
+                &self.certident_password.as_ref().map(|_| "<redacted>"),
+            )
             .field("certfile", &self.certfile)
             .field("certhosts", &self.certhosts)
             .field("certverify", &self.certverify)
@@ -161,10 +173,13 @@ pub fn provider() -> Arc<rustls::crypto::CryptoProvider> {
 }
 
 /// TLS 1.3 and 1.2 (never older).
-pub(crate) static VERSIONS: &[&rustls::SupportedProtocolVersion] = &[&rustls::version::TLS13, &rustls::version::TLS12];
+pub(crate) static VERSIONS: &[&rustls::SupportedProtocolVersion] =
+    &[&rustls::version::TLS13, &rustls::version::TLS12];
 
 /// The subject of the peer's (verified) end-entity certificate, for logs.
 pub fn peer_subject(conn: &rustls::CommonState) -> Option<String> {
     let der = conn.peer_certificates()?.first()?;
-    crate::certinfo::CertInfo::parse(der.as_ref()).ok().map(|i| i.subject)
+    crate::certinfo::CertInfo::parse(der.as_ref())
+        .ok()
+        .map(|i| i.subject)
 }

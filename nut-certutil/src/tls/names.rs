@@ -26,7 +26,10 @@ pub fn host_matches(pattern: &str, name: &str) -> bool {
 }
 
 fn ip_of(name: &str) -> Option<IpAddr> {
-    name.trim_start_matches('[').trim_end_matches(']').parse().ok()
+    name.trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse()
+        .ok()
 }
 
 /// Does the certificate carry `name` (SAN DNS/IP, CN fallback, string fallback)?
@@ -46,7 +49,11 @@ pub fn certificate_matches_name(info: &CertInfo, name: &str) -> bool {
             return true;
         }
         if let Some(rest) = cn.strip_prefix(name) {
-            if rest.is_empty() || rest.starts_with('/') || rest.starts_with(',') || rest.starts_with("\\/") {
+            if rest.is_empty()
+                || rest.starts_with('/')
+                || rest.starts_with(',')
+                || rest.starts_with("\\/")
+            {
                 return true;
             }
         }
@@ -89,7 +96,10 @@ mod tests {
 
     #[test]
     fn san_cn_and_string_fallbacks() {
-        let c = cert("CN=ups1.example.com,O=X", &["ip:10.0.0.1", "*.lab.example.com"]);
+        let c = cert(
+            "CN=ups1.example.com,O=X",
+            &["ip:10.0.0.1", "*.lab.example.com"],
+        );
         assert!(certificate_matches_name(&c, "ups1.example.com"));
         assert!(certificate_matches_name(&c, "UPS1.example.com."));
         assert!(certificate_matches_name(&c, "10.0.0.1"));
@@ -99,11 +109,17 @@ mod tests {
         assert!(!certificate_matches_name(&c, "ups2.example.com"));
         let n = cert("CN=My nut server,O=MyCompany,ST=MyState,C=US", &[]);
         assert!(certificate_matches_name(&n, "My nut server"));
-        assert!(certificate_matches_name(&n, "CN=My nut server,O=MyCompany,ST=MyState,C=US"));
+        assert!(certificate_matches_name(
+            &n,
+            "CN=My nut server,O=MyCompany,ST=MyState,C=US"
+        ));
         assert!(!certificate_matches_name(&n, "My nut"));
         assert!(!certificate_matches_name(&n, "localhost"));
         let slash = cert("CN=myups/extra", &[]);
         assert!(certificate_matches_name(&slash, "myups"));
-        assert_eq!(certificate_names(&c), "ups1.example.com, *.lab.example.com, 10.0.0.1");
+        assert_eq!(
+            certificate_names(&c),
+            "ups1.example.com, *.lab.example.com, 10.0.0.1"
+        );
     }
 }

@@ -37,8 +37,15 @@ pub fn build_server_config(s: &ServerTlsSettings) -> Result<Arc<ServerConfig>, T
             if trust.client_anchors.is_empty() {
                 return Err(TlsError::NoClientCas { level, path });
             }
-            let builder = WebPkiClientVerifier::builder_with_provider(Arc::new(trust.client_roots()), provider.clone());
-            let builder = if level == CertRequest::Request { builder.allow_unauthenticated() } else { builder };
+            let builder = WebPkiClientVerifier::builder_with_provider(
+                Arc::new(trust.client_roots()),
+                provider.clone(),
+            );
+            let builder = if level == CertRequest::Request {
+                builder.allow_unauthenticated()
+            } else {
+                builder
+            };
             let inner = builder.build().map_err(|e| TlsError::BadCertificate {
                 nickname: path.display().to_string(),
                 reason: e.to_string(),

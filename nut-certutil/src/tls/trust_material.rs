@@ -66,14 +66,19 @@ impl TrustMaterial {
             let store = Store::open_read_only(path)?;
             return TrustMaterial::from_store(&store);
         }
-        let io = |source| TlsError::Io { path: path.to_path_buf(), source };
+        let io = |source| TlsError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
         let meta = std::fs::metadata(path).map_err(io)?;
         let mut tm;
         let mut ders = Vec::new();
         if meta.is_dir() {
             tm = TrustMaterial::empty(path, CertPathKind::PemDirectory);
-            let mut entries: Vec<PathBuf> =
-                std::fs::read_dir(path).map_err(io)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+                .map_err(io)?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .collect();
             entries.sort();
             for p in entries.into_iter().filter(|p| p.is_file()) {
                 if let Ok(data) = std::fs::read(&p) {
@@ -90,7 +95,9 @@ impl TrustMaterial {
             return Err(TlsError::NoCertificatesIn(path.to_path_buf()));
         }
         for der in ders {
-            let Ok(info) = CertInfo::parse(&der) else { continue };
+            let Ok(info) = CertInfo::parse(&der) else {
+                continue;
+            };
             if !info.is_ca {
                 tm.peers.insert(info.fingerprint.clone());
             }

@@ -9,7 +9,10 @@ use rustls::client::verify_server_cert_signed_by_trust_anchor;
 use rustls::crypto::{CryptoProvider, verify_tls12_signature, verify_tls13_signature};
 use rustls::server::ParsedCertificate;
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
-use rustls::{CertificateError, DigitallySignedStruct, DistinguishedName, Error, OtherError, RootCertStore, SignatureScheme};
+use rustls::{
+    CertificateError, DigitallySignedStruct, DistinguishedName, Error, OtherError, RootCertStore,
+    SignatureScheme,
+};
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 
 use super::names::{certificate_matches_name, certificate_names};
@@ -22,7 +25,9 @@ use crate::certinfo::{CertInfo, format_time};
 pub struct VerifyFailure(pub String);
 
 fn fail(msg: String) -> Error {
-    Error::InvalidCertificate(CertificateError::Other(OtherError(Arc::new(VerifyFailure(msg)))))
+    Error::InvalidCertificate(CertificateError::Other(OtherError(Arc::new(
+        VerifyFailure(msg),
+    ))))
 }
 
 /// Turn a webpki chain error into a sentence.
@@ -30,15 +35,22 @@ fn explain_chain_error(e: Error, info: &CertInfo, trust: &TrustMaterial, usage: 
     let name = info.display_name();
     match e {
         Error::InvalidCertificate(ce) => match ce {
-            CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
-                fail(format!("certificate for '{name}' expired on {}", format_time(info.not_after)))
-            }
+            CertificateError::Expired | CertificateError::ExpiredContext { .. } => fail(format!(
+                "certificate for '{name}' expired on {}",
+                format_time(info.not_after)
+            )),
             CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
-                fail(format!("certificate for '{name}' is not valid before {}", format_time(info.not_before)))
+                fail(format!(
+                    "certificate for '{name}' is not valid before {}",
+                    format_time(info.not_before)
+                ))
             }
             CertificateError::UnknownIssuer => {
                 if trust.distrusted_subjects.contains(&info.issuer) {
-                    fail(format!("issuer '{}' is explicitly distrusted (p flag)", info.issuer))
+                    fail(format!(
+                        "issuer '{}' is explicitly distrusted (p flag)",
+                        info.issuer
+                    ))
                 } else if trust.kind == CertPathKind::Store {
                     let flag = if usage == "server" { "C" } else { "T" };
                     let known = if trust.untrusted_ca_subjects.contains(&info.issuer) {
@@ -46,15 +58,26 @@ fn explain_chain_error(e: Error, info: &CertInfo, trust: &TrustMaterial, usage: 
                     } else {
                         ", or not in the certificate database"
                     };
-                    fail(format!("issuer '{}' is not trusted (no {flag} flag{known})", info.issuer))
+                    fail(format!(
+                        "issuer '{}' is not trusted (no {flag} flag{known})",
+                        info.issuer
+                    ))
                 } else {
-                    fail(format!("issuer '{}' is not trusted (not in {})", info.issuer, trust.path.display()))
+                    fail(format!(
+                        "issuer '{}' is not trusted (not in {})",
+                        info.issuer,
+                        trust.path.display()
+                    ))
                 }
             }
-            CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => fail(format!(
-                "certificate for '{name}' is not valid for TLS {usage} authentication (extendedKeyUsage)"
-            )),
-            CertificateError::BadSignature => fail(format!("certificate for '{name}' has a bad signature")),
+            CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
+                fail(format!(
+                    "certificate for '{name}' is not valid for TLS {usage} authentication (extendedKeyUsage)"
+                ))
+            }
+            CertificateError::BadSignature => {
+                fail(format!("certificate for '{name}' has a bad signature"))
+            }
             other => Error::InvalidCertificate(other),
         },
         other => other,
@@ -100,8 +123,18 @@ impl NutServerCertVerifier {
         certverify: bool,
         provider: Arc<CryptoProvider>,
     ) -> NutServerCertVerifier {
-        let roots = trust.as_ref().map(|t| t.server_roots()).unwrap_or_else(RootCertStore::empty);
-        NutServerCertVerifier { trust, roots, expected_name, from_certhost, certverify, provider }
+        let roots = trust
+            .as_ref()
+            .map(|t| t.server_roots())
+            .unwrap_or_else(RootCertStore::empty);
+        NutServerCertVerifier {
+            trust,
+            roots,
+            expected_name,
+            from_certhost,
+            certverify,
+            provider,
+        }
     }
 
     /// The chain part of the check (no name): returns the parsed certificate and whether it
@@ -113,7 +146,9 @@ impl NutServerCertVerifier {
         now: UnixTime,
     ) -> Result<(CertInfo, bool), Error> {
         let Some(trust) = &self.trust else {
-            return Err(fail("cannot verify the server certificate: no CERTPATH was given".into()));
+            return Err(fail(
+                "cannot verify the server certificate: no CERTPATH was given".into(),
+            ));
         };
         let info = CertInfo::parse(end_entity.as_ref())
             .map_err(|_| Error::InvalidCertificate(CertificateError::BadEncoding))?;
@@ -126,7 +161,10 @@ impl NutServerCertVerifier {
         for i in intermediates {
             if let Ok(ii) = CertInfo::parse(i.as_ref()) {
                 if trust.distrusted.contains(&ii.fingerprint) {
-                    return Err(fail(format!("issuer '{}' is explicitly distrusted (p flag)", ii.subject)));
+                    return Err(fail(format!(
+                        "issuer '{}' is explicitly distrusted (p flag)",
+                        ii.subject
+                    )));
                 }
             }
         }
@@ -153,7 +191,11 @@ impl NutServerCertVerifier {
         if certificate_matches_name(info, &self.expected_name) {
             return Ok(());
         }
-        let what = if self.from_certhost { "CERTHOST name" } else { "host name" };
+        let what = if self.from_certhost {
+            "CERTHOST name"
+        } else {
+            "host name"
+        };
         Err(fail(format!(
             "server certificate name '{}' does not match {what} '{}'",
             certificate_names(info),
@@ -188,7 +230,12 @@ impl ServerCertVerifier for NutServerCertVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, Error> {
-        verify_tls12_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+        verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
     }
 
     fn verify_tls13_signature(
@@ -197,11 +244,18 @@ impl ServerCertVerifier for NutServerCertVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, Error> {
-        verify_tls13_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+        verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider.signature_verification_algorithms.supported_schemes()
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 }
 
@@ -214,7 +268,10 @@ pub(crate) struct DistrustingClientVerifier {
 }
 
 impl DistrustingClientVerifier {
-    pub(crate) fn new(inner: Arc<dyn ClientCertVerifier>, trust: TrustMaterial) -> DistrustingClientVerifier {
+    pub(crate) fn new(
+        inner: Arc<dyn ClientCertVerifier>,
+        trust: TrustMaterial,
+    ) -> DistrustingClientVerifier {
         DistrustingClientVerifier { inner, trust }
     }
 }
@@ -241,7 +298,10 @@ impl ClientCertVerifier for DistrustingClientVerifier {
         let info = CertInfo::parse(end_entity.as_ref())
             .map_err(|_| Error::InvalidCertificate(CertificateError::BadEncoding))?;
         if self.trust.distrusted.contains(&info.fingerprint) {
-            return Err(fail(format!("client certificate '{}' is explicitly distrusted (p flag)", info.display_name())));
+            return Err(fail(format!(
+                "client certificate '{}' is explicitly distrusted (p flag)",
+                info.display_name()
+            )));
         }
         let r = self
             .inner
@@ -249,7 +309,9 @@ impl ClientCertVerifier for DistrustingClientVerifier {
             .map_err(|e| explain_chain_error(e, &info, &self.trust, "client"));
         match &r {
             Ok(_) => tracing::debug!(subject = %info.subject, "client certificate verified"),
-            Err(e) => tracing::warn!(subject = %info.subject, error = %e, "client certificate rejected"),
+            Err(e) => {
+                tracing::warn!(subject = %info.subject, error = %e, "client certificate rejected")
+            }
         }
         r
     }
@@ -288,13 +350,26 @@ pub enum Usage {
 
 /// Validate a certificate against a CERTPATH's trust for a usage (no name check). The error
 /// is a sentence for the user.
-pub fn validate_certificate(trust: &TrustMaterial, der: &[u8], usage: Usage, now: UnixTime) -> Result<(), String> {
+pub fn validate_certificate(
+    trust: &TrustMaterial,
+    der: &[u8],
+    usage: Usage,
+    now: UnixTime,
+) -> Result<(), String> {
     let ee = CertificateDer::from(der.to_vec());
     let provider = super::provider();
     match usage {
         Usage::Server => {
-            let v = NutServerCertVerifier::new(Some(trust.clone()), String::new(), false, true, provider);
-            v.verify_chain(&ee, &[], now).map(|_| ()).map_err(|e| plain_error(&e))
+            let v = NutServerCertVerifier::new(
+                Some(trust.clone()),
+                String::new(),
+                false,
+                true,
+                provider,
+            );
+            v.verify_chain(&ee, &[], now)
+                .map(|_| ())
+                .map_err(|e| plain_error(&e))
         }
         Usage::Client => {
             if trust.client_anchors.is_empty() {
@@ -307,7 +382,9 @@ pub fn validate_certificate(trust: &TrustMaterial, der: &[u8], usage: Usage, now
             .build()
             .map_err(|e| e.to_string())?;
             let v = DistrustingClientVerifier::new(inner, trust.clone());
-            v.verify_client_cert(&ee, &trust.intermediates, now).map(|_| ()).map_err(|e| plain_error(&e))
+            v.verify_client_cert(&ee, &trust.intermediates, now)
+                .map(|_| ())
+                .map_err(|e| plain_error(&e))
         }
     }
 }

@@ -267,8 +267,6 @@ impl DeviceBackend for DummyUps {
                     d.setaux(k.name, aux);
                 }
             }
-            d.setinfo("device.mfr", "Dummy Manufacturer");
-            d.setinfo("device.model", "Dummy UPS");
             let mode = self.mode.unwrap_or(Mode::Loop);
             Self::step(seq, d, mode);
         }

@@ -7,21 +7,19 @@
 
 mod error;
 mod options;
-mod request;
 mod starttls;
 mod transport;
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use nut_core::net::ErrCode;
+use nut_core::net::{ErrCode, Request};
 use tokio::net::TcpStream;
 
 pub use error::ClientError;
 pub use options::{AddrFamily, ConnectOptions};
 pub use transport::MAX_LINE;
 
-use request::line;
 use starttls::{Decision, StartTls, decide_on_refusal};
 use transport::{LineStream, Stream};
 
@@ -51,7 +49,11 @@ pub struct Client {
 
 impl Client {
     /// Connect to `host:port` and run the tls.md 3.1 connection decision.
-    pub async fn connect(host: &str, port: u16, opts: &ConnectOptions) -> Result<Client, ClientError> {
+    pub async fn connect(
+        host: &str,
+        port: u16,
+        opts: &ConnectOptions,
+    ) -> Result<Client, ClientError> {
         // Build the TLS policy first: a broken TLS configuration must not lead to a
         // plaintext session.
         let policy = match &opts.tls {
@@ -102,7 +104,13 @@ impl Client {
                 }
             }
         }
-        Ok(Client { conn, host: host.to_string(), port, tls, timeout: opts.timeout })
+        Ok(Client {
+            conn,
+            host: host.to_string(),
+            port,
+            tls,
+            timeout: opts.timeout,
+        })
     }
 
     /// Whether the session is encrypted.
@@ -148,10 +156,8 @@ impl Client {
     }
 
     /// `GET <query...>`: checks that the answer echoes the query, returns the words after it.
-    async fn get(&mut self, query: &[&str]) -> Result<Vec<String>, ClientError> {
-        let mut words = vec!["GET"];
-        words.extend_from_slice(query);
-        let reply = self.request(&line(&words, 1)).await?;
+    async fn get(&mut self, req: Request, query: &[&str]) -> Result<Vec<String>, ClientError> {
+        let reply = self.request(&req.to_line()).await?;
         if reply.len() < query.len() || !echoes(&reply, query) {
             return Err(ClientError::InvalidResponse);
         }
@@ -159,11 +165,13 @@ impl Client {
     }
 
     /// `LIST <query...>`: the item lines between BEGIN and END, each without the echoed query.
-    async fn list(&mut self, query: &[&str]) -> Result<Vec<Vec<String>>, ClientError> {
+    async fn list(
+        &mut self,
+        req: Request,
+        query: &[&str],
+    ) -> Result<Vec<Vec<String>>, ClientError> {
         let timeout = self.timeout;
-        let mut words = vec!["LIST"];
-        words.extend_from_slice(query);
-        let request_line = line(&words, 2);
+        let request_line = req.to_line();
         let fut = async {
             self.conn.write_line(&request_line).await?;
             let begin = self.read_reply().await?;
@@ -201,128 +209,241 @@ impl Client {
 
     /// `GET VAR <ups> <var>`: the value.
     pub async fn get_var(&mut self, ups: &str, var: &str) -> Result<String, ClientError> {
-        single(self.get(&["VAR", ups, var]).await?)
+        single(
+            self.get(
+                Request::GetVar {
+                    ups: ups.into(),
+                    var: var.into(),
+                },
+                &["VAR", ups, var],
+            )
+            .await?,
+        )
     }
 
     /// `GET NUMLOGINS <ups>`.
     pub async fn get_numlogins(&mut self, ups: &str) -> Result<u32, ClientError> {
-        let v = single(self.get(&["NUMLOGINS", ups]).await?)?;
+        let v = single(
+            self.get(
+                Request::GetNumLogins { ups: ups.into() },
+                &["NUMLOGINS", ups],
+            )
+            .await?,
+        )?;
         v.trim().parse().map_err(|_| ClientError::InvalidResponse)
     }
 
     /// `GET UPSDESC <ups>`.
     pub async fn get_upsdesc(&mut self, ups: &str) -> Result<String, ClientError> {
-        single(self.get(&["UPSDESC", ups]).await?)
+        single(
+            self.get(Request::GetUpsDesc { ups: ups.into() }, &["UPSDESC", ups])
+                .await?,
+        )
     }
 
     /// `GET DESC <ups> <var>`.
     pub async fn get_desc(&mut self, ups: &str, var: &str) -> Result<String, ClientError> {
-        single(self.get(&["DESC", ups, var]).await?)
+        single(
+            self.get(
+                Request::GetDesc {
+                    ups: ups.into(),
+                    var: var.into(),
+                },
+                &["DESC", ups, var],
+            )
+            .await?,
+        )
     }
 
     /// `GET CMDDESC <ups> <cmd>`.
     pub async fn get_cmddesc(&mut self, ups: &str, cmd: &str) -> Result<String, ClientError> {
-        single(self.get(&["CMDDESC", ups, cmd]).await?)
+        single(
+            self.get(
+                Request::GetCmdDesc {
+                    ups: ups.into(),
+                    cmd: cmd.into(),
+                },
+                &["CMDDESC", ups, cmd],
+            )
+            .await?,
+        )
     }
 
     /// `GET TYPE <ups> <var>`: the type words (`RW`, `ENUM`, `RANGE`, `STRING:n`, `NUMBER`).
     pub async fn get_type(&mut self, ups: &str, var: &str) -> Result<Vec<String>, ClientError> {
-        self.get(&["TYPE", ups, var]).await
+        self.get(
+            Request::GetType {
+                ups: ups.into(),
+                var: var.into(),
+            },
+            &["TYPE", ups, var],
+        )
+        .await
     }
 
     /// `LIST UPS`: `(name, description)` in server order.
     pub async fn list_ups(&mut self) -> Result<Vec<(String, String)>, ClientError> {
-        pairs(self.list(&["UPS"]).await?)
+        pairs(self.list(Request::ListUps, &["UPS"]).await?)
     }
 
     /// `LIST VAR <ups>`: `(name, value)`.
     pub async fn list_var(&mut self, ups: &str) -> Result<Vec<(String, String)>, ClientError> {
-        pairs(self.list(&["VAR", ups]).await?)
+        pairs(
+            self.list(Request::ListVar { ups: ups.into() }, &["VAR", ups])
+                .await?,
+        )
     }
 
     /// `LIST RW <ups>`: `(name, value)`.
     pub async fn list_rw(&mut self, ups: &str) -> Result<Vec<(String, String)>, ClientError> {
-        pairs(self.list(&["RW", ups]).await?)
+        pairs(
+            self.list(Request::ListRw { ups: ups.into() }, &["RW", ups])
+                .await?,
+        )
     }
 
     /// `LIST CMD <ups>`: command names.
     pub async fn list_cmd(&mut self, ups: &str) -> Result<Vec<String>, ClientError> {
-        singles(self.list(&["CMD", ups]).await?)
+        singles(
+            self.list(Request::ListCmd { ups: ups.into() }, &["CMD", ups])
+                .await?,
+        )
     }
 
     /// `LIST CLIENT <ups>`: client addresses.
     pub async fn list_client(&mut self, ups: &str) -> Result<Vec<String>, ClientError> {
-        singles(self.list(&["CLIENT", ups]).await?)
+        singles(
+            self.list(Request::ListClient { ups: ups.into() }, &["CLIENT", ups])
+                .await?,
+        )
     }
 
     /// `LIST ENUM <ups> <var>`: the allowed values.
     pub async fn list_enum(&mut self, ups: &str, var: &str) -> Result<Vec<String>, ClientError> {
-        singles(self.list(&["ENUM", ups, var]).await?)
+        singles(
+            self.list(
+                Request::ListEnum {
+                    ups: ups.into(),
+                    var: var.into(),
+                },
+                &["ENUM", ups, var],
+            )
+            .await?,
+        )
     }
 
     /// `LIST RANGE <ups> <var>`: `(min, max)` pairs.
-    pub async fn list_range(&mut self, ups: &str, var: &str) -> Result<Vec<(String, String)>, ClientError> {
-        pairs(self.list(&["RANGE", ups, var]).await?)
+    pub async fn list_range(
+        &mut self,
+        ups: &str,
+        var: &str,
+    ) -> Result<Vec<(String, String)>, ClientError> {
+        pairs(
+            self.list(
+                Request::ListRange {
+                    ups: ups.into(),
+                    var: var.into(),
+                },
+                &["RANGE", ups, var],
+            )
+            .await?,
+        )
     }
 
     /// `USERNAME` then `PASSWORD` (quoted as needed, so spaces work).
     pub async fn authenticate(&mut self, user: &str, password: &str) -> Result<(), ClientError> {
-        self.ok_command(&line(&["USERNAME", user], 1)).await?;
-        self.ok_command(&line(&["PASSWORD", password], 1)).await?;
+        self.ok_command(&Request::Username(user.into()).to_line())
+            .await?;
+        self.ok_command(&Request::Password(password.into()).to_line())
+            .await?;
         Ok(())
     }
 
     /// `LOGIN <ups>`.
     pub async fn login(&mut self, ups: &str) -> Result<(), ClientError> {
-        self.ok_command(&line(&["LOGIN", ups], 1)).await.map(drop)
+        self.ok_command(&Request::Login { ups: ups.into() }.to_line())
+            .await
+            .map(drop)
     }
 
     /// `PRIMARY <ups>`, falling back to `MASTER <ups>` on anything that is not `OK`.
     pub async fn primary(&mut self, ups: &str) -> Result<(), ClientError> {
-        match self.ok_command(&line(&["PRIMARY", ups], 1)).await {
+        match self
+            .ok_command(&Request::Primary { ups: ups.into() }.to_line())
+            .await
+        {
             Ok(_) => Ok(()),
             Err(e) if e.is_fatal() && !matches!(e, ClientError::InvalidResponse) => Err(e),
-            Err(_) => self.ok_command(&line(&["MASTER", ups], 1)).await.map(drop),
+            Err(_) => self
+                .ok_command(&Request::Master { ups: ups.into() }.to_line())
+                .await
+                .map(drop),
         }
     }
 
     /// `FSD <ups>`.
     pub async fn fsd(&mut self, ups: &str) -> Result<(), ClientError> {
-        self.ok_command(&line(&["FSD", ups], 1)).await.map(drop)
+        self.ok_command(&Request::Fsd { ups: ups.into() }.to_line())
+            .await
+            .map(drop)
     }
 
     /// `SET TRACKING ON|OFF`.
     pub async fn set_tracking(&mut self, on: bool) -> Result<(), ClientError> {
         let v = if on { "ON" } else { "OFF" };
-        self.ok_command(&line(&["SET", "TRACKING", v], 3)).await.map(drop)
+        self.ok_command(&line(&["SET", "TRACKING", v], 3))
+            .await
+            .map(drop)
     }
 
     /// `SET VAR <ups> <var> <value>`: the tracking id when tracking is on.
-    pub async fn set_var(&mut self, ups: &str, var: &str, value: &str) -> Result<Option<String>, ClientError> {
-        let rest = self.ok_command(&set_var_line(ups, var, value)).await?;
+    pub async fn set_var(
+        &mut self,
+        ups: &str,
+        var: &str,
+        value: &str,
+    ) -> Result<Option<String>, ClientError> {
+        let req = Request::SetVar {
+            ups: ups.into(),
+            var: var.into(),
+            value: value.into(),
+        };
+        let rest = self.ok_command(&req.to_line()).await?;
         Ok(tracking_id(&rest))
     }
 
     /// `INSTCMD <ups> <cmd> [<param>]`: the tracking id when tracking is on.
-    pub async fn instcmd(&mut self, ups: &str, cmd: &str, param: Option<&str>) -> Result<Option<String>, ClientError> {
-        let mut words = vec!["INSTCMD", ups, cmd];
-        if let Some(p) = param {
-            words.push(p);
-        }
-        let rest = self.ok_command(&line(&words, 1)).await?;
+    pub async fn instcmd(
+        &mut self,
+        ups: &str,
+        cmd: &str,
+        param: Option<&str>,
+    ) -> Result<Option<String>, ClientError> {
+        let req = Request::InstCmd {
+            ups: ups.into(),
+            cmd: cmd.into(),
+            param: param.map(Into::into),
+        };
+        let rest = self.ok_command(&req.to_line()).await?;
         Ok(tracking_id(&rest))
     }
 
     /// `GET TRACKING <id>`.
     pub async fn get_tracking(&mut self, id: &str) -> Result<TrackingResult, ClientError> {
-        match self.request(&line(&["GET", "TRACKING", id], 2)).await {
+        match self
+            .request(&Request::GetTracking(Some(id.into())).to_line())
+            .await
+        {
             Ok(words) => match words.first().map(String::as_str) {
                 Some("PENDING") => Ok(TrackingResult::Pending),
                 Some("SUCCESS") => Ok(TrackingResult::Success),
                 _ => Err(ClientError::InvalidResponse),
             },
             Err(ClientError::Server { code, .. })
-                if matches!(code, ErrCode::Unknown | ErrCode::InvalidArgument | ErrCode::Failed) =>
+                if matches!(
+                    code,
+                    ErrCode::Unknown | ErrCode::InvalidArgument | ErrCode::Failed
+                ) =>
             {
                 Ok(TrackingResult::Failed(code))
             }
@@ -333,18 +454,13 @@ impl Client {
     /// `LOGOUT`, then close. Errors are ignored: the session ends either way.
     pub async fn logout(mut self) {
         let _ = tokio::time::timeout(Duration::from_secs(2), async {
-            self.conn.write_line("LOGOUT").await?;
+            self.conn.write_line(&Request::Logout.to_line()).await?;
             self.conn.read_raw_line().await.map(drop)
         })
         .await;
         use tokio::io::AsyncWriteExt;
         let _ = tokio::time::timeout(Duration::from_secs(1), self.conn.stream.shutdown()).await;
     }
-}
-
-/// The `SET VAR` request line (the value always quoted, as C's upsrw does).
-fn set_var_line(ups: &str, var: &str, value: &str) -> String {
-    format!("{} {}", line(&["SET", "VAR", ups, var], 2), nut_core::words::quoted(value))
 }
 
 fn tracking_id(rest: &[String]) -> Option<String> {
@@ -357,8 +473,14 @@ fn tracking_id(rest: &[String]) -> Option<String> {
 /// `ERR <code> [extra...]` to an error, anything else passes.
 fn check_err(words: Vec<String>) -> Result<Vec<String>, ClientError> {
     if words.first().map(String::as_str) == Some("ERR") {
-        let code = words.get(1).map(|c| ErrCode::from_wire(c)).unwrap_or(ErrCode::Other(String::new()));
-        return Err(ClientError::Server { code, extra: words.iter().skip(2).cloned().collect() });
+        let code = words
+            .get(1)
+            .map(|c| ErrCode::from_wire(c))
+            .unwrap_or(ErrCode::Other(String::new()));
+        return Err(ClientError::Server {
+            code,
+            extra: words.iter().skip(2).cloned().collect(),
+        });
     }
     if words.is_empty() {
         return Err(ClientError::InvalidResponse);
@@ -369,7 +491,10 @@ fn check_err(words: Vec<String>) -> Result<Vec<String>, ClientError> {
 /// Whether `reply` starts with the `query` words (keywords case-insensitively, names as sent).
 fn echoes(reply: &[String], query: &[&str]) -> bool {
     reply.len() >= query.len()
-        && reply.iter().zip(query).all(|(r, q)| r == q || r.eq_ignore_ascii_case(q))
+        && reply
+            .iter()
+            .zip(query)
+            .all(|(r, q)| r == q || r.eq_ignore_ascii_case(q))
 }
 
 fn single(rest: Vec<String>) -> Result<String, ClientError> {
@@ -394,18 +519,23 @@ fn pairs(items: Vec<Vec<String>>) -> Result<Vec<(String, String)>, ClientError> 
         .collect()
 }
 
-async fn tcp_connect(host: &str, port: u16, opts: &ConnectOptions) -> Result<TcpStream, ClientError> {
+async fn tcp_connect(
+    host: &str,
+    port: u16,
+    opts: &ConnectOptions,
+) -> Result<TcpStream, ClientError> {
     let timeout = opts.timeout;
-    let addrs: Vec<SocketAddr> = tokio::time::timeout(timeout, tokio::net::lookup_host((host, port)))
-        .await
-        .map_err(|_| ClientError::NoSuchHost)?
-        .map_err(|_| ClientError::NoSuchHost)?
-        .filter(|a| match opts.family {
-            AddrFamily::Any => true,
-            AddrFamily::V4 => a.is_ipv4(),
-            AddrFamily::V6 => a.is_ipv6(),
-        })
-        .collect();
+    let addrs: Vec<SocketAddr> =
+        tokio::time::timeout(timeout, tokio::net::lookup_host((host, port)))
+            .await
+            .map_err(|_| ClientError::NoSuchHost)?
+            .map_err(|_| ClientError::NoSuchHost)?
+            .filter(|a| match opts.family {
+                AddrFamily::Any => true,
+                AddrFamily::V4 => a.is_ipv4(),
+                AddrFamily::V6 => a.is_ipv6(),
+            })
+            .collect();
     if addrs.is_empty() {
         return Err(ClientError::NoSuchHost);
     }
@@ -443,10 +573,17 @@ mod tests {
     #[test]
     fn echo_and_tracking_parsing() {
         let w = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-        assert!(echoes(&w(&["VAR", "ups", "ups.status", "OL"]), &["VAR", "ups", "ups.status"]));
-        assert!(!echoes(&w(&["VAR", "other", "ups.status"]), &["VAR", "ups", "ups.status"]));
+        assert!(echoes(
+            &w(&["VAR", "ups", "ups.status", "OL"]),
+            &["VAR", "ups", "ups.status"]
+        ));
+        assert!(!echoes(
+            &w(&["VAR", "other", "ups.status"]),
+            &["VAR", "ups", "ups.status"]
+        ));
         assert_eq!(tracking_id(&w(&["TRACKING", "ABC"])), Some("ABC".into()));
         assert_eq!(tracking_id(&w(&[])), None);
-        assert_eq!(set_var_line("u", "a.b", "x y"), r#"SET VAR u a.b "x y""#);
+        let req = Request::Password("pass word".into());
+        assert_eq!(req.to_line(), r#"PASSWORD "pass word""#);
     }
 }

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use nut_certutil::tls::ClientTlsPolicy;
+use nut_core::net::Request;
 use tokio_rustls::TlsConnector;
 
 use super::error::ClientError;
@@ -45,7 +46,7 @@ pub(crate) async fn starttls(
     policy: &ClientTlsPolicy,
 ) -> Result<(LineStream, StartTls), ClientError> {
     let mut conn = conn;
-    conn.write_line("STARTTLS").await?;
+    conn.write_line(&Request::StartTls.to_line()).await?;
     let reply = conn.read_raw_line().await?;
     let text = String::from_utf8_lossy(&reply).into_owned();
     if !text.starts_with("OK STARTTLS") {
@@ -74,8 +75,10 @@ pub(crate) async fn starttls(
 /// PROTVER, falling back to NETVER when the server answers ERR. A TLS alert on this first read
 /// (e.g. a server rejecting our client certificate under TLS 1.3) is a TLS error.
 async fn probe_protver(conn: &mut LineStream) -> Result<String, ClientError> {
-    for cmd in ["PROTVER", "NETVER"] {
-        conn.write_line(cmd).await.map_err(as_tls_error)?;
+    for req in [Request::ProtVer, Request::NetVer] {
+        conn.write_line(&req.to_line())
+            .await
+            .map_err(as_tls_error)?;
         let line = conn.read_raw_line().await.map_err(as_tls_error)?;
         let text = String::from_utf8_lossy(&line).trim().to_string();
         if !text.starts_with("ERR") {
@@ -100,8 +103,14 @@ mod tests {
     #[test]
     fn refusal_decision_follows_libupsclient() {
         assert_eq!(decide_on_refusal(false, false), Decision::Plaintext);
-        assert!(matches!(decide_on_refusal(true, false), Decision::Refuse(_)));
-        assert!(matches!(decide_on_refusal(false, true), Decision::Refuse(_)));
+        assert!(matches!(
+            decide_on_refusal(true, false),
+            Decision::Refuse(_)
+        ));
+        assert!(matches!(
+            decide_on_refusal(false, true),
+            Decision::Refuse(_)
+        ));
         assert!(matches!(decide_on_refusal(true, true), Decision::Refuse(_)));
     }
 }

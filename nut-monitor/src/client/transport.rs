@@ -71,7 +71,10 @@ pub(crate) struct LineStream {
 
 impl LineStream {
     pub(crate) fn new(stream: Stream) -> LineStream {
-        LineStream { stream, pending: Vec::new() }
+        LineStream {
+            stream,
+            pending: Vec::new(),
+        }
     }
 
     /// Bytes received but not yet consumed as a line.

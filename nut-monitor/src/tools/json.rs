@@ -23,7 +23,10 @@ pub fn string(s: &str) -> String {
 
 /// An array of strings, one element per line.
 pub fn array<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
-    let items: Vec<String> = items.into_iter().map(|s| format!("  {}", string(s))).collect();
+    let items: Vec<String> = items
+        .into_iter()
+        .map(|s| format!("  {}", string(s)))
+        .collect();
     if items.is_empty() {
         return "[]".into();
     }

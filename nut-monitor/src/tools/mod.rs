@@ -17,12 +17,16 @@ pub fn parse_system(text: &str) -> Option<MonitorTarget> {
 
 /// `hostname[:port]` (for `upsc -l`).
 pub fn parse_host(text: &str) -> Option<(String, u16)> {
-    MonitorTarget::parse(&format!("x@{text}")).ok().map(|t| (t.host, t.port))
+    MonitorTarget::parse(&format!("x@{text}"))
+        .ok()
+        .map(|t| (t.host, t.port))
 }
 
 /// A single-threaded runtime for a tool.
 pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_current_thread().enable_all().build()?)
+    Ok(tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?)
 }
 
 /// Logging for the tools: off (their errors go to stderr as `Error: ...`), unless RUST_LOG
@@ -49,7 +53,10 @@ mod tests {
     #[test]
     fn system_names() {
         let t = parse_system("ups@[::1]:3494").unwrap();
-        assert_eq!((t.ups.as_str(), t.host.as_str(), t.port), ("ups", "::1", 3494));
+        assert_eq!(
+            (t.ups.as_str(), t.host.as_str(), t.port),
+            ("ups", "::1", 3494)
+        );
         let t = parse_system("ups").unwrap();
         assert_eq!((t.host.as_str(), t.port), ("localhost", 3493));
         assert!(parse_system("@host").is_none());

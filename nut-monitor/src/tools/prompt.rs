@@ -39,7 +39,10 @@ pub fn password(prompt: &str) -> anyhow::Result<String> {
 
 /// The login name of the current user (for the username prompt).
 pub fn current_user() -> Option<String> {
-    nix::unistd::User::from_uid(nix::unistd::getuid()).ok().flatten().map(|u| u.name)
+    nix::unistd::User::from_uid(nix::unistd::getuid())
+        .ok()
+        .flatten()
+        .map(|u| u.name)
 }
 
 /// Username and password from the options, prompting for what is missing.

@@ -11,7 +11,11 @@ use crate::client::{Client, ClientError};
 
 /// upsc command line.
 #[derive(Debug, Parser)]
-#[command(name = "upsc", disable_version_flag = true, about = "Demo program to display UPS variables.")]
+#[command(
+    name = "upsc",
+    disable_version_flag = true,
+    about = "Demo program to display UPS variables."
+)]
 pub struct Args {
     /// List each UPS on <hostname>, one per line.
     #[arg(short = 'l')]
@@ -48,11 +52,16 @@ pub fn main() -> u8 {
     super::init_logging();
     let args = Args::parse();
     if args.version {
-        println!("Network UPS Tools upsc {} (rnut)", env!("CARGO_PKG_VERSION"));
+        println!(
+            "Network UPS Tools upsc {} (rnut)",
+            env!("CARGO_PKG_VERSION")
+        );
         return 0;
     }
     let json = args.json;
-    let result = super::runtime().map_err(|e| e.to_string()).and_then(|rt| rt.block_on(run(args)));
+    let result = super::runtime()
+        .map_err(|e| e.to_string())
+        .and_then(|rt| rt.block_on(run(args)));
     let mut out = std::io::stdout().lock();
     match result {
         Ok(Output::Lines(lines)) => {
@@ -81,7 +90,10 @@ fn err(e: ClientError) -> String {
 }
 
 async fn run(args: Args) -> Result<Output, String> {
-    let opts = args.tls.connect_options().map_err(|e| format!("Error: {e:#}"))?;
+    let opts = args
+        .tls
+        .connect_options()
+        .map_err(|e| format!("Error: {e:#}"))?;
     if args.list || args.list_verbose {
         let hostspec = args.target.as_deref().unwrap_or("localhost");
         let (host, port) = super::parse_host(hostspec)
@@ -92,18 +104,27 @@ async fn run(args: Args) -> Result<Output, String> {
         let upses = upses?;
         return Ok(if args.json {
             if args.list_verbose {
-                Output::Json(json::object(upses.iter().map(|(n, d)| (n.as_str(), d.as_str()))))
+                Output::Json(json::object(
+                    upses.iter().map(|(n, d)| (n.as_str(), d.as_str())),
+                ))
             } else {
                 Output::Json(json::array(upses.iter().map(|(n, _)| n.as_str())))
             }
         } else if args.list_verbose {
-            Output::Lines(upses.into_iter().map(|(n, d)| format!("{n}: {d}")).collect())
+            Output::Lines(
+                upses
+                    .into_iter()
+                    .map(|(n, d)| format!("{n}: {d}"))
+                    .collect(),
+            )
         } else {
             Output::Lines(upses.into_iter().map(|(n, _)| n).collect())
         });
     }
     let Some(target) = args.target.as_deref() else {
-        return Err("Error: invalid UPS definition.\nRequired format: upsname[@hostname[:port]]".into());
+        return Err(
+            "Error: invalid UPS definition.\nRequired format: upsname[@hostname[:port]]".into(),
+        );
     };
     let sys = super::parse_system(target)
         .ok_or("Error: invalid UPS definition.\nRequired format: upsname[@hostname[:port]]")?;
@@ -112,7 +133,9 @@ async fn run(args: Args) -> Result<Output, String> {
             return Err("Error: old-style variable names are not supported".into());
         }
     }
-    let mut c = Client::connect(&sys.host, sys.port, &opts).await.map_err(err)?;
+    let mut c = Client::connect(&sys.host, sys.port, &opts)
+        .await
+        .map_err(err)?;
     let out = if args.clients {
         c.list_client(&sys.ups).await.map(|list| {
             if args.json {
@@ -123,12 +146,18 @@ async fn run(args: Args) -> Result<Output, String> {
         })
     } else if let Some(var) = &args.variable {
         c.get_var(&sys.ups, var).await.map(|v| {
-            if args.json { Output::Json(json::string(&v)) } else { Output::Lines(vec![v]) }
+            if args.json {
+                Output::Json(json::string(&v))
+            } else {
+                Output::Lines(vec![v])
+            }
         })
     } else {
         c.list_var(&sys.ups).await.map(|vars| {
             if args.json {
-                Output::Json(json::object(vars.iter().map(|(k, v)| (k.as_str(), v.as_str()))))
+                Output::Json(json::object(
+                    vars.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+                ))
             } else {
                 Output::Lines(vars.into_iter().map(|(k, v)| format!("{k}: {v}")).collect())
             }

@@ -10,7 +10,11 @@ use crate::client::{Client, TrackingResult};
 
 /// upscmd command line.
 #[derive(Debug, Parser)]
-#[command(name = "upscmd", disable_version_flag = true, about = "Administration program to initiate instant commands on UPS hardware.")]
+#[command(
+    name = "upscmd",
+    disable_version_flag = true,
+    about = "Administration program to initiate instant commands on UPS hardware."
+)]
 pub struct Args {
     /// Show available commands on the UPS.
     #[arg(short = 'l')]
@@ -46,7 +50,10 @@ pub fn main() -> u8 {
     super::init_logging();
     let args = Args::parse();
     if args.version {
-        println!("Network UPS Tools upscmd {} (rnut)", env!("CARGO_PKG_VERSION"));
+        println!(
+            "Network UPS Tools upscmd {} (rnut)",
+            env!("CARGO_PKG_VERSION")
+        );
         return 0;
     }
     match super::runtime().and_then(|rt| rt.block_on(run(args))) {
@@ -65,9 +72,14 @@ async fn run(args: Args) -> anyhow::Result<()> {
         return Ok(());
     };
     let sys = super::parse_system(target).ok_or_else(|| {
-        anyhow::anyhow!("Error: invalid UPS definition.  Required format: upsname[@hostname[:port]]")
+        anyhow::anyhow!(
+            "Error: invalid UPS definition.  Required format: upsname[@hostname[:port]]"
+        )
     })?;
-    let opts = args.tls.connect_options().map_err(|e| anyhow::anyhow!("Error: {e:#}"))?;
+    let opts = args
+        .tls
+        .connect_options()
+        .map_err(|e| anyhow::anyhow!("Error: {e:#}"))?;
     let mut c = Client::connect(&sys.host, sys.port, &opts)
         .await
         .map_err(|e| anyhow::anyhow!("Error: {e}"))?;
@@ -78,7 +90,10 @@ async fn run(args: Args) -> anyhow::Result<()> {
 
 async fn session(c: &mut Client, ups: &str, args: &Args) -> anyhow::Result<()> {
     if args.list {
-        let cmds = c.list_cmd(ups).await.map_err(|e| anyhow::anyhow!("Error: {e}"))?;
+        let cmds = c
+            .list_cmd(ups)
+            .await
+            .map_err(|e| anyhow::anyhow!("Error: {e}"))?;
         let mut out = format!("Instant commands supported on UPS [{ups}]:\n\n");
         for cmd in cmds {
             match c.get_cmddesc(ups, &cmd).await {

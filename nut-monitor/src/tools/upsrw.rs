@@ -8,7 +8,11 @@ use crate::client::Client;
 
 /// upsrw command line.
 #[derive(Debug, Parser)]
-#[command(name = "upsrw", disable_version_flag = true, about = "Demo program to set variables within UPS hardware.")]
+#[command(
+    name = "upsrw",
+    disable_version_flag = true,
+    about = "Demo program to set variables within UPS hardware."
+)]
 pub struct Args {
     /// Variable to change; VAR=VALUE avoids the prompt for the value.
     #[arg(short = 's', value_name = "variable")]
@@ -43,7 +47,10 @@ pub fn main() -> u8 {
     super::init_logging();
     let args = Args::parse();
     if args.version {
-        println!("Network UPS Tools upsrw {} (rnut)", env!("CARGO_PKG_VERSION"));
+        println!(
+            "Network UPS Tools upsrw {} (rnut)",
+            env!("CARGO_PKG_VERSION")
+        );
         return 0;
     }
     match super::runtime().and_then(|rt| rt.block_on(run(args))) {
@@ -62,9 +69,14 @@ async fn run(args: Args) -> anyhow::Result<()> {
         return Ok(());
     };
     let sys = super::parse_system(target).ok_or_else(|| {
-        anyhow::anyhow!("Error: invalid UPS definition.  Required format: upsname[@hostname[:port]]")
+        anyhow::anyhow!(
+            "Error: invalid UPS definition.  Required format: upsname[@hostname[:port]]"
+        )
     })?;
-    let opts = args.tls.connect_options().map_err(|e| anyhow::anyhow!("Error: {e:#}"))?;
+    let opts = args
+        .tls
+        .connect_options()
+        .map_err(|e| anyhow::anyhow!("Error: {e:#}"))?;
     let mut c = Client::connect(&sys.host, sys.port, &opts)
         .await
         .map_err(|e| anyhow::anyhow!("Error: {e}"))?;
@@ -104,7 +116,10 @@ async fn set(c: &mut Client, ups: &str, setvar: &str, args: &Args) -> anyhow::Re
 }
 
 async fn list(c: &mut Client, ups: &str) -> anyhow::Result<()> {
-    let rw = c.list_rw(ups).await.map_err(|e| anyhow::anyhow!("Error: {e}"))?;
+    let rw = c
+        .list_rw(ups)
+        .await
+        .map_err(|e| anyhow::anyhow!("Error: {e}"))?;
     let mut out = String::new();
     for (var, _) in rw {
         out.push_str(&format!("[{var}]\n"));
@@ -120,7 +135,12 @@ async fn list(c: &mut Client, ups: &str) -> anyhow::Result<()> {
 }
 
 /// C upsrw's `do_type`.
-async fn describe_type(c: &mut Client, ups: &str, var: &str, out: &mut String) -> anyhow::Result<()> {
+async fn describe_type(
+    c: &mut Client,
+    ups: &str,
+    var: &str,
+    out: &mut String,
+) -> anyhow::Result<()> {
     let Ok(types) = c.get_type(ups, var).await else {
         out.push_str("Unknown type\n");
         return Ok(());
@@ -137,7 +157,9 @@ async fn describe_type(c: &mut Client, ups: &str, var: &str, out: &mut String) -
             if is_enum {
                 return enumerate(c, ups, var, Some(Some(len)), &val, out).await;
             }
-            out.push_str(&format!("Type: STRING\nMaximum length: {len}\nValue: {val}\n"));
+            out.push_str(&format!(
+                "Type: STRING\nMaximum length: {len}\nValue: {val}\n"
+            ));
             return Ok(());
         } else if t.eq_ignore_ascii_case("NUMBER") {
             let val = value(c, ups, var, "do_number").await?;
@@ -158,7 +180,9 @@ async fn describe_type(c: &mut Client, ups: &str, var: &str, out: &mut String) -
 }
 
 async fn value(c: &mut Client, ups: &str, var: &str, who: &str) -> anyhow::Result<String> {
-    c.get_var(ups, var).await.map_err(|_| anyhow::anyhow!("{who}: can't get current value of {var}"))
+    c.get_var(ups, var)
+        .await
+        .map_err(|_| anyhow::anyhow!("{who}: can't get current value of {var}"))
 }
 
 /// `kind`: None = plain ENUM, Some(Some(len)) = ENUM STRING, Some(None) = ENUM NUMBER.
@@ -170,7 +194,10 @@ async fn enumerate(
     current: &str,
     out: &mut String,
 ) -> anyhow::Result<()> {
-    let values = c.list_enum(ups, var).await.map_err(|e| anyhow::anyhow!("Error: {e}"))?;
+    let values = c
+        .list_enum(ups, var)
+        .await
+        .map_err(|e| anyhow::anyhow!("Error: {e}"))?;
     match kind {
         None => out.push_str("Type: ENUM\n"),
         Some(Some(len)) => out.push_str(&format!("Type: ENUM STRING\nMaximum length: {len}\n")),
@@ -185,11 +212,18 @@ async fn enumerate(
 
 async fn range(c: &mut Client, ups: &str, var: &str, out: &mut String) -> anyhow::Result<()> {
     let current = leading_int(&value(c, ups, var, "do_range").await?);
-    let ranges = c.list_range(ups, var).await.map_err(|e| anyhow::anyhow!("Error: {e}"))?;
+    let ranges = c
+        .list_range(ups, var)
+        .await
+        .map_err(|e| anyhow::anyhow!("Error: {e}"))?;
     out.push_str("Type: RANGE NUMBER\n");
     for (min, max) in ranges {
         let (min, max) = (leading_int(&min), leading_int(&max));
-        let sel = if current >= min && current <= max { " SELECTED" } else { "" };
+        let sel = if current >= min && current <= max {
+            " SELECTED"
+        } else {
+            ""
+        };
         out.push_str(&format!("Option: \"{min}-{max}\"{sel}\n"));
     }
     Ok(())
@@ -203,7 +237,10 @@ fn leading_int(s: &str) -> i64 {
         Some(b'+') => (false, &s[1..]),
         _ => (false, s),
     };
-    let end = digits.bytes().position(|b| !b.is_ascii_digit()).unwrap_or(digits.len());
+    let end = digits
+        .bytes()
+        .position(|b| !b.is_ascii_digit())
+        .unwrap_or(digits.len());
     let n: i64 = digits[..end].parse().unwrap_or(0);
     if neg { -n } else { n }
 }

@@ -16,7 +16,11 @@ use crate::client::{AddrFamily, ConnectOptions};
 
 /// upsmon command line (C NUT's options).
 #[derive(Debug, Parser)]
-#[command(name = "upsmon", disable_version_flag = true, about = "Network UPS Tools upsmon (rnut)")]
+#[command(
+    name = "upsmon",
+    disable_version_flag = true,
+    about = "Network UPS Tools upsmon (rnut)"
+)]
 pub struct Args {
     /// Send a command to the running instance: fsd, stop or reload (prefixes accepted).
     #[arg(short = 'c', value_name = "cmd")]
@@ -70,7 +74,10 @@ pub fn main() -> ExitCode {
     let args = Args::parse();
     init_logging(args.debug);
     if args.version {
-        println!("Network UPS Tools upsmon {} (rnut)", env!("CARGO_PKG_VERSION"));
+        println!(
+            "Network UPS Tools upsmon {} (rnut)",
+            env!("CARGO_PKG_VERSION")
+        );
         return ExitCode::SUCCESS;
     }
     match run(args) {
@@ -102,7 +109,9 @@ fn init_logging(debug: u8) {
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_current_thread().enable_all().build()?)
+    Ok(tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?)
 }
 
 fn run(args: Args) -> anyhow::Result<u8> {
@@ -125,7 +134,10 @@ fn run(args: Args) -> anyhow::Result<u8> {
         };
     }
 
-    let conf_path = args.file.clone().unwrap_or_else(|| paths::conf_file(paths::process_env, "upsmon.conf"));
+    let conf_path = args
+        .file
+        .clone()
+        .unwrap_or_else(|| paths::conf_file(paths::process_env, "upsmon.conf"));
     let text = std::fs::read_to_string(&conf_path)
         .map_err(|e| anyhow::anyhow!("can't open {}: {e}", conf_path.display()))?;
     let conf = UpsmonConf::parse(&text, &conf_path)?;
@@ -148,7 +160,10 @@ fn run(args: Args) -> anyhow::Result<u8> {
                 1
             }
             Ok(FlagState::Foreign) => {
-                eprintln!("POWERDOWNFLAG ({}) does not contain the upsmon magic string", flag.display());
+                eprintln!(
+                    "POWERDOWNFLAG ({}) does not contain the upsmon magic string",
+                    flag.display()
+                );
                 1
             }
             Err(e) => {
@@ -159,7 +174,10 @@ fn run(args: Args) -> anyhow::Result<u8> {
     }
 
     if conf.monitors.is_empty() {
-        anyhow::bail!("no UPS defined for monitoring - use MONITOR in {}", conf_path.display());
+        anyhow::bail!(
+            "no UPS defined for monitoring - use MONITOR in {}",
+            conf_path.display()
+        );
     }
     if conf.validate().is_err() {
         anyhow::bail!("insufficient power configured!");
@@ -171,7 +189,11 @@ fn run(args: Args) -> anyhow::Result<u8> {
     let net = ConnectOptions {
         timeout: Duration::from_secs(
             args.timeout
-                .or_else(|| std::env::var("NUT_DEFAULT_CONNECT_TIMEOUT").ok().and_then(|v| v.parse().ok()))
+                .or_else(|| {
+                    std::env::var("NUT_DEFAULT_CONNECT_TIMEOUT")
+                        .ok()
+                        .and_then(|v| v.parse().ok())
+                })
                 .unwrap_or(10)
                 .max(1),
         ),
@@ -184,7 +206,11 @@ fn run(args: Args) -> anyhow::Result<u8> {
         },
         ..ConnectOptions::default()
     };
-    let user = args.user.clone().or_else(|| conf.run_as_user.clone()).unwrap_or_else(|| DEFAULT_USER.into());
+    let user = args
+        .user
+        .clone()
+        .or_else(|| conf.run_as_user.clone())
+        .unwrap_or_else(|| DEFAULT_USER.into());
 
     if args.privsep_child {
         // Monitoring child: PID file while still root, then drop privileges, then network.
@@ -239,7 +265,13 @@ fn run(args: Args) -> anyhow::Result<u8> {
         super::pidfile::write(&pid_path, std::process::id())?;
         let rt = runtime()?;
         let code = rt.block_on(async {
-            let runner = Runner::new(conf, conf_path, net, ShutdownHook::Direct, powerdown_enabled)?;
+            let runner = Runner::new(
+                conf,
+                conf_path,
+                net,
+                ShutdownHook::Direct,
+                powerdown_enabled,
+            )?;
             anyhow::Ok(runner.run().await)
         })?;
         let _ = std::fs::remove_file(&pid_path);

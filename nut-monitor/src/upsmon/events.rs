@@ -18,7 +18,11 @@ pub struct Notification {
 impl Notification {
     /// An event that concerns no particular UPS (SHUTDOWN, NOPARENT, ...).
     pub fn global(event: NotifyEvent) -> Notification {
-        Notification { event, ups: None, extra: None }
+        Notification {
+            event,
+            ups: None,
+            extra: None,
+        }
     }
 
     /// The message for a format (NOTIFYMSG override or the stock message).
@@ -47,6 +51,9 @@ mod tests {
             "UPS u@h: one or more active alarms: [Replace battery!]"
         );
         let s = Notification::global(NotifyEvent::Shutdown);
-        assert_eq!(s.message(s.event.stock_message()), "Auto logout and shutdown proceeding");
+        assert_eq!(
+            s.message(s.event.stock_message()),
+            "Auto logout and shutdown proceeding"
+        );
     }
 }

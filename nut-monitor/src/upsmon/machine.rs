@@ -35,7 +35,12 @@ pub struct Monitor {
 impl Monitor {
     /// A monitor for these UPSes (in config order).
     pub fn new(timing: Timing, upses: Vec<UpsTracker>) -> Monitor {
-        Monitor { sleepval: 5, timing, upses, effects: Vec::new() }
+        Monitor {
+            sleepval: 5,
+            timing,
+            upses,
+            effects: Vec::new(),
+        }
     }
 
     /// The current poll interval in seconds.
@@ -88,9 +93,11 @@ impl Monitor {
     /// Feed the result of polling UPS `idx` at time `now` (seconds).
     pub fn poll(&mut self, idx: usize, outcome: &PollOutcome, now: u64) {
         self.with_step(now, idx, |ups, step| match outcome {
-            PollOutcome::Status { status, buzzwords, alarm } => {
-                ups.parse_status(status, buzzwords.as_deref(), alarm.as_deref(), step)
-            }
+            PollOutcome::Status {
+                status,
+                buzzwords,
+                alarm,
+            } => ups.parse_status(status, buzzwords.as_deref(), alarm.as_deref(), step),
             PollOutcome::Failed => ups.gone(step),
         });
     }
@@ -112,7 +119,9 @@ impl Monitor {
 
     /// Our `FSD <ups>` was accepted for UPS `idx`: notify FSD unless already notified.
     pub fn fsd_set(&mut self, idx: usize, now: u64) {
-        let Some(ups) = self.upses.get_mut(idx) else { return };
+        let Some(ups) = self.upses.get_mut(idx) else {
+            return;
+        };
         if ups.lastfsdnotify.is_none() {
             ups.lastfsdnotify = Some(now);
             self.effects.push(Effect::Notify(Notification {
@@ -136,9 +145,14 @@ impl Monitor {
             let deadtime = self.timing.deadtime;
             let critical = self
                 .with_step(now, idx, |ups, step| {
-                    let silent = ups.lastpoll.is_none_or(|t| now.saturating_sub(t) > deadtime);
+                    let silent = ups
+                        .lastpoll
+                        .is_none_or(|t| now.saturating_sub(t) > deadtime);
                     if silent && ups.flags.onbatt && !ups.flags.lowbatt {
-                        step.log(LogLevel::Debug, format!("Promoting dead UPS: {}", ups.system));
+                        step.log(
+                            LogLevel::Debug,
+                            format!("Promoting dead UPS: {}", ups.system),
+                        );
                         ups.flags.lowbatt = true;
                     }
                     is_critical(ups, step)
@@ -198,7 +212,9 @@ fn is_critical(ups: &mut UpsTracker, step: &mut Step<'_>) -> bool {
             }
             step.log(
                 LogLevel::Warning,
-                format!("UPS [{sys}] was last known to be OVERLOADED and currently is not communicating"),
+                format!(
+                    "UPS [{sys}] was last known to be OVERLOADED and currently is not communicating"
+                ),
             );
         }
         if (ups.alarmstate == 1 || ups.flags.alarm) && t.alarmcritical {
@@ -247,14 +263,15 @@ fn is_critical(ups: &mut UpsTracker, step: &mut Step<'_>) -> bool {
         }
     }
     if ups.flags.off && t.offduration >= 0 && ups.offstate == 1 {
-        step.log(LogLevel::Warning, format!("UPS [{sys}] is reported as (administratively) OFF"));
+        step.log(
+            LogLevel::Warning,
+            format!("UPS [{sys}] is reported as (administratively) OFF"),
+        );
         return true;
     }
     if !(ups.flags.onbatt && ups.flags.lowbatt) {
-        if ups.oblbsince.take().is_some() {
-            if !ups.in_alert() {
-                *step.sleepval = t.pollfreq;
-            }
+        if ups.oblbsince.take().is_some() && !ups.in_alert() {
+            *step.sleepval = t.pollfreq;
         }
         return false;
     }
@@ -282,7 +299,10 @@ fn is_critical(ups: &mut UpsTracker, step: &mut Step<'_>) -> bool {
     if ups.primary {
         return true;
     }
-    let waited = ups.lastnoncrit.map(|l| now.saturating_sub(l)).unwrap_or(u64::MAX);
+    let waited = ups
+        .lastnoncrit
+        .map(|l| now.saturating_sub(l))
+        .unwrap_or(u64::MAX);
     if waited > t.hostsync {
         let shown = if waited == u64::MAX { now } else { waited };
         step.log(

@@ -6,7 +6,13 @@ use super::timing::Timing;
 use super::tracker::{Effect, UpsTracker};
 
 fn timing() -> Timing {
-    Timing { pollfreq: 5, pollfreqalert: 2, deadtime: 15, hostsync: 15, ..Timing::default() }
+    Timing {
+        pollfreq: 5,
+        pollfreqalert: 2,
+        deadtime: 15,
+        hostsync: 15,
+        ..Timing::default()
+    }
 }
 
 fn one(primary: bool) -> Monitor {
@@ -14,7 +20,11 @@ fn one(primary: bool) -> Monitor {
 }
 
 fn st(status: &str) -> PollOutcome {
-    PollOutcome::Status { status: status.into(), buzzwords: None, alarm: None }
+    PollOutcome::Status {
+        status: status.into(),
+        buzzwords: None,
+        alarm: None,
+    }
 }
 
 fn events(m: &mut Monitor) -> Vec<NotifyEvent> {
@@ -50,7 +60,11 @@ fn startup_online_is_silent_then_battery_then_low_battery_shuts_a_primary_down()
 fn back_on_line_notifies_online_and_restores_poll_interval() {
     let mut m = one(true);
     m.poll(0, &st("OB"), 1);
-    assert_eq!(events(&mut m), [OnBatt], "ONBATT is notified even at startup");
+    assert_eq!(
+        events(&mut m),
+        [OnBatt],
+        "ONBATT is notified even at startup"
+    );
     m.poll(0, &st("OL CHRG"), 3);
     assert_eq!(events(&mut m), [Online]);
     assert_eq!(m.sleepval(), 5);
@@ -60,7 +74,11 @@ fn back_on_line_notifies_online_and_restores_poll_interval() {
 fn communication_lost_and_regained() {
     let mut m = one(false);
     m.poll(0, &PollOutcome::Failed, 1);
-    assert_eq!(events(&mut m), [CommBad], "first failure at startup notifies COMMBAD");
+    assert_eq!(
+        events(&mut m),
+        [CommBad],
+        "first failure at startup notifies COMMBAD"
+    );
     m.poll(0, &PollOutcome::Failed, 2);
     assert_eq!(events(&mut m), [NoComm], "never polled: NOCOMM at once");
     m.poll(0, &PollOutcome::Failed, 3);
@@ -83,10 +101,19 @@ fn secondary_waits_for_fsd_or_hostsync() {
     m.poll(0, &st("OB LB"), 12);
     assert_eq!(events(&mut m), [OnBatt, LowBatt]);
     assert!(!m.recalc(12), "a secondary is not critical on OB+LB alone");
-    assert!(!m.recalc(27), "the OB token of the 12 s poll still counted as non-critical");
-    assert!(m.recalc(28), "more than HOSTSYNC (15 s) after the last non-critical moment (12)");
+    assert!(
+        !m.recalc(27),
+        "the OB token of the 12 s poll still counted as non-critical"
+    );
+    assert!(
+        m.recalc(28),
+        "more than HOSTSYNC (15 s) after the last non-critical moment (12)"
+    );
     m.poll(0, &st("OB LB"), 28);
-    assert!(m.recalc(28), "further OB+LB polls do not refresh the non-critical time");
+    assert!(
+        m.recalc(28),
+        "further OB+LB polls do not refresh the non-critical time"
+    );
 
     let mut m = one(false);
     m.poll(0, &st("OB"), 10);
@@ -105,7 +132,10 @@ fn dead_on_battery_becomes_critical_after_deadtime() {
     assert_eq!(events(&mut m), [OnBatt, CommBad]);
     assert!(!m.recalc(12), "last known OB is only a warning");
     assert!(!m.recalc(25));
-    assert!(m.recalc(26), "silent for more than DEADTIME while OB: promoted to OB+LB");
+    assert!(
+        m.recalc(26),
+        "silent for more than DEADTIME while OB: promoted to OB+LB"
+    );
 }
 
 #[test]
@@ -250,10 +280,18 @@ fn calibration_suppresses_ob_lb_and_eco_via_buzzwords() {
     let mut m = one(true);
     m.poll(
         0,
-        &PollOutcome::Status { status: "OL".into(), buzzwords: Some("normal".into()), alarm: None },
+        &PollOutcome::Status {
+            status: "OL".into(),
+            buzzwords: Some("normal".into()),
+            alarm: None,
+        },
         0,
     );
-    assert_eq!(events(&mut m), [], "a non-ECO buzzword is not ECO (C NUT bug not copied)");
+    assert_eq!(
+        events(&mut m),
+        [],
+        "a non-ECO buzzword is not ECO (C NUT bug not copied)"
+    );
 }
 
 #[test]
@@ -266,5 +304,8 @@ fn overload_trim_boost_transitions() {
     assert_eq!(events(&mut m), [Over, Trim, NotOver, NotTrim, Boost]);
     m.poll(0, &st("OL OVER"), 2);
     m.poll(0, &PollOutcome::Failed, 3);
-    assert!(m.recalc(3), "OVERDURATION 0: overloaded and silent is critical");
+    assert!(
+        m.recalc(3),
+        "OVERDURATION 0: overloaded and silent is critical"
+    );
 }

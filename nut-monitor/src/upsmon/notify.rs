@@ -38,19 +38,31 @@ impl NotifyConfig {
     }
 
     fn flags(&self, event: NotifyEvent) -> NotifyFlags {
-        self.flags.get(&event).copied().unwrap_or(NotifyFlags::DEFAULT)
+        self.flags
+            .get(&event)
+            .copied()
+            .unwrap_or(NotifyFlags::DEFAULT)
     }
 
     /// The text of a notification.
     pub fn render(&self, n: &Notification) -> String {
-        let format = self.messages.get(&n.event).map(String::as_str).unwrap_or(n.event.stock_message());
+        let format = self
+            .messages
+            .get(&n.event)
+            .map(String::as_str)
+            .unwrap_or(n.event.stock_message());
         n.message(format)
     }
 }
 
 enum Job {
     Wall(String),
-    Exec { argv: Vec<String>, event: NotifyEvent, ups: String, message: String },
+    Exec {
+        argv: Vec<String>,
+        event: NotifyEvent,
+        ups: String,
+        message: String,
+    },
     Flush(oneshot::Sender<()>),
 }
 
@@ -80,10 +92,19 @@ impl Notifier {
                     Job::Wall(message) => {
                         let _ = tokio::time::timeout(JOB_TIMEOUT, run_wall(&message)).await;
                     }
-                    Job::Exec { argv, event, ups, message } => {
+                    Job::Exec {
+                        argv,
+                        event,
+                        ups,
+                        message,
+                    } => {
                         let run = run_exec(&argv, event, &ups, &message);
                         if tokio::time::timeout(JOB_TIMEOUT, run).await.is_err() {
-                            tracing::warn!("NOTIFYCMD {} for {} still running after 30 s", argv[0], event);
+                            tracing::warn!(
+                                "NOTIFYCMD {} for {} still running after 30 s",
+                                argv[0],
+                                event
+                            );
                         }
                     }
                     Job::Flush(done) => {
@@ -154,7 +175,9 @@ pub async fn run_wall(message: &str) {
 }
 
 async fn run_exec(argv: &[String], event: NotifyEvent, ups: &str, message: &str) {
-    let Some((prog, args)) = argv.split_first() else { return };
+    let Some((prog, args)) = argv.split_first() else {
+        return;
+    };
     let status = tokio::process::Command::new(prog)
         .args(args)
         .arg(message)
@@ -182,7 +205,12 @@ pub fn syslog_line(severity: u8, message: &str) {
         return;
     }
     if let Ok(sock) = std::os::unix::net::UnixDatagram::unbound() {
-        let line = format!("<{}>upsmon[{}]: {}", 3 * 8 + u32::from(severity), std::process::id(), message);
+        let line = format!(
+            "<{}>upsmon[{}]: {}",
+            3 * 8 + u32::from(severity),
+            std::process::id(),
+            message
+        );
         let _ = sock.send_to(line.as_bytes(), path);
     }
 }
@@ -198,7 +226,10 @@ mod tests {
         let script = dir.path().join("notify.sh");
         std::fs::write(
             &script,
-            format!("#!/bin/sh\necho \"$NOTIFYTYPE|$UPSNAME|$1\" >> {}\n", out.display()),
+            format!(
+                "#!/bin/sh\necho \"$NOTIFYTYPE|$UPSNAME|$1\" >> {}\n",
+                out.display()
+            ),
         )
         .unwrap();
         use std::os::unix::fs::PermissionsExt;
@@ -210,15 +241,26 @@ mod tests {
         };
         config.flags.insert(NotifyEvent::OnBatt, NotifyFlags::EXEC);
         config.flags.insert(NotifyEvent::LowBatt, NotifyFlags::EXEC);
-        config.flags.insert(NotifyEvent::Online, NotifyFlags::IGNORE);
-        config.messages.insert(NotifyEvent::LowBatt, "low on %s!".into());
+        config
+            .flags
+            .insert(NotifyEvent::Online, NotifyFlags::IGNORE);
+        config
+            .messages
+            .insert(NotifyEvent::LowBatt, "low on %s!".into());
         let n = Notifier::start(config);
-        let ev = |event| Notification { event, ups: Some("u@h".into()), extra: None };
+        let ev = |event| Notification {
+            event,
+            ups: Some("u@h".into()),
+            extra: None,
+        };
         n.notify(&ev(NotifyEvent::OnBatt));
         n.notify(&ev(NotifyEvent::Online));
         n.notify(&ev(NotifyEvent::LowBatt));
         n.flush(Duration::from_secs(10)).await;
         let text = std::fs::read_to_string(&out).unwrap();
-        assert_eq!(text, "ONBATT|u@h|UPS u@h on battery\nLOWBATT|u@h|low on u@h!\n");
+        assert_eq!(
+            text,
+            "ONBATT|u@h|UPS u@h on battery\nLOWBATT|u@h|low on u@h!\n"
+        );
     }
 }

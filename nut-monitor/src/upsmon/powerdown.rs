@@ -34,7 +34,11 @@ pub fn check(path: &Path) -> io::Result<FlagState> {
         }
         got += n;
     }
-    Ok(if &head[..got] == MAGIC.as_bytes() { FlagState::Ours } else { FlagState::Foreign })
+    Ok(if &head[..got] == MAGIC.as_bytes() {
+        FlagState::Ours
+    } else {
+        FlagState::Foreign
+    })
 }
 
 /// Create (or truncate) the flag file with the magic content.

@@ -37,7 +37,10 @@ pub fn spawn_child(args: &[String]) -> anyhow::Result<(Child, File)> {
 
 /// In the child: the pipe to the parent (our standard input).
 pub fn child_pipe() -> anyhow::Result<File> {
-    let fd: OwnedFd = std::io::stdin().as_fd().try_clone_to_owned().context("dup stdin")?;
+    let fd: OwnedFd = std::io::stdin()
+        .as_fd()
+        .try_clone_to_owned()
+        .context("dup stdin")?;
     Ok(File::from(fd))
 }
 
@@ -85,7 +88,12 @@ pub async fn run_shutdown(cmd: Option<&str>, powerdownflag: Option<&Path>) {
         tracing::error!("Unable to call shutdown command: SHUTDOWNCMD is not set");
         return;
     };
-    match tokio::process::Command::new("/bin/sh").arg("-c").arg(cmd).status().await {
+    match tokio::process::Command::new("/bin/sh")
+        .arg("-c")
+        .arg(cmd)
+        .status()
+        .await
+    {
         Ok(s) if s.success() => {}
         Ok(s) => tracing::error!("Unable to call shutdown command: {cmd} exited with {s}"),
         Err(e) => tracing::error!("Unable to call shutdown command {cmd}: {e}"),
@@ -105,16 +113,21 @@ pub async fn parent_loop(
     use tokio::signal::unix::{SignalKind, signal};
     // Registering handlers keeps these signals from killing the parent.
     let mut keep = Vec::new();
-    for kind in [SignalKind::hangup(), SignalKind::user_defined1(), SignalKind::user_defined2()] {
+    for kind in [
+        SignalKind::hangup(),
+        SignalKind::user_defined1(),
+        SignalKind::user_defined2(),
+    ] {
         if let Ok(s) = signal(kind) {
             keep.push(s);
         }
     }
     let child_pid = nix::unistd::Pid::from_raw(child.id() as i32);
     let forward = async move {
-        let (Ok(mut term), Ok(mut int)) =
-            (signal(SignalKind::terminate()), signal(SignalKind::interrupt()))
-        else {
+        let (Ok(mut term), Ok(mut int)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) else {
             return std::future::pending::<()>().await;
         };
         loop {

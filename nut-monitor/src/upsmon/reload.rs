@@ -16,7 +16,10 @@ impl Runner {
         let text = match std::fs::read_to_string(&self.conf_path) {
             Ok(t) => t,
             Err(e) => {
-                tracing::error!("Reload failed: can't read {}: {e}", self.conf_path.display());
+                tracing::error!(
+                    "Reload failed: can't read {}: {e}",
+                    self.conf_path.display()
+                );
                 return Ok(());
             }
         };
@@ -50,7 +53,10 @@ impl Runner {
         let mut trackers = Vec::new();
         let mut conns = Vec::new();
         for spec in &new.monitors {
-            match old_specs.iter().position(|o| o.system_text == spec.system_text) {
+            match old_specs
+                .iter()
+                .position(|o| o.system_text == spec.system_text)
+            {
                 Some(i) => {
                     let old = &old_specs[i];
                     let mut tracker = old_trackers[i].clone();
@@ -58,7 +64,8 @@ impl Runner {
                     tracker.power_value = u64::from(spec.power_value);
                     let creds_changed = old.user != spec.user || old.password != spec.password;
                     let now_primary = spec.role == MonitorRole::Primary;
-                    if (creds_changed && !tracker.flags.login) || (now_primary && !tracker.primary) {
+                    if (creds_changed && !tracker.flags.login) || (now_primary && !tracker.primary)
+                    {
                         tracing::info!("UPS [{}]: retrying connection", spec.system_text);
                         conn = None;
                         tracker.drop_connection();
@@ -78,7 +85,11 @@ impl Runner {
             }
         }
         for (i, old) in old_specs.iter().enumerate() {
-            if !new.monitors.iter().any(|m| m.system_text == old.system_text) {
+            if !new
+                .monitors
+                .iter()
+                .any(|m| m.system_text == old.system_text)
+            {
                 tracing::info!("No longer monitoring UPS [{}]", old.system_text);
                 if let Some(c) = old_conns[i].take() {
                     c.logout().await;

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use nut_core::config::{MonitorRole, MonitorSpec, PollFailLogThrottle, UpsmonConf};
 
 use super::machine::{Monitor, PollOutcome};
-use super::notify::{NotifyConfig, Notifier};
+use super::notify::{Notifier, NotifyConfig};
 use super::settings;
 use super::signals::{Request, Signals};
 use super::tracker::{Effect, LogLevel};
@@ -67,8 +67,16 @@ impl Runner {
         let n = conf.monitors.len();
         for m in &conf.monitors {
             if m.power_value > 0 {
-                let role = if m.role == MonitorRole::Primary { "primary" } else { "secondary" };
-                tracing::info!("UPS: {} ({role}) (power value {})", m.system_text, m.power_value);
+                let role = if m.role == MonitorRole::Primary {
+                    "primary"
+                } else {
+                    "secondary"
+                };
+                tracing::info!(
+                    "UPS: {} ({role}) (power value {})",
+                    m.system_text,
+                    m.power_value
+                );
             } else {
                 tracing::info!("UPS: {} (monitoring only)", m.system_text);
             }
@@ -182,15 +190,24 @@ impl Runner {
                     return;
                 }
                 Err(e) => {
-                    self.log_poll_failure(idx, &format!("Connect to UPS [{}] failed - {e}", spec.system_text));
+                    self.log_poll_failure(
+                        idx,
+                        &format!("Connect to UPS [{}] failed - {e}", spec.system_text),
+                    );
                     self.monitor.poll(idx, &PollOutcome::Failed, now);
                     return;
                 }
             }
         }
-        let Some(client) = self.conns[idx].as_mut() else { return };
+        let Some(client) = self.conns[idx].as_mut() else {
+            return;
+        };
         let ups = spec.system.ups.as_str();
-        tracing::debug!("polling ups: {}{}", spec.system_text, if client.is_tls() { " [SSL]" } else { "" });
+        tracing::debug!(
+            "polling ups: {}{}",
+            spec.system_text,
+            if client.is_tls() { " [SSL]" } else { "" }
+        );
         let mut fatal: Option<ClientError> = None;
         let status = client.get_var(ups, "ups.status").await;
         if let Err(e) = &status {
@@ -216,7 +233,9 @@ impl Runner {
         }
         if fatal.is_none() {
             if let Ok(s) = &status {
-                if s.split_whitespace().any(|t| t.eq_ignore_ascii_case("ALARM")) {
+                if s.split_whitespace()
+                    .any(|t| t.eq_ignore_ascii_case("ALARM"))
+                {
                     match client.get_var(ups, "ups.alarm").await {
                         Ok(v) => alarm = Some(v),
                         Err(e) if e.is_fatal() => fatal = Some(e),
@@ -226,8 +245,16 @@ impl Runner {
             }
         }
         let outcome = match (&status, &buzzwords) {
-            (Ok(s), _) => PollOutcome::Status { status: s.clone(), buzzwords, alarm },
-            (Err(_), Some(_)) => PollOutcome::Status { status: String::new(), buzzwords, alarm },
+            (Ok(s), _) => PollOutcome::Status {
+                status: s.clone(),
+                buzzwords,
+                alarm,
+            },
+            (Err(_), Some(_)) => PollOutcome::Status {
+                status: String::new(),
+                buzzwords,
+                alarm,
+            },
             (Err(e), None) => {
                 let msg = match e.code() {
                     Some(nut_core::net::ErrCode::UnknownUps) => format!(
@@ -284,7 +311,10 @@ impl Runner {
                 if e.is_fatal() {
                     return Err(e);
                 }
-                tracing::error!("Primary managerial privileges unavailable on UPS [{}]", spec.system_text);
+                tracing::error!(
+                    "Primary managerial privileges unavailable on UPS [{}]",
+                    spec.system_text
+                );
                 self.conns[idx] = Some(client);
                 return Ok(false);
             }
@@ -310,21 +340,31 @@ impl Runner {
 
     /// Split mode: notice when the privileged parent is gone (NOPARENT, at most every 120 s).
     fn check_parent(&mut self) {
-        let ShutdownHook::Parent(pipe) = &self.hook else { return };
+        let ShutdownHook::Parent(pipe) = &self.hook else {
+            return;
+        };
         if !super::privsep::peer_gone(pipe) {
             return;
         }
         tracing::error!("Parent died - shutdown impossible");
-        if self.last_noparent.is_none_or(|t| t.elapsed() >= Duration::from_secs(120)) {
+        if self
+            .last_noparent
+            .is_none_or(|t| t.elapsed() >= Duration::from_secs(120))
+        {
             self.last_noparent = Some(Instant::now());
-            self.notifier.notify(&super::events::Notification::global(super::events::NotifyEvent::NoParent));
+            self.notifier.notify(&super::events::Notification::global(
+                super::events::NotifyEvent::NoParent,
+            ));
         }
     }
 }
 
 fn clone_error(e: &ClientError) -> ClientError {
     match e {
-        ClientError::Server { code, extra } => ClientError::Server { code: code.clone(), extra: extra.clone() },
+        ClientError::Server { code, extra } => ClientError::Server {
+            code: code.clone(),
+            extra: extra.clone(),
+        },
         other => ClientError::Read(other.to_string()),
     }
 }

@@ -33,7 +33,11 @@ pub fn trackers(conf: &UpsmonConf) -> Vec<UpsTracker> {
     conf.monitors
         .iter()
         .map(|m| {
-            UpsTracker::new(&m.system_text, u64::from(m.power_value), m.role == MonitorRole::Primary)
+            UpsTracker::new(
+                &m.system_text,
+                u64::from(m.power_value),
+                m.role == MonitorRole::Primary,
+            )
         })
         .collect()
 }
@@ -43,7 +47,7 @@ pub fn tls_settings(conf: &UpsmonConf) -> ClientTlsSettings {
     ClientTlsSettings {
         certpath: conf.certpath.clone(),
         certident_name: conf.certident.as_ref().map(|c| c.name.clone()),
-        certident_password: conf.certident.as_ref().map(|c| c.password.clone().into()),
+        certident_password: conf.certident.as_ref().map(|c| c.password.clone()),
         certfile: conf.certfile.clone(),
         certhosts: conf.certhosts.clone(),
         certverify: conf.certverify,

@@ -68,7 +68,8 @@ impl Runner {
             }
             if first {
                 first = false;
-                self.notifier.notify(&Notification::global(NotifyEvent::ShutdownHostsync));
+                self.notifier
+                    .notify(&Notification::global(NotifyEvent::ShutdownHostsync));
             }
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
@@ -81,7 +82,8 @@ impl Runner {
         tracing::error!("{TEXT}");
         super::notify::syslog_line(2, TEXT);
         super::notify::run_wall(TEXT).await;
-        self.notifier.notify(&Notification::global(NotifyEvent::Shutdown));
+        self.notifier
+            .notify(&Notification::global(NotifyEvent::Shutdown));
         self.notifier.flush(Duration::from_secs(10)).await;
         tokio::time::sleep(self.conf.finaldelay).await;
 
@@ -98,7 +100,10 @@ impl Runner {
                 }
                 super::privsep::run_shutdown(
                     self.conf.shutdowncmd.as_deref(),
-                    self.conf.powerdownflag.as_deref().filter(|_| self.powerdown_enabled),
+                    self.conf
+                        .powerdownflag
+                        .as_deref()
+                        .filter(|_| self.powerdown_enabled),
                 )
                 .await;
             }

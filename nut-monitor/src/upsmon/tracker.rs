@@ -262,7 +262,9 @@ impl UpsTracker {
             self.try_restore_pollfreq(step);
         }
         let eco_buzz = buzzwords.is_some_and(|b| ECO_BUZZWORDS.iter().any(|w| b.contains(w)));
-        let eco_token = status.split_whitespace().any(|t| t.eq_ignore_ascii_case("ECO"));
+        let eco_token = status
+            .split_whitespace()
+            .any(|t| t.eq_ignore_ascii_case("ECO"));
         if eco_buzz {
             self.set_eco(step);
         } else if !eco_token {
@@ -423,7 +425,10 @@ impl UpsTracker {
         let offduration = step.timing.offduration;
         if self.flags.off {
             if offduration > 0 && self.offstate != 1 {
-                let since = self.offsince.map(|t| step.now.saturating_sub(t)).unwrap_or(0);
+                let since = self
+                    .offsince
+                    .map(|t| step.now.saturating_sub(t))
+                    .unwrap_or(0);
                 if since > offduration.unsigned_abs() {
                     self.offstate = 1;
                     let msg = format!(

@@ -117,3 +117,59 @@ pub fn exchange(server: Arc<rustls::ServerConfig>, client: &ClientTlsPolicy) -> 
 pub fn p(dir: &Path, name: &str) -> PathBuf {
     dir.join(name)
 }
+
+/// Run `nut-certutil` with `args`, feeding `stdin`, in `cwd`. Returns (exit code, stdout, stderr).
+pub fn certutil(cwd: &Path, args: &[&str], stdin: &str) -> (i32, String, String) {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(rnut_tests::bin("nut-certutil"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NUT_CERTUTIL_KDF_ITERATIONS", "1000")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn nut-certutil");
+    if let Some(mut s) = child.stdin.take() {
+        let _ = s.write_all(stdin.as_bytes());
+    }
+    let out = child.wait_with_output().expect("wait");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Like [`certutil`], asserting success.
+pub fn certutil_ok(cwd: &Path, args: &[&str], stdin: &str) -> String {
+    let (code, out, err) = certutil(cwd, args, stdin);
+    assert_eq!(code, 0, "nut-certutil {args:?} failed: {out}\n{err}");
+    out
+}
+
+/// Run an outside tool, returning (exit code, stdout + stderr).
+pub fn tool(cwd: &Path, prog: &str, args: &[&str]) -> (i32, String) {
+    let out = std::process::Command::new(prog)
+        .args(args)
+        .current_dir(cwd)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("run {prog}: {e}"));
+    (
+        out.status.code().unwrap_or(-1),
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)),
+    )
+}
+
+/// Server settings from a store (NSS style).
+pub fn store_server(dir: &Path, nickname: &str, password: &str, level: nut_certutil::tls::CertRequest) -> Arc<rustls::ServerConfig> {
+    nut_certutil::tls::build_server_config(&nut_certutil::tls::ServerTlsSettings {
+        certpath: Some(dir.to_path_buf()),
+        certident_name: Some(nickname.to_string()),
+        certident_password: Some(password.to_string()),
+        certfile: None,
+        certrequest: level,
+    })
+    .expect("server config")
+}

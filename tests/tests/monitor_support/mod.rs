@@ -3,6 +3,8 @@
 //! log capture.
 #![allow(dead_code)]
 
+pub mod pki;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -38,7 +40,11 @@ impl ScriptServer {
                 std::thread::spawn(move || serve(stream, rec, script));
             }
         });
-        ScriptServer { addr, received, connections }
+        ScriptServer {
+            addr,
+            received,
+            connections,
+        }
     }
 
     pub fn lines(&self) -> Vec<String> {
@@ -117,16 +123,24 @@ pub struct MonDir {
 
 impl MonDir {
     pub fn new() -> MonDir {
-        let d = MonDir { dir: private_tempdir() };
+        let d = MonDir {
+            dir: private_tempdir(),
+        };
         std::fs::create_dir_all(d.path().join("run")).expect("mkdir");
         write_file(
             &d.path().join("notify.sh"),
-            &format!("#!/bin/sh\necho \"$NOTIFYTYPE $UPSNAME\" >> {}\n", d.events_file().display()),
+            &format!(
+                "#!/bin/sh\necho \"$NOTIFYTYPE $UPSNAME\" >> {}\n",
+                d.events_file().display()
+            ),
             0o755,
         );
         write_file(
             &d.path().join("shutdown.sh"),
-            &format!("#!/bin/sh\necho shutdown >> {}\n", d.shutdown_file().display()),
+            &format!(
+                "#!/bin/sh\necho shutdown >> {}\n",
+                d.shutdown_file().display()
+            ),
             0o755,
         );
         d
@@ -155,7 +169,10 @@ impl MonDir {
             .collect()
     }
     pub fn shutdown_count(&self) -> usize {
-        std::fs::read_to_string(self.shutdown_file()).unwrap_or_default().lines().count()
+        std::fs::read_to_string(self.shutdown_file())
+            .unwrap_or_default()
+            .lines()
+            .count()
     }
     /// upsmon.conf with test timings, our scripts and every event sent to NOTIFYCMD.
     pub fn write_conf(&self, monitors: &str, extra: &str) {
@@ -169,8 +186,17 @@ impl MonDir {
             self.powerdown_flag().display(),
         ));
         for ev in [
-            "ONLINE", "ONBATT", "LOWBATT", "FSD", "COMMOK", "COMMBAD", "SHUTDOWN", "REPLBATT", "NOCOMM",
-            "NOPARENT", "SHUTDOWN_HOSTSYNC",
+            "ONLINE",
+            "ONBATT",
+            "LOWBATT",
+            "FSD",
+            "COMMOK",
+            "COMMBAD",
+            "SHUTDOWN",
+            "REPLBATT",
+            "NOCOMM",
+            "NOPARENT",
+            "SHUTDOWN_HOSTSYNC",
         ] {
             text.push_str(&format!("NOTIFYFLAG {ev} SYSLOG+EXEC\n"));
         }
@@ -196,7 +222,9 @@ impl Logged {
         self.log.lock().unwrap().join("\n")
     }
     pub fn wait_log(&self, needle: &str, timeout: Duration) -> bool {
-        wait_until(timeout, || self.log.lock().unwrap().iter().any(|l| l.contains(needle)))
+        wait_until(timeout, || {
+            self.log.lock().unwrap().iter().any(|l| l.contains(needle))
+        })
     }
 }
 
@@ -250,11 +278,25 @@ impl Stack {
         for d in ["conf", "state", "run"] {
             std::fs::create_dir_all(p.join(d)).expect("mkdir");
         }
-        write_file(&p.join("conf/ups.conf"), "[dummy]\n\tdriver = dummy-ups\n\tport = test.seq\n\tdesc = \"Test UPS\"\n", 0o640);
+        write_file(
+            &p.join("conf/ups.conf"),
+            "[dummy]\n\tdriver = dummy-ups\n\tport = test.seq\n\tdesc = \"Test UPS\"\n",
+            0o640,
+        );
         write_file(&p.join("conf/test.seq"), seq, 0o640);
-        write_file(&p.join("conf/upsd.conf"), &format!("LISTEN 127.0.0.1 {port}\n{extra_upsd}"), 0o640);
+        write_file(
+            &p.join("conf/upsd.conf"),
+            &format!("LISTEN 127.0.0.1 {port}\n{extra_upsd}"),
+            0o640,
+        );
         write_file(&p.join("conf/upsd.users"), USERS, 0o640);
-        Stack { dir, port, driver: None, upsd: None, c_nut: false }
+        Stack {
+            dir,
+            port,
+            driver: None,
+            upsd: None,
+            c_nut: false,
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -271,7 +313,11 @@ impl Stack {
     /// Make the directories usable by C NUT's `nut` user (it drops privileges).
     pub fn for_c_nut(&mut self) {
         self.c_nut = true;
-        let _ = Command::new("chown").arg("-R").arg("nut:nut").arg(self.path()).status();
+        let _ = Command::new("chown")
+            .arg("-R")
+            .arg("nut:nut")
+            .arg(self.path())
+            .status();
     }
 
     pub fn start_driver(&mut self) {
@@ -288,11 +334,18 @@ impl Stack {
         self.env(&mut cmd);
         self.driver = Some(Logged::spawn("dummy-ups", &mut cmd));
         let sock = self.path().join("state/dummy-ups-dummy");
-        assert!(rnut_tests::wait_for_unix(&sock, Duration::from_secs(15)), "driver socket");
+        assert!(
+            rnut_tests::wait_for_unix(&sock, Duration::from_secs(15)),
+            "driver socket"
+        );
     }
 
     pub fn start_upsd(&mut self) {
-        let mut cmd = if self.c_nut { Command::new("/lib/nut/upsd") } else { Command::new(bin("upsd")) };
+        let mut cmd = if self.c_nut {
+            Command::new("/lib/nut/upsd")
+        } else {
+            Command::new(bin("upsd"))
+        };
         cmd.arg("-F");
         if rnut_tests::is_root() && !self.c_nut {
             cmd.args(["-u", "root"]);
@@ -300,7 +353,10 @@ impl Stack {
         self.env(&mut cmd);
         self.upsd = Some(Logged::spawn("upsd", &mut cmd));
         let addr: SocketAddr = format!("127.0.0.1:{}", self.port).parse().expect("addr");
-        assert!(rnut_tests::wait_for_tcp(addr, Duration::from_secs(15)), "upsd listens");
+        assert!(
+            rnut_tests::wait_for_tcp(addr, Duration::from_secs(15)),
+            "upsd listens"
+        );
     }
 
     pub fn stop_upsd(&mut self) {
@@ -321,7 +377,12 @@ impl Stack {
         self.start_upsd();
         let sys = self.system();
         assert!(
-            wait_until(Duration::from_secs(20), || run_tool("upsc", &[&sys, "ups.status"]).status.success()),
+            wait_until(Duration::from_secs(20), || run_tool(
+                "upsc",
+                &[&sys, "ups.status"]
+            )
+            .status
+            .success()),
             "UPS data available"
         );
     }
@@ -331,7 +392,9 @@ impl Stack {
     }
 
     pub fn status(&self) -> String {
-        stdout(&run_tool("upsc", &[&self.system(), "ups.status"])).trim().to_string()
+        stdout(&run_tool("upsc", &[&self.system(), "ups.status"]))
+            .trim()
+            .to_string()
     }
 }
 

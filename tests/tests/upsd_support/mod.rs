@@ -65,7 +65,8 @@ impl NutDir {
 pub const STANDARD_USERS: &str = "[admin]\n\tpassword = mypass\n\tactions = SET\n\tactions = FSD\n\tinstcmds = ALL\n\
 [monp]\n\tpassword = \"P@ss W0rd\"\n\tupsmon primary\n\
 [mons]\n\tpassword = secpass\n\tupsmon secondary\n\
-[limited]\n\tpassword = lim\n\tinstcmds = test.battery.start\n";
+[limited]\n\tpassword = lim\n\tinstcmds = test.battery.start\n\
+[monitor]\n\tpassword = P@ssW0rd\n\tupsmon primary\n";
 
 /// A running upsd with its captured log.
 pub struct Upsd {
@@ -144,7 +145,7 @@ pub fn capture(pipe: impl Read + Send + 'static) -> Arc<Mutex<Vec<String>>> {
         for line in BufReader::new(pipe).lines() {
             let Ok(line) = line else { break };
             eprintln!("[upsd] {line}");
-            sink.lock().unwrap().push(line);
+            sink.lock().unwrap_or_else(|e| e.into_inner()).push(line);
         }
     });
     log
