@@ -228,6 +228,25 @@ pub fn common_name(name: &X509Name<'_>) -> Option<String> {
     })
 }
 
+/// Why rcgen could not reproduce this name exactly (it keeps one value per attribute type and
+/// one attribute per RDN), or None when it can.
+pub fn unsupported_name_shape(name: &X509Name<'_>) -> Option<String> {
+    let mut seen = std::collections::HashSet::new();
+    for rdn in name.iter_rdn() {
+        let attrs: Vec<_> = rdn.iter().collect();
+        if attrs.len() > 1 {
+            return Some("a multi-valued RDN (TYPE=a+TYPE=b)".into());
+        }
+        for a in attrs {
+            let oid = a.attr_type().to_id_string();
+            if !seen.insert(oid.clone()) {
+                return Some(format!("the attribute {} more than once", short_name(&oid)));
+            }
+        }
+    }
+    None
+}
+
 /// Canonical value as OpenSSL's `asn1_string_canon`: UTF-8, ASCII lower case, leading and
 /// trailing whitespace removed, inner whitespace runs collapsed to one space.
 fn canon_value(text: &str) -> Vec<u8> {
@@ -308,6 +327,28 @@ mod tests {
             subject_common_name("O=a, CN=My nut server").as_deref(),
             Some("My nut server")
         );
+    }
+
+    #[test]
+    fn subject_hash_matches_openssl() {
+        use crate::keys::{KeyAlgorithm, PrivateKey};
+        use crate::pki::{CertProfile, CertRole, self_signed};
+        // `openssl x509 -hash` of these subjects (checked against OpenSSL 3.0): case and
+        // whitespace runs do not change the hash.
+        for (subject, want) in [
+            ("CN=My CA,O=MyCompany,ST=MyState,C=US", 0x4da3_abac_u32),
+            ("CN=my   ca,O=MYCOMPANY,ST=mystate,C=US", 0x4da3_abac_u32),
+        ] {
+            let k = PrivateKey::generate(KeyAlgorithm::EcdsaP256).expect("key");
+            let der = self_signed(
+                &k,
+                subject,
+                &CertProfile::for_months(CertRole::Ca { path_len: None }, 1),
+            )
+            .expect("cert");
+            let info = crate::certinfo::CertInfo::parse(&der).expect("parse");
+            assert_eq!(info.subject_hash, want, "{subject}");
+        }
     }
 
     #[test]

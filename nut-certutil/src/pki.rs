@@ -47,6 +47,16 @@ pub enum PkiError {
     /// The issuer certificate could not be read.
     #[error("invalid issuer certificate: {0}")]
     BadIssuer(String),
+    /// A name rnut cannot reproduce exactly when signing.
+    #[error("{what} \"{name}\" has {reason}, which rnut cannot reproduce when signing")]
+    UnsupportedName {
+        /// "subject" or "issuer".
+        what: &'static str,
+        /// The name.
+        name: String,
+        /// What is special about it.
+        reason: String,
+    },
     /// Validity makes no sense.
     #[error("invalid validity: {0}")]
     BadValidity(String),
@@ -257,6 +267,11 @@ pub fn self_signed(
 
 fn check_issuer(issuer_der: &[u8]) -> Result<CertInfo, PkiError> {
     let info = CertInfo::parse(issuer_der).map_err(|e| PkiError::BadIssuer(e.to_string()))?;
+    if let Ok((_, x)) = x509_parser::parse_x509_certificate(issuer_der) {
+        if let Some(reason) = crate::name::unsupported_name_shape(x.subject()) {
+            return Err(PkiError::UnsupportedName { what: "issuer", name: info.subject, reason });
+        }
+    }
     if !info.is_ca || !info.can_sign_certs {
         return Err(PkiError::NotCa(info.subject.clone()));
     }
@@ -344,6 +359,13 @@ pub fn read_request(der: &[u8]) -> Result<RequestInfo, PkiError> {
     csr.verify_signature()
         .map_err(|e| PkiError::BadRequest(format!("signature check failed: {e}")))?;
     let info = &csr.certification_request_info;
+    if let Some(reason) = crate::name::unsupported_name_shape(&info.subject) {
+        return Err(PkiError::UnsupportedName {
+            what: "subject",
+            name: crate::name::display_name(&info.subject),
+            reason,
+        });
+    }
     let mut dn = DistinguishedName::new();
     for rdn in info.subject.iter_rdn() {
         for a in rdn.iter() {

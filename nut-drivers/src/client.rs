@@ -49,7 +49,12 @@ impl DriverClient {
     /// Connect to a driver socket.
     pub async fn connect(path: &Path) -> Result<DriverClient, ClientError> {
         let p = path.display().to_string();
-        let stream = UnixStream::connect(path).await.map_err(|e| ClientError::Io { path: p.clone(), source: e })?;
+        let stream = UnixStream::connect(path)
+            .await
+            .map_err(|e| ClientError::Io {
+                path: p.clone(),
+                source: e,
+            })?;
         Ok(DriverClient {
             stream,
             path: p,
@@ -83,7 +88,10 @@ impl DriverClient {
         self.stream
             .write_all(bytes)
             .await
-            .map_err(|e| ClientError::Io { path: self.path.clone(), source: e })
+            .map_err(|e| ClientError::Io {
+                path: self.path.clone(),
+                source: e,
+            })
     }
 
     /// The next message from the driver, already applied to the state; `None` at EOF.
@@ -100,16 +108,21 @@ impl DriverClient {
                 .stream
                 .read(&mut self.buf)
                 .await
-                .map_err(|e| ClientError::Io { path: self.path.clone(), source: e })?;
+                .map_err(|e| ClientError::Io {
+                    path: self.path.clone(),
+                    source: e,
+                })?;
             if n == 0 {
                 return Ok(None);
             }
             for i in 0..n {
                 match self.tok.feed(self.buf[i]) {
-                    Some(Event::Line(words)) if !words.is_empty() => match DriverMessage::parse(&words) {
-                        Ok(m) => self.queued.push_back(m),
-                        Err(_) => self.ignored_lines += 1,
-                    },
+                    Some(Event::Line(words)) if !words.is_empty() => {
+                        match DriverMessage::parse(&words) {
+                            Ok(m) => self.queued.push_back(m),
+                            Err(_) => self.ignored_lines += 1,
+                        }
+                    }
                     Some(Event::Error(_)) => self.ignored_lines += 1,
                     _ => {}
                 }
@@ -118,7 +131,10 @@ impl DriverClient {
     }
 
     /// Like [`DriverClient::next_message`] with a time limit.
-    pub async fn next_message_within(&mut self, limit: Duration) -> Result<Option<DriverMessage>, ClientError> {
+    pub async fn next_message_within(
+        &mut self,
+        limit: Duration,
+    ) -> Result<Option<DriverMessage>, ClientError> {
         match tokio::time::timeout(limit, self.next_message()).await {
             Ok(r) => r,
             Err(_) => Err(ClientError::Timeout(self.path.clone())),
@@ -147,41 +163,72 @@ impl DriverClient {
         self.state.clear();
         self.dump_done = false;
         self.send(&ServerMessage::DumpAll).await?;
-        self.wait_for(limit, |m, _| matches!(m, DriverMessage::DumpDone)).await?;
+        self.wait_for(limit, |m, _| matches!(m, DriverMessage::DumpDone))
+            .await?;
         Ok(&self.state)
     }
 
     /// `PING`, waiting for `PONG` (broadcasts in between are applied).
     pub async fn ping(&mut self, limit: Duration) -> Result<(), ClientError> {
         self.send(&ServerMessage::Ping).await?;
-        self.wait_for(limit, |m, _| matches!(m, DriverMessage::Pong)).await.map(|_| ())
+        self.wait_for(limit, |m, _| matches!(m, DriverMessage::Pong))
+            .await
+            .map(|_| ())
     }
 
     /// `GETPID`.
     pub async fn get_pid(&mut self, limit: Duration) -> Result<String, ClientError> {
         self.send(&ServerMessage::GetPid).await?;
-        match self.wait_for(limit, |m, _| matches!(m, DriverMessage::Pid(_))).await? {
+        match self
+            .wait_for(limit, |m, _| matches!(m, DriverMessage::Pid(_)))
+            .await?
+        {
             DriverMessage::Pid(p) => Ok(p),
             _ => Err(ClientError::Closed(self.path.clone())),
         }
     }
 
     /// A tracked `INSTCMD`; returns the driver's result code.
-    pub async fn instcmd(&mut self, cmd: &str, param: Option<&str>, id: &str, limit: Duration) -> Result<i32, ClientError> {
-        let msg = ServerMessage::InstCmd { cmd: cmd.into(), param: param.map(Into::into), tracking: Some(id.into()) };
+    pub async fn instcmd(
+        &mut self,
+        cmd: &str,
+        param: Option<&str>,
+        id: &str,
+        limit: Duration,
+    ) -> Result<i32, ClientError> {
+        let msg = ServerMessage::InstCmd {
+            cmd: cmd.into(),
+            param: param.map(Into::into),
+            tracking: Some(id.into()),
+        };
         self.send(&msg).await?;
         self.tracking_result(id, limit).await
     }
 
     /// A tracked `SET`; returns the driver's result code.
-    pub async fn set(&mut self, var: &str, value: &str, id: &str, limit: Duration) -> Result<i32, ClientError> {
-        let msg = ServerMessage::Set { var: var.into(), value: value.into(), tracking: Some(id.into()) };
+    pub async fn set(
+        &mut self,
+        var: &str,
+        value: &str,
+        id: &str,
+        limit: Duration,
+    ) -> Result<i32, ClientError> {
+        let msg = ServerMessage::Set {
+            var: var.into(),
+            value: value.into(),
+            tracking: Some(id.into()),
+        };
         self.send(&msg).await?;
         self.tracking_result(id, limit).await
     }
 
     async fn tracking_result(&mut self, id: &str, limit: Duration) -> Result<i32, ClientError> {
-        let m = self.wait_for(limit, |m, _| matches!(m, DriverMessage::Tracking { id: t, .. } if t == id)).await?;
+        let m = self
+            .wait_for(
+                limit,
+                |m, _| matches!(m, DriverMessage::Tracking { id: t, .. } if t == id),
+            )
+            .await?;
         match m {
             DriverMessage::Tracking { code, .. } => Ok(code),
             _ => Err(ClientError::Closed(self.path.clone())),
@@ -214,17 +261,31 @@ pub mod blocking {
     pub fn probe(path: &Path, limit: Duration) -> std::io::Result<Probe> {
         let mut s = UnixStream::connect(path)?;
         s.set_read_timeout(Some(limit))?;
-        let req = format!("{}\n{}\n{}\n", ServerMessage::Ping, ServerMessage::GetPid, ServerMessage::DumpStatus);
+        let req = format!(
+            "{}\n{}\n{}\n",
+            ServerMessage::Ping,
+            ServerMessage::GetPid,
+            ServerMessage::DumpStatus
+        );
         s.write_all(req.as_bytes())?;
         let mut tok = Tokenizer::new();
         let mut st = DriverState::new();
-        let mut probe = Probe { responsive: false, pid: None, status: None };
+        let mut probe = Probe {
+            responsive: false,
+            pid: None,
+            status: None,
+        };
         let mut buf = [0u8; 2048];
         loop {
             let n = match s.read(&mut buf) {
                 Ok(0) => break,
                 Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock || e.kind() == std::io::ErrorKind::TimedOut => break,
+                Err(e)
+                    if e.kind() == std::io::ErrorKind::WouldBlock
+                        || e.kind() == std::io::ErrorKind::TimedOut =>
+                {
+                    break;
+                }
                 Err(e) => return Err(e),
             };
             for &b in &buf[..n] {

@@ -76,7 +76,16 @@ impl DriverArgs {
 }
 
 /// Core settings the framework handles itself (never passed to the backend).
-const CORE_KEYS: &[&str] = &["port", "pollinterval", "allow_killpower", "ignorelb", "synchronous", "user", "group", "nolock"];
+const CORE_KEYS: &[&str] = &[
+    "port",
+    "pollinterval",
+    "allow_killpower",
+    "ignorelb",
+    "synchronous",
+    "user",
+    "group",
+    "nolock",
+];
 
 /// The merged configuration of one driver instance.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,7 +129,11 @@ pub struct DriverConfig {
 impl DriverConfig {
     /// A driver option's value.
     pub fn option(&self, key: &str) -> Option<&str> {
-        self.options.iter().rev().find(|(k, _)| k == key).and_then(|(_, v)| v.as_deref())
+        self.options
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .and_then(|(_, v)| v.as_deref())
     }
 
     /// Whether a value-less driver flag is set.
@@ -130,12 +143,14 @@ impl DriverConfig {
 
     /// Socket path: `STATEPATH/<driver>-<upsname>`.
     pub fn socket_path(&self) -> PathBuf {
-        self.statepath.join(format!("{}-{}", self.driver, self.upsname))
+        self.statepath
+            .join(format!("{}-{}", self.driver, self.upsname))
     }
 
     /// PID file path: `ALTPIDPATH/<driver>-<upsname>.pid`.
     pub fn pid_file(&self) -> PathBuf {
-        self.pidpath.join(format!("{}-{}.pid", self.driver, self.upsname))
+        self.pidpath
+            .join(format!("{}-{}.pid", self.driver, self.upsname))
     }
 
     /// Build the configuration from the command line, the environment and ups.conf.
@@ -167,15 +182,29 @@ impl DriverConfig {
         };
         let env_statepath = env("NUT_STATEPATH").filter(|v| !v.is_empty()).is_some();
         match (&args.upsname, &args.standalone) {
-            (Some(_), Some(_)) => return Err(DriverError::Usage("-a and -s cannot be used together".into())),
-            (None, None) => return Err(DriverError::Usage("a UPS name is required: -a <id> (or -s <id> with -x port=...)".into())),
+            (Some(_), Some(_)) => {
+                return Err(DriverError::Usage(
+                    "-a and -s cannot be used together".into(),
+                ));
+            }
+            (None, None) => {
+                return Err(DriverError::Usage(
+                    "a UPS name is required: -a <id> (or -s <id> with -x port=...)".into(),
+                ));
+            }
             (None, Some(name)) => cfg.upsname = name.clone(),
             (Some(name), None) => {
                 let file = confdir.join("ups.conf");
-                let text = std::fs::read_to_string(&file).map_err(|e| DriverError::Io { path: file.clone(), source: e })?;
+                let text = std::fs::read_to_string(&file).map_err(|e| DriverError::Io {
+                    path: file.clone(),
+                    source: e,
+                })?;
                 let conf = UpsConf::parse(&text, &file).map_err(DriverError::Config)?;
                 let Some(section) = conf.sections.iter().find(|s| s.name == *name) else {
-                    return Err(DriverError::Usage(format!("no section [{name}] in {}", file.display())));
+                    return Err(DriverError::Usage(format!(
+                        "no section [{name}] in {}",
+                        file.display()
+                    )));
                 };
                 if section.driver != driver {
                     return Err(DriverError::Usage(format!(
@@ -216,7 +245,10 @@ impl DriverConfig {
         }
         validate_options(&cfg, backend_options)?;
         if cfg.port.is_empty() && !args.killpower {
-            return Err(DriverError::Usage(format!("no port for UPS [{}]: set port in ups.conf or -x port=...", cfg.upsname)));
+            return Err(DriverError::Usage(format!(
+                "no port for UPS [{}]: set port in ups.conf or -x port=...",
+                cfg.upsname
+            )));
         }
         Ok(cfg)
     }
@@ -236,8 +268,14 @@ fn apply_section(cfg: &mut DriverConfig, conf: &UpsConf, s: &UpsSection) {
     cfg.options = s.options.clone();
 }
 
-fn apply_option(cfg: &mut DriverConfig, key: &str, value: Option<String>) -> Result<(), DriverError> {
-    let need = |v: Option<String>| v.ok_or_else(|| DriverError::Usage(format!("-x {key} needs a value: -x {key}=<value>")));
+fn apply_option(
+    cfg: &mut DriverConfig,
+    key: &str,
+    value: Option<String>,
+) -> Result<(), DriverError> {
+    let need = |v: Option<String>| {
+        v.ok_or_else(|| DriverError::Usage(format!("-x {key} needs a value: -x {key}=<value>")))
+    };
     if let Some(var) = key.strip_prefix("default.") {
         cfg.defaults.push((var.to_string(), need(value)?));
     } else if let Some(var) = key.strip_prefix("override.") {
@@ -247,10 +285,9 @@ fn apply_option(cfg: &mut DriverConfig, key: &str, value: Option<String>) -> Res
             "port" => cfg.port = need(value)?,
             "pollinterval" => {
                 let v = need(value)?;
-                let secs: u64 = v
-                    .trim()
-                    .parse()
-                    .map_err(|_| DriverError::Usage(format!("-x pollinterval={v}: not a number of seconds")))?;
+                let secs: u64 = v.trim().parse().map_err(|_| {
+                    DriverError::Usage(format!("-x pollinterval={v}: not a number of seconds"))
+                })?;
                 cfg.pollinterval = Duration::from_secs(secs.max(1));
             }
             "synchronous" => cfg.synchronous = need(value)?,
@@ -269,7 +306,10 @@ fn apply_option(cfg: &mut DriverConfig, key: &str, value: Option<String>) -> Res
 }
 
 fn truthy(v: &str) -> bool {
-    matches!(v.to_ascii_lowercase().as_str(), "1" | "yes" | "on" | "true" | "enabled")
+    matches!(
+        v.to_ascii_lowercase().as_str(),
+        "1" | "yes" | "on" | "true" | "enabled"
+    )
 }
 
 fn validate_options(cfg: &DriverConfig, known: &[DriverOption]) -> Result<(), DriverError> {
@@ -280,11 +320,23 @@ fn validate_options(cfg: &DriverConfig, known: &[DriverOption]) -> Result<(), Dr
         match known.iter().find(|o| o.name == key) {
             Some(opt) if opt.takes_value == value.is_some() => {}
             Some(opt) if opt.takes_value => {
-                return Err(DriverError::Usage(format!("option '{key}' of {} needs a value ({key} = ...)", cfg.driver)));
+                return Err(DriverError::Usage(format!(
+                    "option '{key}' of {} needs a value ({key} = ...)",
+                    cfg.driver
+                )));
             }
-            Some(_) => return Err(DriverError::Usage(format!("'{key}' is a flag of {} and takes no value", cfg.driver))),
+            Some(_) => {
+                return Err(DriverError::Usage(format!(
+                    "'{key}' is a flag of {} and takes no value",
+                    cfg.driver
+                )));
+            }
             None => {
-                let kind = if value.is_some() { "variable name" } else { "flag" };
+                let kind = if value.is_some() {
+                    "variable name"
+                } else {
+                    "flag"
+                };
                 return Err(DriverError::Usage(format!(
                     "'{key}' is not a valid {kind} for {}{}",
                     cfg.driver,
@@ -309,7 +361,11 @@ fn known_list(known: &[DriverOption]) -> String {
 /// anything else is relative to the configuration directory.
 pub fn resolve_conf_relative(confdir: &Path, name: &str) -> PathBuf {
     let p = Path::new(name);
-    if p.is_absolute() || name.starts_with('.') { p.to_path_buf() } else { confdir.join(p) }
+    if p.is_absolute() || name.starts_with('.') {
+        p.to_path_buf()
+    } else {
+        confdir.join(p)
+    }
 }
 
 #[cfg(test)]
@@ -324,7 +380,11 @@ mod tests {
         }
     }
 
-    const OPTS: &[DriverOption] = &[DriverOption { name: "mode", takes_value: true, help: "" }];
+    const OPTS: &[DriverOption] = &[DriverOption {
+        name: "mode",
+        takes_value: true,
+        help: "",
+    }];
 
     #[test]
     fn section_and_x_options_merge() {
@@ -347,27 +407,57 @@ mod tests {
         assert_eq!(cfg.socket_path(), dir.path().join("state/dummy-ups-myups"));
         assert_eq!(cfg.pid_file(), dir.path().join("state/dummy-ups-myups.pid"));
 
-        let bad = DriverArgs { upsname: Some("myups".into()), extra: vec!["bogus=1".into()], ..Default::default() };
-        let err = DriverConfig::load("dummy-ups", &bad, env_for(dir.path()), OPTS).expect_err("unknown option");
-        assert!(err.to_string().contains("'bogus' is not a valid variable name"), "{err}");
-        let wrong = DriverArgs { upsname: Some("myups".into()), ..Default::default() };
+        let bad = DriverArgs {
+            upsname: Some("myups".into()),
+            extra: vec!["bogus=1".into()],
+            ..Default::default()
+        };
+        let err = DriverConfig::load("dummy-ups", &bad, env_for(dir.path()), OPTS)
+            .expect_err("unknown option");
+        assert!(
+            err.to_string()
+                .contains("'bogus' is not a valid variable name"),
+            "{err}"
+        );
+        let wrong = DriverArgs {
+            upsname: Some("myups".into()),
+            ..Default::default()
+        };
         assert!(DriverConfig::load("usbhid-ups", &wrong, env_for(dir.path()), OPTS).is_err());
     }
 
     #[test]
     fn standalone_needs_port() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let args = DriverArgs { standalone: Some("t".into()), ..Default::default() };
+        let args = DriverArgs {
+            standalone: Some("t".into()),
+            ..Default::default()
+        };
         assert!(DriverConfig::load("dummy-ups", &args, env_for(dir.path()), OPTS).is_err());
-        let args = DriverArgs { standalone: Some("t".into()), extra: vec!["port=x.dev".into()], ..Default::default() };
-        assert_eq!(DriverConfig::load("dummy-ups", &args, env_for(dir.path()), OPTS).expect("ok").port, "x.dev");
+        let args = DriverArgs {
+            standalone: Some("t".into()),
+            extra: vec!["port=x.dev".into()],
+            ..Default::default()
+        };
+        assert_eq!(
+            DriverConfig::load("dummy-ups", &args, env_for(dir.path()), OPTS)
+                .expect("ok")
+                .port,
+            "x.dev"
+        );
     }
 
     #[test]
     fn relative_paths() {
         let c = Path::new("/etc/nut");
         assert_eq!(resolve_conf_relative(c, "/x.dev"), PathBuf::from("/x.dev"));
-        assert_eq!(resolve_conf_relative(c, "./x.dev"), PathBuf::from("./x.dev"));
-        assert_eq!(resolve_conf_relative(c, "x.dev"), PathBuf::from("/etc/nut/x.dev"));
+        assert_eq!(
+            resolve_conf_relative(c, "./x.dev"),
+            PathBuf::from("./x.dev")
+        );
+        assert_eq!(
+            resolve_conf_relative(c, "x.dev"),
+            PathBuf::from("/etc/nut/x.dev")
+        );
     }
 }

@@ -14,7 +14,10 @@ pub const CHILD_FLAG: &str = "--rnut-daemon-child";
 
 /// Parent side: start the child and wait for its readiness line.
 pub fn spawn_and_wait(program: &str) -> Result<ExitCode, DriverError> {
-    let exe = std::env::current_exe().map_err(|e| DriverError::Io { path: program.into(), source: e })?;
+    let exe = std::env::current_exe().map_err(|e| DriverError::Io {
+        path: program.into(),
+        source: e,
+    })?;
     let mut args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
     args.push(CHILD_FLAG.into());
     let mut child = Command::new(&exe)
@@ -23,7 +26,10 @@ pub fn spawn_and_wait(program: &str) -> Result<ExitCode, DriverError> {
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
-        .map_err(|e| DriverError::Io { path: exe.clone(), source: e })?;
+        .map_err(|e| DriverError::Io {
+            path: exe.clone(),
+            source: e,
+        })?;
     let mut line = String::new();
     if let Some(out) = child.stdout.take() {
         let _ = BufReader::new(out).read_line(&mut line);
@@ -31,8 +37,13 @@ pub fn spawn_and_wait(program: &str) -> Result<ExitCode, DriverError> {
     if line.trim_end() == "READY" {
         return Ok(ExitCode::SUCCESS);
     }
-    let status = child.wait().map_err(|e| DriverError::Io { path: exe, source: e })?;
-    Err(DriverError::Usage(format!("{program} failed to start in the background ({status})")))
+    let status = child.wait().map_err(|e| DriverError::Io {
+        path: exe,
+        source: e,
+    })?;
+    Err(DriverError::Usage(format!(
+        "{program} failed to start in the background ({status})"
+    )))
 }
 
 /// Child side, first thing: leave the parent's session and terminal.
@@ -48,7 +59,11 @@ pub fn notify_ready() {
     let _ = out.write_all(b"READY\n");
     let _ = out.flush();
     crate::logging::switch_to_syslog();
-    if let Ok(null) = std::fs::OpenOptions::new().read(true).write(true).open("/dev/null") {
+    if let Ok(null) = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/null")
+    {
         let _ = nix::unistd::dup2_stdout(&null);
         let _ = nix::unistd::dup2_stderr(&null);
     }

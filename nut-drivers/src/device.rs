@@ -17,10 +17,20 @@ use crate::error::DriverError;
 /// Requests from the socket side and the signal handler.
 #[derive(Debug)]
 pub(crate) enum DeviceRequest {
-    InstCmd { cmd: String, param: Option<String>, reply: oneshot::Sender<ResultCode> },
-    SetVar { var: String, value: String, reply: oneshot::Sender<ResultCode> },
+    InstCmd {
+        cmd: String,
+        param: Option<String>,
+        reply: oneshot::Sender<ResultCode>,
+    },
+    SetVar {
+        var: String,
+        value: String,
+        reply: oneshot::Sender<ResultCode>,
+    },
     /// SIGHUP (`exit_if_restart` false) or SIGUSR1 / reload-or-exit (true).
-    Reload { exit_if_restart: bool },
+    Reload {
+        exit_if_restart: bool,
+    },
     Stop,
 }
 
@@ -40,7 +50,10 @@ pub(crate) fn publish_parameters(ctx: &DriverContext) {
     let d = &ctx.dstate;
     let c = &ctx.config;
     d.setinfo("driver.parameter.port", &c.port);
-    d.setinfo("driver.parameter.pollinterval", &c.pollinterval.as_secs().to_string());
+    d.setinfo(
+        "driver.parameter.pollinterval",
+        &c.pollinterval.as_secs().to_string(),
+    );
     d.setinfo("driver.parameter.synchronous", &c.synchronous);
     for (k, v) in &c.options {
         match v {
@@ -100,7 +113,9 @@ impl<B: DeviceBackend> DeviceLoop<B> {
     }
 
     fn interval(&self) -> Duration {
-        self.backend.poll_interval(self.ctx.config.pollinterval).max(Duration::from_millis(100))
+        self.backend
+            .poll_interval(self.ctx.config.pollinterval)
+            .max(Duration::from_millis(100))
     }
 
     /// One update cycle: DATAOK when the device answered, DATASTALE when it did not.
@@ -121,11 +136,18 @@ impl<B: DeviceBackend> DeviceLoop<B> {
                 self.ctx.dstate.datastale();
             }
         }
-        self.heartbeat.store(self.started.elapsed().as_secs(), Ordering::Relaxed);
+        self.heartbeat
+            .store(self.started.elapsed().as_secs(), Ordering::Relaxed);
     }
 
     fn killpower_allowed(&self) -> bool {
-        self.ctx.config.allow_killpower || self.ctx.dstate.getinfo("driver.flag.allow_killpower").as_deref() == Some("1")
+        self.ctx.config.allow_killpower
+            || self
+                .ctx
+                .dstate
+                .getinfo("driver.flag.allow_killpower")
+                .as_deref()
+                == Some("1")
     }
 
     fn instcmd(&mut self, cmd: &str, param: Option<&str>) -> ResultCode {
@@ -154,7 +176,10 @@ impl<B: DeviceBackend> DeviceLoop<B> {
                 Some(why) => {
                     tracing::warn!("reload-or-exit: {why}; exiting");
                     // Ask the main loop to stop; the answer still goes out.
-                    let _ = nix::sys::signal::kill(nix::unistd::getpid(), nix::sys::signal::Signal::SIGTERM);
+                    let _ = nix::sys::signal::kill(
+                        nix::unistd::getpid(),
+                        nix::sys::signal::Signal::SIGTERM,
+                    );
                     ResultCode::Handled
                 }
             },
@@ -166,13 +191,18 @@ impl<B: DeviceBackend> DeviceLoop<B> {
         if var.eq_ignore_ascii_case("driver.flag.allow_killpower") {
             return match value.trim() {
                 "0" | "1" => {
-                    self.ctx.dstate.setinfo("driver.flag.allow_killpower", value.trim());
+                    self.ctx
+                        .dstate
+                        .setinfo("driver.flag.allow_killpower", value.trim());
                     ResultCode::Handled
                 }
                 _ => ResultCode::Invalid,
             };
         }
-        if var.len() >= 7 && var[..7].eq_ignore_ascii_case("driver.") {
+        if var
+            .get(..7)
+            .is_some_and(|p| p.eq_ignore_ascii_case("driver."))
+        {
             return ResultCode::Unknown;
         }
         self.backend.setvar(&self.ctx, var, value)
@@ -204,12 +234,15 @@ impl<B: DeviceBackend> DeviceLoop<B> {
         for v in snapshot.vars() {
             let n = &v.name;
             if let Some(k) = n.strip_prefix("driver.parameter.") {
-                let still = matches!(k, "port" | "pollinterval" | "synchronous") || self.ctx.config.option(k).is_some();
+                let still = matches!(k, "port" | "pollinterval" | "synchronous")
+                    || self.ctx.config.option(k).is_some();
                 if !still {
                     self.ctx.dstate.delinfo(n);
                 }
             } else if let Some(k) = n.strip_prefix("driver.flag.") {
-                let still = k == "allow_killpower" || self.ctx.config.has_flag(k) || (k == "ignorelb" && self.ctx.config.ignorelb);
+                let still = k == "allow_killpower"
+                    || self.ctx.config.has_flag(k)
+                    || (k == "ignorelb" && self.ctx.config.ignorelb);
                 if !still {
                     self.ctx.dstate.delinfo(n);
                 }
@@ -240,9 +273,20 @@ pub(crate) fn publish_core(ctx: &DriverContext, version_internal: &str) {
     d.setinfo("driver.version", crate::NUT_VERSION);
     d.setinfo("driver.version.internal", version_internal);
     publish_parameters(ctx);
-    d.setinfo("driver.flag.allow_killpower", if ctx.config.allow_killpower { "1" } else { "0" });
-    d.setflags("driver.flag.allow_killpower", VarFlags::RW | VarFlags::NUMBER);
-    for cmd in ["driver.killpower", "driver.reload", "driver.reload-or-error", "driver.reload-or-exit"] {
+    d.setinfo(
+        "driver.flag.allow_killpower",
+        if ctx.config.allow_killpower { "1" } else { "0" },
+    );
+    d.setflags(
+        "driver.flag.allow_killpower",
+        VarFlags::RW | VarFlags::NUMBER,
+    );
+    for cmd in [
+        "driver.killpower",
+        "driver.reload",
+        "driver.reload-or-error",
+        "driver.reload-or-exit",
+    ] {
         d.addcmd(cmd);
     }
 }
@@ -250,7 +294,11 @@ pub(crate) fn publish_core(ctx: &DriverContext, version_internal: &str) {
 /// Copy `ups.mfr`, `ups.model` and `ups.serial` to their `device.*` names once the device
 /// data is in (C does this once after the first update; later changes are not mirrored).
 pub(crate) fn publish_device_mirrors(ctx: &DriverContext) {
-    for (from, to) in [("ups.mfr", "device.mfr"), ("ups.model", "device.model"), ("ups.serial", "device.serial")] {
+    for (from, to) in [
+        ("ups.mfr", "device.mfr"),
+        ("ups.model", "device.model"),
+        ("ups.serial", "device.serial"),
+    ] {
         if let Some(v) = ctx.dstate.getinfo(from) {
             ctx.dstate.setinfo(to, &v);
         }
@@ -274,9 +322,11 @@ pub(crate) fn spawn<B: DeviceBackend>(
     done: oneshot::Sender<DeviceExit>,
 ) -> std::io::Result<(Sender<DeviceRequest>, std::thread::JoinHandle<()>)> {
     let (tx, rx) = std::sync::mpsc::channel();
-    let handle = std::thread::Builder::new().name("device".into()).spawn(move || {
-        let exit = dl.run(rx);
-        let _ = done.send(exit);
-    })?;
+    let handle = std::thread::Builder::new()
+        .name("device".into())
+        .spawn(move || {
+            let exit = dl.run(rx);
+            let _ = done.send(exit);
+        })?;
     Ok((tx, handle))
 }

@@ -93,42 +93,67 @@ impl Dstate {
     /// `dstate_setinfo`: create or update a variable (values longer than 255 bytes are cut).
     pub fn setinfo(&self, var: &str, value: &str) -> bool {
         let value = clamp_value(value);
-        self.publish(DriverMessage::SetInfo { var: var.to_string(), value: value.to_string() })
+        self.publish(DriverMessage::SetInfo {
+            var: var.to_string(),
+            value: value.to_string(),
+        })
     }
 
     /// `dstate_delinfo`.
     pub fn delinfo(&self, var: &str) -> bool {
-        self.publish(DriverMessage::DelInfo { var: var.to_string() })
+        self.publish(DriverMessage::DelInfo {
+            var: var.to_string(),
+        })
     }
 
     /// `dstate_addenum`.
     pub fn addenum(&self, var: &str, value: &str) -> bool {
-        self.publish(DriverMessage::AddEnum { var: var.to_string(), value: clamp_value(value).to_string() })
+        self.publish(DriverMessage::AddEnum {
+            var: var.to_string(),
+            value: clamp_value(value).to_string(),
+        })
     }
 
     /// `dstate_delenum`.
     pub fn delenum(&self, var: &str, value: &str) -> bool {
-        self.publish(DriverMessage::DelEnum { var: var.to_string(), value: value.to_string() })
+        self.publish(DriverMessage::DelEnum {
+            var: var.to_string(),
+            value: value.to_string(),
+        })
     }
 
     /// `dstate_addrange`.
     pub fn addrange(&self, var: &str, min: i32, max: i32) -> bool {
-        self.publish(DriverMessage::AddRange { var: var.to_string(), min, max })
+        self.publish(DriverMessage::AddRange {
+            var: var.to_string(),
+            min,
+            max,
+        })
     }
 
     /// `dstate_delrange`.
     pub fn delrange(&self, var: &str, min: i32, max: i32) -> bool {
-        self.publish(DriverMessage::DelRange { var: var.to_string(), min, max })
+        self.publish(DriverMessage::DelRange {
+            var: var.to_string(),
+            min,
+            max,
+        })
     }
 
     /// `dstate_setaux`.
     pub fn setaux(&self, var: &str, aux: i64) -> bool {
-        self.publish(DriverMessage::SetAux { var: var.to_string(), n: aux })
+        self.publish(DriverMessage::SetAux {
+            var: var.to_string(),
+            n: aux,
+        })
     }
 
     /// `dstate_setflags`: replace the wire flags (RW, STRING, NUMBER) of a variable.
     pub fn setflags(&self, var: &str, flags: VarFlags) -> bool {
-        self.publish(DriverMessage::SetFlags { var: var.to_string(), flags })
+        self.publish(DriverMessage::SetFlags {
+            var: var.to_string(),
+            flags,
+        })
     }
 
     /// Mark a variable immutable (`override.*`): later `setinfo` calls leave it alone.
@@ -138,12 +163,16 @@ impl Dstate {
 
     /// `dstate_addcmd`.
     pub fn addcmd(&self, cmd: &str) -> bool {
-        self.publish(DriverMessage::AddCmd { cmd: cmd.to_string() })
+        self.publish(DriverMessage::AddCmd {
+            cmd: cmd.to_string(),
+        })
     }
 
     /// `dstate_delcmd`.
     pub fn delcmd(&self, cmd: &str) -> bool {
-        self.publish(DriverMessage::DelCmd { cmd: cmd.to_string() })
+        self.publish(DriverMessage::DelCmd {
+            cmd: cmd.to_string(),
+        })
     }
 
     /// `dstate_dataok`: broadcast `DATAOK` on a transition only.
@@ -219,15 +248,27 @@ impl Dstate {
     pub fn status_commit(&self) -> bool {
         let (value, legacy) = {
             let mut hub = self.lock();
-            if hub.status.ignorelb && !hub.status.tokens.iter().any(|t| t == "LB") && battery_low(&hub.state) {
+            if hub.status.ignorelb
+                && !hub.status.tokens.iter().any(|t| t == "LB")
+                && battery_low(&hub.state)
+            {
                 hub.status.tokens.push("LB".to_string());
             }
             let joined = hub.status.tokens.join(" ");
             // A driver that sets the ALARM token without alarm texts gets `[N/A]`, unless
             // ups.alarm is already there (C 2.8.0 keeps it).
-            let legacy = hub.status.legacy_alarm && !hub.status.alarm_active && hub.state.get("ups.alarm").is_none();
+            let legacy = hub.status.legacy_alarm
+                && !hub.status.alarm_active
+                && hub.state.get("ups.alarm").is_none();
             let alarm = hub.status.alarm_active || hub.status.legacy_alarm;
-            (if alarm { format!("ALARM {joined}").trim_end().to_string() } else { joined }, legacy)
+            (
+                if alarm {
+                    format!("ALARM {joined}").trim_end().to_string()
+                } else {
+                    joined
+                },
+                legacy,
+            )
         };
         if legacy {
             self.setinfo("ups.alarm", "[N/A]");
@@ -253,7 +294,11 @@ impl Dstate {
             hub.status.alarm_active = !text.is_empty();
             text
         };
-        if text.is_empty() { self.delinfo("ups.alarm") } else { self.setinfo("ups.alarm", &text) }
+        if text.is_empty() {
+            self.delinfo("ups.alarm")
+        } else {
+            self.setinfo("ups.alarm", &text)
+        }
     }
 
     /// Register a reader; its queue receives broadcasts from now on.
@@ -261,7 +306,13 @@ impl Dstate {
         let mut hub = self.lock();
         let id = hub.next_id;
         hub.next_id += 1;
-        hub.readers.insert(id, ReaderSlot { tx, broadcast: true });
+        hub.readers.insert(
+            id,
+            ReaderSlot {
+                tx,
+                broadcast: true,
+            },
+        );
         id
     }
 
@@ -280,7 +331,11 @@ impl Dstate {
     /// Queue a reply for one reader under the state lock, so no broadcast can slip between
     /// the state it describes and the reply (used for DUMPALL). Returns false if the reader
     /// is gone or stuck.
-    pub(crate) fn reply_with(&self, id: u64, make: impl FnOnce(&DriverState) -> Vec<DriverMessage>) -> bool {
+    pub(crate) fn reply_with(
+        &self,
+        id: u64,
+        make: impl FnOnce(&DriverState) -> Vec<DriverMessage>,
+    ) -> bool {
         let mut hub = self.lock();
         let mut text = String::new();
         for msg in make(&hub.state) {
@@ -308,7 +363,10 @@ fn broadcast(hub: &mut Hub, line: &Chunk) {
         }
     }
     for id in gone {
-        tracing::warn!(reader = id, "dropping a socket reader that does not keep up or went away");
+        tracing::warn!(
+            reader = id,
+            "dropping a socket reader that does not keep up or went away"
+        );
         hub.readers.remove(&id);
     }
 }
@@ -333,11 +391,17 @@ mod tests {
         d.set_broadcast(b, false);
         assert!(d.setinfo("ups.status", "OL"));
         assert!(!d.setinfo("ups.status", "ol"));
-        assert_eq!(&*rx1.try_recv().expect("line"), "SETINFO ups.status \"OL\"\n");
+        assert_eq!(
+            &*rx1.try_recv().expect("line"),
+            "SETINFO ups.status \"OL\"\n"
+        );
         assert!(rx1.try_recv().is_err());
         assert!(rx2.try_recv().is_err());
         assert!(d.reply_with(b, |s| s.dump_all()));
-        assert_eq!(&*rx2.try_recv().expect("dump"), "DATASTALE\nSETINFO ups.status \"OL\"\nDUMPDONE\n");
+        assert_eq!(
+            &*rx2.try_recv().expect("dump"),
+            "DATASTALE\nSETINFO ups.status \"OL\"\nDUMPDONE\n"
+        );
         d.remove_reader(a);
         assert_eq!(d.reader_count(), 1);
     }

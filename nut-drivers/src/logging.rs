@@ -21,7 +21,8 @@ pub fn init(ident: &str, debug: u8, quiet: u8) {
         (1, _) => "debug",
         _ => "trace",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("RNUT_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let filter = tracing_subscriber::EnvFilter::try_from_env("RNUT_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(Sink)
@@ -77,6 +78,8 @@ impl Drop for Record {
 impl<'a> MakeWriter<'a> for Sink {
     type Writer = Record;
     fn make_writer(&'a self) -> Record {
-        Record { buf: Vec::with_capacity(128) }
+        Record {
+            buf: Vec::with_capacity(128),
+        }
     }
 }

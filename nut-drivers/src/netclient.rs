@@ -39,7 +39,11 @@ const MAX_REPLY_LINE: u64 = 64 * 1024;
 
 impl NutConnection {
     /// Connect to `host:port` with a timeout for the connection and every read.
-    pub fn connect(host: &str, port: u16, timeout: Duration) -> Result<NutConnection, NetClientError> {
+    pub fn connect(
+        host: &str,
+        port: u16,
+        timeout: Duration,
+    ) -> Result<NutConnection, NetClientError> {
         let mut last = None;
         for addr in (host, port).to_socket_addrs()? {
             match TcpStream::connect_timeout(&addr, timeout) {
@@ -48,12 +52,17 @@ impl NutConnection {
                     s.set_write_timeout(Some(timeout))?;
                     s.set_nodelay(true)?;
                     let writer = s.try_clone()?;
-                    return Ok(NutConnection { reader: BufReader::new(s), writer });
+                    return Ok(NutConnection {
+                        reader: BufReader::new(s),
+                        writer,
+                    });
                 }
                 Err(e) => last = Some(e),
             }
         }
-        Err(last.map(NetClientError::Io).unwrap_or(NetClientError::Closed))
+        Err(last
+            .map(NetClientError::Io)
+            .unwrap_or(NetClientError::Closed))
     }
 
     fn send(&mut self, req: &Request) -> Result<(), NetClientError> {
@@ -64,12 +73,16 @@ impl NutConnection {
 
     fn read_reply(&mut self) -> Result<Reply, NetClientError> {
         let mut line = String::new();
-        let n = (&mut self.reader).take(MAX_REPLY_LINE).read_line(&mut line)?;
+        let n = (&mut self.reader)
+            .take(MAX_REPLY_LINE)
+            .read_line(&mut line)?;
         if n == 0 {
             return Err(NetClientError::Closed);
         }
-        let words = split_line(line.trim_end_matches(['\n', '\r'])).map_err(|e| NetClientError::Protocol(e.to_string()))?;
-        let reply = Reply::parse(&words).map_err(|e| NetClientError::Protocol(format!("{e}: {}", line.trim_end())))?;
+        let words = split_line(line.trim_end_matches(['\n', '\r']))
+            .map_err(|e| NetClientError::Protocol(e.to_string()))?;
+        let reply = Reply::parse(&words)
+            .map_err(|e| NetClientError::Protocol(format!("{e}: {}", line.trim_end())))?;
         if let Reply::Err(code, _) = &reply {
             return Err(NetClientError::Server(code.to_string()));
         }
@@ -78,7 +91,9 @@ impl NutConnection {
 
     /// `LIST VAR <ups>`: every (variable, value) of the UPS, in the server's order.
     pub fn list_var(&mut self, ups: &str) -> Result<Vec<(String, String)>, NetClientError> {
-        self.send(&Request::ListVar { ups: ups.to_string() })?;
+        self.send(&Request::ListVar {
+            ups: ups.to_string(),
+        })?;
         match self.read_reply()? {
             Reply::BeginList(ListQuery::Var { .. }) => {}
             other => return Err(NetClientError::Protocol(format!("{other:?}"))),

@@ -11,7 +11,9 @@ pub fn group_id(name: &str) -> Result<Gid, DriverError> {
     match Group::from_name(name) {
         Ok(Some(g)) => Ok(g.gid),
         Ok(None) => Err(DriverError::Usage(format!("unknown group {name}"))),
-        Err(e) => Err(DriverError::Usage(format!("cannot look up group {name}: {e}"))),
+        Err(e) => Err(DriverError::Usage(format!(
+            "cannot look up group {name}: {e}"
+        ))),
     }
 }
 
@@ -19,14 +21,21 @@ pub fn group_id(name: &str) -> Result<Gid, DriverError> {
 pub fn lookup_user(name: &str) -> Result<User, DriverError> {
     match User::from_name(name) {
         Ok(Some(u)) => Ok(u),
-        Ok(None) => Err(DriverError::Privileges { user: name.to_string(), message: "no such user".into() }),
-        Err(e) => Err(DriverError::Privileges { user: name.to_string(), message: e.to_string() }),
+        Ok(None) => Err(DriverError::Privileges {
+            user: name.to_string(),
+            message: "no such user".into(),
+        }),
+        Err(e) => Err(DriverError::Privileges {
+            user: name.to_string(),
+            message: e.to_string(),
+        }),
     }
 }
 
 /// chroot into `dir` and change to its root.
 pub fn chroot_to(dir: &Path) -> Result<(), DriverError> {
-    let fail = |e: nix::Error| DriverError::Usage(format!("cannot chroot to {}: {e}", dir.display()));
+    let fail =
+        |e: nix::Error| DriverError::Usage(format!("cannot chroot to {}: {e}", dir.display()));
     nix::unistd::chroot(dir).map_err(fail)?;
     nix::unistd::chdir("/").map_err(fail)?;
     Ok(())
@@ -37,11 +46,18 @@ pub fn chroot_to(dir: &Path) -> Result<(), DriverError> {
 pub fn become_user(user: &User) -> Result<(), DriverError> {
     if !nix::unistd::geteuid().is_root() {
         if nix::unistd::geteuid() != user.uid {
-            tracing::warn!("not running as root: staying uid {} instead of becoming {}", nix::unistd::geteuid(), user.name);
+            tracing::warn!(
+                "not running as root: staying uid {} instead of becoming {}",
+                nix::unistd::geteuid(),
+                user.name
+            );
         }
         return Ok(());
     }
-    let fail = |what: &str, e: nix::Error| DriverError::Privileges { user: user.name.clone(), message: format!("{what}: {e}") };
+    let fail = |what: &str, e: nix::Error| DriverError::Privileges {
+        user: user.name.clone(),
+        message: format!("{what}: {e}"),
+    };
     nix::unistd::setgroups(&[user.gid]).map_err(|e| fail("setgroups", e))?;
     nix::unistd::setgid(user.gid).map_err(|e| fail("setgid", e))?;
     nix::unistd::setuid(user.uid).map_err(|e| fail("setuid", e))?;

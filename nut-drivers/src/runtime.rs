@@ -23,7 +23,11 @@ use crate::{daemon, logging, privs, server};
 pub fn run<B: DeviceBackend>(driver: &str, backend: B) -> ExitCode {
     let args = DriverArgs::parse();
     if args.version {
-        println!("Network UPS Tools {driver} {} (rnut {})", backend.version(), env!("CARGO_PKG_VERSION"));
+        println!(
+            "Network UPS Tools {driver} {} (rnut {})",
+            backend.version(),
+            env!("CARGO_PKG_VERSION")
+        );
         return ExitCode::SUCCESS;
     }
     logging::init(driver, args.debug, args.quiet);
@@ -36,7 +40,11 @@ pub fn run<B: DeviceBackend>(driver: &str, backend: B) -> ExitCode {
     }
 }
 
-fn run_args<B: DeviceBackend>(driver: &str, args: DriverArgs, backend: B) -> Result<ExitCode, DriverError> {
+fn run_args<B: DeviceBackend>(
+    driver: &str,
+    args: DriverArgs,
+    backend: B,
+) -> Result<ExitCode, DriverError> {
     if args.daemon_child {
         daemon::detach();
     }
@@ -50,19 +58,30 @@ fn run_args<B: DeviceBackend>(driver: &str, args: DriverArgs, backend: B) -> Res
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| DriverError::Io { path: PathBuf::from("tokio runtime"), source: e })?;
+        .map_err(|e| DriverError::Io {
+            path: PathBuf::from("tokio runtime"),
+            source: e,
+        })?;
     rt.block_on(serve(driver.to_string(), args, config, backend))
 }
 
 /// `-c <command>`: signal the running instance named by the PID file (or `-P`).
-fn signal_running(config: &DriverConfig, cmd: &str, pid: Option<i32>) -> Result<ExitCode, DriverError> {
+fn signal_running(
+    config: &DriverConfig,
+    cmd: &str,
+    pid: Option<i32>,
+) -> Result<ExitCode, DriverError> {
     use nix::sys::signal::Signal;
     let sig = match cmd {
         "reload" | "reload-or-error" => Signal::SIGHUP,
         "reload-or-exit" => Signal::SIGUSR1,
         "exit" => Signal::SIGTERM,
         "dump" => Signal::SIGURG,
-        other => return Err(DriverError::Usage(format!("unknown -c command {other} (reload, reload-or-error, reload-or-exit, exit, dump)"))),
+        other => {
+            return Err(DriverError::Usage(format!(
+                "unknown -c command {other} (reload, reload-or-error, reload-or-exit, exit, dump)"
+            )));
+        }
     };
     let pid = match pid {
         Some(p) => p,
@@ -75,7 +94,10 @@ fn signal_running(config: &DriverConfig, cmd: &str, pid: Option<i32>) -> Result<
 
 /// Read a PID file (`<pid>\n`).
 pub fn read_pid_file(path: &Path) -> Result<i32, DriverError> {
-    let text = std::fs::read_to_string(path).map_err(|e| DriverError::Io { path: path.to_path_buf(), source: e })?;
+    let text = std::fs::read_to_string(path).map_err(|e| DriverError::Io {
+        path: path.to_path_buf(),
+        source: e,
+    })?;
     text.trim()
         .parse::<i32>()
         .ok()
@@ -91,7 +113,10 @@ struct Cleanup {
 
 impl Drop for Cleanup {
     fn drop(&mut self) {
-        for p in [self.socket.take(), self.pid_file.take()].into_iter().flatten() {
+        for p in [self.socket.take(), self.pid_file.take()]
+            .into_iter()
+            .flatten()
+        {
             if let Err(e) = std::fs::remove_file(&p) {
                 tracing::debug!("cannot remove {}: {e}", p.display());
             }
@@ -99,11 +124,23 @@ impl Drop for Cleanup {
     }
 }
 
-async fn serve<B: DeviceBackend>(driver: String, args: DriverArgs, config: DriverConfig, mut backend: B) -> Result<ExitCode, DriverError> {
-    tracing::info!("Network UPS Tools {driver} {} (rnut {})", backend.version(), env!("CARGO_PKG_VERSION"));
+async fn serve<B: DeviceBackend>(
+    driver: String,
+    args: DriverArgs,
+    config: DriverConfig,
+    mut backend: B,
+) -> Result<ExitCode, DriverError> {
+    tracing::info!(
+        "Network UPS Tools {driver} {} (rnut {})",
+        backend.version(),
+        env!("CARGO_PKG_VERSION")
+    );
     let dstate = Dstate::new();
     dstate.set_ignorelb(config.ignorelb);
-    let ctx = DriverContext { dstate: dstate.clone(), config: config.clone() };
+    let ctx = DriverContext {
+        dstate: dstate.clone(),
+        config: config.clone(),
+    };
     dstate.setinfo("driver.state", "init.starting");
     dstate.setinfo("device.type", "ups");
     device::publish_core(&ctx, backend.version());
@@ -142,7 +179,9 @@ async fn serve<B: DeviceBackend>(driver: String, args: DriverArgs, config: Drive
     let mut dl = DeviceLoop {
         backend,
         ctx: ctx.clone(),
-        loader: Box::new(move || DriverConfig::load(&reload_driver, &reload_args, paths::process_env, options)),
+        loader: Box::new(move || {
+            DriverConfig::load(&reload_driver, &reload_args, paths::process_env, options)
+        }),
         heartbeat: heartbeat.clone(),
         started,
     };
@@ -153,9 +192,15 @@ async fn serve<B: DeviceBackend>(driver: String, args: DriverArgs, config: Drive
     server::check_state_dir(&config.statepath)?;
     let socket_path = config.socket_path();
     let std_listener = server::bind_socket(&socket_path, gid)?;
-    let mut cleanup = Cleanup { socket: Some(socket_path.clone()), pid_file: None };
-    let listener = tokio::net::UnixListener::from_std(std_listener)
-        .map_err(|e| DriverError::Io { path: socket_path.clone(), source: e })?;
+    let mut cleanup = Cleanup {
+        socket: Some(socket_path.clone()),
+        pid_file: None,
+    };
+    let listener =
+        tokio::net::UnixListener::from_std(std_listener).map_err(|e| DriverError::Io {
+            path: socket_path.clone(),
+            source: e,
+        })?;
     tracing::info!(socket = %socket_path.display(), "serving the driver socket");
 
     if args.daemon_child || args.foreground >= 2 {
@@ -167,21 +212,35 @@ async fn serve<B: DeviceBackend>(driver: String, args: DriverArgs, config: Drive
     }
 
     let (done_tx, mut done_rx) = tokio::sync::oneshot::channel();
-    let (dev_tx, dev_handle) =
-        device::spawn(dl, done_tx).map_err(|e| DriverError::Io { path: PathBuf::from("device thread"), source: e })?;
-    let server_task = tokio::spawn(server::serve(listener, dstate.clone(), dev_tx.clone(), socket_path.clone()));
+    let (dev_tx, dev_handle) = device::spawn(dl, done_tx).map_err(|e| DriverError::Io {
+        path: PathBuf::from("device thread"),
+        source: e,
+    })?;
+    let server_task = tokio::spawn(server::serve(
+        listener,
+        dstate.clone(),
+        dev_tx.clone(),
+        socket_path.clone(),
+    ));
     dstate.setinfo("driver.state", "quiet");
     if args.daemon_child {
         daemon::notify_ready();
     }
 
-    let sig = |k: SignalKind| signal(k).map_err(|e| DriverError::Io { path: PathBuf::from("signal handler"), source: e });
+    let sig = |k: SignalKind| {
+        signal(k).map_err(|e| DriverError::Io {
+            path: PathBuf::from("signal handler"),
+            source: e,
+        })
+    };
     let mut term = sig(SignalKind::terminate())?;
     let mut int = sig(SignalKind::interrupt())?;
     let mut quit = sig(SignalKind::quit())?;
     let mut hup = sig(SignalKind::hangup())?;
     let mut usr1 = sig(SignalKind::user_defined1())?;
-    let mut urg = sig(SignalKind::from_raw(nix::sys::signal::Signal::SIGURG as i32))?;
+    let mut urg = sig(SignalKind::from_raw(
+        nix::sys::signal::Signal::SIGURG as i32,
+    ))?;
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     let interval = config.pollinterval;
     let mut code = ExitCode::SUCCESS;

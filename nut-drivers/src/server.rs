@@ -28,20 +28,33 @@ pub const MAX_READERS: usize = 128;
 
 /// Check the state directory: it must exist and must not be writable by others.
 pub fn check_state_dir(dir: &Path) -> Result<(), DriverError> {
-    let meta = std::fs::metadata(dir).map_err(|e| DriverError::Io { path: dir.to_path_buf(), source: e })?;
+    let meta = std::fs::metadata(dir).map_err(|e| DriverError::Io {
+        path: dir.to_path_buf(),
+        source: e,
+    })?;
     if meta.mode() & 0o002 != 0 {
-        return Err(DriverError::InsecureStatePath { path: dir.to_path_buf() });
+        return Err(DriverError::InsecureStatePath {
+            path: dir.to_path_buf(),
+        });
     }
     Ok(())
 }
 
 /// Bind the socket as C does: refuse if a live driver answers there, unlink a stale file,
 /// `umask(0007)`, bind, `chmod 0660`, optionally give the file to `gid`.
-pub fn bind_socket(path: &Path, gid: Option<nix::unistd::Gid>) -> Result<std::os::unix::net::UnixListener, DriverError> {
-    let io = |e| DriverError::Io { path: path.to_path_buf(), source: e };
+pub fn bind_socket(
+    path: &Path,
+    gid: Option<nix::unistd::Gid>,
+) -> Result<std::os::unix::net::UnixListener, DriverError> {
+    let io = |e| DriverError::Io {
+        path: path.to_path_buf(),
+        source: e,
+    };
     if std::fs::symlink_metadata(path).is_ok() {
         if std::os::unix::net::UnixStream::connect(path).is_ok() {
-            return Err(DriverError::AlreadyRunning { path: path.to_path_buf() });
+            return Err(DriverError::AlreadyRunning {
+                path: path.to_path_buf(),
+            });
         }
         tracing::info!(socket = %path.display(), "removing stale socket file");
         std::fs::remove_file(path).map_err(io)?;
@@ -60,7 +73,12 @@ pub fn bind_socket(path: &Path, gid: Option<nix::unistd::Gid>) -> Result<std::os
 }
 
 /// The accept loop: serves readers until the task is dropped.
-pub(crate) async fn serve(listener: UnixListener, dstate: Dstate, device: std::sync::mpsc::Sender<DeviceRequest>, path: PathBuf) {
+pub(crate) async fn serve(
+    listener: UnixListener,
+    dstate: Dstate,
+    device: std::sync::mpsc::Sender<DeviceRequest>,
+    path: PathBuf,
+) {
     loop {
         let stream = match listener.accept().await {
             Ok((s, _)) => s,
@@ -80,7 +98,11 @@ pub(crate) async fn serve(listener: UnixListener, dstate: Dstate, device: std::s
     }
 }
 
-async fn serve_reader(stream: UnixStream, dstate: Dstate, device: std::sync::mpsc::Sender<DeviceRequest>) {
+async fn serve_reader(
+    stream: UnixStream,
+    dstate: Dstate,
+    device: std::sync::mpsc::Sender<DeviceRequest>,
+) {
     let (mut rd, mut wr) = stream.into_split();
     let (tx, mut rx) = mpsc::channel::<Chunk>(READER_QUEUE);
     let id = dstate.add_reader(tx);
@@ -106,7 +128,10 @@ async fn serve_reader(stream: UnixStream, dstate: Dstate, device: std::sync::mps
         for &b in &buf[..n] {
             line_len += 1;
             if line_len > MAX_LINE {
-                tracing::warn!(reader = id, "dropping socket reader: request line longer than {MAX_LINE} bytes");
+                tracing::warn!(
+                    reader = id,
+                    "dropping socket reader: request line longer than {MAX_LINE} bytes"
+                );
                 break 'read;
             }
             let words = match tok.feed(b) {
@@ -138,7 +163,10 @@ async fn serve_reader(stream: UnixStream, dstate: Dstate, device: std::sync::mps
                     bad += 1;
                     tracing::debug!(reader = id, "ignoring socket line: {e}");
                     if bad >= MAX_BAD_LINES {
-                        tracing::warn!(reader = id, "dropping socket reader after {bad} unparseable lines");
+                        tracing::warn!(
+                            reader = id,
+                            "dropping socket reader after {bad} unparseable lines"
+                        );
                         break 'read;
                     }
                 }
@@ -158,10 +186,19 @@ enum Flow {
 }
 
 fn reply(dstate: &Dstate, id: u64, msg: DriverMessage) -> Flow {
-    if dstate.reply_with(id, |_| vec![msg]) { Flow::Continue } else { Flow::Close }
+    if dstate.reply_with(id, |_| vec![msg]) {
+        Flow::Continue
+    } else {
+        Flow::Close
+    }
 }
 
-async fn handle(id: u64, msg: ServerMessage, dstate: &Dstate, device: &std::sync::mpsc::Sender<DeviceRequest>) -> Flow {
+async fn handle(
+    id: u64,
+    msg: ServerMessage,
+    dstate: &Dstate,
+    device: &std::sync::mpsc::Sender<DeviceRequest>,
+) -> Flow {
     match msg {
         ServerMessage::DumpAll => {
             if dstate.reply_with(id, |s| s.dump_all()) {
@@ -185,7 +222,11 @@ async fn handle(id: u64, msg: ServerMessage, dstate: &Dstate, device: &std::sync
             }
         }
         ServerMessage::Ping => reply(dstate, id, DriverMessage::Pong),
-        ServerMessage::GetPid => reply(dstate, id, DriverMessage::Pid(std::process::id().to_string())),
+        ServerMessage::GetPid => reply(
+            dstate,
+            id,
+            DriverMessage::Pid(std::process::id().to_string()),
+        ),
         ServerMessage::NoBroadcast => {
             dstate.set_broadcast(id, false);
             Flow::Continue
@@ -198,16 +239,43 @@ async fn handle(id: u64, msg: ServerMessage, dstate: &Dstate, device: &std::sync
             let _ = reply(dstate, id, DriverMessage::Goodbye);
             Flow::Close
         }
-        ServerMessage::InstCmd { cmd, param, tracking } => {
+        ServerMessage::InstCmd {
+            cmd,
+            param,
+            tracking,
+        } => {
             let (tx, rx) = oneshot::channel();
-            tracing::info!(reader = id, "instant command {cmd}{}", param.as_deref().map(|p| format!(" [{p}]")).unwrap_or_default());
-            let sent = device.send(DeviceRequest::InstCmd { cmd, param, reply: tx }).is_ok();
+            tracing::info!(
+                reader = id,
+                "instant command {cmd}{}",
+                param
+                    .as_deref()
+                    .map(|p| format!(" [{p}]"))
+                    .unwrap_or_default()
+            );
+            let sent = device
+                .send(DeviceRequest::InstCmd {
+                    cmd,
+                    param,
+                    reply: tx,
+                })
+                .is_ok();
             finish_tracked(dstate, id, tracking, sent, rx).await
         }
-        ServerMessage::Set { var, value, tracking } => {
+        ServerMessage::Set {
+            var,
+            value,
+            tracking,
+        } => {
             let (tx, rx) = oneshot::channel();
             tracing::info!(reader = id, "set {var}");
-            let sent = device.send(DeviceRequest::SetVar { var, value, reply: tx }).is_ok();
+            let sent = device
+                .send(DeviceRequest::SetVar {
+                    var,
+                    value,
+                    reply: tx,
+                })
+                .is_ok();
             finish_tracked(dstate, id, tracking, sent, rx).await
         }
     }
@@ -220,9 +288,20 @@ async fn finish_tracked(
     sent: bool,
     rx: oneshot::Receiver<ResultCode>,
 ) -> Flow {
-    let code = if sent { rx.await.unwrap_or(ResultCode::Failed) } else { ResultCode::Failed };
+    let code = if sent {
+        rx.await.unwrap_or(ResultCode::Failed)
+    } else {
+        ResultCode::Failed
+    };
     match tracking {
-        Some(tid) => reply(dstate, id, DriverMessage::Tracking { id: tid, code: code.code() }),
+        Some(tid) => reply(
+            dstate,
+            id,
+            DriverMessage::Tracking {
+                id: tid,
+                code: code.code(),
+            },
+        ),
         None => Flow::Continue,
     }
 }

@@ -36,7 +36,11 @@ pub enum Action {
 
 /// The upsdrvctl command line.
 #[derive(Debug, Clone, Parser)]
-#[command(name = "upsdrvctl", about = "UPS driver controller (rnut)", disable_version_flag = true)]
+#[command(
+    name = "upsdrvctl",
+    about = "UPS driver controller (rnut)",
+    disable_version_flag = true
+)]
 pub struct Args {
     /// Pass -r <dir> (chroot) to drivers.
     #[arg(short = 'r', value_name = "dir")]
@@ -97,7 +101,9 @@ impl Env {
         Env {
             upsconf: paths::conf_file(env, "ups.conf"),
             pidpath: paths::pid_dir(env),
-            statepath_env: env("NUT_STATEPATH").filter(|v| !v.is_empty()).map(PathBuf::from),
+            statepath_env: env("NUT_STATEPATH")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from),
             default_driverpath,
             ignore_nowait: env("NUT_IGNORE_NOWAIT").is_some_and(|v| !v.is_empty()),
         }
@@ -127,11 +133,26 @@ pub fn run(args: &Args, env: &Env, out: &mut dyn Write) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let action = if args.list { Some(Action::List) } else { args.action };
-    let mut ctl = Ctl { args, env, conf, out };
+    let action = if args.list {
+        Some(Action::List)
+    } else {
+        args.action
+    };
+    let mut ctl = Ctl {
+        args,
+        env,
+        conf,
+        out,
+    };
     let selected: Vec<UpsSection> = match &args.ups {
         None => ctl.conf.sections.clone(),
-        Some(name) => match ctl.conf.sections.iter().find(|s| s.name == *name).or_else(|| ctl.conf.get(name)) {
+        Some(name) => match ctl
+            .conf
+            .sections
+            .iter()
+            .find(|s| s.name == *name)
+            .or_else(|| ctl.conf.get(name))
+        {
             Some(s) => vec![s.clone()],
             None => {
                 tracing::error!("UPS {name} not found in {}", env.upsconf.display());
@@ -160,20 +181,34 @@ pub fn run(args: &Args, env: &Env, out: &mut dyn Write) -> ExitCode {
             false
         }
     };
-    if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }
 
 fn show(argv: &[String]) -> String {
-    argv.iter().map(|a| nut_core::words::encode_arg(a)).collect::<Vec<_>>().join(" ")
+    argv.iter()
+        .map(|a| nut_core::words::encode_arg(a))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 impl Ctl<'_> {
     fn driver_path(&self, s: &UpsSection) -> PathBuf {
-        self.conf.globals.driverpath.clone().unwrap_or_else(|| self.env.default_driverpath.clone()).join(&s.driver)
+        self.conf
+            .globals
+            .driverpath
+            .clone()
+            .unwrap_or_else(|| self.env.default_driverpath.clone())
+            .join(&s.driver)
     }
 
     fn pid_file(&self, s: &UpsSection) -> PathBuf {
-        self.env.pidpath.join(format!("{}-{}.pid", s.driver, s.name))
+        self.env
+            .pidpath
+            .join(format!("{}-{}.pid", s.driver, s.name))
     }
 
     fn socket(&self, s: &UpsSection) -> PathBuf {
@@ -187,11 +222,21 @@ impl Ctl<'_> {
     }
 
     fn common_tail(&self, argv: &mut Vec<String>) {
-        if let Some(dir) = self.args.chroot.clone().or_else(|| self.conf.globals.chroot.clone()) {
+        if let Some(dir) = self
+            .args
+            .chroot
+            .clone()
+            .or_else(|| self.conf.globals.chroot.clone())
+        {
             argv.push("-r".into());
             argv.push(dir.display().to_string());
         }
-        if let Some(user) = self.args.user.clone().or_else(|| self.conf.globals.user.clone()) {
+        if let Some(user) = self
+            .args
+            .user
+            .clone()
+            .or_else(|| self.conf.globals.user.clone())
+        {
             argv.push("-u".into());
             argv.push(user);
         }
@@ -209,7 +254,10 @@ impl Ctl<'_> {
             if self.args.background {
                 argv.push("-B".into());
             } else if self.args.foreground > 0 {
-                argv.push(format!("-{}", "F".repeat(self.args.foreground.min(2) as usize)));
+                argv.push(format!(
+                    "-{}",
+                    "F".repeat(self.args.foreground.min(2) as usize)
+                ));
             }
             argv.push("-a".into());
             argv.push(s.name.clone());
@@ -225,7 +273,11 @@ impl Ctl<'_> {
             }
             let nowait = self.conf.globals.nowait && !self.env.ignore_nowait;
             if self.args.foreground > 0 || nowait {
-                match Command::new(&argv[0]).args(&argv[1..]).stdin(Stdio::null()).spawn() {
+                match Command::new(&argv[0])
+                    .args(&argv[1..])
+                    .stdin(Stdio::null())
+                    .spawn()
+                {
                     Ok(child) => foreground_children.push((s.name.clone(), child)),
                     Err(e) => {
                         tracing::error!("can't start {}: {e}", path.display());
@@ -258,7 +310,11 @@ impl Ctl<'_> {
         let budget = s.effective_maxstartdelay(g);
         let pause = s.effective_retrydelay(g);
         for attempt in 1..=attempts {
-            tracing::debug!("starting UPS [{}] (attempt {attempt}/{attempts}): {}", s.name, show(argv));
+            tracing::debug!(
+                "starting UPS [{}] (attempt {attempt}/{attempts}): {}",
+                s.name,
+                show(argv)
+            );
             match run_with_timeout(argv, budget) {
                 Ok(()) => return true,
                 Err(why) => {
@@ -269,7 +325,11 @@ impl Ctl<'_> {
                 }
             }
         }
-        let _ = writeln!(self.out, "Driver failed to start for UPS [{}] ({} attempts)", s.name, attempts);
+        let _ = writeln!(
+            self.out,
+            "Driver failed to start for UPS [{}] ({} attempts)",
+            s.name, attempts
+        );
         false
     }
 
@@ -291,7 +351,10 @@ impl Ctl<'_> {
             }
             let target = Pid::from_raw(pid);
             if nix::sys::signal::kill(target, None).is_err() {
-                tracing::warn!("UPS [{}]: process {pid} is not running; removing stale PID file", s.name);
+                tracing::warn!(
+                    "UPS [{}]: process {pid} is not running; removing stale PID file",
+                    s.name
+                );
                 let _ = std::fs::remove_file(&pid_file);
                 continue;
             }
@@ -306,7 +369,10 @@ impl Ctl<'_> {
                 std::thread::sleep(Duration::from_millis(50));
             }
             if !gone {
-                tracing::warn!("UPS [{}]: process {pid} ignored SIGTERM; sending SIGKILL", s.name);
+                tracing::warn!(
+                    "UPS [{}]: process {pid} ignored SIGTERM; sending SIGKILL",
+                    s.name
+                );
                 let _ = nix::sys::signal::kill(target, Signal::SIGKILL);
                 let _ = std::fs::remove_file(&pid_file);
             }
@@ -321,7 +387,12 @@ impl Ctl<'_> {
         let mut ok = true;
         for s in order {
             let path = self.driver_path(s);
-            let mut argv = vec![path.display().to_string(), "-a".into(), s.name.clone(), "-k".into()];
+            let mut argv = vec![
+                path.display().to_string(),
+                "-a".into(),
+                s.name.clone(),
+                "-k".into(),
+            ];
             self.common_tail(&mut argv);
             if self.args.test {
                 let _ = writeln!(self.out, "exec: {}", show(&argv));
@@ -332,7 +403,8 @@ impl Ctl<'_> {
                 ok = false;
                 continue;
             }
-            if let Err(why) = run_with_timeout(&argv, s.effective_maxstartdelay(&self.conf.globals)) {
+            if let Err(why) = run_with_timeout(&argv, s.effective_maxstartdelay(&self.conf.globals))
+            {
                 tracing::error!("shutdown of UPS [{}] failed: {why}", s.name);
                 ok = false;
             }
@@ -341,10 +413,14 @@ impl Ctl<'_> {
     }
 
     fn status_all(&mut self, ups: &[UpsSection]) -> bool {
-        let _ = writeln!(self.out, "UPSNAME\tUPSDRV\tRUNNING\tPF_PID\tS_RESPONSIVE\tS_PID\tS_STATUS");
+        let _ = writeln!(
+            self.out,
+            "UPSNAME\tUPSDRV\tRUNNING\tPF_PID\tS_RESPONSIVE\tS_PID\tS_STATUS"
+        );
         for s in ups {
             let pf_pid = read_pid_file(&self.pid_file(s)).ok();
-            let running = pf_pid.is_some_and(|p| nix::sys::signal::kill(Pid::from_raw(p), None).is_ok());
+            let running =
+                pf_pid.is_some_and(|p| nix::sys::signal::kill(Pid::from_raw(p), None).is_ok());
             let probe = blocking::probe(&self.socket(s), Duration::from_secs(5)).ok();
             let responsive = probe.as_ref().is_some_and(|p| p.responsive);
             let _ = writeln!(
@@ -353,9 +429,18 @@ impl Ctl<'_> {
                 s.name,
                 s.driver,
                 if running { "RUNNING" } else { "STOPPED" },
-                pf_pid.map(|p| p.to_string()).unwrap_or_else(|| "N/A".into()),
-                if responsive { "RESPONSIVE" } else { "NOT_RESPONSIVE" },
-                probe.as_ref().and_then(|p| p.pid.clone()).unwrap_or_else(|| "N/A".into()),
+                pf_pid
+                    .map(|p| p.to_string())
+                    .unwrap_or_else(|| "N/A".into()),
+                if responsive {
+                    "RESPONSIVE"
+                } else {
+                    "NOT_RESPONSIVE"
+                },
+                probe
+                    .as_ref()
+                    .and_then(|p| p.pid.clone())
+                    .unwrap_or_else(|| "N/A".into()),
                 probe
                     .as_ref()
                     .and_then(|p| p.status.clone())
@@ -373,7 +458,9 @@ impl Ctl<'_> {
             "exit" => Signal::SIGTERM,
             "dump" => Signal::SIGURG,
             other => {
-                tracing::error!("unknown -c command {other} (reload, reload-or-error, reload-or-exit, exit, dump)");
+                tracing::error!(
+                    "unknown -c command {other} (reload, reload-or-error, reload-or-exit, exit, dump)"
+                );
                 return false;
             }
         };
@@ -381,7 +468,11 @@ impl Ctl<'_> {
         for s in ups {
             match read_pid_file(&self.pid_file(s)) {
                 Ok(pid) if self.args.test => {
-                    let _ = writeln!(self.out, "kill -{} {pid}", sig.as_str().trim_start_matches("SIG"));
+                    let _ = writeln!(
+                        self.out,
+                        "kill -{} {pid}",
+                        sig.as_str().trim_start_matches("SIG")
+                    );
                 }
                 Ok(pid) => {
                     if let Err(e) = nix::sys::signal::kill(Pid::from_raw(pid), sig) {
@@ -401,7 +492,11 @@ impl Ctl<'_> {
 
 /// Run a driver's foreground process and wait for it to exit successfully within `limit`.
 fn run_with_timeout(argv: &[String], limit: Duration) -> Result<(), String> {
-    let mut child = Command::new(&argv[0]).args(&argv[1..]).stdin(Stdio::null()).spawn().map_err(|e| e.to_string())?;
+    let mut child = Command::new(&argv[0])
+        .args(&argv[1..])
+        .stdin(Stdio::null())
+        .spawn()
+        .map_err(|e| e.to_string())?;
     let deadline = Instant::now() + limit;
     loop {
         match child.try_wait() {
@@ -413,7 +508,10 @@ fn run_with_timeout(argv: &[String], limit: Duration) -> Result<(), String> {
         if Instant::now() >= deadline {
             let _ = child.kill();
             let _ = child.wait();
-            return Err(format!("did not finish starting within {} s (maxstartdelay)", limit.as_secs()));
+            return Err(format!(
+                "did not finish starting within {} s (maxstartdelay)",
+                limit.as_secs()
+            ));
         }
         std::thread::sleep(Duration::from_millis(20));
     }

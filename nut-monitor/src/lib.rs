@@ -1,5 +1,8 @@
 //! # nut-monitor: upsmon and the client tools (upsc, upscmd, upsrw)
 //!
+//! See `README.md` beside this crate for the tools' TLS options and where upsmon differs
+//! from C NUT.
+//!
 //! ## Layout
 //! - [`client`]: the async NUT client library (libupsclient's role): connect, STARTTLS by
 //!   the CERTHOST/CERTVERIFY/FORCESSL decision, typed requests, replies and errors.

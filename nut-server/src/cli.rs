@@ -62,6 +62,11 @@ pub struct Cli {
     /// hosts.deny file (rnut; overrides upsd.conf HOSTS_DENY).
     #[arg(long = "hosts-deny", value_name = "file")]
     pub hosts_deny: Option<PathBuf>,
+
+    /// Read a password from standard input and print its `$argon2id$` hash for upsd.users
+    /// (rnut), then exit.
+    #[arg(long = "hash-password")]
+    pub hash_password: bool,
 }
 
 impl Cli {

@@ -96,7 +96,9 @@ pub async fn serve(
                 let Some(acceptor) = ctx.tls.as_ref() else {
                     break;
                 };
-                match transport.upgrade(acceptor, HANDSHAKE_TIMEOUT).await {
+                // Boxed: the handshake state is large and only TLS sessions need it, so it must not
+                // inflate every plaintext connection's task.
+                match Box::pin(transport.upgrade(acceptor, HANDSHAKE_TIMEOUT)).await {
                     Ok(()) => {
                         session.tls = true;
                         session.peer_subject = transport
@@ -148,5 +150,82 @@ async fn ups_removed(rx: &mut Option<watch::Receiver<bool>>) {
             }
         }
         None => std::future::pending::<()>().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::Reloadable;
+    use crate::registry::UpsRegistry;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    fn context() -> Arc<ServerContext> {
+        let registry = UpsRegistry::new(std::path::Path::new("/nonexistent"), Duration::from_secs(15), Duration::from_secs(3600));
+        let users = nut_core::config::UpsdUsers::parse("", std::path::Path::new("upsd.users")).expect("users");
+        let reloadable = Reloadable {
+            users: Arc::new(users),
+            hosts: Arc::new(crate::auth::hosts_access::HostsAccess::permissive()),
+            descriptions: Arc::new(crate::descriptions::Descriptions::default()),
+        };
+        ServerContext::new(registry, reloadable, None)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn idle_clients_are_kicked_after_sixty_seconds() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let (_trigger, shutdown) = crate::shutdown::channel();
+        let ctx = context();
+        tokio::spawn(async move {
+            let (s, peer) = listener.accept().await.expect("accept");
+            serve(ctx, s, peer, shutdown).await;
+        });
+        let mut c = TcpStream::connect(addr).await.expect("connect");
+        c.write_all(b"PROTVER\n").await.expect("write");
+        let mut buf = [0u8; 16];
+        let n = c.read(&mut buf).await.expect("read");
+        assert_eq!(&buf[..n], b"1.3\n");
+        let start = Instant::now();
+        // A partial line does not count as activity.
+        c.write_all(b"GET VA").await.expect("write");
+        let n = c.read(&mut buf).await.expect("read until close");
+        assert_eq!(n, 0, "expected the server to close the idle connection");
+        let waited = start.elapsed();
+        assert!(waited >= Duration::from_secs(59) && waited <= Duration::from_secs(61), "kicked after {waited:?}");
+    }
+
+    #[test]
+    fn a_connection_task_stays_small() {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("rt");
+        rt.block_on(async {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+            let c = TcpStream::connect(listener.local_addr().expect("addr")).await.expect("connect");
+            let (s, peer) = listener.accept().await.expect("accept");
+            let (_t, sd) = crate::shutdown::channel();
+            let fut = serve(context(), s, peer, sd);
+            let size = std::mem::size_of_val(&fut);
+            // 10,000 idle sessions must fit in well under 40 MB.
+            assert!(size < 2048, "connection future is {size} bytes");
+            drop(c);
+        });
+    }
+
+    #[tokio::test]
+    async fn list_replies_are_one_write_and_logout_closes() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let (_trigger, shutdown) = crate::shutdown::channel();
+        let ctx = context();
+        tokio::spawn(async move {
+            let (s, peer) = listener.accept().await.expect("accept");
+            serve(ctx, s, peer, shutdown).await;
+        });
+        let mut c = TcpStream::connect(addr).await.expect("connect");
+        // Three pipelined requests arrive together: their replies leave in one segment.
+        c.write_all(b"LIST UPS\nPROTVER\nLOGOUT\n").await.expect("write");
+        let mut all = Vec::new();
+        c.read_to_end(&mut all).await.expect("read");
+        assert_eq!(all, b"BEGIN LIST UPS\nEND LIST UPS\n1.3\nOK Goodbye\n");
     }
 }

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
+use nut_core::config::UpsdUsers;
 use nut_core::net::{ErrCode, Reply};
 use zeroize::Zeroizing;
 
@@ -30,9 +31,9 @@ pub struct Session {
     pub tls: bool,
     /// Subject of the verified client certificate, if one was presented.
     pub peer_subject: Option<String>,
-    /// Cached result of checking USERNAME/PASSWORD against upsd.users (they cannot change
-    /// once set, so a slow hash is verified once per connection).
-    pub(crate) verified: Option<bool>,
+    /// Cached result of checking USERNAME/PASSWORD against one loaded upsd.users (they
+    /// cannot change once set, so a slow hash is verified once per connection and file).
+    pub(crate) verified: Option<(Arc<UpsdUsers>, bool)>,
     /// Pending output.
     pub out: Vec<u8>,
 }
@@ -50,7 +51,7 @@ impl Session {
             tls: false,
             peer_subject: None,
             verified: None,
-            out: Vec::with_capacity(256),
+            out: Vec::new(),
         }
     }
 

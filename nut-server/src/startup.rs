@@ -47,6 +47,14 @@ fn init_logging(cli: &Cli) {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
+    if cli.hash_password {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).context("cannot read the password from standard input")?;
+        let password = line.trim_end_matches(['\n', '\r']);
+        let hash = crate::auth::password::hash_argon2id(password).map_err(|e| anyhow::anyhow!("cannot hash: {e}"))?;
+        println!("{hash}");
+        return Ok(());
+    }
     let pidfile = crate::pidfile::path_in(&pid_dir(process_env));
     if let Some(command) = &cli.command {
         let pid = match cli.pid {

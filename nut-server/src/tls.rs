@@ -26,7 +26,7 @@ pub fn acceptor_from(conf: &UpsdConf) -> anyhow::Result<Option<TlsAcceptor>> {
     let settings = nut_certutil::tls::ServerTlsSettings {
         certpath: conf.certpath.clone(),
         certident_name: conf.certident.as_ref().map(|c| c.name.clone()),
-        certident_password: conf.certident.as_ref().map(|c| c.password.clone().into()),
+        certident_password: conf.certident.as_ref().map(|c| c.password.clone()),
         certfile: conf.certfile.clone(),
         certrequest: conf.certrequest,
     };

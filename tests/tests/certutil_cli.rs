@@ -10,7 +10,10 @@ use std::time::Duration;
 
 use certutil_support::*;
 use nut_certutil::store::Store;
-use nut_certutil::tls::{CertHostRule, CertRequest, ClientTlsSettings, ServerTlsSettings, build_client_config, build_server_config};
+use nut_certutil::tls::{
+    CertHostRule, CertRequest, ClientTlsSettings, ServerTlsSettings, build_client_config,
+    build_server_config,
+};
 
 fn mode(p: &Path) -> u32 {
     std::fs::metadata(p).expect("metadata").permissions().mode() & 0o777
@@ -27,49 +30,187 @@ fn nss_walkthrough_of_the_security_guide_ends_in_a_handshake() {
     certutil_ok(d, &["-N", "-d", "CA_db", "-f", "ca.pw"], "");
     let out = certutil_ok(
         d,
-        &["-S", "-d", "CA_db", "-n", "My Root CA", "-s", "CN=My CA,O=MyCompany,ST=MyState,C=US", "-t", "CT,,", "-x", "-2", "-f", "ca.pw", "-z", "noise", "-v", "120"],
+        &[
+            "-S",
+            "-d",
+            "CA_db",
+            "-n",
+            "My Root CA",
+            "-s",
+            "CN=My CA,O=MyCompany,ST=MyState,C=US",
+            "-t",
+            "CT,,",
+            "-x",
+            "-2",
+            "-f",
+            "ca.pw",
+            "-z",
+            "noise",
+            "-v",
+            "120",
+        ],
         "y\n\ny\n",
     );
     assert!(out.contains("Is this a CA certificate [y/N]?"), "{out}");
-    certutil_ok(d, &["-L", "-d", "CA_db", "-n", "My Root CA", "-a", "-o", "rootca.crt"], "");
-    assert!(std::fs::read_to_string(d.join("rootca.crt")).expect("read").starts_with("-----BEGIN CERTIFICATE-----"));
+    certutil_ok(
+        d,
+        &[
+            "-L",
+            "-d",
+            "CA_db",
+            "-n",
+            "My Root CA",
+            "-a",
+            "-o",
+            "rootca.crt",
+        ],
+        "",
+    );
+    assert!(
+        std::fs::read_to_string(d.join("rootca.crt"))
+            .expect("read")
+            .starts_with("-----BEGIN CERTIFICATE-----")
+    );
     // Server database, CA import, request.
     certutil_ok(d, &["-N", "-d", "cert_db", "-f", "srv.pw"], "");
     assert_eq!(mode(&d.join("cert_db")) & 0o027, 0);
     assert_eq!(mode(&d.join("cert_db").join("nut-certdb.sqlite")), 0o640);
-    certutil_ok(d, &["-A", "-d", "cert_db", "-n", "My Root CA", "-t", "TC,,", "-a", "-i", "rootca.crt", "-f", "srv.pw"], "");
     certutil_ok(
         d,
-        &["-R", "-d", "sql:cert_db", "-s", "CN=My nut server,O=MyCompany,ST=MyState,C=US", "-a", "-o", "server.req", "-f", "srv.pw", "-z", "noise"],
+        &[
+            "-A",
+            "-d",
+            "cert_db",
+            "-n",
+            "My Root CA",
+            "-t",
+            "TC,,",
+            "-a",
+            "-i",
+            "rootca.crt",
+            "-f",
+            "srv.pw",
+        ],
         "",
     );
-    assert!(std::fs::read_to_string(d.join("server.req")).expect("read").contains("BEGIN NEW CERTIFICATE REQUEST"));
+    certutil_ok(
+        d,
+        &[
+            "-R",
+            "-d",
+            "sql:cert_db",
+            "-s",
+            "CN=My nut server,O=MyCompany,ST=MyState,C=US",
+            "-a",
+            "-o",
+            "server.req",
+            "-f",
+            "srv.pw",
+            "-z",
+            "noise",
+        ],
+        "",
+    );
+    assert!(
+        std::fs::read_to_string(d.join("server.req"))
+            .expect("read")
+            .contains("BEGIN NEW CERTIFICATE REQUEST")
+    );
     // The CA signs (the -6 questions come first: 0 = server auth, then anything to finish).
     certutil_ok(
         d,
-        &["-C", "-d", "CA_db", "-c", "My Root CA", "-a", "-i", "server.req", "-o", "server.crt", "-2", "-6", "-f", "ca.pw"],
+        &[
+            "-C",
+            "-d",
+            "CA_db",
+            "-c",
+            "My Root CA",
+            "-a",
+            "-i",
+            "server.req",
+            "-o",
+            "server.crt",
+            "-2",
+            "-6",
+            "-f",
+            "ca.pw",
+        ],
         "0\n9\nn\nn\n\nn\n",
     );
-    certutil_ok(d, &["-A", "-d", "cert_db", "-n", "My nut server", "-a", "-i", "server.crt", "-t", ",,", "-f", "srv.pw"], "");
+    certutil_ok(
+        d,
+        &[
+            "-A",
+            "-d",
+            "cert_db",
+            "-n",
+            "My nut server",
+            "-a",
+            "-i",
+            "server.crt",
+            "-t",
+            ",,",
+            "-f",
+            "srv.pw",
+        ],
+        "",
+    );
     let list = certutil_ok(d, &["-L", "-d", "cert_db"], "");
     let expected = format!(
         "\n{:<60} {:<5}\n{:<60} {:<5}\n\n{:<60} {:<5}\n{:<60} {:<5}\n",
-        "Certificate Nickname", "Trust Attributes", "", "SSL,S/MIME,JAR/XPI", "My Root CA", "CT,,", "My nut server", "u,u,u"
+        "Certificate Nickname",
+        "Trust Attributes",
+        "",
+        "SSL,S/MIME,JAR/XPI",
+        "My Root CA",
+        "CT,,",
+        "My nut server",
+        "u,u,u"
     );
     assert_eq!(list, expected);
     let keys = certutil_ok(d, &["-K", "-d", "cert_db", "-f", "srv.pw"], "");
-    assert!(keys.starts_with("< 0> ec       ") && keys.trim_end().ends_with("NSS Certificate DB:My nut server"), "{keys}");
-    let v = certutil_ok(d, &["-V", "-d", "cert_db", "-n", "My nut server", "-u", "V"], "");
+    assert!(
+        keys.starts_with("< 0> ec       ")
+            && keys
+                .trim_end()
+                .ends_with("NSS Certificate DB:My nut server"),
+        "{keys}"
+    );
+    let v = certutil_ok(
+        d,
+        &["-V", "-d", "cert_db", "-n", "My nut server", "-u", "V"],
+        "",
+    );
     assert_eq!(v.trim(), "certutil: certificate is valid");
 
     // Client database: only the root CA.
     std::fs::write(d.join("cli.pw"), "client db password\n").expect("pw");
     certutil_ok(d, &["-N", "-d", "cert_db_client", "-f", "cli.pw"], "");
-    certutil_ok(d, &["-A", "-d", "cert_db_client", "-n", "My Root CA", "-t", "TC,,", "-a", "-i", "rootca.crt"], "");
+    certutil_ok(
+        d,
+        &[
+            "-A",
+            "-d",
+            "cert_db_client",
+            "-n",
+            "My Root CA",
+            "-t",
+            "TC,,",
+            "-a",
+            "-i",
+            "rootca.crt",
+        ],
+        "",
+    );
 
     // upsd.conf: CERTPATH cert_db, CERTIDENT "My nut server" "database password";
     // upsmon.conf: CERTHOST "localhost:3493" "My nut server" 1 1.
-    let srv = store_server(&d.join("cert_db"), "My nut server", "database password", CertRequest::No);
+    let srv = store_server(
+        &d.join("cert_db"),
+        "My nut server",
+        "database password",
+        CertRequest::No,
+    );
     let client = ClientTlsSettings {
         certpath: Some(d.join("cert_db_client")),
         certhosts: vec![CertHostRule {
@@ -87,11 +228,21 @@ fn nss_walkthrough_of_the_security_guide_ends_in_a_handshake() {
     assert!(x.ok(), "{x:?}");
     // A wrong CERTHOST name is refused with a clear reason.
     let wrong = ClientTlsSettings {
-        certhosts: vec![CertHostRule { cert_name: "Other server".into(), ..client.certhosts[0].clone() }],
+        certhosts: vec![CertHostRule {
+            cert_name: "Other server".into(),
+            ..client.certhosts[0].clone()
+        }],
         ..client.clone()
     };
-    let x = exchange(srv, &build_client_config(&wrong, "localhost", 3493).expect("client"));
-    assert!(x.client_error().contains("does not match CERTHOST name 'Other server'"), "{x:?}");
+    let x = exchange(
+        srv,
+        &build_client_config(&wrong, "localhost", 3493).expect("client"),
+    );
+    assert!(
+        x.client_error()
+            .contains("does not match CERTHOST name 'Other server'"),
+        "{x:?}"
+    );
 }
 
 #[test]
@@ -99,16 +250,53 @@ fn openssl_style_certfile_and_hashed_ca_directory() {
     let t = tempfile::tempdir().expect("tmp");
     let d = t.path();
     certutil_ok(d, &["init", "pki", "--empty-password"], "");
-    certutil_ok(d, &["-d", "pki", "ca", "create", "-n", "NUT CA", "-s", "CN=NUT Test CA,O=Example,C=US"], "");
     certutil_ok(
         d,
-        &["-d", "pki", "issue", "--ca", "NUT CA", "-n", "upsd", "-s", "CN=localhost,O=Example", "--role", "server", "--san", "ip:127.0.0.1"],
+        &[
+            "-d",
+            "pki",
+            "ca",
+            "create",
+            "-n",
+            "NUT CA",
+            "-s",
+            "CN=NUT Test CA,O=Example,C=US",
+        ],
         "",
     );
-    certutil_ok(d, &["-d", "pki", "export", "-n", "upsd", "--format", "certfile", "-o", "upsd.pem"], "");
+    certutil_ok(
+        d,
+        &[
+            "-d",
+            "pki",
+            "issue",
+            "--ca",
+            "NUT CA",
+            "-n",
+            "upsd",
+            "-s",
+            "CN=localhost,O=Example",
+            "--role",
+            "server",
+            "--san",
+            "ip:127.0.0.1",
+        ],
+        "",
+    );
+    certutil_ok(
+        d,
+        &[
+            "-d", "pki", "export", "-n", "upsd", "--format", "certfile", "-o", "upsd.pem",
+        ],
+        "",
+    );
     assert_eq!(mode(&d.join("upsd.pem")), 0o640);
     let pem = std::fs::read_to_string(d.join("upsd.pem")).expect("read");
-    assert_eq!(pem.matches("BEGIN CERTIFICATE").count(), 1, "root not included");
+    assert_eq!(
+        pem.matches("BEGIN CERTIFICATE").count(),
+        1,
+        "root not included"
+    );
     assert!(pem.trim_end().ends_with("-----END PRIVATE KEY-----"));
     let listed = certutil_ok(d, &["-d", "pki", "export", "--ca-dir", "certs"], "");
     let names: Vec<String> = std::fs::read_dir(d.join("certs"))
@@ -116,9 +304,22 @@ fn openssl_style_certfile_and_hashed_ca_directory() {
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(names.len(), 1, "{listed}");
-    assert!(names[0].ends_with(".0") && names[0].len() == 10, "{names:?}");
+    assert!(
+        names[0].ends_with(".0") && names[0].len() == 10,
+        "{names:?}"
+    );
     if rnut_tests::require_tool("openssl") {
-        let (code, out) = tool(d, "openssl", &["x509", "-hash", "-noout", "-in", &format!("certs/{}", names[0])]);
+        let (code, out) = tool(
+            d,
+            "openssl",
+            &[
+                "x509",
+                "-hash",
+                "-noout",
+                "-in",
+                &format!("certs/{}", names[0]),
+            ],
+        );
         assert_eq!(code, 0);
         assert_eq!(format!("{}.0", out.trim()), names[0]);
     }
@@ -129,12 +330,26 @@ fn openssl_style_certfile_and_hashed_ca_directory() {
         ..Default::default()
     })
     .expect("server");
-    let cli = ClientTlsSettings { certpath: Some(d.join("certs")), certverify: true, forcessl: true, ..Default::default() };
-    let x = exchange(srv.clone(), &build_client_config(&cli, "127.0.0.1", 3493).expect("client"));
+    let cli = ClientTlsSettings {
+        certpath: Some(d.join("certs")),
+        certverify: true,
+        forcessl: true,
+        ..Default::default()
+    };
+    let x = exchange(
+        srv.clone(),
+        &build_client_config(&cli, "127.0.0.1", 3493).expect("client"),
+    );
     assert!(x.ok(), "{x:?}");
     // The same CA as a single bundle file.
-    let bundle = ClientTlsSettings { certpath: Some(d.join("certs").join(&names[0])), ..cli.clone() };
-    let x = exchange(srv, &build_client_config(&bundle, "localhost", 3493).expect("client"));
+    let bundle = ClientTlsSettings {
+        certpath: Some(d.join("certs").join(&names[0])),
+        ..cli.clone()
+    };
+    let x = exchange(
+        srv,
+        &build_client_config(&bundle, "localhost", 3493).expect("client"),
+    );
     assert!(x.ok(), "{x:?}");
     // CERTIDENT name mismatch with the CERTFILE is fatal, as in C NUT.
     let bad = build_server_config(&ServerTlsSettings {
@@ -142,10 +357,18 @@ fn openssl_style_certfile_and_hashed_ca_directory() {
         certident_name: Some("ups.example.com".into()),
         ..Default::default()
     });
-    assert!(bad.expect_err("mismatch").to_string().contains("does not match CERTIDENT name (ups.example.com)"));
+    assert!(
+        bad.expect_err("mismatch")
+            .to_string()
+            .contains("does not match CERTIDENT name (ups.example.com)")
+    );
     // Import the CERTFILE into a new store: certificate and key together.
     certutil_ok(d, &["init", "imported", "--empty-password"], "");
-    certutil_ok(d, &["-d", "imported", "import", "-n", "upsd", "-i", "upsd.pem"], "");
+    certutil_ok(
+        d,
+        &["-d", "imported", "import", "-n", "upsd", "-i", "upsd.pem"],
+        "",
+    );
     let s = Store::open(&d.join("imported")).expect("open");
     assert!(s.certificate("upsd").expect("cert").has_key);
 }
@@ -157,28 +380,106 @@ fn doctor_finds_expiry_permissions_missing_keys_and_bad_passwords() {
     std::fs::write(d.join("pw"), "secret\n").expect("pw");
     std::fs::write(d.join("bad.pw"), "wrong\n").expect("pw");
     certutil_ok(d, &["init", "db", "-f", "pw"], "");
-    certutil_ok(d, &["-d", "db", "-f", "pw", "ca", "create", "-n", "CA", "-s", "CN=Doctor CA"], "");
-    certutil_ok(d, &["-d", "db", "-f", "pw", "issue", "--ca", "CA", "-n", "upsd", "-s", "CN=localhost", "--months", "24"], "");
+    certutil_ok(
+        d,
+        &[
+            "-d",
+            "db",
+            "-f",
+            "pw",
+            "ca",
+            "create",
+            "-n",
+            "CA",
+            "-s",
+            "CN=Doctor CA",
+        ],
+        "",
+    );
+    certutil_ok(
+        d,
+        &[
+            "-d",
+            "db",
+            "-f",
+            "pw",
+            "issue",
+            "--ca",
+            "CA",
+            "-n",
+            "upsd",
+            "-s",
+            "CN=localhost",
+            "--months",
+            "24",
+        ],
+        "",
+    );
     let (code, out, _) = certutil(d, &["-d", "db", "-f", "pw", "doctor"], "");
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("no problem found"), "{out}");
 
     // An expired certificate (validity shifted 13 months back, 1 month long), an identity
     // without key, a store writable by everyone, a wrong password.
-    certutil_ok(d, &["-S", "-d", "db", "-f", "pw", "-n", "old", "-s", "CN=old.example", "-t", ",,", "-c", "CA", "-w", "-13", "-v", "1"], "");
-    certutil_ok(d, &["-d", "db", "-f", "pw", "-L", "-n", "upsd", "-a", "-o", "upsd.crt"], "");
+    certutil_ok(
+        d,
+        &[
+            "-S",
+            "-d",
+            "db",
+            "-f",
+            "pw",
+            "-n",
+            "old",
+            "-s",
+            "CN=old.example",
+            "-t",
+            ",,",
+            "-c",
+            "CA",
+            "-w",
+            "-13",
+            "-v",
+            "1",
+        ],
+        "",
+    );
+    certutil_ok(
+        d,
+        &[
+            "-d", "db", "-f", "pw", "-L", "-n", "upsd", "-a", "-o", "upsd.crt",
+        ],
+        "",
+    );
     certutil_ok(d, &["init", "db2", "--empty-password"], "");
-    certutil_ok(d, &["-d", "db2", "import", "-n", "upsd", "-i", "upsd.crt"], "");
-    certutil_ok(d, &["-d", "db2", "policy", "set", "certident", "upsd", "upsd"], "");
+    certutil_ok(
+        d,
+        &["-d", "db2", "import", "-n", "upsd", "-i", "upsd.crt"],
+        "",
+    );
+    certutil_ok(
+        d,
+        &["-d", "db2", "policy", "set", "certident", "upsd", "upsd"],
+        "",
+    );
     let (code, out, _) = certutil(d, &["-d", "db2", "doctor"], "");
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("PROBLEM: CERTIDENT of upsd \"upsd\" has no private key in the store"), "{out}");
-    assert!(out.contains("does not chain to a CA trusted with C") || out.contains("no private key"), "{out}");
+    assert!(
+        out.contains("PROBLEM: CERTIDENT of upsd \"upsd\" has no private key in the store"),
+        "{out}"
+    );
+    assert!(
+        out.contains("does not chain to a CA trusted with C") || out.contains("no private key"),
+        "{out}"
+    );
 
     std::fs::set_permissions(d.join("db"), std::fs::Permissions::from_mode(0o777)).expect("chmod");
     let (code, out, _) = certutil(d, &["-d", "db", "-f", "bad.pw", "doctor"], "");
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("PROBLEM: certificate \"old\" (CN=old.example) expired on"), "{out}");
+    assert!(
+        out.contains("PROBLEM: certificate \"old\" (CN=old.example) expired on"),
+        "{out}"
+    );
     assert!(out.contains("is writable by everyone"), "{out}");
     assert!(out.contains("does not open the keys"), "{out}");
 }
@@ -188,23 +489,95 @@ fn policy_show_says_where_each_value_comes_from() {
     let t = tempfile::tempdir().expect("tmp");
     let d = t.path();
     certutil_ok(d, &["init", "db", "--empty-password"], "");
-    certutil_ok(d, &["-d", "db", "ca", "create", "-n", "CA", "-s", "CN=Policy CA"], "");
-    certutil_ok(d, &["-d", "db", "issue", "--ca", "CA", "-n", "srv", "-s", "CN=localhost"], "");
-    certutil_ok(d, &["-d", "db", "policy", "set", "certident", "upsd", "srv"], "");
-    certutil_ok(d, &["-d", "db", "policy", "set", "certrequest", "REQUIRE"], "");
+    certutil_ok(
+        d,
+        &["-d", "db", "ca", "create", "-n", "CA", "-s", "CN=Policy CA"],
+        "",
+    );
+    certutil_ok(
+        d,
+        &[
+            "-d",
+            "db",
+            "issue",
+            "--ca",
+            "CA",
+            "-n",
+            "srv",
+            "-s",
+            "CN=localhost",
+        ],
+        "",
+    );
+    certutil_ok(
+        d,
+        &["-d", "db", "policy", "set", "certident", "upsd", "srv"],
+        "",
+    );
+    certutil_ok(
+        d,
+        &["-d", "db", "policy", "set", "certrequest", "REQUIRE"],
+        "",
+    );
     certutil_ok(d, &["-d", "db", "policy", "set", "forcessl", "1"], "");
-    certutil_ok(d, &["-d", "db", "policy", "set", "certhost", "ups1:3493", "ups1.example.com", "1", "1"], "");
-    let (code, _, err) = certutil(d, &["-d", "db", "policy", "set", "certident", "upsd", "missing"], "");
+    certutil_ok(
+        d,
+        &[
+            "-d",
+            "db",
+            "policy",
+            "set",
+            "certhost",
+            "ups1:3493",
+            "ups1.example.com",
+            "1",
+            "1",
+        ],
+        "",
+    );
+    let (code, _, err) = certutil(
+        d,
+        &["-d", "db", "policy", "set", "certident", "upsd", "missing"],
+        "",
+    );
     assert_ne!(code, 0);
-    assert!(err.contains("could not find certificate named \"missing\""), "{err}");
-    std::fs::write(d.join("upsmon.conf"), "MONITOR ups@localhost 1 upsmon pass primary\nSHUTDOWNCMD /bin/true\nCERTVERIFY 1\n").expect("w");
-    let out = certutil_ok(d, &["-d", "db", "policy", "show", "--upsmon-conf", "upsmon.conf"], "");
-    let line = |name: &str| out.lines().filter(|l| l.starts_with(name)).map(str::to_string).collect::<Vec<_>>();
-    assert!(line("CERTIDENT")[0].contains("srv") && line("CERTIDENT")[0].contains("(store "), "{out}");
-    assert!(line("CERTREQUEST")[0].contains("REQUIRE") && line("CERTREQUEST")[0].contains("(store "), "{out}");
+    assert!(
+        err.contains("could not find certificate named \"missing\""),
+        "{err}"
+    );
+    std::fs::write(
+        d.join("upsmon.conf"),
+        "MONITOR ups@localhost 1 upsmon pass primary\nSHUTDOWNCMD /bin/true\nCERTVERIFY 1\n",
+    )
+    .expect("w");
+    let out = certutil_ok(
+        d,
+        &["-d", "db", "policy", "show", "--upsmon-conf", "upsmon.conf"],
+        "",
+    );
+    let line = |name: &str| {
+        out.lines()
+            .filter(|l| l.starts_with(name))
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        line("CERTIDENT")[0].contains("srv") && line("CERTIDENT")[0].contains("(store "),
+        "{out}"
+    );
+    assert!(
+        line("CERTREQUEST")[0].contains("REQUIRE") && line("CERTREQUEST")[0].contains("(store "),
+        "{out}"
+    );
     assert!(line("CERTVERIFY")[0].contains("upsmon.conf:3)"), "{out}");
-    assert!(line("FORCESSL")[0].contains(" 1 ") && line("FORCESSL")[0].contains("(store "), "{out}");
-    assert!(line("CERTHOST ups1:3493")[0].contains("\"ups1.example.com\" certverify=1 forcessl=1"), "{out}");
+    assert!(
+        line("FORCESSL")[0].contains(" 1 ") && line("FORCESSL")[0].contains("(store "),
+        "{out}"
+    );
+    assert!(
+        line("CERTHOST ups1:3493")[0].contains("\"ups1.example.com\" certverify=1 forcessl=1"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -214,16 +587,52 @@ fn password_change_reencrypts_every_key() {
     std::fs::write(d.join("old.pw"), "old\n").expect("pw");
     std::fs::write(d.join("new.pw"), "new\n").expect("pw");
     certutil_ok(d, &["-N", "-d", "db", "-f", "old.pw"], "");
-    certutil_ok(d, &["-S", "-d", "db", "-f", "old.pw", "-n", "CA", "-s", "CN=PW CA", "-t", "CT,,", "-x", "-2"], "y\n\n\n");
-    certutil_ok(d, &["-S", "-d", "db", "-f", "old.pw", "-n", "srv", "-s", "CN=localhost", "-t", ",,", "-c", "CA", "-k", "rsa", "-g", "2048"], "");
+    certutil_ok(
+        d,
+        &[
+            "-S", "-d", "db", "-f", "old.pw", "-n", "CA", "-s", "CN=PW CA", "-t", "CT,,", "-x",
+            "-2",
+        ],
+        "y\n\n\n",
+    );
+    certutil_ok(
+        d,
+        &[
+            "-S",
+            "-d",
+            "db",
+            "-f",
+            "old.pw",
+            "-n",
+            "srv",
+            "-s",
+            "CN=localhost",
+            "-t",
+            ",,",
+            "-c",
+            "CA",
+            "-k",
+            "rsa",
+            "-g",
+            "2048",
+        ],
+        "",
+    );
     certutil_ok(d, &["-W", "-d", "db", "-f", "old.pw", "-@", "new.pw"], "");
-    let (code, _, err) = certutil(d, &["-S", "-d", "db", "-f", "old.pw", "-n", "x", "-s", "CN=x", "-t", ",,", "-c", "CA"], "");
+    let (code, _, err) = certutil(
+        d,
+        &[
+            "-S", "-d", "db", "-f", "old.pw", "-n", "x", "-s", "CN=x", "-t", ",,", "-c", "CA",
+        ],
+        "",
+    );
     assert_ne!(code, 0);
     assert!(err.contains("wrong password"), "{err}");
     let s = Store::open(&d.join("db")).expect("open");
     let c = s.unlock("new").expect("new password");
     for k in s.keys().expect("keys") {
-        s.private_key(&c, &k.key_id).expect("every key opens with the new password");
+        s.private_key(&c, &k.key_id)
+            .expect("every key opens with the new password");
     }
     assert_eq!(s.keys().expect("keys").len(), 2);
     let keys = certutil_ok(d, &["-K", "-d", "db"], "");
@@ -241,10 +650,17 @@ fn killed_in_the_middle_of_imports_the_store_stays_consistent() {
     // CERTFILE PEMs: certificate and key, imported together in one transaction.
     let n = 40;
     for i in 0..n {
-        let (k, der) = ca.issue(&format!("CN=host{i}"), &nut_certutil::pki::CertProfile::for_months(nut_certutil::pki::CertRole::Server, 1));
+        let (k, der) = ca.issue(
+            &format!("CN=host{i}"),
+            &nut_certutil::pki::CertProfile::for_months(nut_certutil::pki::CertRole::Server, 1),
+        );
         std::fs::write(
             d.join(format!("c{i}.pem")),
-            format!("{}{}", nut_certutil::der::pem("CERTIFICATE", &der), nut_certutil::der::pem("PRIVATE KEY", k.pkcs8_der())),
+            format!(
+                "{}{}",
+                nut_certutil::der::pem("CERTIFICATE", &der),
+                nut_certutil::der::pem("PRIVATE KEY", k.pkcs8_der())
+            ),
         )
         .expect("write");
     }
@@ -254,7 +670,15 @@ fn killed_in_the_middle_of_imports_the_store_stays_consistent() {
         let mut child = rnut_tests::ChildGuard::spawn(
             "nut-certutil import",
             std::process::Command::new(&bin)
-                .args(["-d", "db", "import", "-n", &format!("host{i}"), "-i", &format!("c{i}.pem")])
+                .args([
+                    "-d",
+                    "db",
+                    "import",
+                    "-n",
+                    &format!("host{i}"),
+                    "-i",
+                    &format!("c{i}.pem"),
+                ])
                 .current_dir(d)
                 .stdout(std::process::Stdio::null())
                 .stderr(std::process::Stdio::null()),
@@ -271,16 +695,30 @@ fn killed_in_the_middle_of_imports_the_store_stays_consistent() {
     assert_eq!(s.integrity_check().expect("check"), "ok");
     let certs = s.certificates().expect("certs");
     for c in &certs {
-        assert!(c.has_key, "certificate {} stored without its key", c.nickname);
+        assert!(
+            c.has_key,
+            "certificate {} stored without its key",
+            c.nickname
+        );
         c.info().expect("every stored DER parses");
     }
     for k in s.keys().expect("keys") {
-        assert!(k.nickname.is_some(), "key {} stored without its certificate", k.key_id);
+        assert!(
+            k.nickname.is_some(),
+            "key {} stored without its certificate",
+            k.key_id
+        );
     }
     let cipher = s.unlock("").expect("unlock");
     for c in &certs {
         s.private_key(&cipher, &c.key_id).expect("key decrypts");
     }
-    eprintln!("{killed} of {n} imports killed, {} certificates complete", certs.len());
-    assert!(killed > 0, "no import was killed: the test did not test anything");
+    eprintln!(
+        "{killed} of {n} imports killed, {} certificates complete",
+        certs.len()
+    );
+    assert!(
+        killed > 0,
+        "no import was killed: the test did not test anything"
+    );
 }

@@ -11,13 +11,13 @@ use std::sync::Arc;
 use certutil_support::*;
 use nut_certutil::certinfo::CertInfo;
 use nut_certutil::pki::{CertProfile, CertRole};
+use nut_certutil::rcgen;
 use nut_certutil::rustls;
+use nut_certutil::time::{Duration, OffsetDateTime};
 use nut_certutil::tls::{
     CertHostRule, CertRequest, ClientTlsSettings, ServerTlsSettings, TlsError, build_client_config,
     build_server_config,
 };
-use nut_certutil::rcgen;
-use nut_certutil::time::{Duration, OffsetDateTime};
 
 struct World {
     _tmp: tempfile::TempDir,
@@ -29,7 +29,12 @@ struct World {
 fn world() -> World {
     let tmp = tempfile::tempdir().expect("tmp");
     let root = tmp.path().to_path_buf();
-    World { _tmp: tmp, root, ca: Ca::new("CN=rnut Test CA,O=rnut"), rogue: Ca::new("CN=Rogue CA,O=Evil") }
+    World {
+        _tmp: tmp,
+        root,
+        ca: Ca::new("CN=rnut Test CA,O=rnut"),
+        rogue: Ca::new("CN=Rogue CA,O=Evil"),
+    }
 }
 
 impl World {
@@ -37,21 +42,33 @@ impl World {
     fn server_store(&self, name: &str, subject: &str, profile: &CertProfile) -> std::path::PathBuf {
         let dir = self.root.join(name);
         let mut s = new_store(&dir, "srvpw");
-        s.add_certificate("My Root CA", &self.ca.der, "CT,,".parse().expect("t")).expect("ca");
+        s.add_certificate("My Root CA", &self.ca.der, "CT,,".parse().expect("t"))
+            .expect("ca");
         let (k, der) = self.ca.issue(subject, profile);
         put_identity(&mut s, "srvpw", "My nut server", &der, &k);
         dir
     }
 
     /// A client store trusting `ca_der` with `trust`, optionally holding a client identity.
-    fn client_store(&self, name: &str, ca_der: &[u8], trust: &str, identity_from: Option<&Ca>) -> std::path::PathBuf {
+    fn client_store(
+        &self,
+        name: &str,
+        ca_der: &[u8],
+        trust: &str,
+        identity_from: Option<&Ca>,
+    ) -> std::path::PathBuf {
         let dir = self.root.join(name);
         let mut s = new_store(&dir, "clipw");
-        s.add_certificate("CA", ca_der, trust.parse().expect("t")).expect("ca");
+        s.add_certificate("CA", ca_der, trust.parse().expect("t"))
+            .expect("ca");
         if let Some(ca) = identity_from {
-            let (k, der) = ca.issue("CN=upsmon-client,O=rnut", &CertProfile::for_months(CertRole::Client, 3));
+            let (k, der) = ca.issue(
+                "CN=upsmon-client,O=rnut",
+                &CertProfile::for_months(CertRole::Client, 3),
+            );
             if ca.der != ca_der {
-                s.add_certificate("issuer", &ca.der, ",,".parse().expect("t")).expect("issuer");
+                s.add_certificate("issuer", &ca.der, ",,".parse().expect("t"))
+                    .expect("issuer");
             }
             put_identity(&mut s, "clipw", "my client", &der, &k);
         }
@@ -70,7 +87,13 @@ fn server(dir: &Path, level: CertRequest) -> Arc<rustls::ServerConfig> {
     .expect("server config")
 }
 
-fn client(dir: &Path, host: &str, certhost: Option<(&str, bool)>, certverify: bool, identity: bool) -> ClientTlsSettings {
+fn client(
+    dir: &Path,
+    host: &str,
+    certhost: Option<(&str, bool)>,
+    certverify: bool,
+    identity: bool,
+) -> ClientTlsSettings {
     ClientTlsSettings {
         certpath: Some(dir.to_path_buf()),
         certident_name: identity.then(|| "my client".to_string()),
@@ -106,35 +129,87 @@ fn server_profile() -> CertProfile {
 #[test]
 fn right_ca_verifies_by_host_and_certhost_name() {
     let w = world();
-    let srv = server(&w.server_store("srv", "CN=localhost,O=rnut", &server_profile()), CertRequest::No);
+    let srv = server(
+        &w.server_store("srv", "CN=localhost,O=rnut", &server_profile()),
+        CertRequest::No,
+    );
     let cli = w.client_store("cli", &w.ca.der, "CT,,", None);
-    let x = run(&srv, &client(&cli, "127.0.0.1", None, true, false), "127.0.0.1");
+    let x = run(
+        &srv,
+        &client(&cli, "127.0.0.1", None, true, false),
+        "127.0.0.1",
+    );
     assert!(x.ok(), "{x:?}");
-    let x = run(&srv, &client(&cli, "localhost", None, true, false), "localhost");
+    let x = run(
+        &srv,
+        &client(&cli, "localhost", None, true, false),
+        "localhost",
+    );
     assert!(x.ok(), "{x:?}");
-    let x = run(&srv, &client(&cli, "127.0.0.1", Some(("localhost", true)), true, false), "127.0.0.1");
+    let x = run(
+        &srv,
+        &client(&cli, "127.0.0.1", Some(("localhost", true)), true, false),
+        "127.0.0.1",
+    );
     assert!(x.ok(), "{x:?}");
     // The policy carries the CERTHOST decision.
-    let pol = build_client_config(&client(&cli, "127.0.0.1", Some(("localhost", false)), true, false), "127.0.0.1", 3493)
-        .expect("policy");
+    let pol = build_client_config(
+        &client(&cli, "127.0.0.1", Some(("localhost", false)), true, false),
+        "127.0.0.1",
+        3493,
+    )
+    .expect("policy");
     assert!(!pol.certverify && pol.forcessl);
 }
 
 #[test]
 fn wrong_ca_and_missing_c_flag_are_refused_with_a_reason() {
     let w = world();
-    let srv = server(&w.server_store("srv", "CN=localhost", &server_profile()), CertRequest::No);
+    let srv = server(
+        &w.server_store("srv", "CN=localhost", &server_profile()),
+        CertRequest::No,
+    );
     let rogue_cli = w.client_store("cli-rogue", &w.rogue.der, "CT,,", None);
-    let x = run(&srv, &client(&rogue_cli, "127.0.0.1", None, true, false), "127.0.0.1");
-    assert!(x.client_error().contains("issuer 'CN=rnut Test CA,O=rnut' is not trusted"), "{x:?}");
+    let x = run(
+        &srv,
+        &client(&rogue_cli, "127.0.0.1", None, true, false),
+        "127.0.0.1",
+    );
+    assert!(
+        x.client_error()
+            .contains("issuer 'CN=rnut Test CA,O=rnut' is not trusted"),
+        "{x:?}"
+    );
     let no_c = w.client_store("cli-noc", &w.ca.der, "T,,", None);
-    let x = run(&srv, &client(&no_c, "127.0.0.1", None, true, false), "127.0.0.1");
-    assert!(x.client_error().contains("issuer 'CN=rnut Test CA,O=rnut' is not trusted (no C flag)"), "{x:?}");
+    let x = run(
+        &srv,
+        &client(&no_c, "127.0.0.1", None, true, false),
+        "127.0.0.1",
+    );
+    assert!(
+        x.client_error()
+            .contains("issuer 'CN=rnut Test CA,O=rnut' is not trusted (no C flag)"),
+        "{x:?}"
+    );
     // certverify 0: encrypt without verifying.
-    let x = run(&srv, &client(&rogue_cli, "127.0.0.1", None, false, false), "127.0.0.1");
+    let x = run(
+        &srv,
+        &client(&rogue_cli, "127.0.0.1", None, false, false),
+        "127.0.0.1",
+    );
     assert!(x.ok(), "{x:?}");
     // CERTHOST certverify 0 overrides CERTVERIFY 1 for that host only.
-    let x = run(&srv, &client(&rogue_cli, "127.0.0.1", Some(("localhost", false)), true, false), "127.0.0.1");
+    let x = run(
+        &srv,
+        &client(
+            &rogue_cli,
+            "127.0.0.1",
+            Some(("localhost", false)),
+            true,
+            false,
+        ),
+        "127.0.0.1",
+    );
     assert!(x.ok(), "{x:?}");
 }
 
@@ -145,62 +220,155 @@ fn expired_and_not_yet_valid_server_certificates() {
     let mut expired = server_profile();
     expired.not_before = now - Duration::days(400);
     expired.not_after = now - Duration::days(35);
-    let srv = server(&w.server_store("srv-exp", "CN=localhost", &expired), CertRequest::No);
+    let srv = server(
+        &w.server_store("srv-exp", "CN=localhost", &expired),
+        CertRequest::No,
+    );
     let cli = w.client_store("cli", &w.ca.der, "CT,,", None);
-    let x = run(&srv, &client(&cli, "127.0.0.1", None, true, false), "127.0.0.1");
-    let want = format!("certificate for 'localhost' expired on {}", expired.not_after.date());
+    let x = run(
+        &srv,
+        &client(&cli, "127.0.0.1", None, true, false),
+        "127.0.0.1",
+    );
+    let want = format!(
+        "certificate for 'localhost' expired on {}",
+        expired.not_after.date()
+    );
     assert!(x.client_error().contains(&want), "{x:?} / {want}");
 
     let mut future = server_profile();
     future.not_before = now + Duration::days(30);
     future.not_after = now + Duration::days(400);
-    let srv = server(&w.server_store("srv-fut", "CN=localhost", &future), CertRequest::No);
-    let x = run(&srv, &client(&cli, "127.0.0.1", None, true, false), "127.0.0.1");
-    assert!(x.client_error().contains("certificate for 'localhost' is not valid before"), "{x:?}");
+    let srv = server(
+        &w.server_store("srv-fut", "CN=localhost", &future),
+        CertRequest::No,
+    );
+    let x = run(
+        &srv,
+        &client(&cli, "127.0.0.1", None, true, false),
+        "127.0.0.1",
+    );
+    assert!(
+        x.client_error()
+            .contains("certificate for 'localhost' is not valid before"),
+        "{x:?}"
+    );
 }
 
 #[test]
 fn wrong_name_and_cn_only_certificates() {
     let w = world();
-    let srv = server(&w.server_store("srv", "CN=localhost", &server_profile()), CertRequest::No);
+    let srv = server(
+        &w.server_store("srv", "CN=localhost", &server_profile()),
+        CertRequest::No,
+    );
     let cli = w.client_store("cli", &w.ca.der, "CT,,", None);
-    let x = run(&srv, &client(&cli, "127.0.0.1", Some(("ups.example.com", true)), true, false), "127.0.0.1");
+    let x = run(
+        &srv,
+        &client(
+            &cli,
+            "127.0.0.1",
+            Some(("ups.example.com", true)),
+            true,
+            false,
+        ),
+        "127.0.0.1",
+    );
     assert!(
         x.client_error().contains("server certificate name 'localhost, 127.0.0.1' does not match CERTHOST name 'ups.example.com'"),
         "{x:?}"
     );
-    let x = run(&srv, &client(&cli, "otherhost", None, true, false), "otherhost");
-    assert!(x.client_error().contains("does not match host name 'otherhost'"), "{x:?}");
+    let x = run(
+        &srv,
+        &client(&cli, "otherhost", None, true, false),
+        "otherhost",
+    );
+    assert!(
+        x.client_error()
+            .contains("does not match host name 'otherhost'"),
+        "{x:?}"
+    );
 
     // NSS-style names: CN with spaces (no DNS SAN possible), matched by CERTHOST as in C NUT.
-    let srv = server(&w.server_store("srv-cn", "CN=My nut server,O=MyCompany,ST=MyState,C=US", &server_profile()), CertRequest::No);
-    let x = run(&srv, &client(&cli, "127.0.0.1", Some(("My nut server", true)), true, false), "127.0.0.1");
+    let srv = server(
+        &w.server_store(
+            "srv-cn",
+            "CN=My nut server,O=MyCompany,ST=MyState,C=US",
+            &server_profile(),
+        ),
+        CertRequest::No,
+    );
+    let x = run(
+        &srv,
+        &client(
+            &cli,
+            "127.0.0.1",
+            Some(("My nut server", true)),
+            true,
+            false,
+        ),
+        "127.0.0.1",
+    );
     assert!(x.ok(), "{x:?}");
 
     // A CN-only certificate (no SAN at all, as a foreign CA may issue): CN fallback.
     let dir = w.root.join("srv-cnonly");
     let mut s = new_store(&dir, "srvpw");
-    s.add_certificate("My Root CA", &w.ca.der, "CT,,".parse().expect("t")).expect("ca");
-    let key = nut_certutil::keys::PrivateKey::generate(nut_certutil::keys::KeyAlgorithm::EcdsaP256).expect("key");
+    s.add_certificate("My Root CA", &w.ca.der, "CT,,".parse().expect("t"))
+        .expect("ca");
+    let key = nut_certutil::keys::PrivateKey::generate(nut_certutil::keys::KeyAlgorithm::EcdsaP256)
+        .expect("key");
     let der = cn_only_cert(&w.ca, &key, "ups.example.com");
     assert!(CertInfo::parse(&der).expect("parse").dns_names.is_empty());
     put_identity(&mut s, "srvpw", "My nut server", &der, &key);
     drop(s);
     let srv = server(&dir, CertRequest::No);
-    let x = run(&srv, &client(&cli, "127.0.0.1", Some(("ups.example.com", true)), true, false), "127.0.0.1");
+    let x = run(
+        &srv,
+        &client(
+            &cli,
+            "127.0.0.1",
+            Some(("ups.example.com", true)),
+            true,
+            false,
+        ),
+        "127.0.0.1",
+    );
     assert!(x.ok(), "{x:?}");
-    let x = run(&srv, &client(&cli, "127.0.0.1", Some(("other.example.com", true)), true, false), "127.0.0.1");
-    assert!(x.client_error().contains("does not match CERTHOST name 'other.example.com'"), "{x:?}");
+    let x = run(
+        &srv,
+        &client(
+            &cli,
+            "127.0.0.1",
+            Some(("other.example.com", true)),
+            true,
+            false,
+        ),
+        "127.0.0.1",
+    );
+    assert!(
+        x.client_error()
+            .contains("does not match CERTHOST name 'other.example.com'"),
+        "{x:?}"
+    );
 }
 
 fn cn_only_cert(ca: &Ca, key: &nut_certutil::keys::PrivateKey, cn: &str) -> Vec<u8> {
     let mut params = rcgen_params();
-    params.distinguished_name.push(rcgen::DnType::CommonName, cn);
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, cn);
     params.is_ca = rcgen::IsCa::ExplicitNoCa;
     params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
     params.key_usages = vec![rcgen::KeyUsagePurpose::DigitalSignature];
-    let issuer = rcgen::Issuer::from_ca_cert_der(&ca.der.clone().into(), ca.key.key_pair().expect("kp")).expect("issuer");
-    params.signed_by(&key.key_pair().expect("kp"), &issuer).expect("sign").der().to_vec()
+    let issuer =
+        rcgen::Issuer::from_ca_cert_der(&ca.der.clone().into(), ca.key.key_pair().expect("kp"))
+            .expect("issuer");
+    params
+        .signed_by(&key.key_pair().expect("kp"), &issuer)
+        .expect("sign")
+        .der()
+        .to_vec()
 }
 
 fn rcgen_params() -> rcgen::CertificateParams {
@@ -216,9 +384,14 @@ fn rcgen_params() -> rcgen::CertificateParams {
 fn pinned_peer_and_distrusted_ca() {
     let w = world();
     // A self-signed server certificate, served from a CERTFILE PEM.
-    let key = nut_certutil::keys::PrivateKey::generate(nut_certutil::keys::KeyAlgorithm::EcdsaP256).expect("key");
-    let self_signed =
-        nut_certutil::pki::self_signed(&key, "CN=selfsigned-ups", &CertProfile::for_months(CertRole::Server, 12)).expect("cert");
+    let key = nut_certutil::keys::PrivateKey::generate(nut_certutil::keys::KeyAlgorithm::EcdsaP256)
+        .expect("key");
+    let self_signed = nut_certutil::pki::self_signed(
+        &key,
+        "CN=selfsigned-ups",
+        &CertProfile::for_months(CertRole::Server, 12),
+    )
+    .expect("cert");
     let pem = w.root.join("upsd.pem");
     std::fs::write(
         &pem,
@@ -229,22 +402,52 @@ fn pinned_peer_and_distrusted_ca() {
         ),
     )
     .expect("write");
-    let srv = build_server_config(&ServerTlsSettings { certfile: Some(pem.clone()), ..Default::default() }).expect("server");
+    let srv = build_server_config(&ServerTlsSettings {
+        certfile: Some(pem.clone()),
+        ..Default::default()
+    })
+    .expect("server");
     let pinned = w.client_store("cli-pin", &self_signed, "P,,", None);
-    let x = run(&srv, &client(&pinned, "127.0.0.1", None, true, false), "127.0.0.1");
+    let x = run(
+        &srv,
+        &client(&pinned, "127.0.0.1", None, true, false),
+        "127.0.0.1",
+    );
     assert!(x.ok(), "P-flagged peer must be accepted: {x:?}");
     let unpinned = w.client_store("cli-nopin", &self_signed, ",,", None);
-    let x = run(&srv, &client(&unpinned, "127.0.0.1", None, true, false), "127.0.0.1");
+    let x = run(
+        &srv,
+        &client(&unpinned, "127.0.0.1", None, true, false),
+        "127.0.0.1",
+    );
     assert!(x.client.is_err(), "{x:?}");
     let distrusted_peer = w.client_store("cli-p", &self_signed, "p,p,p", None);
-    let x = run(&srv, &client(&distrusted_peer, "127.0.0.1", None, true, false), "127.0.0.1");
-    assert!(x.client_error().contains("explicitly distrusted (p flag)"), "{x:?}");
+    let x = run(
+        &srv,
+        &client(&distrusted_peer, "127.0.0.1", None, true, false),
+        "127.0.0.1",
+    );
+    assert!(
+        x.client_error().contains("explicitly distrusted (p flag)"),
+        "{x:?}"
+    );
 
     // A CA flagged p: distrusted even though it is a CA.
-    let srv = server(&w.server_store("srv", "CN=localhost", &server_profile()), CertRequest::No);
+    let srv = server(
+        &w.server_store("srv", "CN=localhost", &server_profile()),
+        CertRequest::No,
+    );
     let cli = w.client_store("cli-pca", &w.ca.der, "p,p,p", None);
-    let x = run(&srv, &client(&cli, "127.0.0.1", None, true, false), "127.0.0.1");
-    assert!(x.client_error().contains("issuer 'CN=rnut Test CA,O=rnut' is explicitly distrusted (p flag)"), "{x:?}");
+    let x = run(
+        &srv,
+        &client(&cli, "127.0.0.1", None, true, false),
+        "127.0.0.1",
+    );
+    assert!(
+        x.client_error()
+            .contains("issuer 'CN=rnut Test CA,O=rnut' is explicitly distrusted (p flag)"),
+        "{x:?}"
+    );
 }
 
 #[test]
@@ -257,27 +460,66 @@ fn certrequest_levels_with_none_good_and_rogue_client_certificates() {
 
     let srv = server(&srv_dir, CertRequest::No);
     for dir in [&none, &good, &rogue] {
-        let x = run(&srv, &client(dir, "127.0.0.1", None, true, dir != &none), "127.0.0.1");
+        let x = run(
+            &srv,
+            &client(dir, "127.0.0.1", None, true, dir != &none),
+            "127.0.0.1",
+        );
         assert!(x.ok(), "NO: {x:?}");
-        assert_eq!(x.server.as_ref().ok().cloned().flatten(), None, "NO never asks for a certificate");
+        assert_eq!(
+            x.server.as_ref().ok().cloned().flatten(),
+            None,
+            "NO never asks for a certificate"
+        );
     }
 
     let srv = server(&srv_dir, CertRequest::Request);
-    let x = run(&srv, &client(&none, "127.0.0.1", None, true, false), "127.0.0.1");
+    let x = run(
+        &srv,
+        &client(&none, "127.0.0.1", None, true, false),
+        "127.0.0.1",
+    );
     assert!(x.ok(), "REQUEST without certificate: {x:?}");
-    let x = run(&srv, &client(&good, "127.0.0.1", None, true, true), "127.0.0.1");
+    let x = run(
+        &srv,
+        &client(&good, "127.0.0.1", None, true, true),
+        "127.0.0.1",
+    );
     assert!(x.ok(), "REQUEST good: {x:?}");
-    assert_eq!(x.server.as_ref().ok().cloned().flatten().as_deref(), Some("CN=upsmon-client,O=rnut"));
-    let x = run(&srv, &client(&rogue, "127.0.0.1", None, true, true), "127.0.0.1");
+    assert_eq!(
+        x.server.as_ref().ok().cloned().flatten().as_deref(),
+        Some("CN=upsmon-client,O=rnut")
+    );
+    let x = run(
+        &srv,
+        &client(&rogue, "127.0.0.1", None, true, true),
+        "127.0.0.1",
+    );
     assert!(!x.ok(), "REQUEST rogue must fail: {x:?}");
-    assert!(x.server_error().contains("issuer 'CN=Rogue CA,O=Evil' is not trusted"), "{x:?}");
+    assert!(
+        x.server_error()
+            .contains("issuer 'CN=Rogue CA,O=Evil' is not trusted"),
+        "{x:?}"
+    );
 
     let srv = server(&srv_dir, CertRequest::Require);
-    let x = run(&srv, &client(&none, "127.0.0.1", None, true, false), "127.0.0.1");
+    let x = run(
+        &srv,
+        &client(&none, "127.0.0.1", None, true, false),
+        "127.0.0.1",
+    );
     assert!(!x.ok(), "REQUIRE without certificate must fail: {x:?}");
-    let x = run(&srv, &client(&good, "127.0.0.1", None, true, true), "127.0.0.1");
+    let x = run(
+        &srv,
+        &client(&good, "127.0.0.1", None, true, true),
+        "127.0.0.1",
+    );
     assert!(x.ok(), "REQUIRE good: {x:?}");
-    let x = run(&srv, &client(&rogue, "127.0.0.1", None, true, true), "127.0.0.1");
+    let x = run(
+        &srv,
+        &client(&rogue, "127.0.0.1", None, true, true),
+        "127.0.0.1",
+    );
     assert!(!x.ok(), "REQUIRE rogue must fail: {x:?}");
 }
 
@@ -291,8 +533,16 @@ fn configuration_errors_are_reported() {
         certident_password: Some("nope".into()),
         ..Default::default()
     });
-    assert!(wrong_pw.expect_err("wrong password").to_string().contains("wrong password"));
-    let no_ident = build_server_config(&ServerTlsSettings { certpath: Some(srv_dir.clone()), ..Default::default() });
+    assert!(
+        wrong_pw
+            .expect_err("wrong password")
+            .to_string()
+            .contains("wrong password")
+    );
+    let no_ident = build_server_config(&ServerTlsSettings {
+        certpath: Some(srv_dir.clone()),
+        ..Default::default()
+    });
     assert!(matches!(no_ident, Err(TlsError::NoCertIdent(_))));
     let missing = build_server_config(&ServerTlsSettings {
         certpath: Some(srv_dir.clone()),
@@ -300,8 +550,16 @@ fn configuration_errors_are_reported() {
         certident_password: Some("srvpw".into()),
         ..Default::default()
     });
-    assert!(missing.expect_err("missing").to_string().contains("could not find certificate named \"nobody\""));
-    assert!(matches!(build_server_config(&ServerTlsSettings::default()), Err(TlsError::NoCertificate)));
+    assert!(
+        missing
+            .expect_err("missing")
+            .to_string()
+            .contains("could not find certificate named \"nobody\"")
+    );
+    assert!(matches!(
+        build_server_config(&ServerTlsSettings::default()),
+        Err(TlsError::NoCertificate)
+    ));
     // CERTREQUEST with no T-flagged CA.
     let cli_dir = w.client_store("cli", &w.ca.der, "C,,", None);
     let bad = build_server_config(&ServerTlsSettings {
@@ -313,8 +571,14 @@ fn configuration_errors_are_reported() {
     });
     assert!(bad.is_err());
     // CERTVERIFY 1 without CERTPATH.
-    let s = ClientTlsSettings { certverify: true, ..Default::default() };
-    assert!(matches!(build_client_config(&s, "localhost", 3493), Err(TlsError::NoCertPath)));
+    let s = ClientTlsSettings {
+        certverify: true,
+        ..Default::default()
+    };
+    assert!(matches!(
+        build_client_config(&s, "localhost", 3493),
+        Err(TlsError::NoCertPath)
+    ));
     let s = ClientTlsSettings::default();
     assert!(build_client_config(&s, "localhost", 3493).is_ok());
 }

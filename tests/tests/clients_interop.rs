@@ -24,6 +24,8 @@ fn compare_upsc(stack: &Stack) {
         vec!["-L".into(), host.clone()],
         vec![sys.clone(), "ups.bogus".into()],
         vec![format!("nosuch@{host}")],
+        vec!["-c".into(), sys.clone()],
+        vec!["-c".into(), format!("nosuch@{host}")],
     ];
     for args in cases {
         let a: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -101,4 +103,180 @@ fn upscmd_and_upsrw_against_c_upsd() {
     );
     assert_eq!(o.status.code(), Some(1), "monp may not SET");
     assert!(stderr(&o).contains("Access denied"), "{}", stderr(&o));
+}
+
+/// An NSS database made by NSS `certutil` (a CA and a server certificate signed by it) in
+/// `dir/db`, with the CA exported to `dir/ca.pem`. `None` when certutil is absent.
+fn nss_database(dir: &std::path::Path) -> Option<()> {
+    if !rnut_tests::require_tool("certutil") {
+        return None;
+    }
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let db = dir.join("db");
+    std::fs::create_dir_all(&db).expect("mkdir");
+    let noise = dir.join("noise");
+    std::fs::write(
+        &noise,
+        (0..2048)
+            .map(|i| (i * 7919 % 251) as u8)
+            .collect::<Vec<u8>>(),
+    )
+    .expect("noise");
+    let certutil = |args: &[&str], input: &str| {
+        let mut child = Command::new("certutil")
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("certutil");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("answers");
+        let out = child.wait_with_output().expect("certutil");
+        assert!(
+            out.status.success(),
+            "certutil {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let d = db.to_str().expect("path");
+    let z = noise.to_str().expect("path");
+    certutil(&["-N", "-d", d, "--empty-password"], "");
+    certutil(
+        &[
+            "-S",
+            "-x",
+            "-d",
+            d,
+            "-n",
+            "rnut CA",
+            "-s",
+            "CN=rnut CA,O=rnut",
+            "-t",
+            "CT,C,C",
+            "-z",
+            z,
+            "-2",
+            "-v",
+            "12",
+        ],
+        "y\n-1\nn\n",
+    );
+    certutil(
+        &[
+            "-S",
+            "-d",
+            d,
+            "-n",
+            "My nut server",
+            "-s",
+            "CN=My nut server,O=rnut",
+            "-c",
+            "rnut CA",
+            "-t",
+            ",,",
+            "-z",
+            z,
+            "-v",
+            "12",
+            "-m",
+            "2",
+            "--extSAN",
+            "dns:localhost,ip:127.0.0.1",
+            "--extKeyUsage",
+            "serverAuth",
+        ],
+        "",
+    );
+    let pem = Command::new("certutil")
+        .args(["-L", "-d", d, "-n", "rnut CA", "-a"])
+        .output()
+        .expect("export");
+    assert!(pem.status.success());
+    std::fs::write(dir.join("ca.pem"), &pem.stdout).expect("ca.pem");
+    Some(())
+}
+
+#[test]
+fn our_upsc_and_upsmon_over_starttls_with_c_upsd_and_an_nss_database() {
+    if !have_c_tools() {
+        return;
+    }
+    let mut stack = Stack::new(SEQ, "");
+    let tls = stack.path().join("nss");
+    if nss_database(&tls).is_none() {
+        return;
+    }
+    rnut_tests::write_file(
+        &stack.path().join("conf/upsd.conf"),
+        &format!(
+            "LISTEN 127.0.0.1 {}\nCERTPATH {}\nCERTIDENT \"My nut server\" \"\"\n",
+            stack.port,
+            tls.join("db").display()
+        ),
+        0o640,
+    );
+    stack.for_c_nut();
+    stack.start();
+    let sys = stack.system();
+    let ca = tls.join("ca.pem");
+    let ca = ca.to_str().unwrap();
+    let hostport = format!("127.0.0.1:{}", stack.port);
+    let o = run_tool_env(
+        "upsc",
+        &[
+            "--certpath",
+            ca,
+            "--certhost",
+            &hostport,
+            "My nut server",
+            "1",
+            "1",
+            &sys,
+            "ups.status",
+        ],
+        &[("RUST_LOG", "info")],
+    );
+    assert_eq!(stdout(&o), "OL CHRG\n", "{}", stderr(&o));
+    assert!(stderr(&o).contains("in SSL"), "{}", stderr(&o));
+    // The whole listing is the same as C's upsc gives (C's goes through NSS too).
+    let ours = run_tool("upsc", &["--certpath", ca, "--certverify", &sys]);
+    let theirs = std::process::Command::new("/bin/upsc")
+        .arg(&sys)
+        .output()
+        .expect("upsc");
+    assert_eq!(stdout(&ours), String::from_utf8_lossy(&theirs.stdout));
+    // A wrong certificate name is refused.
+    let o = run_tool(
+        "upsc",
+        &[
+            "--certpath",
+            ca,
+            "--certhost",
+            &hostport,
+            "other.example",
+            "1",
+            "1",
+            &sys,
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+
+    let d = MonDir::new();
+    d.write_conf(
+        &format!("MONITOR {sys} 0 monp \"P@ss W0rd\" secondary\n"),
+        &format!("MINSUPPLIES 0\nCERTPATH {ca}\nCERTHOST {hostport} \"My nut server\" 1 1\n"),
+    );
+    let mut mon = start_upsmon(&d, &["-p"]);
+    assert!(
+        mon.wait_log("[SSL]", std::time::Duration::from_secs(20)),
+        "{}",
+        mon.text()
+    );
+    mon.child.stop(std::time::Duration::from_secs(5));
 }

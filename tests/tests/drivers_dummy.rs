@@ -23,10 +23,16 @@ fn seq_file_steps_ol_ob_ob_lb_with_timers_and_a_late_reader_sees_the_current_sta
     let mut first = RawReader::connect(&tree.socket("t"));
     let dump = first.dump_all();
     assert_eq!(dump_value(&dump, "ups.status").as_deref(), Some("OL"));
-    assert_eq!(dump_value(&dump, "driver.parameter.mode").as_deref(), Some("dummy-loop"));
+    assert_eq!(
+        dump_value(&dump, "driver.parameter.mode").as_deref(),
+        Some("dummy-loop")
+    );
 
     let status = |l: &str| l.starts_with("SETINFO ups.status ");
-    assert_eq!(first.wait_line(T, status).as_deref(), Some(r#"SETINFO ups.status "OB""#));
+    assert_eq!(
+        first.wait_line(T, status).as_deref(),
+        Some(r#"SETINFO ups.status "OB""#)
+    );
     let ob_at = Instant::now();
 
     // A reader connecting mid-sequence gets the current state, then the next step.
@@ -35,11 +41,24 @@ fn seq_file_steps_ol_ob_ob_lb_with_timers_and_a_late_reader_sees_the_current_sta
     assert_eq!(dump_value(&dump, "ups.status").as_deref(), Some("OB"));
     assert_eq!(dump_value(&dump, "battery.charge").as_deref(), Some("80"));
 
-    assert_eq!(first.wait_line(T, status).as_deref(), Some(r#"SETINFO ups.status "OB LB""#));
+    assert_eq!(
+        first.wait_line(T, status).as_deref(),
+        Some(r#"SETINFO ups.status "OB LB""#)
+    );
     let gap = ob_at.elapsed();
-    assert!(gap >= Duration::from_millis(1500), "TIMER 2 honoured, got {gap:?}");
-    assert_eq!(late.wait_line(T, status).as_deref(), Some(r#"SETINFO ups.status "OB LB""#));
-    assert_eq!(late.wait_line(T, |l| l.contains("battery.charge")).as_deref(), Some(r#"SETINFO battery.charge "10""#));
+    assert!(
+        gap >= Duration::from_millis(1500),
+        "TIMER 2 honoured, got {gap:?}"
+    );
+    assert_eq!(
+        late.wait_line(T, status).as_deref(),
+        Some(r#"SETINFO ups.status "OB LB""#)
+    );
+    assert_eq!(
+        late.wait_line(T, |l| l.contains("battery.charge"))
+            .as_deref(),
+        Some(r#"SETINFO battery.charge "10""#)
+    );
 }
 
 #[test]
@@ -52,7 +71,10 @@ fn sigkill_leaves_a_stale_socket_that_the_next_start_cleans_up() {
     assert!(drv.wait_exit(T).is_some());
     let sock = tree.socket("t");
     assert!(sock.exists(), "SIGKILL leaves the socket file behind");
-    assert!(std::os::unix::net::UnixStream::connect(&sock).is_err(), "nobody serves it");
+    assert!(
+        std::os::unix::net::UnixStream::connect(&sock).is_err(),
+        "nobody serves it"
+    );
     let _again = tree.start_dummy("t", &[]);
     let dump = RawReader::connect(&sock).dump_all();
     assert_eq!(dump_value(&dump, "ups.status").as_deref(), Some("OL"));
@@ -64,9 +86,17 @@ fn a_second_instance_refuses_a_socket_that_is_served() {
     tree.write("t.dev", "ups.status: OL\n");
     tree.ups_conf(&[("t", "t.dev")]);
     let _drv = tree.start_dummy("t", &[]);
-    let out = tree.command(&bin("dummy-ups")).args(["-a", "t", "-F"]).output().expect("run");
+    let out = tree
+        .command(&bin("dummy-ups"))
+        .args(["-a", "t", "-F"])
+        .output()
+        .expect("run");
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("already serving"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("already serving"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let dump = RawReader::connect(&tree.socket("t")).dump_all();
     assert_eq!(dump.last().map(String::as_str), Some("DUMPDONE"));
 }
@@ -74,13 +104,24 @@ fn a_second_instance_refuses_a_socket_that_is_served() {
 #[test]
 fn a_malformed_dev_file_is_refused_naming_file_and_line() {
     let tree = NutTree::new();
-    let path = tree.write("bad.dev", "# header\nbattery.charge: 90\nbattery.runtime 3600\n");
+    let path = tree.write(
+        "bad.dev",
+        "# header\nbattery.charge: 90\nbattery.runtime 3600\n",
+    );
     tree.ups_conf(&[("bad", "bad.dev")]);
     for extra in [&["-F"][..], &[][..]] {
-        let out = tree.command(&bin("dummy-ups")).args(["-a", "bad"]).args(extra).output().expect("run");
+        let out = tree
+            .command(&bin("dummy-ups"))
+            .args(["-a", "bad"])
+            .args(extra)
+            .output()
+            .expect("run");
         assert!(!out.status.success(), "{extra:?}");
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.contains(&format!("{}:3:", path.display())), "{extra:?}: {err}");
+        assert!(
+            err.contains(&format!("{}:3:", path.display())),
+            "{extra:?}: {err}"
+        );
     }
     assert!(!tree.socket("bad").exists());
 }
@@ -94,35 +135,66 @@ fn dummy_once_keeps_set_values_until_the_file_changes() {
     let mut r = RawReader::connect(&tree.socket("t"));
     r.dump_all();
     r.send("SET battery.charge \"33\" TRACKING s\n");
-    assert_eq!(r.wait_line(T, |l| l.starts_with("TRACKING")).as_deref(), Some("TRACKING s 0"));
+    assert_eq!(
+        r.wait_line(T, |l| l.starts_with("TRACKING")).as_deref(),
+        Some("TRACKING s 0")
+    );
     // Two update cycles later the value is still ours (dummy-once does not re-read).
     std::thread::sleep(Duration::from_millis(2200));
-    assert_eq!(dump_value(&r.dump_all(), "battery.charge").as_deref(), Some("33"));
+    assert_eq!(
+        dump_value(&r.dump_all(), "battery.charge").as_deref(),
+        Some("33")
+    );
     std::fs::write(&path, "ups.status: OB\nbattery.charge: 50\n").expect("rewrite");
-    let f = std::fs::File::options().write(true).open(&path).expect("open");
-    f.set_modified(SystemTime::now() + Duration::from_secs(5)).expect("mtime");
-    assert_eq!(r.wait_line(T, |l| l.contains("battery.charge")).as_deref(), Some(r#"SETINFO battery.charge "50""#));
-    assert_eq!(dump_value(&r.dump_all(), "ups.status").as_deref(), Some("OB"));
+    let f = std::fs::File::options()
+        .write(true)
+        .open(&path)
+        .expect("open");
+    f.set_modified(SystemTime::now() + Duration::from_secs(5))
+        .expect("mtime");
+    assert_eq!(
+        r.wait_line(T, |l| l.contains("battery.charge")).as_deref(),
+        Some(r#"SETINFO battery.charge "50""#)
+    );
+    assert_eq!(
+        dump_value(&r.dump_all(), "ups.status").as_deref(),
+        Some("OB")
+    );
 }
 
 #[test]
 fn sigterm_removes_socket_and_pid_file_and_sighup_reloads() {
     let tree = NutTree::new();
     tree.write("t.dev", "ups.status: OL\n");
-    tree.write("ups.conf", "[t]\n driver = dummy-ups\n port = t.dev\n pollinterval = 2\n");
+    tree.write(
+        "ups.conf",
+        "[t]\n driver = dummy-ups\n port = t.dev\n pollinterval = 2\n",
+    );
     let mut drv = tree.start_dummy("t", &["-F"]); // -FF: foreground and PID file
     let pid_file = tree.run.join("dummy-ups-t.pid");
     assert!(wait_until(T, || pid_file.exists()));
-    assert_eq!(std::fs::read_to_string(&pid_file).expect("pid"), format!("{}\n", drv.pid()));
+    assert_eq!(
+        std::fs::read_to_string(&pid_file).expect("pid"),
+        format!("{}\n", drv.pid())
+    );
     let mut r = RawReader::connect(&tree.socket("t"));
-    assert_eq!(dump_value(&r.dump_all(), "driver.parameter.pollinterval").as_deref(), Some("2"));
-    tree.write("ups.conf", "[t]\n driver = dummy-ups\n port = t.dev\n pollinterval = 3\n default.ups.id = rack7\n");
+    assert_eq!(
+        dump_value(&r.dump_all(), "driver.parameter.pollinterval").as_deref(),
+        Some("2")
+    );
+    tree.write(
+        "ups.conf",
+        "[t]\n driver = dummy-ups\n port = t.dev\n pollinterval = 3\n default.ups.id = rack7\n",
+    );
     drv.signal(Signal::SIGHUP);
     assert_eq!(
         r.wait_line(T, |l| l.contains("pollinterval")).as_deref(),
         Some(r#"SETINFO driver.parameter.pollinterval "3""#)
     );
-    assert_eq!(r.wait_line(T, |l| l.contains("ups.id")).as_deref(), Some(r#"SETINFO ups.id "rack7""#));
+    assert_eq!(
+        r.wait_line(T, |l| l.contains("ups.id")).as_deref(),
+        Some(r#"SETINFO ups.id "rack7""#)
+    );
     drv.signal(Signal::SIGTERM);
     let st = drv.wait_exit(T).expect("exits on SIGTERM");
     assert!(st.success(), "{st}");
@@ -133,7 +205,10 @@ fn sigterm_removes_socket_and_pid_file_and_sighup_reloads() {
 #[test]
 fn overrides_are_immutable_and_defaults_fill_gaps() {
     let tree = NutTree::new();
-    tree.write("t.dev", "ups.status: OL\nups.mfr: Real\nbattery.charge: 90\n");
+    tree.write(
+        "t.dev",
+        "ups.status: OL\nups.mfr: Real\nbattery.charge: 90\n",
+    );
     tree.write(
         "ups.conf",
         "[t]\n driver = dummy-ups\n port = t.dev\n override.ups.mfr = Forced\n default.battery.charge = 1\n default.ups.id = dflt\n",
@@ -145,8 +220,14 @@ fn overrides_are_immutable_and_defaults_fill_gaps() {
     assert_eq!(dump_value(&dump, "battery.charge").as_deref(), Some("90"));
     assert_eq!(dump_value(&dump, "ups.id").as_deref(), Some("dflt"));
     r.send("SET ups.mfr \"Other\" TRACKING o\n");
-    assert_eq!(r.wait_line(T, |l| l.starts_with("TRACKING")).as_deref(), Some("TRACKING o 0"));
-    assert_eq!(dump_value(&r.dump_all(), "ups.mfr").as_deref(), Some("Forced"));
+    assert_eq!(
+        r.wait_line(T, |l| l.starts_with("TRACKING")).as_deref(),
+        Some("TRACKING o 0")
+    );
+    assert_eq!(
+        dump_value(&r.dump_all(), "ups.mfr").as_deref(),
+        Some("Forced")
+    );
 }
 
 #[test]
@@ -155,10 +236,17 @@ fn a_state_path_writable_by_others_is_refused() {
     tree.write("t.dev", "ups.status: OL\n");
     tree.ups_conf(&[("t", "t.dev")]);
     std::fs::set_permissions(&tree.state, std::fs::Permissions::from_mode(0o777)).expect("chmod");
-    let out = tree.command(&bin("dummy-ups")).args(["-a", "t", "-F"]).output().expect("run");
+    let out = tree
+        .command(&bin("dummy-ups"))
+        .args(["-a", "t", "-F"])
+        .output()
+        .expect("run");
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains(&format!("chmod o-w {}", tree.state.display())), "{err}");
+    assert!(
+        err.contains(&format!("chmod o-w {}", tree.state.display())),
+        "{err}"
+    );
 }
 
 #[test]
@@ -172,9 +260,16 @@ fn upsdrvctl_starts_reports_and_stops_background_drivers() {
     let out = tree.command(&ctl).arg("list").output().expect("list");
     assert_eq!(String::from_utf8_lossy(&out.stdout), "a\nb\n");
 
-    let out = tree.command(&ctl).args(["-t", "-u", "nut", "start"]).output().expect("test mode");
+    let out = tree
+        .command(&ctl)
+        .args(["-t", "-u", "nut", "start"])
+        .output()
+        .expect("test mode");
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains(&format!("exec: {} -a a -u nut", bin("dummy-ups").display())), "{text}");
+    assert!(
+        text.contains(&format!("exec: {} -a a -u nut", bin("dummy-ups").display())),
+        "{text}"
+    );
     assert!(!tree.socket("a").exists(), "-t starts nothing");
 
     let started = Instant::now();
@@ -182,7 +277,10 @@ fn upsdrvctl_starts_reports_and_stops_background_drivers() {
     assert!(st.success());
     // The foreground processes exit only once the sockets are served.
     for ups in ["a", "b"] {
-        assert!(std::os::unix::net::UnixStream::connect(tree.socket(ups)).is_ok(), "{ups} serves at once");
+        assert!(
+            std::os::unix::net::UnixStream::connect(tree.socket(ups)).is_ok(),
+            "{ups} serves at once"
+        );
         assert!(tree.run.join(format!("dummy-ups-{ups}.pid")).exists());
     }
     assert!(started.elapsed() < Duration::from_secs(10));
@@ -190,13 +288,28 @@ fn upsdrvctl_starts_reports_and_stops_background_drivers() {
     let out = tree.command(&ctl).arg("status").output().expect("status");
     let text = String::from_utf8_lossy(&out.stdout);
     let rows: Vec<Vec<&str>> = text.lines().map(|l| l.split('\t').collect()).collect();
-    assert_eq!(rows[0], ["UPSNAME", "UPSDRV", "RUNNING", "PF_PID", "S_RESPONSIVE", "S_PID", "S_STATUS"]);
+    assert_eq!(
+        rows[0],
+        [
+            "UPSNAME",
+            "UPSDRV",
+            "RUNNING",
+            "PF_PID",
+            "S_RESPONSIVE",
+            "S_PID",
+            "S_STATUS"
+        ]
+    );
     assert_eq!(rows[1][..3], ["a", "dummy-ups", "RUNNING"]);
     assert_eq!(rows[1][4], "RESPONSIVE");
     assert_eq!(rows[1][3], rows[1][5], "PID file and GETPID agree");
     assert_eq!(rows[2][6], "\"OB\"");
 
-    let st = tree.command(&ctl).args(["stop", "a"]).status().expect("stop a");
+    let st = tree
+        .command(&ctl)
+        .args(["stop", "a"])
+        .status()
+        .expect("stop a");
     assert!(st.success());
     assert!(wait_until(T, || !tree.socket("a").exists()));
     assert!(!tree.run.join("dummy-ups-a.pid").exists());
@@ -212,12 +325,229 @@ fn upsdrvctl_reports_a_driver_that_fails_to_start() {
     tree.write("bad.dev", "ups.status OL\n");
     tree.write("ups.conf", "maxretry = 2\nretrydelay = 1\n[bad]\n driver = dummy-ups\n port = bad.dev\n[nodrv]\n driver = no-such-driver\n port = x\n");
     let started = Instant::now();
-    let out = tree.command(&bin("upsdrvctl")).arg("start").output().expect("start");
+    let out = tree
+        .command(&bin("upsdrvctl"))
+        .arg("start")
+        .output()
+        .expect("start");
     assert!(!out.status.success());
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stdout.contains("Driver failed to start for UPS [bad] (2 attempts)"), "{stdout}");
-    assert!(stderr.contains("bad.dev:1:"), "the driver's own error is shown: {stderr}");
-    assert!(stderr.contains("no-such-driver: no such driver program"), "{stderr}");
-    assert!(started.elapsed() >= Duration::from_millis(900), "retrydelay honoured");
+    assert!(
+        stdout.contains("Driver failed to start for UPS [bad] (2 attempts)"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("bad.dev:1:"),
+        "the driver's own error is shown: {stderr}"
+    );
+    assert!(
+        stderr.contains("no-such-driver: no such driver program"),
+        "{stderr}"
+    );
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "retrydelay honoured"
+    );
+}
+
+#[test]
+fn upsdrvctl_shutdown_runs_kill_power_in_sdorder_and_reports_failure() {
+    let tree = NutTree::new();
+    tree.write("a.dev", "ups.status: OL\n");
+    tree.write(
+        "ups.conf",
+        "[late]\n driver = dummy-ups\n port = a.dev\n sdorder = 2\n[never]\n driver = dummy-ups\n port = a.dev\n sdorder = -1\n[first]\n driver = dummy-ups\n port = a.dev\n",
+    );
+    let ctl = bin("upsdrvctl");
+    let out = tree
+        .command(&ctl)
+        .args(["-t", "shutdown"])
+        .output()
+        .expect("test mode");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    let drv = bin("dummy-ups").display().to_string();
+    assert_eq!(
+        lines,
+        [
+            format!("exec: {drv} -a first -k"),
+            format!("exec: {drv} -a late -k")
+        ],
+        "{text}"
+    );
+    // dummy-ups cannot power anything off: like C, -k fails, and upsdrvctl says so.
+    let out = tree
+        .command(&ctl)
+        .arg("shutdown")
+        .output()
+        .expect("shutdown");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("shutdown is not supported by this driver"),
+        "{err}"
+    );
+    assert!(err.contains("shutdown of UPS [first] failed"), "{err}");
+}
+
+#[test]
+fn dash_u_drops_privileges_before_serving() {
+    if !rnut_tests::is_root() {
+        eprintln!("SKIP: switching users needs root");
+        return;
+    }
+    let Ok(Some(nobody)) = nix::unistd::User::from_name("nobody") else {
+        eprintln!("SKIP: no user 'nobody'");
+        return;
+    };
+    let tree = NutTree::new();
+    std::fs::set_permissions(tree.dir.path(), std::fs::Permissions::from_mode(0o755))
+        .expect("chmod");
+    nix::unistd::chown(&tree.state, Some(nobody.uid), Some(nobody.gid)).expect("chown state");
+    tree.write("t.dev", "ups.status: OL\n");
+    tree.ups_conf(&[("t", "t.dev")]);
+    let drv = tree.start_dummy("t", &["-u", "nobody"]);
+    let status =
+        std::fs::read_to_string(format!("/proc/{}/status", drv.pid())).expect("proc status");
+    let uid_line = status
+        .lines()
+        .find(|l| l.starts_with("Uid:"))
+        .expect("Uid line");
+    assert!(
+        uid_line
+            .split_whitespace()
+            .skip(1)
+            .all(|u| u == nobody.uid.to_string()),
+        "{uid_line}"
+    );
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(tree.socket("t")).expect("socket");
+    assert_eq!(meta.uid(), nobody.uid.as_raw());
+    assert_eq!(meta.mode() & 0o777, 0o660);
+    let dump = RawReader::connect(&tree.socket("t")).dump_all();
+    assert_eq!(dump_value(&dump, "ups.status").as_deref(), Some("OL"));
+}
+
+/// A tiny upsd stand-in answering `LIST VAR src` with the current status; it can be stopped
+/// (connections closed, port released) and started again on the same port.
+struct FakeUpsd {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl FakeUpsd {
+    fn start(
+        addr: std::net::SocketAddr,
+        status: std::sync::Arc<std::sync::Mutex<String>>,
+    ) -> FakeUpsd {
+        use std::io::{BufRead, BufReader, Write};
+        use std::sync::atomic::Ordering;
+        let listener = std::net::TcpListener::bind(addr).expect("bind fake upsd");
+        listener.set_nonblocking(true).expect("nonblocking");
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::spawn(move || {
+            while !flag.load(Ordering::SeqCst) {
+                let Ok((conn, _)) = listener.accept() else {
+                    std::thread::sleep(Duration::from_millis(20));
+                    continue;
+                };
+                conn.set_nonblocking(false).expect("blocking");
+                conn.set_read_timeout(Some(Duration::from_millis(100)))
+                    .expect("timeout");
+                let mut w = conn.try_clone().expect("clone");
+                let mut r = BufReader::new(conn);
+                let mut line = String::new();
+                while !flag.load(Ordering::SeqCst) {
+                    line.clear();
+                    match r.read_line(&mut line) {
+                        Ok(0) => break,
+                        Ok(_) if line.trim() == "LIST VAR src" => {
+                            let st = status.lock().expect("lock").clone();
+                            let reply = format!(
+                                "BEGIN LIST VAR src\nVAR src battery.charge \"77\"\nVAR src driver.name \"x\"\nVAR src ups.status \"{st}\"\nEND LIST VAR src\n"
+                            );
+                            if w.write_all(reply.as_bytes()).is_err() {
+                                break;
+                            }
+                        }
+                        Ok(_) => {
+                            let _ = w.write_all(b"ERR UNKNOWN-COMMAND\n");
+                        }
+                        Err(_) => {}
+                    }
+                }
+            }
+        });
+        FakeUpsd {
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    fn shut(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for FakeUpsd {
+    fn drop(&mut self) {
+        self.shut();
+    }
+}
+
+#[test]
+fn repeater_mirrors_a_server_and_goes_stale_while_it_is_gone() {
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{}", rnut_tests::free_port())
+        .parse()
+        .expect("addr");
+    let status = std::sync::Arc::new(std::sync::Mutex::new("OL".to_string()));
+    let mut server = FakeUpsd::start(addr, status.clone());
+    let tree = NutTree::new();
+    tree.write(
+        "ups.conf",
+        &format!("[rep]\n driver = dummy-ups\n port = src@{addr}\n pollinterval = 1\n"),
+    );
+    let _drv = tree.start_dummy("rep", &[]);
+    let mut r = RawReader::connect(&tree.socket("rep"));
+    let dump = r.dump_all();
+    assert_eq!(dump_value(&dump, "ups.status").as_deref(), Some("OL"));
+    assert_eq!(dump_value(&dump, "battery.charge").as_deref(), Some("77"));
+    assert_eq!(
+        dump_value(&dump, "driver.name").as_deref(),
+        Some("dummy-ups"),
+        "remote driver.* is not copied"
+    );
+    assert_eq!(
+        dump_value(&dump, "driver.parameter.mode").as_deref(),
+        Some("repeater")
+    );
+    *status.lock().expect("lock") = "OB DISCHRG".into();
+    assert_eq!(
+        r.wait_line(T, |l| l.starts_with("SETINFO ups.status"))
+            .as_deref(),
+        Some(r#"SETINFO ups.status "OB DISCHRG""#)
+    );
+    // SET is not forwarded to the remote UPS (as in C): unknown.
+    r.send("SET battery.charge \"5\" TRACKING s\n");
+    assert_eq!(
+        r.wait_line(T, |l| l.starts_with("TRACKING")).as_deref(),
+        Some("TRACKING s 1")
+    );
+
+    server.shut();
+    assert_eq!(
+        r.wait_line(T, |l| l.starts_with("DATA")).as_deref(),
+        Some("DATASTALE")
+    );
+    assert_eq!(r.dump_all().first().map(String::as_str), Some("DATASTALE"));
+    let _server = FakeUpsd::start(addr, status);
+    assert_eq!(
+        r.wait_line(T, |l| l.starts_with("DATA")).as_deref(),
+        Some("DATAOK")
+    );
 }

@@ -27,19 +27,42 @@ fn dumpall_is_in_the_exact_c_order() {
     let lines = r.dump_all();
     let n = lines.len();
     assert_eq!(&lines[n - 2..], ["DATAOK", "DUMPDONE"]);
-    let cmds: Vec<&str> = lines.iter().filter(|l| l.starts_with("ADDCMD ")).map(String::as_str).collect();
+    let cmds: Vec<&str> = lines
+        .iter()
+        .filter(|l| l.starts_with("ADDCMD "))
+        .map(String::as_str)
+        .collect();
     assert_eq!(
         cmds,
-        ["ADDCMD driver.killpower", "ADDCMD driver.reload", "ADDCMD driver.reload-or-error", "ADDCMD driver.reload-or-exit", "ADDCMD load.off"]
+        [
+            "ADDCMD driver.killpower",
+            "ADDCMD driver.reload",
+            "ADDCMD driver.reload-or-error",
+            "ADDCMD driver.reload-or-exit",
+            "ADDCMD load.off"
+        ]
     );
-    assert!(lines[n - 2 - cmds.len()..n - 2].iter().all(|l| l.starts_with("ADDCMD ")), "ADDCMD lines come last: {lines:?}");
+    assert!(
+        lines[n - 2 - cmds.len()..n - 2]
+            .iter()
+            .all(|l| l.starts_with("ADDCMD ")),
+        "ADDCMD lines come last: {lines:?}"
+    );
     // Variables in strcasecmp order, each followed by its own SETAUX/SETFLAGS.
-    let names: Vec<String> =
-        lines.iter().filter(|l| l.starts_with("SETINFO ")).map(|l| l.split(' ').nth(1).unwrap_or("").to_string()).collect();
+    let names: Vec<String> = lines
+        .iter()
+        .filter(|l| l.starts_with("SETINFO "))
+        .map(|l| l.split(' ').nth(1).unwrap_or("").to_string())
+        .collect();
     let mut sorted = names.clone();
     sorted.sort_by_key(|a| a.to_ascii_lowercase());
     assert_eq!(names, sorted);
-    let pos = |l: &str| lines.iter().position(|x| x == l).unwrap_or_else(|| panic!("missing {l:?} in {lines:?}"));
+    let pos = |l: &str| {
+        lines
+            .iter()
+            .position(|x| x == l)
+            .unwrap_or_else(|| panic!("missing {l:?} in {lines:?}"))
+    };
     let id = pos(r#"SETINFO ups.id "Shelf \"A\" \#3""#);
     assert_eq!(lines[id + 1], "SETAUX ups.id 16");
     assert_eq!(lines[id + 2], "SETFLAGS ups.id RW STRING");
@@ -47,14 +70,26 @@ fn dumpall_is_in_the_exact_c_order() {
     assert_eq!(lines[charge + 1], "SETFLAGS battery.charge RW");
     let zeta = pos(r#"SETINFO UPS.Zeta "z""#);
     assert_eq!(lines[zeta + 1], "SETAUX UPS.Zeta 32");
-    assert!(pos(r#"SETINFO ups.status "OL CHRG""#) < zeta, "ups.status sorts before UPS.Zeta");
+    assert!(
+        pos(r#"SETINFO ups.status "OL CHRG""#) < zeta,
+        "ups.status sorts before UPS.Zeta"
+    );
     assert!(zeta < pos(r#"SETINFO ups_x "1""#), "'.' sorts before '_'");
-    assert_eq!(lines[pos(r#"SETINFO driver.flag.allow_killpower "0""#) + 1], "SETFLAGS driver.flag.allow_killpower RW NUMBER");
+    assert_eq!(
+        lines[pos(r#"SETINFO driver.flag.allow_killpower "0""#) + 1],
+        "SETFLAGS driver.flag.allow_killpower RW NUMBER"
+    );
     // DUMPVALUE / DUMPSTATUS use the same framing.
     r.send("DUMPSTATUS\n");
     assert_eq!(
         r.lines_until("DUMPDONE", T),
-        [r#"SETINFO ups.status "OL CHRG""#, "SETAUX ups.status 32", "SETFLAGS ups.status RW STRING", "DATAOK", "DUMPDONE"]
+        [
+            r#"SETINFO ups.status "OL CHRG""#,
+            "SETAUX ups.status 32",
+            "SETFLAGS ups.status RW STRING",
+            "DATAOK",
+            "DUMPDONE"
+        ]
     );
     r.send("DUMPVALUE no.such.var\n");
     assert_eq!(r.lines_until("DUMPDONE", T), ["DATAOK", "DUMPDONE"]);
@@ -74,9 +109,15 @@ fn changes_are_broadcast_to_every_reader_and_set_instcmd_are_tracked() {
     quiet.dump_all();
 
     ctl.send("SET battery.charge \"55\" TRACKING id-1\n");
-    assert_eq!(ctl.wait_line(T, |l| l.starts_with("TRACKING")).as_deref(), Some("TRACKING id-1 0"));
+    assert_eq!(
+        ctl.wait_line(T, |l| l.starts_with("TRACKING")).as_deref(),
+        Some("TRACKING id-1 0")
+    );
     for r in [&mut a, &mut b] {
-        assert_eq!(r.wait_line(T, |l| l.contains("battery.charge")).as_deref(), Some(r#"SETINFO battery.charge "55""#));
+        assert_eq!(
+            r.wait_line(T, |l| l.contains("battery.charge")).as_deref(),
+            Some(r#"SETINFO battery.charge "55""#)
+        );
     }
     // Setting the same value again (case aside) broadcasts nothing: the next line is PONG.
     ctl.send("SET ups.status ol TRACKING id-2\nPING\n");
@@ -94,25 +135,51 @@ fn changes_are_broadcast_to_every_reader_and_set_instcmd_are_tracked() {
     // ups.status goes through the status helpers; every reader sees it.
     ctl.send("SET ups.status \"OB LB\"\n");
     for r in [&mut a, &mut b, &mut quiet] {
-        assert_eq!(r.wait_line(T, |l| l.contains("ups.status")).as_deref(), Some(r#"SETINFO ups.status "OB LB""#));
+        assert_eq!(
+            r.wait_line(T, |l| l.contains("ups.status")).as_deref(),
+            Some(r#"SETINFO ups.status "OB LB""#)
+        );
     }
 
     // INSTCMD results: dummy-ups answers UNKNOWN; killpower is refused unless allowed.
     ctl.send("INSTCMD load.off TRACKING c-1\n");
-    assert_eq!(ctl.wait_line(T, |l| l.starts_with("TRACKING")).as_deref(), Some("TRACKING c-1 1"));
+    assert_eq!(
+        ctl.wait_line(T, |l| l.starts_with("TRACKING")).as_deref(),
+        Some("TRACKING c-1 1")
+    );
     ctl.send("INSTCMD load.off \"10\" TRACKING c-2\n");
-    assert_eq!(ctl.wait_line(T, |l| l.starts_with("TRACKING")).as_deref(), Some("TRACKING c-2 1"));
+    assert_eq!(
+        ctl.wait_line(T, |l| l.starts_with("TRACKING")).as_deref(),
+        Some("TRACKING c-2 1")
+    );
     ctl.send("INSTCMD driver.killpower TRACKING c-3\n");
-    assert_eq!(ctl.wait_line(T, |l| l.starts_with("TRACKING")).as_deref(), Some("TRACKING c-3 2"));
+    assert_eq!(
+        ctl.wait_line(T, |l| l.starts_with("TRACKING")).as_deref(),
+        Some("TRACKING c-3 2")
+    );
     ctl.send("SET driver.flag.allow_killpower \"7\" TRACKING c-4\n");
-    assert_eq!(ctl.wait_line(T, |l| l.starts_with("TRACKING")).as_deref(), Some("TRACKING c-4 2"));
+    assert_eq!(
+        ctl.wait_line(T, |l| l.starts_with("TRACKING")).as_deref(),
+        Some("TRACKING c-4 2")
+    );
     ctl.send("SET driver.name \"x\" TRACKING c-5\n");
-    assert_eq!(ctl.wait_line(T, |l| l.starts_with("TRACKING")).as_deref(), Some("TRACKING c-5 1"));
+    assert_eq!(
+        ctl.wait_line(T, |l| l.starts_with("TRACKING")).as_deref(),
+        Some("TRACKING c-5 1")
+    );
     ctl.send("SET driver.flag.allow_killpower \"1\" TRACKING c-6\n");
-    assert_eq!(ctl.wait_line(T, |l| l.starts_with("TRACKING")).as_deref(), Some("TRACKING c-6 0"));
+    assert_eq!(
+        ctl.wait_line(T, |l| l.starts_with("TRACKING")).as_deref(),
+        Some("TRACKING c-6 0")
+    );
     assert_eq!(
         a.wait_line(T, |l| l.contains("allow_killpower")).as_deref(),
         Some(r#"SETINFO driver.flag.allow_killpower "1""#)
+    );
+    ctl.send("INSTCMD driver.reload TRACKING c-7\n");
+    assert_eq!(
+        ctl.wait_line(T, |l| l.starts_with("TRACKING")).as_deref(),
+        Some("TRACKING c-7 0")
     );
     // Untracked commands and malformed lines get no answer.
     ctl.send("INSTCMD load.off\nSET a b c\nINSTCMD a b c\nPING\n");
@@ -144,14 +211,29 @@ fn garbage_and_huge_lines_drop_only_that_reader() {
 
     let mut garbage = RawReader::connect(&tree.socket("t"));
     for _ in 0..20 {
-        let _ = std::io::Write::write_all(&mut garbage.stream, b"\x01\x02 FOO bar \"baz\nHELLO\n\xff\xfe\n");
+        let _ = std::io::Write::write_all(
+            &mut garbage.stream,
+            b"\x01\x02 FOO bar \"baz\nHELLO\n\xff\xfe\n",
+        );
     }
-    assert!(garbage.closed_within(T), "a reader sending garbage is dropped");
+    assert!(
+        garbage.closed_within(T),
+        "a reader sending garbage is dropped"
+    );
 
     let mut setter = RawReader::connect(&tree.socket("t"));
     setter.send("SET battery.charge \"12\" TRACKING g\n");
-    assert_eq!(setter.wait_line(T, |l| l.starts_with("TRACKING")).as_deref(), Some("TRACKING g 0"));
-    assert_eq!(good.wait_line(T, |l| l.contains("battery.charge")).as_deref(), Some(r#"SETINFO battery.charge "12""#));
+    assert_eq!(
+        setter
+            .wait_line(T, |l| l.starts_with("TRACKING"))
+            .as_deref(),
+        Some("TRACKING g 0")
+    );
+    assert_eq!(
+        good.wait_line(T, |l| l.contains("battery.charge"))
+            .as_deref(),
+        Some(r#"SETINFO battery.charge "12""#)
+    );
     good.send("PING\n");
     assert_eq!(good.line(T).as_deref(), Some("PONG"));
 }
@@ -163,7 +245,9 @@ fn readers_vanishing_mid_broadcast_never_crash_the_driver() {
     let mut setter = RawReader::connect(&tree.socket("t"));
     for round in 0..30 {
         // Readers that ask for a dump and hang up without reading it.
-        let mut gone: Vec<RawReader> = (0..5).map(|_| RawReader::connect(&tree.socket("t"))).collect();
+        let mut gone: Vec<RawReader> = (0..5)
+            .map(|_| RawReader::connect(&tree.socket("t")))
+            .collect();
         for g in &mut gone {
             g.send("DUMPALL\n");
         }
@@ -171,7 +255,10 @@ fn readers_vanishing_mid_broadcast_never_crash_the_driver() {
         drop(gone);
     }
     setter.send("PING\n");
-    assert_eq!(setter.wait_line(T, |l| l == "PONG").as_deref(), Some("PONG"));
+    assert_eq!(
+        setter.wait_line(T, |l| l == "PONG").as_deref(),
+        Some("PONG")
+    );
     assert!(drv.try_wait().is_none(), "driver still running");
     let dump = RawReader::connect(&tree.socket("t")).dump_all();
     assert_eq!(dump_value(&dump, "battery.charge").as_deref(), Some("29"));

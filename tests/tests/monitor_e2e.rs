@@ -234,3 +234,74 @@ fn upsmon_c_stop_exits_and_c_fsd_forces_a_shutdown() {
     assert_eq!(d.events(), ["FSD", "SHUTDOWN"]);
     assert!(mon.child.wait_exit(Duration::from_secs(10)).is_some());
 }
+
+#[test]
+fn reload_adds_a_ups_and_a_dead_parent_gives_noparent() {
+    let mut stack = Stack::new("ups.status: OL\nTIMER 1000\n", "");
+    stack.start();
+    let d = MonDir::new();
+    let first = format!("MONITOR {} 1 monp \"P@ss W0rd\" primary\n", stack.system());
+    d.write_conf(&first, "");
+    let run = d.path().join("run");
+    let env = [("NUT_ALTPIDPATH", run.to_str().unwrap())];
+    let mut mon = start_upsmon(&d, &["-u", "root"]);
+    assert!(
+        mon.wait_log("Logged into UPS", Duration::from_secs(15)),
+        "{}",
+        mon.text()
+    );
+
+    // Reload with a second, unknown UPS: it is polled and reported gone.
+    let second = format!(
+        "MONITOR nosuch@127.0.0.1:{} 0 monp \"P@ss W0rd\" secondary\n",
+        stack.port
+    );
+    d.write_conf(&format!("{first}{second}"), "");
+    let o = run_tool_env(
+        "upsmon",
+        &["-c", "reload", "-f", d.conf_file().to_str().unwrap()],
+        &env,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        mon.wait_log("does not exist on server", Duration::from_secs(10)),
+        "{}",
+        mon.text()
+    );
+    assert!(
+        wait_until(Duration::from_secs(5), || d.events() == ["COMMBAD"]),
+        "{:?}",
+        d.events()
+    );
+    let lines = std::fs::read_to_string(d.events_file()).unwrap();
+    assert!(
+        lines.contains("COMMBAD nosuch@127.0.0.1"),
+        "UPSNAME is the system name: {lines}"
+    );
+
+    // Kill the privileged parent: the child notices and notifies NOPARENT.
+    let child_pid = std::fs::read_to_string(run.join("upsmon.pid"))
+        .unwrap()
+        .trim()
+        .parse::<i32>()
+        .unwrap();
+    mon.child.signal(nix::sys::signal::Signal::SIGKILL);
+    assert!(mon.child.wait_exit(Duration::from_secs(5)).is_some());
+    assert!(
+        wait_until(Duration::from_secs(10), || d
+            .events()
+            .contains(&"NOPARENT".to_string())),
+        "{:?}",
+        d.events()
+    );
+    let pid = nix::unistd::Pid::from_raw(child_pid);
+    let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+    assert!(
+        wait_until(Duration::from_secs(10), || nix::sys::signal::kill(
+            pid, None
+        )
+        .is_err()),
+        "the orphaned child exits on SIGTERM"
+    );
+    assert_eq!(d.shutdown_count(), 0);
+}

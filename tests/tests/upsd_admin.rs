@@ -42,7 +42,10 @@ fn maxconn_refuses_clearly_and_recovers() {
         c.cmd("PROTVER") == "1.3"
     }));
     // The held sessions were never disturbed.
-    assert_eq!(held[0].cmd("GET VAR test ups.load"), "VAR test ups.load \"23\"");
+    assert_eq!(
+        held[0].cmd("GET VAR test ups.load"),
+        "VAR test ups.load \"23\""
+    );
 }
 
 #[test]
@@ -54,18 +57,35 @@ fn sighup_reload_keeps_sessions_and_applies_changes() {
     let mut keep = u.client();
     assert_eq!(keep.cmd("GET UPSDESC test"), "UPSDESC test \"Test UPS\"");
     d.write_ups_conf("[test]\n\tdriver = fake\n\tport = none\n\tdesc = \"Renamed\"\n[third]\n\tdriver = fake\n\tport = none\n");
-    d.write_users(&format!("{STANDARD_USERS}[newbie]\n\tpassword = fresh\n\tactions = FSD\n"));
+    d.write_users(&format!(
+        "{STANDARD_USERS}[newbie]\n\tpassword = fresh\n\tactions = FSD\n"
+    ));
     u.child.signal(nix::sys::signal::Signal::SIGHUP);
-    assert!(u.wait_log("Configuration reloaded", Duration::from_secs(10)), "{}", u.log_text());
+    assert!(
+        u.wait_log("Configuration reloaded", Duration::from_secs(10)),
+        "{}",
+        u.log_text()
+    );
     assert_eq!(keep.cmd("GET UPSDESC test"), "UPSDESC test \"Renamed\"");
     assert_eq!(
         keep.list("LIST UPS"),
-        ["BEGIN LIST UPS", "UPS test \"Renamed\"", "UPS third \"Description unavailable\"", "END LIST UPS"]
+        [
+            "BEGIN LIST UPS",
+            "UPS test \"Renamed\"",
+            "UPS third \"Description unavailable\"",
+            "END LIST UPS"
+        ]
     );
     // The data of a kept UPS survives the reload (its driver link was not dropped).
-    assert_eq!(keep.cmd("GET VAR test ups.load"), "VAR test ups.load \"23\"");
+    assert_eq!(
+        keep.cmd("GET VAR test ups.load"),
+        "VAR test ups.load \"23\""
+    );
     // The client logged into the removed UPS is disconnected.
-    assert!(c.is_closed(), "client of a removed UPS was not disconnected");
+    assert!(
+        c.is_closed(),
+        "client of a removed UPS was not disconnected"
+    );
     let mut n = u.client();
     n.login("newbie", "fresh");
     assert_eq!(n.cmd("FSD test"), "OK FSD-SET");
@@ -73,7 +93,10 @@ fn sighup_reload_keeps_sessions_and_applies_changes() {
     d.write_upsd_conf("THIS IS NOT A DIRECTIVE\n");
     u.child.signal(nix::sys::signal::Signal::SIGHUP);
     assert!(u.wait_log("reload failed", Duration::from_secs(10)));
-    assert_eq!(keep.cmd("GET VAR test ups.status"), "VAR test ups.status \"FSD OL\"");
+    assert_eq!(
+        keep.cmd("GET VAR test ups.status"),
+        "VAR test ups.status \"FSD OL\""
+    );
 }
 
 #[test]
@@ -82,8 +105,15 @@ fn control_commands_through_the_pid_file() {
     let _drv = FakeDriver::start(&d.state(), "fake-test", sample_state());
     let mut u = Upsd::start_with(&d, &["-F"], |_| {});
     let pidfile = d.run().join("upsd.pid");
-    assert!(wait_until(Duration::from_secs(5), || pidfile.exists()), "no PID file with -FF");
-    let pid: u32 = std::fs::read_to_string(&pidfile).expect("pid").trim().parse().expect("number");
+    assert!(
+        wait_until(Duration::from_secs(5), || pidfile.exists()),
+        "no PID file with -FF"
+    );
+    let pid: u32 = std::fs::read_to_string(&pidfile)
+        .expect("pid")
+        .trim()
+        .parse()
+        .expect("number");
     assert_eq!(pid, u.child.pid());
     let ctl = |cmd: &str| {
         Command::new(bin("upsd"))
@@ -97,10 +127,16 @@ fn control_commands_through_the_pid_file() {
     assert!(u.wait_log("Configuration reloaded", Duration::from_secs(10)));
     assert_eq!(u.client().cmd("PROTVER"), "1.3");
     assert!(ctl("stop").success());
-    let st = u.child.wait_exit(Duration::from_secs(10)).expect("upsd stopped");
+    let st = u
+        .child
+        .wait_exit(Duration::from_secs(10))
+        .expect("upsd stopped");
     assert!(st.success(), "upsd exit status after stop: {st:?}");
     assert!(!pidfile.exists(), "PID file left behind");
-    assert!(!ctl("stop").success(), "-c stop without a running upsd must fail");
+    assert!(
+        !ctl("stop").success(),
+        "-c stop without a running upsd must fail"
+    );
 }
 
 #[test]
@@ -109,7 +145,10 @@ fn sigterm_stops_gracefully() {
     let mut c = u.client();
     assert_eq!(c.cmd("PROTVER"), "1.3");
     u.child.signal(nix::sys::signal::Signal::SIGTERM);
-    let st = u.child.wait_exit(Duration::from_secs(10)).expect("upsd exits on SIGTERM");
+    let st = u
+        .child
+        .wait_exit(Duration::from_secs(10))
+        .expect("upsd exits on SIGTERM");
     assert!(st.success());
     assert!(c.is_closed());
 }
@@ -117,12 +156,25 @@ fn sigterm_stops_gracefully() {
 #[test]
 fn hosts_allow_and_deny() {
     let d = NutDir::standard("");
-    rnut_tests::write_file(&d.conf().join("hosts.allow"), "upsd : admin@127.0.0.1\n", 0o644);
+    rnut_tests::write_file(
+        &d.conf().join("hosts.allow"),
+        "upsd : admin@127.0.0.1\n",
+        0o644,
+    );
     rnut_tests::write_file(&d.conf().join("hosts.deny"), "upsd : ALL\n", 0o644);
     let allow = d.conf().join("hosts.allow");
     let deny = d.conf().join("hosts.deny");
     let _drv = FakeDriver::start(&d.state(), "fake-test", sample_state());
-    let u = Upsd::start_with(&d, &["--hosts-allow", allow.to_str().unwrap(), "--hosts-deny", deny.to_str().unwrap()], |_| {});
+    let u = Upsd::start_with(
+        &d,
+        &[
+            "--hosts-allow",
+            allow.to_str().unwrap(),
+            "--hosts-deny",
+            deny.to_str().unwrap(),
+        ],
+        |_| {},
+    );
     wait_ups_ready(&u, "test");
     let mut a = u.client();
     a.login("admin", "mypass");
@@ -137,7 +189,7 @@ fn hosts_allow_and_deny() {
     assert_eq!(x.cmd("LOGIN"), "ERR USERNAME-REQUIRED");
     x.login("mons", "secpass");
     assert_eq!(x.cmd("LOGIN"), "ERR ACCESS-DENIED");
-    assert!(u.log_text().contains("hosts.allow/hosts.deny"));
+    assert!(u.wait_log("hosts.allow/hosts.deny", Duration::from_secs(5)));
 }
 
 #[test]
@@ -145,7 +197,11 @@ fn hosts_files_from_upsd_conf() {
     let d = NutDir::new();
     let deny = d.conf().join("deny.rules");
     rnut_tests::write_file(&deny, "upsd : 127.0.0.0/8\n", 0o644);
-    d.write_upsd_conf(&format!("LISTEN 127.0.0.1 {}\nHOSTS_DENY {}\n", rnut_tests::free_port(), deny.display()));
+    d.write_upsd_conf(&format!(
+        "LISTEN 127.0.0.1 {}\nHOSTS_DENY {}\n",
+        rnut_tests::free_port(),
+        deny.display()
+    ));
     d.write_ups_conf("[test]\n\tdriver = fake\n\tport = none\n");
     d.write_users(STANDARD_USERS);
     let u = Upsd::start(&d);
@@ -156,8 +212,12 @@ fn hosts_files_from_upsd_conf() {
 
 fn expect_refusal(d: &NutDir, needle: &str) {
     let (mut child, log) = spawn_upsd(d, &[], |_| {});
-    let st = child.wait_exit(Duration::from_secs(20)).expect("upsd should exit");
+    let st = child
+        .wait_exit(Duration::from_secs(20))
+        .expect("upsd should exit");
     assert!(!st.success());
+    // The log reader thread may still be draining the pipe.
+    wait_until(Duration::from_secs(5), || log.lock().unwrap().join("\n").contains(needle));
     let text = log.lock().unwrap().join("\n");
     assert!(text.contains(needle), "expected {needle:?} in {text}");
 }
@@ -165,15 +225,26 @@ fn expect_refusal(d: &NutDir, needle: &str) {
 #[test]
 fn refuses_unsafe_or_empty_configuration() {
     let d = NutDir::standard("");
-    std::fs::set_permissions(d.conf().join("upsd.users"), std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    std::fs::set_permissions(
+        d.conf().join("upsd.users"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .expect("chmod");
     expect_refusal(&d, "chmod 0640");
-    std::fs::set_permissions(d.conf().join("upsd.users"), std::fs::Permissions::from_mode(0o640)).expect("chmod");
+    std::fs::set_permissions(
+        d.conf().join("upsd.users"),
+        std::fs::Permissions::from_mode(0o640),
+    )
+    .expect("chmod");
     d.write_ups_conf("# nothing\n");
     expect_refusal(&d, "no UPS is defined");
     let port = rnut_tests::free_port();
     d.write_upsd_conf(&format!("LISTEN 127.0.0.1 {port}\nALLOW_NO_DEVICE true\n"));
     let u = Upsd::start(&d);
-    assert_eq!(u.client().list("LIST UPS"), ["BEGIN LIST UPS", "END LIST UPS"]);
+    assert_eq!(
+        u.client().list("LIST UPS"),
+        ["BEGIN LIST UPS", "END LIST UPS"]
+    );
     drop(u);
     d.write_upsd_conf(&format!("LISTEN 127.0.0.1 {port}\nBOGUS_DIRECTIVE 1\n"));
     expect_refusal(&d, "upsd.conf");
@@ -194,18 +265,36 @@ fn listens_on_ipv6_loopback() {
     d.write_users(STANDARD_USERS);
     let _drv = FakeDriver::start(&d.state(), "fake-test", sample_state());
     let u = Upsd::start(&d);
-    assert!(u.wait_log(&format!("listening on [::1]:{port}"), Duration::from_secs(5)), "{}", u.log_text());
+    assert!(
+        u.wait_log(
+            &format!("listening on [::1]:{port}"),
+            Duration::from_secs(5)
+        ),
+        "{}",
+        u.log_text()
+    );
     let mut c = Client::connect(format!("[::1]:{port}").parse().expect("addr"));
     assert_eq!(c.cmd("PROTVER"), "1.3");
     wait_ups_ready(&u, "test");
     c.login("mons", "secpass");
     assert_eq!(c.cmd("LOGIN test"), "OK");
-    assert_eq!(c.list("LIST CLIENT test"), ["BEGIN LIST CLIENT test", "CLIENT test ::1", "END LIST CLIENT test"]);
+    assert_eq!(
+        c.list("LIST CLIENT test"),
+        [
+            "BEGIN LIST CLIENT test",
+            "CLIENT test ::1",
+            "END LIST CLIENT test"
+        ]
+    );
 }
 
 fn proc_field(pid: u32, field: &str) -> String {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("proc status");
-    status.lines().find(|l| l.starts_with(field)).unwrap_or_default().to_string()
+    status
+        .lines()
+        .find(|l| l.starts_with(field))
+        .unwrap_or_default()
+        .to_string()
 }
 
 fn nut_user() -> Option<nix::unistd::User> {
@@ -239,7 +328,8 @@ fn drops_privileges_with_u() {
     grant_group(d.path(), nut.gid);
     // The driver socket must be reachable by the group, as drivers make it (0660).
     let drv = FakeDriver::start(&d.state(), "fake-test", sample_state());
-    std::fs::set_permissions(&drv.path, std::fs::Permissions::from_mode(0o660)).expect("chmod socket");
+    std::fs::set_permissions(&drv.path, std::fs::Permissions::from_mode(0o660))
+        .expect("chmod socket");
     grant_group(&drv.path, nut.gid);
     std::fs::set_permissions(d.state(), std::fs::Permissions::from_mode(0o770)).expect("chmod");
     std::fs::set_permissions(d.run(), std::fs::Permissions::from_mode(0o770)).expect("chmod");
@@ -249,10 +339,19 @@ fn drops_privileges_with_u() {
     let gid = proc_field(u.child.pid(), "Gid:");
     let want_uid = nut.uid.as_raw().to_string();
     let want_gid = nut.gid.as_raw().to_string();
-    assert!(uid.split_whitespace().skip(1).all(|v| v == want_uid), "{uid}");
-    assert!(gid.split_whitespace().skip(1).all(|v| v == want_gid), "{gid}");
+    assert!(
+        uid.split_whitespace().skip(1).all(|v| v == want_uid),
+        "{uid}"
+    );
+    assert!(
+        gid.split_whitespace().skip(1).all(|v| v == want_gid),
+        "{gid}"
+    );
     let groups = proc_field(u.child.pid(), "Groups:");
-    assert!(!groups.split_whitespace().skip(1).any(|g| g == "0"), "still in group root: {groups}");
+    assert!(
+        !groups.split_whitespace().skip(1).any(|g| g == "0"),
+        "still in group root: {groups}"
+    );
     // upsd.users was read after the drop, through the group.
     let mut c = u.client();
     c.login("admin", "mypass");
@@ -268,21 +367,86 @@ fn chroots_with_r_and_drops_with_u() {
         std::fs::create_dir_all(root.join(sub)).expect("mkdir");
     }
     let port = rnut_tests::free_port();
-    rnut_tests::write_file(&root.join("conf/upsd.conf"), &format!("LISTEN 127.0.0.1 {port}\n"), 0o640);
-    rnut_tests::write_file(&root.join("conf/ups.conf"), "[test]\n\tdriver = fake\n\tport = none\n", 0o640);
+    rnut_tests::write_file(
+        &root.join("conf/upsd.conf"),
+        &format!("LISTEN 127.0.0.1 {port}\n"),
+        0o640,
+    );
+    rnut_tests::write_file(
+        &root.join("conf/ups.conf"),
+        "[test]\n\tdriver = fake\n\tport = none\n",
+        0o640,
+    );
     rnut_tests::write_file(&root.join("conf/upsd.users"), STANDARD_USERS, 0o640);
     grant_group(d.path(), nut.gid);
-    std::fs::set_permissions(root.join("state"), std::fs::Permissions::from_mode(0o770)).expect("chmod");
+    std::fs::set_permissions(root.join("state"), std::fs::Permissions::from_mode(0o770))
+        .expect("chmod");
     let drv = FakeDriver::start(&root.join("state"), "fake-test", sample_state());
-    std::fs::set_permissions(&drv.path, std::fs::Permissions::from_mode(0o660)).expect("chmod socket");
+    std::fs::set_permissions(&drv.path, std::fs::Permissions::from_mode(0o660))
+        .expect("chmod socket");
     grant_group(&drv.path, nut.gid);
     let u = Upsd::start_with(&d, &["-r", root.to_str().unwrap(), "-u", "nut"], |cmd| {
-        cmd.env("NUT_CONFPATH", "/conf").env("NUT_STATEPATH", "/state").env("NUT_ALTPIDPATH", "/run").env("NUT_DATAPATH", "/conf");
+        cmd.env("NUT_CONFPATH", "/conf")
+            .env("NUT_STATEPATH", "/state")
+            .env("NUT_ALTPIDPATH", "/run")
+            .env("NUT_DATAPATH", "/conf");
     });
     wait_ups_ready(&u, "test");
     let proc_root = std::fs::read_link(format!("/proc/{}/root", u.child.pid())).expect("proc root");
     assert_eq!(proc_root, root.canonicalize().expect("canonical"));
     let uid = proc_field(u.child.pid(), "Uid:");
-    assert!(uid.split_whitespace().skip(1).all(|v| v == nut.uid.as_raw().to_string()), "{uid}");
-    assert_eq!(u.client().cmd("GET VAR test ups.load"), "VAR test ups.load \"23\"");
+    assert!(
+        uid.split_whitespace()
+            .skip(1)
+            .all(|v| v == nut.uid.as_raw().to_string()),
+        "{uid}"
+    );
+    assert_eq!(
+        u.client().cmd("GET VAR test ups.load"),
+        "VAR test ups.load \"23\""
+    );
+}
+
+#[test]
+fn hashed_passwords_in_upsd_users() {
+    use std::io::Write as _;
+    let mut child = Command::new(bin("upsd"))
+        .arg("--hash-password")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("upsd --hash-password");
+    child.stdin.take().expect("stdin").write_all(b"S3cret pw\n").expect("write");
+    let out = child.wait_with_output().expect("wait");
+    assert!(out.status.success());
+    let argon = String::from_utf8(out.stdout).expect("utf8").trim().to_string();
+    assert!(argon.starts_with("$argon2id$"), "{argon}");
+    let mut users = format!("{STANDARD_USERS}[hashed]\n\tpassword = \"{argon}\"\n\tactions = FSD\n");
+    let crypt = if rnut_tests::require_tool("openssl") {
+        let o = Command::new("openssl").args(["passwd", "-6", "-salt", "saltsalt", "crypt pw"]).output().expect("openssl");
+        let h = String::from_utf8(o.stdout).expect("utf8").trim().to_string();
+        assert!(h.starts_with("$6$saltsalt$"), "{h}");
+        users.push_str(&format!("[crypted]\n\tpassword = \"{h}\"\n\tactions = FSD\n"));
+        true
+    } else {
+        false
+    };
+    let d = NutDir::standard("");
+    d.write_users(&users);
+    let u = Upsd::start(&d);
+    let mut ok = u.client();
+    ok.login("hashed", "S3cret pw");
+    assert_eq!(ok.cmd("FSD test"), "OK FSD-SET");
+    let mut bad = u.client();
+    bad.login("hashed", "S3cret");
+    assert_eq!(bad.cmd("FSD test"), "ERR ACCESS-DENIED");
+    if crypt {
+        let mut c = u.client();
+        c.login("crypted", "crypt pw");
+        assert_eq!(c.cmd("FSD test"), "OK FSD-SET");
+        let mut c = u.client();
+        c.login("crypted", "crypt pW");
+        assert_eq!(c.cmd("FSD test"), "ERR ACCESS-DENIED");
+    }
+    assert!(!u.log_text().contains("S3cret"));
 }

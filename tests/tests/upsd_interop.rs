@@ -10,13 +10,21 @@ use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 use rnut_tests::{ChildGuard, require_tool, wait_until, write_file};
-use upsd_support::pki::{STORE_PASSWORD, SERVER_NICK, TestPki, pem_block};
+use upsd_support::pki::{SERVER_NICK, STORE_PASSWORD, TestPki, pem_block};
 use upsd_support::*;
 
 const DEV: &str = "Riello/Riello__IPG_600__riello_usb__2.7.4__01.dev";
 
 fn tools_present() -> bool {
-    ["/lib/nut/upsd", "/lib/nut/dummy-ups", "/bin/upsc", "/bin/upscmd", "/bin/upsrw"].iter().all(|t| require_tool(t))
+    [
+        "/lib/nut/upsd",
+        "/lib/nut/dummy-ups",
+        "/bin/upsc",
+        "/bin/upscmd",
+        "/bin/upsrw",
+    ]
+    .iter()
+    .all(|t| require_tool(t))
 }
 
 struct Pair {
@@ -41,9 +49,17 @@ fn start_pair() -> Pair {
     let c_port = rnut_tests::free_port();
     let users = STANDARD_USERS;
     write_file(&c_conf.join("ups.conf"), &ups_conf(), 0o640);
-    write_file(&c_conf.join("upsd.conf"), &format!("LISTEN 127.0.0.1 {c_port}\n"), 0o640);
+    write_file(
+        &c_conf.join("upsd.conf"),
+        &format!("LISTEN 127.0.0.1 {c_port}\n"),
+        0o640,
+    );
     write_file(&c_conf.join("upsd.users"), users, 0o640);
-    std::fs::copy(rnut_tests::shared_dir().join("fixtures/nut-ddl").join(DEV), c_conf.join("test.dev")).expect("copy dev");
+    std::fs::copy(
+        rnut_tests::shared_dir().join("fixtures/nut-ddl").join(DEV),
+        c_conf.join("test.dev"),
+    )
+    .expect("copy dev");
     std::fs::create_dir_all(root.join("c-run")).expect("mkdir");
 
     let mut drv_cmd = Command::new("/lib/nut/dummy-ups");
@@ -55,7 +71,10 @@ fn start_pair() -> Pair {
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     let driver = ChildGuard::spawn("dummy-ups", &mut drv_cmd);
-    assert!(rnut_tests::wait_for_unix(&state.join("dummy-ups-test"), Duration::from_secs(15)), "C dummy-ups did not start");
+    assert!(
+        rnut_tests::wait_for_unix(&state.join("dummy-ups-test"), Duration::from_secs(15)),
+        "C dummy-ups did not start"
+    );
 
     let mut c_cmd = Command::new("/lib/nut/upsd");
     c_cmd
@@ -67,7 +86,9 @@ fn start_pair() -> Pair {
         .stderr(Stdio::null());
     let c_upsd = ChildGuard::spawn("C upsd", &mut c_cmd);
 
-    let d = NutDir { dir: tempfile::tempdir_in(root).expect("tempdir") };
+    let d = NutDir {
+        dir: tempfile::tempdir_in(root).expect("tempdir"),
+    };
     for sub in ["conf", "run"] {
         std::fs::create_dir_all(d.path().join(sub)).expect("mkdir");
     }
@@ -76,7 +97,8 @@ fn start_pair() -> Pair {
     d.write_upsd_conf(&format!("LISTEN 127.0.0.1 {r_port}\n"));
     d.write_users(users);
     let ours = Upsd::start_with(&d, &[], |cmd| {
-        cmd.env("NUT_STATEPATH", &state).env("NUT_DATAPATH", "/usr/share/nut");
+        cmd.env("NUT_STATEPATH", &state)
+            .env("NUT_DATAPATH", "/usr/share/nut");
     });
     for port in [c_port, r_port] {
         let ok = wait_until(Duration::from_secs(20), || {
@@ -87,11 +109,22 @@ fn start_pair() -> Pair {
         assert!(ok, "server on port {port} never served the UPS");
     }
     std::mem::forget(d); // lives inside `dir`, removed with it
-    Pair { _dir: dir, _driver: driver, _c_upsd: c_upsd, ours, c_port, r_port }
+    Pair {
+        _dir: dir,
+        _driver: driver,
+        _c_upsd: c_upsd,
+        ours,
+        c_port,
+        r_port,
+    }
 }
 
 fn run(bin: &str, args: &[&str]) -> Output {
-    Command::new(bin).args(args).stdin(Stdio::null()).output().expect("run tool")
+    Command::new(bin)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run tool")
 }
 
 fn upsc(args: &[&str]) -> Output {
@@ -107,15 +140,25 @@ fn both(pair: &Pair, bin: &str, args: &[&str]) -> ((String, i32), (String, i32))
         let out = run(bin, &refs);
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
         // Keep the tool's error message (the NSS start-up chatter differs by nothing, but is noise).
-        let err_line = stderr.lines().filter(|l| l.starts_with("Error") || l.contains("Unexpected response")).collect::<Vec<_>>().join("\n");
-        (format!("{}{}", String::from_utf8_lossy(&out.stdout), err_line), out.status.code().unwrap_or(-1))
+        let err_line = stderr
+            .lines()
+            .filter(|l| l.starts_with("Error") || l.contains("Unexpected response"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        (
+            format!("{}{}", String::from_utf8_lossy(&out.stdout), err_line),
+            out.status.code().unwrap_or(-1),
+        )
     };
     (one(pair.c_port), one(pair.r_port))
 }
 
 fn assert_same(pair: &Pair, bin: &str, args: &[&str]) -> String {
     let (c, r) = both(pair, bin, args);
-    assert_eq!(r, c, "{bin} {args:?}: rnut (left) differs from C upsd (right)");
+    assert_eq!(
+        r, c,
+        "{bin} {args:?}: rnut (left) differs from C upsd (right)"
+    );
     r.0
 }
 
@@ -139,10 +182,42 @@ fn clients_print_the_same_against_both_servers() {
     assert_same(&pair, "/bin/upsc", &["-c", "test@{}"]);
     assert_same(&pair, "/bin/upscmd", &["-l", "test@{}"]);
     assert_same(&pair, "/bin/upsrw", &["test@{}"]);
-    assert_same(&pair, "/bin/upscmd", &["-u", "admin", "-p", "mypass", "test@{}", "no.such.command"]);
-    assert_same(&pair, "/bin/upscmd", &["-u", "admin", "-p", "wrong", "test@{}", "no.such.command"]);
-    assert_same(&pair, "/bin/upsrw", &["-s", "ups.delay.shutdown=40", "-u", "mons", "-p", "secpass", "test@{}"]);
-    assert_same(&pair, "/bin/upsrw", &["-s", "no.such.var=1", "-u", "admin", "-p", "mypass", "test@{}"]);
+    assert_same(
+        &pair,
+        "/bin/upscmd",
+        &["-u", "admin", "-p", "mypass", "test@{}", "no.such.command"],
+    );
+    assert_same(
+        &pair,
+        "/bin/upscmd",
+        &["-u", "admin", "-p", "wrong", "test@{}", "no.such.command"],
+    );
+    assert_same(
+        &pair,
+        "/bin/upsrw",
+        &[
+            "-s",
+            "ups.delay.shutdown=40",
+            "-u",
+            "mons",
+            "-p",
+            "secpass",
+            "test@{}",
+        ],
+    );
+    assert_same(
+        &pair,
+        "/bin/upsrw",
+        &[
+            "-s",
+            "no.such.var=1",
+            "-u",
+            "admin",
+            "-p",
+            "mypass",
+            "test@{}",
+        ],
+    );
     // Raw protocol lines that do not depend on the server's version text.
     for req in [
         "GET NUMLOGINS test",
@@ -154,12 +229,26 @@ fn clients_print_the_same_against_both_servers() {
         "GET VAR nosuch ups.status",
         "INSTCMD test x",
         "LIST",
-        "GET VAR test \"a#b\"",
     ] {
-        let c = rnut_tests::exchange(format!("127.0.0.1:{}", pair.c_port).parse().expect("addr"), &format!("{req}\nPROTVER\n"), 60);
-        let r = rnut_tests::exchange(format!("127.0.0.1:{}", pair.r_port).parse().expect("addr"), &format!("{req}\nPROTVER\n"), 60);
+        let c = rnut_tests::exchange(
+            format!("127.0.0.1:{}", pair.c_port).parse().expect("addr"),
+            &format!("{req}\nPROTVER\nLOGOUT\n"),
+            60,
+        );
+        let r = rnut_tests::exchange(
+            format!("127.0.0.1:{}", pair.r_port).parse().expect("addr"),
+            &format!("{req}\nPROTVER\nLOGOUT\n"),
+            60,
+        );
         let cut = |v: Vec<String>| v.into_iter().take_while(|l| l != "1.3").collect::<Vec<_>>();
         assert_eq!(cut(r), cut(c), "request {req:?}");
+    }
+    // A parse error drops what arrived with it, unanswered, on both servers.
+    for port in [pair.c_port, pair.r_port] {
+        let mut c = Client::connect(format!("127.0.0.1:{port}").parse().expect("addr"));
+        c.send_raw(b"GET VAR test \"a#b\"\nPROTVER\n");
+        std::thread::sleep(Duration::from_millis(300));
+        assert_eq!(c.cmd("NETVER"), "1.3", "port {port}");
     }
     drop(pair.ours);
 }
@@ -171,7 +260,13 @@ fn write_nss_db(dir: &Path, pki: &TestPki) -> bool {
     std::fs::create_dir_all(dir).expect("mkdir");
     let ca = dir.join("ca.pem");
     write_file(&ca, &pem_block("CERTIFICATE", &pki.ca_der), 0o644);
-    let ok = Command::new("certutil").args(["-N", "-d"]).arg(dir).arg("--empty-password").status().expect("certutil").success()
+    let ok = Command::new("certutil")
+        .args(["-N", "-d"])
+        .arg(dir)
+        .arg("--empty-password")
+        .status()
+        .expect("certutil")
+        .success()
         && Command::new("certutil")
             .args(["-A", "-d"])
             .arg(dir)
@@ -229,10 +324,20 @@ fn c_upsmon_holds_a_verified_tls_session_with_our_upsd() {
         .stderr(Stdio::piped());
     let mut upsmon = ChildGuard::spawn("upsmon", &mut cmd);
     let mon_log = capture(upsmon.child_mut().stderr.take().expect("stderr"));
-    let ok = u.wait_log("User monitor@127.0.0.1 logged into UPS [test] (SSL)", Duration::from_secs(30));
-    assert!(ok, "upsmon did not log in over TLS.\nupsd: {}\nupsmon: {}", u.log_text(), mon_log.lock().unwrap().join("\n"));
-    assert!(u.log_text().contains("PRIMARY") || {
-        let mut c = u.client();
-        c.cmd("GET NUMLOGINS test") == "NUMLOGINS test 1"
-    });
+    let ok = u.wait_log(
+        "User monitor@127.0.0.1 logged into UPS [test] (SSL)",
+        Duration::from_secs(30),
+    );
+    assert!(
+        ok,
+        "upsmon did not log in over TLS.\nupsd: {}\nupsmon: {}",
+        u.log_text(),
+        mon_log.lock().unwrap().join("\n")
+    );
+    assert!(
+        u.log_text().contains("PRIMARY") || {
+            let mut c = u.client();
+            c.cmd("GET NUMLOGINS test") == "NUMLOGINS test 1"
+        }
+    );
 }

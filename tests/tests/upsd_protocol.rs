@@ -30,11 +30,20 @@ fn write_cmdvartab(d: &NutDir) {
 fn fixed_texts_and_argument_errors() {
     let (_d, _drv, u) = setup();
     let mut c = u.client();
-    assert!(c.cmd("VER").starts_with("Network UPS Tools upsd 2.8.0-rnut"));
-    assert!(c.cmd("VER").ends_with(" - https://www.networkupstools.org/"));
+    assert!(
+        c.cmd("VER")
+            .starts_with("Network UPS Tools upsd 2.8.0-rnut")
+    );
+    assert!(
+        c.cmd("VER")
+            .ends_with(" - https://www.networkupstools.org/")
+    );
     assert_eq!(c.cmd("NETVER"), "1.3");
     assert_eq!(c.cmd("protver"), "1.3");
-    assert_eq!(c.cmd("HELP"), "Commands: HELP VER PROTVER GET LIST SET INSTCMD LOGIN LOGOUT USERNAME PASSWORD STARTTLS");
+    assert_eq!(
+        c.cmd("HELP"),
+        "Commands: HELP VER PROTVER GET LIST SET INSTCMD LOGIN LOGOUT USERNAME PASSWORD STARTTLS"
+    );
     assert_eq!(c.cmd("VER x"), "ERR INVALID-ARGUMENT");
     assert_eq!(c.cmd("PROTVER x"), "ERR INVALID-ARGUMENT");
     assert_eq!(c.cmd("HELP me"), "ERR INVALID-ARGUMENT");
@@ -61,33 +70,78 @@ fn fixed_texts_and_argument_errors() {
 fn get_commands() {
     let (_d, _drv, u) = setup();
     let mut c = u.client();
-    assert_eq!(c.cmd("GET VAR test ups.status"), "VAR test ups.status \"OL\"");
-    assert_eq!(c.cmd("get var TEST UPS.STATUS"), "VAR TEST UPS.STATUS \"OL\"");
-    assert_eq!(c.cmd("GET VAR test ups.id"), r#"VAR test ups.id "Shelf \"A\" \\ rack \#3""#);
+    assert_eq!(
+        c.cmd("GET VAR test ups.status"),
+        "VAR test ups.status \"OL\""
+    );
+    assert_eq!(
+        c.cmd("get var TEST UPS.STATUS"),
+        "VAR TEST UPS.STATUS \"OL\""
+    );
+    assert_eq!(
+        c.cmd("GET VAR test ups.id"),
+        r#"VAR test ups.id "Shelf \"A\" \\ rack \#3""#
+    );
     assert_eq!(c.cmd("GET VAR test ups.bogus"), "ERR VAR-NOT-SUPPORTED");
     assert_eq!(c.cmd("GET VAR nosuch ups.status"), "ERR UNKNOWN-UPS");
-    assert!(c.cmd("GET VAR nosuch server.info").starts_with("VAR nosuch server.info \"Network UPS Tools upsd 2.8.0-rnut"));
-    assert!(c.cmd("GET VAR any SERVER.VERSION").starts_with("VAR any SERVER.VERSION \"2.8.0-rnut"));
+    assert!(
+        c.cmd("GET VAR nosuch server.info")
+            .starts_with("VAR nosuch server.info \"Network UPS Tools upsd 2.8.0-rnut")
+    );
+    assert!(
+        c.cmd("GET VAR any SERVER.VERSION")
+            .starts_with("VAR any SERVER.VERSION \"2.8.0-rnut")
+    );
     assert_eq!(c.cmd("GET VAR any server.bogus"), "ERR VAR-NOT-SUPPORTED");
-    assert_eq!(c.cmd("GET TYPE test ups.id"), "TYPE test ups.id RW STRING:32");
-    assert_eq!(c.cmd("GET TYPE test input.transfer.low"), "TYPE test input.transfer.low RW ENUM NUMBER");
-    assert_eq!(c.cmd("GET TYPE test input.transfer.high"), "TYPE test input.transfer.high RW RANGE NUMBER");
+    assert_eq!(
+        c.cmd("GET TYPE test ups.id"),
+        "TYPE test ups.id RW STRING:32"
+    );
+    assert_eq!(
+        c.cmd("GET TYPE test input.transfer.low"),
+        "TYPE test input.transfer.low RW ENUM NUMBER"
+    );
+    assert_eq!(
+        c.cmd("GET TYPE test input.transfer.high"),
+        "TYPE test input.transfer.high RW RANGE NUMBER"
+    );
     assert_eq!(c.cmd("GET TYPE test ups.load"), "TYPE test ups.load NUMBER");
     assert_eq!(c.cmd("GET TYPE test ups.bogus"), "ERR VAR-NOT-SUPPORTED");
-    assert_eq!(c.cmd("GET DESC test ups.status"), "DESC test ups.status \"UPS status\"");
-    assert_eq!(c.cmd("GET DESC test upstream.ups.status"), "DESC test upstream.ups.status \"UPS status\"");
-    assert_eq!(c.cmd("GET DESC test no.such.var"), "DESC test no.such.var \"Description unavailable\"");
-    assert_eq!(c.cmd("GET CMDDESC test load.off"), "CMDDESC test load.off \"Turn off the load immediately\"");
-    assert_eq!(c.cmd("GET CMDDESC test x.y"), "CMDDESC test x.y \"Description unavailable\"");
+    assert_eq!(
+        c.cmd("GET DESC test ups.status"),
+        "DESC test ups.status \"UPS status\""
+    );
+    assert_eq!(
+        c.cmd("GET DESC test upstream.ups.status"),
+        "DESC test upstream.ups.status \"UPS status\""
+    );
+    assert_eq!(
+        c.cmd("GET DESC test no.such.var"),
+        "DESC test no.such.var \"Description unavailable\""
+    );
+    assert_eq!(
+        c.cmd("GET CMDDESC test load.off"),
+        "CMDDESC test load.off \"Turn off the load immediately\""
+    );
+    assert_eq!(
+        c.cmd("GET CMDDESC test x.y"),
+        "CMDDESC test x.y \"Description unavailable\""
+    );
     assert_eq!(c.cmd("GET UPSDESC test"), "UPSDESC test \"Test UPS\"");
     assert_eq!(c.cmd("GET UPSDESC other"), "UPSDESC other \"Unavailable\"");
     assert_eq!(c.cmd("GET UPSDESC nosuch"), "ERR UNKNOWN-UPS");
     assert_eq!(c.cmd("GET NUMLOGINS test"), "NUMLOGINS test 0");
     // No driver for `other`: "avail" fails, "known" passes.
     assert_eq!(c.cmd("GET NUMLOGINS other"), "ERR DRIVER-NOT-CONNECTED");
-    assert_eq!(c.cmd("GET VAR other ups.status"), "ERR DRIVER-NOT-CONNECTED");
+    assert_eq!(
+        c.cmd("GET VAR other ups.status"),
+        "ERR DRIVER-NOT-CONNECTED"
+    );
     assert_eq!(c.cmd("GET TRACKING"), "OFF");
-    assert_eq!(c.cmd("GET TRACKING 1BD31808-CB49-4AEC-9D75-D056E6F018D2"), "ERR FEATURE-NOT-CONFIGURED");
+    assert_eq!(
+        c.cmd("GET TRACKING 1BD31808-CB49-4AEC-9D75-D056E6F018D2"),
+        "ERR FEATURE-NOT-CONFIGURED"
+    );
 }
 
 #[test]
@@ -96,7 +150,12 @@ fn list_commands() {
     let mut c = u.client();
     assert_eq!(
         c.list("LIST UPS"),
-        ["BEGIN LIST UPS", "UPS test \"Test UPS\"", "UPS other \"Description unavailable\"", "END LIST UPS"]
+        [
+            "BEGIN LIST UPS",
+            "UPS test \"Test UPS\"",
+            "UPS other \"Description unavailable\"",
+            "END LIST UPS"
+        ]
     );
     assert_eq!(
         c.list("LIST VAR test"),
@@ -128,7 +187,13 @@ fn list_commands() {
     );
     assert_eq!(
         c.list("list cmd test"),
-        ["BEGIN LIST CMD test", "CMD test beeper.toggle", "CMD test load.off", "CMD test test.battery.start", "END LIST CMD test"]
+        [
+            "BEGIN LIST CMD test",
+            "CMD test beeper.toggle",
+            "CMD test load.off",
+            "CMD test test.battery.start",
+            "END LIST CMD test"
+        ]
     );
     assert_eq!(
         c.list("LIST ENUM test input.transfer.low"),
@@ -139,7 +204,13 @@ fn list_commands() {
             "END LIST ENUM test input.transfer.low",
         ]
     );
-    assert_eq!(c.list("LIST ENUM test ups.load"), ["BEGIN LIST ENUM test ups.load", "END LIST ENUM test ups.load"]);
+    assert_eq!(
+        c.list("LIST ENUM test ups.load"),
+        [
+            "BEGIN LIST ENUM test ups.load",
+            "END LIST ENUM test ups.load"
+        ]
+    );
     assert_eq!(
         c.list("LIST RANGE test input.transfer.high"),
         [
@@ -151,7 +222,10 @@ fn list_commands() {
     assert_eq!(c.list("LIST RANGE test nope"), ["ERR VAR-NOT-SUPPORTED"]);
     assert_eq!(c.list("LIST VAR nosuch"), ["ERR UNKNOWN-UPS"]);
     assert_eq!(c.list("LIST VAR other"), ["ERR DRIVER-NOT-CONNECTED"]);
-    assert_eq!(c.list("LIST CLIENT other"), ["BEGIN LIST CLIENT other", "END LIST CLIENT other"]);
+    assert_eq!(
+        c.list("LIST CLIENT other"),
+        ["BEGIN LIST CLIENT other", "END LIST CLIENT other"]
+    );
     assert_eq!(c.list("LIST CLIENT nosuch"), ["ERR UNKNOWN-UPS"]);
     assert_eq!(c.list("LIST BOGUS test"), ["ERR INVALID-ARGUMENT"]);
 }
@@ -160,7 +234,16 @@ fn list_commands() {
 fn credentials_are_checked_before_arguments() {
     let (_d, _drv, u) = setup();
     let mut c = u.client();
-    for cmd in ["LOGIN", "INSTCMD", "SET", "FSD test", "PRIMARY", "MASTER test", "SET TRACKING ON", "INSTCMD test load.off"] {
+    for cmd in [
+        "LOGIN",
+        "INSTCMD",
+        "SET",
+        "FSD test",
+        "PRIMARY",
+        "MASTER test",
+        "SET TRACKING ON",
+        "INSTCMD test load.off",
+    ] {
         assert_eq!(c.cmd(cmd), "ERR USERNAME-REQUIRED", "{cmd}");
     }
     assert_eq!(c.cmd("USERNAME admin"), "OK");
@@ -192,8 +275,18 @@ fn upsmon_login_primary_fsd_and_clients() {
     assert_eq!(p.cmd("LOGIN test"), "ERR ALREADY-LOGGED-IN");
     assert_eq!(p.cmd("PRIMARY test"), "OK PRIMARY-GRANTED");
     assert_eq!(p.cmd("MASTER test"), "OK MASTER-GRANTED");
-    assert!(u.wait_log("User monp@127.0.0.1 logged into UPS [test]", Duration::from_secs(5)), "{}", u.log_text());
-    assert!(!u.log_text().contains("P@ss W0rd"), "the password leaked into the log");
+    assert!(
+        u.wait_log(
+            "User monp@127.0.0.1 logged into UPS [test]",
+            Duration::from_secs(5)
+        ),
+        "{}",
+        u.log_text()
+    );
+    assert!(
+        !u.log_text().contains("P@ss W0rd"),
+        "the password leaked into the log"
+    );
 
     let mut s = u.client();
     s.login("mons", "secpass");
@@ -202,17 +295,33 @@ fn upsmon_login_primary_fsd_and_clients() {
     assert_eq!(s.cmd("FSD test"), "ERR ACCESS-DENIED");
     assert_eq!(s.cmd("GET NUMLOGINS test"), "NUMLOGINS test 2");
     // Most recently connected first, canonical UPS name.
-    assert_eq!(s.list("LIST CLIENT TEST"), ["BEGIN LIST CLIENT TEST", "CLIENT test 127.0.0.1", "CLIENT test 127.0.0.1", "END LIST CLIENT TEST"]);
+    assert_eq!(
+        s.list("LIST CLIENT TEST"),
+        [
+            "BEGIN LIST CLIENT TEST",
+            "CLIENT test 127.0.0.1",
+            "CLIENT test 127.0.0.1",
+            "END LIST CLIENT TEST"
+        ]
+    );
 
     assert_eq!(p.cmd("FSD nosuch"), "ERR UNKNOWN-UPS");
     assert_eq!(p.cmd("FSD test"), "OK FSD-SET");
-    assert_eq!(s.cmd("GET VAR test ups.status"), "VAR test ups.status \"FSD OL\"");
-    assert!(s.list("LIST VAR test").contains(&"VAR test ups.status \"FSD OL\"".to_string()));
+    assert_eq!(
+        s.cmd("GET VAR test ups.status"),
+        "VAR test ups.status \"FSD OL\""
+    );
+    assert!(
+        s.list("LIST VAR test")
+            .contains(&"VAR test ups.status \"FSD OL\"".to_string())
+    );
     // LIST RW carries no FSD prefix; ups.status is not RW here anyway, so check GET TYPE path untouched.
     assert_eq!(s.cmd("GET VAR test ups.load"), "VAR test ups.load \"23\"");
     assert_eq!(s.cmd("LOGOUT"), "OK Goodbye");
     assert!(s.is_closed());
-    assert!(rnut_tests::wait_until(Duration::from_secs(5), || p.cmd("GET NUMLOGINS test") == "NUMLOGINS test 1"));
+    assert!(rnut_tests::wait_until(Duration::from_secs(5), || p
+        .cmd("GET NUMLOGINS test")
+        == "NUMLOGINS test 1"));
 }
 
 #[test]
@@ -232,8 +341,14 @@ fn wrong_passwords_are_denied_with_a_delay() {
     let mut c = u.client();
     c.login("nobody", "x");
     assert_eq!(c.cmd("LOGIN test"), "ERR ACCESS-DENIED");
-    assert!(!u.log_text().contains("Wr0ngPa55"), "a password reached the log");
-    assert!(u.log_text().contains("monp@127.0.0.1"), "failed login not logged with the address");
+    assert!(
+        !u.log_text().contains("Wr0ngPa55"),
+        "a password reached the log"
+    );
+    assert!(
+        u.log_text().contains("monp@127.0.0.1"),
+        "failed login not logged with the address"
+    );
 }
 
 #[test]
@@ -245,14 +360,34 @@ fn set_var_checks_in_order_and_forwards() {
     assert_eq!(c.cmd("SET VAR other ups.id x"), "ERR DRIVER-NOT-CONNECTED");
     assert_eq!(c.cmd("SET VAR test ups.bogus x"), "ERR VAR-NOT-SUPPORTED");
     assert_eq!(c.cmd("SET VAR test ups.load 5"), "ERR READONLY");
-    assert_eq!(c.cmd(&format!("SET VAR test ups.id {}", "x".repeat(33))), "ERR TOO-LONG");
-    assert_eq!(c.cmd("SET VAR test input.transfer.low 101"), "ERR INVALID-VALUE");
-    assert_eq!(c.cmd("SET VAR test input.transfer.high 300"), "ERR INVALID-VALUE");
+    assert_eq!(
+        c.cmd(&format!("SET VAR test ups.id {}", "x".repeat(33))),
+        "ERR TOO-LONG"
+    );
+    assert_eq!(
+        c.cmd("SET VAR test input.transfer.low 101"),
+        "ERR INVALID-VALUE"
+    );
+    assert_eq!(
+        c.cmd("SET VAR test input.transfer.high 300"),
+        "ERR INVALID-VALUE"
+    );
     assert_eq!(c.cmd("SET VAR test input.transfer.high 260"), "OK");
-    assert!(drv.wait_received("SET input.transfer.high 260"), "{:?}", drv.received());
+    assert!(
+        drv.wait_received("SET input.transfer.high 260"),
+        "{:?}",
+        drv.received()
+    );
     assert_eq!(c.cmd("SET VAR test ups.id \"new id\""), "OK");
-    assert!(drv.wait_received("SET ups.id new id"), "{:?}", drv.received());
-    assert!(u.wait_log("Set variable: admin@127.0.0.1 set ups.id on test to new id (tracking ID: disabled)", Duration::from_secs(5)));
+    assert!(
+        drv.wait_received("SET ups.id new id"),
+        "{:?}",
+        drv.received()
+    );
+    assert!(u.wait_log(
+        "Set variable: admin@127.0.0.1 set ups.id on test to new id (tracking ID: disabled)",
+        Duration::from_secs(5)
+    ));
 
     // A user without the SET action: denied after the avail check, before the var checks.
     let mut m = u.client();
@@ -274,30 +409,57 @@ fn instcmd_and_tracking() {
     let mut a = u.client();
     a.login("admin", "mypass");
     assert_eq!(a.cmd("INSTCMD test load.off 10"), "OK");
-    assert!(drv.wait_received("INSTCMD load.off 10"), "{:?}", drv.received());
+    assert!(
+        drv.wait_received("INSTCMD load.off 10"),
+        "{:?}",
+        drv.received()
+    );
     assert!(u.wait_log("Instant command: admin@127.0.0.1 did load.off with value 10 on test (tracking ID: disabled)", Duration::from_secs(5)));
     assert_eq!(a.cmd("SET TRACKING ON"), "OK");
     assert_eq!(a.cmd("GET TRACKING"), "ON");
     // Driver answers tracked commands with code 3 (failed).
     *drv.result_code.lock().unwrap() = Some(3);
     let reply = a.cmd("INSTCMD test beeper.toggle");
-    let id = reply.strip_prefix("OK TRACKING ").unwrap_or_else(|| panic!("{reply}")).to_string();
+    let id = reply
+        .strip_prefix("OK TRACKING ")
+        .unwrap_or_else(|| panic!("{reply}"))
+        .to_string();
     assert_eq!(id.len(), 36);
     assert_eq!(id, id.to_ascii_uppercase());
     assert_eq!(&id[14..15], "4");
-    assert!(rnut_tests::wait_until(Duration::from_secs(5), || a.cmd(&format!("GET TRACKING {id}")) == "ERR FAILED"));
-    assert_eq!(a.cmd(&format!("GET TRACKING {}", id.to_ascii_lowercase())), "ERR FAILED");
+    assert!(rnut_tests::wait_until(Duration::from_secs(5), || a
+        .cmd(&format!("GET TRACKING {id}"))
+        == "ERR FAILED"));
+    assert_eq!(
+        a.cmd(&format!("GET TRACKING {}", id.to_ascii_lowercase())),
+        "ERR FAILED"
+    );
     // No answer from the driver: PENDING.
     *drv.result_code.lock().unwrap() = None;
     let reply = a.cmd("SET VAR test ups.delay.shutdown 30");
-    let id2 = reply.strip_prefix("OK TRACKING ").unwrap_or_else(|| panic!("{reply}")).to_string();
+    let id2 = reply
+        .strip_prefix("OK TRACKING ")
+        .unwrap_or_else(|| panic!("{reply}"))
+        .to_string();
     assert_eq!(a.cmd(&format!("GET TRACKING {id2}")), "PENDING");
-    assert!(drv.wait_received(&format!("SET ups.delay.shutdown 30 TRACKING {id2}")), "{:?}", drv.received());
-    assert_eq!(a.cmd("GET TRACKING 00000000-0000-4000-8000-000000000000"), "ERR UNKNOWN");
+    assert!(
+        drv.wait_received(&format!("SET ups.delay.shutdown 30 TRACKING {id2}")),
+        "{:?}",
+        drv.received()
+    );
+    assert_eq!(
+        a.cmd("GET TRACKING 00000000-0000-4000-8000-000000000000"),
+        "ERR UNKNOWN"
+    );
     *drv.result_code.lock().unwrap() = Some(0);
     let reply = a.cmd("INSTCMD test load.off");
-    let id3 = reply.strip_prefix("OK TRACKING ").unwrap_or_else(|| panic!("{reply}")).to_string();
-    assert!(rnut_tests::wait_until(Duration::from_secs(5), || a.cmd(&format!("GET TRACKING {id3}")) == "SUCCESS"));
+    let id3 = reply
+        .strip_prefix("OK TRACKING ")
+        .unwrap_or_else(|| panic!("{reply}"))
+        .to_string();
+    assert!(rnut_tests::wait_until(Duration::from_secs(5), || a
+        .cmd(&format!("GET TRACKING {id3}"))
+        == "SUCCESS"));
     assert_eq!(a.cmd("SET TRACKING off"), "OK");
     assert_eq!(a.cmd("INSTCMD test load.off"), "OK");
 }
@@ -306,21 +468,38 @@ fn instcmd_and_tracking() {
 fn driver_updates_staleness_and_disconnects() {
     let (_d, drv, u) = setup();
     let mut c = u.client();
-    drv.push(DriverMessage::SetInfo { var: "ups.status".into(), value: "OB LB".into() });
-    assert!(rnut_tests::wait_until(Duration::from_secs(5), || c.cmd("GET VAR test ups.status") == "VAR test ups.status \"OB LB\""));
-    drv.push(DriverMessage::AddCmd { cmd: "shutdown.return".into() });
-    assert!(rnut_tests::wait_until(Duration::from_secs(5), || c.list("LIST CMD test").contains(&"CMD test shutdown.return".into())));
+    drv.push(DriverMessage::SetInfo {
+        var: "ups.status".into(),
+        value: "OB LB".into(),
+    });
+    assert!(rnut_tests::wait_until(Duration::from_secs(5), || c
+        .cmd("GET VAR test ups.status")
+        == "VAR test ups.status \"OB LB\""));
+    drv.push(DriverMessage::AddCmd {
+        cmd: "shutdown.return".into(),
+    });
+    assert!(rnut_tests::wait_until(Duration::from_secs(5), || c
+        .list("LIST CMD test")
+        .contains(&"CMD test shutdown.return".into())));
     drv.push(DriverMessage::DataStale);
-    assert!(rnut_tests::wait_until(Duration::from_secs(5), || c.cmd("GET VAR test ups.status") == "ERR DATA-STALE"));
+    assert!(rnut_tests::wait_until(Duration::from_secs(5), || c
+        .cmd("GET VAR test ups.status")
+        == "ERR DATA-STALE"));
     assert_eq!(c.list("LIST VAR test"), ["ERR DATA-STALE"]);
     assert_eq!(c.cmd("GET UPSDESC test"), "UPSDESC test \"Test UPS\"");
     drv.push(DriverMessage::DataOk);
-    assert!(rnut_tests::wait_until(Duration::from_secs(5), || c.cmd("GET VAR test ups.status").starts_with("VAR ")));
+    assert!(rnut_tests::wait_until(Duration::from_secs(5), || c
+        .cmd("GET VAR test ups.status")
+        .starts_with("VAR ")));
     drv.kill();
-    assert!(rnut_tests::wait_until(Duration::from_secs(5), || c.cmd("GET VAR test ups.status") == "ERR DRIVER-NOT-CONNECTED"));
+    assert!(rnut_tests::wait_until(Duration::from_secs(5), || c
+        .cmd("GET VAR test ups.status")
+        == "ERR DRIVER-NOT-CONNECTED"));
     // A new driver on the same socket: upsd reconnects by itself and dumps again.
     let drv2 = FakeDriver::start(&_d.state(), "fake-test", sample_state());
-    assert!(rnut_tests::wait_until(Duration::from_secs(10), || c.cmd("GET VAR test ups.status") == "VAR test ups.status \"OL\""));
+    assert!(rnut_tests::wait_until(Duration::from_secs(10), || c
+        .cmd("GET VAR test ups.status")
+        == "VAR test ups.status \"OL\""));
     assert!(drv2.received().iter().any(|l| l == "DUMPALL"));
 }
 
@@ -328,10 +507,11 @@ fn driver_updates_staleness_and_disconnects() {
 fn parse_errors_and_oversized_lines() {
     let (_d, _drv, u) = setup();
     let mut c = u.client();
-    // `#` inside quotes: no reply for that part, then `b"` is a line of its own.
+    // `#` inside quotes: a parse error; like C upsd 2.8.0, nothing that arrived with the bad
+    // line is answered (here the pipelined PROTVER), and the connection goes on.
     c.send_raw(b"GET VAR test \"a#b\"\nPROTVER\n");
-    assert_eq!(c.line(), "ERR UNKNOWN-COMMAND");
-    assert_eq!(c.line(), "1.3");
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(c.cmd("NETVER"), "1.3");
     // A 100 KB word is cut to 512 bytes and the connection keeps working.
     let long = format!("GET VAR test {}\n", "a".repeat(100_000));
     c.send_raw(long.as_bytes());

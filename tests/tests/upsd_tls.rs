@@ -9,7 +9,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use upsd_support::pki::{STORE_PASSWORD, SERVER_NICK, TestPki, TlsClient, read_plain_line};
+use upsd_support::pki::{SERVER_NICK, STORE_PASSWORD, TestPki, TlsClient, read_plain_line};
 use upsd_support::*;
 
 fn store_setup(certrequest: &str) -> (NutDir, TestPki, FakeDriver, Upsd) {
@@ -35,34 +35,62 @@ fn starttls_with_store_identity() {
     let (_d, pki, _drv, u) = store_setup("");
     let mut t = TlsClient::connect(u.addr, pki.client_config(None)).expect("TLS session");
     assert_eq!(t.cmd("PROTVER").unwrap(), "1.3");
-    assert_eq!(t.cmd("GET VAR test ups.status").unwrap(), "VAR test ups.status \"OL\"");
+    assert_eq!(
+        t.cmd("GET VAR test ups.status").unwrap(),
+        "VAR test ups.status \"OL\""
+    );
     assert_eq!(t.cmd("STARTTLS").unwrap(), "ERR ALREADY-SSL-MODE");
     assert_eq!(t.cmd("USERNAME monp").unwrap(), "OK");
     assert_eq!(t.cmd("PASSWORD \"P@ss W0rd\"").unwrap(), "OK");
     assert_eq!(t.cmd("LOGIN test").unwrap(), "OK");
-    assert!(u.wait_log("User monp@127.0.0.1 logged into UPS [test] (SSL)", Duration::from_secs(5)), "{}", u.log_text());
+    assert!(
+        u.wait_log(
+            "User monp@127.0.0.1 logged into UPS [test] (SSL)",
+            Duration::from_secs(5)
+        ),
+        "{}",
+        u.log_text()
+    );
     assert_eq!(t.cmd("LIST UPS").unwrap(), "BEGIN LIST UPS");
     assert_eq!(t.line().unwrap(), "UPS test \"Description unavailable\"");
     assert_eq!(t.line().unwrap(), "END LIST UPS");
     assert_eq!(t.cmd("LOGOUT").unwrap(), "OK Goodbye");
     // Plaintext clients keep working on the same server.
     assert_eq!(u.client().cmd("PROTVER"), "1.3");
-    assert!(!u.log_text().contains(STORE_PASSWORD), "the store password reached the log");
+    assert!(
+        !u.log_text().contains(STORE_PASSWORD),
+        "the store password reached the log"
+    );
 }
 
 #[test]
 fn bytes_pipelined_after_starttls_are_never_run_as_plaintext() {
     let (_d, _pki, _drv, u) = store_setup("");
     let mut s = TcpStream::connect(u.addr).expect("connect");
-    s.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
-    s.write_all(b"STARTTLS\nVER\nGET VAR test ups.status\n").expect("write");
+    s.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    s.write_all(b"STARTTLS\nVER\nGET VAR test ups.status\n")
+        .expect("write");
     assert_eq!(read_plain_line(&mut s), "OK STARTTLS");
     let mut rest = Vec::new();
     let _ = s.read_to_end(&mut rest);
     let text = String::from_utf8_lossy(&rest);
-    assert!(!text.contains("Network UPS Tools"), "VER was answered in plaintext: {text:?}");
-    assert!(!text.contains("VAR test"), "GET VAR was answered in plaintext: {text:?}");
-    assert!(u.wait_log("STARTTLS with client 127.0.0.1 failed", Duration::from_secs(5)), "{}", u.log_text());
+    assert!(
+        !text.contains("Network UPS Tools"),
+        "VER was answered in plaintext: {text:?}"
+    );
+    assert!(
+        !text.contains("VAR test"),
+        "GET VAR was answered in plaintext: {text:?}"
+    );
+    assert!(
+        u.wait_log(
+            "STARTTLS with client 127.0.0.1 failed",
+            Duration::from_secs(5)
+        ),
+        "{}",
+        u.log_text()
+    );
 }
 
 #[test]
@@ -72,7 +100,8 @@ fn a_stalled_handshake_blocks_nobody_else() {
     for _ in 0..20 {
         let mut s = TcpStream::connect(u.addr).expect("connect");
         s.write_all(b"STARTTLS\n").expect("write");
-        s.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
+        s.set_read_timeout(Some(Duration::from_secs(5)))
+            .expect("timeout");
         assert_eq!(read_plain_line(&mut s), "OK STARTTLS");
         stalled.push(s);
     }
@@ -81,7 +110,11 @@ fn a_stalled_handshake_blocks_nobody_else() {
     for _ in 0..50 {
         assert_eq!(c.cmd("GET VAR test ups.load"), "VAR test ups.load \"23\"");
     }
-    assert!(t.elapsed() < Duration::from_secs(2), "other clients were slowed: {:?}", t.elapsed());
+    assert!(
+        t.elapsed() < Duration::from_secs(2),
+        "other clients were slowed: {:?}",
+        t.elapsed()
+    );
     drop(stalled);
 }
 
@@ -89,15 +122,34 @@ fn a_stalled_handshake_blocks_nobody_else() {
 fn certrequest_require() {
     let (_d, pki, _drv, u) = store_setup("CERTREQUEST REQUIRE");
     // Without a certificate: refused (during the handshake with TLS 1.2, on the first read with 1.3).
-    let anon = TlsClient::connect(u.addr, pki.client_config(None)).and_then(|mut t| t.cmd("PROTVER"));
-    assert!(anon.is_err(), "a client without certificate was served: {anon:?}");
+    let anon =
+        TlsClient::connect(u.addr, pki.client_config(None)).and_then(|mut t| t.cmd("PROTVER"));
+    assert!(
+        anon.is_err(),
+        "a client without certificate was served: {anon:?}"
+    );
     // An untrusted certificate: refused.
-    let rogue = TlsClient::connect(u.addr, pki.client_config(Some((&pki.rogue_der, &pki.rogue_key)))).and_then(|mut t| t.cmd("PROTVER"));
-    assert!(rogue.is_err(), "an untrusted client certificate was accepted: {rogue:?}");
+    let rogue = TlsClient::connect(
+        u.addr,
+        pki.client_config(Some((&pki.rogue_der, &pki.rogue_key))),
+    )
+    .and_then(|mut t| t.cmd("PROTVER"));
+    assert!(
+        rogue.is_err(),
+        "an untrusted client certificate was accepted: {rogue:?}"
+    );
     // A certificate from the trusted CA: served, and its subject logged.
-    let mut t = TlsClient::connect(u.addr, pki.client_config(Some((&pki.client_der, &pki.client_key)))).expect("TLS with cert");
+    let mut t = TlsClient::connect(
+        u.addr,
+        pki.client_config(Some((&pki.client_der, &pki.client_key))),
+    )
+    .expect("TLS with cert");
     assert_eq!(t.cmd("PROTVER").unwrap(), "1.3");
-    assert!(u.wait_log("upsmon client", Duration::from_secs(5)), "client certificate subject not logged: {}", u.log_text());
+    assert!(
+        u.wait_log("upsmon client", Duration::from_secs(5)),
+        "client certificate subject not logged: {}",
+        u.log_text()
+    );
 }
 
 #[test]
@@ -105,18 +157,37 @@ fn certrequest_request() {
     let (_d, pki, _drv, u) = store_setup("CERTREQUEST 1");
     let mut anon = TlsClient::connect(u.addr, pki.client_config(None)).expect("TLS without cert");
     assert_eq!(anon.cmd("PROTVER").unwrap(), "1.3");
-    let mut t = TlsClient::connect(u.addr, pki.client_config(Some((&pki.client_der, &pki.client_key)))).expect("TLS with cert");
+    let mut t = TlsClient::connect(
+        u.addr,
+        pki.client_config(Some((&pki.client_der, &pki.client_key))),
+    )
+    .expect("TLS with cert");
     assert_eq!(t.cmd("PROTVER").unwrap(), "1.3");
-    assert!(u.wait_log("upsmon client", Duration::from_secs(5)), "{}", u.log_text());
+    assert!(
+        u.wait_log("upsmon client", Duration::from_secs(5)),
+        "{}",
+        u.log_text()
+    );
     // rnut verifies what is sent, even at REQUEST.
-    let rogue = TlsClient::connect(u.addr, pki.client_config(Some((&pki.rogue_der, &pki.rogue_key)))).and_then(|mut t| t.cmd("PROTVER"));
-    assert!(rogue.is_err(), "an untrusted client certificate was accepted: {rogue:?}");
+    let rogue = TlsClient::connect(
+        u.addr,
+        pki.client_config(Some((&pki.rogue_der, &pki.rogue_key))),
+    )
+    .and_then(|mut t| t.cmd("PROTVER"));
+    assert!(
+        rogue.is_err(),
+        "an untrusted client certificate was accepted: {rogue:?}"
+    );
 }
 
 #[test]
 fn certrequest_no_ignores_client_certificates() {
     let (_d, pki, _drv, u) = store_setup("CERTREQUEST NO");
-    let mut t = TlsClient::connect(u.addr, pki.client_config(Some((&pki.rogue_der, &pki.rogue_key)))).expect("TLS");
+    let mut t = TlsClient::connect(
+        u.addr,
+        pki.client_config(Some((&pki.rogue_der, &pki.rogue_key))),
+    )
+    .expect("TLS");
     assert_eq!(t.cmd("PROTVER").unwrap(), "1.3");
     assert!(!u.log_text().contains("rogue client"));
 }
@@ -138,19 +209,31 @@ fn starttls_with_pem_certfile_and_ca_bundle() {
     d.write_users(STANDARD_USERS);
     let _drv = FakeDriver::start(&d.state(), "fake-test", sample_state());
     let u = Upsd::start(&d);
-    let mut t = TlsClient::connect(u.addr, pki.client_config(Some((&pki.client_der, &pki.client_key)))).expect("TLS");
+    let mut t = TlsClient::connect(
+        u.addr,
+        pki.client_config(Some((&pki.client_der, &pki.client_key))),
+    )
+    .expect("TLS");
     assert_eq!(t.cmd("PROTVER").unwrap(), "1.3");
-    let anon = TlsClient::connect(u.addr, pki.client_config(None)).and_then(|mut t| t.cmd("PROTVER"));
+    let anon =
+        TlsClient::connect(u.addr, pki.client_config(None)).and_then(|mut t| t.cmd("PROTVER"));
     assert!(anon.is_err());
 }
 
 fn expect_startup_failure(d: &NutDir, needle: &str) {
     let (mut child, log) = spawn_upsd(d, &[], |_| {});
-    let status = child.wait_exit(Duration::from_secs(20)).expect("upsd should exit");
+    let status = child
+        .wait_exit(Duration::from_secs(20))
+        .expect("upsd should exit");
     assert!(!status.success());
+    // The log reader thread may still be draining the pipe.
+    rnut_tests::wait_until(Duration::from_secs(5), || log.lock().unwrap().join("\n").contains(needle));
     let text = log.lock().unwrap().join("\n");
     assert!(text.contains(needle), "expected {needle:?} in: {text}");
-    assert!(!text.contains("listening on") || !text.contains("ready"), "upsd served despite a broken TLS setup");
+    assert!(
+        !text.contains("listening on") || !text.contains("ready"),
+        "upsd served despite a broken TLS setup"
+    );
 }
 
 #[test]
@@ -163,18 +246,30 @@ fn broken_tls_configuration_stops_upsd() {
     d.write_users(STANDARD_USERS);
     let port = rnut_tests::free_port();
     // Wrong store password.
-    d.write_upsd_conf(&format!("LISTEN 127.0.0.1 {port}\nCERTPATH {}\nCERTIDENT \"{SERVER_NICK}\" \"wrong\"\n", store.display()));
+    d.write_upsd_conf(&format!(
+        "LISTEN 127.0.0.1 {port}\nCERTPATH {}\nCERTIDENT \"{SERVER_NICK}\" \"wrong\"\n",
+        store.display()
+    ));
     expect_startup_failure(&d, "TLS is configured");
     // Unknown nickname.
-    d.write_upsd_conf(&format!("LISTEN 127.0.0.1 {port}\nCERTPATH {}\nCERTIDENT \"nope\" \"{STORE_PASSWORD}\"\n", store.display()));
+    d.write_upsd_conf(&format!(
+        "LISTEN 127.0.0.1 {port}\nCERTPATH {}\nCERTIDENT \"nope\" \"{STORE_PASSWORD}\"\n",
+        store.display()
+    ));
     expect_startup_failure(&d, "TLS is configured");
     // Missing certificate file.
-    d.write_upsd_conf(&format!("LISTEN 127.0.0.1 {port}\nCERTFILE {}\n", d.path().join("missing.pem").display()));
+    d.write_upsd_conf(&format!(
+        "LISTEN 127.0.0.1 {port}\nCERTFILE {}\n",
+        d.path().join("missing.pem").display()
+    ));
     expect_startup_failure(&d, "TLS is configured");
     // A store directory writable by others.
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&store, std::fs::Permissions::from_mode(0o777)).expect("chmod");
-    d.write_upsd_conf(&format!("LISTEN 127.0.0.1 {port}\nCERTPATH {}\nCERTIDENT \"{SERVER_NICK}\" \"{STORE_PASSWORD}\"\n", store.display()));
+    d.write_upsd_conf(&format!(
+        "LISTEN 127.0.0.1 {port}\nCERTPATH {}\nCERTIDENT \"{SERVER_NICK}\" \"{STORE_PASSWORD}\"\n",
+        store.display()
+    ));
     expect_startup_failure(&d, "chmod o-w");
 }
 

@@ -106,7 +106,7 @@ pub fn run(input: &DoctorInput) -> Result<Report> {
     }
     let dir = dir
         .context("no certificate database: give -d DIR (or a config file whose CERTPATH is one)")?;
-    let store = Store::open(&dir)?;
+    let store = Store::open_read_only(&dir)?;
     check_mode(&mut r, &dir, "store directory", true);
     for suffix in ["", "-wal", "-shm"] {
         let p = PathBuf::from(format!("{}{suffix}", Store::db_path(&dir).display()));

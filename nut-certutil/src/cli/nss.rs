@@ -356,7 +356,7 @@ pub fn run(args: &[String]) -> Result<i32> {
             }
         }
         'C' => {
-            let store = ops::open(&dir)?;
+            let store = ops::open_ro(&dir)?;
             let issuer = a.need('c', "the issuer nickname")?;
             let request = read_input(a.input())?;
             let mut q = Questions::stdin();
@@ -377,7 +377,7 @@ pub fn run(args: &[String]) -> Result<i32> {
             ops::import(&mut store, &pw, nickname, &data, trust)?;
         }
         'L' => {
-            let store = ops::open(&dir)?;
+            let store = ops::open_ro(&dir)?;
             match a.opt('n') {
                 None => write_output(a.out(), ops::format_list(&store)?.as_bytes(), 0o644)?,
                 Some(n) => {
@@ -391,7 +391,7 @@ pub fn run(args: &[String]) -> Result<i32> {
             }
         }
         'K' => {
-            let store = ops::open(&dir)?;
+            let store = ops::open_ro(&dir)?;
             eprintln!(
                 "certutil: Checking token \"NSS Certificate DB\" in slot \"NSS User Private Key and Certificate Services\""
             );
@@ -414,7 +414,7 @@ pub fn run(args: &[String]) -> Result<i32> {
             store.delete_certificate(n, true)?;
         }
         'V' => {
-            let store = ops::open(&dir)?;
+            let store = ops::open_ro(&dir)?;
             let n = a.need('n', "a nickname")?;
             let rec = store.certificate(n)?;
             let usages = a.need('u', "a usage")?;

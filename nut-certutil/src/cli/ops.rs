@@ -21,9 +21,15 @@ pub fn store_dir(d: Option<&str>) -> Result<std::path::PathBuf> {
     }
 }
 
-/// Open an existing store.
+/// Open an existing store for changes.
 pub fn open(dir: &Path) -> Result<Store> {
     Ok(Store::open(dir)?)
+}
+
+/// Open an existing store for reading only (works with read access alone, e.g. as the `nut`
+/// group member that upsd runs as).
+pub fn open_ro(dir: &Path) -> Result<Store> {
+    Ok(Store::open_read_only(dir)?)
 }
 
 /// PBKDF2 iterations for new stores: `NUT_CERTUTIL_KDF_ITERATIONS` (at least 1000; meant for

@@ -401,7 +401,7 @@ pub fn run(args: &[String]) -> Result<i32> {
             san,
             der,
         } => {
-            let store = ops::open(&dir()?)?;
+            let store = ops::open_ro(&dir()?)?;
             let req = read_input(input.as_deref())?;
             let s = spec(
                 String::new(),
@@ -470,7 +470,7 @@ pub fn run(args: &[String]) -> Result<i32> {
             out,
             ca_dir,
         } => {
-            let store = ops::open(&dir()?)?;
+            let store = ops::open_ro(&dir()?)?;
             if let Some(cd) = ca_dir {
                 for name in ops::export_ca_dir(&store, &cd)? {
                     println!("{}", cd.join(name).display());
@@ -486,7 +486,7 @@ pub fn run(args: &[String]) -> Result<i32> {
             }
         }
         Cmd::List { keys } => {
-            let store = ops::open(&dir()?)?;
+            let store = ops::open_ro(&dir()?)?;
             if keys {
                 print!("{}", ops::format_keys(&store)?);
             } else {
@@ -494,7 +494,7 @@ pub fn run(args: &[String]) -> Result<i32> {
             }
         }
         Cmd::Show { nickname } => {
-            let store = ops::open(&dir()?)?;
+            let store = ops::open_ro(&dir()?)?;
             print!("{}", ops::describe(&store.certificate(&nickname)?)?);
         }
         Cmd::Trust { nickname, trust } => {
@@ -525,7 +525,7 @@ pub fn run(args: &[String]) -> Result<i32> {
             println!("password changed; every key re-encrypted");
         }
         Cmd::Verify { nickname, usage } => {
-            let store = ops::open(&dir()?)?;
+            let store = ops::open_ro(&dir()?)?;
             let rec = store.certificate(&nickname)?;
             let usage = match usage.as_str() {
                 "server" => Usage::Server,
@@ -549,7 +549,7 @@ pub fn run(args: &[String]) -> Result<i32> {
                 upsmon_conf,
             } => {
                 let store = match cli.dir.as_deref() {
-                    Some(_) => Some(ops::open(&dir()?)?),
+                    Some(_) => Some(ops::open_ro(&dir()?)?),
                     None => None,
                 };
                 print!(

@@ -58,6 +58,16 @@ pub enum StoreError {
         /// Version this code knows.
         supported: i64,
     },
+    /// Written by an older rnut and opened read-only: it cannot be migrated.
+    #[error(
+        "certificate database schema version {found} is older than this tool's ({supported}): run any nut-certutil command on it once (with write access) to upgrade it"
+    )]
+    SchemaTooOld {
+        /// Version in the file.
+        found: i64,
+        /// Version this code knows.
+        supported: i64,
+    },
     /// No certificate with that nickname.
     #[error("could not find certificate named \"{0}\"")]
     NoSuchCertificate(String),
@@ -144,6 +154,24 @@ impl Store {
                 .mode(0o750)
                 .create(dir)
                 .map_err(io_err(dir))?;
+        } else if std::fs::read_dir(dir)
+            .map_err(io_err(dir))?
+            .next()
+            .is_none()
+        {
+            // An empty directory made for the store (`mkdir cert_db` in NUT's guide): tighten
+            // it to 0750 or stricter. A directory that already holds other files is left alone
+            // (`doctor` reports it if it is too open).
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir)
+                .map_err(io_err(dir))?
+                .permissions()
+                .mode()
+                & 0o7777;
+            if mode & !0o750 != 0 {
+                std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode & 0o750))
+                    .map_err(io_err(dir))?;
+            }
         }
         let path = Store::db_path(dir);
         if path.exists() {
@@ -226,8 +254,8 @@ impl Store {
             });
         let conn = match first {
             Ok(c) => c,
-            Err(StoreError::SchemaTooNew { found, supported }) => {
-                return Err(StoreError::SchemaTooNew { found, supported });
+            Err(e @ (StoreError::SchemaTooNew { .. } | StoreError::SchemaTooOld { .. })) => {
+                return Err(e);
             }
             Err(_) => {
                 let uri = format!("file:{}?immutable=1", path.display());
@@ -426,5 +454,18 @@ mod tests {
         assert_eq!(strip_db_prefix("sql:/etc/nut/db"), "/etc/nut/db");
         assert_eq!(strip_db_prefix("dbm:x"), "x");
         assert_eq!(strip_db_prefix("x"), "x");
+    }
+
+    #[test]
+    fn an_empty_existing_directory_is_tightened() {
+        let t = tempfile::tempdir().expect("tmp");
+        let dir = t.path().join("cert_db");
+        std::fs::create_dir(&dir).expect("mkdir");
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).expect("chmod");
+        Store::create_with_kdf(&dir, "", 1000).expect("create");
+        let mode = std::fs::metadata(&dir).expect("meta").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o750);
+        let ro = Store::open_read_only(&dir).expect("read-only open");
+        assert_eq!(ro.certificates().expect("list").len(), 0);
     }
 }

@@ -46,7 +46,11 @@ pub fn build_client_config(
         _ => bare_host.to_string(),
     };
     let trust = match (&s.certpath, certverify) {
-        (Some(p), _) => Some(TrustMaterial::load(p)?),
+        (Some(p), true) => Some(TrustMaterial::load(p)?),
+        // Not verifying: an unusable CERTPATH only costs the pinned peers and distrust lists.
+        (Some(p), false) => TrustMaterial::load(p)
+            .map_err(|e| tracing::warn!(certpath = %p.display(), error = %e, "CERTPATH not usable"))
+            .ok(),
         (None, true) => return Err(TlsError::NoCertPath),
         (None, false) => None,
     };

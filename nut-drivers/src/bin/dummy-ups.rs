@@ -3,5 +3,8 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    nut_drivers::run(nut_drivers::dummy::DRIVER_NAME, nut_drivers::dummy::DummyUps::default())
+    nut_drivers::run(
+        nut_drivers::dummy::DRIVER_NAME,
+        nut_drivers::dummy::DummyUps::default(),
+    )
 }

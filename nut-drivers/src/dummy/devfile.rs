@@ -55,7 +55,10 @@ pub struct DevFileError {
 }
 
 fn valid_name(name: &str) -> bool {
-    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
 impl DevFile {
@@ -71,7 +74,11 @@ impl DevFile {
 
     /// Parse the text of a file.
     pub fn parse(text: &[u8], path: &Path) -> Result<DevFile, DevFileError> {
-        let err = |line: usize, message: String| DevFileError { path: path.to_path_buf(), line, message };
+        let err = |line: usize, message: String| DevFileError {
+            path: path.to_path_buf(),
+            line,
+            message,
+        };
         let mut lines = Vec::new();
         for (line, words) in tokenize_text(text) {
             let words = words.map_err(|e| err(line, e.to_string()))?;
@@ -80,15 +87,27 @@ impl DevFile {
                 let secs = words.get(1).and_then(|w| w.trim().parse::<u64>().ok());
                 match (first.as_str(), secs, words.len()) {
                     ("TIMER", Some(s), 2) => Directive::Timer(s),
-                    _ => return Err(err(line, format!("expected TIMER <seconds>, got {:?}", words.join(" ")))),
+                    _ => {
+                        return Err(err(
+                            line,
+                            format!("expected TIMER <seconds>, got {:?}", words.join(" ")),
+                        ));
+                    }
                 }
             } else if first == "ALARM" {
-                if words.len() > 1 { Directive::Alarm(Some(words[1..].join(" "))) } else { Directive::Alarm(None) }
+                if words.len() > 1 {
+                    Directive::Alarm(Some(words[1..].join(" ")))
+                } else {
+                    Directive::Alarm(None)
+                }
             } else {
                 let Some((name, _)) = first.split_once(':') else {
                     return Err(err(
                         line,
-                        format!("expected '<variable>: <value>' (or TIMER/ALARM), got {:?}", words.join(" ")),
+                        format!(
+                            "expected '<variable>: <value>' (or TIMER/ALARM), got {:?}",
+                            words.join(" ")
+                        ),
                     ));
                 };
                 if !valid_name(name) {
@@ -100,12 +119,18 @@ impl DevFile {
                 if name == "ups.status" {
                     Directive::Status(words[1..].to_vec())
                 } else {
-                    Directive::Set { var: name.to_string(), value: words[1..].join(" ") }
+                    Directive::Set {
+                        var: name.to_string(),
+                        value: words[1..].join(" "),
+                    }
                 }
             };
             lines.push(DevLine { line, directive });
         }
-        Ok(DevFile { path: path.to_path_buf(), lines })
+        Ok(DevFile {
+            path: path.to_path_buf(),
+            lines,
+        })
     }
 }
 
@@ -127,14 +152,26 @@ mod tests {
         assert_eq!(
             d,
             [
-                Directive::Set { var: "battery.charge".into(), value: "90".into() },
-                Directive::Set { var: "ups.mfr".into(), value: "MGE  UPS SYSTEMS".into() },
+                Directive::Set {
+                    var: "battery.charge".into(),
+                    value: "90".into()
+                },
+                Directive::Set {
+                    var: "ups.mfr".into(),
+                    value: "MGE  UPS SYSTEMS".into()
+                },
                 Directive::Status(vec!["OB".into(), "LB".into()]),
                 Directive::Timer(5),
                 Directive::Alarm(Some("[too warm]".into())),
                 Directive::Alarm(None),
-                Directive::Set { var: "ups.load".into(), value: String::new() },
-                Directive::Set { var: "ups.id".into(), value: "a#b".into() },
+                Directive::Set {
+                    var: "ups.load".into(),
+                    value: String::new()
+                },
+                Directive::Set {
+                    var: "ups.id".into(),
+                    value: "a#b".into()
+                },
             ]
         );
     }
@@ -143,7 +180,11 @@ mod tests {
     fn errors_name_file_and_line() {
         let e = parse("a: 1\nb: 2\nbattery.charge 90\n").expect_err("no colon");
         assert_eq!(e.line, 3);
-        assert!(e.to_string().starts_with("/x/t.seq:3: expected '<variable>: <value>'"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("/x/t.seq:3: expected '<variable>: <value>'"),
+            "{e}"
+        );
         assert_eq!(parse("a: 1\nTIMER soon\n").expect_err("timer").line, 2);
         assert_eq!(parse("a: \"x#y\"\n").expect_err("hash").line, 1);
         assert_eq!(parse("\n\nb@d: 1\n").expect_err("name").line, 3);
@@ -152,7 +193,11 @@ mod tests {
     #[test]
     fn every_fixture_parses() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/nut-ddl");
-        let dir = if dir.is_dir() { dir } else { PathBuf::from("/work/shared/fixtures/nut-ddl") };
+        let dir = if dir.is_dir() {
+            dir
+        } else {
+            PathBuf::from("/work/shared/fixtures/nut-ddl")
+        };
         let mut n = 0;
         let mut stack = vec![dir];
         while let Some(d) = stack.pop() {

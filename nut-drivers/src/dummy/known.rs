@@ -17,17 +17,42 @@ pub struct KnownVar {
 }
 
 const fn s(name: &'static str, len: i64) -> KnownVar {
-    KnownVar { name, string: true, len, init: None }
+    KnownVar {
+        name,
+        string: true,
+        len,
+        init: None,
+    }
 }
 const fn n(name: &'static str) -> KnownVar {
-    KnownVar { name, string: false, len: 1, init: None }
+    KnownVar {
+        name,
+        string: false,
+        len: 1,
+        init: None,
+    }
 }
 
 /// The table, in C order (the first entry of a name wins, as C's lookup does).
 pub const KNOWN: &[KnownVar] = &[
-    KnownVar { name: "ups.mfr", string: true, len: 32, init: Some("Dummy Manufacturer") },
-    KnownVar { name: "ups.model", string: true, len: 32, init: Some("Dummy UPS") },
-    KnownVar { name: "ups.status", string: true, len: 32, init: Some("OL") },
+    KnownVar {
+        name: "ups.mfr",
+        string: true,
+        len: 32,
+        init: Some("Dummy Manufacturer"),
+    },
+    KnownVar {
+        name: "ups.model",
+        string: true,
+        len: 32,
+        init: Some("Dummy UPS"),
+    },
+    KnownVar {
+        name: "ups.status",
+        string: true,
+        len: 32,
+        init: Some("OL"),
+    },
     s("ups.serial", 32),
     n("ups.load"),
     s("ups.alarm", 32),

@@ -85,7 +85,11 @@ pub struct DummyUps {
 }
 
 const OPTIONS: &[DriverOption] = &[
-    DriverOption { name: "mode", takes_value: true, help: "dummy-once, dummy-loop (or dummy), repeater" },
+    DriverOption {
+        name: "mode",
+        takes_value: true,
+        help: "dummy-once, dummy-loop (or dummy), repeater",
+    },
     DriverOption {
         name: "repeater_disable_strict_start",
         takes_value: false,
@@ -127,9 +131,19 @@ impl DummyUps {
     }
 
     fn load_file(&self) -> Result<Sequence, BackendError> {
-        let path = self.path.as_ref().ok_or_else(|| BackendError::Fatal("no data file".into()))?;
+        let path = self
+            .path
+            .as_ref()
+            .ok_or_else(|| BackendError::Fatal("no data file".into()))?;
         let file = DevFile::load(path).map_err(|e| BackendError::Fatal(e.to_string()))?;
-        Ok(Sequence { file, mtime: mtime_of(path), pos: 0, paused_until: None, finished: false, alarms: Vec::new() })
+        Ok(Sequence {
+            file,
+            mtime: mtime_of(path),
+            pos: 0,
+            paused_until: None,
+            finished: false,
+            alarms: Vec::new(),
+        })
     }
 
     /// Run directives from the current position until a TIMER or the end of the file.
@@ -190,8 +204,9 @@ impl DummyUps {
     fn update_repeater(rep: &mut Repeater, d: &Dstate) -> Result<(), BackendError> {
         if rep.conn.is_none() {
             let t = &rep.target;
-            let conn = NutConnection::connect(&t.host, t.port, NET_TIMEOUT)
-                .map_err(|e| BackendError::NotAnswering(format!("{}@{}:{}: {e}", t.ups, t.host, t.port)))?;
+            let conn = NutConnection::connect(&t.host, t.port, NET_TIMEOUT).map_err(|e| {
+                BackendError::NotAnswering(format!("{}@{}:{}: {e}", t.ups, t.host, t.port))
+            })?;
             rep.conn = Some(conn);
         }
         let Some(conn) = rep.conn.as_mut() else {
@@ -200,7 +215,10 @@ impl DummyUps {
         match conn.list_var(&rep.target.ups) {
             Ok(vars) => {
                 for (var, value) in vars {
-                    if var.len() >= 7 && var[..7].eq_ignore_ascii_case("driver.") {
+                    if var
+                        .get(..7)
+                        .is_some_and(|p| p.eq_ignore_ascii_case("driver."))
+                    {
                         continue;
                     }
                     apply_var(d, &var, &value);
@@ -209,7 +227,10 @@ impl DummyUps {
             }
             Err(e) => {
                 rep.conn = None;
-                Err(BackendError::NotAnswering(format!("{}@{}: {e}", rep.target.ups, rep.target.host)))
+                Err(BackendError::NotAnswering(format!(
+                    "{}@{}: {e}",
+                    rep.target.ups, rep.target.host
+                )))
             }
         }
     }
@@ -319,7 +340,10 @@ impl DeviceBackend for DummyUps {
     }
 
     fn instcmd(&mut self, _ctx: &DriverContext, cmd: &str, param: Option<&str>) -> ResultCode {
-        tracing::info!("instcmd: unknown command [{cmd}] [{}]", param.unwrap_or("(null)"));
+        tracing::info!(
+            "instcmd: unknown command [{cmd}] [{}]",
+            param.unwrap_or("(null)")
+        );
         ResultCode::Unknown
     }
 
@@ -361,9 +385,18 @@ mod tests {
         assert_eq!(Mode::select(None, "a.seq").expect("ok"), Mode::Loop);
         assert_eq!(Mode::select(None, "a.dev").expect("ok"), Mode::Once);
         assert_eq!(Mode::select(None, "a.txt").expect("ok"), Mode::Loop);
-        assert_eq!(Mode::select(Some("dummy"), "a.dev").expect("ok"), Mode::Loop);
-        assert_eq!(Mode::select(Some("dummy-once"), "a.seq").expect("ok"), Mode::Once);
-        assert_eq!(Mode::select(Some("repeater"), "a.dev").expect("ok"), Mode::Repeater);
+        assert_eq!(
+            Mode::select(Some("dummy"), "a.dev").expect("ok"),
+            Mode::Loop
+        );
+        assert_eq!(
+            Mode::select(Some("dummy-once"), "a.seq").expect("ok"),
+            Mode::Once
+        );
+        assert_eq!(
+            Mode::select(Some("repeater"), "a.dev").expect("ok"),
+            Mode::Repeater
+        );
         assert!(Mode::select(Some("meta"), "a.dev").is_err());
     }
 
@@ -375,10 +408,20 @@ mod tests {
             std::path::Path::new("t.seq"),
         )
         .expect("parses");
-        let mut seq = Sequence { file, mtime: None, pos: 0, paused_until: None, finished: false, alarms: Vec::new() };
+        let mut seq = Sequence {
+            file,
+            mtime: None,
+            pos: 0,
+            paused_until: None,
+            finished: false,
+            alarms: Vec::new(),
+        };
         DummyUps::step(&mut seq, &d, Mode::Once);
         assert_eq!(d.getinfo("ups.status").as_deref(), Some("OL"));
-        assert_eq!(d.flags("battery.charge"), Some(nut_core::sock::VarFlags::RW));
+        assert_eq!(
+            d.flags("battery.charge"),
+            Some(nut_core::sock::VarFlags::RW)
+        );
         DummyUps::step(&mut seq, &d, Mode::Once);
         assert_eq!(d.getinfo("ups.status").as_deref(), Some("ALARM OB"));
         assert_eq!(d.getinfo("ups.alarm").as_deref(), Some("[hot]"));

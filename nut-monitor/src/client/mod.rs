@@ -390,8 +390,7 @@ impl Client {
 
     /// `SET TRACKING ON|OFF`.
     pub async fn set_tracking(&mut self, on: bool) -> Result<(), ClientError> {
-        let v = if on { "ON" } else { "OFF" };
-        self.ok_command(&line(&["SET", "TRACKING", v], 3))
+        self.ok_command(&Request::SetTracking(on).to_line())
             .await
             .map(drop)
     }

@@ -208,40 +208,33 @@ impl Runner {
             spec.system_text,
             if client.is_tls() { " [SSL]" } else { "" }
         );
-        let mut fatal: Option<ClientError> = None;
+        // Any error that broke the session ends this poll's queries; ERR replies do not.
         let status = client.get_var(ups, "ups.status").await;
-        if let Err(e) = &status {
-            if e.is_fatal() {
-                fatal = status.as_ref().err().map(clone_error);
-            }
-        }
+        let mut broken = status.as_ref().is_err_and(ClientError::is_fatal);
         let mut buzzwords = None;
         let mut alarm = None;
-        if fatal.is_none() {
+        if !broken {
             for var in ["ups.mode.buzzwords", "experimental.ups.mode.buzzwords"] {
                 match client.get_var(ups, var).await {
                     Ok(v) => {
                         buzzwords.get_or_insert(v);
                     }
                     Err(e) if e.is_fatal() => {
-                        fatal = Some(e);
+                        broken = true;
                         break;
                     }
                     Err(_) => {}
                 }
             }
         }
-        if fatal.is_none() {
-            if let Ok(s) = &status {
-                if s.split_whitespace()
-                    .any(|t| t.eq_ignore_ascii_case("ALARM"))
-                {
-                    match client.get_var(ups, "ups.alarm").await {
-                        Ok(v) => alarm = Some(v),
-                        Err(e) if e.is_fatal() => fatal = Some(e),
-                        Err(_) => {}
-                    }
-                }
+        let has_alarm = status.as_ref().is_ok_and(|s| {
+            s.split_whitespace()
+                .any(|t| t.eq_ignore_ascii_case("ALARM"))
+        });
+        if !broken && has_alarm {
+            match client.get_var(ups, "ups.alarm").await {
+                Ok(v) => alarm = Some(v),
+                Err(e) => broken = e.is_fatal(),
             }
         }
         let outcome = match (&status, &buzzwords) {
@@ -271,7 +264,7 @@ impl Runner {
             self.pollfail[idx] = PollFailLog::default();
         }
         self.monitor.poll(idx, &outcome, now);
-        if fatal.is_some() {
+        if broken {
             self.drop_connection(idx).await;
         }
     }
@@ -356,16 +349,6 @@ impl Runner {
                 super::events::NotifyEvent::NoParent,
             ));
         }
-    }
-}
-
-fn clone_error(e: &ClientError) -> ClientError {
-    match e {
-        ClientError::Server { code, extra } => ClientError::Server {
-            code: code.clone(),
-            extra: extra.clone(),
-        },
-        other => ClientError::Read(other.to_string()),
     }
 }
 

@@ -43,6 +43,16 @@ pub fn verify(supplied: &str, stored: &str) -> bool {
     }
 }
 
+/// Hash a password as `$argon2id$...` (default Argon2id parameters, random salt), for
+/// `upsd --hash-password`.
+pub fn hash_argon2id(password: &str) -> Result<String, String> {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt).map_err(|e| format!("no randomness: {e}"))?;
+    let salt = SaltString::encode_b64(&salt).map_err(|e| e.to_string())?;
+    argon2::Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| e.to_string())
+}
+
 fn verify_argon2(supplied: &str, stored: &str) -> bool {
     use argon2::password_hash::{PasswordHash, PasswordVerifier};
     match PasswordHash::new(stored) {
@@ -92,6 +102,15 @@ mod tests {
         assert!(verify("s3cret pw", &hash));
         assert!(!verify("s3cret", &hash));
         assert!(!verify("x", "$argon2id$garbage"));
+    }
+
+    #[test]
+    fn hashing_round_trips() {
+        let h = hash_argon2id("pass word").expect("hash");
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify("pass word", &h));
+        assert!(!verify("pass", &h));
+        assert_ne!(h, hash_argon2id("pass word").expect("hash"), "salts must differ");
     }
 
     #[test]

@@ -147,7 +147,10 @@ pub async fn authenticate(ctx: &ServerContext, session: &mut Session) -> Option<
     let name = session.username.clone()?;
     let supplied = session.password.clone()?;
     let entry = users.get(&name).cloned();
-    let ok = match session.verified {
+    // The cached result only holds for the users file it was checked against (a reload may
+    // have changed the password).
+    let cached = session.verified.as_ref().filter(|(file, _)| Arc::ptr_eq(file, &users)).map(|(_, v)| *v);
+    let ok = match cached {
         Some(v) => v,
         None => {
             let v = match entry.as_ref().and_then(|u| u.password.clone()) {
@@ -165,7 +168,7 @@ pub async fn authenticate(ctx: &ServerContext, session: &mut Session) -> Option<
                     false
                 }
             };
-            session.verified = Some(v);
+            session.verified = Some((users.clone(), v));
             v
         }
     };

@@ -2,7 +2,7 @@
 //! and `SET TRACKING ON|OFF`.
 
 use nut_core::net::{ErrCode, OkMessage, Reply};
-use nut_core::sock::{ServerMessage, VarFlags, atoi};
+use nut_core::sock::{ServerMessage, VarFlags, VarNode, atoi};
 use nut_core::words::escape;
 
 use super::{avail, new_tracking_id, require};
@@ -28,24 +28,7 @@ pub async fn set_var(
         let live = ups.live();
         match live.state.get(var) {
             None => Err(ErrCode::VarNotSupported),
-            Some(node) => {
-                if !node.flags.contains(VarFlags::RW) {
-                    Err(ErrCode::Readonly)
-                } else if node.flags.contains(VarFlags::STRING) && node.aux < 1 {
-                    Err(ErrCode::SetFailed)
-                } else if node.flags.contains(VarFlags::STRING) && value.len() as i64 > node.aux {
-                    Err(ErrCode::TooLong)
-                } else if !node.enums.is_empty() && !node.enums.iter().any(|e| escape(e) == value) {
-                    Err(ErrCode::InvalidValue)
-                } else if !node.ranges.is_empty() && {
-                    let n = atoi(value);
-                    !node.ranges.iter().any(|&(min, max)| n >= min && n <= max)
-                } {
-                    Err(ErrCode::InvalidValue)
-                } else {
-                    Ok(node.name.clone())
-                }
-            }
+            Some(node) => check_value(node, value).map(|()| node.name.clone()),
         }
     };
     let stored_name = match check {
@@ -78,6 +61,32 @@ pub async fn set_var(
     match tracking {
         Some(id) => session.reply(&Reply::OkMessage(OkMessage::Tracking(id))),
         None => session.ok(),
+    }
+}
+
+/// Steps 4 to 7 of SET VAR: RW flag, STRING length, enum list, ranges.
+fn check_value(node: &VarNode, value: &str) -> Result<(), ErrCode> {
+    if !node.flags.contains(VarFlags::RW) {
+        return Err(ErrCode::Readonly);
+    }
+    if node.flags.contains(VarFlags::STRING) {
+        if node.aux < 1 {
+            // A driver bug: a STRING variable without a maximum length.
+            return Err(ErrCode::SetFailed);
+        }
+        if value.len() as i64 > node.aux {
+            return Err(ErrCode::TooLong);
+        }
+    }
+    // Enum values are compared with their escaped form, as C upsd stores them.
+    let in_enum = node.enums.is_empty() || node.enums.iter().any(|e| escape(e) == value);
+    let n = atoi(value);
+    let in_range =
+        node.ranges.is_empty() || node.ranges.iter().any(|&(min, max)| n >= min && n <= max);
+    if in_enum && in_range {
+        Ok(())
+    } else {
+        Err(ErrCode::InvalidValue)
     }
 }
 

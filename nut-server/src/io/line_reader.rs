@@ -3,6 +3,8 @@
 //! line and drops the rest: a 100 KB line costs no more memory than a short one. Only the
 //! bytes up to the end of the completed line are consumed, so bytes pipelined after
 //! `STARTTLS` stay in the buffer for the TLS handshake and are never run as plaintext.
+//! A parse error (`#` inside quotes) drops whatever else is buffered, as C upsd drops the
+//! rest of the read() that carried the bad line (checked against Debian's upsd 2.8.0).
 
 use std::io;
 
@@ -25,6 +27,11 @@ pub async fn next_event<R: AsyncBufRead + Unpin + ?Sized>(
         for &b in buf {
             used += 1;
             if let Some(ev) = tok.feed(b) {
+                if matches!(ev, Event::Error(_)) {
+                    // C upsd stops processing the bytes of that read() at a parse error: the
+                    // rest of what arrived with the bad line is dropped, unanswered.
+                    used = buf.len();
+                }
                 event = Some(ev);
                 break;
             }
@@ -87,6 +94,18 @@ mod tests {
             assert_eq!(ev, Some(Event::Line(vec!["STARTTLS".into()])));
             assert_eq!(r.buffer(), b"\x16\x03\x01rest");
             assert!(!has_complete_line(r.buffer()));
+        });
+    }
+
+    #[test]
+    fn parse_error_drops_the_rest_of_the_buffer() {
+        block_on(async {
+            let data: &[u8] = b"GET VAR u \"a#b\"\nPROTVER\n";
+            let mut r = BufReader::new(data);
+            let mut tok = Tokenizer::new();
+            let ev = next_event(&mut r, &mut tok).await.expect("io");
+            assert!(matches!(ev, Some(Event::Error(_))));
+            assert_eq!(next_event(&mut r, &mut tok).await.expect("io"), None);
         });
     }
 

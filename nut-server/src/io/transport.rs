@@ -13,7 +13,7 @@ use tokio_rustls::server::TlsStream;
 
 /// Read buffer per connection. Small: requests are short, and 10,000 idle sessions must stay
 /// cheap.
-pub const READ_BUFFER: usize = 2048;
+pub const READ_BUFFER: usize = 1024;
 
 /// Longest a TLS handshake may take before the connection is dropped. Each handshake runs in
 /// its own task, so a stalled client only ever holds up itself.

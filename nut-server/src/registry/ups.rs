@@ -183,7 +183,7 @@ impl Ups {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone();
-        list.sort_by(|a, b| b.session.cmp(&a.session));
+        list.sort_by_key(|c| std::cmp::Reverse(c.session));
         list.into_iter().map(|c| c.addr).collect()
     }
 

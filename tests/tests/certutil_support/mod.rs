@@ -27,9 +27,17 @@ pub struct Ca {
 impl Ca {
     pub fn new(subject: &str) -> Ca {
         let key = PrivateKey::generate(KeyAlgorithm::EcdsaP256).expect("key");
-        let der = pki::self_signed(&key, subject, &CertProfile::for_months(CertRole::Ca { path_len: None }, 12))
-            .expect("ca");
-        Ca { key, der, subject: subject.to_string() }
+        let der = pki::self_signed(
+            &key,
+            subject,
+            &CertProfile::for_months(CertRole::Ca { path_len: None }, 12),
+        )
+        .expect("ca");
+        Ca {
+            key,
+            der,
+            subject: subject.to_string(),
+        }
     }
 
     /// Issue a certificate for a new key.
@@ -46,9 +54,17 @@ pub fn new_store(dir: &Path, password: &str) -> Store {
 }
 
 /// Put a certificate and its key in a store.
-pub fn put_identity(store: &mut Store, password: &str, nickname: &str, der: &[u8], key: &PrivateKey) {
+pub fn put_identity(
+    store: &mut Store,
+    password: &str,
+    nickname: &str,
+    der: &[u8],
+    key: &PrivateKey,
+) {
     let c = store.unlock(password).expect("unlock");
-    store.add_certificate_with_key(&c, nickname, der, ",,".parse().expect("trust"), key).expect("add");
+    store
+        .add_certificate_with_key(&c, nickname, der, ",,".parse().expect("trust"), key)
+        .expect("add");
 }
 
 /// Result of one TLS exchange: what the client read (or its error), and the server's error.
@@ -79,11 +95,14 @@ pub fn exchange(server: Arc<rustls::ServerConfig>, client: &ClientTlsPolicy) -> 
     let addr = listener.local_addr().expect("addr");
     let handle = std::thread::spawn(move || -> Result<Option<String>, String> {
         let (sock, _) = listener.accept().map_err(|e| e.to_string())?;
-        sock.set_read_timeout(Some(Duration::from_secs(10))).map_err(|e| e.to_string())?;
+        sock.set_read_timeout(Some(Duration::from_secs(10)))
+            .map_err(|e| e.to_string())?;
         let conn = rustls::ServerConnection::new(server).map_err(|e| e.to_string())?;
         let mut tls = rustls::StreamOwned::new(conn, sock);
         let mut line = String::new();
-        BufReader::new(&mut tls).read_line(&mut line).map_err(|e| e.to_string())?;
+        BufReader::new(&mut tls)
+            .read_line(&mut line)
+            .map_err(|e| e.to_string())?;
         if line.trim_end() != "PROTVER" {
             return Err(format!("unexpected request {line:?}"));
         }
@@ -96,21 +115,29 @@ pub fn exchange(server: Arc<rustls::ServerConfig>, client: &ClientTlsPolicy) -> 
     });
     let client_result = (|| -> Result<String, String> {
         let sock = TcpStream::connect(addr).map_err(|e| e.to_string())?;
-        sock.set_read_timeout(Some(Duration::from_secs(10))).map_err(|e| e.to_string())?;
+        sock.set_read_timeout(Some(Duration::from_secs(10)))
+            .map_err(|e| e.to_string())?;
         let conn = rustls::ClientConnection::new(client.config.clone(), client.server_name.clone())
             .map_err(|e| e.to_string())?;
         let mut tls = rustls::StreamOwned::new(conn, sock);
         tls.write_all(b"PROTVER\n").map_err(|e| e.to_string())?;
         tls.flush().map_err(|e| e.to_string())?;
         let mut line = String::new();
-        BufReader::new(&mut tls).read_line(&mut line).map_err(|e| e.to_string())?;
+        BufReader::new(&mut tls)
+            .read_line(&mut line)
+            .map_err(|e| e.to_string())?;
         if line.is_empty() {
             return Err("connection closed".into());
         }
         Ok(line.trim_end().to_string())
     })();
-    let server_result = handle.join().unwrap_or_else(|_| Err("server thread panicked".into()));
-    Exchange { client: client_result, server: server_result }
+    let server_result = handle
+        .join()
+        .unwrap_or_else(|_| Err("server thread panicked".into()));
+    Exchange {
+        client: client_result,
+        server: server_result,
+    }
 }
 
 /// `dir/name` as a PathBuf.
@@ -158,12 +185,21 @@ pub fn tool(cwd: &Path, prog: &str, args: &[&str]) -> (i32, String) {
         .unwrap_or_else(|e| panic!("run {prog}: {e}"));
     (
         out.status.code().unwrap_or(-1),
-        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
     )
 }
 
 /// Server settings from a store (NSS style).
-pub fn store_server(dir: &Path, nickname: &str, password: &str, level: nut_certutil::tls::CertRequest) -> Arc<rustls::ServerConfig> {
+pub fn store_server(
+    dir: &Path,
+    nickname: &str,
+    password: &str,
+    level: nut_certutil::tls::CertRequest,
+) -> Arc<rustls::ServerConfig> {
     nut_certutil::tls::build_server_config(&nut_certutil::tls::ServerTlsSettings {
         certpath: Some(dir.to_path_buf()),
         certident_name: Some(nickname.to_string()),

@@ -29,7 +29,12 @@ impl NutTree {
             std::fs::create_dir_all(d).expect("mkdir");
         }
         std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o770)).expect("chmod");
-        NutTree { dir, conf, state, run }
+        NutTree {
+            dir,
+            conf,
+            state,
+            run,
+        }
     }
 
     pub fn write(&self, name: &str, text: &str) -> PathBuf {
@@ -42,7 +47,9 @@ impl NutTree {
     pub fn ups_conf(&self, sections: &[(&str, &str)]) {
         let mut text = String::new();
         for (name, port) in sections {
-            text.push_str(&format!("[{name}]\n  driver = dummy-ups\n  port = {port}\n  desc = \"test {name}\"\n"));
+            text.push_str(&format!(
+                "[{name}]\n  driver = dummy-ups\n  port = {port}\n  desc = \"test {name}\"\n"
+            ));
         }
         self.write("ups.conf", &text);
     }
@@ -65,7 +72,10 @@ impl NutTree {
         let mut cmd = self.command(&bin("dummy-ups"));
         cmd.args(["-a", ups, "-F"]).args(extra);
         let child = ChildGuard::spawn("dummy-ups", &mut cmd);
-        assert!(wait_for_unix(&self.socket(ups), Duration::from_secs(10)), "dummy-ups socket for {ups} did not appear");
+        assert!(
+            wait_for_unix(&self.socket(ups), Duration::from_secs(10)),
+            "dummy-ups socket for {ups} did not appear"
+        );
         child
     }
 }
@@ -78,13 +88,21 @@ pub struct RawReader {
 
 impl RawReader {
     pub fn connect(path: &Path) -> RawReader {
-        let stream = UnixStream::connect(path).unwrap_or_else(|e| panic!("connect {}: {e}", path.display()));
-        stream.set_read_timeout(Some(Duration::from_millis(200))).expect("timeout");
-        RawReader { stream, pending: Vec::new() }
+        let stream =
+            UnixStream::connect(path).unwrap_or_else(|e| panic!("connect {}: {e}", path.display()));
+        stream
+            .set_read_timeout(Some(Duration::from_millis(200)))
+            .expect("timeout");
+        RawReader {
+            stream,
+            pending: Vec::new(),
+        }
     }
 
     pub fn send(&mut self, text: &str) {
-        self.stream.write_all(text.as_bytes()).expect("write to driver socket");
+        self.stream
+            .write_all(text.as_bytes())
+            .expect("write to driver socket");
     }
 
     /// The next complete line (without `\n`) within `limit`; None on timeout or EOF.
@@ -102,7 +120,11 @@ impl RawReader {
             match self.stream.read(&mut buf) {
                 Ok(0) => return None,
                 Ok(n) => self.pending.extend_from_slice(&buf[..n]),
-                Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) => {}
                 Err(_) => return None,
             }
         }
@@ -146,7 +168,11 @@ impl RawReader {
             match self.stream.read(&mut buf) {
                 Ok(0) => return true,
                 Ok(_) => {}
-                Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) => {}
                 Err(_) => return true,
             }
         }

@@ -55,7 +55,10 @@ impl NutDir {
     /// The default test layout: one UPS `test` served by driver `fake`, users admin/monp/mons.
     pub fn standard(extra_upsd_conf: &str) -> Self {
         let d = NutDir::new();
-        d.write_upsd_conf(&format!("LISTEN 127.0.0.1 {}\nMAXAGE 15\n{extra_upsd_conf}", free_port()));
+        d.write_upsd_conf(&format!(
+            "LISTEN 127.0.0.1 {}\nMAXAGE 15\n{extra_upsd_conf}",
+            free_port()
+        ));
         d.write_ups_conf("[test]\n\tdriver = fake\n\tport = none\n\tdesc = \"Test UPS\"\n[other]\n\tdriver = fake\n\tport = none\n");
         d.write_users(STANDARD_USERS);
         d
@@ -84,14 +87,27 @@ impl Upsd {
     pub fn start_with(d: &NutDir, args: &[&str], customize: impl FnOnce(&mut Command)) -> Upsd {
         let (mut child, log) = spawn_upsd(d, args, customize);
         let found = wait_until(Duration::from_secs(20), || {
-            log.lock().unwrap().iter().any(|l| l.contains("listening on ")) || child.try_wait().is_some()
+            log.lock()
+                .unwrap()
+                .iter()
+                .any(|l| l.contains("listening on "))
+                || child.try_wait().is_some()
         });
         let addr = log
             .lock()
             .unwrap()
             .iter()
-            .find_map(|l| l.split("listening on ").nth(1).map(|a| a.trim().to_string()))
-            .unwrap_or_else(|| panic!("upsd did not report a listening address (found={found}): {:?}", log.lock().unwrap()))
+            .find_map(|l| {
+                l.split("listening on ")
+                    .nth(1)
+                    .map(|a| a.trim().to_string())
+            })
+            .unwrap_or_else(|| {
+                panic!(
+                    "upsd did not report a listening address (found={found}): {:?}",
+                    log.lock().unwrap()
+                )
+            })
             .parse()
             .expect("socket address");
         let u = Upsd { child, log, addr };
@@ -112,7 +128,9 @@ impl Upsd {
     }
 
     pub fn wait_log(&self, needle: &str, timeout: Duration) -> bool {
-        wait_until(timeout, || self.log.lock().unwrap().iter().any(|l| l.contains(needle)))
+        wait_until(timeout, || {
+            self.log.lock().unwrap().iter().any(|l| l.contains(needle))
+        })
     }
 
     pub fn client(&self) -> Client {
@@ -121,7 +139,11 @@ impl Upsd {
 }
 
 /// Spawn upsd (not waiting); returns the child and its log.
-pub fn spawn_upsd(d: &NutDir, args: &[&str], customize: impl FnOnce(&mut Command)) -> (ChildGuard, Arc<Mutex<Vec<String>>>) {
+pub fn spawn_upsd(
+    d: &NutDir,
+    args: &[&str],
+    customize: impl FnOnce(&mut Command),
+) -> (ChildGuard, Arc<Mutex<Vec<String>>>) {
     let mut cmd = Command::new(bin("upsd"));
     cmd.arg("-F")
         .args(args)
@@ -159,8 +181,11 @@ pub struct Client {
 impl Client {
     pub fn connect(addr: SocketAddr) -> Client {
         let s = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).expect("connect");
-        s.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
-        Client { reader: BufReader::new(s) }
+        s.set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
+        Client {
+            reader: BufReader::new(s),
+        }
     }
     pub fn send_raw(&mut self, bytes: &[u8]) {
         self.reader.get_mut().write_all(bytes).expect("write");
@@ -201,7 +226,10 @@ impl Client {
     }
     pub fn login(&mut self, user: &str, pass: &str) {
         assert_eq!(self.cmd(&format!("USERNAME {user}")), "OK");
-        assert_eq!(self.cmd(&format!("PASSWORD {}", nut_core::words::encode_arg(pass))), "OK");
+        assert_eq!(
+            self.cmd(&format!("PASSWORD {}", nut_core::words::encode_arg(pass))),
+            "OK"
+        );
     }
 }
 
@@ -238,15 +266,22 @@ impl FakeDriver {
             stop: Arc::new(AtomicBool::new(false)),
             conns: Arc::new(Mutex::new(Vec::new())),
         };
-        let (state, log, code, ping, stop, conns) =
-            (fd.state.clone(), fd.log.clone(), fd.result_code.clone(), fd.answer_ping.clone(), fd.stop.clone(), fd.conns.clone());
+        let (state, log, code, ping, stop, conns) = (
+            fd.state.clone(),
+            fd.log.clone(),
+            fd.result_code.clone(),
+            fd.answer_ping.clone(),
+            fd.stop.clone(),
+            fd.conns.clone(),
+        );
         std::thread::spawn(move || {
             while !stop.load(Ordering::Relaxed) {
                 match listener.accept() {
                     Ok((s, _)) => {
                         s.set_nonblocking(false).expect("blocking");
                         conns.lock().unwrap().push(s.try_clone().expect("clone"));
-                        let (state, log, code, ping) = (state.clone(), log.clone(), code.clone(), ping.clone());
+                        let (state, log, code, ping) =
+                            (state.clone(), log.clone(), code.clone(), ping.clone());
                         std::thread::spawn(move || serve_driver(s, state, log, code, ping));
                     }
                     Err(_) => std::thread::sleep(Duration::from_millis(10)),
@@ -279,7 +314,9 @@ impl FakeDriver {
     }
 
     pub fn wait_received(&self, needle: &str) -> bool {
-        wait_until(Duration::from_secs(10), || self.received().iter().any(|l| l.contains(needle)))
+        wait_until(Duration::from_secs(10), || {
+            self.received().iter().any(|l| l.contains(needle))
+        })
     }
 }
 
@@ -304,7 +341,9 @@ fn serve_driver(
             Ok(n) => n,
         };
         for &b in &buf[..n] {
-            let Some(Event::Line(words)) = tok.feed(b) else { continue };
+            let Some(Event::Line(words)) = tok.feed(b) else {
+                continue;
+            };
             let line = words.join(" ");
             log.lock().unwrap().received.push(line);
             let mut out = String::new();
@@ -315,7 +354,12 @@ fn serve_driver(
                     }
                 }
                 Ok(ServerMessage::Ping) if ping.load(Ordering::Relaxed) => out.push_str("PONG\n"),
-                Ok(ServerMessage::InstCmd { tracking: Some(id), .. }) | Ok(ServerMessage::Set { tracking: Some(id), .. }) => {
+                Ok(ServerMessage::InstCmd {
+                    tracking: Some(id), ..
+                })
+                | Ok(ServerMessage::Set {
+                    tracking: Some(id), ..
+                }) => {
                     if let Some(c) = *code.lock().unwrap() {
                         out.push_str(&format!("TRACKING {id} {c}\n"));
                     }
@@ -333,7 +377,10 @@ fn serve_driver(
 pub fn sample_state() -> DriverState {
     let mut st = DriverState::new();
     let set = |st: &mut DriverState, var: &str, value: &str| {
-        st.apply(&DriverMessage::SetInfo { var: var.into(), value: value.into() });
+        st.apply(&DriverMessage::SetInfo {
+            var: var.into(),
+            value: value.into(),
+        });
     };
     set(&mut st, "battery.charge", "100");
     set(&mut st, "device.mfr", "Dummy Manufacturer");
@@ -348,14 +395,63 @@ pub fn sample_state() -> DriverState {
     let apply = |st: &mut DriverState, m: DriverMessage| {
         st.apply(&m);
     };
-    apply(&mut st, DriverMessage::SetFlags { var: "ups.id".into(), flags: VarFlags::RW.union(VarFlags::STRING) });
-    apply(&mut st, DriverMessage::SetAux { var: "ups.id".into(), n: 32 });
-    apply(&mut st, DriverMessage::SetFlags { var: "input.transfer.low".into(), flags: VarFlags::RW });
-    apply(&mut st, DriverMessage::AddEnum { var: "input.transfer.low".into(), value: "103".into() });
-    apply(&mut st, DriverMessage::AddEnum { var: "input.transfer.low".into(), value: "100".into() });
-    apply(&mut st, DriverMessage::SetFlags { var: "input.transfer.high".into(), flags: VarFlags::RW });
-    apply(&mut st, DriverMessage::AddRange { var: "input.transfer.high".into(), min: 250, max: 290 });
-    apply(&mut st, DriverMessage::SetFlags { var: "ups.delay.shutdown".into(), flags: VarFlags::RW.union(VarFlags::NUMBER) });
+    apply(
+        &mut st,
+        DriverMessage::SetFlags {
+            var: "ups.id".into(),
+            flags: VarFlags::RW.union(VarFlags::STRING),
+        },
+    );
+    apply(
+        &mut st,
+        DriverMessage::SetAux {
+            var: "ups.id".into(),
+            n: 32,
+        },
+    );
+    apply(
+        &mut st,
+        DriverMessage::SetFlags {
+            var: "input.transfer.low".into(),
+            flags: VarFlags::RW,
+        },
+    );
+    apply(
+        &mut st,
+        DriverMessage::AddEnum {
+            var: "input.transfer.low".into(),
+            value: "103".into(),
+        },
+    );
+    apply(
+        &mut st,
+        DriverMessage::AddEnum {
+            var: "input.transfer.low".into(),
+            value: "100".into(),
+        },
+    );
+    apply(
+        &mut st,
+        DriverMessage::SetFlags {
+            var: "input.transfer.high".into(),
+            flags: VarFlags::RW,
+        },
+    );
+    apply(
+        &mut st,
+        DriverMessage::AddRange {
+            var: "input.transfer.high".into(),
+            min: 250,
+            max: 290,
+        },
+    );
+    apply(
+        &mut st,
+        DriverMessage::SetFlags {
+            var: "ups.delay.shutdown".into(),
+            flags: VarFlags::RW.union(VarFlags::NUMBER),
+        },
+    );
     for c in ["load.off", "test.battery.start", "beeper.toggle"] {
         apply(&mut st, DriverMessage::AddCmd { cmd: c.into() });
     }
@@ -367,7 +463,8 @@ pub fn sample_state() -> DriverState {
 pub fn wait_ups_ready(u: &Upsd, ups: &str) {
     let ok = wait_until(Duration::from_secs(15), || {
         let mut c = u.client();
-        c.cmd(&format!("GET VAR {ups} ups.status")).starts_with("VAR ")
+        c.cmd(&format!("GET VAR {ups} ups.status"))
+            .starts_with("VAR ")
     });
     assert!(ok, "UPS {ups} never became available: {}", u.log_text());
 }

@@ -33,24 +33,58 @@ impl TestPki {
     pub fn new() -> TestPki {
         let new_key = || PrivateKey::generate(KeyAlgorithm::EcdsaP256).expect("key");
         let ca_key = new_key();
-        let ca_der =
-            self_signed(&ca_key, "CN=rnut test CA,O=rnut", &CertProfile::for_months(CertRole::Ca { path_len: None }, 12)).expect("ca");
+        let ca_der = self_signed(
+            &ca_key,
+            "CN=rnut test CA,O=rnut",
+            &CertProfile::for_months(CertRole::Ca { path_len: None }, 12),
+        )
+        .expect("ca");
         let server_key = new_key();
         let mut sp = CertProfile::for_months(CertRole::Server, 12);
         sp.sans = vec!["localhost".into(), "127.0.0.1".into()];
-        let server_der = issue(&server_key, "CN=My nut server,O=rnut", &sp, &ca_der, &ca_key).expect("server cert");
+        let server_der = issue(
+            &server_key,
+            "CN=My nut server,O=rnut",
+            &sp,
+            &ca_der,
+            &ca_key,
+        )
+        .expect("server cert");
         let client_key = new_key();
-        let client_der =
-            issue(&client_key, "CN=upsmon client,O=rnut", &CertProfile::for_months(CertRole::Client, 12), &ca_der, &ca_key)
-                .expect("client cert");
+        let client_der = issue(
+            &client_key,
+            "CN=upsmon client,O=rnut",
+            &CertProfile::for_months(CertRole::Client, 12),
+            &ca_der,
+            &ca_key,
+        )
+        .expect("client cert");
         let rogue_ca_key = new_key();
-        let rogue_ca = self_signed(&rogue_ca_key, "CN=rogue CA", &CertProfile::for_months(CertRole::Ca { path_len: None }, 12))
-            .expect("rogue ca");
+        let rogue_ca = self_signed(
+            &rogue_ca_key,
+            "CN=rogue CA",
+            &CertProfile::for_months(CertRole::Ca { path_len: None }, 12),
+        )
+        .expect("rogue ca");
         let rogue_key = new_key();
-        let rogue_der =
-            issue(&rogue_key, "CN=rogue client", &CertProfile::for_months(CertRole::Client, 12), &rogue_ca, &rogue_ca_key)
-                .expect("rogue cert");
-        TestPki { ca_key, ca_der, server_key, server_der, client_key, client_der, rogue_key, rogue_der }
+        let rogue_der = issue(
+            &rogue_key,
+            "CN=rogue client",
+            &CertProfile::for_months(CertRole::Client, 12),
+            &rogue_ca,
+            &rogue_ca_key,
+        )
+        .expect("rogue cert");
+        TestPki {
+            ca_key,
+            ca_der,
+            server_key,
+            server_der,
+            client_key,
+            client_der,
+            rogue_key,
+            rogue_der,
+        }
     }
 
     /// An rnut store in `dir`: the CA trusted for server and client certificates (`CT,,`),
@@ -59,9 +93,21 @@ impl TestPki {
         std::fs::create_dir_all(dir).expect("mkdir");
         let mut store = Store::create(dir, STORE_PASSWORD).expect("create store");
         let cipher = store.unlock(STORE_PASSWORD).expect("unlock");
-        store.add_certificate("rnut test CA", &self.ca_der, "CT,,".parse::<TrustFlags>().expect("trust")).expect("add ca");
         store
-            .add_certificate_with_key(&cipher, SERVER_NICK, &self.server_der, ",,".parse::<TrustFlags>().expect("trust"), &self.server_key)
+            .add_certificate(
+                "rnut test CA",
+                &self.ca_der,
+                "CT,,".parse::<TrustFlags>().expect("trust"),
+            )
+            .expect("add ca");
+        store
+            .add_certificate_with_key(
+                &cipher,
+                SERVER_NICK,
+                &self.server_der,
+                ",,".parse::<TrustFlags>().expect("trust"),
+                &self.server_key,
+            )
             .expect("add server");
     }
 
@@ -80,13 +126,20 @@ impl TestPki {
     }
 
     /// A client config trusting the test CA, optionally presenting a certificate.
-    pub fn client_config(&self, identity: Option<(&[u8], &PrivateKey)>) -> Arc<rustls::ClientConfig> {
+    pub fn client_config(
+        &self,
+        identity: Option<(&[u8], &PrivateKey)>,
+    ) -> Arc<rustls::ClientConfig> {
         let mut roots = rustls::RootCertStore::empty();
-        roots.add(CertificateDer::from(self.ca_der.clone())).expect("root");
-        let b = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
-            .expect("versions")
-            .with_root_certificates(roots);
+        roots
+            .add(CertificateDer::from(self.ca_der.clone()))
+            .expect("root");
+        let b = rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
+        .expect("versions")
+        .with_root_certificates(roots);
         let cfg = match identity {
             Some((der, key)) => b
                 .with_client_auth_cert(
@@ -104,7 +157,9 @@ pub fn pem_block(label: &str, der: &[u8]) -> String {
     const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut b64 = String::new();
     for chunk in der.chunks(3) {
-        let n = (chunk[0] as u32) << 16 | (*chunk.get(1).unwrap_or(&0) as u32) << 8 | *chunk.get(2).unwrap_or(&0) as u32;
+        let n = (chunk[0] as u32) << 16
+            | (*chunk.get(1).unwrap_or(&0) as u32) << 8
+            | *chunk.get(2).unwrap_or(&0) as u32;
         for i in 0..4 {
             if i <= chunk.len() {
                 b64.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
@@ -144,24 +199,39 @@ pub fn read_plain_line(s: &mut TcpStream) -> String {
 
 impl TlsClient {
     /// Connect, send STARTTLS, expect `OK STARTTLS`, handshake. Err carries the TLS/IO error.
-    pub fn connect(addr: SocketAddr, config: Arc<rustls::ClientConfig>) -> Result<TlsClient, String> {
-        let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).map_err(|e| e.to_string())?;
-        s.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+    pub fn connect(
+        addr: SocketAddr,
+        config: Arc<rustls::ClientConfig>,
+    ) -> Result<TlsClient, String> {
+        let mut s =
+            TcpStream::connect_timeout(&addr, Duration::from_secs(5)).map_err(|e| e.to_string())?;
+        s.set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
         s.write_all(b"STARTTLS\n").map_err(|e| e.to_string())?;
         let ok = read_plain_line(&mut s);
         if ok != "OK STARTTLS" {
             return Err(format!("STARTTLS answered {ok:?}"));
         }
-        let conn = rustls::ClientConnection::new(config, ServerName::try_from("localhost").expect("name")).map_err(|e| e.to_string())?;
+        let conn =
+            rustls::ClientConnection::new(config, ServerName::try_from("localhost").expect("name"))
+                .map_err(|e| e.to_string())?;
         let mut stream = rustls::StreamOwned::new(conn, s);
         while stream.conn.is_handshaking() {
-            stream.conn.complete_io(&mut stream.sock).map_err(|e| format!("handshake: {e}"))?;
+            stream
+                .conn
+                .complete_io(&mut stream.sock)
+                .map_err(|e| format!("handshake: {e}"))?;
         }
-        Ok(TlsClient { stream, buf: Vec::new() })
+        Ok(TlsClient {
+            stream,
+            buf: Vec::new(),
+        })
     }
 
     pub fn cmd(&mut self, request: &str) -> Result<String, String> {
-        self.stream.write_all(format!("{request}\n").as_bytes()).map_err(|e| e.to_string())?;
+        self.stream
+            .write_all(format!("{request}\n").as_bytes())
+            .map_err(|e| e.to_string())?;
         self.stream.flush().map_err(|e| e.to_string())?;
         self.line()
     }

@@ -1,0 +1,499 @@
+//! The load generator: each measurement opens its own connections on the tokio runtime,
+//! runs for a bounded time and count, and reads the server's CPU and memory from /proc.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Result, anyhow, bail};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use crate::conn::{self, Lines, TlsClient, within};
+use crate::procfs;
+
+/// Time limit of one request or one session inside a measurement.
+const OP_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long finished workers get to hand back their counts after the stop signal.
+const GRACE: Duration = Duration::from_secs(3);
+
+/// The server under test.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub addr: SocketAddr,
+    pub pid: u32,
+    pub get_var: Arc<[u8]>,
+    pub list_var: Arc<[u8]>,
+}
+
+/// Completed operations over a time span with the server's CPU time.
+#[derive(Debug, Clone, Copy)]
+pub struct Throughput {
+    pub ops: u64,
+    pub secs: f64,
+    pub cpu: f64,
+    /// CPU seconds the bench process itself (the load generator) used over the span.
+    pub client_cpu: f64,
+    pub errors: u64,
+}
+
+impl Throughput {
+    pub fn rate(&self) -> f64 {
+        if self.secs > 0.0 {
+            self.ops as f64 / self.secs
+        } else {
+            0.0
+        }
+    }
+    /// Server CPU seconds per `per` operations.
+    pub fn cpu_per(&self, per: f64) -> Option<f64> {
+        (self.ops > 0).then(|| self.cpu / self.ops as f64 * per)
+    }
+    /// Load-generator CPU seconds per `per` operations.
+    pub fn client_cpu_per(&self, per: f64) -> Option<f64> {
+        (self.ops > 0).then(|| self.client_cpu / self.ops as f64 * per)
+    }
+}
+
+/// Latency samples (seconds) of one measurement.
+#[derive(Debug, Clone, Default)]
+pub struct Latencies {
+    samples: Vec<f64>,
+    /// Requests still unanswered when the measurement ended (their wait so far is a sample).
+    pub unanswered: u64,
+    pub secs: f64,
+}
+
+impl Latencies {
+    pub fn count(&self) -> usize {
+        self.samples.len()
+    }
+    pub fn answered(&self) -> u64 {
+        self.samples.len() as u64 - self.unanswered
+    }
+    /// The `p`-quantile (0..1), nearest rank.
+    pub fn quantile(&self, p: f64) -> Option<f64> {
+        if self.samples.is_empty() {
+            return None;
+        }
+        let mut v = self.samples.clone();
+        v.sort_by(f64::total_cmp);
+        let rank = ((p * v.len() as f64).ceil() as usize).clamp(1, v.len());
+        Some(v[rank - 1])
+    }
+}
+
+fn is_var(line: &[u8]) -> Result<()> {
+    if line.starts_with(b"VAR ") {
+        Ok(())
+    } else {
+        Err(anyhow!(
+            "GET VAR answered {:?}",
+            String::from_utf8_lossy(line)
+        ))
+    }
+}
+
+/// Open `n` things with at most `parallel` attempts in flight, until `limit` passes or an
+/// attempt fails. Returns what was opened and the first error, if any.
+pub async fn open_many<T, F, Fut>(
+    n: usize,
+    parallel: usize,
+    limit: Duration,
+    open: F,
+) -> (Vec<T>, Option<anyhow::Error>)
+where
+    T: Send + 'static,
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<T>> + Send + 'static,
+{
+    let deadline = tokio::time::Instant::now() + limit;
+    let mut set = JoinSet::new();
+    let mut out = Vec::with_capacity(n);
+    let mut launched = 0;
+    let mut first_err = None;
+    loop {
+        while first_err.is_none() && launched < n && set.len() < parallel {
+            let fut = open();
+            set.spawn(async move {
+                match tokio::time::timeout_at(deadline, fut).await {
+                    Ok(r) => r,
+                    Err(_) => Err(anyhow!("time limit of {limit:?} reached")),
+                }
+            });
+            launched += 1;
+        }
+        match set.join_next().await {
+            Some(Ok(Ok(t))) => out.push(t),
+            Some(Ok(Err(e))) => {
+                first_err.get_or_insert(e);
+            }
+            Some(Err(e)) => {
+                first_err.get_or_insert(anyhow!("task failed: {e}"));
+            }
+            None => break,
+        }
+    }
+    (out, first_err)
+}
+
+/// Connect `n` plaintext clients, each checked with one `GET VAR`.
+async fn getvar_clients(
+    t: &Target,
+    n: usize,
+    limit: Duration,
+) -> Result<Vec<Lines<tokio::net::TcpStream>>> {
+    let (conns, err) = open_many(n, 16, limit, || {
+        let addr = t.addr;
+        let req = t.get_var.clone();
+        async move {
+            let mut c = conn::connect(addr).await?;
+            is_var(c.request(&req).await?)?;
+            Ok(c)
+        }
+    })
+    .await;
+    if conns.len() < n {
+        let why = err.map(|e| format!("{e:#}")).unwrap_or_default();
+        bail!("only {}/{} clients connected: {why}", conns.len(), n);
+    }
+    Ok(conns)
+}
+
+/// GET VAR throughput: `clients` connections, each sending one request at a time, for `dur`.
+pub async fn get_var(
+    t: &Target,
+    clients: usize,
+    dur: Duration,
+    setup: Duration,
+) -> Result<Throughput> {
+    let conns = getvar_clients(t, clients, setup).await?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let (start_tx, start_rx) = watch::channel(false);
+    let mut set = JoinSet::new();
+    for mut c in conns {
+        let stop = stop.clone();
+        let mut rx = start_rx.clone();
+        let req = t.get_var.clone();
+        set.spawn(async move {
+            let _ = rx.wait_for(|s| *s).await;
+            let mut n = 0u64;
+            loop {
+                let r = within(OP_TIMEOUT, async { is_var(c.request(&req).await?) }).await;
+                if r.is_err() {
+                    return (n, 1u64);
+                }
+                if stop.load(Ordering::Relaxed) {
+                    return (n, 0);
+                }
+                n += 1;
+            }
+        });
+    }
+    measure(t.pid, dur, &stop, start_tx, set).await
+}
+
+/// Start the workers, wait `dur`, stop them; CPU from /proc around the span.
+async fn measure(
+    pid: u32,
+    dur: Duration,
+    stop: &AtomicBool,
+    start: watch::Sender<bool>,
+    mut set: JoinSet<(u64, u64)>,
+) -> Result<Throughput> {
+    let me = std::process::id();
+    let cpu0 = procfs::cpu_seconds(pid)?;
+    let own0 = procfs::cpu_seconds(me)?;
+    let t0 = Instant::now();
+    let _ = start.send(true);
+    tokio::time::sleep(dur).await;
+    stop.store(true, Ordering::Relaxed);
+    let secs = t0.elapsed().as_secs_f64();
+    let cpu1 = procfs::cpu_seconds(pid)?;
+    let own1 = procfs::cpu_seconds(me)?;
+    let (mut ops, mut errors) = (0, 0);
+    let _ = tokio::time::timeout(GRACE, async {
+        while let Some(r) = set.join_next().await {
+            if let Ok((n, e)) = r {
+                ops += n;
+                errors += e;
+            }
+        }
+    })
+    .await;
+    set.abort_all();
+    Ok(Throughput {
+        ops,
+        secs,
+        cpu: cpu1 - cpu0,
+        client_cpu: own1 - own0,
+        errors,
+    })
+}
+
+/// LIST VAR from one client, one request at a time, for `dur` or `max` requests. Returns the
+/// latencies and the number of lines of the last reply (BEGIN and END included).
+pub async fn list_var(
+    t: &Target,
+    dur: Duration,
+    max: usize,
+) -> Result<(Latencies, Throughput, usize)> {
+    let mut c = conn::connect(t.addr).await?;
+    let mut lat = Latencies::default();
+    let mut lines = 0;
+    let cpu0 = procfs::cpu_seconds(t.pid)?;
+    let own0 = procfs::cpu_seconds(std::process::id())?;
+    let t0 = Instant::now();
+    while t0.elapsed() < dur && lat.count() < max {
+        let s = Instant::now();
+        let n = within(OP_TIMEOUT, async {
+            c.send(&t.list_var).await?;
+            let mut n = 0;
+            loop {
+                let line = c.next_line().await?;
+                n += 1;
+                if line.starts_with(b"END LIST") {
+                    return Ok(n);
+                }
+                if line.starts_with(b"ERR") {
+                    bail!("LIST VAR answered {:?}", String::from_utf8_lossy(line));
+                }
+            }
+        })
+        .await?;
+        lat.samples.push(s.elapsed().as_secs_f64());
+        lines = n;
+    }
+    lat.secs = t0.elapsed().as_secs_f64();
+    let cpu = procfs::cpu_seconds(t.pid)? - cpu0;
+    let client_cpu = procfs::cpu_seconds(std::process::id())? - own0;
+    let tp = Throughput {
+        ops: lat.count() as u64,
+        secs: lat.secs,
+        cpu,
+        client_cpu,
+        errors: 0,
+    };
+    Ok((lat, tp, lines))
+}
+
+/// Full STARTTLS sessions (connect, STARTTLS, handshake, VER, close) from `clients` loops.
+pub async fn tls_sessions(
+    t: &Target,
+    tls: &TlsClient,
+    clients: usize,
+    dur: Duration,
+) -> Result<Throughput> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let (start_tx, start_rx) = watch::channel(false);
+    let mut set = JoinSet::new();
+    for _ in 0..clients {
+        let stop = stop.clone();
+        let mut rx = start_rx.clone();
+        let tls = tls.clone();
+        let addr = t.addr;
+        set.spawn(async move {
+            let _ = rx.wait_for(|s| *s).await;
+            let (mut n, mut errors) = (0u64, 0u64);
+            while !stop.load(Ordering::Relaxed) {
+                match within(OP_TIMEOUT, tls.session(addr)).await {
+                    Ok(()) if !stop.load(Ordering::Relaxed) => n += 1,
+                    Ok(()) => {}
+                    Err(_) => {
+                        errors += 1;
+                        if errors > 100 {
+                            break;
+                        }
+                    }
+                }
+            }
+            (n, errors)
+        });
+    }
+    measure(t.pid, dur, &stop, start_tx, set).await
+}
+
+/// Result of the stalled-handshake measurement.
+#[derive(Debug)]
+pub struct Stall {
+    /// GET VAR latencies of the other clients (unanswered requests count with their wait).
+    pub lat: Latencies,
+    /// How many stalling clients got `OK STARTTLS`.
+    pub stalled_ok: usize,
+    pub stallers: usize,
+}
+
+/// `stallers` clients connect, send STARTTLS, read OK and go silent; meanwhile `clients`
+/// other clients (connected before) send GET VAR one at a time for `dur`.
+pub async fn stall(t: &Target, stallers: usize, clients: usize, dur: Duration) -> Result<Stall> {
+    let conns = getvar_clients(t, clients, Duration::from_secs(20)).await?;
+    let (release_tx, release_rx) = watch::channel(false);
+    let mut stall_set = JoinSet::new();
+    let (ready_tx, mut ready_rx) = tokio::sync::mpsc::channel::<bool>(stallers.max(1));
+    for _ in 0..stallers {
+        let addr = t.addr;
+        let mut release = release_rx.clone();
+        let ready = ready_tx.clone();
+        stall_set.spawn(async move {
+            let mut held = within(Duration::from_secs(2), conn::connect(addr))
+                .await
+                .ok();
+            let mut ok = false;
+            if let Some(c) = held.as_mut() {
+                // A server blocked in another handshake never answers: keep the connection
+                // open anyway (it stalls too), just stop waiting for the OK.
+                ok = within(Duration::from_secs(2), async {
+                    Ok(c.request(b"STARTTLS\n").await? == b"OK STARTTLS")
+                })
+                .await
+                .unwrap_or(false);
+            }
+            let _ = ready.send(ok).await;
+            // Hold the connection silent until released.
+            let _ = release.wait_for(|r| *r).await;
+            drop(held);
+        });
+    }
+    drop(ready_tx);
+    let mut stalled_ok = 0;
+    let _ = tokio::time::timeout(Duration::from_secs(3), async {
+        while let Some(ok) = ready_rx.recv().await {
+            stalled_ok += usize::from(ok);
+        }
+    })
+    .await;
+
+    let t0 = tokio::time::Instant::now();
+    let end = t0 + dur;
+    let mut set = JoinSet::new();
+    for mut c in conns {
+        let req = t.get_var.clone();
+        set.spawn(async move {
+            let mut samples = Vec::new();
+            let mut unanswered = 0u64;
+            while tokio::time::Instant::now() < end {
+                let s = tokio::time::Instant::now();
+                match tokio::time::timeout_at(end, async { is_var(c.request(&req).await?) }).await {
+                    Ok(Ok(())) => samples.push(s.elapsed().as_secs_f64()),
+                    Ok(Err(_)) => break,
+                    Err(_) => {
+                        samples.push(s.elapsed().as_secs_f64());
+                        unanswered += 1;
+                        break;
+                    }
+                }
+            }
+            (samples, unanswered)
+        });
+    }
+    let mut lat = Latencies::default();
+    while let Some(r) = set.join_next().await {
+        if let Ok((s, u)) = r {
+            lat.samples.extend(s);
+            lat.unanswered += u;
+        }
+    }
+    lat.secs = t0.elapsed().as_secs_f64();
+    let _ = release_tx.send(true);
+    let _ = tokio::time::timeout(GRACE, async {
+        while stall_set.join_next().await.is_some() {}
+    })
+    .await;
+    stall_set.abort_all();
+    Ok(Stall {
+        lat,
+        stalled_ok,
+        stallers,
+    })
+}
+
+/// Result of the connect burst.
+#[derive(Debug)]
+pub struct Burst {
+    pub n: usize,
+    pub served: usize,
+    /// Time until the last served connection got its answer.
+    pub last: f64,
+    pub limit: Duration,
+}
+
+/// `n` unpaced connects, each: connect, VER, read, close. Bounded by `limit`.
+pub async fn burst(t: &Target, n: usize, limit: Duration) -> Result<Burst> {
+    let t0 = tokio::time::Instant::now();
+    let deadline = t0 + limit;
+    let mut set = JoinSet::new();
+    for _ in 0..n {
+        let addr = t.addr;
+        set.spawn(async move {
+            match tokio::time::timeout_at(deadline, conn::ver_session(addr)).await {
+                Ok(Ok(c)) => {
+                    let when = t0.elapsed().as_secs_f64();
+                    drop(c);
+                    Some(when)
+                }
+                _ => None,
+            }
+        });
+    }
+    let (mut served, mut last) = (0, 0.0f64);
+    while let Some(r) = set.join_next().await {
+        if let Ok(Some(when)) = r {
+            served += 1;
+            last = last.max(when);
+        }
+    }
+    Ok(Burst {
+        n,
+        served,
+        last,
+        limit,
+    })
+}
+
+/// Result of an idle-sessions measurement.
+#[derive(Debug)]
+pub struct Idle {
+    pub n: usize,
+    pub established: usize,
+    pub rss_before: u64,
+    pub rss_after: u64,
+    pub secs: f64,
+    pub why_short: Option<String>,
+}
+
+/// Hold `n` idle sessions (plaintext after one `VER`, or TLS after STARTTLS + `VER`) and read
+/// the server's VmRSS once they are all established. Establishing is bounded by `limit`.
+pub async fn idle(t: &Target, n: usize, tls: Option<&TlsClient>, limit: Duration) -> Result<Idle> {
+    let rss_before = procfs::rss_bytes(t.pid)?;
+    let t0 = Instant::now();
+    let addr = t.addr;
+    let (established, why_short, rss_after) = match tls {
+        None => {
+            let (held, err) = open_many(n, 16, limit, || conn::ver_session(addr)).await;
+            let rss = procfs::rss_bytes(t.pid)?;
+            (held.len(), err, rss)
+        }
+        Some(tls) => {
+            let (held, err) = open_many(n, 16, limit, || {
+                let tls = tls.clone();
+                async move {
+                    let mut c = tls.starttls(addr).await?;
+                    conn::expect_ver(c.request(b"VER\n").await?)?;
+                    Ok(c)
+                }
+            })
+            .await;
+            let rss = procfs::rss_bytes(t.pid)?;
+            (held.len(), err, rss)
+        }
+    };
+    Ok(Idle {
+        n,
+        established,
+        rss_before,
+        rss_after,
+        secs: t0.elapsed().as_secs_f64(),
+        why_short: why_short.map(|e| format!("{e:#}")),
+    })
+}

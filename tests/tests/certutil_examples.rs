@@ -1,0 +1,107 @@
+//! The pki-examples scripts, run for real, each ending in a TLS handshake between a server and
+//! a client configured from the upsd.conf / upsmon.conf the script wrote (parsed with
+//! nut_core::config, as upsd and upsmon do).
+
+mod certutil_support;
+
+use std::path::Path;
+
+use certutil_support::*;
+use nut_certutil::tls::{
+    ClientTlsSettings, ServerTlsSettings, build_client_config, build_server_config,
+};
+use nut_core::config::{UpsdConf, UpsmonConf};
+
+fn run_script(name: &str, out: &Path) -> String {
+    let script = rnut_tests::workspace_root().join("pki-examples").join(name);
+    let o = std::process::Command::new("sh")
+        .arg(&script)
+        .arg(rnut_tests::bin("nut-certutil"))
+        .arg(out)
+        .env("NUT_CERTUTIL_KDF_ITERATIONS", "1000")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run script");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(o.status.success(), "{name} failed:\n{text}");
+    text
+}
+
+fn confs(out: &Path) -> (UpsdConf, UpsmonConf) {
+    let upsd = std::fs::read_to_string(out.join("upsd.conf")).expect("upsd.conf");
+    let upsmon = std::fs::read_to_string(out.join("upsmon.conf")).expect("upsmon.conf");
+    (
+        UpsdConf::parse(&upsd, &out.join("upsd.conf")).expect("parse upsd.conf"),
+        UpsmonConf::parse(&upsmon, &out.join("upsmon.conf")).expect("parse upsmon.conf"),
+    )
+}
+
+fn server_settings(c: &UpsdConf) -> ServerTlsSettings {
+    ServerTlsSettings {
+        certpath: c.certpath.clone(),
+        certident_name: c.certident.as_ref().map(|i| i.name.clone()),
+        certident_password: c.certident.as_ref().map(|i| i.password.clone()),
+        certfile: c.certfile.clone(),
+        certrequest: c.certrequest,
+    }
+}
+
+fn client_settings(c: &UpsmonConf) -> ClientTlsSettings {
+    ClientTlsSettings {
+        certpath: c.certpath.clone(),
+        certident_name: c.certident.as_ref().map(|i| i.name.clone()),
+        certident_password: c.certident.as_ref().map(|i| i.password.clone()),
+        certfile: c.certfile.clone(),
+        certhosts: c.certhosts.clone(),
+        certverify: c.certverify,
+        forcessl: c.forcessl,
+    }
+}
+
+#[test]
+fn nss_walkthrough_script_ends_in_a_handshake() {
+    let t = tempfile::tempdir().expect("tmp");
+    let out = t.path().join("nss");
+    let log = run_script("nss-walkthrough.sh", &out);
+    assert!(log.contains("certutil: certificate is valid"), "{log}");
+    assert!(log.contains("no problem found"), "{log}");
+    let (upsd, upsmon) = confs(&out);
+    let srv = build_server_config(&server_settings(&upsd)).expect("server from upsd.conf");
+    let m = &upsmon.monitors[0].system;
+    let policy = build_client_config(&client_settings(&upsmon), &m.host, m.port)
+        .expect("client from upsmon.conf");
+    assert!(policy.certverify && policy.forcessl);
+    let x = exchange(srv, &policy);
+    assert!(x.ok(), "{x:?}");
+}
+
+#[test]
+fn openssl_style_script_ends_in_a_handshake_with_client_certificate() {
+    let t = tempfile::tempdir().expect("tmp");
+    let out = t.path().join("ossl");
+    let log = run_script("openssl-style.sh", &out);
+    assert!(log.contains("no problem found"), "{log}");
+    let (upsd, upsmon) = confs(&out);
+    let srv = build_server_config(&server_settings(&upsd)).expect("server from upsd.conf");
+    let m = &upsmon.monitors[0].system;
+    let policy = build_client_config(&client_settings(&upsmon), &m.host, m.port)
+        .expect("client from upsmon.conf");
+    let x = exchange(srv.clone(), &policy);
+    assert!(x.ok(), "{x:?}");
+    assert_eq!(
+        x.server.as_ref().ok().cloned().flatten().as_deref(),
+        Some("CN=upsmon,O=Example")
+    );
+    // CERTREQUEST REQUIRE: the same client without its CERTFILE is refused.
+    let mut anonymous = client_settings(&upsmon);
+    anonymous.certfile = None;
+    let x = exchange(
+        srv,
+        &build_client_config(&anonymous, &m.host, m.port).expect("client"),
+    );
+    assert!(!x.ok(), "{x:?}");
+}
