@@ -19,8 +19,19 @@ fn main() {
     // small smoke version then, so the bench stays compiled and exercised.
     let smoke = !std::env::args().any(|a| a == "--bench");
     let (issue_n, list_n) = if smoke { (20, 200) } else { (1_000, 10_000) };
-    let tmp = std::env::temp_dir().join(format!("nut-certutil-bench-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
+    // NUT_CERTUTIL_BENCH_KEEP=DIR keeps the filled store there (to time `nut-certutil -L` on it).
+    let keep = std::env::var_os("NUT_CERTUTIL_BENCH_KEEP").map(std::path::PathBuf::from);
+    let tmp = keep.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("nut-certutil-bench-{}", std::process::id()))
+    });
+    if keep.is_some() {
+        assert!(
+            !tmp.exists(),
+            "NUT_CERTUTIL_BENCH_KEEP must name a directory that does not exist yet"
+        );
+    } else {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
 
     let t = Instant::now();
     let mut store = Store::create(&tmp, "bench password").expect("create store");
@@ -100,7 +111,9 @@ fn main() {
         best_full = best_full.min(t.elapsed());
         std::hint::black_box(full);
     }
-    let _ = std::fs::remove_dir_all(&tmp);
+    if keep.is_none() {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
 
     println!(
         "store create (PBKDF2 {DEFAULT_KDF_ITERATIONS} iterations): {created:?}; unlock: {unlocked:?}"

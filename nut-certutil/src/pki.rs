@@ -269,7 +269,11 @@ fn check_issuer(issuer_der: &[u8]) -> Result<CertInfo, PkiError> {
     let info = CertInfo::parse(issuer_der).map_err(|e| PkiError::BadIssuer(e.to_string()))?;
     if let Ok((_, x)) = x509_parser::parse_x509_certificate(issuer_der) {
         if let Some(reason) = crate::name::unsupported_name_shape(x.subject()) {
-            return Err(PkiError::UnsupportedName { what: "issuer", name: info.subject, reason });
+            return Err(PkiError::UnsupportedName {
+                what: "issuer",
+                name: info.subject,
+                reason,
+            });
         }
     }
     if !info.is_ca || !info.can_sign_certs {

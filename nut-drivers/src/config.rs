@@ -27,6 +27,9 @@ pub struct DriverArgs {
     /// Raise the debug level (repeatable); stays in the foreground unless -B.
     #[arg(short = 'D', action = ArgAction::Count)]
     pub debug: u8,
+    /// Dump the data tree (upsc format) after this many update cycles and exit; no socket.
+    #[arg(short = 'd', value_name = "n")]
+    pub dump: Option<u32>,
     /// Lower the log level.
     #[arg(short = 'q', action = ArgAction::Count)]
     pub quiet: u8,
@@ -68,7 +71,7 @@ pub struct DriverArgs {
 impl DriverArgs {
     /// Whether the driver should go to the background (C: unless debug without -B, or -F).
     pub fn backgrounds(&self) -> bool {
-        if self.foreground > 0 {
+        if self.foreground > 0 || self.dump.is_some() {
             return false;
         }
         self.background || self.debug == 0

@@ -112,7 +112,7 @@ impl<B: DeviceBackend> DeviceLoop<B> {
         DeviceExit::Stopped
     }
 
-    fn interval(&self) -> Duration {
+    pub(crate) fn interval(&self) -> Duration {
         self.backend
             .poll_interval(self.ctx.config.pollinterval)
             .max(Duration::from_millis(100))

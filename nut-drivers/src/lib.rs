@@ -18,6 +18,34 @@
 //! - [`dummy`]: the dummy-ups backend (`.dev`/`.seq` files, repeater).
 //! - [`upsdrvctl`]: the upsdrvctl program.
 //!
+//! ## Foreground, background and upsdrvctl
+//! As in C, a driver goes to the background unless `-D` (without `-B`), `-F` or `-d` is
+//! given. Without `fork()` (it needs `unsafe`, forbidden here) the driver re-executes itself
+//! with a hidden `--rnut-daemon-child` flag; the child calls `setsid`, opens the device, drops
+//! privileges, serves the socket, writes the PID file and only then prints `READY` on the pipe
+//! that is its stdout. The parent exits 0 at that moment (1 if the child died first), so
+//! upsdrvctl's "wait for the driver's foreground process" keeps C's meaning: exit 0 = the
+//! socket is up. The child then logs to syslog (`/dev/log`).
+//!
+//! ## Order of start-up (as C `main.c`)
+//! command line and ups.conf -> `driver.*` variables -> open the device -> chroot (`-r`) ->
+//! switch user (`-u`) -> `default.*`/`override.*` -> initial data -> first update ->
+//! `device.*` mirrors -> refuse a state path writable by others -> socket (stale file
+//! removed, refused if another instance answers) -> PID file -> serve. The socket is created
+//! by the unprivileged user, so it can remove it at exit and upsd in the same group reads it.
+//!
+//! ## Differences from C NUT 2.8.0 (observed with Debian's build)
+//! - Broadcast `SETINFO` values are escaped like dumps (C 2.8.0 sends them raw, so a quote or
+//!   `#` in a changed value reaches readers cut short).
+//! - A reader that disappears or does not keep up is dropped; C 2.8.0 dummy-ups aborts when
+//!   it broadcasts to a closed reader.
+//! - A malformed data-file line stops dummy-ups with
+//!   `file:line: message`; C skips it. An empty value deletes the variable as documented
+//!   (C 2.8.0 reuses the previous line's value from a stale buffer).
+//! - A second instance refuses to start while the socket is served.
+//! - `driver.flag.allow_killpower`, `driver.state`, the `driver.reload*`/`driver.killpower`
+//!   commands, `GETPID` and `LOGOUT` follow later NUT releases (as the spec lists them).
+//!
 //! ## Threads
 //! The socket side is a current-thread tokio runtime; the backend runs on one dedicated
 //! thread because device I/O is blocking. Readers are served while the device is busy.

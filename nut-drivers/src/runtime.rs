@@ -189,6 +189,17 @@ async fn serve<B: DeviceBackend>(
     dl.cycle(&mut failing);
     device::publish_device_mirrors(&ctx);
 
+    if let Some(n) = args.dump {
+        // Discovery mode (C `-d`): no socket, no PID file; print the tree and leave.
+        for _ in 1..n.max(1) {
+            std::thread::sleep(dl.interval());
+            dl.cycle(&mut failing);
+        }
+        print!("{}", server::upsc_text(&dstate));
+        dl.backend.cleanup(&dl.ctx);
+        return Ok(ExitCode::SUCCESS);
+    }
+
     server::check_state_dir(&config.statepath)?;
     let socket_path = config.socket_path();
     let std_listener = server::bind_socket(&socket_path, gid)?;

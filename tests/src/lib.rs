@@ -15,7 +15,10 @@ use std::time::{Duration, Instant};
 
 /// The workspace root (the parent of this crate).
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_path_buf()
 }
 
 /// The directory holding the workspace's debug binaries, built once per test process.
@@ -87,7 +90,10 @@ impl ChildGuard {
     pub fn spawn(name: &str, cmd: &mut Command) -> ChildGuard {
         cmd.stdin(Stdio::null());
         let child = cmd.spawn().unwrap_or_else(|e| panic!("spawn {name}: {e}"));
-        ChildGuard { child: Some(child), name: name.to_string() }
+        ChildGuard {
+            child: Some(child),
+            name: name.to_string(),
+        }
     }
 
     /// The process id.
@@ -102,7 +108,9 @@ impl ChildGuard {
 
     /// Whether the process has exited (reaping it), with its status.
     pub fn try_wait(&mut self) -> Option<std::process::ExitStatus> {
-        self.child.as_mut().and_then(|c| c.try_wait().ok().flatten())
+        self.child
+            .as_mut()
+            .and_then(|c| c.try_wait().ok().flatten())
     }
 
     /// Send a signal to the process.
@@ -170,18 +178,25 @@ pub fn wait_until(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
 
 /// Wait until something accepts TCP connections at `addr`.
 pub fn wait_for_tcp(addr: SocketAddr, timeout: Duration) -> bool {
-    wait_until(timeout, || TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok())
+    wait_until(timeout, || {
+        TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok()
+    })
 }
 
 /// Wait until a Unix socket at `path` accepts connections.
 pub fn wait_for_unix(path: &Path, timeout: Duration) -> bool {
-    wait_until(timeout, || std::os::unix::net::UnixStream::connect(path).is_ok())
+    wait_until(timeout, || {
+        std::os::unix::net::UnixStream::connect(path).is_ok()
+    })
 }
 
 /// A free loopback TCP port, picked by the OS. (Another process could take it before use; tests
 /// that can read the bound port from the server's log should prefer that.)
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
 }
 
 /// Write a file and set its mode.
@@ -206,7 +221,8 @@ pub fn private_tempdir() -> tempfile::TempDir {
 pub fn exchange(addr: SocketAddr, request: &str, n_lines: usize) -> Vec<String> {
     use std::io::{BufRead, BufReader, Write};
     let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).expect("connect");
-    s.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+    s.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
     s.write_all(request.as_bytes()).expect("write");
     let mut r = BufReader::new(s);
     let mut out = Vec::new();

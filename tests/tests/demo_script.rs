@@ -18,12 +18,28 @@ fn demo_script_serves_the_ups_over_verified_tls() {
         .expect("run scripts/demo");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "scripts/demo --check failed\nstdout:\n{stdout}\nstderr:\n{stderr}");
-    assert!(stdout.contains("demo: TLS check passed"), "stdout:\n{stdout}");
-    assert!(stdout.contains("ups.status: OL"), "the UPS was read over TLS:\n{stdout}");
-    assert!(stdout.contains("rnut demo CA"), "the store lists the CA:\n{stdout}");
+    assert!(
+        out.status.success(),
+        "scripts/demo --check failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    assert!(
+        stdout.contains("demo: TLS check passed"),
+        "stdout:\n{stdout}"
+    );
+    assert!(
+        stdout.contains("ups.status: OL"),
+        "the UPS was read over TLS:\n{stdout}"
+    );
+    assert!(
+        stdout.contains("rnut demo CA"),
+        "the store lists the CA:\n{stdout}"
+    );
     // The store and secrets are private.
     use std::os::unix::fs::PermissionsExt;
     let users = std::fs::metadata(dir.path().join("etc/upsd.users")).expect("upsd.users");
-    assert_eq!(users.permissions().mode() & 0o007, 0, "upsd.users must not be readable by others");
+    assert_eq!(
+        users.permissions().mode() & 0o007,
+        0,
+        "upsd.users must not be readable by others"
+    );
 }

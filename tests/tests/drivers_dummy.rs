@@ -551,3 +551,39 @@ fn repeater_mirrors_a_server_and_goes_stale_while_it_is_gone() {
         Some("DATAOK")
     );
 }
+
+#[test]
+fn dash_d_dumps_the_tree_in_upsc_format_without_a_socket() {
+    let tree = NutTree::new();
+    let path = tree.write("t.seq", "ups.status: OB\nbattery.charge: 42\nTIMER 60\n");
+    let out = tree
+        .command(&bin("dummy-ups"))
+        .args([
+            "-s",
+            "disc",
+            "-x",
+            &format!("port={}", path.display()),
+            "-d",
+            "1",
+        ])
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    for line in [
+        "battery.charge: 42",
+        "ups.status: OB",
+        "driver.name: dummy-ups",
+        "ups.mfr: Dummy Manufacturer",
+    ] {
+        assert!(
+            text.lines().any(|l| l == line),
+            "missing {line:?} in {text}"
+        );
+    }
+    assert!(!tree.socket("disc").exists());
+}

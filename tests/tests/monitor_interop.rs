@@ -50,7 +50,8 @@ fn c_upsmon_shuts_down_through_our_upsd() {
     stack.start();
     let d = MonDir::new();
     d.write_conf(
-        &format!("MONITOR {} 1 monp \"P@ss W0rd\" primary\n", stack.system()),
+        // C upsmon sends the password unquoted: one with a space fails against any upsd.
+        &format!("MONITOR {} 1 monc cpass primary\n", stack.system()),
         "",
     );
     // C upsmon runs its notify commands as `nut`; it reads upsmon.conf from NUT_CONFPATH.
@@ -64,9 +65,11 @@ fn c_upsmon_shuts_down_through_our_upsd() {
         .arg(d.path())
         .status();
     let mut cmd = Command::new("/lib/nut/upsmon");
-    cmd.args(["-D", "-F"])
+    // -p: one process, so stopping it leaves no orphaned monitoring child behind.
+    cmd.args(["-D", "-F", "-p"])
         .env("NUT_CONFPATH", d.path())
         .env("NUT_ALTPIDPATH", d.path().join("run"))
+        .env("NUT_PIDPATH", d.path().join("run"))
         .env("NUT_STATEPATH", d.path().join("run"));
     let mut mon = Logged::spawn("c-upsmon", &mut cmd);
     assert!(
@@ -87,5 +90,11 @@ fn c_upsmon_shuts_down_through_our_upsd() {
         stack.status().starts_with("FSD"),
         "C upsmon set FSD on our upsd"
     );
+    let pid = mon.child.pid();
     mon.child.stop(Duration::from_secs(5));
+    // Debian's upsmon writes its PID file to /run/nut whatever the environment says.
+    let pidfile = std::path::Path::new("/run/nut/upsmon.pid");
+    if std::fs::read_to_string(pidfile).is_ok_and(|p| p.trim() == pid.to_string()) {
+        let _ = std::fs::remove_file(pidfile);
+    }
 }

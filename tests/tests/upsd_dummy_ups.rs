@@ -65,7 +65,7 @@ fn dummy_ups_feeds_upsd() {
     assert_eq!(list.last().map(String::as_str), Some("END LIST VAR test"));
     assert!(list.len() > 44, "{list:?}");
     assert!(
-        list.contains(&"VAR test ups.serial \"360\"".to_string()),
+        list.contains(&"VAR test ups.mfr \"RPS S.p.a.\"".to_string()),
         "{list:?}"
     );
     // Sorted case-insensitively by name, as C upsd lists them.

@@ -13,6 +13,8 @@ mod client;
 mod identity;
 pub mod names;
 mod server;
+#[cfg(test)]
+mod tests;
 mod trust_material;
 mod verifier;
 

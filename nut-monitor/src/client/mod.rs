@@ -586,3 +586,7 @@ mod tests {
         assert_eq!(req.to_line(), r#"PASSWORD "pass word""#);
     }
 }
+
+#[cfg(test)]
+#[path = "tests.rs"]
+mod integration_tests;

@@ -72,7 +72,6 @@ const DEFAULT_USER: &str = "nut";
 /// Entry point of the `upsmon` binary.
 pub fn main() -> ExitCode {
     let args = Args::parse();
-    init_logging(args.debug);
     if args.version {
         println!(
             "Network UPS Tools upsmon {} (rnut)",
@@ -141,6 +140,11 @@ fn run(args: Args) -> anyhow::Result<u8> {
     let text = std::fs::read_to_string(&conf_path)
         .map_err(|e| anyhow::anyhow!("can't open {}: {e}", conf_path.display()))?;
     let conf = UpsmonConf::parse(&text, &conf_path)?;
+    // DEBUG_MIN raises the level the command line asked for, never lowers it.
+    let debug_min = conf
+        .debug_min
+        .map_or(0, |d| u8::try_from(d).unwrap_or(u8::MAX));
+    init_logging(args.debug.max(debug_min));
     for w in &conf.warnings {
         tracing::warn!("{w}");
     }

@@ -267,7 +267,8 @@ pub struct Stack {
 
 pub const USERS: &str = "[admin]\n\tpassword = mypass\n\tactions = SET\n\tactions = FSD\n\tinstcmds = ALL\n\
 [monp]\n\tpassword = \"P@ss W0rd\"\n\tupsmon primary\n\
-[mons]\n\tpassword = secpass\n\tupsmon secondary\n";
+[mons]\n\tpassword = secpass\n\tupsmon secondary\n\
+[monc]\n\tpassword = cpass\n\tupsmon primary\n";
 
 impl Stack {
     /// Write the config: UPS `dummy` playing `seq`, `extra_upsd` appended to upsd.conf.

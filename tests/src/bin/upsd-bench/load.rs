@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Result, anyhow, bail};
+use tokio::net::TcpStream;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
@@ -139,11 +140,7 @@ where
 }
 
 /// Connect `n` plaintext clients, each checked with one `GET VAR`.
-async fn getvar_clients(
-    t: &Target,
-    n: usize,
-    limit: Duration,
-) -> Result<Vec<Lines<tokio::net::TcpStream>>> {
+async fn getvar_clients(t: &Target, n: usize, limit: Duration) -> Result<Vec<Lines<TcpStream>>> {
     let (conns, err) = open_many(n, 16, limit, || {
         let addr = t.addr;
         let req = t.get_var.clone();
@@ -319,6 +316,8 @@ pub async fn tls_sessions(
 pub struct Stall {
     /// GET VAR latencies of the other clients (unanswered requests count with their wait).
     pub lat: Latencies,
+    /// The same clients' latencies just before, without stalled handshakes.
+    pub baseline: Latencies,
     /// How many stalling clients got `OK STARTTLS`.
     pub stalled_ok: usize,
     pub stallers: usize,
@@ -328,6 +327,11 @@ pub struct Stall {
 /// other clients (connected before) send GET VAR one at a time for `dur`.
 pub async fn stall(t: &Target, stallers: usize, clients: usize, dur: Duration) -> Result<Stall> {
     let conns = getvar_clients(t, clients, Duration::from_secs(20)).await?;
+    // The same clients without stalled handshakes first: the machine's own noise.
+    let (baseline, conns) = latency_round(conns, t.get_var.clone(), dur).await;
+    if conns.len() < clients {
+        bail!("clients failed during the baseline round");
+    }
     let (release_tx, release_rx) = watch::channel(false);
     let mut stall_set = JoinSet::new();
     let (ready_tx, mut ready_rx) = tokio::sync::mpsc::channel::<bool>(stallers.max(1));
@@ -364,37 +368,7 @@ pub async fn stall(t: &Target, stallers: usize, clients: usize, dur: Duration) -
     })
     .await;
 
-    let t0 = tokio::time::Instant::now();
-    let end = t0 + dur;
-    let mut set = JoinSet::new();
-    for mut c in conns {
-        let req = t.get_var.clone();
-        set.spawn(async move {
-            let mut samples = Vec::new();
-            let mut unanswered = 0u64;
-            while tokio::time::Instant::now() < end {
-                let s = tokio::time::Instant::now();
-                match tokio::time::timeout_at(end, async { is_var(c.request(&req).await?) }).await {
-                    Ok(Ok(())) => samples.push(s.elapsed().as_secs_f64()),
-                    Ok(Err(_)) => break,
-                    Err(_) => {
-                        samples.push(s.elapsed().as_secs_f64());
-                        unanswered += 1;
-                        break;
-                    }
-                }
-            }
-            (samples, unanswered)
-        });
-    }
-    let mut lat = Latencies::default();
-    while let Some(r) = set.join_next().await {
-        if let Ok((s, u)) = r {
-            lat.samples.extend(s);
-            lat.unanswered += u;
-        }
-    }
-    lat.secs = t0.elapsed().as_secs_f64();
+    let (lat, _) = latency_round(conns, t.get_var.clone(), dur).await;
     let _ = release_tx.send(true);
     let _ = tokio::time::timeout(GRACE, async {
         while stall_set.join_next().await.is_some() {}
@@ -403,9 +377,58 @@ pub async fn stall(t: &Target, stallers: usize, clients: usize, dur: Duration) -
     stall_set.abort_all();
     Ok(Stall {
         lat,
+        baseline,
         stalled_ok,
         stallers,
     })
+}
+
+/// Every connection sends `req` one at a time until `dur` passes; a request unanswered at the
+/// end counts with its wait so far. Connections that answered everything are handed back.
+async fn latency_round(
+    conns: Vec<Lines<TcpStream>>,
+    req: Arc<[u8]>,
+    dur: Duration,
+) -> (Latencies, Vec<Lines<TcpStream>>) {
+    let t0 = tokio::time::Instant::now();
+    let end = t0 + dur;
+    let mut set = JoinSet::new();
+    for mut c in conns {
+        let req = req.clone();
+        set.spawn(async move {
+            let mut samples = Vec::new();
+            let mut unanswered = 0u64;
+            let mut healthy = true;
+            while tokio::time::Instant::now() < end {
+                let s = tokio::time::Instant::now();
+                match tokio::time::timeout_at(end, async { is_var(c.request(&req).await?) }).await {
+                    Ok(Ok(())) => samples.push(s.elapsed().as_secs_f64()),
+                    Ok(Err(_)) => {
+                        healthy = false;
+                        break;
+                    }
+                    Err(_) => {
+                        samples.push(s.elapsed().as_secs_f64());
+                        unanswered += 1;
+                        healthy = false;
+                        break;
+                    }
+                }
+            }
+            (samples, unanswered, healthy.then_some(c))
+        });
+    }
+    let mut lat = Latencies::default();
+    let mut back = Vec::new();
+    while let Some(r) = set.join_next().await {
+        if let Ok((s, u, c)) = r {
+            lat.samples.extend(s);
+            lat.unanswered += u;
+            back.extend(c);
+        }
+    }
+    lat.secs = t0.elapsed().as_secs_f64();
+    (lat, back)
 }
 
 /// Result of the connect burst.

@@ -594,7 +594,11 @@ async fn measure_all(plan: &Plan, sides: &mut [Side], vars: Option<usize>) -> Ve
         if s.lat.unanswered > 0 {
             text.push_str(&format!(", {} blocked", s.lat.unanswered));
         }
-        text.push_str(&format!(", {}/{} OK STARTTLS)", s.stalled_ok, s.stallers));
+        text.push_str(&format!(", {}/{} OK STARTTLS", s.stalled_ok, s.stallers));
+        if let Some(b) = s.baseline.quantile(0.99) {
+            text.push_str(&format!("; {} without", ms(b)));
+        }
+        text.push(')');
         Ok(vec![Cell::Value(p99, text)])
     })
     .await;

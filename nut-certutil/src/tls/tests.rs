@@ -1,0 +1,188 @@
+//! In-memory handshakes (no sockets) between configs built from a store: the quick check of
+//! this module; the full verifier matrix over TCP lives in tests/tests/certutil_tls_matrix.rs.
+
+use std::io::{Read, Write};
+use std::sync::Arc;
+
+use rustls::{ClientConnection, ServerConnection};
+
+use super::*;
+use crate::keys::{KeyAlgorithm, PrivateKey};
+use crate::pki::{self, CertProfile, CertRole};
+use crate::store::Store;
+
+fn pump(c: &mut ClientConnection, s: &mut ServerConnection) -> Result<(), String> {
+    for _ in 0..20 {
+        let mut buf = Vec::new();
+        while c.wants_write() {
+            c.write_tls(&mut buf).map_err(|e| e.to_string())?;
+        }
+        let mut rd = &buf[..];
+        while !rd.is_empty() {
+            s.read_tls(&mut rd).map_err(|e| e.to_string())?;
+        }
+        s.process_new_packets()
+            .map_err(|e| format!("server: {e}"))?;
+        let mut buf = Vec::new();
+        while s.wants_write() {
+            s.write_tls(&mut buf).map_err(|e| e.to_string())?;
+        }
+        let mut rd = &buf[..];
+        while !rd.is_empty() {
+            c.read_tls(&mut rd).map_err(|e| e.to_string())?;
+        }
+        c.process_new_packets()
+            .map_err(|e| format!("client: {e}"))?;
+        if !c.is_handshaking() && !s.is_handshaking() && !c.wants_write() && !s.wants_write() {
+            return Ok(());
+        }
+    }
+    Err("handshake did not finish".into())
+}
+
+fn talk(
+    server: Arc<rustls::ServerConfig>,
+    client: &ClientTlsPolicy,
+) -> Result<Option<String>, String> {
+    let mut c = ClientConnection::new(client.config.clone(), client.server_name.clone())
+        .map_err(|e| e.to_string())?;
+    let mut s = ServerConnection::new(server).map_err(|e| e.to_string())?;
+    pump(&mut c, &mut s)?;
+    c.writer()
+        .write_all(b"PROTVER\n")
+        .map_err(|e| e.to_string())?;
+    pump(&mut c, &mut s)?;
+    let mut got = [0u8; 8];
+    let n = s.reader().read(&mut got).map_err(|e| e.to_string())?;
+    if &got[..n] != b"PROTVER\n" {
+        return Err(format!("server read {:?}", &got[..n]));
+    }
+    Ok(peer_subject(&s))
+}
+
+fn setup(t: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let ck = PrivateKey::generate(KeyAlgorithm::EcdsaP256).expect("key");
+    let ca = pki::self_signed(
+        &ck,
+        "CN=Unit CA",
+        &CertProfile::for_months(CertRole::Ca { path_len: None }, 12),
+    )
+    .expect("ca");
+    let sk = PrivateKey::generate(KeyAlgorithm::EcdsaP384).expect("key");
+    let mut prof = CertProfile::for_months(CertRole::Server, 12);
+    prof.sans = vec!["ip:127.0.0.1".into()];
+    let srv = pki::issue(&sk, "CN=ups.example.com", &prof, &ca, &ck).expect("srv");
+    let kk = PrivateKey::generate(KeyAlgorithm::Ed25519).expect("key");
+    let cli = pki::issue(
+        &kk,
+        "CN=monitor",
+        &CertProfile::for_months(CertRole::Client, 12),
+        &ca,
+        &ck,
+    )
+    .expect("cli");
+    let sdir = t.join("srv");
+    let mut s = Store::create_with_kdf(&sdir, "pw", 1000).expect("store");
+    let c = s.unlock("pw").expect("unlock");
+    s.add_certificate("CA", &ca, "CT,,".parse().expect("t"))
+        .expect("ca");
+    s.add_certificate_with_key(&c, "upsd", &srv, crate::trust::TrustFlags::NONE, &sk)
+        .expect("srv");
+    let cdir = t.join("cli");
+    let mut s = Store::create_with_kdf(&cdir, "", 1000).expect("store");
+    let c = s.unlock("").expect("unlock");
+    s.add_certificate("CA", &ca, "C,,".parse().expect("t"))
+        .expect("ca");
+    s.add_certificate_with_key(&c, "mon", &cli, crate::trust::TrustFlags::NONE, &kk)
+        .expect("cli");
+    (sdir, cdir)
+}
+
+fn server(dir: &std::path::Path, level: CertRequest) -> Arc<rustls::ServerConfig> {
+    build_server_config(&ServerTlsSettings {
+        certpath: Some(dir.to_path_buf()),
+        certident_name: Some("upsd".into()),
+        certident_password: Some("pw".into()),
+        certfile: None,
+        certrequest: level,
+    })
+    .expect("server")
+}
+
+#[test]
+fn store_configs_handshake_and_name_rules_apply() {
+    let t = tempfile::tempdir().expect("tmp");
+    let (sdir, cdir) = setup(t.path());
+    let srv = server(&sdir, CertRequest::No);
+    let base = ClientTlsSettings {
+        certpath: Some(cdir.clone()),
+        certverify: true,
+        ..Default::default()
+    };
+    for host in ["ups.example.com", "127.0.0.1"] {
+        let p = build_client_config(&base, host, 3493).expect("client");
+        assert_eq!(talk(srv.clone(), &p), Ok(None), "{host}");
+    }
+    let p = build_client_config(&base, "other.example.com", 3493).expect("client");
+    let e = talk(srv.clone(), &p).expect_err("wrong host");
+    assert!(
+        e.contains("does not match host name 'other.example.com'"),
+        "{e}"
+    );
+    let rule = CertHostRule {
+        host: "127.0.0.1".into(),
+        port: 3493,
+        cert_name: "ups.example.com".into(),
+        certverify: true,
+        forcessl: true,
+    };
+    let pinned = ClientTlsSettings {
+        certhosts: vec![rule],
+        ..base.clone()
+    };
+    assert_eq!(
+        talk(
+            srv.clone(),
+            &build_client_config(&pinned, "127.0.0.1", 3493).expect("c")
+        ),
+        Ok(None)
+    );
+    // The same rule on another port does not apply: the IP itself is checked.
+    assert_eq!(
+        talk(
+            srv,
+            &build_client_config(&pinned, "127.0.0.1", 4000).expect("c")
+        ),
+        Ok(None)
+    );
+}
+
+#[test]
+fn require_needs_a_client_certificate_from_a_t_ca() {
+    let t = tempfile::tempdir().expect("tmp");
+    let (sdir, cdir) = setup(t.path());
+    let srv = server(&sdir, CertRequest::Require);
+    let anon = ClientTlsSettings {
+        certpath: Some(cdir.clone()),
+        certverify: true,
+        ..Default::default()
+    };
+    assert!(
+        talk(
+            srv.clone(),
+            &build_client_config(&anon, "127.0.0.1", 3493).expect("c")
+        )
+        .is_err()
+    );
+    let ident = ClientTlsSettings {
+        certident_name: Some("mon".into()),
+        ..anon
+    };
+    assert_eq!(
+        talk(
+            srv,
+            &build_client_config(&ident, "127.0.0.1", 3493).expect("c")
+        ),
+        Ok(Some("CN=monitor".to_string()))
+    );
+}
