@@ -200,6 +200,21 @@ async fn serve<B: DeviceBackend>(
         return Ok(ExitCode::SUCCESS);
     }
 
+    // Handlers first: a SIGTERM from now on still removes the socket and the PID file.
+    let sig = |k: SignalKind| {
+        signal(k).map_err(|e| DriverError::Io {
+            path: PathBuf::from("signal handler"),
+            source: e,
+        })
+    };
+    let mut term = sig(SignalKind::terminate())?;
+    let mut int = sig(SignalKind::interrupt())?;
+    let mut quit = sig(SignalKind::quit())?;
+    let mut hup = sig(SignalKind::hangup())?;
+    let mut usr1 = sig(SignalKind::user_defined1())?;
+    let mut urg = sig(SignalKind::from_raw(
+        nix::sys::signal::Signal::SIGURG as i32,
+    ))?;
     server::check_state_dir(&config.statepath)?;
     let socket_path = config.socket_path();
     let std_listener = server::bind_socket(&socket_path, gid)?;
@@ -238,20 +253,6 @@ async fn serve<B: DeviceBackend>(
         daemon::notify_ready();
     }
 
-    let sig = |k: SignalKind| {
-        signal(k).map_err(|e| DriverError::Io {
-            path: PathBuf::from("signal handler"),
-            source: e,
-        })
-    };
-    let mut term = sig(SignalKind::terminate())?;
-    let mut int = sig(SignalKind::interrupt())?;
-    let mut quit = sig(SignalKind::quit())?;
-    let mut hup = sig(SignalKind::hangup())?;
-    let mut usr1 = sig(SignalKind::user_defined1())?;
-    let mut urg = sig(SignalKind::from_raw(
-        nix::sys::signal::Signal::SIGURG as i32,
-    ))?;
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     let interval = config.pollinterval;
     let mut code = ExitCode::SUCCESS;

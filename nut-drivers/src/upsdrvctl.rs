@@ -69,10 +69,31 @@ pub struct Args {
     /// Signal running drivers: reload, reload-or-error, reload-or-exit, exit, dump.
     #[arg(short = 'c', value_name = "command")]
     pub command: Option<String>,
-    /// start, stop, shutdown, status or list.
-    pub action: Option<Action>,
-    /// One UPS (default: all).
-    pub ups: Option<String>,
+    /// `start|stop|shutdown|status|list [ups]`, or just `[ups]` with -c.
+    #[arg(num_args = 0..=2, value_name = "ACTION [UPS]")]
+    pub words: Vec<String>,
+}
+
+impl Args {
+    /// The action and the UPS named on the command line.
+    pub fn action_and_ups(&self) -> Result<(Option<Action>, Option<String>), String> {
+        let mut words = self.words.iter();
+        let action = if self.command.is_some() {
+            None
+        } else {
+            match words.next() {
+                Some(w) => Some(Action::from_str(w, true).map_err(|_| {
+                    format!("unknown action {w:?}: start, stop, shutdown, status or list")
+                })?),
+                None => None,
+            }
+        };
+        let ups = words.next().cloned();
+        if let Some(extra) = words.next() {
+            return Err(format!("unexpected argument {extra:?}"));
+        }
+        Ok((action, ups))
+    }
 }
 
 /// Everything upsdrvctl needs from the environment.
@@ -144,7 +165,7 @@ pub fn run(args: &Args, env: &Env, out: &mut dyn Write) -> ExitCode {
         conf,
         out,
     };
-    let selected: Vec<UpsSection> = match &args.ups {
+    let selected: Vec<UpsSection> = match &ups {
         None => ctl.conf.sections.clone(),
         Some(name) => match ctl
             .conf

@@ -161,8 +161,13 @@ mod tests {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     fn context() -> Arc<ServerContext> {
-        let registry = UpsRegistry::new(std::path::Path::new("/nonexistent"), Duration::from_secs(15), Duration::from_secs(3600));
-        let users = nut_core::config::UpsdUsers::parse("", std::path::Path::new("upsd.users")).expect("users");
+        let registry = UpsRegistry::new(
+            std::path::Path::new("/nonexistent"),
+            Duration::from_secs(15),
+            Duration::from_secs(3600),
+        );
+        let users = nut_core::config::UpsdUsers::parse("", std::path::Path::new("upsd.users"))
+            .expect("users");
         let reloadable = Reloadable {
             users: Arc::new(users),
             hosts: Arc::new(crate::auth::hosts_access::HostsAccess::permissive()),
@@ -173,7 +178,9 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn idle_clients_are_kicked_after_sixty_seconds() {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (_trigger, shutdown) = crate::shutdown::channel();
         let ctx = context();
@@ -192,19 +199,33 @@ mod tests {
         let n = c.read(&mut buf).await.expect("read until close");
         assert_eq!(n, 0, "expected the server to close the idle connection");
         let waited = start.elapsed();
-        assert!(waited >= Duration::from_secs(59) && waited <= Duration::from_secs(61), "kicked after {waited:?}");
+        assert!(
+            waited >= Duration::from_secs(59) && waited <= Duration::from_secs(61),
+            "kicked after {waited:?}"
+        );
     }
 
     #[test]
     fn a_connection_task_stays_small() {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("rt");
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("rt");
         rt.block_on(async {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-            let c = TcpStream::connect(listener.local_addr().expect("addr")).await.expect("connect");
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind");
+            let c = TcpStream::connect(listener.local_addr().expect("addr"))
+                .await
+                .expect("connect");
             let (s, peer) = listener.accept().await.expect("accept");
             let (_t, sd) = crate::shutdown::channel();
             let fut = serve(context(), s, peer, sd);
             let size = std::mem::size_of_val(&fut);
+            let mut session = Session::new(1, peer);
+            let exec = crate::cmd::execute(&context(), &mut session, &[]);
+            eprintln!("serve future: {size} bytes, execute future: {} bytes", std::mem::size_of_val(&exec));
+            drop(exec);
             // 10,000 idle sessions must fit in well under 40 MB.
             assert!(size < 2048, "connection future is {size} bytes");
             drop(c);
@@ -213,7 +234,9 @@ mod tests {
 
     #[tokio::test]
     async fn list_replies_are_one_write_and_logout_closes() {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (_trigger, shutdown) = crate::shutdown::channel();
         let ctx = context();
@@ -223,7 +246,9 @@ mod tests {
         });
         let mut c = TcpStream::connect(addr).await.expect("connect");
         // Three pipelined requests arrive together: their replies leave in one segment.
-        c.write_all(b"LIST UPS\nPROTVER\nLOGOUT\n").await.expect("write");
+        c.write_all(b"LIST UPS\nPROTVER\nLOGOUT\n")
+            .await
+            .expect("write");
         let mut all = Vec::new();
         c.read_to_end(&mut all).await.expect("read");
         assert_eq!(all, b"BEGIN LIST UPS\nEND LIST UPS\n1.3\nOK Goodbye\n");

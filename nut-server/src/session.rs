@@ -10,7 +10,7 @@ use nut_core::config::UpsdUsers;
 use nut_core::net::{ErrCode, Reply};
 use zeroize::Zeroizing;
 
-use crate::registry::Ups;
+use crate::registry::{Ups, UpsTable};
 
 /// One client connection's state.
 #[derive(Debug)]
@@ -36,6 +36,8 @@ pub struct Session {
     pub(crate) verified: Option<(Arc<UpsdUsers>, bool)>,
     /// Pending output.
     pub out: Vec<u8>,
+    /// The UPS table as of a registry generation (refreshed when the generation changes).
+    pub(crate) snapshot: Option<(u64, Arc<UpsTable>)>,
 }
 
 impl Session {
@@ -52,6 +54,7 @@ impl Session {
             peer_subject: None,
             verified: None,
             out: Vec::new(),
+            snapshot: None,
         }
     }
 

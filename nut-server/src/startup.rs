@@ -49,9 +49,12 @@ fn init_logging(cli: &Cli) {
 fn run(cli: Cli) -> anyhow::Result<()> {
     if cli.hash_password {
         let mut line = String::new();
-        std::io::stdin().read_line(&mut line).context("cannot read the password from standard input")?;
+        std::io::stdin()
+            .read_line(&mut line)
+            .context("cannot read the password from standard input")?;
         let password = line.trim_end_matches(['\n', '\r']);
-        let hash = crate::auth::password::hash_argon2id(password).map_err(|e| anyhow::anyhow!("cannot hash: {e}"))?;
+        let hash = crate::auth::password::hash_argon2id(password)
+            .map_err(|e| anyhow::anyhow!("cannot hash: {e}"))?;
         println!("{hash}");
         return Ok(());
     }
@@ -114,10 +117,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         None
     };
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the runtime")?;
+    let runtime = build_runtime()?;
     runtime.block_on(async move {
         let (trigger, shutdown) = crate::server::shutdown_channel();
         let registry = UpsRegistry::new(&statepath, conf.maxage, conf.trackingdelay);
@@ -131,6 +131,27 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     })?;
     runtime.shutdown_timeout(std::time::Duration::from_secs(1));
     Ok(())
+}
+
+/// The async runtime. `UPSD_THREADS` (rnut tuning knob) sets the number of worker threads;
+/// by default one per CPU.
+fn build_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    let threads = process_env("UPSD_THREADS")
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|&n| n > 0);
+    let mut builder = match threads {
+        Some(1) => tokio::runtime::Builder::new_current_thread(),
+        Some(n) => {
+            let mut b = tokio::runtime::Builder::new_multi_thread();
+            b.worker_threads(n);
+            b
+        }
+        None => tokio::runtime::Builder::new_multi_thread(),
+    };
+    builder
+        .enable_all()
+        .build()
+        .context("cannot start the runtime")
 }
 
 /// Lift the soft open-file limit to the hard limit: 10,000 idle clients need the descriptors.

@@ -332,3 +332,21 @@ fn upsmon_with_forcessl_never_sends_credentials_to_a_plaintext_server() {
         mon.text()
     );
 }
+
+#[test]
+fn ipv6_literal_system_names() {
+    let Ok(listener) = std::net::TcpListener::bind("[::1]:0") else {
+        eprintln!("SKIP: no IPv6 loopback on this machine");
+        return;
+    };
+    let s = ScriptServer::start_on(listener, |line| match line {
+        "STARTTLS" => vec!["ERR FEATURE-NOT-CONFIGURED".into()],
+        "GET VAR dummy ups.status" => vec!["VAR dummy ups.status \"OL\"".into()],
+        _ => vec!["ERR UNKNOWN-COMMAND".into()],
+    });
+    let o = run_tool(
+        "upsc",
+        &[&format!("dummy@[::1]:{}", s.port()), "ups.status"],
+    );
+    assert_eq!(stdout(&o), "OL\n", "{}", stderr(&o));
+}

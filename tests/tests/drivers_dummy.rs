@@ -186,7 +186,13 @@ fn sigterm_removes_socket_and_pid_file_and_sighup_reloads() {
         "ups.conf",
         "[t]\n driver = dummy-ups\n port = t.dev\n pollinterval = 3\n default.ups.id = rack7\n",
     );
-    drv.signal(Signal::SIGHUP);
+    // `-c reload` finds the running instance through its PID file and sends SIGHUP.
+    let st = tree
+        .command(&bin("dummy-ups"))
+        .args(["-a", "t", "-c", "reload"])
+        .status()
+        .expect("-c reload");
+    assert!(st.success());
     assert_eq!(
         r.wait_line(T, |l| l.contains("pollinterval")).as_deref(),
         Some(r#"SETINFO driver.parameter.pollinterval "3""#)
@@ -195,7 +201,13 @@ fn sigterm_removes_socket_and_pid_file_and_sighup_reloads() {
         r.wait_line(T, |l| l.contains("ups.id")).as_deref(),
         Some(r#"SETINFO ups.id "rack7""#)
     );
-    drv.signal(Signal::SIGTERM);
+    // upsdrvctl -c exit sends SIGTERM the same way.
+    let st = tree
+        .command(&bin("upsdrvctl"))
+        .args(["-c", "exit", "t"])
+        .status()
+        .expect("-c exit");
+    assert!(st.success());
     let st = drv.wait_exit(T).expect("exits on SIGTERM");
     assert!(st.success(), "{st}");
     assert!(!tree.socket("t").exists(), "socket removed");

@@ -217,7 +217,9 @@ fn expect_refusal(d: &NutDir, needle: &str) {
         .expect("upsd should exit");
     assert!(!st.success());
     // The log reader thread may still be draining the pipe.
-    wait_until(Duration::from_secs(5), || log.lock().unwrap().join("\n").contains(needle));
+    wait_until(Duration::from_secs(5), || {
+        log.lock().unwrap().join("\n").contains(needle)
+    });
     let text = log.lock().unwrap().join("\n");
     assert!(text.contains(needle), "expected {needle:?} in {text}");
 }
@@ -416,17 +418,34 @@ fn hashed_passwords_in_upsd_users() {
         .stdout(std::process::Stdio::piped())
         .spawn()
         .expect("upsd --hash-password");
-    child.stdin.take().expect("stdin").write_all(b"S3cret pw\n").expect("write");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"S3cret pw\n")
+        .expect("write");
     let out = child.wait_with_output().expect("wait");
     assert!(out.status.success());
-    let argon = String::from_utf8(out.stdout).expect("utf8").trim().to_string();
+    let argon = String::from_utf8(out.stdout)
+        .expect("utf8")
+        .trim()
+        .to_string();
     assert!(argon.starts_with("$argon2id$"), "{argon}");
-    let mut users = format!("{STANDARD_USERS}[hashed]\n\tpassword = \"{argon}\"\n\tactions = FSD\n");
+    let mut users =
+        format!("{STANDARD_USERS}[hashed]\n\tpassword = \"{argon}\"\n\tactions = FSD\n");
     let crypt = if rnut_tests::require_tool("openssl") {
-        let o = Command::new("openssl").args(["passwd", "-6", "-salt", "saltsalt", "crypt pw"]).output().expect("openssl");
-        let h = String::from_utf8(o.stdout).expect("utf8").trim().to_string();
+        let o = Command::new("openssl")
+            .args(["passwd", "-6", "-salt", "saltsalt", "crypt pw"])
+            .output()
+            .expect("openssl");
+        let h = String::from_utf8(o.stdout)
+            .expect("utf8")
+            .trim()
+            .to_string();
         assert!(h.starts_with("$6$saltsalt$"), "{h}");
-        users.push_str(&format!("[crypted]\n\tpassword = \"{h}\"\n\tactions = FSD\n"));
+        users.push_str(&format!(
+            "[crypted]\n\tpassword = \"{h}\"\n\tactions = FSD\n"
+        ));
         true
     } else {
         false

@@ -227,7 +227,9 @@ fn expect_startup_failure(d: &NutDir, needle: &str) {
         .expect("upsd should exit");
     assert!(!status.success());
     // The log reader thread may still be draining the pipe.
-    rnut_tests::wait_until(Duration::from_secs(5), || log.lock().unwrap().join("\n").contains(needle));
+    rnut_tests::wait_until(Duration::from_secs(5), || {
+        log.lock().unwrap().join("\n").contains(needle)
+    });
     let text = log.lock().unwrap().join("\n");
     assert!(text.contains(needle), "expected {needle:?} in: {text}");
     assert!(

@@ -9,6 +9,7 @@ use super::identity::{self, Identity};
 use super::{
     ClientTlsSettings, NutServerCertVerifier, TlsError, TrustMaterial, VERSIONS, provider,
 };
+use crate::policy::Role;
 use crate::store::Store;
 
 /// What a client needs to connect to one server.
@@ -28,16 +29,24 @@ pub struct ClientTlsPolicy {
 ///
 /// The CERTHOST row for exactly `host` and `port` (first one wins) decides certverify,
 /// forcessl and the name the certificate must carry; without one the defaults apply and the
-/// certificate must carry `host`.
+/// certificate must carry `host`. When CERTPATH is a store, its policy adds CERTHOST rows for
+/// hosts the config does not name, and the client CERTIDENT (role upsmon) if none is given.
 pub fn build_client_config(
     s: &ClientTlsSettings,
     host: &str,
     port: u16,
 ) -> Result<ClientTlsPolicy, TlsError> {
     let bare_host = host.trim_start_matches('[').trim_end_matches(']');
+    // The store's policy (when CERTPATH is a store) fills in what the config file leaves out:
+    // CERTHOST rows for other hosts, and the client's CERTIDENT.
+    let store_policy = match &s.certpath {
+        Some(p) if Store::exists(p) => Some(Store::open_read_only(p)?.policy()?),
+        _ => None,
+    };
     let rule = s
         .certhosts
         .iter()
+        .chain(store_policy.iter().flat_map(|p| p.certhosts.iter()))
         .find(|r| r.host == host && r.port == port);
     let certverify = rule.map_or(s.certverify, |r| r.certverify);
     let forcessl = rule.map_or(s.forcessl, |r| r.forcessl);
@@ -69,7 +78,15 @@ pub fn build_client_config(
     let identity = match (
         &s.certfile,
         &s.certpath,
-        s.certident_name.as_deref().filter(|n| !n.is_empty()),
+        s.certident_name
+            .as_deref()
+            .filter(|n| !n.is_empty())
+            .or_else(|| {
+                store_policy
+                    .as_ref()
+                    .and_then(|p| p.certident.get(&Role::Upsmon))
+                    .map(String::as_str)
+            }),
     ) {
         (Some(file), _, name) => Some(identity::from_certfile(file, name)?),
         (None, Some(dir), Some(name)) if Store::exists(dir) => Some(identity::from_store(

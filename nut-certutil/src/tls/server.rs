@@ -9,9 +9,13 @@ use rustls::server::danger::ClientCertVerifier;
 use super::identity::{self, Identity};
 use super::verifier::DistrustingClientVerifier;
 use super::{CertRequest, ServerTlsSettings, TlsError, TrustMaterial, VERSIONS, provider};
+use crate::policy::Role;
 use crate::store::Store;
 
 /// Build upsd's TLS config. The private key is decrypted here, once.
+///
+/// Without a CERTIDENT name, a store CERTPATH's policy names the certificate (`nut-certutil
+/// policy set certident upsd NICK`).
 pub fn build_server_config(s: &ServerTlsSettings) -> Result<Arc<ServerConfig>, TlsError> {
     let Identity { chain, key } = match (&s.certfile, &s.certpath) {
         (Some(file), _) => identity::from_certfile(file, s.certident_name.as_deref())?,
@@ -19,12 +23,17 @@ pub fn build_server_config(s: &ServerTlsSettings) -> Result<Arc<ServerConfig>, T
             if !Store::exists(dir) {
                 return Err(crate::store::StoreError::NotFound(dir.clone()).into());
             }
-            let name = s
-                .certident_name
-                .as_deref()
-                .filter(|n| !n.is_empty())
-                .ok_or_else(|| TlsError::NoCertIdent(dir.clone()))?;
-            identity::from_store(dir, name, s.certident_password.as_deref().unwrap_or(""))?
+            // upsd.conf's CERTIDENT wins; else the store's policy for upsd.
+            let name = match s.certident_name.as_deref().filter(|n| !n.is_empty()) {
+                Some(n) => n.to_string(),
+                None => Store::open_read_only(dir)?
+                    .policy()?
+                    .certident
+                    .get(&Role::Upsd)
+                    .cloned()
+                    .ok_or_else(|| TlsError::NoCertIdent(dir.clone()))?,
+            };
+            identity::from_store(dir, &name, s.certident_password.as_deref().unwrap_or(""))?
         }
         (None, None) => return Err(TlsError::NoCertificate),
     };

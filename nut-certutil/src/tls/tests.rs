@@ -186,3 +186,42 @@ fn require_needs_a_client_certificate_from_a_t_ca() {
         Ok(Some("CN=monitor".to_string()))
     );
 }
+
+#[test]
+fn store_policy_fills_in_certident_and_certhost() {
+    let t = tempfile::tempdir().expect("tmp");
+    let (sdir, cdir) = setup(t.path());
+    let mut s = Store::open(&sdir).expect("open");
+    s.set_certident(crate::policy::Role::Upsd, Some("upsd"))
+        .expect("policy");
+    s.set_certrequest(Some(CertRequest::Require))
+        .expect("policy");
+    drop(s);
+    let srv = build_server_config(&ServerTlsSettings {
+        certpath: Some(sdir.clone()),
+        certident_password: Some("pw".into()),
+        certrequest: CertRequest::Require,
+        ..Default::default()
+    })
+    .expect("server named by the store policy");
+    let mut c = Store::open(&cdir).expect("open");
+    c.set_certident(crate::policy::Role::Upsmon, Some("mon"))
+        .expect("policy");
+    c.set_certhost(&CertHostRule {
+        host: "10.1.1.1".into(),
+        port: 3493,
+        cert_name: "ups.example.com".into(),
+        certverify: true,
+        forcessl: true,
+    })
+    .expect("policy");
+    drop(c);
+    let settings = ClientTlsSettings {
+        certpath: Some(cdir),
+        certverify: true,
+        ..Default::default()
+    };
+    let p = build_client_config(&settings, "10.1.1.1", 3493).expect("client");
+    assert!(p.forcessl, "the store's CERTHOST row applies");
+    assert_eq!(talk(srv, &p), Ok(Some("CN=monitor".to_string())));
+}

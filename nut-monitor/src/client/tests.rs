@@ -143,8 +143,10 @@ async fn starttls_refused_continues_in_plaintext_unless_forced() {
     );
 
     let (port, task) = server(|_| "ERR FEATURE-NOT-CONFIGURED\n".into()).await;
-    let mut settings = nut_certutil::tls::ClientTlsSettings::default();
-    settings.forcessl = true;
+    let settings = nut_certutil::tls::ClientTlsSettings {
+        forcessl: true,
+        ..Default::default()
+    };
     let opts = ConnectOptions {
         tls: Some(settings),
         ..opts

@@ -145,8 +145,14 @@ fn run(args: Args) -> anyhow::Result<u8> {
         .debug_min
         .map_or(0, |d| u8::try_from(d).unwrap_or(u8::MAX));
     init_logging(args.debug.max(debug_min));
-    for w in &conf.warnings {
-        tracing::warn!("{w}");
+    // Only the process that monitors repeats the config warnings (not the launcher or the
+    // privileged parent of the split).
+    let foreground = args.foreground || (args.debug > 0 && !args.background);
+    let monitoring = args.privsep_child || (args.no_split && foreground);
+    if monitoring {
+        for w in &conf.warnings {
+            tracing::warn!("{w}");
+        }
     }
 
     if args.check_killpower {
@@ -186,7 +192,7 @@ fn run(args: Args) -> anyhow::Result<u8> {
     if conf.validate().is_err() {
         anyhow::bail!("insufficient power configured!");
     }
-    if conf.shutdowncmd.is_none() {
+    if monitoring && conf.shutdowncmd.is_none() {
         tracing::warn!("Warning: no shutdown command defined!");
     }
 
@@ -248,7 +254,6 @@ fn run(args: Args) -> anyhow::Result<u8> {
         }
     }
 
-    let foreground = args.foreground || (args.debug > 0 && !args.background);
     let raw_args: Vec<String> = std::env::args().skip(1).collect();
     if !foreground {
         // No fork() without unsafe: start ourselves again in the foreground, detached into

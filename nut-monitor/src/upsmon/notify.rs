@@ -102,7 +102,7 @@ impl Notifier {
                         if tokio::time::timeout(JOB_TIMEOUT, run).await.is_err() {
                             tracing::warn!(
                                 "NOTIFYCMD {} for {} still running after 30 s",
-                                argv[0],
+                                argv.first().map(String::as_str).unwrap_or(""),
                                 event
                             );
                         }

@@ -50,7 +50,10 @@ pub fn hash_argon2id(password: &str) -> Result<String, String> {
     let mut salt = [0u8; 16];
     getrandom::fill(&mut salt).map_err(|e| format!("no randomness: {e}"))?;
     let salt = SaltString::encode_b64(&salt).map_err(|e| e.to_string())?;
-    argon2::Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| e.to_string())
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| e.to_string())
 }
 
 fn verify_argon2(supplied: &str, stored: &str) -> bool {
@@ -110,7 +113,11 @@ mod tests {
         assert!(h.starts_with("$argon2id$"));
         assert!(verify("pass word", &h));
         assert!(!verify("pass", &h));
-        assert_ne!(h, hash_argon2id("pass word").expect("hash"), "salts must differ");
+        assert_ne!(
+            h,
+            hash_argon2id("pass word").expect("hash"),
+            "salts must differ"
+        );
     }
 
     #[test]

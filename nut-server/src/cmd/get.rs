@@ -3,13 +3,21 @@
 use nut_core::net::{ErrCode, Reply, Request, TrackingStatus, VarType};
 use nut_core::sock::VarFlags;
 
-use super::{avail, known};
+use std::io::Write as _;
+
+use nut_core::words::{encode_arg, quoted};
+
+use super::{avail, fresh, known, put_table, take_table};
 use crate::context::{SERVER_VERSION, ServerContext};
+use crate::registry::UpsTable;
 use crate::registry::tracking::TrackState;
 use crate::session::Session;
 
 /// Answer a GET request.
 pub fn run(ctx: &ServerContext, session: &mut Session, request: &Request) {
+    if let Request::GetVar { ups, var } = request {
+        return get_var(ctx, session, ups, var);
+    }
     let reply = match request {
         Request::GetNumLogins { ups } => avail(ctx, ups).map(|u| Reply::NumLogins {
             ups: ups.clone(),
@@ -19,7 +27,6 @@ pub fn run(ctx: &ServerContext, session: &mut Session, request: &Request) {
             ups: ups.clone(),
             desc: u.desc().unwrap_or_else(|| "Unavailable".to_string()),
         }),
-        Request::GetVar { ups, var } => get_var(ctx, ups, var),
         Request::GetType { ups, var } => get_type(ctx, ups, var),
         Request::GetDesc { ups, var } => avail(ctx, ups).map(|_| Reply::Desc {
             ups: ups.clone(),
@@ -41,7 +48,25 @@ pub fn run(ctx: &ServerContext, session: &mut Session, request: &Request) {
     }
 }
 
-fn get_var(ctx: &ServerContext, ups_name: &str, var: &str) -> Result<Reply, ErrCode> {
+/// `GET VAR`: the hot path of every monitoring client. No allocation beyond the reply bytes,
+/// no shared lock but one read lock on the UPS state.
+pub fn get_var(ctx: &ServerContext, session: &mut Session, ups: &str, var: &str) {
+    let snapshot = take_table(ctx, session);
+    let result = write_var(ctx, &snapshot.1, ups, var, &mut session.out);
+    put_table(session, snapshot);
+    if let Err(code) = result {
+        session.err(code);
+    }
+}
+
+/// `VAR <ups> <var> "<value>"` written straight into the output buffer.
+fn write_var(
+    ctx: &ServerContext,
+    table: &UpsTable,
+    ups_name: &str,
+    var: &str,
+    out: &mut Vec<u8>,
+) -> Result<(), ErrCode> {
     // `server.*` is answered without looking at the UPS name at all.
     if var.len() >= 7 && var[..7].eq_ignore_ascii_case("server.") {
         let value = if var.eq_ignore_ascii_case("server.info") {
@@ -51,21 +76,47 @@ fn get_var(ctx: &ServerContext, ups_name: &str, var: &str) -> Result<Reply, ErrC
         } else {
             return Err(ErrCode::VarNotSupported);
         };
-        return Ok(Reply::Var {
-            ups: ups_name.to_string(),
-            var: var.to_string(),
-            value,
-        });
+        let _ = writeln!(
+            out,
+            "{}",
+            Reply::Var {
+                ups: ups_name.to_string(),
+                var: var.to_string(),
+                value
+            }
+        );
+        return Ok(());
     }
-    let ups = avail(ctx, ups_name)?;
+    let ups = table.get(ups_name).ok_or(ErrCode::UnknownUps)?;
     let live = ups.live();
+    fresh(ctx, &live)?;
     let node = live.state.get(var).ok_or(ErrCode::VarNotSupported)?;
-    let value = ups.status_value(var, &node.value).into_owned();
-    Ok(Reply::Var {
-        ups: ups_name.to_string(),
-        var: var.to_string(),
-        value,
-    })
+    out.extend_from_slice(b"VAR ");
+    push_name(out, ups_name);
+    out.push(b' ');
+    push_name(out, var);
+    if ups.fsd() && var.eq_ignore_ascii_case("ups.status") {
+        let _ = writeln!(out, " \"FSD {}", &quoted(&node.value).to_string()[1..]);
+    } else {
+        let _ = writeln!(out, " {}", quoted(&node.value));
+    }
+    Ok(())
+}
+
+/// A name as `Reply` writes it: raw when the tokenizer reads it back unchanged, else encoded.
+fn push_name(out: &mut Vec<u8>, name: &str) {
+    let plain = !name.is_empty()
+        && !name.bytes().any(|b| {
+            matches!(
+                b,
+                b' ' | b'\t' | b'\r' | b'\n' | 0x0b | 0x0c | b'=' | b'"' | b'#' | b'\\'
+            )
+        });
+    if plain {
+        out.extend_from_slice(name.as_bytes());
+    } else {
+        out.extend_from_slice(encode_arg(name).as_bytes());
+    }
 }
 
 fn get_type(ctx: &ServerContext, ups_name: &str, var: &str) -> Result<Reply, ErrCode> {

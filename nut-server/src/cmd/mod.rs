@@ -20,7 +20,7 @@ use nut_core::net::{ErrCode, Request};
 
 use crate::auth::password;
 use crate::context::ServerContext;
-use crate::registry::{Unavailable, Ups};
+use crate::registry::{Unavailable, Ups, UpsTable};
 use crate::session::Session;
 
 /// What the connection loop does after a command.
@@ -36,6 +36,15 @@ pub enum Action {
 
 /// Run one request line.
 pub async fn execute(ctx: &ServerContext, session: &mut Session, words: &[String]) -> Action {
+    // Fast path for the request monitoring clients send most: `GET VAR <ups> <var> [...]`
+    // needs no credentials and no parsed `Request` (the same checks as `Request::parse`:
+    // at least two arguments after `VAR`, extra words ignored).
+    if let [get, sub, ups, var, ..] = words {
+        if get.eq_ignore_ascii_case("GET") && sub.eq_ignore_ascii_case("VAR") {
+            get::get_var(ctx, session, ups, var);
+            return Action::Continue;
+        }
+    }
     let request = match Request::parse(words) {
         Ok(r) => r,
         Err(e) => {
@@ -116,6 +125,30 @@ fn host_allowed(ctx: &ServerContext, session: &Session) -> bool {
     allowed
 }
 
+/// Take the session's UPS table snapshot (refreshed if a reload replaced the table). Give it
+/// back with [`put_table`]. Between the two, lookups touch no shared lock or counter.
+pub fn take_table(ctx: &ServerContext, session: &mut Session) -> (u64, Arc<UpsTable>) {
+    let current = ctx.registry.generation();
+    match session.snapshot.take() {
+        Some((generation, table)) if generation == current => (generation, table),
+        _ => ctx.registry.snapshot(),
+    }
+}
+
+/// Return the snapshot taken with [`take_table`].
+pub fn put_table(session: &mut Session, snapshot: (u64, Arc<UpsTable>)) {
+    session.snapshot = Some(snapshot);
+}
+
+/// The "avail" check's connected / stale part on an already locked state.
+pub fn fresh(ctx: &ServerContext, live: &crate::registry::ups::Live) -> Result<(), ErrCode> {
+    live.check(ctx.registry.maxage(), std::time::Instant::now())
+        .map_err(|u| match u {
+            Unavailable::NotConnected => ErrCode::DriverNotConnected,
+            Unavailable::Stale => ErrCode::DataStale,
+        })
+}
+
 /// The "known" check: the UPS exists in ups.conf.
 pub fn known(ctx: &ServerContext, name: &str) -> Result<Arc<Ups>, ErrCode> {
     ctx.registry.get(name).ok_or(ErrCode::UnknownUps)
@@ -149,7 +182,11 @@ pub async fn authenticate(ctx: &ServerContext, session: &mut Session) -> Option<
     let entry = users.get(&name).cloned();
     // The cached result only holds for the users file it was checked against (a reload may
     // have changed the password).
-    let cached = session.verified.as_ref().filter(|(file, _)| Arc::ptr_eq(file, &users)).map(|(_, v)| *v);
+    let cached = session
+        .verified
+        .as_ref()
+        .filter(|(file, _)| Arc::ptr_eq(file, &users))
+        .map(|(_, v)| *v);
     let ok = match cached {
         Some(v) => v,
         None => {

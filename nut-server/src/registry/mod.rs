@@ -70,6 +70,9 @@ pub struct UpsRegistry {
     table: RwLock<Arc<UpsTable>>,
     statepath: RwLock<PathBuf>,
     maxage_ms: AtomicU64,
+    /// Bumped whenever the table is replaced, so sessions can keep a snapshot of it and
+    /// look UPSes up without touching any shared lock or reference count.
+    generation: AtomicU64,
     /// Tracked SET / INSTCMD results.
     pub tracking: TrackingTable,
 }
@@ -81,6 +84,7 @@ impl UpsRegistry {
             table: RwLock::new(Arc::new(UpsTable::default())),
             statepath: RwLock::new(statepath.to_path_buf()),
             maxage_ms: AtomicU64::new(maxage.as_millis() as u64),
+            generation: AtomicU64::new(0),
             tracking: TrackingTable::new(trackingdelay),
         })
     }
@@ -88,6 +92,17 @@ impl UpsRegistry {
     /// The current table.
     pub fn table(&self) -> Arc<UpsTable> {
         self.table.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// The table's generation (changes on every reload).
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// The current table with its generation.
+    pub fn snapshot(&self) -> (u64, Arc<UpsTable>) {
+        let guard = self.table.read().unwrap_or_else(|e| e.into_inner());
+        (self.generation.load(Ordering::Acquire), guard.clone())
     }
 
     /// A UPS by name.
@@ -164,7 +179,11 @@ impl UpsRegistry {
                 gone.remove();
             }
         }
-        *self.table.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(UpsTable::new(list));
+        {
+            let mut guard = self.table.write().unwrap_or_else(|e| e.into_inner());
+            *guard = Arc::new(UpsTable::new(list));
+            self.generation.fetch_add(1, Ordering::AcqRel);
+        }
         for ups in fresh {
             tokio::spawn(driver_link::run(self.clone(), ups, shutdown.clone()));
         }

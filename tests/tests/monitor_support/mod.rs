@@ -26,7 +26,14 @@ pub struct ScriptServer {
 
 impl ScriptServer {
     pub fn start(script: impl Fn(&str) -> Vec<String> + Send + Sync + 'static) -> ScriptServer {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        Self::start_on(TcpListener::bind("127.0.0.1:0").expect("bind"), script)
+    }
+
+    /// Serve on an already bound listener (e.g. `[::1]:0`).
+    pub fn start_on(
+        listener: TcpListener,
+        script: impl Fn(&str) -> Vec<String> + Send + Sync + 'static,
+    ) -> ScriptServer {
         let addr = listener.local_addr().expect("addr");
         let received = Arc::new(Mutex::new(Vec::new()));
         let connections = Arc::new(Mutex::new(0));

@@ -19,6 +19,9 @@ const OP_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long finished workers get to hand back their counts after the stop signal.
 const GRACE: Duration = Duration::from_secs(3);
 
+/// How long a latency round waits past its end for the answers still in flight.
+const LATE_GRACE: Duration = Duration::from_secs(1);
+
 /// The server under test.
 #[derive(Debug, Clone)]
 pub struct Target {
@@ -177,7 +180,12 @@ pub async fn get_var(
             let _ = rx.wait_for(|s| *s).await;
             let mut n = 0u64;
             loop {
-                let r = within(OP_TIMEOUT, async { is_var(c.request(&req).await?) }).await;
+                // No per-request timer (it would cost the load generator CPU): a hung
+                // request is bounded by `measure`, which aborts the workers after GRACE.
+                let r = match c.request(&req).await {
+                    Ok(line) => is_var(line),
+                    Err(e) => Err(e),
+                };
                 if r.is_err() {
                     return (n, 1u64);
                 }
@@ -383,8 +391,9 @@ pub async fn stall(t: &Target, stallers: usize, clients: usize, dur: Duration) -
     })
 }
 
-/// Every connection sends `req` one at a time until `dur` passes; a request unanswered at the
-/// end counts with its wait so far. Connections that answered everything are handed back.
+/// Every connection sends `req` one at a time until `dur` passes; a request unanswered
+/// [`LATE_GRACE`] after the end counts with its wait so far. Connections that answered
+/// everything are handed back.
 async fn latency_round(
     conns: Vec<Lines<TcpStream>>,
     req: Arc<[u8]>,
@@ -401,7 +410,11 @@ async fn latency_round(
             let mut healthy = true;
             while tokio::time::Instant::now() < end {
                 let s = tokio::time::Instant::now();
-                match tokio::time::timeout_at(end, async { is_var(c.request(&req).await?) }).await {
+                // A request still open at the end gets LATE_GRACE more to answer; if it does
+                // not, it counts as unanswered with its wait so far.
+                let limit = end.max(s) + LATE_GRACE;
+                match tokio::time::timeout_at(limit, async { is_var(c.request(&req).await?) }).await
+                {
                     Ok(Ok(())) => samples.push(s.elapsed().as_secs_f64()),
                     Ok(Err(_)) => {
                         healthy = false;

@@ -328,6 +328,9 @@ async fn run(cli: Cli, nofile: u64) -> Result<()> {
         "server keys: {}; RLIMIT_NOFILE {nofile}, MAXCONN {maxconn}",
         key_desc.join("; ")
     );
+    if cfg!(debug_assertions) {
+        println!("WARNING: this is a debug build of upsd-bench: the load generator is slow");
+    }
     println!();
     print!("{}", table::render(&rows));
     Ok(())
