@@ -154,10 +154,17 @@ pub fn run(args: &Args, env: &Env, out: &mut dyn Write) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let (action, ups) = match args.action_and_ups() {
+        Ok(x) => x,
+        Err(e) => {
+            tracing::error!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let action = if args.list {
         Some(Action::List)
     } else {
-        args.action
+        action
     };
     let mut ctl = Ctl {
         args,
@@ -535,5 +542,36 @@ fn run_with_timeout(argv: &[String], limit: Duration) -> Result<(), String> {
             ));
         }
         std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(argv: &[&str]) -> Result<(Option<Action>, Option<String>), String> {
+        let args = Args::try_parse_from(std::iter::once("upsdrvctl").chain(argv.iter().copied()))
+            .map_err(|e| e.to_string())?;
+        args.action_and_ups()
+    }
+
+    #[test]
+    fn command_lines_as_c_accepts_them() {
+        assert_eq!(parse(&["start"]), Ok((Some(Action::Start), None)));
+        assert_eq!(
+            parse(&["-u", "nut", "stop", "ups1"]),
+            Ok((Some(Action::Stop), Some("ups1".into())))
+        );
+        assert_eq!(
+            parse(&["-c", "reload", "ups1"]),
+            Ok((None, Some("ups1".into())))
+        );
+        assert_eq!(parse(&["-c", "exit"]), Ok((None, None)));
+        assert!(parse(&["begin"]).is_err());
+        assert!(parse(&["start", "a", "b"]).is_err());
+        assert_eq!(
+            show(&["/x/dummy-ups".into(), "-a".into(), "my ups".into()]),
+            "/x/dummy-ups -a \"my ups\""
+        );
     }
 }

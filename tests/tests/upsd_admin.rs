@@ -24,7 +24,12 @@ fn maxconn_refuses_clearly_and_recovers() {
     let (_d, _drv, u) = start_standard("MAXCONN 3\n");
     // Earlier probe connections may still be closing: take the slots as they free up.
     let mut held: Vec<Client> = Vec::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while held.len() < 3 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "could not hold 3 sessions under MAXCONN 3"
+        );
         let mut c = u.client();
         if c.cmd("PROTVER") == "1.3" {
             held.push(c);

@@ -34,16 +34,24 @@ pub enum Action {
     StartTls,
 }
 
-/// Run one request line.
-pub async fn execute(ctx: &ServerContext, session: &mut Session, words: &[String]) -> Action {
-    // Fast path for the request monitoring clients send most: `GET VAR <ups> <var> [...]`
-    // needs no credentials and no parsed `Request` (the same checks as `Request::parse`:
-    // at least two arguments after `VAR`, extra words ignored).
+/// The request monitoring clients send most, `GET VAR <ups> <var> [...]`, answered
+/// synchronously: it needs no credentials and no parsed `Request` (the checks are those of
+/// `Request::parse`: at least two arguments after `VAR`, extra words ignored). Returns
+/// false when `words` is something else.
+pub fn fast_path(ctx: &ServerContext, session: &mut Session, words: &[String]) -> bool {
     if let [get, sub, ups, var, ..] = words {
         if get.eq_ignore_ascii_case("GET") && sub.eq_ignore_ascii_case("VAR") {
             get::get_var(ctx, session, ups, var);
-            return Action::Continue;
+            return true;
         }
+    }
+    false
+}
+
+/// Run one request line.
+pub async fn execute(ctx: &ServerContext, session: &mut Session, words: &[String]) -> Action {
+    if fast_path(ctx, session, words) {
+        return Action::Continue;
     }
     let request = match Request::parse(words) {
         Ok(r) => r,
