@@ -379,18 +379,17 @@ impl Stack {
         }
     }
 
-    /// Start driver and upsd and wait until `upsc` reads `ups.status`.
+    /// Start driver and upsd and wait until `upsc` reads the driver's `ups.status` (upsd
+    /// answers `WAIT` until the driver's first dump has arrived).
     pub fn start(&mut self) {
         self.start_driver();
         self.start_upsd();
         let sys = self.system();
         assert!(
-            wait_until(Duration::from_secs(20), || run_tool(
-                "upsc",
-                &[&sys, "ups.status"]
-            )
-            .status
-            .success()),
+            wait_until(Duration::from_secs(20), || {
+                let o = run_tool("upsc", &[&sys, "ups.status"]);
+                o.status.success() && !stdout(&o).trim().is_empty() && stdout(&o).trim() != "WAIT"
+            }),
             "UPS data available"
         );
     }
