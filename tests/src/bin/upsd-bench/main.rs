@@ -665,8 +665,9 @@ async fn measure_all(plan: &Plan, sides: &mut [Side], vars: Option<usize>) -> Ve
                         why
                     };
                     Cell::Partial(format!(
-                        "{} at {}/{} ({why})",
+                        "{} (base {}) at {}/{} ({why})",
                         mb(r.rss_after),
+                        mb(r.rss_before),
                         thousands(r.established as f64),
                         thousands(r.n as f64)
                     ))
