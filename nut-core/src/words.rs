@@ -215,10 +215,17 @@ impl Tokenizer {
     }
 
     fn end_word(&mut self) {
-        let word = std::mem::take(&mut self.word);
+        // Copy out and keep the buffer: one exact-size allocation per word instead of the
+        // reallocations of growing a fresh String byte by byte on every line.
         if self.words.len() < MAX_WORDS {
-            self.words.push(word);
+            if self.words.capacity() == 0 {
+                // Most lines have at most 8 words: one allocation for the list, made only
+                // once a line has words (an idle connection holds none).
+                self.words.reserve(8);
+            }
+            self.words.push(self.word.as_str().to_owned());
         }
+        self.word.clear();
     }
 
     fn end_line(&mut self) -> Event {

@@ -35,7 +35,11 @@ pub async fn serve(
     let mut session = Session::new(ctx.next_session_id(), peer);
     tracing::debug!("connection from {}", session.ip());
     let mut tok = Tokenizer::new();
-    let mut deadline = Instant::now() + IDLE_TIMEOUT;
+    // One idle timer per connection, re-armed only when it fires: re-registering a timer
+    // around every request costs more CPU than serving a GET VAR.
+    let mut last_activity = Instant::now();
+    let idle = tokio::time::sleep_until(last_activity + IDLE_TIMEOUT);
+    tokio::pin!(idle);
     let mut removed: Option<watch::Receiver<bool>> = None;
 
     loop {
@@ -44,7 +48,8 @@ pub async fn serve(
                 break;
             };
             tokio::select! {
-                r = tokio::time::timeout_at(deadline, next_event(reader, &mut tok)) => r,
+                r = next_event(reader, &mut tok) => Ok(r),
+                _ = &mut idle => Err(()),
                 _ = shutdown.recv() => break,
                 _ = ups_removed(&mut removed) => {
                     tracing::info!("disconnecting {}: its UPS was removed from the configuration", session.who());
@@ -53,9 +58,14 @@ pub async fn serve(
             }
         };
         let words = match event {
-            Err(_) => {
-                tracing::debug!("kicking idle client {}", session.who());
-                break;
+            Err(()) => {
+                let due = last_activity + IDLE_TIMEOUT;
+                if Instant::now() >= due {
+                    tracing::debug!("kicking idle client {}", session.who());
+                    break;
+                }
+                idle.as_mut().reset(due);
+                continue;
             }
             Ok(Err(e)) => {
                 tracing::debug!("read from {} failed: {e}", session.who());
@@ -69,7 +79,7 @@ pub async fn serve(
             }
             Ok(Ok(Some(Event::Line(words)))) => words,
         };
-        deadline = Instant::now() + IDLE_TIMEOUT;
+        last_activity = Instant::now();
         // The common read path runs inline; everything else is boxed so that the (larger)
         // command state is only allocated while a command runs, not held by every idle
         // connection's task.
@@ -112,7 +122,7 @@ pub async fn serve(
                             .tls_connection()
                             .and_then(crate::tls::peer_subject);
                         tok = Tokenizer::new();
-                        deadline = Instant::now() + IDLE_TIMEOUT;
+                        last_activity = Instant::now();
                         match &session.peer_subject {
                             Some(s) => tracing::info!(
                                 "SSL handshake done successfully with client {} (certificate subject: {s})",
@@ -209,6 +219,42 @@ mod tests {
         assert!(
             waited >= Duration::from_secs(59) && waited <= Duration::from_secs(61),
             "kicked after {waited:?}"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_request_postpones_the_idle_kick() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let (_trigger, shutdown) = crate::shutdown::channel();
+        let ctx = context();
+        tokio::spawn(async move {
+            let (s, peer) = listener.accept().await.expect("accept");
+            serve(ctx, s, peer, shutdown).await;
+        });
+        let mut c = TcpStream::connect(addr).await.expect("connect");
+        let start = Instant::now();
+        let mut buf = [0u8; 16];
+        // Requests at 40 s and 80 s: each one restarts the 60 s idle period.
+        for _ in 0..2 {
+            tokio::time::sleep(Duration::from_secs(40)).await;
+            c.write_all(b"PROTVER\n").await.expect("write");
+            let n = c.read(&mut buf).await.expect("read");
+            assert_eq!(
+                &buf[..n],
+                b"1.3\n",
+                "still served after {:?}",
+                start.elapsed()
+            );
+        }
+        let n = c.read(&mut buf).await.expect("read until close");
+        assert_eq!(n, 0, "expected the server to close the idle connection");
+        let waited = start.elapsed();
+        assert!(
+            waited >= Duration::from_secs(139) && waited <= Duration::from_secs(141),
+            "kicked after {waited:?}, expected 60 s after the last request at 80 s"
         );
     }
 
