@@ -22,6 +22,49 @@ pub fn parse_host(text: &str) -> Option<(String, u16)> {
         .map(|t| (t.host, t.port))
 }
 
+/// A tool's `main`: `-V` prints the version banner; otherwise `run` goes on a single-threaded
+/// runtime and an error is printed to stderr as it reads (`Error: ...`), exit code 1.
+pub fn run_tool(
+    tool: &str,
+    version: bool,
+    run: impl std::future::Future<Output = anyhow::Result<()>>,
+) -> u8 {
+    if version {
+        println!(
+            "Network UPS Tools {tool} {} (rnut)",
+            env!("CARGO_PKG_VERSION")
+        );
+        return 0;
+    }
+    match runtime().and_then(|rt| rt.block_on(run)) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("{e:#}");
+            1
+        }
+    }
+}
+
+/// The session upscmd and upsrw work in: `upsname[@hostname[:port]]` parsed, then connected
+/// with the tool's TLS options.
+pub async fn connect_system(
+    target: &str,
+    tls: &tls_args::TlsArgs,
+) -> anyhow::Result<(MonitorTarget, crate::client::Client)> {
+    let sys = parse_system(target).ok_or_else(|| {
+        anyhow::anyhow!(
+            "Error: invalid UPS definition.  Required format: upsname[@hostname[:port]]"
+        )
+    })?;
+    let opts = tls
+        .connect_options()
+        .map_err(|e| anyhow::anyhow!("Error: {e:#}"))?;
+    let c = crate::client::Client::connect(&sys.host, sys.port, &opts)
+        .await
+        .map_err(|e| anyhow::anyhow!("Error: {e}"))?;
+    Ok((sys, c))
+}
+
 /// A single-threaded runtime for a tool.
 pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_current_thread()

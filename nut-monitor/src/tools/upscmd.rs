@@ -49,20 +49,7 @@ pub struct Args {
 pub fn main() -> u8 {
     super::init_logging();
     let args = Args::parse();
-    if args.version {
-        println!(
-            "Network UPS Tools upscmd {} (rnut)",
-            env!("CARGO_PKG_VERSION")
-        );
-        return 0;
-    }
-    match super::runtime().and_then(|rt| rt.block_on(run(args))) {
-        Ok(()) => 0,
-        Err(e) => {
-            eprintln!("{e:#}");
-            1
-        }
-    }
+    super::run_tool("upscmd", args.version, run(args))
 }
 
 async fn run(args: Args) -> anyhow::Result<()> {
@@ -71,18 +58,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         Args::command().print_help()?;
         return Ok(());
     };
-    let sys = super::parse_system(target).ok_or_else(|| {
-        anyhow::anyhow!(
-            "Error: invalid UPS definition.  Required format: upsname[@hostname[:port]]"
-        )
-    })?;
-    let opts = args
-        .tls
-        .connect_options()
-        .map_err(|e| anyhow::anyhow!("Error: {e:#}"))?;
-    let mut c = Client::connect(&sys.host, sys.port, &opts)
-        .await
-        .map_err(|e| anyhow::anyhow!("Error: {e}"))?;
+    let (sys, mut c) = super::connect_system(target, &args.tls).await?;
     let result = session(&mut c, &sys.ups, &args).await;
     c.logout().await;
     result

@@ -46,20 +46,7 @@ pub struct Args {
 pub fn main() -> u8 {
     super::init_logging();
     let args = Args::parse();
-    if args.version {
-        println!(
-            "Network UPS Tools upsrw {} (rnut)",
-            env!("CARGO_PKG_VERSION")
-        );
-        return 0;
-    }
-    match super::runtime().and_then(|rt| rt.block_on(run(args))) {
-        Ok(()) => 0,
-        Err(e) => {
-            eprintln!("{e:#}");
-            1
-        }
-    }
+    super::run_tool("upsrw", args.version, run(args))
 }
 
 async fn run(args: Args) -> anyhow::Result<()> {
@@ -68,18 +55,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         Args::command().print_help()?;
         return Ok(());
     };
-    let sys = super::parse_system(target).ok_or_else(|| {
-        anyhow::anyhow!(
-            "Error: invalid UPS definition.  Required format: upsname[@hostname[:port]]"
-        )
-    })?;
-    let opts = args
-        .tls
-        .connect_options()
-        .map_err(|e| anyhow::anyhow!("Error: {e:#}"))?;
-    let mut c = Client::connect(&sys.host, sys.port, &opts)
-        .await
-        .map_err(|e| anyhow::anyhow!("Error: {e}"))?;
+    let (sys, mut c) = super::connect_system(target, &args.tls).await?;
     let result = match args.set.as_deref().filter(|_| !args.list) {
         Some(setvar) => set(&mut c, &sys.ups, setvar, &args).await,
         None => list(&mut c, &sys.ups).await,
