@@ -193,19 +193,26 @@ mod tests {
         ServerContext::new(registry, reloadable, None)
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn idle_clients_are_kicked_after_sixty_seconds() {
+    /// A client connected to one connection served by [`serve`], and the shutdown trigger
+    /// that keeps it running.
+    async fn connect_to_served() -> (TcpStream, crate::shutdown::ShutdownTrigger) {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
-        let (_trigger, shutdown) = crate::shutdown::channel();
+        let (trigger, shutdown) = crate::shutdown::channel();
         let ctx = context();
         tokio::spawn(async move {
             let (s, peer) = listener.accept().await.expect("accept");
             serve(ctx, s, peer, shutdown).await;
         });
-        let mut c = TcpStream::connect(addr).await.expect("connect");
+        let c = TcpStream::connect(addr).await.expect("connect");
+        (c, trigger)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn idle_clients_are_kicked_after_sixty_seconds() {
+        let (mut c, _trigger) = connect_to_served().await;
         c.write_all(b"PROTVER\n").await.expect("write");
         let mut buf = [0u8; 16];
         let n = c.read(&mut buf).await.expect("read");
@@ -224,17 +231,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_request_postpones_the_idle_kick() {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let (_trigger, shutdown) = crate::shutdown::channel();
-        let ctx = context();
-        tokio::spawn(async move {
-            let (s, peer) = listener.accept().await.expect("accept");
-            serve(ctx, s, peer, shutdown).await;
-        });
-        let mut c = TcpStream::connect(addr).await.expect("connect");
+        let (mut c, _trigger) = connect_to_served().await;
         let start = Instant::now();
         let mut buf = [0u8; 16];
         // Requests at 40 s and 80 s: each one restarts the 60 s idle period.
@@ -284,17 +281,7 @@ mod tests {
 
     #[tokio::test]
     async fn list_replies_are_one_write_and_logout_closes() {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let (_trigger, shutdown) = crate::shutdown::channel();
-        let ctx = context();
-        tokio::spawn(async move {
-            let (s, peer) = listener.accept().await.expect("accept");
-            serve(ctx, s, peer, shutdown).await;
-        });
-        let mut c = TcpStream::connect(addr).await.expect("connect");
+        let (mut c, _trigger) = connect_to_served().await;
         // Three pipelined requests arrive together: their replies leave in one segment.
         c.write_all(b"LIST UPS\nPROTVER\nLOGOUT\n")
             .await
