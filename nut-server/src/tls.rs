@@ -29,7 +29,11 @@ pub fn acceptor_from(conf: &UpsdConf) -> anyhow::Result<Option<TlsAcceptor>> {
         certident_password: conf.certident.as_ref().map(|c| c.password.clone()),
         certfile: conf.certfile.clone(),
         certrequest: conf.certrequest,
+        certrequest_is_default: conf.certrequest_line.is_none(),
     };
+    let level = nut_certutil::tls::effective_certrequest(&settings)
+        .map_err(anyhow::Error::new)
+        .with_context(|| format!("can't read the TLS policy of {}", conf.file.display()))?;
     let config = nut_certutil::tls::build_server_config(&settings)
         .map_err(anyhow::Error::new)
         .with_context(|| {
@@ -45,7 +49,7 @@ pub fn acceptor_from(conf: &UpsdConf) -> anyhow::Result<Option<TlsAcceptor>> {
             (None, Some(id)) => format!("certificate '{}' from store", id.name),
             (None, None) => "store".to_string(),
         },
-        conf.certrequest
+        level
     );
     Ok(Some(TlsAcceptor::from(config)))
 }

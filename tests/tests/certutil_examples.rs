@@ -47,6 +47,7 @@ fn server_settings(c: &UpsdConf) -> ServerTlsSettings {
         certident_password: c.certident.as_ref().map(|i| i.password.clone()),
         certfile: c.certfile.clone(),
         certrequest: c.certrequest,
+        certrequest_is_default: c.certrequest_line.is_none(),
     }
 }
 
@@ -59,6 +60,8 @@ fn client_settings(c: &UpsmonConf) -> ClientTlsSettings {
         certhosts: c.certhosts.clone(),
         certverify: c.certverify,
         forcessl: c.forcessl,
+        certverify_is_default: c.certverify_line.is_none(),
+        forcessl_is_default: c.forcessl_line.is_none(),
     }
 }
 

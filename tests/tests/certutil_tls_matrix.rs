@@ -83,6 +83,7 @@ fn server(dir: &Path, level: CertRequest) -> Arc<rustls::ServerConfig> {
         certident_password: Some("srvpw".into()),
         certfile: None,
         certrequest: level,
+        certrequest_is_default: false,
     })
     .expect("server config")
 }
@@ -112,6 +113,8 @@ fn client(
             .unwrap_or_default(),
         certverify,
         forcessl: false,
+        certverify_is_default: false,
+        forcessl_is_default: false,
     }
 }
 

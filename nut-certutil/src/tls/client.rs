@@ -48,8 +48,23 @@ pub fn build_client_config(
         .iter()
         .chain(store_policy.iter().flat_map(|p| p.certhosts.iter()))
         .find(|r| r.host == host && r.port == port);
-    let certverify = rule.map_or(s.certverify, |r| r.certverify);
-    let forcessl = rule.map_or(s.forcessl, |r| r.forcessl);
+    // Defaults the config file leaves unset come from the store's policy.
+    let policy_default = |is_default: bool, value: bool, stored: Option<bool>| match stored {
+        Some(v) if is_default => v,
+        _ => value,
+    };
+    let default_certverify = policy_default(
+        s.certverify_is_default,
+        s.certverify,
+        store_policy.as_ref().and_then(|p| p.certverify),
+    );
+    let default_forcessl = policy_default(
+        s.forcessl_is_default,
+        s.forcessl,
+        store_policy.as_ref().and_then(|p| p.forcessl),
+    );
+    let certverify = rule.map_or(default_certverify, |r| r.certverify);
+    let forcessl = rule.map_or(default_forcessl, |r| r.forcessl);
     let expected = match rule {
         Some(r) if !r.cert_name.is_empty() => r.cert_name.clone(),
         _ => bare_host.to_string(),

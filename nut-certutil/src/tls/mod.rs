@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 pub use client::{ClientTlsPolicy, build_client_config};
 pub use nut_core::config::{CertHostRule, CertRequest};
-pub use server::build_server_config;
+pub use server::{build_server_config, effective_certrequest};
 pub use trust_material::{CertPathKind, TrustMaterial};
 pub use verifier::{
     NutServerCertVerifier, Usage, VerifyFailure, plain_error, validate_certificate,
@@ -116,6 +116,9 @@ pub struct ServerTlsSettings {
     pub certfile: Option<PathBuf>,
     /// CERTREQUEST.
     pub certrequest: CertRequest,
+    /// True when `certrequest` is only the default (upsd.conf does not set it): a store
+    /// CERTPATH's policy then decides the level. Directives in the config file win.
+    pub certrequest_is_default: bool,
 }
 
 impl fmt::Debug for ServerTlsSettings {
@@ -129,6 +132,7 @@ impl fmt::Debug for ServerTlsSettings {
             )
             .field("certfile", &self.certfile)
             .field("certrequest", &self.certrequest)
+            .field("certrequest_is_default", &self.certrequest_is_default)
             .finish()
     }
 }
@@ -150,6 +154,11 @@ pub struct ClientTlsSettings {
     pub certverify: bool,
     /// Default FORCESSL.
     pub forcessl: bool,
+    /// True when `certverify` is only the default (the config does not set CERTVERIFY): a
+    /// store CERTPATH's policy then decides it. Directives in the config file win.
+    pub certverify_is_default: bool,
+    /// True when `forcessl` is only the default (the config does not set FORCESSL).
+    pub forcessl_is_default: bool,
 }
 
 impl fmt::Debug for ClientTlsSettings {
@@ -165,6 +174,8 @@ impl fmt::Debug for ClientTlsSettings {
             .field("certhosts", &self.certhosts)
             .field("certverify", &self.certverify)
             .field("forcessl", &self.forcessl)
+            .field("certverify_is_default", &self.certverify_is_default)
+            .field("forcessl_is_default", &self.forcessl_is_default)
             .finish()
     }
 }

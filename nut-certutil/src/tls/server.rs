@@ -12,6 +12,19 @@ use super::{CertRequest, ServerTlsSettings, TlsError, TrustMaterial, VERSIONS, p
 use crate::policy::Role;
 use crate::store::Store;
 
+/// The CERTREQUEST level: upsd.conf's when it sets one, else a store CERTPATH's policy, else NO.
+pub fn effective_certrequest(s: &ServerTlsSettings) -> Result<CertRequest, TlsError> {
+    match &s.certpath {
+        Some(dir) if s.certrequest_is_default && Store::exists(dir) => {
+            Ok(Store::open_read_only(dir)?
+                .policy()?
+                .certrequest
+                .unwrap_or(s.certrequest))
+        }
+        _ => Ok(s.certrequest),
+    }
+}
+
 /// Build upsd's TLS config. The private key is decrypted here, once.
 ///
 /// Without a CERTIDENT name, a store CERTPATH's policy names the certificate (`nut-certutil
@@ -38,7 +51,7 @@ pub fn build_server_config(s: &ServerTlsSettings) -> Result<Arc<ServerConfig>, T
         (None, None) => return Err(TlsError::NoCertificate),
     };
     let provider = provider();
-    let verifier: Arc<dyn ClientCertVerifier> = match s.certrequest {
+    let verifier: Arc<dyn ClientCertVerifier> = match effective_certrequest(s)? {
         CertRequest::No => WebPkiClientVerifier::no_client_auth(),
         level => {
             let path = s.certpath.clone().ok_or(TlsError::NoCertPath)?;

@@ -105,6 +105,7 @@ fn server(dir: &std::path::Path, level: CertRequest) -> Arc<rustls::ServerConfig
         certident_password: Some("pw".into()),
         certfile: None,
         certrequest: level,
+        certrequest_is_default: false,
     })
     .expect("server")
 }
@@ -224,4 +225,69 @@ fn store_policy_fills_in_certident_and_certhost() {
     let p = build_client_config(&settings, "10.1.1.1", 3493).expect("client");
     assert!(p.forcessl, "the store's CERTHOST row applies");
     assert_eq!(talk(srv, &p), Ok(Some("CN=monitor".to_string())));
+}
+
+#[test]
+fn store_policy_decides_only_what_the_config_leaves_unset() {
+    let t = tempfile::tempdir().expect("tmp");
+    let (sdir, cdir) = setup(t.path());
+    let mut s = Store::open(&sdir).expect("open");
+    s.set_certrequest(Some(CertRequest::Require))
+        .expect("policy");
+    drop(s);
+    let mut c = Store::open(&cdir).expect("open");
+    c.set_certverify(Some(true)).expect("policy");
+    c.set_forcessl(Some(true)).expect("policy");
+    drop(c);
+
+    // upsd.conf without CERTREQUEST: the store's REQUIRE applies.
+    let unset = ServerTlsSettings {
+        certpath: Some(sdir.clone()),
+        certrequest_is_default: true,
+        ..Default::default()
+    };
+    assert_eq!(
+        effective_certrequest(&unset).expect("level"),
+        CertRequest::Require
+    );
+    // upsd.conf with CERTREQUEST 0: the file wins.
+    let set = ServerTlsSettings {
+        certpath: Some(sdir.clone()),
+        certrequest: CertRequest::No,
+        certrequest_is_default: false,
+        ..Default::default()
+    };
+    assert_eq!(effective_certrequest(&set).expect("level"), CertRequest::No);
+    // Not a store: the default stays.
+    let no_store = ServerTlsSettings {
+        certpath: Some(t.path().join("no-such-store")),
+        certrequest_is_default: true,
+        ..Default::default()
+    };
+    assert_eq!(
+        effective_certrequest(&no_store).expect("level"),
+        CertRequest::No
+    );
+
+    // upsmon.conf without CERTVERIFY/FORCESSL: the store's 1/1 apply.
+    let unset = ClientTlsSettings {
+        certpath: Some(cdir.clone()),
+        certverify_is_default: true,
+        forcessl_is_default: true,
+        ..Default::default()
+    };
+    let p = build_client_config(&unset, "localhost", 3493).expect("client");
+    assert!(
+        p.certverify && p.forcessl,
+        "store policy applies to defaults"
+    );
+    // CERTVERIFY 0 and FORCESSL 0 written in the file win over the store.
+    let set = ClientTlsSettings {
+        certpath: Some(cdir),
+        certverify: false,
+        forcessl: false,
+        ..Default::default()
+    };
+    let p = build_client_config(&set, "localhost", 3493).expect("client");
+    assert!(!p.certverify && !p.forcessl, "config directives win");
 }

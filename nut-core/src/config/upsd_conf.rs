@@ -51,6 +51,9 @@ pub struct UpsdConf {
     pub certident: Option<CertIdent>,
     /// `CERTREQUEST` (NO).
     pub certrequest: CertRequest,
+    /// The line that set `CERTREQUEST`; `None` when it is the default, so that a certificate
+    /// store's policy may decide it (directives in the file win over the store).
+    pub certrequest_line: Option<usize>,
     /// `DISABLE_WEAK_SSL` (false): TLS 1.2 and later only.
     pub disable_weak_ssl: bool,
     /// `DEBUG_MIN`.
@@ -79,6 +82,7 @@ impl Default for UpsdConf {
             certpath: None,
             certident: None,
             certrequest: CertRequest::No,
+            certrequest_line: None,
             disable_weak_ssl: false,
             debug_min: None,
             hosts_allow: None,
@@ -189,6 +193,7 @@ impl UpsdConf {
                         format!("CERTREQUEST: invalid value {v:?} (expected 0, 1, 2, NO, REQUEST or REQUIRE)"),
                     )
                 })?;
+                self.certrequest_line = Some(n);
             }
             "DISABLE_WEAK_SSL" => {
                 self.disable_weak_ssl = bool_value(key, one("boolean")?, file, n)?

@@ -169,6 +169,11 @@ pub struct UpsmonConf {
     pub certverify: bool,
     /// `FORCESSL` (false).
     pub forcessl: bool,
+    /// The line that set `CERTVERIFY`; `None` when it is the default, so that a certificate
+    /// store's policy may decide it (directives in the file win over the store).
+    pub certverify_line: Option<usize>,
+    /// The line that set `FORCESSL`; `None` when it is the default.
+    pub forcessl_line: Option<usize>,
     /// `DEBUG_MIN`.
     pub debug_min: Option<u32>,
     /// Accepted oddities for the binary to log.
@@ -207,6 +212,8 @@ impl Default for UpsmonConf {
             certhosts: Vec::new(),
             certverify: false,
             forcessl: false,
+            certverify_line: None,
+            forcessl_line: None,
             debug_min: None,
             warnings: Vec::new(),
         }
@@ -380,8 +387,14 @@ impl UpsmonConf {
             "CERTFILE" => self.certfile = Some(path_arg(line, "PEM file", file)?),
             "CERTIDENT" => self.certident = Some(cert_ident(line, file)?),
             "CERTHOST" => self.certhost_rule(line, file)?,
-            "CERTVERIFY" => self.certverify = zero_one(key, one("0|1")?, file, n)?,
-            "FORCESSL" => self.forcessl = zero_one(key, one("0|1")?, file, n)?,
+            "CERTVERIFY" => {
+                self.certverify = zero_one(key, one("0|1")?, file, n)?;
+                self.certverify_line = Some(n);
+            }
+            "FORCESSL" => {
+                self.forcessl = zero_one(key, one("0|1")?, file, n)?;
+                self.forcessl_line = Some(n);
+            }
             "DEBUG_MIN" => self.debug_min = Some(uint_value(key, one("level")?, file, n)?),
             _ => {
                 let upper = word.to_ascii_uppercase();

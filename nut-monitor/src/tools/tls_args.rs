@@ -47,7 +47,13 @@ pub struct TlsArgs {
 impl TlsArgs {
     /// The connect options these arguments describe.
     pub fn connect_options(&self) -> anyhow::Result<ConnectOptions> {
-        let mut s = ClientTlsSettings::default();
+        // Without a config file, CERTVERIFY and FORCESSL are defaults that a store CERTPATH's
+        // policy may decide; the options below (and a config file's directives) win.
+        let mut s = ClientTlsSettings {
+            certverify_is_default: true,
+            forcessl_is_default: true,
+            ..ClientTlsSettings::default()
+        };
         if let Some(file) = &self.config {
             let text = std::fs::read_to_string(file)
                 .map_err(|e| anyhow::anyhow!("can't read {}: {e}", file.display()))?;
@@ -78,8 +84,14 @@ impl TlsArgs {
                 forcessl: zero_one(force)?,
             });
         }
-        s.certverify |= self.certverify;
-        s.forcessl |= self.forcessl;
+        if self.certverify {
+            s.certverify = true;
+            s.certverify_is_default = false;
+        }
+        if self.forcessl {
+            s.forcessl = true;
+            s.forcessl_is_default = false;
+        }
         Ok(ConnectOptions {
             timeout: std::time::Duration::from_secs(self.timeout.max(1)),
             tls: Some(s),

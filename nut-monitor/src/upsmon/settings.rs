@@ -52,6 +52,8 @@ pub fn tls_settings(conf: &UpsmonConf) -> ClientTlsSettings {
         certhosts: conf.certhosts.clone(),
         certverify: conf.certverify,
         forcessl: conf.forcessl,
+        certverify_is_default: conf.certverify_line.is_none(),
+        forcessl_is_default: conf.forcessl_line.is_none(),
     }
 }
 

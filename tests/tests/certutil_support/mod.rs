@@ -206,6 +206,7 @@ pub fn store_server(
         certident_password: Some(password.to_string()),
         certfile: None,
         certrequest: level,
+        certrequest_is_default: false,
     })
     .expect("server config")
 }

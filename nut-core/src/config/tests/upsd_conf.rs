@@ -275,3 +275,13 @@ fn environment_overrides_allow_flags() {
     c.apply_env(|_| Some("maybe".to_string()));
     assert!(c.allow_no_device && !c.allow_not_all_listeners);
 }
+
+#[test]
+fn certrequest_line_says_whether_the_file_set_it() {
+    assert_eq!(parse("MAXAGE 20\n").unwrap().certrequest_line, None);
+    let c = parse("MAXAGE 20\n\nCERTREQUEST 0\n").unwrap();
+    assert_eq!(
+        (c.certrequest, c.certrequest_line),
+        (CertRequest::No, Some(3))
+    );
+}

@@ -505,3 +505,12 @@ fn errors_never_echo_a_password() {
     let e = parse("PASSWORD hunter2\n").unwrap_err();
     assert_eq!(e.message, "invalid directive PASSWORD");
 }
+
+#[test]
+fn certverify_and_forcessl_lines_say_whether_the_file_set_them() {
+    let c = parse("").unwrap();
+    assert_eq!((c.certverify_line, c.forcessl_line), (None, None));
+    let c = parse("CERTVERIFY 0\nFORCESSL 1\n").unwrap();
+    assert_eq!((c.certverify, c.certverify_line), (false, Some(1)));
+    assert_eq!((c.forcessl, c.forcessl_line), (true, Some(2)));
+}
