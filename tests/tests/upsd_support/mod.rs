@@ -460,11 +460,13 @@ pub fn sample_state() -> DriverState {
 }
 
 /// Wait until `GET VAR <ups> ups.status` stops answering an error other than `expect_err`.
+/// Wait until upsd serves the driver's own `ups.status` (before the driver's first dump is
+/// complete upsd answers with its placeholder `WAIT`).
 pub fn wait_ups_ready(u: &Upsd, ups: &str) {
     let ok = wait_until(Duration::from_secs(15), || {
         let mut c = u.client();
-        c.cmd(&format!("GET VAR {ups} ups.status"))
-            .starts_with("VAR ")
+        let reply = c.cmd(&format!("GET VAR {ups} ups.status"));
+        reply.starts_with("VAR ") && !reply.ends_with("\"WAIT\"")
     });
     assert!(ok, "UPS {ups} never became available: {}", u.log_text());
 }
