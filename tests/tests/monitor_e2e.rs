@@ -51,7 +51,9 @@ fn ol_ob_lb_notifies_in_order_runs_shutdowncmd_once_and_writes_powerdownflag() {
 
 #[test]
 fn secondary_shuts_down_before_the_primary() {
-    let mut stack = Stack::new(OL_OB_LB, "");
+    // The power event is driven by hand once both monitors are logged in: if the secondary
+    // logged in after the primary saw OB LB, the primary would rightly have nobody to wait for.
+    let mut stack = Stack::new("ups.status: OL\nbattery.charge: 100\nTIMER 1000\n", "");
     stack.start();
     let primary = MonDir::new();
     primary.write_conf(
@@ -65,6 +67,37 @@ fn secondary_shuts_down_before_the_primary() {
     );
     let mut p = start_upsmon(&primary, &["-u", "root"]);
     let mut s = start_upsmon(&secondary, &["-p"]);
+    for (name, m) in [("primary", &p), ("secondary", &s)] {
+        assert!(
+            m.wait_log("Logged into UPS", Duration::from_secs(20)),
+            "{name} logs in:\n{}",
+            m.text()
+        );
+    }
+    let set_status = |status: &str| {
+        let o = run_tool(
+            "upsrw",
+            &[
+                "-s",
+                &format!("ups.status={status}"),
+                "-u",
+                "admin",
+                "-p",
+                "mypass",
+                &stack.system(),
+            ],
+        );
+        assert!(o.status.success(), "upsrw: {}", stderr(&o));
+    };
+    set_status("OB DISCHRG");
+    assert!(
+        wait_until(Duration::from_secs(15), || secondary
+            .events()
+            .contains(&"ONBATT".to_string())),
+        "the secondary sees the UPS on battery: {:?}",
+        secondary.events()
+    );
+    set_status("OB LB");
     let mut secondary_first = None;
     let done = wait_until(Duration::from_secs(45), || {
         let (ps, ss) = (primary.shutdown_count() > 0, secondary.shutdown_count() > 0);
