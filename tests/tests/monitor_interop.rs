@@ -78,8 +78,15 @@ fn c_upsmon_shuts_down_through_our_upsd() {
         d.events(),
         mon.text()
     );
-    // C upsmon forks one process per notification, so their order is not guaranteed, and
-    // 2.8.0 does not notify FSD for the FSD it sets itself.
+    // C upsmon forks one process per notification, so their order is not guaranteed (the
+    // SHUTDOWN notification may land after SHUTDOWNCMD ran), and 2.8.0 does not notify FSD for
+    // the FSD it sets itself.
+    wait_until(Duration::from_secs(10), || {
+        let ev = d.events();
+        ["LOWBATT", "ONBATT", "SHUTDOWN"]
+            .iter()
+            .all(|e| ev.iter().any(|x| x == e))
+    });
     let mut events = d.events();
     events.sort();
     events.dedup();
