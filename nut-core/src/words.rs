@@ -43,11 +43,22 @@ enum State {
 }
 
 /// The byte-at-a-time tokenizer. One per connection or per file.
+///
+/// Words are kept in one reusable buffer (each word's end in a fixed array), so a server can
+/// read line after line without allocating: [`Tokenizer::feed_in_place`] completes a line and
+/// [`Tokenizer::words`] lends its words until the next byte is fed. [`Tokenizer::feed`] is the
+/// owning form of the same machine.
 #[derive(Debug, Clone)]
 pub struct Tokenizer {
     state: State,
-    words: Vec<String>,
-    word: String,
+    /// The words of the current (or just completed) line, back to back.
+    buf: String,
+    /// End offset in `buf` of each completed word.
+    ends: [u16; MAX_WORDS],
+    /// Completed words of the line.
+    nwords: u8,
+    /// Where the word being collected starts in `buf`.
+    word_start: u16,
     /// Bytes discarded by the character filter since the last completed line.
     dropped: usize,
     /// Physical line number of the byte being read (1-based), for config error messages.
@@ -57,6 +68,10 @@ pub struct Tokenizer {
     /// Whether any byte of the current logical line has been seen.
     started: bool,
 }
+
+/// A line buffer grown past this by one long line is released before the next line, so one
+/// oversized request does not pin memory for the rest of a connection.
+const KEEP_BUFFER: usize = 1024;
 
 impl Default for Tokenizer {
     fn default() -> Self {
@@ -69,8 +84,10 @@ impl Tokenizer {
     pub fn new() -> Self {
         Tokenizer {
             state: State::FindWordStart,
-            words: Vec::new(),
-            word: String::new(),
+            buf: String::new(),
+            ends: [0; MAX_WORDS],
+            nwords: 0,
+            word_start: 0,
             dropped: 0,
             line: 1,
             line_start: 1,
@@ -96,10 +113,21 @@ impl Tokenizer {
 
     /// Feed one byte. Returns an event when this byte completes a line or causes an error.
     pub fn feed(&mut self, byte: u8) -> Option<Event> {
+        self.feed_in_place(byte).map(|r| match r {
+            Ok(()) => Event::Line(self.words().map(str::to_owned).collect()),
+            Err(e) => Event::Error(e),
+        })
+    }
+
+    /// Feed one byte without allocating: `Some(Ok(()))` when it completes a line, whose words
+    /// [`Tokenizer::words`] then lends until the next byte; `Some(Err(_))` on a parse error
+    /// (the line is discarded).
+    pub fn feed_in_place(&mut self, byte: u8) -> Option<Result<(), WordError>> {
         if !self.started {
             self.started = true;
             self.line_start = self.line;
             self.dropped = 0;
+            self.clear_words();
         }
         if byte == b'\n' {
             self.line += 1;
@@ -112,10 +140,7 @@ impl Tokenizer {
                     self.state = State::CollectLiteral;
                 }
                 b'"' => self.state = State::QuoteCollect,
-                b'=' => {
-                    self.word.push('=');
-                    self.end_word();
-                }
+                b'=' => self.equals_word(),
                 b if is_space(b) => {}
                 b => {
                     self.add_char(b);
@@ -133,8 +158,7 @@ impl Tokenizer {
                 }
                 b'=' => {
                     self.end_word();
-                    self.word.push('=');
-                    self.end_word();
+                    self.equals_word();
                     self.state = State::FindWordStart;
                 }
                 b'\\' => self.state = State::CollectLiteral,
@@ -177,6 +201,73 @@ impl Tokenizer {
         None
     }
 
+    /// Feed bytes until one completes a line or causes a parse error, as
+    /// [`Tokenizer::feed_in_place`] byte after byte would, but taking runs of ordinary word
+    /// bytes in one step. Returns how many bytes were used and the event, if any (without an
+    /// event, all of `bytes` was used).
+    pub fn feed_slice(&mut self, bytes: &[u8]) -> (usize, Option<Result<(), WordError>>) {
+        let mut i = 0;
+        while i < bytes.len() {
+            let class = match self.state {
+                State::Collect => PLAIN_WORD,
+                State::QuoteCollect => QUOTED_WORD,
+                _ => 0,
+            };
+            let rest = &bytes[i..];
+            let run = rest
+                .iter()
+                .position(|&b| BYTE_CLASS[usize::from(b)] & class == 0)
+                .unwrap_or(rest.len());
+            if run > 0 {
+                self.push_run(&bytes[i..i + run]);
+                i += run;
+                continue;
+            }
+            let b = bytes[i];
+            i += 1;
+            if let Some(ev) = self.feed_in_place(b) {
+                return (i, Some(ev));
+            }
+        }
+        (bytes.len(), None)
+    }
+
+    /// Append printable ASCII bytes to the word being collected, within the limits.
+    fn push_run(&mut self, run: &[u8]) {
+        if usize::from(self.nwords) >= MAX_WORDS {
+            return;
+        }
+        let room = MAX_WORD_LEN.saturating_sub(self.buf.len() - usize::from(self.word_start));
+        let take = &run[..run.len().min(room)];
+        // Only printable ASCII reaches here: one byte, one char.
+        self.buf.extend(take.iter().map(|&b| char::from(b)));
+    }
+
+    /// The words of the line just completed by [`Tokenizer::feed_in_place`] (before that line
+    /// ends: the words completed so far).
+    pub fn words(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        (0..self.word_count()).map(|i| self.word_at(i))
+    }
+
+    /// Number of words in [`Tokenizer::words`].
+    pub fn word_count(&self) -> usize {
+        usize::from(self.nwords)
+    }
+
+    /// Word `i` of [`Tokenizer::words`], if there is one.
+    pub fn word(&self, i: usize) -> Option<&str> {
+        (i < self.word_count()).then(|| self.word_at(i))
+    }
+
+    fn word_at(&self, i: usize) -> &str {
+        let start = if i == 0 {
+            0
+        } else {
+            usize::from(self.ends[i - 1])
+        };
+        &self.buf[start..usize::from(self.ends[i])]
+    }
+
     /// Feed many bytes, collecting every event they complete.
     pub fn feed_all(&mut self, bytes: &[u8]) -> Vec<Event> {
         bytes.iter().filter_map(|&b| self.feed(b)).collect()
@@ -195,57 +286,102 @@ impl Tokenizer {
             }
             State::FindWordStart | State::FindEol => {}
         }
-        if self.words.is_empty() {
+        if self.nwords == 0 {
             self.reset();
             return None;
         }
-        Some(self.end_line())
+        // end_line() never fails: it only completes the line.
+        self.end_line()
+            .ok()
+            .map(|()| Event::Line(self.words().map(str::to_owned).collect()))
     }
 
+    fn clear_words(&mut self) {
+        if self.buf.capacity() > KEEP_BUFFER {
+            self.buf = String::new();
+        } else {
+            self.buf.clear();
+        }
+        self.nwords = 0;
+        self.word_start = 0;
+    }
+
+    #[inline]
     fn add_char(&mut self, byte: u8) {
         // CVE-2012-2944: only the printable ASCII range (and 0x7F) may enter a word.
         if !(0x20..=0x7f).contains(&byte) {
             self.dropped += 1;
             return;
         }
-        if self.word.len() >= MAX_WORD_LEN {
+        // Words past the limit are dropped, and so are bytes past a word's limit.
+        if usize::from(self.nwords) >= MAX_WORDS
+            || self.buf.len() - usize::from(self.word_start) >= MAX_WORD_LEN
+        {
             return;
         }
-        self.word.push(byte as char);
+        self.buf.push(char::from(byte));
+    }
+
+    /// A lone `=` is a word of its own.
+    fn equals_word(&mut self) {
+        if usize::from(self.nwords) < MAX_WORDS {
+            self.buf.push('=');
+        }
+        self.end_word();
     }
 
     fn end_word(&mut self) {
-        // Copy out and keep the buffer: one exact-size allocation per word instead of the
-        // reallocations of growing a fresh String byte by byte on every line.
-        if self.words.len() < MAX_WORDS {
-            if self.words.capacity() == 0 {
-                // Most lines have at most 8 words: one allocation for the list, made only
-                // once a line has words (an idle connection holds none).
-                self.words.reserve(8);
-            }
-            self.words.push(self.word.as_str().to_owned());
+        let n = usize::from(self.nwords);
+        if n < MAX_WORDS {
+            // At most 32 words of 512 bytes: the buffer never exceeds 16 KiB, so u16 holds it.
+            let end = u16::try_from(self.buf.len()).unwrap_or(u16::MAX);
+            self.ends[n] = end;
+            self.nwords += 1;
+            self.word_start = end;
         }
-        self.word.clear();
     }
 
-    fn end_line(&mut self) -> Event {
-        let words = std::mem::take(&mut self.words);
-        self.reset();
-        Event::Line(words)
+    fn end_line(&mut self) -> Result<(), WordError> {
+        self.state = State::FindWordStart;
+        self.started = false;
+        Ok(())
     }
 
-    fn parse_error(&mut self, err: WordError) -> Event {
-        self.words.clear();
+    fn parse_error(&mut self, err: WordError) -> Result<(), WordError> {
         self.reset();
-        Event::Error(err)
+        Err(err)
     }
 
     fn reset(&mut self) {
         self.state = State::FindWordStart;
-        self.word.clear();
+        self.clear_words();
         self.started = false;
     }
 }
+
+/// [`BYTE_CLASS`] bit: the byte goes straight into an unquoted word.
+const PLAIN_WORD: u8 = 1;
+/// [`BYTE_CLASS`] bit: the byte goes straight into a quoted word.
+const QUOTED_WORD: u8 = 2;
+
+/// For each byte, which word states take it as an ordinary character: printable ASCII (and
+/// 0x7F, which C NUT lets through) except the bytes the state machine acts on.
+const BYTE_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b: u8 = 0x20;
+    while b <= 0x7f {
+        let special_plain = matches!(b, b' ' | b'#' | b'=' | b'\\');
+        let special_quoted = matches!(b, b'#' | b'"' | b'\\');
+        if !special_plain {
+            t[b as usize] |= PLAIN_WORD;
+        }
+        if !special_quoted {
+            t[b as usize] |= QUOTED_WORD;
+        }
+        b += 1;
+    }
+    t
+};
 
 /// C `isspace` without the newline, which the state machine handles itself.
 fn is_space(b: u8) -> bool {
@@ -300,6 +436,20 @@ pub fn escape(value: &str) -> String {
         out.push(c);
     }
     out
+}
+
+/// Append `escape(value)` to a byte buffer, without an intermediate `String`.
+pub fn push_escaped(out: &mut Vec<u8>, value: &str) {
+    let bytes = value.as_bytes();
+    let mut from = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if matches!(b, b'\\' | b'"' | b'#') {
+            out.extend_from_slice(&bytes[from..i]);
+            out.push(b'\\');
+            from = i;
+        }
+    }
+    out.extend_from_slice(&bytes[from..]);
 }
 
 /// A value as a quoted, escaped word: `"` + escape(value) + `"`. This is how servers and
@@ -505,5 +655,127 @@ mod tests {
                 }
             }
         }
+
+        #[test]
+        fn push_escaped_matches_escape(value in "[ -~]{0,100}") {
+            let mut out = b"x".to_vec();
+            push_escaped(&mut out, &value);
+            proptest::prop_assert_eq!(out, format!("x{}", escape(&value)).into_bytes());
+        }
+
+        /// Feeding slices (in any chunking) gives the same events as feeding bytes.
+        #[test]
+        fn feed_slice_matches_feeding_bytes(
+            bytes in proptest::collection::vec(proptest::prop_oneof![
+                proptest::num::u8::ANY,
+                proptest::sample::select(b"GET VAR ups \"#\\=\n\r\t x".to_vec()),
+            ], 0..1500),
+            chunk in 1usize..64,
+        ) {
+            let mut by_byte = Tokenizer::new();
+            let expected = by_byte.feed_all(&bytes);
+            let mut sliced = Tokenizer::new();
+            let mut got = Vec::new();
+            for piece in bytes.chunks(chunk) {
+                let mut rest = piece;
+                while !rest.is_empty() {
+                    let (used, ev) = sliced.feed_slice(rest);
+                    proptest::prop_assert!(used > 0 && used <= rest.len());
+                    match ev {
+                        Some(Ok(())) => got.push(Event::Line(sliced.words().map(str::to_owned).collect())),
+                        Some(Err(e)) => got.push(Event::Error(e)),
+                        None => proptest::prop_assert_eq!(used, rest.len()),
+                    }
+                    rest = &rest[used..];
+                }
+            }
+            proptest::prop_assert_eq!(got, expected);
+            proptest::prop_assert_eq!(sliced.dropped_bytes(), by_byte.dropped_bytes());
+        }
+
+        /// The lending form gives, line after line on one tokenizer, the same words as the
+        /// owning form.
+        #[test]
+        fn in_place_words_match_owned_events(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..600)) {
+            let mut owned = Tokenizer::new();
+            let expected = owned.feed_all(&bytes);
+            let mut lent = Tokenizer::new();
+            let mut got = Vec::new();
+            for &b in &bytes {
+                match lent.feed_in_place(b) {
+                    Some(Ok(())) => got.push(Event::Line(lent.words().map(str::to_owned).collect())),
+                    Some(Err(e)) => got.push(Event::Error(e)),
+                    None => {}
+                }
+            }
+            proptest::prop_assert_eq!(got, expected);
+        }
+    }
+
+    #[test]
+    fn feed_slice_keeps_the_limits() {
+        let mut line = Vec::new();
+        for i in 0..40 {
+            let word = if i % 2 == 0 { "a" } else { "\"b" };
+            line.extend_from_slice(word.as_bytes());
+            line.extend(std::iter::repeat_n(b'x', 600));
+            line.extend_from_slice(if i % 2 == 0 { b" " } else { b"\" " });
+        }
+        line.push(b'\n');
+        let mut tok = Tokenizer::new();
+        assert_eq!(tok.feed_slice(&line), (line.len(), Some(Ok(()))));
+        assert_eq!(tok.word_count(), MAX_WORDS);
+        assert!(tok.words().all(|w| w.len() == MAX_WORD_LEN));
+        assert_eq!(
+            Tokenizer::new().feed_all(&line),
+            vec![Event::Line(tok.words().map(str::to_owned).collect())]
+        );
+    }
+
+    #[test]
+    fn in_place_lines_reuse_one_buffer() {
+        let mut tok = Tokenizer::new();
+        let mut line = |text: &[u8]| {
+            let mut done = None;
+            for &b in text {
+                if let Some(r) = tok.feed_in_place(b) {
+                    done = Some(r);
+                }
+            }
+            assert_eq!(done, Some(Ok(())));
+            let words: Vec<String> = tok.words().map(str::to_owned).collect();
+            (words, tok.buf.capacity())
+        };
+        let (w, cap) = line(b"GET VAR myups ups.status\n");
+        assert_eq!(w, ["GET", "VAR", "myups", "ups.status"]);
+        let (w, cap2) = line(b"GET VAR \"my ups\" battery.charge\n");
+        assert_eq!(w, ["GET", "VAR", "my ups", "battery.charge"]);
+        assert!(cap2 >= cap);
+        assert_eq!(tok.word(2), Some("my ups"));
+        assert_eq!(tok.word(4), None);
+        // One long line grows the buffer; the next line does not keep that memory.
+        let mut long = b"SET VAR u x".to_vec();
+        for _ in 0..8 {
+            long.push(b' ');
+            long.extend(std::iter::repeat_n(b'a', 400));
+        }
+        long.push(b'\n');
+        let (w, cap3) = {
+            let mut done = None;
+            for &b in &long {
+                if let Some(r) = tok.feed_in_place(b) {
+                    done = Some(r);
+                }
+            }
+            assert_eq!(done, Some(Ok(())));
+            (tok.word_count(), tok.buf.capacity())
+        };
+        assert_eq!(w, 12);
+        assert!(cap3 > KEEP_BUFFER);
+        for &b in b"VER\n" {
+            tok.feed_in_place(b);
+        }
+        assert_eq!(tok.words().collect::<Vec<_>>(), ["VER"]);
+        assert!(tok.buf.capacity() <= KEEP_BUFFER);
     }
 }

@@ -3,18 +3,21 @@
 //! kick the client after 60 s without a complete request, upgrade to TLS on STARTTLS, and
 //! leave on shutdown or when the UPS it logged into is removed.
 
+use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
-use nut_core::words::{Event, Tokenizer};
+use nut_core::words::Tokenizer;
 use tokio::net::TcpStream;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
 use crate::cmd::{self, Action};
 use crate::context::ServerContext;
-use crate::io::line_reader::{has_complete_line, next_event};
+use crate::io::line_reader::{has_complete_line, next_event, scan};
 use crate::io::transport::{HANDSHAKE_TIMEOUT, Transport};
 use crate::session::Session;
 use crate::shutdown::Shutdown;
@@ -40,57 +43,79 @@ pub async fn serve(
     let mut last_activity = Instant::now();
     let idle = tokio::time::sleep_until(last_activity + IDLE_TIMEOUT);
     tokio::pin!(idle);
-    let mut removed: Option<watch::Receiver<bool>> = None;
+    // The stop signals are waited on by futures that live as long as the connection, so a
+    // request does not register and unregister a waiter on each of them.
+    let stop = shutdown.recv();
+    tokio::pin!(stop);
+    let mut removed: Option<RemovedSignal> = None;
 
     loop {
-        let event = {
-            let Some(reader) = transport.reader() else {
-                break;
-            };
-            tokio::select! {
-                r = next_event(reader, &mut tok) => Ok(r),
-                _ = &mut idle => Err(()),
-                _ = shutdown.recv() => break,
-                _ = ups_removed(&mut removed) => {
-                    tracing::info!("disconnecting {}: its UPS was removed from the configuration", session.who());
+        // A line already buffered (pipelined requests) is taken without waiting on anything.
+        // Without a whole line, the bytes are consumed all the same: the tokenizer keeps the
+        // partial line and the read below goes on from there.
+        let buffered = if transport.buffered().is_empty() {
+            None
+        } else {
+            let (used, ev) = scan(transport.buffered(), &mut tok);
+            transport.consume(used);
+            ev
+        };
+        let event = match buffered {
+            Some(ev) => ev,
+            None => {
+                let Some(reader) = transport.reader() else {
                     break;
+                };
+                // Biased: the read is polled first, so a busy connection does not poll its
+                // stop signals on every request; tokio's cooperative budget still makes the
+                // read yield now and then, so a stop is never starved.
+                let read = tokio::select! {
+                    biased;
+                    r = next_event(reader, &mut tok) => Some(r),
+                    _ = &mut idle => None,
+                    _ = &mut stop => break,
+                    _ = wait_removed(&mut removed) => {
+                        tracing::info!("disconnecting {}: its UPS was removed from the configuration", session.who());
+                        break;
+                    }
+                };
+                match read {
+                    None => {
+                        let due = last_activity + IDLE_TIMEOUT;
+                        if Instant::now() >= due {
+                            tracing::debug!("kicking idle client {}", session.who());
+                            break;
+                        }
+                        idle.as_mut().reset(due);
+                        continue;
+                    }
+                    Some(Err(e)) => {
+                        tracing::debug!("read from {} failed: {e}", session.who());
+                        break;
+                    }
+                    Some(Ok(None)) => break,
+                    Some(Ok(Some(ev))) => ev,
                 }
             }
         };
-        let words = match event {
-            Err(()) => {
-                let due = last_activity + IDLE_TIMEOUT;
-                if Instant::now() >= due {
-                    tracing::debug!("kicking idle client {}", session.who());
-                    break;
-                }
-                idle.as_mut().reset(due);
-                continue;
-            }
-            Ok(Err(e)) => {
-                tracing::debug!("read from {} failed: {e}", session.who());
-                break;
-            }
-            Ok(Ok(None)) => break,
-            Ok(Ok(Some(Event::Error(e)))) => {
-                // C upsd logs the parse error and sends nothing for that line.
-                tracing::debug!("Parse error on sock: {e} ({})", session.who());
-                continue;
-            }
-            Ok(Ok(Some(Event::Line(words)))) => words,
-        };
+        if let Err(e) = event {
+            // C upsd logs the parse error and sends nothing for that line.
+            tracing::debug!("Parse error on sock: {e} ({})", session.who());
+            continue;
+        }
         last_activity = Instant::now();
         // The common read path runs inline; everything else is boxed so that the (larger)
         // command state is only allocated while a command runs, not held by every idle
         // connection's task.
-        let action = if cmd::fast_path(&ctx, &mut session, &words) {
+        let action = if cmd::fast_path(&ctx, &mut session, &tok) {
             Action::Continue
         } else {
+            let words: Vec<String> = tok.words().map(str::to_owned).collect();
             Box::pin(cmd::execute(&ctx, &mut session, &words)).await
         };
         if removed.is_none() {
             if let Some(ups) = &session.login {
-                removed = Some(ups.removed_signal());
+                removed = Some(removed_signal(ups.removed_signal()));
             }
         }
         match action {
@@ -158,16 +183,24 @@ async fn flush(transport: &mut Transport, session: &mut Session) -> bool {
     ok
 }
 
-/// Completes when the UPS this session logged into is removed; never without a LOGIN.
-async fn ups_removed(rx: &mut Option<watch::Receiver<bool>>) {
-    match rx {
-        Some(rx) => {
-            if rx.wait_for(|v| *v).await.is_err() {
-                std::future::pending::<()>().await;
-            }
+/// Completes once the UPS a session logged into is removed from the configuration (never if
+/// the registry drops the sender without removing it).
+type RemovedSignal = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+fn removed_signal(mut rx: watch::Receiver<bool>) -> RemovedSignal {
+    Box::pin(async move {
+        if rx.wait_for(|v| *v).await.is_err() {
+            std::future::pending::<()>().await;
         }
-        None => std::future::pending::<()>().await,
-    }
+    })
+}
+
+/// Completes when the UPS this session logged into is removed; never without a LOGIN.
+fn wait_removed(signal: &mut Option<RemovedSignal>) -> impl Future<Output = ()> + '_ {
+    std::future::poll_fn(move |cx| match signal {
+        Some(f) => f.as_mut().poll(cx),
+        None => Poll::Pending,
+    })
 }
 
 #[cfg(test)]

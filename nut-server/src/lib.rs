@@ -38,5 +38,6 @@ pub mod settings;
 pub mod shutdown;
 pub mod startup;
 pub mod tls;
+pub mod workers;
 
 pub use startup::main_entry;

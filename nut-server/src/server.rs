@@ -14,6 +14,7 @@ use crate::cli::Cli;
 use crate::connection;
 use crate::context::ServerContext;
 use crate::shutdown::{self, Shutdown, ShutdownTrigger};
+use crate::workers::Workers;
 
 /// The refusal sent when MAXCONN connections are open.
 pub const MAXCONN_REFUSAL: &[u8] = b"ERR ACCESS-DENIED\n";
@@ -31,11 +32,14 @@ pub async fn run(
     shutdown: Shutdown,
 ) -> anyhow::Result<()> {
     let permits = Arc::new(Semaphore::new(maxconn));
+    let workers = Arc::new(Workers::start(serving_threads().saturating_sub(1))?);
+    tracing::debug!("serving connections on {} threads", workers.len());
     for l in listeners {
         let l = TcpListener::from_std(l)?;
         tokio::spawn(accept_loop(
             l,
             ctx.clone(),
+            workers.clone(),
             permits.clone(),
             maxconn,
             shutdown.clone(),
@@ -63,6 +67,7 @@ pub async fn run(
 async fn accept_loop(
     listener: TcpListener,
     ctx: Arc<ServerContext>,
+    workers: Arc<Workers>,
     permits: Arc<Semaphore>,
     maxconn: usize,
     mut shutdown: Shutdown,
@@ -77,7 +82,7 @@ async fn accept_loop(
                 Ok(permit) => {
                     let ctx = ctx.clone();
                     let sd = shutdown.clone();
-                    tokio::spawn(async move {
+                    workers.serve(stream, move |stream| async move {
                         connection::serve(ctx, stream, peer, sd).await;
                         drop(permit);
                     });
@@ -124,6 +129,19 @@ pub fn reload(cli: &Cli, ctx: &ServerContext, shutdown: &Shutdown) {
         Ok(()) => tracing::info!("Configuration reloaded"),
         Err(e) => tracing::error!("reload failed, keeping the previous configuration: {e:#}"),
     }
+}
+
+/// How many threads serve connections: `UPSD_THREADS` (rnut tuning knob), else one per CPU.
+fn serving_threads() -> usize {
+    nut_core::config::paths::process_env("UPSD_THREADS")
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        })
+        .min(256)
 }
 
 /// A new shutdown pair (re-exported for the startup code).

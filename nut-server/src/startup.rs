@@ -133,22 +133,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The async runtime. `UPSD_THREADS` (rnut tuning knob) sets the number of worker threads;
-/// by default one per CPU.
+/// The main thread's runtime: signals, driver links, the accept loops and its share of the
+/// connections (the other serving runtimes are started by [`crate::workers::Workers`]).
 fn build_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    let threads = process_env("UPSD_THREADS")
-        .and_then(|v| v.parse::<usize>().ok())
-        .filter(|&n| n > 0);
-    let mut builder = match threads {
-        Some(1) => tokio::runtime::Builder::new_current_thread(),
-        Some(n) => {
-            let mut b = tokio::runtime::Builder::new_multi_thread();
-            b.worker_threads(n);
-            b
-        }
-        None => tokio::runtime::Builder::new_multi_thread(),
-    };
-    builder
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the runtime")

@@ -122,7 +122,12 @@ impl DriverState {
 
     /// A variable by name (case-insensitive).
     pub fn get(&self, name: &str) -> Option<&VarNode> {
-        self.vars.get(&key(name))
+        // Names are nearly always asked in lower case already: no key to build then.
+        if name.bytes().any(|b| b.is_ascii_uppercase()) {
+            self.vars.get(&key(name))
+        } else {
+            self.vars.get(name)
+        }
     }
 
     /// A variable's value by name (case-insensitive).

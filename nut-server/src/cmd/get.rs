@@ -5,7 +5,7 @@ use nut_core::sock::VarFlags;
 
 use std::io::Write as _;
 
-use nut_core::words::{encode_arg, quoted};
+use nut_core::words::{encode_arg, push_escaped};
 
 use super::{avail, fresh, known, put_table, take_table};
 use crate::context::{SERVER_VERSION, ServerContext};
@@ -95,11 +95,12 @@ fn write_var(
     push_name(out, ups_name);
     out.push(b' ');
     push_name(out, var);
+    out.extend_from_slice(b" \"");
     if ups.fsd() && var.eq_ignore_ascii_case("ups.status") {
-        let _ = writeln!(out, " \"FSD {}", &quoted(&node.value).to_string()[1..]);
-    } else {
-        let _ = writeln!(out, " {}", quoted(&node.value));
+        out.extend_from_slice(b"FSD ");
     }
+    push_escaped(out, &node.value);
+    out.extend_from_slice(b"\"\n");
     Ok(())
 }
 

@@ -17,6 +17,7 @@ use std::sync::Arc;
 
 use nut_core::config::UserEntry;
 use nut_core::net::{ErrCode, Request};
+use nut_core::words::Tokenizer;
 
 use crate::auth::password;
 use crate::context::ServerContext;
@@ -36,10 +37,16 @@ pub enum Action {
 
 /// The request monitoring clients send most, `GET VAR <ups> <var> [...]`, answered
 /// synchronously: it needs no credentials and no parsed `Request` (the checks are those of
-/// `Request::parse`: at least two arguments after `VAR`, extra words ignored). Returns
-/// false when `words` is something else.
-pub fn fast_path(ctx: &ServerContext, session: &mut Session, words: &[String]) -> bool {
-    if let [get, sub, ups, var, ..] = words {
+/// `Request::parse`: at least two arguments after `VAR`, extra words ignored), straight from
+/// the words the tokenizer holds. Returns false when the line is something else.
+pub fn fast_path(ctx: &ServerContext, session: &mut Session, line: &Tokenizer) -> bool {
+    if line.word_count() < 4 {
+        return false;
+    }
+    let mut words = line.words();
+    if let (Some(get), Some(sub), Some(ups), Some(var)) =
+        (words.next(), words.next(), words.next(), words.next())
+    {
         if get.eq_ignore_ascii_case("GET") && sub.eq_ignore_ascii_case("VAR") {
             get::get_var(ctx, session, ups, var);
             return true;
@@ -50,8 +57,11 @@ pub fn fast_path(ctx: &ServerContext, session: &mut Session, words: &[String]) -
 
 /// Run one request line.
 pub async fn execute(ctx: &ServerContext, session: &mut Session, words: &[String]) -> Action {
-    if fast_path(ctx, session, words) {
-        return Action::Continue;
+    if let [get, sub, ups, var, ..] = words {
+        if get.eq_ignore_ascii_case("GET") && sub.eq_ignore_ascii_case("VAR") {
+            get::get_var(ctx, session, ups, var);
+            return Action::Continue;
+        }
     }
     let request = match Request::parse(words) {
         Ok(r) => r,

@@ -8,38 +8,42 @@
 
 use std::io;
 
-use nut_core::words::{Event, Tokenizer};
+use nut_core::words::{Tokenizer, WordError};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt};
+
+/// What reading produced: a line (its words are in the tokenizer, [`Tokenizer::words`]) or a
+/// parse error.
+pub type LineEvent = Result<(), WordError>;
 
 /// Read until the tokenizer completes a line (or reports a parse error). `Ok(None)` at EOF;
 /// a partial line at EOF is discarded, as upsd does.
 pub async fn next_event<R: AsyncBufRead + Unpin + ?Sized>(
     reader: &mut R,
     tok: &mut Tokenizer,
-) -> io::Result<Option<Event>> {
+) -> io::Result<Option<LineEvent>> {
     loop {
         let buf = reader.fill_buf().await?;
         if buf.is_empty() {
             return Ok(None);
         }
-        let mut used = 0;
-        let mut event = None;
-        for &b in buf {
-            used += 1;
-            if let Some(ev) = tok.feed(b) {
-                if matches!(ev, Event::Error(_)) {
-                    // C upsd stops processing the bytes of that read() at a parse error: the
-                    // rest of what arrived with the bad line is dropped, unanswered.
-                    used = buf.len();
-                }
-                event = Some(ev);
-                break;
-            }
-        }
+        let (used, found) = scan(buf, tok);
         reader.consume(used);
-        if event.is_some() {
-            return Ok(event);
+        if found.is_some() {
+            return Ok(found);
         }
+    }
+}
+
+/// Feed `buf` to the tokenizer up to the end of its first line (or that line's parse error).
+/// Returns how many bytes to consume and the event, if a line was completed; without one,
+/// all of `buf` is used (the tokenizer keeps the partial line).
+pub fn scan(buf: &[u8], tok: &mut Tokenizer) -> (usize, Option<LineEvent>) {
+    match tok.feed_slice(buf) {
+        (used, Some(Ok(()))) => (used, Some(Ok(()))),
+        // C upsd stops processing the bytes of that read() at a parse error: the rest of what
+        // arrived with the bad line is dropped, unanswered.
+        (_, Some(Err(e))) => (buf.len(), Some(Err(e))),
+        (used, None) => (used, None),
     }
 }
 
@@ -53,6 +57,19 @@ pub fn has_complete_line(buffered: &[u8]) -> bool {
 mod tests {
     use super::*;
     use tokio::io::BufReader;
+
+    /// The next line's words (or its parse error, or `None` at EOF).
+    async fn next_line<R: AsyncBufRead + Unpin>(
+        r: &mut R,
+        tok: &mut Tokenizer,
+    ) -> Option<Result<Vec<String>, WordError>> {
+        let ev = next_event(r, tok).await.expect("io")?;
+        Some(ev.map(|()| tok.words().map(str::to_owned).collect()))
+    }
+
+    fn line(words: &[&str]) -> Option<Result<Vec<String>, WordError>> {
+        Some(Ok(words.iter().map(|w| w.to_string()).collect()))
+    }
 
     fn block_on<F: std::future::Future>(f: F) -> F::Output {
         tokio::runtime::Builder::new_current_thread()
@@ -68,19 +85,11 @@ mod tests {
             let mut r = BufReader::with_capacity(4, data);
             let mut tok = Tokenizer::new();
             assert_eq!(
-                next_event(&mut r, &mut tok).await.expect("io"),
-                Some(Event::Line(vec![
-                    "GET".into(),
-                    "VAR".into(),
-                    "u".into(),
-                    "x".into()
-                ]))
+                next_line(&mut r, &mut tok).await,
+                line(&["GET", "VAR", "u", "x"])
             );
-            assert_eq!(
-                next_event(&mut r, &mut tok).await.expect("io"),
-                Some(Event::Line(vec!["VER".into()]))
-            );
-            assert_eq!(next_event(&mut r, &mut tok).await.expect("io"), None);
+            assert_eq!(next_line(&mut r, &mut tok).await, line(&["VER"]));
+            assert_eq!(next_line(&mut r, &mut tok).await, None);
         });
     }
 
@@ -90,8 +99,7 @@ mod tests {
             let data: &[u8] = b"STARTTLS\n\x16\x03\x01rest";
             let mut r = BufReader::new(data);
             let mut tok = Tokenizer::new();
-            let ev = next_event(&mut r, &mut tok).await.expect("io");
-            assert_eq!(ev, Some(Event::Line(vec!["STARTTLS".into()])));
+            assert_eq!(next_line(&mut r, &mut tok).await, line(&["STARTTLS"]));
             assert_eq!(r.buffer(), b"\x16\x03\x01rest");
             assert!(!has_complete_line(r.buffer()));
         });
@@ -103,9 +111,11 @@ mod tests {
             let data: &[u8] = b"GET VAR u \"a#b\"\nPROTVER\n";
             let mut r = BufReader::new(data);
             let mut tok = Tokenizer::new();
-            let ev = next_event(&mut r, &mut tok).await.expect("io");
-            assert!(matches!(ev, Some(Event::Error(_))));
-            assert_eq!(next_event(&mut r, &mut tok).await.expect("io"), None);
+            assert_eq!(
+                next_line(&mut r, &mut tok).await,
+                Some(Err(WordError::HashInQuotes))
+            );
+            assert_eq!(next_line(&mut r, &mut tok).await, None);
         });
     }
 
@@ -117,13 +127,27 @@ mod tests {
             data.push(b'\n');
             let mut r = BufReader::with_capacity(1024, data.as_slice());
             let mut tok = Tokenizer::new();
-            match next_event(&mut r, &mut tok).await.expect("io") {
-                Some(Event::Line(w)) => {
+            match next_line(&mut r, &mut tok).await {
+                Some(Ok(w)) => {
                     assert_eq!(w.len(), 3);
                     assert_eq!(w[2].len(), nut_core::words::MAX_WORD_LEN);
                 }
                 other => panic!("unexpected {other:?}"),
             }
         });
+    }
+
+    #[test]
+    fn scan_takes_one_line_and_leaves_the_rest() {
+        let mut tok = Tokenizer::new();
+        let (used, ev) = scan(b"GET VAR u x\nVER\n", &mut tok);
+        assert_eq!((used, ev), (12, Some(Ok(()))));
+        assert_eq!(tok.words().collect::<Vec<_>>(), ["GET", "VAR", "u", "x"]);
+        // A partial line is all used; the tokenizer keeps it for the next read.
+        let (used, ev) = scan(b"LIST U", &mut tok);
+        assert_eq!((used, ev), (6, None));
+        let (used, ev) = scan(b"PS\n", &mut tok);
+        assert_eq!((used, ev), (3, Some(Ok(()))));
+        assert_eq!(tok.words().collect::<Vec<_>>(), ["LIST", "UPS"]);
     }
 }

@@ -3,6 +3,7 @@
 //! and writes replies the same way whichever is active.
 
 use std::io;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -63,6 +64,15 @@ impl Transport {
             Transport::Plain(r) => r.buffer(),
             Transport::Tls(r) => r.buffer(),
             Transport::Closed => &[],
+        }
+    }
+
+    /// Mark `n` buffered bytes as read.
+    pub fn consume(&mut self, n: usize) {
+        match self {
+            Transport::Plain(r) => Pin::new(r).consume(n),
+            Transport::Tls(r) => Pin::new(r.as_mut()).consume(n),
+            Transport::Closed => {}
         }
     }
 

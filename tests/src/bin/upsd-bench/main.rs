@@ -49,6 +49,33 @@ struct Cli {
     /// Keep the temporary directory (configurations, stores, server logs) and print its path.
     #[arg(long)]
     keep: bool,
+    /// GET VAR concurrency levels to measure (comma-separated; default 1,10,100,1000).
+    #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(u32).range(1..=20000))]
+    clients: Vec<u32>,
+    /// Measure only these row groups (comma-separated; default all).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    rows: Vec<RowGroup>,
+    /// Repeat each GET VAR measurement this many times (alternating the servers each time)
+    /// and report the median rate and CPU: single runs on 2 cores vary by +-20 %.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=25))]
+    repeat: u32,
+}
+
+/// The row groups of the table, for `--rows`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum RowGroup {
+    /// GET VAR throughput and CPU at 1, 10, 100, 1000 clients.
+    Getvar,
+    /// LIST VAR throughput and latency.
+    List,
+    /// STARTTLS sessions per second.
+    Tls,
+    /// GET VAR latency while handshakes stall.
+    Stall,
+    /// The connect burst.
+    Burst,
+    /// Idle sessions' RSS.
+    Idle,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -76,6 +103,9 @@ enum KeyArg {
 #[derive(Debug, Clone)]
 struct Plan {
     dur: Duration,
+    /// Row groups to measure (empty: all).
+    groups: Vec<RowGroup>,
+    repeat: u32,
     getvar_clients: Vec<usize>,
     list_max: usize,
     tls_clients: Vec<usize>,
@@ -90,6 +120,10 @@ struct Plan {
 }
 
 impl Plan {
+    fn wants(&self, group: RowGroup) -> bool {
+        self.groups.is_empty() || self.groups.contains(&group)
+    }
+
     fn new(cli: &Cli) -> Plan {
         let secs = cli
             .duration
@@ -99,6 +133,8 @@ impl Plan {
         if cli.quick {
             Plan {
                 dur,
+                groups: cli.rows.clone(),
+                repeat: cli.repeat,
                 getvar_clients: vec![1, 10, 100, 1000],
                 list_max: 500,
                 tls_clients: vec![1, 10],
@@ -114,6 +150,8 @@ impl Plan {
         } else {
             Plan {
                 dur,
+                groups: cli.rows.clone(),
+                repeat: cli.repeat,
                 getvar_clients: vec![1, 10, 100, 1000],
                 list_max: 200_000,
                 tls_clients: vec![1, 10],
@@ -207,6 +245,9 @@ async fn run(cli: Cli, nofile: u64) -> Result<()> {
     let maxconn = nofile.saturating_sub(256).max(64);
     let idle_cap = (nofile.saturating_sub(512)) as usize;
     let mut plan = plan;
+    if !cli.clients.is_empty() {
+        plan.getvar_clients = cli.clients.iter().map(|&n| n as usize).collect();
+    }
     plan.idle_plain = plan.idle_plain.min(idle_cap);
     plan.idle_tls = plan.idle_tls.min(idle_cap);
     plan.burst = plan.burst.min(idle_cap);
@@ -468,41 +509,11 @@ async fn measure_all(plan: &Plan, sides: &mut [Side], vars: Option<usize>) -> Ve
     let mut all: Vec<Row> = Vec::new();
     let dur = plan.dur;
 
-    for &n in &plan.getvar_clients {
-        let mut rows = vec![
-            Row::new(
-                format!("GET VAR req/s, {n} client{}", plural(n)),
-                Goal::AtLeastC,
-                ">= C",
-            ),
-            Row::new(
-                format!("GET VAR server CPU s/100k req, {n} cl."),
-                Goal::AtMostC,
-                "<= C",
-            ),
-        ];
-        let setup = plan.setup_limit;
-        each_side(
-            sides,
-            &mut rows,
-            &format!("GET VAR x{n}"),
-            |t, _| async move {
-                let tp = load::get_var(&t, n, dur, setup).await?;
-                if tp.errors > 0 && tp.ops == 0 {
-                    anyhow::bail!("every client failed");
-                }
-                let cpu = tp.cpu_per(100_000.0).unwrap_or(0.0);
-                let client = tp.client_cpu_per(100_000.0).unwrap_or(0.0);
-                Ok(vec![
-                    Cell::Value(tp.rate(), with_errors(thousands(tp.rate()), tp.errors)),
-                    Cell::Value(cpu, format!("{cpu:.3} s (bench {client:.2} s)")),
-                ])
-            },
-        )
-        .await;
-        all.extend(rows);
+    if plan.wants(RowGroup::Getvar) {
+        for &n in &plan.getvar_clients {
+            all.extend(getvar_rows(plan, sides, n).await);
+        }
     }
-
     let nvars = vars.map(|v| v.to_string()).unwrap_or_else(|| "?".into());
     let mut rows = vec![
         Row::new(
@@ -514,21 +525,23 @@ async fn measure_all(plan: &Plan, sides: &mut [Side], vars: Option<usize>) -> Ve
         Row::new("LIST VAR p99 latency", Goal::Below(0.001), "< 1 ms"),
     ];
     let list_max = plan.list_max;
-    each_side(sides, &mut rows, "LIST VAR", |t, _| async move {
-        let (lat, tp, _) = load::list_var(&t, dur, list_max).await?;
-        let p50 = lat.quantile(0.5).unwrap_or(0.0);
-        let p99 = lat.quantile(0.99).unwrap_or(0.0);
-        Ok(vec![
-            Cell::Value(
-                tp.rate(),
-                format!("{} ({} req)", thousands(tp.rate()), lat.count()),
-            ),
-            Cell::Value(p50, ms(p50)),
-            Cell::Value(p99, ms(p99)),
-        ])
-    })
-    .await;
-    all.extend(rows);
+    if plan.wants(RowGroup::List) {
+        each_side(sides, &mut rows, "LIST VAR", |t, _| async move {
+            let (lat, tp, _) = load::list_var(&t, dur, list_max).await?;
+            let p50 = lat.quantile(0.5).unwrap_or(0.0);
+            let p99 = lat.quantile(0.99).unwrap_or(0.0);
+            Ok(vec![
+                Cell::Value(
+                    tp.rate(),
+                    format!("{} ({} req)", thousands(tp.rate()), lat.count()),
+                ),
+                Cell::Value(p50, ms(p50)),
+                Cell::Value(p99, ms(p99)),
+            ])
+        })
+        .await;
+        all.extend(rows);
+    }
 
     for &n in &plan.tls_clients {
         let (goal, text) = if n >= 10 {
@@ -548,36 +561,38 @@ async fn measure_all(plan: &Plan, sides: &mut [Side], vars: Option<usize>) -> Ve
                 "",
             ),
         ];
-        each_side(
-            sides,
-            &mut rows,
-            &format!("STARTTLS x{n}"),
-            |t, tls| async move {
-                let tls = tls_or_na(tls)?;
-                let tp = load::tls_sessions(&t, &tls, n, dur).await?;
-                if tp.ops == 0 {
-                    anyhow::bail!(
-                        "no session completed in {:.1} s ({} errors)",
-                        tp.secs,
-                        tp.errors
-                    );
-                }
-                let per = tp.cpu_per(1000.0).unwrap_or(0.0);
-                let client = tp.client_cpu_per(1000.0).unwrap_or(0.0);
-                Ok(vec![
-                    Cell::Value(
-                        tp.rate(),
-                        with_errors(
-                            format!("{} ({} sess.)", thousands(tp.rate()), tp.ops),
-                            tp.errors,
+        if plan.wants(RowGroup::Tls) {
+            each_side(
+                sides,
+                &mut rows,
+                &format!("STARTTLS x{n}"),
+                |t, tls| async move {
+                    let tls = tls_or_na(tls)?;
+                    let tp = load::tls_sessions(&t, &tls, n, dur).await?;
+                    if tp.ops == 0 {
+                        anyhow::bail!(
+                            "no session completed in {:.1} s ({} errors)",
+                            tp.secs,
+                            tp.errors
+                        );
+                    }
+                    let per = tp.cpu_per(1000.0).unwrap_or(0.0);
+                    let client = tp.client_cpu_per(1000.0).unwrap_or(0.0);
+                    Ok(vec![
+                        Cell::Value(
+                            tp.rate(),
+                            with_errors(
+                                format!("{} ({} sess.)", thousands(tp.rate()), tp.ops),
+                                tp.errors,
+                            ),
                         ),
-                    ),
-                    Cell::Value(per, format!("{per:.2} ms (bench {client:.2} ms)")),
-                ])
-            },
-        )
-        .await;
-        all.extend(rows);
+                        Cell::Value(per, format!("{per:.2} ms (bench {client:.2} ms)")),
+                    ])
+                },
+            )
+            .await;
+            all.extend(rows);
+        }
     }
 
     let (stallers, stall_clients) = (plan.stallers, plan.stall_clients);
@@ -586,26 +601,28 @@ async fn measure_all(plan: &Plan, sides: &mut [Side], vars: Option<usize>) -> Ve
         Goal::Below(0.005),
         "< 5 ms",
     )];
-    each_side(sides, &mut rows, "stalled handshakes", |t, _| async move {
-        let s = load::stall(&t, stallers, stall_clients, dur).await?;
-        let p99 = s.lat.quantile(0.99).unwrap_or(0.0);
-        let mut text = format!(
-            "{} ({} replies",
-            ms(p99),
-            thousands(s.lat.answered() as f64)
-        );
-        if s.lat.unanswered > 0 {
-            text.push_str(&format!(", {} blocked", s.lat.unanswered));
-        }
-        text.push_str(&format!(", {}/{} OK STARTTLS", s.stalled_ok, s.stallers));
-        if let Some(b) = s.baseline.quantile(0.99) {
-            text.push_str(&format!("; {} without", ms(b)));
-        }
-        text.push(')');
-        Ok(vec![Cell::Value(p99, text)])
-    })
-    .await;
-    all.extend(rows);
+    if plan.wants(RowGroup::Stall) {
+        each_side(sides, &mut rows, "stalled handshakes", |t, _| async move {
+            let s = load::stall(&t, stallers, stall_clients, dur).await?;
+            let p99 = s.lat.quantile(0.99).unwrap_or(0.0);
+            let mut text = format!(
+                "{} ({} replies",
+                ms(p99),
+                thousands(s.lat.answered() as f64)
+            );
+            if s.lat.unanswered > 0 {
+                text.push_str(&format!(", {} blocked", s.lat.unanswered));
+            }
+            text.push_str(&format!(", {}/{} OK STARTTLS", s.stalled_ok, s.stallers));
+            if let Some(b) = s.baseline.quantile(0.99) {
+                text.push_str(&format!("; {} without", ms(b)));
+            }
+            text.push(')');
+            Ok(vec![Cell::Value(p99, text)])
+        })
+        .await;
+        all.extend(rows);
+    }
 
     let (burst, burst_limit) = (plan.burst, plan.burst_limit);
     let mut rows = vec![Row::new(
@@ -616,21 +633,23 @@ async fn measure_all(plan: &Plan, sides: &mut [Side], vars: Option<usize>) -> Ve
         Goal::Below(2.0),
         "all, < 2 s",
     )];
-    each_side(sides, &mut rows, "connect burst", |t, _| async move {
-        let b = load::burst(&t, burst, burst_limit).await?;
-        Ok(vec![if b.served == b.n {
-            Cell::Value(b.last, format!("{}/{} in {:.2} s", b.served, b.n, b.last))
-        } else {
-            Cell::Partial(format!(
-                "{}/{} in {:.0} s cap",
-                b.served,
-                b.n,
-                b.limit.as_secs_f64()
-            ))
-        }])
-    })
-    .await;
-    all.extend(rows);
+    if plan.wants(RowGroup::Burst) {
+        each_side(sides, &mut rows, "connect burst", |t, _| async move {
+            let b = load::burst(&t, burst, burst_limit).await?;
+            Ok(vec![if b.served == b.n {
+                Cell::Value(b.last, format!("{}/{} in {:.2} s", b.served, b.n, b.last))
+            } else {
+                Cell::Partial(format!(
+                    "{}/{} in {:.0} s cap",
+                    b.served,
+                    b.n,
+                    b.limit.as_secs_f64()
+                ))
+            }])
+        })
+        .await;
+        all.extend(rows);
+    }
 
     let idle_limit = plan.idle_limit;
     for (n, is_tls, bound) in [(plan.idle_plain, false, 40e6), (plan.idle_tls, true, 300e6)] {
@@ -647,35 +666,37 @@ async fn measure_all(plan: &Plan, sides: &mut [Side], vars: Option<usize>) -> Ve
             goal,
             goal_text,
         )];
-        each_side(
-            sides,
-            &mut rows,
-            &format!("idle {kind}"),
-            |t, tls| async move {
-                let tls = if is_tls { Some(tls_or_na(tls)?) } else { None };
-                let r = load::idle(&t, n, tls.as_ref(), idle_limit).await?;
-                let text = format!("{} (base {})", mb(r.rss_after), mb(r.rss_before));
-                Ok(vec![if r.established == r.n {
-                    Cell::Value(r.rss_after as f64, text)
-                } else {
-                    let why = r.why_short.unwrap_or_default();
-                    let why = if why.contains("time limit") {
-                        format!("{:.0} s cap", r.secs)
+        if plan.wants(RowGroup::Idle) {
+            each_side(
+                sides,
+                &mut rows,
+                &format!("idle {kind}"),
+                |t, tls| async move {
+                    let tls = if is_tls { Some(tls_or_na(tls)?) } else { None };
+                    let r = load::idle(&t, n, tls.as_ref(), idle_limit).await?;
+                    let text = format!("{} (base {})", mb(r.rss_after), mb(r.rss_before));
+                    Ok(vec![if r.established == r.n {
+                        Cell::Value(r.rss_after as f64, text)
                     } else {
-                        why
-                    };
-                    Cell::Partial(format!(
-                        "{} (base {}) at {}/{} ({why})",
-                        mb(r.rss_after),
-                        mb(r.rss_before),
-                        thousands(r.established as f64),
-                        thousands(r.n as f64)
-                    ))
-                }])
-            },
-        )
-        .await;
-        all.extend(rows);
+                        let why = r.why_short.unwrap_or_default();
+                        let why = if why.contains("time limit") {
+                            format!("{:.0} s cap", r.secs)
+                        } else {
+                            why
+                        };
+                        Cell::Partial(format!(
+                            "{} (base {}) at {}/{} ({why})",
+                            mb(r.rss_after),
+                            mb(r.rss_before),
+                            thousands(r.established as f64),
+                            thousands(r.n as f64)
+                        ))
+                    }])
+                },
+            )
+            .await;
+            all.extend(rows);
+        }
     }
     all
 }
@@ -691,4 +712,98 @@ fn with_errors(text: String, errors: u64) -> String {
 
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
+}
+
+/// The GET VAR rows for `n` clients: `--repeat` measurements per server, alternating the
+/// servers, reported as the medians of rate and CPU.
+async fn getvar_rows(plan: &Plan, sides: &mut [Side], n: usize) -> Vec<Row> {
+    let mut rows = vec![
+        Row::new(
+            format!("GET VAR req/s, {n} client{}", plural(n)),
+            Goal::AtLeastC,
+            ">= C",
+        ),
+        Row::new(
+            format!("GET VAR server CPU s/100k req, {n} cl."),
+            Goal::AtMostC,
+            "<= C",
+        ),
+    ];
+    let (dur, setup) = (plan.dur, plan.setup_limit);
+    // Per side: (rate, server CPU) of each repetition.
+    let mut samples: [Vec<(f64, f64)>; 2] = [Vec::new(), Vec::new()];
+    for rep in 0..plan.repeat {
+        let mut once = rows.clone();
+        // Alternate which server goes first, so that an order effect (the machine still
+        // busy from the row before) does not always hit the same one.
+        if rep % 2 == 1 {
+            sides.reverse();
+        }
+        each_side(
+            sides,
+            &mut once,
+            &format!("GET VAR x{n} (run {}/{})", rep + 1, plan.repeat),
+            |t, _| async move {
+                let tp = load::get_var(&t, n, dur, setup).await?;
+                if tp.errors > 0 && tp.ops == 0 {
+                    anyhow::bail!("every client failed");
+                }
+                let cpu = tp.cpu_per(100_000.0).unwrap_or(0.0);
+                let client = tp.client_cpu_per(100_000.0).unwrap_or(0.0);
+                Ok(vec![
+                    Cell::Value(tp.rate(), with_errors(thousands(tp.rate()), tp.errors)),
+                    Cell::Value(cpu, format!("{cpu:.3} s (bench {client:.2} s)")),
+                ])
+            },
+        )
+        .await;
+        if rep % 2 == 1 {
+            sides.reverse();
+        }
+        if plan.repeat == 1 {
+            return once;
+        }
+        let pairs = [(&once[0].rnut, &once[1].rnut), (&once[0].c, &once[1].c)];
+        for (k, (a, b)) in pairs.into_iter().enumerate() {
+            if let (Cell::Value(rate, _), Cell::Value(cpu, _)) = (a, b) {
+                samples[k].push((*rate, *cpu));
+            } else {
+                // Keep the reason of a failed run.
+                let (a, b) = (a.clone(), b.clone());
+                if samples[k].is_empty() {
+                    match k {
+                        0 => (rows[0].rnut, rows[1].rnut) = (a, b),
+                        _ => (rows[0].c, rows[1].c) = (a, b),
+                    }
+                }
+            }
+        }
+    }
+    for (k, runs) in samples.iter().enumerate() {
+        if runs.is_empty() {
+            continue;
+        }
+        let rate = median(runs.iter().map(|r| r.0).collect());
+        let cpu = median(runs.iter().map(|r| r.1).collect());
+        let rate_cell = Cell::Value(
+            rate,
+            format!("{} (median of {})", thousands(rate), runs.len()),
+        );
+        let cpu_cell = Cell::Value(cpu, format!("{cpu:.3} s (median of {})", runs.len()));
+        match k {
+            0 => (rows[0].rnut, rows[1].rnut) = (rate_cell, cpu_cell),
+            _ => (rows[0].c, rows[1].c) = (rate_cell, cpu_cell),
+        }
+    }
+    rows
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    let m = v.len() / 2;
+    if v.len() % 2 == 1 {
+        v[m]
+    } else {
+        (v[m - 1] + v[m]) / 2.0
+    }
 }

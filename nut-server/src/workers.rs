@@ -1,0 +1,96 @@
+//! The serving runtimes: one single-threaded tokio runtime per CPU, connections dealt to them
+//! in turn by the accept loops.
+//!
+//! A connection stays on the runtime it was given for its whole life, so serving a request
+//! touches no work-stealing queue, no cross-thread wake-up and no scheduler statistics: the
+//! per-request CPU of a thread-per-core server (C upsd is one thread), with the connections
+//! of all cores served in parallel. The main thread's runtime (signals, driver links, accept)
+//! serves its share of connections too; the others run on their own threads until the
+//! server exits.
+
+use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use anyhow::Context as _;
+use tokio::net::TcpStream;
+use tokio::runtime::{Builder, Handle};
+use tokio::sync::watch;
+
+/// Handles of every serving runtime, the caller's own first.
+#[derive(Debug)]
+pub struct Workers {
+    handles: Vec<Handle>,
+    next: AtomicUsize,
+    /// Dropped (or sent) to let the worker threads finish.
+    _exit: watch::Sender<()>,
+}
+
+impl Workers {
+    /// The current runtime plus `extra` more, each on a thread of its own. Must be called
+    /// from within a runtime.
+    pub fn start(extra: usize) -> anyhow::Result<Workers> {
+        let (exit_tx, exit_rx) = watch::channel(());
+        let mut handles = vec![Handle::current()];
+        for i in 0..extra {
+            let rt = Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("cannot start a serving runtime")?;
+            handles.push(rt.handle().clone());
+            let mut exit = exit_rx.clone();
+            std::thread::Builder::new()
+                .name(format!("upsd-worker-{}", i + 1))
+                .spawn(move || {
+                    // Serve spawned connections until the server is done with this runtime.
+                    rt.block_on(async move {
+                        let _ = exit.changed().await;
+                    });
+                    rt.shutdown_timeout(std::time::Duration::from_millis(200));
+                })
+                .context("cannot start a serving thread")?;
+        }
+        Ok(Workers {
+            handles,
+            next: AtomicUsize::new(0),
+            _exit: exit_tx,
+        })
+    }
+
+    /// Number of serving runtimes.
+    pub fn len(&self) -> usize {
+        self.handles.len()
+    }
+
+    /// True without runtimes (never: the caller's own is always there).
+    pub fn is_empty(&self) -> bool {
+        self.handles.is_empty()
+    }
+
+    /// Serve an accepted connection (registered with the first runtime's reactor, where the
+    /// accept loops run) on the next runtime in turn: `serve` runs there, the socket moved
+    /// to that runtime's reactor first.
+    pub fn serve<F, Fut>(&self, stream: TcpStream, serve: F)
+    where
+        F: FnOnce(TcpStream) -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let i = self.next.fetch_add(1, Ordering::Relaxed) % self.handles.len();
+        if i == 0 {
+            self.handles[0].spawn(serve(stream));
+            return;
+        }
+        let std_stream = match stream.into_std() {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!("cannot hand a connection to a serving thread: {e}");
+                return;
+            }
+        };
+        self.handles[i].spawn(async move {
+            match TcpStream::from_std(std_stream) {
+                Ok(s) => serve(s).await,
+                Err(e) => tracing::warn!("cannot take over a connection: {e}"),
+            }
+        });
+    }
+}
