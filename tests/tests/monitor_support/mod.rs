@@ -145,7 +145,7 @@ impl MonDir {
         write_file(
             &d.path().join("shutdown.sh"),
             &format!(
-                "#!/bin/sh\necho shutdown >> {}\n",
+                "#!/bin/sh\necho \"shutdown $(date +%s%N)\" >> {}\n",
                 d.shutdown_file().display()
             ),
             0o755,
@@ -174,6 +174,17 @@ impl MonDir {
             .lines()
             .map(|l| l.split_whitespace().next().unwrap_or("").to_string())
             .collect()
+    }
+    /// When SHUTDOWNCMD first ran (ns since the epoch), if it did.
+    pub fn shutdown_time(&self) -> Option<u128> {
+        std::fs::read_to_string(self.shutdown_file())
+            .ok()?
+            .lines()
+            .next()?
+            .split_whitespace()
+            .nth(1)?
+            .parse()
+            .ok()
     }
     pub fn shutdown_count(&self) -> usize {
         std::fs::read_to_string(self.shutdown_file())
