@@ -92,6 +92,14 @@ fn signal_running(
     Ok(ExitCode::SUCCESS)
 }
 
+/// Write this process's id atomically (temp file + rename): `upsdrvctl stop` or `-c exit`
+/// reading it at that moment sees the old file or the whole new one, never an empty one.
+fn write_pid_file(path: &Path) -> std::io::Result<()> {
+    let tmp = path.with_extension("pid.tmp");
+    std::fs::write(&tmp, format!("{}\n", std::process::id()))?;
+    std::fs::rename(&tmp, path)
+}
+
 /// Read a PID file (`<pid>\n`).
 pub fn read_pid_file(path: &Path) -> Result<i32, DriverError> {
     let text = std::fs::read_to_string(path).map_err(|e| DriverError::Io {
@@ -231,7 +239,7 @@ async fn serve<B: DeviceBackend>(
 
     if args.daemon_child || args.foreground >= 2 {
         let pid_file = config.pid_file();
-        match std::fs::write(&pid_file, format!("{}\n", std::process::id())) {
+        match write_pid_file(&pid_file) {
             Ok(()) => cleanup.pid_file = Some(pid_file),
             Err(e) => tracing::warn!("cannot write PID file {}: {e}", pid_file.display()),
         }

@@ -94,3 +94,67 @@ impl Workers {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+    use std::sync::{Arc, Mutex};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// Connections are dealt to every runtime in turn, each is served on the thread of its
+    /// runtime, and sockets moved between reactors still work both ways.
+    #[test]
+    fn connections_are_dealt_to_each_runtime_in_turn() {
+        let rt = Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let threads = rt.block_on(async {
+            let workers = Workers::start(2).expect("workers");
+            assert_eq!(workers.len(), 3);
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind");
+            let addr = listener.local_addr().expect("addr");
+            let seen = Arc::new(Mutex::new(Vec::new()));
+            let mut clients = Vec::new();
+            for i in 0..6u8 {
+                let mut c = TcpStream::connect(addr).await.expect("connect");
+                let (s, _) = listener.accept().await.expect("accept");
+                let seen = seen.clone();
+                workers.serve(s, move |mut s| async move {
+                    seen.lock()
+                        .expect("lock")
+                        .push((i, std::thread::current().id()));
+                    let mut b = [0u8; 1];
+                    if s.read_exact(&mut b).await.is_ok() {
+                        let _ = s.write_all(&[b[0] + 1]).await;
+                    }
+                });
+                c.write_all(&[i]).await.expect("write");
+                clients.push((i, c));
+            }
+            for (i, mut c) in clients {
+                let mut b = [0u8; 1];
+                c.read_exact(&mut b).await.expect("reply");
+                assert_eq!(b[0], i + 1, "connection {i} answered by its runtime");
+            }
+            let mut seen = seen.lock().expect("lock").clone();
+            seen.sort_by_key(|(i, _)| *i);
+            seen.into_iter().map(|(_, t)| t).collect::<Vec<_>>()
+        });
+        assert_eq!(threads.len(), 6);
+        let distinct: HashSet<_> = threads.iter().collect();
+        assert_eq!(distinct.len(), 3, "one thread per runtime: {threads:?}");
+        // In turn: connection k and k+3 land on the same runtime.
+        for k in 0..3 {
+            assert_eq!(threads[k], threads[k + 3]);
+        }
+        assert_eq!(
+            threads[0],
+            std::thread::current().id(),
+            "runtime 0 is the caller's"
+        );
+    }
+}
