@@ -29,8 +29,19 @@ pub fn bin_dir() -> &'static Path {
         let target = std::env::var_os("CARGO_TARGET_DIR")
             .map(PathBuf::from)
             .unwrap_or_else(|| root.join("target"));
-        // Build every binary of the workspace once; cheap when already up to date.
-        let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        // Build every binary of the workspace once; cheap when already up to date. The
+        // variables cargo sets for a test process (CARGO_MANIFEST_DIR, CARGO_PKG_NAME, ...)
+        // must not reach this cargo: build scripts (ring's) watch some of them, so a
+        // different value would rebuild ring, rustls and every binary each time a test
+        // process and a plain `cargo build` alternate.
+        let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+        for (key, _) in std::env::vars_os() {
+            let key_text = key.to_string_lossy();
+            if is_test_process_variable(&key_text) {
+                cargo.env_remove(&key);
+            }
+        }
+        let status = cargo
             .args(["build", "--workspace", "--bins", "--quiet"])
             .current_dir(&root)
             .status()
@@ -38,6 +49,20 @@ pub fn bin_dir() -> &'static Path {
         assert!(status.success(), "cargo build --workspace --bins failed");
         target.join("debug")
     })
+}
+
+/// Whether cargo set this variable for the test process itself (as opposed to the user's
+/// cargo configuration such as CARGO_HOME or CARGO_TARGET_DIR).
+fn is_test_process_variable(key: &str) -> bool {
+    const PREFIXES: [&str; 6] = [
+        "CARGO_PKG_",
+        "CARGO_MANIFEST_",
+        "CARGO_CRATE_",
+        "CARGO_BIN_",
+        "CARGO_CFG_",
+        "CARGO_PRIMARY_PACKAGE",
+    ];
+    PREFIXES.iter().any(|p| key.starts_with(p)) || key == "CARGO_TARGET_TMPDIR" || key == "OUT_DIR"
 }
 
 /// Path of a workspace binary by name (`upsd`, `dummy-ups`, `nut-certutil`, ...).
