@@ -7,6 +7,7 @@
 //! [`MAX_WORDS`] words of at most [`MAX_WORD_LEN`] bytes each, the rest is dropped silently, as
 //! C NUT does. Parse errors are reported as values.
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// Words kept per line (`PCONF_DEFAULT_ARG_LIMIT`); further words are dropped.
@@ -134,7 +135,10 @@ impl Tokenizer {
         }
         match self.state {
             State::FindWordStart => match byte {
-                b'\n' => return Some(self.end_line()),
+                b'\n' => {
+                    self.end_line();
+                    return Some(Ok(()));
+                }
                 b'#' => self.state = State::FindEol,
                 b'\\' => {
                     self.state = State::CollectLiteral;
@@ -154,7 +158,8 @@ impl Tokenizer {
                 }
                 b'\n' => {
                     self.end_word();
-                    return Some(self.end_line());
+                    self.end_line();
+                    return Some(Ok(()));
                 }
                 b'=' => {
                     self.end_word();
@@ -194,7 +199,8 @@ impl Tokenizer {
             }
             State::FindEol => {
                 if byte == b'\n' {
-                    return Some(self.end_line());
+                    self.end_line();
+                    return Some(Ok(()));
                 }
             }
         }
@@ -290,10 +296,8 @@ impl Tokenizer {
             self.reset();
             return None;
         }
-        // end_line() never fails: it only completes the line.
-        self.end_line()
-            .ok()
-            .map(|()| Event::Line(self.words().map(str::to_owned).collect()))
+        self.end_line();
+        Some(Event::Line(self.words().map(str::to_owned).collect()))
     }
 
     fn clear_words(&mut self) {
@@ -341,10 +345,10 @@ impl Tokenizer {
         }
     }
 
-    fn end_line(&mut self) -> Result<(), WordError> {
+    /// Complete the line: its words stay in the buffer, lent by [`Tokenizer::words`].
+    fn end_line(&mut self) {
         self.state = State::FindWordStart;
         self.started = false;
-        Ok(())
     }
 
     fn parse_error(&mut self, err: WordError) -> Result<(), WordError> {
@@ -436,6 +440,17 @@ pub fn escape(value: &str) -> String {
         out.push(c);
     }
     out
+}
+
+/// A name as NUT compares names (C `strcasecmp`: ASCII lower-casing), for keys of
+/// case-insensitive maps. Borrowed when the name is already lower case, as nearly every
+/// name on the wire is, so a lookup costs no allocation.
+pub fn fold_case(name: &str) -> Cow<'_, str> {
+    if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(name.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(name)
+    }
 }
 
 /// Append `escape(value)` to a byte buffer, without an intermediate `String`.
@@ -710,6 +725,16 @@ mod tests {
             }
             proptest::prop_assert_eq!(got, expected);
         }
+    }
+
+    #[test]
+    fn fold_case_borrows_lower_case_names() {
+        assert!(matches!(
+            fold_case("ups.status"),
+            Cow::Borrowed("ups.status")
+        ));
+        assert_eq!(fold_case("UPS.Status"), "ups.status");
+        assert!(matches!(fold_case("UPS.Status"), Cow::Owned(_)));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use nut_core::words::{Event, Tokenizer};
+use nut_core::words::{Event, Tokenizer, fold_case};
 
 /// The text served when no description is known.
 pub const UNAVAILABLE: &str = "Description unavailable";
@@ -58,7 +58,7 @@ impl Descriptions {
 
     /// The description of a variable; a leading `upstream.` is ignored for the lookup.
     pub fn var(&self, name: &str) -> &str {
-        let lower = name.to_ascii_lowercase();
+        let lower = fold_case(name);
         let key = lower.strip_prefix("upstream.").unwrap_or(&lower);
         self.vars
             .get(key)
@@ -68,7 +68,7 @@ impl Descriptions {
 
     /// The description of an instant command.
     pub fn cmd(&self, name: &str) -> &str {
-        let lower = name.to_ascii_lowercase();
+        let lower = fold_case(name);
         let key = lower.strip_prefix("upstream.").unwrap_or(&lower);
         self.cmds
             .get(key)

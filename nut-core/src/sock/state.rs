@@ -2,6 +2,7 @@
 //! (C NUT's `common/state.c`), kept in the same order and with the same change rules, so the
 //! driver framework and upsd's registry cannot disagree.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use super::flags::VarFlags;
@@ -80,9 +81,10 @@ impl VarNode {
     }
 }
 
-/// Sort key that orders like C `strcasecmp` (ASCII lower-casing).
-fn key(name: &str) -> String {
-    name.to_ascii_lowercase()
+/// Sort key that orders like C `strcasecmp` (ASCII lower-casing); borrowed for lookups of
+/// names already in lower case.
+fn key(name: &str) -> Cow<'_, str> {
+    crate::words::fold_case(name)
 }
 
 /// The state of one UPS: variables sorted case-insensitively, instant commands sorted
@@ -122,12 +124,7 @@ impl DriverState {
 
     /// A variable by name (case-insensitive).
     pub fn get(&self, name: &str) -> Option<&VarNode> {
-        // Names are nearly always asked in lower case already: no key to build then.
-        if name.bytes().any(|b| b.is_ascii_uppercase()) {
-            self.vars.get(&key(name))
-        } else {
-            self.vars.get(name)
-        }
+        self.vars.get(key(name).as_ref())
     }
 
     /// A variable's value by name (case-insensitive).
@@ -152,7 +149,7 @@ impl DriverState {
 
     /// Whether an instant command exists (case-insensitive).
     pub fn has_command(&self, cmd: &str) -> bool {
-        self.cmds.contains_key(&key(cmd))
+        self.cmds.contains_key(key(cmd).as_ref())
     }
 
     /// Forget every variable and command (upsd does this when a driver disconnects); the
@@ -166,7 +163,7 @@ impl DriverState {
     /// Mark a variable immutable (driver side, for `override.*`): later `SETINFO`s are
     /// ignored. Returns false when the variable does not exist.
     pub fn set_immutable(&mut self, name: &str) -> bool {
-        match self.vars.get_mut(&key(name)) {
+        match self.vars.get_mut(key(name).as_ref()) {
             Some(node) => {
                 node.flags.insert(VarFlags::IMMUTABLE);
                 true
@@ -181,15 +178,15 @@ impl DriverState {
     pub fn apply(&mut self, msg: &DriverMessage) -> bool {
         match msg {
             DriverMessage::SetInfo { var, value } => self.set_info(var, value),
-            DriverMessage::DelInfo { var } => self.vars.remove(&key(var)).is_some(),
-            DriverMessage::AddEnum { var, value } => match self.vars.get_mut(&key(var)) {
+            DriverMessage::DelInfo { var } => self.vars.remove(key(var).as_ref()).is_some(),
+            DriverMessage::AddEnum { var, value } => match self.vars.get_mut(key(var).as_ref()) {
                 Some(node) if !node.enums.iter().any(|e| e == value) => {
                     node.enums.push(value.clone());
                     true
                 }
                 _ => false,
             },
-            DriverMessage::DelEnum { var, value } => match self.vars.get_mut(&key(var)) {
+            DriverMessage::DelEnum { var, value } => match self.vars.get_mut(key(var).as_ref()) {
                 Some(node) => {
                     let before = node.enums.len();
                     node.enums.retain(|e| e != value);
@@ -201,7 +198,7 @@ impl DriverState {
                 if min > max {
                     return false;
                 }
-                match self.vars.get_mut(&key(var)) {
+                match self.vars.get_mut(key(var).as_ref()) {
                     Some(node) if !node.ranges.contains(&(*min, *max)) => {
                         node.ranges.push((*min, *max));
                         true
@@ -209,7 +206,8 @@ impl DriverState {
                     _ => false,
                 }
             }
-            DriverMessage::DelRange { var, min, max } => match self.vars.get_mut(&key(var)) {
+            DriverMessage::DelRange { var, min, max } => match self.vars.get_mut(key(var).as_ref())
+            {
                 Some(node) => {
                     let before = node.ranges.len();
                     node.ranges.retain(|r| *r != (*min, *max));
@@ -217,7 +215,7 @@ impl DriverState {
                 }
                 None => false,
             },
-            DriverMessage::SetAux { var, n } => match self.vars.get_mut(&key(var)) {
+            DriverMessage::SetAux { var, n } => match self.vars.get_mut(key(var).as_ref()) {
                 Some(node) if node.aux != *n => {
                     node.aux = *n;
                     true
@@ -230,7 +228,7 @@ impl DriverState {
                 if wire.is_empty() {
                     return false;
                 }
-                match self.vars.get_mut(&key(var)) {
+                match self.vars.get_mut(key(var).as_ref()) {
                     Some(node) => {
                         let new = wire.union(node.flags.intersection(VarFlags::IMMUTABLE));
                         let changed = node.flags != new;
@@ -240,14 +238,14 @@ impl DriverState {
                     None => false,
                 }
             }
-            DriverMessage::AddCmd { cmd } => match self.cmds.entry(key(cmd)) {
+            DriverMessage::AddCmd { cmd } => match self.cmds.entry(key(cmd).into_owned()) {
                 std::collections::btree_map::Entry::Occupied(_) => false,
                 std::collections::btree_map::Entry::Vacant(slot) => {
                     slot.insert(cmd.clone());
                     true
                 }
             },
-            DriverMessage::DelCmd { cmd } => self.cmds.remove(&key(cmd)).is_some(),
+            DriverMessage::DelCmd { cmd } => self.cmds.remove(key(cmd).as_ref()).is_some(),
             DriverMessage::DataOk => std::mem::replace(&mut self.stale, false),
             DriverMessage::DataStale => !std::mem::replace(&mut self.stale, true),
             DriverMessage::DumpDone
@@ -259,9 +257,10 @@ impl DriverState {
     }
 
     fn set_info(&mut self, var: &str, value: &str) -> bool {
-        match self.vars.get_mut(&key(var)) {
+        match self.vars.get_mut(key(var).as_ref()) {
             None => {
-                self.vars.insert(key(var), VarNode::new(var, value));
+                self.vars
+                    .insert(key(var).into_owned(), VarNode::new(var, value));
                 true
             }
             Some(node) => {

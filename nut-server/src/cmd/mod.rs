@@ -40,12 +40,8 @@ pub enum Action {
 /// `Request::parse`: at least two arguments after `VAR`, extra words ignored), straight from
 /// the words the tokenizer holds. Returns false when the line is something else.
 pub fn fast_path(ctx: &ServerContext, session: &mut Session, line: &Tokenizer) -> bool {
-    if line.word_count() < 4 {
-        return false;
-    }
-    let mut words = line.words();
     if let (Some(get), Some(sub), Some(ups), Some(var)) =
-        (words.next(), words.next(), words.next(), words.next())
+        (line.word(0), line.word(1), line.word(2), line.word(3))
     {
         if get.eq_ignore_ascii_case("GET") && sub.eq_ignore_ascii_case("VAR") {
             get::get_var(ctx, session, ups, var);
@@ -57,12 +53,6 @@ pub fn fast_path(ctx: &ServerContext, session: &mut Session, line: &Tokenizer) -
 
 /// Run one request line.
 pub async fn execute(ctx: &ServerContext, session: &mut Session, words: &[String]) -> Action {
-    if let [get, sub, ups, var, ..] = words {
-        if get.eq_ignore_ascii_case("GET") && sub.eq_ignore_ascii_case("VAR") {
-            get::get_var(ctx, session, ups, var);
-            return Action::Continue;
-        }
-    }
     let request = match Request::parse(words) {
         Ok(r) => r,
         Err(e) => {

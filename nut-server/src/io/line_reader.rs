@@ -38,13 +38,15 @@ pub async fn next_event<R: AsyncBufRead + Unpin + ?Sized>(
 /// Returns how many bytes to consume and the event, if a line was completed; without one,
 /// all of `buf` is used (the tokenizer keeps the partial line).
 pub fn scan(buf: &[u8], tok: &mut Tokenizer) -> (usize, Option<LineEvent>) {
-    match tok.feed_slice(buf) {
-        (used, Some(Ok(()))) => (used, Some(Ok(()))),
-        // C upsd stops processing the bytes of that read() at a parse error: the rest of what
-        // arrived with the bad line is dropped, unanswered.
-        (_, Some(Err(e))) => (buf.len(), Some(Err(e))),
-        (used, None) => (used, None),
-    }
+    let (used, found) = tok.feed_slice(buf);
+    // C upsd stops processing the bytes of that read() at a parse error: the rest of what
+    // arrived with the bad line is dropped, unanswered.
+    let used = if matches!(found, Some(Err(_))) {
+        buf.len()
+    } else {
+        used
+    };
+    (used, found)
 }
 
 /// Whether the buffered, unread input already holds another complete line (then replies can

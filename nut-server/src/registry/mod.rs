@@ -14,6 +14,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use nut_core::config::UpsSection;
+use nut_core::words::fold_case;
 
 use crate::shutdown::Shutdown;
 use tracking::TrackingTable;
@@ -31,7 +32,7 @@ impl UpsTable {
         let index = list
             .iter()
             .enumerate()
-            .map(|(i, u)| (u.name.to_ascii_lowercase(), i))
+            .map(|(i, u)| (fold_case(&u.name).into_owned(), i))
             .collect();
         UpsTable { list, index }
     }
@@ -43,14 +44,9 @@ impl UpsTable {
 
     /// A UPS by name, case-insensitively.
     pub fn get(&self, name: &str) -> Option<&Arc<Ups>> {
-        // Avoid allocating for the common already-lower-case name.
-        if name.bytes().any(|b| b.is_ascii_uppercase()) {
-            self.index
-                .get(&name.to_ascii_lowercase())
-                .map(|&i| &self.list[i])
-        } else {
-            self.index.get(name).map(|&i| &self.list[i])
-        }
+        self.index
+            .get(fold_case(name).as_ref())
+            .map(|&i| &self.list[i])
     }
 
     /// Number of UPSes.
