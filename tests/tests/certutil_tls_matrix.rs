@@ -123,6 +123,32 @@ fn run(srv: &Arc<rustls::ServerConfig>, settings: &ClientTlsSettings, host: &str
     exchange(srv.clone(), &policy)
 }
 
+/// A client without an identity or CERTHOST entry, connecting to `host` with CERTVERIFY
+/// `certverify`.
+fn run_plain(
+    srv: &Arc<rustls::ServerConfig>,
+    cli: &Path,
+    host: &str,
+    certverify: bool,
+) -> Exchange {
+    run(srv, &client(cli, host, None, certverify, false), host)
+}
+
+/// A verifying client without an identity, connecting to 127.0.0.1 with one CERTHOST entry
+/// (the certificate name and that entry's CERTVERIFY).
+fn run_certhost(
+    srv: &Arc<rustls::ServerConfig>,
+    cli: &Path,
+    certhost: &str,
+    certverify: bool,
+) -> Exchange {
+    run(
+        srv,
+        &client(cli, "127.0.0.1", Some((certhost, certverify)), true, false),
+        "127.0.0.1",
+    )
+}
+
 fn server_profile() -> CertProfile {
     let mut p = CertProfile::for_months(CertRole::Server, 12);
     p.sans = vec!["ip:127.0.0.1".into()];
@@ -137,23 +163,11 @@ fn right_ca_verifies_by_host_and_certhost_name() {
         CertRequest::No,
     );
     let cli = w.client_store("cli", &w.ca.der, "CT,,", None);
-    let x = run(
-        &srv,
-        &client(&cli, "127.0.0.1", None, true, false),
-        "127.0.0.1",
-    );
+    let x = run_plain(&srv, &cli, "127.0.0.1", true);
     assert!(x.ok(), "{x:?}");
-    let x = run(
-        &srv,
-        &client(&cli, "localhost", None, true, false),
-        "localhost",
-    );
+    let x = run_plain(&srv, &cli, "localhost", true);
     assert!(x.ok(), "{x:?}");
-    let x = run(
-        &srv,
-        &client(&cli, "127.0.0.1", Some(("localhost", true)), true, false),
-        "127.0.0.1",
-    );
+    let x = run_certhost(&srv, &cli, "localhost", true);
     assert!(x.ok(), "{x:?}");
     // The policy carries the CERTHOST decision.
     let pol = build_client_config(
@@ -173,33 +187,21 @@ fn wrong_ca_and_missing_c_flag_are_refused_with_a_reason() {
         CertRequest::No,
     );
     let rogue_cli = w.client_store("cli-rogue", &w.rogue.der, "CT,,", None);
-    let x = run(
-        &srv,
-        &client(&rogue_cli, "127.0.0.1", None, true, false),
-        "127.0.0.1",
-    );
+    let x = run_plain(&srv, &rogue_cli, "127.0.0.1", true);
     assert!(
         x.client_error()
             .contains("issuer 'CN=rnut Test CA,O=rnut' is not trusted"),
         "{x:?}"
     );
     let no_c = w.client_store("cli-noc", &w.ca.der, "T,,", None);
-    let x = run(
-        &srv,
-        &client(&no_c, "127.0.0.1", None, true, false),
-        "127.0.0.1",
-    );
+    let x = run_plain(&srv, &no_c, "127.0.0.1", true);
     assert!(
         x.client_error()
             .contains("issuer 'CN=rnut Test CA,O=rnut' is not trusted (no C flag)"),
         "{x:?}"
     );
     // certverify 0: encrypt without verifying.
-    let x = run(
-        &srv,
-        &client(&rogue_cli, "127.0.0.1", None, false, false),
-        "127.0.0.1",
-    );
+    let x = run_plain(&srv, &rogue_cli, "127.0.0.1", false);
     assert!(x.ok(), "{x:?}");
     // CERTHOST certverify 0 overrides CERTVERIFY 1 for that host only.
     let x = run(
@@ -228,11 +230,7 @@ fn expired_and_not_yet_valid_server_certificates() {
         CertRequest::No,
     );
     let cli = w.client_store("cli", &w.ca.der, "CT,,", None);
-    let x = run(
-        &srv,
-        &client(&cli, "127.0.0.1", None, true, false),
-        "127.0.0.1",
-    );
+    let x = run_plain(&srv, &cli, "127.0.0.1", true);
     let want = format!(
         "certificate for 'localhost' expired on {}",
         expired.not_after.date()
@@ -246,11 +244,7 @@ fn expired_and_not_yet_valid_server_certificates() {
         &w.server_store("srv-fut", "CN=localhost", &future),
         CertRequest::No,
     );
-    let x = run(
-        &srv,
-        &client(&cli, "127.0.0.1", None, true, false),
-        "127.0.0.1",
-    );
+    let x = run_plain(&srv, &cli, "127.0.0.1", true);
     assert!(
         x.client_error()
             .contains("certificate for 'localhost' is not valid before"),
@@ -266,26 +260,12 @@ fn wrong_name_and_cn_only_certificates() {
         CertRequest::No,
     );
     let cli = w.client_store("cli", &w.ca.der, "CT,,", None);
-    let x = run(
-        &srv,
-        &client(
-            &cli,
-            "127.0.0.1",
-            Some(("ups.example.com", true)),
-            true,
-            false,
-        ),
-        "127.0.0.1",
-    );
+    let x = run_certhost(&srv, &cli, "ups.example.com", true);
     assert!(
         x.client_error().contains("server certificate name 'localhost, 127.0.0.1' does not match CERTHOST name 'ups.example.com'"),
         "{x:?}"
     );
-    let x = run(
-        &srv,
-        &client(&cli, "otherhost", None, true, false),
-        "otherhost",
-    );
+    let x = run_plain(&srv, &cli, "otherhost", true);
     assert!(
         x.client_error()
             .contains("does not match host name 'otherhost'"),
@@ -301,17 +281,7 @@ fn wrong_name_and_cn_only_certificates() {
         ),
         CertRequest::No,
     );
-    let x = run(
-        &srv,
-        &client(
-            &cli,
-            "127.0.0.1",
-            Some(("My nut server", true)),
-            true,
-            false,
-        ),
-        "127.0.0.1",
-    );
+    let x = run_certhost(&srv, &cli, "My nut server", true);
     assert!(x.ok(), "{x:?}");
 
     // A CN-only certificate (no SAN at all, as a foreign CA may issue): CN fallback.
@@ -326,29 +296,9 @@ fn wrong_name_and_cn_only_certificates() {
     put_identity(&mut s, "srvpw", "My nut server", &der, &key);
     drop(s);
     let srv = server(&dir, CertRequest::No);
-    let x = run(
-        &srv,
-        &client(
-            &cli,
-            "127.0.0.1",
-            Some(("ups.example.com", true)),
-            true,
-            false,
-        ),
-        "127.0.0.1",
-    );
+    let x = run_certhost(&srv, &cli, "ups.example.com", true);
     assert!(x.ok(), "{x:?}");
-    let x = run(
-        &srv,
-        &client(
-            &cli,
-            "127.0.0.1",
-            Some(("other.example.com", true)),
-            true,
-            false,
-        ),
-        "127.0.0.1",
-    );
+    let x = run_certhost(&srv, &cli, "other.example.com", true);
     assert!(
         x.client_error()
             .contains("does not match CERTHOST name 'other.example.com'"),
@@ -411,25 +361,13 @@ fn pinned_peer_and_distrusted_ca() {
     })
     .expect("server");
     let pinned = w.client_store("cli-pin", &self_signed, "P,,", None);
-    let x = run(
-        &srv,
-        &client(&pinned, "127.0.0.1", None, true, false),
-        "127.0.0.1",
-    );
+    let x = run_plain(&srv, &pinned, "127.0.0.1", true);
     assert!(x.ok(), "P-flagged peer must be accepted: {x:?}");
     let unpinned = w.client_store("cli-nopin", &self_signed, ",,", None);
-    let x = run(
-        &srv,
-        &client(&unpinned, "127.0.0.1", None, true, false),
-        "127.0.0.1",
-    );
+    let x = run_plain(&srv, &unpinned, "127.0.0.1", true);
     assert!(x.client.is_err(), "{x:?}");
     let distrusted_peer = w.client_store("cli-p", &self_signed, "p,p,p", None);
-    let x = run(
-        &srv,
-        &client(&distrusted_peer, "127.0.0.1", None, true, false),
-        "127.0.0.1",
-    );
+    let x = run_plain(&srv, &distrusted_peer, "127.0.0.1", true);
     assert!(
         x.client_error().contains("explicitly distrusted (p flag)"),
         "{x:?}"
@@ -441,11 +379,7 @@ fn pinned_peer_and_distrusted_ca() {
         CertRequest::No,
     );
     let cli = w.client_store("cli-pca", &w.ca.der, "p,p,p", None);
-    let x = run(
-        &srv,
-        &client(&cli, "127.0.0.1", None, true, false),
-        "127.0.0.1",
-    );
+    let x = run_plain(&srv, &cli, "127.0.0.1", true);
     assert!(
         x.client_error()
             .contains("issuer 'CN=rnut Test CA,O=rnut' is explicitly distrusted (p flag)"),
@@ -477,11 +411,7 @@ fn certrequest_levels_with_none_good_and_rogue_client_certificates() {
     }
 
     let srv = server(&srv_dir, CertRequest::Request);
-    let x = run(
-        &srv,
-        &client(&none, "127.0.0.1", None, true, false),
-        "127.0.0.1",
-    );
+    let x = run_plain(&srv, &none, "127.0.0.1", true);
     assert!(x.ok(), "REQUEST without certificate: {x:?}");
     let x = run(
         &srv,
@@ -506,11 +436,7 @@ fn certrequest_levels_with_none_good_and_rogue_client_certificates() {
     );
 
     let srv = server(&srv_dir, CertRequest::Require);
-    let x = run(
-        &srv,
-        &client(&none, "127.0.0.1", None, true, false),
-        "127.0.0.1",
-    );
+    let x = run_plain(&srv, &none, "127.0.0.1", true);
     assert!(!x.ok(), "REQUIRE without certificate must fail: {x:?}");
     let x = run(
         &srv,
