@@ -163,7 +163,7 @@ fn upsmon_over_starttls_logs_ssl() {
     let (stack, pki) = tls_stack("");
     let d = MonDir::new();
     d.write_conf(
-        &format!("MONITOR {} 1 monp \"P@ss W0rd\" primary\n", stack.system()),
+        &stack.primary_monitor(),
         &format!(
             "CERTPATH {}\nCERTHOST 127.0.0.1:{} \"My nut server\" 1 1\n",
             pki.file("ca.pem"),

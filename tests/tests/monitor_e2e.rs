@@ -15,10 +15,7 @@ fn ol_ob_lb_notifies_in_order_runs_shutdowncmd_once_and_writes_powerdownflag() {
     let mut stack = Stack::new(OL_OB_LB, "");
     stack.start();
     let d = MonDir::new();
-    d.write_conf(
-        &format!("MONITOR {} 1 monp \"P@ss W0rd\" primary\n", stack.system()),
-        "",
-    );
+    d.write_conf(&stack.primary_monitor(), "");
     // Default split mode: the root parent runs SHUTDOWNCMD when the child asks.
     let mut mon = start_upsmon(&d, &["-u", "root"]);
     assert!(
@@ -56,10 +53,7 @@ fn secondary_shuts_down_before_the_primary() {
     let mut stack = Stack::new("ups.status: OL\nbattery.charge: 100\nTIMER 1000\n", "");
     stack.start();
     let primary = MonDir::new();
-    primary.write_conf(
-        &format!("MONITOR {} 1 monp \"P@ss W0rd\" primary\n", stack.system()),
-        "HOSTSYNC 10\n",
-    );
+    primary.write_conf(&stack.primary_monitor(), "HOSTSYNC 10\n");
     let secondary = MonDir::new();
     secondary.write_conf(
         &format!("MONITOR {} 1 mons secpass secondary\n", stack.system()),
@@ -139,10 +133,7 @@ fn upsd_restart_gives_commbad_then_commok() {
     let mut stack = Stack::new("ups.status: OL\nTIMER 1000\n", "");
     stack.start();
     let d = MonDir::new();
-    d.write_conf(
-        &format!("MONITOR {} 1 monp \"P@ss W0rd\" primary\n", stack.system()),
-        "",
-    );
+    d.write_conf(&stack.primary_monitor(), "");
     let mut mon = start_upsmon(&d, &["-p"]);
     assert!(
         mon.wait_log("Logged into UPS", Duration::from_secs(15)),
@@ -180,10 +171,7 @@ fn ups_on_battery_going_silent_shuts_down_after_deadtime() {
     let mut stack = Stack::new("ups.status: OB DISCHRG\nTIMER 1000\n", "");
     stack.start();
     let d = MonDir::new();
-    d.write_conf(
-        &format!("MONITOR {} 1 monp \"P@ss W0rd\" primary\n", stack.system()),
-        "",
-    );
+    d.write_conf(&stack.primary_monitor(), "");
     let mut mon = start_upsmon(&d, &["-p"]);
     assert!(wait_until(Duration::from_secs(15), || d
         .events()
@@ -213,23 +201,14 @@ fn upsmon_c_stop_exits_and_c_fsd_forces_a_shutdown() {
 
     // -c stop: a clean exit, no shutdown. (Before -c fsd: upsd's FSD latch is permanent.)
     let d2 = MonDir::new();
-    d2.write_conf(
-        &format!("MONITOR {} 1 monp \"P@ss W0rd\" primary\n", stack.system()),
-        "",
-    );
-    let run2 = d2.path().join("run");
-    let env2 = [("NUT_ALTPIDPATH", run2.to_str().unwrap())];
+    d2.write_conf(&stack.primary_monitor(), "");
     let mut mon2 = start_upsmon(&d2, &["-u", "root"]);
     assert!(
         mon2.wait_log("Logged into UPS", Duration::from_secs(15)),
         "{}",
         mon2.text()
     );
-    let o = run_tool_env(
-        "upsmon",
-        &["-c", "stop", "-f", d2.conf_file().to_str().unwrap()],
-        &env2,
-    );
+    let o = d2.upsmon_command("stop");
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(
         mon2.child.wait_exit(Duration::from_secs(10)).is_some(),
@@ -239,12 +218,9 @@ fn upsmon_c_stop_exits_and_c_fsd_forces_a_shutdown() {
     assert!(d2.events().is_empty(), "{:?}", d2.events());
 
     let d = MonDir::new();
-    d.write_conf(
-        &format!("MONITOR {} 1 monp \"P@ss W0rd\" primary\n", stack.system()),
-        "",
-    );
+    d.write_conf(&stack.primary_monitor(), "");
     let conf = d.conf_file();
-    let run = d.path().join("run");
+    let run = d.run_dir();
     let env = [("NUT_ALTPIDPATH", run.to_str().unwrap())];
     let mut mon = start_upsmon(&d, &["-u", "root"]);
     assert!(
@@ -260,7 +236,7 @@ fn upsmon_c_stop_exits_and_c_fsd_forces_a_shutdown() {
         "{}",
         stderr(&second)
     );
-    let o = run_tool_env("upsmon", &["-c", "fsd", "-f", conf.to_str().unwrap()], &env);
+    let o = d.upsmon_command("fsd");
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(
         wait_until(Duration::from_secs(15), || d.shutdown_count() > 0),
@@ -276,10 +252,8 @@ fn reload_adds_a_ups_and_a_dead_parent_gives_noparent() {
     let mut stack = Stack::new("ups.status: OL\nTIMER 1000\n", "");
     stack.start();
     let d = MonDir::new();
-    let first = format!("MONITOR {} 1 monp \"P@ss W0rd\" primary\n", stack.system());
+    let first = stack.primary_monitor();
     d.write_conf(&first, "");
-    let run = d.path().join("run");
-    let env = [("NUT_ALTPIDPATH", run.to_str().unwrap())];
     let mut mon = start_upsmon(&d, &["-u", "root"]);
     assert!(
         mon.wait_log("Logged into UPS", Duration::from_secs(15)),
@@ -293,11 +267,7 @@ fn reload_adds_a_ups_and_a_dead_parent_gives_noparent() {
         stack.port
     );
     d.write_conf(&format!("{first}{second}"), "");
-    let o = run_tool_env(
-        "upsmon",
-        &["-c", "reload", "-f", d.conf_file().to_str().unwrap()],
-        &env,
-    );
+    let o = d.upsmon_command("reload");
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(
         mon.wait_log("does not exist on server", Duration::from_secs(10)),
@@ -316,7 +286,7 @@ fn reload_adds_a_ups_and_a_dead_parent_gives_noparent() {
     );
 
     // Kill the privileged parent: the child notices and notifies NOPARENT.
-    let child_pid = std::fs::read_to_string(run.join("upsmon.pid"))
+    let child_pid = std::fs::read_to_string(d.run_dir().join("upsmon.pid"))
         .unwrap()
         .trim()
         .parse::<i32>()

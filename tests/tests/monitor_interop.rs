@@ -22,10 +22,7 @@ fn our_upsmon_shuts_down_through_c_upsd() {
     stack.for_c_nut();
     stack.start();
     let d = MonDir::new();
-    d.write_conf(
-        &format!("MONITOR {} 1 monp \"P@ss W0rd\" primary\n", stack.system()),
-        "",
-    );
+    d.write_conf(&stack.primary_monitor(), "");
     let mut mon = start_upsmon(&d, &["-u", "root"]);
     assert!(
         wait_until(Duration::from_secs(40), || d.shutdown_count() > 0),
@@ -68,9 +65,9 @@ fn c_upsmon_shuts_down_through_our_upsd() {
     // -p: one process, so stopping it leaves no orphaned monitoring child behind.
     cmd.args(["-D", "-F", "-p"])
         .env("NUT_CONFPATH", d.path())
-        .env("NUT_ALTPIDPATH", d.path().join("run"))
-        .env("NUT_PIDPATH", d.path().join("run"))
-        .env("NUT_STATEPATH", d.path().join("run"));
+        .env("NUT_ALTPIDPATH", d.run_dir())
+        .env("NUT_PIDPATH", d.run_dir())
+        .env("NUT_STATEPATH", d.run_dir());
     let mut mon = Logged::spawn("c-upsmon", &mut cmd);
     assert!(
         wait_until(Duration::from_secs(45), || d.shutdown_count() > 0),

@@ -133,7 +133,7 @@ impl MonDir {
         let d = MonDir {
             dir: private_tempdir(),
         };
-        std::fs::create_dir_all(d.path().join("run")).expect("mkdir");
+        std::fs::create_dir_all(d.run_dir()).expect("mkdir");
         write_file(
             &d.path().join("notify.sh"),
             &format!(
@@ -154,6 +154,25 @@ impl MonDir {
     }
     pub fn path(&self) -> &Path {
         self.dir.path()
+    }
+    /// upsmon's PID and state directory (`NUT_ALTPIDPATH`, `NUT_STATEPATH`).
+    pub fn run_dir(&self) -> PathBuf {
+        self.path().join("run")
+    }
+    /// `upsmon -c <command>` (stop, reload, fsd) against the upsmon running from this
+    /// directory's configuration.
+    pub fn upsmon_command(&self, command: &str) -> Output {
+        let run = self.run_dir();
+        run_tool_env(
+            "upsmon",
+            &[
+                "-c",
+                command,
+                "-f",
+                self.conf_file().to_str().expect("utf-8 path"),
+            ],
+            &[("NUT_ALTPIDPATH", run.to_str().expect("utf-8 path"))],
+        )
     }
     pub fn events_file(&self) -> PathBuf {
         self.path().join("events")
@@ -267,8 +286,8 @@ pub fn start_upsmon(d: &MonDir, extra_args: &[&str]) -> Logged {
         .arg("-f")
         .arg(d.conf_file())
         .args(extra_args)
-        .env("NUT_ALTPIDPATH", d.path().join("run"))
-        .env("NUT_STATEPATH", d.path().join("run"))
+        .env("NUT_ALTPIDPATH", d.run_dir())
+        .env("NUT_STATEPATH", d.run_dir())
         .env("NUT_CONFPATH", d.path());
     Logged::spawn("upsmon", &mut cmd)
 }
@@ -407,6 +426,11 @@ impl Stack {
 
     pub fn system(&self) -> String {
         format!("dummy@127.0.0.1:{}", self.port)
+    }
+
+    /// The `MONITOR` line of a primary upsmon (user `monp`) for this stack's UPS.
+    pub fn primary_monitor(&self) -> String {
+        format!("MONITOR {} 1 monp \"P@ss W0rd\" primary\n", self.system())
     }
 
     pub fn status(&self) -> String {
