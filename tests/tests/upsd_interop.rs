@@ -9,8 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
+use nut_certutil::der::pem;
 use rnut_tests::{ChildGuard, require_tool, wait_until, write_file};
-use upsd_support::pki::{SERVER_NICK, STORE_PASSWORD, TestPki, pem_block};
+use upsd_support::pki::{SERVER_NICK, STORE_PASSWORD, TestPki};
 use upsd_support::*;
 
 const DEV: &str = "Riello/Riello__IPG_600__riello_usb__2.7.4__01.dev";
@@ -259,7 +260,7 @@ fn write_nss_db(dir: &Path, pki: &TestPki) -> bool {
     }
     std::fs::create_dir_all(dir).expect("mkdir");
     let ca = dir.join("ca.pem");
-    write_file(&ca, &pem_block("CERTIFICATE", &pki.ca_der), 0o644);
+    write_file(&ca, &pem("CERTIFICATE", &pki.ca_der), 0o644);
     let ok = Command::new("certutil")
         .args(["-N", "-d"])
         .arg(dir)

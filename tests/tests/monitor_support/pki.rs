@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use nut_certutil::der::pem;
 use nut_certutil::keys::{KeyAlgorithm, PrivateKey};
 use nut_certutil::pki::{CertProfile, CertRole, issue, self_signed};
 
@@ -61,28 +62,4 @@ impl Pki {
             .expect("utf-8 path")
             .to_string()
     }
-}
-
-fn pem(label: &str, der: &[u8]) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut b64 = String::new();
-    for chunk in der.chunks(3) {
-        let n = (chunk[0] as u32) << 16
-            | (*chunk.get(1).unwrap_or(&0) as u32) << 8
-            | *chunk.get(2).unwrap_or(&0) as u32;
-        for i in 0..4 {
-            if i <= chunk.len() {
-                b64.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                b64.push('=');
-            }
-        }
-    }
-    let mut out = format!("-----BEGIN {label}-----\n");
-    for line in b64.as_bytes().chunks(64) {
-        out.push_str(std::str::from_utf8(line).expect("ascii"));
-        out.push('\n');
-    }
-    out.push_str(&format!("-----END {label}-----\n"));
-    out
 }

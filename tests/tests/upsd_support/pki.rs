@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use nut_certutil::der::pem;
 use nut_certutil::keys::{KeyAlgorithm, PrivateKey};
 use nut_certutil::pki::{CertProfile, CertRole, issue, self_signed};
 use nut_certutil::rustls;
@@ -113,15 +114,15 @@ impl TestPki {
 
     /// CERTFILE: server certificate, CA, then the key, in one PEM file (mode 0640).
     pub fn write_certfile(&self, path: &Path) {
-        let mut pem = pem_block("CERTIFICATE", &self.server_der);
-        pem.push_str(&pem_block("CERTIFICATE", &self.ca_der));
-        pem.push_str(&pem_block("PRIVATE KEY", self.server_key.pkcs8_der()));
-        rnut_tests::write_file(path, &pem, 0o640);
+        let mut text = pem("CERTIFICATE", &self.server_der);
+        text.push_str(&pem("CERTIFICATE", &self.ca_der));
+        text.push_str(&pem("PRIVATE KEY", self.server_key.pkcs8_der()));
+        rnut_tests::write_file(path, &text, 0o640);
     }
 
     /// The CA as a PEM bundle file (an OpenSSL-style CERTPATH).
     pub fn write_ca_bundle(&self, path: &Path) -> PathBuf {
-        rnut_tests::write_file(path, &pem_block("CERTIFICATE", &self.ca_der), 0o644);
+        rnut_tests::write_file(path, &pem("CERTIFICATE", &self.ca_der), 0o644);
         path.to_path_buf()
     }
 
@@ -151,30 +152,6 @@ impl TestPki {
         };
         Arc::new(cfg)
     }
-}
-
-pub fn pem_block(label: &str, der: &[u8]) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut b64 = String::new();
-    for chunk in der.chunks(3) {
-        let n = (chunk[0] as u32) << 16
-            | (*chunk.get(1).unwrap_or(&0) as u32) << 8
-            | *chunk.get(2).unwrap_or(&0) as u32;
-        for i in 0..4 {
-            if i <= chunk.len() {
-                b64.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                b64.push('=');
-            }
-        }
-    }
-    let mut out = format!("-----BEGIN {label}-----\n");
-    for line in b64.as_bytes().chunks(64) {
-        out.push_str(std::str::from_utf8(line).expect("ascii"));
-        out.push('\n');
-    }
-    out.push_str(&format!("-----END {label}-----\n"));
-    out
 }
 
 /// A TLS session with upsd after `STARTTLS`.
