@@ -769,12 +769,8 @@ async fn getvar_rows(plan: &Plan, sides: &mut [Side], n: usize) -> Vec<Row> {
                 samples[k].push((*rate, *cpu));
             } else {
                 // Keep the reason of a failed run.
-                let (a, b) = (a.clone(), b.clone());
                 if samples[k].is_empty() {
-                    match k {
-                        0 => (rows[0].rnut, rows[1].rnut) = (a, b),
-                        _ => (rows[0].c, rows[1].c) = (a, b),
-                    }
+                    set_pair(&mut rows, k, a.clone(), b.clone());
                 }
             }
         }
@@ -790,12 +786,17 @@ async fn getvar_rows(plan: &Plan, sides: &mut [Side], n: usize) -> Vec<Row> {
             format!("{} (median of {})", thousands(rate), runs.len()),
         );
         let cpu_cell = Cell::Value(cpu, format!("{cpu:.3} s (median of {})", runs.len()));
-        match k {
-            0 => (rows[0].rnut, rows[1].rnut) = (rate_cell, cpu_cell),
-            _ => (rows[0].c, rows[1].c) = (rate_cell, cpu_cell),
-        }
+        set_pair(&mut rows, k, rate_cell, cpu_cell);
     }
     rows
+}
+
+/// Put the rate and CPU cells of side `k` (0: rnut, 1: C) into the two GET VAR rows.
+fn set_pair(rows: &mut [Row], k: usize, rate: Cell, cpu: Cell) {
+    match k {
+        0 => (rows[0].rnut, rows[1].rnut) = (rate, cpu),
+        _ => (rows[0].c, rows[1].c) = (rate, cpu),
+    }
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
