@@ -14,8 +14,8 @@
 //! - [`runtime`]: the driver main program ([`run`]): background, privileges, PID file,
 //!   signals. [`daemon`]: background without `fork()`. [`privs`]: chroot and setuid.
 //! - [`client`]: [`client::DriverClient`], a reader of a driver socket (upsd-style).
-//! - [`netclient`]: a minimal plaintext NUT network client (dummy-ups repeater mode).
-//! - [`dummy`]: the dummy-ups backend (`.dev`/`.seq` files, repeater).
+//! - [`dummy`]: the dummy-ups backend (`.dev`/`.seq` files, repeater over nut-monitor's
+//!   client, STARTTLS tried as C does).
 //! - [`upsdrvctl`]: the upsdrvctl program.
 //!
 //! ## Foreground, background and upsdrvctl
@@ -59,7 +59,6 @@ pub mod dstate;
 pub mod dummy;
 pub mod error;
 pub mod logging;
-pub mod netclient;
 pub mod privs;
 pub mod runtime;
 pub mod server;

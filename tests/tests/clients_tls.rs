@@ -1,11 +1,15 @@
 //! The TLS matrix of the clients against our upsd with a CERTFILE: CERTHOST name match and
-//! mismatch, an untrusted CA, certverify 0, a client certificate at CERTREQUEST REQUIRE, and
-//! upsmon over STARTTLS (`[SSL]` in its log).
+//! mismatch, an untrusted CA, certverify 0, a client certificate at CERTREQUEST REQUIRE,
+//! upsmon over STARTTLS (`[SSL]` in its log), and dummy-ups' repeater mode over STARTTLS.
 
+#[path = "drivers_support/mod.rs"]
+mod drivers_support;
 mod monitor_support;
 
+use std::path::Path;
 use std::time::Duration;
 
+use drivers_support::{RawReader, dump_value};
 use monitor_support::pki::Pki;
 use monitor_support::*;
 
@@ -183,4 +187,140 @@ fn upsmon_over_starttls_logs_ssl() {
     );
     mon.child.stop(Duration::from_secs(5));
     assert_eq!(d.shutdown_count(), 0);
+}
+
+/// Add a repeater section `[name]` mirroring the stack's UPS to its ups.conf; `tls` is the
+/// content of its `tlsconfig` file (none: the option is left out).
+fn add_repeater(stack: &Stack, name: &str, target: &str, tls: Option<&str>) {
+    let conf = stack.path().join("conf");
+    let mut section =
+        format!("[{name}]\n\tdriver = dummy-ups\n\tport = {target}\n\tpollinterval = 1\n");
+    if let Some(text) = tls {
+        rnut_tests::write_file(&conf.join(format!("{name}-tls.conf")), text, 0o640);
+        section.push_str(&format!("\ttlsconfig = {name}-tls.conf\n"));
+    }
+    let mut ups_conf = std::fs::read_to_string(conf.join("ups.conf")).expect("ups.conf");
+    ups_conf.push_str(&section);
+    rnut_tests::write_file(&conf.join("ups.conf"), &ups_conf, 0o640);
+}
+
+fn repeater_socket(stack: &Stack, name: &str) -> std::path::PathBuf {
+    stack.path().join(format!("state/dummy-ups-{name}"))
+}
+
+fn wait_socket(p: &Path) {
+    assert!(
+        rnut_tests::wait_for_unix(p, Duration::from_secs(20)),
+        "{} appears",
+        p.display()
+    );
+}
+
+#[test]
+fn repeater_tries_starttls_and_verifies_with_its_tlsconfig() {
+    let (stack, pki) = tls_stack("");
+    let sys = stack.system();
+    // Verified: the CA of the server, CERTVERIFY and FORCESSL from the tlsconfig file.
+    add_repeater(
+        &stack,
+        "verified",
+        &sys,
+        Some(&format!(
+            "CERTPATH {}\nCERTVERIFY 1\nFORCESSL 1\n",
+            pki.file("ca.pem")
+        )),
+    );
+    // No tlsconfig: STARTTLS tried all the same (C dummy-ups' UPSCLI_CONN_TRYSSL).
+    add_repeater(&stack, "trying", &sys, None);
+    let verified = Logged::spawn("repeater", &mut stack.dummy_ups_command("verified"));
+    let trying = Logged::spawn("repeater", &mut stack.dummy_ups_command("trying"));
+    for (name, log) in [("verified", &verified), ("trying", &trying)] {
+        let sock = repeater_socket(&stack, name);
+        wait_socket(&sock);
+        let dump = RawReader::connect(&sock).dump_all();
+        assert_eq!(
+            dump_value(&dump, "ups.status").as_deref(),
+            Some("OL"),
+            "{name}"
+        );
+        assert_eq!(
+            dump_value(&dump, "driver.parameter.mode").as_deref(),
+            Some("repeater")
+        );
+        assert!(
+            log.wait_log(&format!("connected to {sys} (SSL)"), Duration::from_secs(5)),
+            "{name}: {}",
+            log.text()
+        );
+    }
+    assert!(
+        trying
+            .text()
+            .contains("Certificate verification (by client) is disabled"),
+        "the unverified session says so: {}",
+        trying.text()
+    );
+    assert!(
+        !verified
+            .text()
+            .contains("verification (by client) is disabled")
+    );
+    let upsd = stack.upsd.as_ref().expect("upsd");
+    let handshakes = upsd
+        .text()
+        .matches("SSL handshake done successfully with client 127.0.0.1")
+        .count();
+    assert!(
+        handshakes >= 2,
+        "upsd saw {handshakes} TLS sessions: {}",
+        upsd.text()
+    );
+}
+
+#[test]
+fn repeater_refuses_an_untrusted_server_and_a_server_without_tls() {
+    let (stack, pki) = tls_stack("");
+    // A CA that did not issue upsd's certificate: the driver stops at start, nothing served.
+    add_repeater(
+        &stack,
+        "rogue",
+        &stack.system(),
+        Some(&format!(
+            "CERTPATH {}\nCERTVERIFY 1\n",
+            pki.file("rogue-ca.pem")
+        )),
+    );
+    let mut rogue = Logged::spawn("repeater", &mut stack.dummy_ups_command("rogue"));
+    let status = rogue.child.wait_exit(Duration::from_secs(30));
+    assert!(
+        status.is_some_and(|s| !s.success()),
+        "exits with an error: {status:?}"
+    );
+    let text = rogue.text();
+    assert!(text.contains("SSL error"), "{text}");
+    assert!(text.contains("repeater_disable_strict_start"), "{text}");
+    assert!(!repeater_socket(&stack, "rogue").exists());
+
+    // FORCESSL against a server without STARTTLS: only STARTTLS is ever sent.
+    let plain = ScriptServer::start(|line| {
+        common_reply(line).unwrap_or_else(|| vec!["ERR UNKNOWN-COMMAND".to_string()])
+    });
+    add_repeater(
+        &stack,
+        "forced",
+        &format!("dummy@127.0.0.1:{}", plain.port()),
+        Some("FORCESSL 1\n"),
+    );
+    let mut forced = Logged::spawn("repeater", &mut stack.dummy_ups_command("forced"));
+    let status = forced.child.wait_exit(Duration::from_secs(30));
+    assert!(
+        status.is_some_and(|s| !s.success()),
+        "exits with an error: {status:?}"
+    );
+    assert!(
+        forced.text().contains("SSL is not available"),
+        "{}",
+        forced.text()
+    );
+    assert_eq!(plain.lines(), vec!["STARTTLS".to_string()]);
 }

@@ -3,18 +3,22 @@
 
 pub mod devfile;
 pub mod known;
+pub mod remote;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime};
 
+use nut_certutil::tls::ClientTlsSettings;
 use nut_core::net::SystemName;
 use nut_core::sock::ResultCode;
+use nut_monitor::client::ConnectOptions;
+use nut_monitor::upsmon::settings::tls_settings_from_file;
 
 use crate::backend::{BackendError, DeviceBackend, DriverContext, DriverOption, ReloadOutcome};
 use crate::config::{DriverConfig, resolve_conf_relative};
 use crate::dstate::Dstate;
-use crate::netclient::NutConnection;
 use devfile::{DevFile, Directive};
+use remote::RemoteUps;
 
 /// The dummy-ups program name.
 pub const DRIVER_NAME: &str = "dummy-ups";
@@ -69,19 +73,13 @@ struct Sequence {
     alarms: Vec<String>,
 }
 
-#[derive(Debug)]
-struct Repeater {
-    target: SystemName,
-    conn: Option<NutConnection>,
-}
-
 /// The dummy-ups backend.
 #[derive(Debug, Default)]
 pub struct DummyUps {
     mode: Option<Mode>,
     path: Option<PathBuf>,
     seq: Option<Sequence>,
-    repeater: Option<Repeater>,
+    repeater: Option<RemoteUps>,
 }
 
 const OPTIONS: &[DriverOption] = &[
@@ -95,9 +93,42 @@ const OPTIONS: &[DriverOption] = &[
         takes_value: false,
         help: "repeater: do not exit when the remote upsd is unreachable at start",
     },
+    DriverOption {
+        name: "tlsconfig",
+        takes_value: true,
+        help: "repeater: CERTPATH, CERTIDENT, CERTFILE, CERTHOST, CERTVERIFY and FORCESSL from this upsmon.conf-style file",
+    },
+    DriverOption {
+        name: "nostarttls",
+        takes_value: false,
+        help: "repeater: do not try STARTTLS (unless FORCESSL)",
+    },
 ];
 
+/// Timeout of the repeater's connect, handshake and every request.
 const NET_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How the repeater connects: STARTTLS tried (C's `UPSCLI_CONN_TRYSSL`) unless `nostarttls`,
+/// with the TLS settings of `tlsconfig` when given; without it, STARTTLS encrypts without
+/// verifying the server, as C dummy-ups does.
+fn repeater_options(cfg: &DriverConfig) -> Result<ConnectOptions, BackendError> {
+    let mut tls = ClientTlsSettings {
+        certverify_is_default: true,
+        forcessl_is_default: true,
+        ..ClientTlsSettings::default()
+    };
+    if let Some(file) = cfg.option("tlsconfig") {
+        let path = resolve_conf_relative(&cfg.confdir, file);
+        tls = tls_settings_from_file(&path)
+            .map_err(|e| BackendError::Fatal(format!("tlsconfig: {e}")))?;
+    }
+    Ok(ConnectOptions {
+        timeout: NET_TIMEOUT,
+        tls: Some(tls),
+        tryssl: !cfg.has_flag("nostarttls"),
+        ..ConnectOptions::default()
+    })
+}
 
 fn mtime_of(path: &std::path::Path) -> Option<SystemTime> {
     std::fs::metadata(path).and_then(|m| m.modified()).ok()
@@ -201,38 +232,20 @@ impl DummyUps {
         }
     }
 
-    fn update_repeater(rep: &mut Repeater, d: &Dstate) -> Result<(), BackendError> {
-        if rep.conn.is_none() {
-            let t = &rep.target;
-            let conn = NutConnection::connect(&t.host, t.port, NET_TIMEOUT).map_err(|e| {
-                BackendError::NotAnswering(format!("{}@{}:{}: {e}", t.ups, t.host, t.port))
-            })?;
-            rep.conn = Some(conn);
-        }
-        let Some(conn) = rep.conn.as_mut() else {
-            return Err(BackendError::NotAnswering("not connected".into()));
-        };
-        match conn.list_var(&rep.target.ups) {
-            Ok(vars) => {
-                for (var, value) in vars {
-                    if var
-                        .get(..7)
-                        .is_some_and(|p| p.eq_ignore_ascii_case("driver."))
-                    {
-                        continue;
-                    }
-                    apply_var(d, &var, &value);
-                }
-                Ok(())
+    fn update_repeater(rep: &RemoteUps, d: &Dstate) -> Result<(), BackendError> {
+        let vars = rep
+            .list_var()
+            .map_err(|e| BackendError::NotAnswering(format!("{}: {e}", rep.name())))?;
+        for (var, value) in vars {
+            if var
+                .get(..7)
+                .is_some_and(|p| p.eq_ignore_ascii_case("driver."))
+            {
+                continue;
             }
-            Err(e) => {
-                rep.conn = None;
-                Err(BackendError::NotAnswering(format!(
-                    "{}@{}: {e}",
-                    rep.target.ups, rep.target.host
-                )))
-            }
+            apply_var(d, &var, &value);
         }
+        Ok(())
     }
 }
 
@@ -259,12 +272,18 @@ impl DeviceBackend for DummyUps {
                 let target = SystemName::parse(&cfg.port).map_err(|e| {
                     BackendError::Fatal(format!("invalid UPS definition {:?}: {e}; required format: upsname[@hostname[:port]]", cfg.port))
                 })?;
-                let mut rep = Repeater { target, conn: None };
-                if let Err(e) = Self::update_repeater(&mut rep, &ctx.dstate) {
+                let opts = repeater_options(cfg)?;
+                let rep = RemoteUps::start(target, opts).map_err(|e| {
+                    BackendError::Fatal(format!("cannot start the repeater session: {e}"))
+                })?;
+                if let Err(e) = Self::update_repeater(&rep, &ctx.dstate) {
                     if cfg.has_flag("repeater_disable_strict_start") {
                         tracing::warn!("{e}; will retry");
                     } else {
-                        return Err(BackendError::Fatal(e.to_string()));
+                        return Err(BackendError::Fatal(format!(
+                            "{e}. Any error starting the repeater mode ends the driver; \
+                             set 'repeater_disable_strict_start' to keep retrying instead"
+                        )));
                     }
                 }
                 self.repeater = Some(rep);
@@ -299,7 +318,7 @@ impl DeviceBackend for DummyUps {
     fn update(&mut self, ctx: &DriverContext) -> Result<(), BackendError> {
         let d = &ctx.dstate;
         let mode = self.mode.unwrap_or(Mode::Loop);
-        if let Some(rep) = self.repeater.as_mut() {
+        if let Some(rep) = self.repeater.as_ref() {
             return Self::update_repeater(rep, d);
         }
         let reread = match self.seq.as_ref() {
@@ -360,18 +379,22 @@ impl DeviceBackend for DummyUps {
     }
 
     fn reload(&mut self, ctx: &DriverContext, old: &DriverConfig) -> ReloadOutcome {
-        if ctx.config.port != old.port || ctx.config.option("mode") != old.option("mode") {
+        let changed = |k: &str| ctx.config.option(k) != old.option(k);
+        if ctx.config.port != old.port || changed("mode") {
             return ReloadOutcome::NeedsRestart("port or mode changed".into());
+        }
+        if self.mode == Some(Mode::Repeater)
+            && (changed("tlsconfig")
+                || ctx.config.has_flag("nostarttls") != old.has_flag("nostarttls"))
+        {
+            return ReloadOutcome::NeedsRestart("the repeater's TLS settings changed".into());
         }
         ReloadOutcome::Applied
     }
 
     fn cleanup(&mut self, _ctx: &DriverContext) {
-        if let Some(rep) = self.repeater.as_mut() {
-            if let Some(conn) = rep.conn.as_mut() {
-                conn.logout();
-            }
-        }
+        // Ends the session thread, which logs out of the remote upsd.
+        self.repeater = None;
     }
 }
 

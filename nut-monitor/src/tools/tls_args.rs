@@ -7,7 +7,6 @@
 use std::path::PathBuf;
 
 use nut_certutil::tls::{CertHostRule, ClientTlsSettings};
-use nut_core::config::UpsmonConf;
 
 use crate::client::ConnectOptions;
 
@@ -55,10 +54,7 @@ impl TlsArgs {
             ..ClientTlsSettings::default()
         };
         if let Some(file) = &self.config {
-            let text = std::fs::read_to_string(file)
-                .map_err(|e| anyhow::anyhow!("can't read {}: {e}", file.display()))?;
-            let conf = UpsmonConf::parse(&text, file)?;
-            s = crate::upsmon::settings::tls_settings(&conf);
+            s = crate::upsmon::settings::tls_settings_from_file(file)?;
         }
         if let Some(p) = &self.certpath {
             s.certpath = Some(p.clone());

@@ -1,8 +1,10 @@
 //! From a parsed upsmon.conf to what the daemon runs with: the state machine's [`Timing`],
 //! one tracker per MONITOR line, and the client TLS settings.
 
+use std::path::{Path, PathBuf};
+
 use nut_certutil::tls::ClientTlsSettings;
-use nut_core::config::{MonitorRole, UpsmonConf};
+use nut_core::config::{ConfigError, MonitorRole, UpsmonConf};
 
 use super::timing::Timing;
 use super::tracker::UpsTracker;
@@ -55,6 +57,34 @@ pub fn tls_settings(conf: &UpsmonConf) -> ClientTlsSettings {
         certverify_is_default: conf.certverify_line.is_none(),
         forcessl_is_default: conf.forcessl_line.is_none(),
     }
+}
+
+/// Why a TLS settings file could not be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TlsFileError {
+    /// The file could not be read.
+    #[error("can't read {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A line of it is not upsmon.conf grammar.
+    #[error(transparent)]
+    Parse(#[from] ConfigError),
+}
+
+/// The client TLS settings of an upsmon.conf-style file: its CERTPATH, CERTIDENT, CERTFILE,
+/// CERTHOST, CERTVERIFY and FORCESSL (any other directive is parsed and not used). What
+/// `upsc -C` and dummy-ups' `tlsconfig` read.
+pub fn tls_settings_from_file(path: &Path) -> Result<ClientTlsSettings, TlsFileError> {
+    let text = std::fs::read_to_string(path).map_err(|source| TlsFileError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(tls_settings(&UpsmonConf::parse(&text, path)?))
 }
 
 #[cfg(test)]

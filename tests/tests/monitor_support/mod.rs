@@ -358,18 +358,28 @@ impl Stack {
             .status();
     }
 
-    pub fn start_driver(&mut self) {
-        let _ = std::fs::remove_file(self.path().join("state/dummy-ups-dummy"));
-        let mut cmd = if self.c_nut {
-            Command::new("/lib/nut/dummy-ups")
-        } else {
-            Command::new(bin("dummy-ups"))
-        };
-        cmd.args(["-a", "dummy", "-F"]);
-        if rnut_tests::is_root() && !self.c_nut {
+    /// Our dummy-ups for section `ups` of this stack's ups.conf, in the foreground, with the
+    /// stack's environment.
+    pub fn dummy_ups_command(&self, ups: &str) -> Command {
+        let mut cmd = Command::new(bin("dummy-ups"));
+        cmd.args(["-a", ups, "-F"]);
+        if rnut_tests::is_root() {
             cmd.args(["-u", "root"]);
         }
         self.env(&mut cmd);
+        cmd
+    }
+
+    pub fn start_driver(&mut self) {
+        let _ = std::fs::remove_file(self.path().join("state/dummy-ups-dummy"));
+        let mut cmd = if self.c_nut {
+            let mut cmd = Command::new("/lib/nut/dummy-ups");
+            cmd.args(["-a", "dummy", "-F"]);
+            self.env(&mut cmd);
+            cmd
+        } else {
+            self.dummy_ups_command("dummy")
+        };
         self.driver = Some(Logged::spawn("dummy-ups", &mut cmd));
         let sock = self.path().join("state/dummy-ups-dummy");
         assert!(
