@@ -36,14 +36,13 @@ fn init_logging(cli: &Cli) {
         (1, _) => "debug",
         _ => "trace",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("UPSD_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(false)
-        .with_target(false)
-        .try_init();
+    nut_log::init(nut_log::LogSetup {
+        ident: "upsd",
+        level,
+        env_var: "UPSD_LOG",
+        // In the background the lines go to syslog, which stamps them itself.
+        timestamps: cli.stays_foreground(),
+    });
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -108,8 +107,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         .max(1);
 
     if !cli.stays_foreground() {
-        // Keep stderr: upsd logs there (no syslog in rnut).
-        nix::unistd::daemon(true, true).context("cannot go to the background")?;
+        // As C upsd: standard streams to /dev/null, log lines to syslog from here on.
+        nix::unistd::daemon(true, false).context("cannot go to the background")?;
+        nut_log::switch_to_syslog();
     }
     let _pid = if !cli.stays_foreground() || cli.foreground >= 2 {
         Some(crate::pidfile::PidFile::write(&pidfile)?)

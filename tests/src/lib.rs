@@ -260,3 +260,113 @@ pub fn exchange(addr: SocketAddr, request: &str, n_lines: usize) -> Vec<String> 
     }
     out
 }
+
+/// A stand-in for the syslog socket: a Unix datagram socket in a private directory that a
+/// daemon started with `RNUT_SYSLOG_SOCKET=<path>` sends its lines to once it is in the
+/// background.
+#[derive(Debug)]
+pub struct SyslogSink {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+    sock: std::os::unix::net::UnixDatagram,
+    lines: Vec<String>,
+}
+
+impl Default for SyslogSink {
+    fn default() -> Self {
+        SyslogSink::new()
+    }
+}
+
+impl SyslogSink {
+    pub fn new() -> SyslogSink {
+        let dir = private_tempdir();
+        let path = dir.path().join("log.sock");
+        let sock = std::os::unix::net::UnixDatagram::bind(&path).expect("bind syslog sink");
+        sock.set_read_timeout(Some(Duration::from_millis(100)))
+            .expect("timeout");
+        SyslogSink {
+            _dir: dir,
+            path,
+            sock,
+            lines: Vec::new(),
+        }
+    }
+
+    /// The socket path (the value of `RNUT_SYSLOG_SOCKET`).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Every line received so far (reading what has arrived).
+    pub fn lines(&mut self) -> &[String] {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = self.sock.recv(&mut buf) {
+            self.lines
+                .push(String::from_utf8_lossy(&buf[..n]).into_owned());
+        }
+        &self.lines
+    }
+
+    /// The first line (received before or within `timeout`) that satisfies `pred`.
+    pub fn wait_line(&mut self, timeout: Duration, pred: impl Fn(&str) -> bool) -> Option<String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(l) = self.lines().iter().find(|l| pred(l)) {
+                return Some(l.clone());
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+        }
+    }
+}
+
+/// A daemon that went to the background, known by its PID (from its PID file): sent SIGTERM
+/// and waited for when dropped, SIGKILL if it does not go.
+#[derive(Debug)]
+pub struct DaemonGuard {
+    pub pid: i32,
+}
+
+impl DaemonGuard {
+    /// Whether the process still runs (a zombie waiting for its reaper does not).
+    pub fn alive(&self) -> bool {
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{}/stat", self.pid)) else {
+            return false;
+        };
+        // The state follows the parenthesised command name.
+        stat.rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().next())
+            .is_some_and(|state| state != "Z" && state != "X")
+    }
+
+    /// SIGTERM, then wait up to `grace` for the process to go; true if it went.
+    pub fn stop(&self, grace: Duration) -> bool {
+        let pid = nix::unistd::Pid::from_raw(self.pid);
+        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+        wait_until(grace, || !self.alive())
+    }
+}
+
+impl Drop for DaemonGuard {
+    fn drop(&mut self) {
+        if self.alive() && !self.stop(Duration::from_secs(5)) {
+            let pid = nix::unistd::Pid::from_raw(self.pid);
+            let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+        }
+    }
+}
+
+/// Wait for a PID file to hold a PID and guard that process.
+pub fn daemon_from_pid_file(path: &Path, timeout: Duration) -> Option<DaemonGuard> {
+    let mut pid = None;
+    wait_until(timeout, || {
+        pid = std::fs::read_to_string(path)
+            .ok()
+            .and_then(|t| t.trim().parse::<i32>().ok())
+            .filter(|p| *p > 0);
+        pid.is_some()
+    });
+    pid.map(|pid| DaemonGuard { pid })
+}

@@ -284,8 +284,14 @@ fn upsdrvctl_starts_reports_and_stops_background_drivers() {
     );
     assert!(!tree.socket("a").exists(), "-t starts nothing");
 
+    let mut syslog = rnut_tests::SyslogSink::new();
     let started = Instant::now();
-    let st = tree.command(&ctl).arg("start").status().expect("start");
+    let st = tree
+        .command(&ctl)
+        .arg("start")
+        .env("RNUT_SYSLOG_SOCKET", syslog.path())
+        .status()
+        .expect("start");
     assert!(st.success());
     // The foreground processes exit only once the sockets are served.
     for ups in ["a", "b"] {
@@ -296,7 +302,7 @@ fn upsdrvctl_starts_reports_and_stops_background_drivers() {
         assert!(tree.run.join(format!("dummy-ups-{ups}.pid")).exists());
     }
     assert!(started.elapsed() < Duration::from_secs(10));
-
+    let pid_a = std::fs::read_to_string(tree.run.join("dummy-ups-a.pid")).expect("pid");
     let out = tree.command(&ctl).arg("status").output().expect("status");
     let text = String::from_utf8_lossy(&out.stdout);
     let rows: Vec<Vec<&str>> = text.lines().map(|l| l.split('\t').collect()).collect();
@@ -325,6 +331,14 @@ fn upsdrvctl_starts_reports_and_stops_background_drivers() {
     assert!(st.success());
     assert!(wait_until(T, || !tree.socket("a").exists()));
     assert!(!tree.run.join("dummy-ups-a.pid").exists());
+    // In the background the drivers log to syslog (facility daemon, info: <30>).
+    let line = syslog
+        .wait_line(T, |l| l.contains("signal SIGTERM: exiting"))
+        .expect("the background driver's log line reaches syslog");
+    assert_eq!(
+        line,
+        format!("<30>dummy-ups[{}]: signal SIGTERM: exiting", pid_a.trim())
+    );
     assert!(tree.socket("b").exists());
     let st = tree.command(&ctl).arg("stop").status().expect("stop all");
     assert!(!st.success(), "a has no PID file any more: reported");

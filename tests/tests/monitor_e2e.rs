@@ -311,3 +311,58 @@ fn reload_adds_a_ups_and_a_dead_parent_gives_noparent() {
     );
     assert_eq!(d.shutdown_count(), 0);
 }
+
+#[test]
+fn in_the_background_upsmon_logs_to_syslog_once_per_notification() {
+    let mut stack = Stack::new(
+        "ups.status: OL\nTIMER 4\nups.status: OB DISCHRG\nTIMER 1000\n",
+        "",
+    );
+    stack.start();
+    let d = MonDir::new();
+    d.write_conf(&stack.primary_monitor(), "");
+    let mut log = rnut_tests::SyslogSink::new();
+    let run = d.run_dir();
+    // Without -F: the command returns once upsmon is in the background.
+    let out = std::process::Command::new(rnut_tests::bin("upsmon"))
+        .args(["-u", "root", "-f"])
+        .arg(d.conf_file())
+        .env("NUT_ALTPIDPATH", &run)
+        .env("NUT_STATEPATH", &run)
+        .env("NUT_CONFPATH", d.path())
+        .env("RNUT_SYSLOG_SOCKET", log.path())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run upsmon");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mon = rnut_tests::daemon_from_pid_file(&run.join("upsmon.pid"), Duration::from_secs(10))
+        .expect("background upsmon wrote its PID file");
+    // The ONBATT notification: severity notice (daemon facility: <29>), exactly once.
+    let onbatt = log
+        .wait_line(Duration::from_secs(20), |l| l.contains("on battery"))
+        .expect("ONBATT reaches syslog");
+    assert!(onbatt.starts_with("<29>upsmon["), "{onbatt}");
+    assert!(
+        wait_until(Duration::from_secs(5), || d
+            .events()
+            .contains(&"ONBATT".to_string())),
+        "NOTIFYCMD ran too"
+    );
+    // Its ordinary log lines go to syslog as well (info: <30>).
+    assert!(
+        log.lines().iter().any(|l| l.starts_with("<30>upsmon[")),
+        "{:?}",
+        log.lines()
+    );
+    assert!(mon.stop(Duration::from_secs(10)), "upsmon stops on SIGTERM");
+    let copies = log
+        .lines()
+        .iter()
+        .filter(|l| l.contains("on battery"))
+        .count();
+    assert_eq!(copies, 1, "{:?}", log.lines());
+    assert!(
+        !log.lines().iter().any(|l| l.contains("P@ss W0rd")),
+        "the MONITOR password reached syslog"
+    );
+}

@@ -1,6 +1,7 @@
 //! Running upsd: MAXCONN, reload (SIGHUP and `upsd -c reload`), `upsd -c stop` and SIGTERM,
 //! hosts.allow / hosts.deny, refusing unsafe permissions or a config without UPS, IPv6
-//! listeners, and (as root) the privilege drop `-u` and the chroot `-r`, checked in /proc.
+//! listeners, logging to syslog once in the background, and (as root) the privilege drop
+//! `-u` and the chroot `-r`, checked in /proc.
 
 mod upsd_support;
 
@@ -8,7 +9,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
 use std::time::Duration;
 
-use rnut_tests::{bin, wait_until};
+use rnut_tests::{SyslogSink, bin, daemon_from_pid_file, wait_until};
 use upsd_support::*;
 
 fn start_standard(extra: &str) -> (NutDir, FakeDriver, Upsd) {
@@ -156,6 +157,63 @@ fn sigterm_stops_gracefully() {
         .expect("upsd exits on SIGTERM");
     assert!(st.success());
     assert!(c.is_closed());
+}
+
+#[test]
+fn in_the_background_upsd_logs_to_syslog_with_severities_and_no_secrets() {
+    let d = NutDir::standard("");
+    let _drv = FakeDriver::start(&d.state(), "fake-test", sample_state());
+    let mut log = SyslogSink::new();
+    // Without -F: the command returns once upsd is in the background.
+    let out = Command::new(bin("upsd"))
+        .env("NUT_CONFPATH", d.conf())
+        .env("NUT_STATEPATH", d.state())
+        .env("NUT_ALTPIDPATH", d.run())
+        .env("RNUT_SYSLOG_SOCKET", log.path())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run upsd");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let upsd = daemon_from_pid_file(&d.run().join("upsd.pid"), Duration::from_secs(10))
+        .expect("background upsd wrote its PID file");
+    let pid = upsd.pid;
+    let ready = log
+        .wait_line(Duration::from_secs(10), |l| l.contains(" ready (MAXCONN"))
+        .expect("the ready line reaches syslog");
+    // Facility daemon (3 << 3) + severity info (6).
+    assert!(ready.starts_with(&format!("<30>upsd[{pid}]: ")), "{ready}");
+
+    let conf = std::fs::read_to_string(d.conf().join("upsd.conf")).expect("conf");
+    let port: u16 = conf
+        .split_whitespace()
+        .nth(2)
+        .and_then(|p| p.parse().ok())
+        .expect("LISTEN port");
+    let mut c = Client::connect(([127, 0, 0, 1], port).into());
+    assert_eq!(c.cmd("USERNAME admin"), "OK");
+    assert_eq!(c.cmd("PASSWORD not-the-secret-42"), "OK");
+    assert_eq!(c.cmd("LOGIN test"), "ERR ACCESS-DENIED");
+    // A warning (4) naming the client.
+    let failed = log
+        .wait_line(Duration::from_secs(10), |l| {
+            l.contains("authentication failed")
+        })
+        .expect("the failed login reaches syslog");
+    assert!(
+        failed.starts_with(&format!("<28>upsd[{pid}]: ")),
+        "{failed}"
+    );
+    assert!(failed.contains("127.0.0.1"), "{failed}");
+    assert!(upsd.stop(Duration::from_secs(10)), "upsd stops on SIGTERM");
+    let all = log.lines().join("\n");
+    assert!(
+        !all.contains("not-the-secret-42"),
+        "a password reached syslog: {all}"
+    );
 }
 
 #[test]

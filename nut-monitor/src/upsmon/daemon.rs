@@ -64,6 +64,10 @@ pub struct Args {
     /// Internal: this process is the monitoring child of the split.
     #[arg(long = "privsep-child", hide = true)]
     pub privsep_child: bool,
+    /// Internal: this process was started in the background by `upsmon` itself (it logs to
+    /// syslog, as C upsmon does once it has forked away).
+    #[arg(long = "rnut-background", hide = true)]
+    pub in_background: bool,
 }
 
 /// Default unprivileged user (Debian's packaging).
@@ -82,29 +86,30 @@ pub fn main() -> ExitCode {
     match run(args) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
+            if nut_log::is_syslog() {
+                tracing::error!("Fatal error: {e:#}");
+            }
             eprintln!("Fatal error: {e:#}");
             ExitCode::FAILURE
         }
     }
 }
 
-fn init_logging(debug: u8) {
-    use tracing_subscriber::EnvFilter;
+fn init_logging(debug: u8, in_background: bool) {
     let level = match debug {
         0 => "info",
         1 => "debug",
         _ => "trace",
     };
-    let filter = std::env::var("RUST_LOG")
-        .ok()
-        .and_then(|v| EnvFilter::try_new(v).ok())
-        .unwrap_or_else(|| EnvFilter::new(level));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(false)
-        .with_target(false)
-        .try_init();
+    nut_log::init(nut_log::LogSetup {
+        ident: "upsmon",
+        level,
+        env_var: "RUST_LOG",
+        timestamps: !in_background,
+    });
+    if in_background {
+        nut_log::switch_to_syslog();
+    }
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
@@ -144,7 +149,7 @@ fn run(args: Args) -> anyhow::Result<u8> {
     let debug_min = conf
         .debug_min
         .map_or(0, |d| u8::try_from(d).unwrap_or(u8::MAX));
-    init_logging(args.debug.max(debug_min));
+    init_logging(args.debug.max(debug_min), args.in_background);
     // Only the process that monitors repeats the config warnings (not the launcher or the
     // privileged parent of the split).
     let foreground = args.foreground || (args.debug > 0 && !args.background);
@@ -260,11 +265,12 @@ fn run(args: Args) -> anyhow::Result<u8> {
         // our own process group, and leave.
         let exe = std::env::current_exe()?;
         let mut cmd = std::process::Command::new(exe);
-        cmd.args(&raw_args).arg("-F");
+        cmd.args(&raw_args).args(["-F", "--rnut-background"]);
         use std::os::unix::process::CommandExt;
         cmd.process_group(0)
             .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null());
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
         cmd.spawn()?;
         return Ok(0);
     }

@@ -129,8 +129,11 @@ impl Notifier {
         }
         let message = self.config.render(n);
         if flags.contains(NotifyFlags::SYSLOG) {
-            tracing::info!(target: "upsmon", event = n.event.name(), "{message}");
-            syslog_notice(&message);
+            // In the background the log itself is syslog: one line, not two.
+            if !nut_log::is_syslog() {
+                tracing::info!(target: "upsmon", event = n.event.name(), "{message}");
+            }
+            nut_log::syslog(nut_log::Severity::Notice, &message);
         }
         if flags.contains(NotifyFlags::WALL) {
             let _ = self.jobs.send(Job::Wall(message.clone()));
@@ -190,28 +193,6 @@ async fn run_exec(argv: &[String], event: NotifyEvent, ups: &str, message: &str)
         Ok(s) if !s.success() => tracing::warn!("NOTIFYCMD {prog} for {event} exited with {s}"),
         Ok(_) => {}
         Err(e) => tracing::error!("NOTIFYCMD {prog} for {event} failed: {e}"),
-    }
-}
-
-/// Best-effort RFC 3164 line to the local syslog socket (facility daemon, severity notice).
-pub fn syslog_notice(message: &str) {
-    syslog_line(5, message);
-}
-
-/// Best-effort syslog line with a severity (0 emerg .. 7 debug), facility daemon.
-pub fn syslog_line(severity: u8, message: &str) {
-    let path = std::path::Path::new("/dev/log");
-    if !path.exists() {
-        return;
-    }
-    if let Ok(sock) = std::os::unix::net::UnixDatagram::unbound() {
-        let line = format!(
-            "<{}>upsmon[{}]: {}",
-            3 * 8 + u32::from(severity),
-            std::process::id(),
-            message
-        );
-        let _ = sock.send_to(line.as_bytes(), path);
     }
 }
 

@@ -79,8 +79,10 @@ impl Runner {
     /// linger per SHUTDOWNEXIT.
     async fn doshutdown(&mut self) -> i32 {
         const TEXT: &str = "Executing automatic power-fail shutdown";
-        tracing::error!("{TEXT}");
-        super::notify::syslog_line(2, TEXT);
+        if !nut_log::is_syslog() {
+            tracing::error!("{TEXT}");
+        }
+        nut_log::syslog(nut_log::Severity::Critical, TEXT);
         super::notify::run_wall(TEXT).await;
         self.notifier
             .notify(&Notification::global(NotifyEvent::Shutdown));
