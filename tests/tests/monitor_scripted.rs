@@ -1,5 +1,6 @@
 //! upsmon against a scripted server that records every request: the exact login sequence,
-//! the MASTER fallback of an old server, FSD and the NUMLOGINS wait of a primary.
+//! the MASTER fallback of an old server, FSD and the NUMLOGINS wait of a primary, SHUTDOWNEXIT,
+//! WALL notifications, and `-B` (background with debug, logging to syslog).
 
 mod monitor_support;
 
@@ -116,4 +117,167 @@ fn data_stale_keeps_the_session_and_counts_as_gone() {
     assert!(mon.text().contains("failed - Data stale"), "{}", mon.text());
     mon.child.stop(Duration::from_secs(5));
     assert_eq!(d.shutdown_count(), 0, "never reached: counts as healthy");
+}
+
+/// A server whose UPS `dummy` is on battery with a low battery from the first poll: a
+/// primary upsmon shuts down at once.
+fn low_battery_server() -> ScriptServer {
+    ScriptServer::start(|line| {
+        if let Some(r) = common_reply(line) {
+            return r;
+        }
+        let one = |x: &str| vec![x.to_string()];
+        match line {
+            "LOGIN dummy" => one("OK"),
+            "PRIMARY dummy" => one("OK PRIMARY-GRANTED"),
+            "GET VAR dummy ups.status" => one("VAR dummy ups.status \"OB LB\""),
+            "FSD dummy" => one("OK FSD-SET"),
+            "GET NUMLOGINS dummy" => one("NUMLOGINS dummy 1"),
+            _ => one("ERR VAR-NOT-SUPPORTED"),
+        }
+    })
+}
+
+fn primary_of(s: &ScriptServer) -> String {
+    format!(
+        "MONITOR dummy@127.0.0.1:{} 1 upsmon \"secret pw\" primary\n",
+        s.port()
+    )
+}
+
+fn numlogins_polls(s: &ScriptServer) -> usize {
+    s.lines()
+        .iter()
+        .filter(|l| *l == "GET NUMLOGINS dummy")
+        .count()
+}
+
+#[test]
+fn shutdownexit_no_lingers_until_stopped_and_a_number_bounds_the_wait() {
+    let s = low_battery_server();
+    let d = MonDir::new();
+    d.write_conf(&primary_of(&s), "SHUTDOWNEXIT no\n");
+    let mut mon = start_upsmon(&d, &["-p"]);
+    assert!(
+        wait_until(Duration::from_secs(20), || d.shutdown_count() > 0),
+        "{}",
+        mon.text()
+    );
+    assert!(
+        mon.wait_log(
+            "Waiting for termination after initiating shutdown",
+            Duration::from_secs(5)
+        ),
+        "{}",
+        mon.text()
+    );
+    // Still there, still talking to the server (so the primary stays counted as logged in).
+    let polls = numlogins_polls(&s);
+    assert!(
+        mon.child.wait_exit(Duration::from_secs(3)).is_none(),
+        "exited"
+    );
+    assert!(numlogins_polls(&s) > polls, "no NUMLOGINS while lingering");
+    let o = d.upsmon_command("stop");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        mon.child.wait_exit(Duration::from_secs(10)).is_some(),
+        "upsmon -c stop ends the wait"
+    );
+    assert_eq!(d.shutdown_count(), 1, "SHUTDOWNCMD ran once");
+
+    // SHUTDOWNEXIT 2: the process leaves by itself, about two seconds after SHUTDOWNCMD.
+    let d = MonDir::new();
+    d.write_conf(&primary_of(&s), "SHUTDOWNEXIT 2\n");
+    let mut mon = start_upsmon(&d, &["-p"]);
+    let status = mon.child.wait_exit(Duration::from_secs(30));
+    assert!(
+        status.is_some_and(|st| st.success()),
+        "{status:?}: {}",
+        mon.text()
+    );
+    let exited = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_nanos();
+    let ran = d.shutdown_time().expect("SHUTDOWNCMD ran");
+    assert!(
+        exited.saturating_sub(ran) >= 1_500_000_000,
+        "exited {} ms after SHUTDOWNCMD",
+        exited.saturating_sub(ran) / 1_000_000
+    );
+}
+
+#[test]
+fn wall_notifications_go_to_wall_and_minus_b_backgrounds_with_debug() {
+    let s = low_battery_server();
+    let d = MonDir::new();
+    // A `wall` that records what it is given, first in upsmon's PATH.
+    let bin_dir = d.path().join("bin");
+    std::fs::create_dir_all(&bin_dir).expect("mkdir");
+    let walls = d.path().join("walls");
+    rnut_tests::write_file(
+        &bin_dir.join("wall"),
+        &format!("#!/bin/sh\ncat >> {}\n", walls.display()),
+        0o755,
+    );
+    d.write_conf(&primary_of(&s), "NOTIFYFLAG ONBATT WALL\n");
+    let mut log = rnut_tests::SyslogSink::new();
+    let run = d.run_dir();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    // -D alone stays in the foreground; -B sends it to the background all the same.
+    let out = std::process::Command::new(rnut_tests::bin("upsmon"))
+        .args(["-D", "-B", "-p", "-f"])
+        .arg(d.conf_file())
+        .env("NUT_ALTPIDPATH", &run)
+        .env("NUT_STATEPATH", &run)
+        .env("NUT_CONFPATH", d.path())
+        .env("PATH", &path)
+        .env("RNUT_SYSLOG_SOCKET", log.path())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run upsmon");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mon = rnut_tests::daemon_from_pid_file(&run.join("upsmon.pid"), Duration::from_secs(10))
+        .expect("background upsmon wrote its PID file");
+    assert!(
+        wait_until(Duration::from_secs(20), || {
+            std::fs::read_to_string(&walls).is_ok_and(|t| t.contains("on battery"))
+        }),
+        "wall got the ONBATT message"
+    );
+    let text = std::fs::read_to_string(&walls).expect("walls");
+    assert_eq!(
+        text.matches("on battery").count(),
+        1,
+        "once, and only the events flagged WALL: {text}"
+    );
+    // The shutdown message is always broadcast.
+    assert!(
+        wait_until(Duration::from_secs(20), || {
+            std::fs::read_to_string(&walls)
+                .is_ok_and(|t| t.contains("Executing automatic power-fail shutdown"))
+        }),
+        "{}",
+        std::fs::read_to_string(&walls).unwrap_or_default()
+    );
+    // -D raises the level: debug lines (severity 7) reach syslog.
+    assert!(
+        log.wait_line(Duration::from_secs(10), |l| l.starts_with("<31>upsmon["))
+            .is_some(),
+        "{:?}",
+        log.lines()
+    );
+    assert!(
+        log.wait_line(Duration::from_secs(10), |l| l.starts_with("<26>upsmon[")
+            && l.contains("Executing automatic power-fail shutdown"))
+            .is_some(),
+        "the shutdown line is critical (<26>): {:?}",
+        log.lines()
+    );
+    drop(mon);
 }
