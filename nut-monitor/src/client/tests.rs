@@ -155,3 +155,105 @@ async fn starttls_refused_continues_in_plaintext_unless_forced() {
     assert!(matches!(e, ClientError::SslNotAvailable));
     assert_eq!(task.await.unwrap(), ["STARTTLS"]);
 }
+
+/// Serve one connection that answers `OK STARTTLS`, runs a TLS handshake with a fresh
+/// self-signed certificate, then answers each request line inside TLS with `reply(line)`.
+async fn tls_server(reply: fn(&str) -> String) -> (u16, tokio::task::JoinHandle<Vec<String>>) {
+    use nut_certutil::keys::{KeyAlgorithm, PrivateKey};
+    use nut_certutil::pki::{CertProfile, CertRole, self_signed};
+    let key = PrivateKey::generate(KeyAlgorithm::EcdsaP256).expect("key");
+    let mut profile = CertProfile::for_months(CertRole::Server, 1);
+    profile.sans = vec!["localhost".into()];
+    let cert = self_signed(&key, "CN=localhost", &profile).expect("certificate");
+    let config = rustls::ServerConfig::builder_with_provider(nut_certutil::tls::provider())
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_no_client_auth()
+        .with_single_cert(vec![cert.into()], key.rustls_key())
+        .expect("server config");
+    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let task = tokio::spawn(async move {
+        let (mut sock, _) = listener.accept().await.expect("accept");
+        let mut seen = Vec::new();
+        // The STARTTLS line, read byte by byte so that nothing of the handshake is consumed.
+        let mut first = Vec::new();
+        loop {
+            let mut b = [0u8; 1];
+            if tokio::io::AsyncReadExt::read_exact(&mut sock, &mut b)
+                .await
+                .is_err()
+            {
+                return seen;
+            }
+            if b[0] == b'\n' {
+                break;
+            }
+            first.push(b[0]);
+        }
+        seen.push(String::from_utf8_lossy(&first).into_owned());
+        sock.write_all(b"OK STARTTLS\n").await.expect("write");
+        let Ok(tls) = acceptor.accept(sock).await else {
+            return seen;
+        };
+        let (r, mut w) = tokio::io::split(tls);
+        let mut lines = BufReader::new(r).lines();
+        while let Ok(Some(line)) = lines.next_line().await {
+            let out = reply(&line);
+            seen.push(line);
+            if w.write_all(out.as_bytes()).await.is_err() || w.flush().await.is_err() {
+                break;
+            }
+        }
+        seen
+    });
+    (port, task)
+}
+
+fn encrypt_only() -> ConnectOptions {
+    ConnectOptions {
+        timeout: Duration::from_secs(5),
+        ..ConnectOptions::default()
+    }
+}
+
+#[tokio::test]
+async fn after_starttls_an_old_server_is_probed_with_netver() {
+    // A server that predates PROTVER (NUT before 2.6.4 only knew NETVER).
+    let (port, task) = tls_server(|line| match line {
+        "PROTVER" => "ERR UNKNOWN-COMMAND\n".into(),
+        "NETVER" => "1.2\n".into(),
+        "GET VAR u ups.status" => "VAR u ups.status \"OL\"\n".into(),
+        _ => "ERR UNKNOWN-COMMAND\n".into(),
+    })
+    .await;
+    let mut c = Client::connect("127.0.0.1", port, &encrypt_only())
+        .await
+        .expect("TLS session");
+    assert!(c.is_tls());
+    assert_eq!(c.get_var("u", "ups.status").await.expect("value"), "OL");
+    drop(c);
+    assert_eq!(
+        task.await.unwrap(),
+        ["STARTTLS", "PROTVER", "NETVER", "GET VAR u ups.status"]
+    );
+}
+
+#[tokio::test]
+async fn after_starttls_a_server_without_a_known_version_is_refused() {
+    // Neither PROTVER nor NETVER: not a NUT server to talk to.
+    let (port, task) = tls_server(|_| "ERR UNKNOWN-COMMAND\n".into()).await;
+    let e = Client::connect("127.0.0.1", port, &encrypt_only())
+        .await
+        .unwrap_err();
+    assert!(matches!(e, ClientError::Protocol), "{e:?}");
+    assert_eq!(task.await.unwrap(), ["STARTTLS", "PROTVER", "NETVER"]);
+
+    // A version this client does not know is refused too.
+    let (port, _task) = tls_server(|_| "9.9\n".into()).await;
+    let e = Client::connect("127.0.0.1", port, &encrypt_only())
+        .await
+        .unwrap_err();
+    assert!(matches!(e, ClientError::Protocol), "{e:?}");
+}
