@@ -322,21 +322,8 @@ fn in_the_background_upsmon_logs_to_syslog_once_per_notification() {
     let d = MonDir::new();
     d.write_conf(&stack.primary_monitor(), "");
     let mut log = rnut_tests::SyslogSink::new();
-    let run = d.run_dir();
-    // Without -F: the command returns once upsmon is in the background.
-    let out = std::process::Command::new(rnut_tests::bin("upsmon"))
-        .args(["-u", "root", "-f"])
-        .arg(d.conf_file())
-        .env("NUT_ALTPIDPATH", &run)
-        .env("NUT_STATEPATH", &run)
-        .env("NUT_CONFPATH", d.path())
-        .env("RNUT_SYSLOG_SOCKET", log.path())
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("run upsmon");
-    assert!(out.status.success(), "{}", stderr(&out));
-    let mon = rnut_tests::daemon_from_pid_file(&run.join("upsmon.pid"), Duration::from_secs(10))
-        .expect("background upsmon wrote its PID file");
+    // Without -F: upsmon goes to the background.
+    let mon = start_upsmon_in_background(&d, &["-u", "root"], &[], &log);
     // The ONBATT notification: severity notice (daemon facility: <29>), exactly once.
     let onbatt = log
         .wait_line(Duration::from_secs(20), |l| l.contains("on battery"))

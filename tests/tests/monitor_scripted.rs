@@ -221,29 +221,16 @@ fn wall_notifications_go_to_wall_and_minus_b_backgrounds_with_debug() {
         &format!("#!/bin/sh\ncat >> {}\n", walls.display()),
         0o755,
     );
-    d.write_conf(&primary_of(&s), "NOTIFYFLAG ONBATT WALL\n");
+    // SHUTDOWNEXIT no: it stays (with its PID file) after the shutdown it starts at once.
+    d.write_conf(&primary_of(&s), "NOTIFYFLAG ONBATT WALL\nSHUTDOWNEXIT no\n");
     let mut log = rnut_tests::SyslogSink::new();
-    let run = d.run_dir();
     let path = format!(
         "{}:{}",
         bin_dir.display(),
         std::env::var("PATH").unwrap_or_default()
     );
     // -D alone stays in the foreground; -B sends it to the background all the same.
-    let out = std::process::Command::new(rnut_tests::bin("upsmon"))
-        .args(["-D", "-B", "-p", "-f"])
-        .arg(d.conf_file())
-        .env("NUT_ALTPIDPATH", &run)
-        .env("NUT_STATEPATH", &run)
-        .env("NUT_CONFPATH", d.path())
-        .env("PATH", &path)
-        .env("RNUT_SYSLOG_SOCKET", log.path())
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("run upsmon");
-    assert!(out.status.success(), "{}", stderr(&out));
-    let mon = rnut_tests::daemon_from_pid_file(&run.join("upsmon.pid"), Duration::from_secs(10))
-        .expect("background upsmon wrote its PID file");
+    let mon = start_upsmon_in_background(&d, &["-D", "-B", "-p"], &[("PATH", &path)], &log);
     assert!(
         wait_until(Duration::from_secs(20), || {
             std::fs::read_to_string(&walls).is_ok_and(|t| t.contains("on battery"))

@@ -292,6 +292,33 @@ pub fn start_upsmon(d: &MonDir, extra_args: &[&str]) -> Logged {
     Logged::spawn("upsmon", &mut cmd)
 }
 
+/// Start upsmon without `-F` with a MonDir's config, `extra_args` before `-f`, `env` added
+/// and `RNUT_SYSLOG_SOCKET` naming `log`: the command returns once upsmon is in the
+/// background; the daemon is found by its PID file.
+pub fn start_upsmon_in_background(
+    d: &MonDir,
+    extra_args: &[&str],
+    env: &[(&str, &str)],
+    log: &rnut_tests::SyslogSink,
+) -> rnut_tests::DaemonGuard {
+    let run = d.run_dir();
+    let out = Command::new(bin("upsmon"))
+        .args(extra_args)
+        .arg("-f")
+        .arg(d.conf_file())
+        .env("NUT_ALTPIDPATH", &run)
+        .env("NUT_STATEPATH", &run)
+        .env("NUT_CONFPATH", d.path())
+        .envs(env.iter().copied())
+        .env("RNUT_SYSLOG_SOCKET", log.path())
+        .stdin(Stdio::null())
+        .output()
+        .expect("run upsmon");
+    assert!(out.status.success(), "{}", stderr(&out));
+    rnut_tests::daemon_from_pid_file(&run.join("upsmon.pid"), Duration::from_secs(10))
+        .expect("background upsmon wrote its PID file")
+}
+
 /// A NUT server stack for one test: our dummy-ups (or C's) playing a `.seq` file and our upsd
 /// (or C's), in a private directory.
 pub struct Stack {
