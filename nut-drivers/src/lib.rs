@@ -16,6 +16,7 @@
 //! - [`client`]: [`client::DriverClient`], a reader of a driver socket (upsd-style).
 //! - [`dummy`]: the dummy-ups backend (`.dev`/`.seq` files, repeater over nut-monitor's
 //!   client, STARTTLS tried as C does).
+//! - [`megatec`]: the blazer_ser backend (Megatec / Q1 protocol on a serial port).
 //! - [`upsdrvctl`]: the upsdrvctl program.
 //!
 //! ## Foreground, background and upsdrvctl
@@ -59,6 +60,7 @@ pub mod dstate;
 pub mod dummy;
 pub mod error;
 pub mod logging;
+pub mod megatec;
 pub mod privs;
 pub mod runtime;
 pub mod server;

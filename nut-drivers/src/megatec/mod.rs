@@ -1,0 +1,530 @@
+//! `blazer_ser`: UPSes speaking the Megatec / Q1 protocol on a serial line (C NUT's
+//! `drivers/blazer.c` + `blazer_ser.c`, spec drivers.md section 2).
+//!
+//! - [`protocol`]: the replies and commands, pure and tested alone.
+//! - [`port`]: the serial line (`serialport`).
+//!
+//! At start the driver finds the protocol flavour (or takes `protocol`), reads the ratings
+//! (`F`) and the vendor (`I`) unless `norating` / `novendor`, works out the number of battery
+//! packs, and then polls the status (`Q1`) every cycle: three failed tries in a row make the
+//! data stale until the UPS answers again.
+
+pub mod port;
+pub mod protocol;
+
+use nut_core::sock::{ResultCode, VarFlags};
+
+use crate::backend::{BackendError, DeviceBackend, DriverContext, DriverOption, ReloadOutcome};
+use crate::config::DriverConfig;
+use crate::dstate::Dstate;
+use port::{CablePower, Port};
+use protocol::{CommandError, Delays, Flavour, ReplyError, Status};
+
+/// The program name.
+pub const DRIVER_NAME: &str = "blazer_ser";
+
+/// Tries per query before it counts as failed (C `MAXTRIES`).
+const MAXTRIES: usize = 3;
+
+const OPTIONS: &[DriverOption] = &[
+    DriverOption {
+        name: "cablepower",
+        takes_value: true,
+        help: "power the cable through DTR/RTS: normal (DTR), reverse (RTS), both, none",
+    },
+    DriverOption {
+        name: "protocol",
+        takes_value: true,
+        help: "skip detection: megatec, mustek, megatec/old or zinto",
+    },
+    DriverOption {
+        name: "norating",
+        takes_value: false,
+        help: "do not ask the UPS for its ratings (F)",
+    },
+    DriverOption {
+        name: "novendor",
+        takes_value: false,
+        help: "do not ask the UPS for its vendor (I)",
+    },
+    DriverOption {
+        name: "offdelay",
+        takes_value: true,
+        help: "seconds before the load goes off after a shutdown command (12..600, default 30)",
+    },
+    DriverOption {
+        name: "ondelay",
+        takes_value: true,
+        help: "minutes before the load comes back (0..9999, default 3)",
+    },
+    DriverOption {
+        name: "stayoff",
+        takes_value: false,
+        help: "-k: keep the load off when the mains returns",
+    },
+    DriverOption {
+        name: "runtimecal",
+        takes_value: true,
+        help: "accepted for C configurations; no runtime estimate (charge from the voltage only)",
+    },
+    DriverOption {
+        name: "chargetime",
+        takes_value: true,
+        help: "accepted for C configurations (used only with runtimecal)",
+    },
+    DriverOption {
+        name: "idleload",
+        takes_value: true,
+        help: "accepted for C configurations (used only with runtimecal)",
+    },
+];
+
+/// The blazer_ser backend.
+#[derive(Debug)]
+pub struct Megatec {
+    port: Option<Port>,
+    flavour: Flavour,
+    delays: Delays,
+    /// Multiplier of the battery voltage reading.
+    packs: f64,
+    /// The status read while detecting the protocol (used for the pack count).
+    first_status: Option<Status>,
+}
+
+impl Default for Megatec {
+    fn default() -> Self {
+        Megatec {
+            port: None,
+            flavour: Flavour::Megatec,
+            delays: Delays::default(),
+            packs: 1.0,
+            first_status: None,
+        }
+    }
+}
+
+/// Format like C's `%.Nf`.
+fn fixed(v: f64, decimals: usize) -> String {
+    format!("{v:.decimals$}")
+}
+
+/// A number without trailing zeros (`12`, `0.5`).
+fn short(v: f64) -> String {
+    let s = format!("{v:.3}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+fn delays_of(cfg: &DriverConfig) -> Result<Delays, BackendError> {
+    let mut d = Delays::default();
+    let read =
+        |name: &str, range: std::ops::RangeInclusive<u32>| -> Result<Option<u32>, BackendError> {
+            let Some(text) = cfg.option(name) else {
+                return Ok(None);
+            };
+            match text.trim().parse::<u32>() {
+                Ok(v) if range.contains(&v) => Ok(Some(v)),
+                _ => Err(BackendError::Fatal(format!(
+                    "{name} = {text:?}: expected a whole number from {} to {}",
+                    range.start(),
+                    range.end()
+                ))),
+            }
+        };
+    if let Some(v) = read("offdelay", protocol::OFFDELAY_RANGE)? {
+        d.offdelay = protocol::settable_offdelay(v);
+    }
+    if let Some(v) = read("ondelay", protocol::ONDELAY_RANGE)? {
+        d.ondelay = v;
+    }
+    Ok(d)
+}
+
+impl Megatec {
+    fn port(&mut self) -> Result<&mut Port, BackendError> {
+        self.port
+            .as_mut()
+            .ok_or_else(|| BackendError::NotAnswering("the serial port is not open".into()))
+    }
+
+    /// Send a query up to [`MAXTRIES`] times; the first reply `parse` accepts.
+    fn query<T>(
+        &mut self,
+        command: &str,
+        parse: fn(&str) -> Result<T, ReplyError>,
+    ) -> Result<T, BackendError> {
+        let mut last = String::from("no reply");
+        for _ in 0..MAXTRIES {
+            match self.port()?.exchange(command) {
+                Ok(Some(reply)) => match parse(&reply) {
+                    Ok(v) => return Ok(v),
+                    Err(e) => {
+                        tracing::debug!("{command}: {e}: {reply:?}");
+                        last = e.to_string();
+                    }
+                },
+                Ok(None) => {
+                    tracing::debug!("{command}: no reply");
+                    last = "no reply".into();
+                }
+                Err(e) => {
+                    tracing::debug!("{command}: {e}");
+                    last = e.to_string();
+                }
+            }
+        }
+        Err(BackendError::NotAnswering(format!("{command}: {last}")))
+    }
+
+    /// Which flavour answers its status query (only the configured one, if any).
+    fn detect(&mut self, configured: Option<Flavour>) -> Result<(), BackendError> {
+        let candidates: Vec<Flavour> = match configured {
+            Some(f) => vec![f],
+            None => Flavour::ALL.to_vec(),
+        };
+        for f in candidates {
+            if let Ok(status) = self.query(f.status_command(), protocol::parse_status) {
+                tracing::info!("Supported UPS detected with {} protocol", f.name());
+                self.flavour = f;
+                self.first_status = Some(status);
+                return Ok(());
+            }
+        }
+        Err(BackendError::Fatal(
+            "No supported UPS detected (is it connected, powered and speaking Megatec/Q1?)".into(),
+        ))
+    }
+
+    fn publish_rating(&mut self, d: &Dstate) {
+        match self.query(self.flavour.rating_command(), protocol::parse_rating) {
+            Ok(r) => {
+                let set = |var: &str, v: Option<f64>, decimals: usize| {
+                    if let Some(v) = v {
+                        d.setinfo(var, &fixed(v, decimals));
+                    }
+                };
+                set("input.voltage.nominal", r.voltage, 0);
+                set("input.current.nominal", r.current, 1);
+                set("battery.voltage.nominal", r.battery_voltage, 1);
+                set("input.frequency.nominal", r.frequency, 0);
+            }
+            Err(e) => tracing::info!("Rating information unavailable ({e})"),
+        }
+    }
+
+    fn publish_vendor(&mut self, d: &Dstate) {
+        match self.query(self.flavour.vendor_command(), protocol::parse_vendor) {
+            Ok(v) => {
+                for (var, value) in [
+                    ("ups.mfr", &v.mfr),
+                    ("ups.model", &v.model),
+                    ("ups.firmware", &v.firmware),
+                ] {
+                    if !value.is_empty() {
+                        d.setinfo(var, value);
+                    }
+                }
+            }
+            Err(e) => tracing::info!("Vendor information unavailable ({e})"),
+        }
+    }
+
+    /// The pack count: `battery.packs` from ups.conf when given, else worked out from the
+    /// nominal voltage and a reading (spec 2.4) and, as in C, not published.
+    fn settle_packs(&mut self, d: &Dstate) {
+        if let Some(p) = d
+            .getinfo("battery.packs")
+            .and_then(|v| v.parse::<f64>().ok())
+        {
+            if p > 0.0 {
+                self.packs = p;
+                return;
+            }
+        }
+        let nominal = d
+            .getinfo("battery.voltage.nominal")
+            .and_then(|v| v.parse::<f64>().ok());
+        let reading = self.first_status.as_ref().and_then(|s| s.battery_voltage);
+        match (nominal, reading) {
+            (Some(n), Some(r)) => match protocol::battery_packs(n, r) {
+                Some(p) => {
+                    tracing::debug!("battery packs: {}", short(p));
+                    self.packs = p;
+                }
+                None => tracing::info!(
+                    "Can't autodetect number of battery packs [{}/{}]",
+                    short(n),
+                    short(r)
+                ),
+            },
+            _ => tracing::debug!("no battery voltage to count the packs with"),
+        }
+    }
+
+    /// Without `battery.voltage.low` / `.high` from the configuration, guess them from the
+    /// nominal battery voltage (as C does, and says so) so that `battery.charge` is known.
+    fn settle_voltage_span(&self, d: &Dstate) {
+        let have = |var: &str| d.getinfo(var).is_some_and(|v| v.parse::<f64>().is_ok());
+        if have("battery.voltage.low") && have("battery.voltage.high") {
+            return;
+        }
+        let Some(nominal) = d
+            .getinfo("battery.voltage.nominal")
+            .and_then(|v| v.parse::<f64>().ok())
+            .filter(|n| *n > 0.0)
+        else {
+            return;
+        };
+        let (low, high) = protocol::guessed_voltage_span(nominal);
+        tracing::info!(
+            "No values provided for battery high/low voltages in ups.conf: guessing low {low:.2} V, high {high:.2} V"
+        );
+        d.setinfo("battery.voltage.low", &fixed(low, 2));
+        d.setinfo("battery.voltage.high", &fixed(high, 2));
+    }
+
+    fn publish_delays(&self, d: &Dstate) {
+        d.setinfo("ups.delay.start", &(self.delays.ondelay * 60).to_string());
+        d.setflags("ups.delay.start", VarFlags::RW);
+        d.addrange("ups.delay.start", 0, 599_940);
+        d.setinfo("ups.delay.shutdown", &self.delays.offdelay.to_string());
+        d.setflags("ups.delay.shutdown", VarFlags::RW);
+        d.addrange(
+            "ups.delay.shutdown",
+            *protocol::OFFDELAY_RANGE.start() as i32,
+            *protocol::OFFDELAY_RANGE.end() as i32,
+        );
+    }
+
+    fn publish_status(&self, s: &Status, d: &Dstate) {
+        let set = |var: &str, v: Option<f64>, decimals: usize| {
+            if let Some(v) = v {
+                d.setinfo(var, &fixed(v, decimals));
+            }
+        };
+        set("input.voltage", s.input_voltage, 1);
+        set("input.voltage.fault", s.input_voltage_fault, 1);
+        set("output.voltage", s.output_voltage, 1);
+        set("ups.load", s.load, 0);
+        set("input.frequency", s.input_frequency, 1);
+        let battery = s.battery_voltage.map(|v| v * self.packs);
+        set("battery.voltage", battery, 2);
+        set("ups.temperature", s.temperature, 1);
+        let report = s.report();
+        d.setinfo("ups.type", report.ups_type);
+        d.setinfo("ups.beeper.status", report.beeper);
+        d.alarm_init();
+        for a in &report.alarms {
+            d.alarm_set(a);
+        }
+        d.alarm_commit();
+        d.status_init();
+        for t in &report.tokens {
+            d.status_set(t);
+        }
+        d.status_commit();
+        // battery.charge from the voltage when the battery's voltage span is configured.
+        let volt = |var: &str| d.getinfo(var).and_then(|v| v.parse::<f64>().ok());
+        if let (Some(v), Some(low), Some(high)) = (
+            battery,
+            volt("battery.voltage.low"),
+            volt("battery.voltage.high"),
+        ) {
+            if let Some(c) = protocol::charge_from_voltage(v, low, high) {
+                d.setinfo("battery.charge", &fixed(c, 0));
+            }
+        }
+    }
+
+    /// Send a command; whether the UPS took it.
+    fn command(&mut self, serial: &str) -> bool {
+        match self.port().map(|p| p.exchange(serial)) {
+            Ok(Ok(reply)) => {
+                let ok = protocol::command_accepted(reply.as_deref());
+                if !ok {
+                    tracing::debug!("{serial}: refused ({reply:?})");
+                }
+                ok
+            }
+            Ok(Err(e)) => {
+                tracing::warn!("{serial}: {e}");
+                false
+            }
+            Err(e) => {
+                tracing::warn!("{serial}: {e}");
+                false
+            }
+        }
+    }
+}
+
+impl DeviceBackend for Megatec {
+    fn description(&self) -> &'static str {
+        "Megatec/Q1 protocol serial driver"
+    }
+
+    fn version(&self) -> &'static str {
+        "1.57"
+    }
+
+    fn options(&self) -> &'static [DriverOption] {
+        OPTIONS
+    }
+
+    fn open(&mut self, ctx: &DriverContext) -> Result<(), BackendError> {
+        let cfg = &ctx.config;
+        let cable = match cfg.option("cablepower") {
+            None => CablePower::Normal,
+            Some(v) => CablePower::from_name(v).ok_or_else(|| {
+                BackendError::Fatal(format!(
+                    "cablepower = {v:?}: expected normal, reverse, both or none"
+                ))
+            })?,
+        };
+        let flavour = match cfg.option("protocol") {
+            None => None,
+            Some(v) => Some(Flavour::from_name(v).ok_or_else(|| {
+                BackendError::Fatal(format!(
+                    "protocol = {v:?}: expected megatec, mustek, megatec/old or zinto"
+                ))
+            })?),
+        };
+        self.delays = delays_of(cfg)?;
+        if cfg.option("runtimecal").is_some() {
+            tracing::warn!(
+                "runtimecal: no battery.runtime estimate in this driver; battery.charge comes from the voltage only"
+            );
+        }
+        let port = Port::open(&cfg.port, cable)
+            .map_err(|e| BackendError::Fatal(format!("cannot open {}: {e}", cfg.port)))?;
+        self.port = Some(port);
+        self.detect(flavour)
+    }
+
+    fn init_info(&mut self, ctx: &DriverContext) -> Result<(), BackendError> {
+        let d = &ctx.dstate;
+        let cfg = &ctx.config;
+        if !cfg.has_flag("novendor") {
+            self.publish_vendor(d);
+        }
+        if !cfg.has_flag("norating") {
+            self.publish_rating(d);
+        }
+        self.settle_packs(d);
+        self.settle_voltage_span(d);
+        self.publish_delays(d);
+        for cmd in protocol::COMMANDS {
+            d.addcmd(cmd);
+        }
+        if let Some(s) = self.first_status.take() {
+            self.publish_status(&s, d);
+        }
+        d.dataok();
+        Ok(())
+    }
+
+    fn update(&mut self, ctx: &DriverContext) -> Result<(), BackendError> {
+        let status = self
+            .query(self.flavour.status_command(), protocol::parse_status)
+            .map_err(|_| {
+                BackendError::NotAnswering(
+                    "Communications with UPS lost: status read failed!".into(),
+                )
+            })?;
+        self.publish_status(&status, &ctx.dstate);
+        Ok(())
+    }
+
+    fn instcmd(&mut self, _ctx: &DriverContext, cmd: &str, param: Option<&str>) -> ResultCode {
+        let serial = match protocol::serial_command(cmd, param, self.delays) {
+            Ok(s) => s,
+            Err(CommandError::Unknown) => return ResultCode::Unknown,
+            Err(CommandError::Invalid) => {
+                tracing::info!("instcmd {cmd}: invalid parameter {param:?}");
+                return ResultCode::Invalid;
+            }
+        };
+        if self.command(&serial) {
+            tracing::info!("instant command {cmd}: sent {serial}");
+            ResultCode::Handled
+        } else {
+            tracing::info!("instant command {cmd}: the UPS refused {serial}");
+            ResultCode::Failed
+        }
+    }
+
+    fn setvar(&mut self, ctx: &DriverContext, var: &str, value: &str) -> ResultCode {
+        let Ok(v) = value.trim().parse::<u32>() else {
+            return match var {
+                "ups.delay.start" | "ups.delay.shutdown" => ResultCode::Invalid,
+                _ => ResultCode::Unknown,
+            };
+        };
+        match var {
+            "ups.delay.shutdown" if protocol::OFFDELAY_RANGE.contains(&v) => {
+                self.delays.offdelay = protocol::settable_offdelay(v);
+            }
+            "ups.delay.start" if v % 60 == 0 && protocol::ONDELAY_RANGE.contains(&(v / 60)) => {
+                self.delays.ondelay = v / 60;
+            }
+            "ups.delay.start" | "ups.delay.shutdown" => return ResultCode::Invalid,
+            _ => return ResultCode::Unknown,
+        }
+        self.publish_delays(&ctx.dstate);
+        ResultCode::Handled
+    }
+
+    fn shutdown(&mut self, ctx: &DriverContext) -> Result<(), BackendError> {
+        let serial = if ctx.config.has_flag("stayoff") {
+            self.delays.shutdown_stayoff()
+        } else {
+            self.delays.shutdown_return()
+        };
+        // A pending shutdown is cancelled first, so the new timers start from now.
+        let _ = self.command("C");
+        for _ in 0..MAXTRIES {
+            if self.command(&serial) {
+                tracing::info!(
+                    "Shutting down in {} seconds ({serial})",
+                    self.delays.offdelay
+                );
+                return Ok(());
+            }
+        }
+        Err(BackendError::Fatal(format!(
+            "Shutdown failed: the UPS refused {serial}"
+        )))
+    }
+
+    fn reload(&mut self, ctx: &DriverContext, old: &DriverConfig) -> ReloadOutcome {
+        let changed = |k: &str| ctx.config.option(k) != old.option(k);
+        if ctx.config.port != old.port || changed("cablepower") || changed("protocol") {
+            return ReloadOutcome::NeedsRestart("port, cablepower or protocol changed".into());
+        }
+        match delays_of(&ctx.config) {
+            Ok(d) => {
+                self.delays = d;
+                self.publish_delays(&ctx.dstate);
+                ReloadOutcome::Applied
+            }
+            Err(e) => ReloadOutcome::NeedsRestart(e.to_string()),
+        }
+    }
+
+    fn cleanup(&mut self, _ctx: &DriverContext) {
+        self.port = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_print_like_c() {
+        assert_eq!(fixed(230.0, 1), "230.0");
+        assert_eq!(fixed(14.0, 0), "14");
+        assert_eq!(fixed(27.24, 2), "27.24");
+        assert_eq!(short(12.0), "12");
+        assert_eq!(short(0.5), "0.5");
+    }
+}

@@ -1,0 +1,459 @@
+//! blazer_ser (Megatec / Q1) against a simulated UPS on the master side of a
+//! pseudo-terminal: the driver opens the slave as its serial port, exactly as it opens a real
+//! one. Detection, ratings and vendor, status changes, instant commands with the UPS's
+//! replies, data going stale and coming back, `-k`; and Debian's C blazer_ser against the same
+//! simulated UPS publishing the same variables.
+
+#[path = "drivers_support/mod.rs"]
+mod support;
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rnut_tests::{ChildGuard, bin, is_root, require_tool, wait_for_unix, wait_until};
+use support::{NutTree, RawReader, dump_value};
+
+const T: Duration = Duration::from_secs(15);
+const C_BLAZER: &str = "/lib/nut/blazer_ser";
+
+/// What the simulated UPS answers.
+struct UpsModel {
+    /// The `Q1` reply (without `\r`).
+    status: String,
+    /// False: the UPS says nothing at all (cable pulled).
+    answering: bool,
+    /// Commands that get `(NAK` instead of silence.
+    refused: Vec<String>,
+}
+
+/// A Megatec UPS on a pseudo-terminal: answers Q1, F and I, stays silent on the commands it
+/// knows (recording them), echoes anything else, as real units do.
+struct FakeUps {
+    slave_path: PathBuf,
+    /// Kept open so that the pty does not hang up between the driver's opens.
+    _slave: OwnedFd,
+    model: Arc<Mutex<UpsModel>>,
+    received: Arc<Mutex<Vec<String>>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+const Q1_OL: &str = "(215.0 195.0 230.0 014 49.0 27.2 30.0 00001001";
+const RATING: &str = "#230.0 000 024.0 50.0";
+const VENDOR: &str = "#NOT_A_LIVE_UPS  TESTING    TESTING   ";
+
+impl FakeUps {
+    fn start() -> FakeUps {
+        let pty = nix::pty::openpty(None, None).expect("openpty");
+        // Raw from the start: no echo of our replies back to us before the driver opens it.
+        let mut t = nix::sys::termios::tcgetattr(&pty.slave).expect("tcgetattr");
+        nix::sys::termios::cfmakeraw(&mut t);
+        nix::sys::termios::tcsetattr(&pty.slave, nix::sys::termios::SetArg::TCSANOW, &t)
+            .expect("tcsetattr");
+        let slave_path = std::fs::read_link(format!("/proc/self/fd/{}", pty.slave.as_raw_fd()))
+            .expect("slave path");
+        let model = Arc::new(Mutex::new(UpsModel {
+            status: Q1_OL.to_string(),
+            answering: true,
+            refused: Vec::new(),
+        }));
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let master = std::fs::File::from(pty.master);
+        // Non-blocking reads so the thread can notice `stop`.
+        nix::fcntl::fcntl(
+            &master,
+            nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK),
+        )
+        .expect("nonblocking");
+        let (m, r, s) = (model.clone(), received.clone(), stop.clone());
+        let thread = std::thread::spawn(move || serve(master, m, r, s));
+        FakeUps {
+            slave_path,
+            _slave: pty.slave,
+            model,
+            received,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    fn port(&self) -> String {
+        self.slave_path.display().to_string()
+    }
+
+    fn set_status(&self, bits: &str) {
+        self.model.lock().unwrap().status = format!("(215.0 195.0 230.0 014 49.0 27.2 30.0 {bits}");
+    }
+
+    fn set_answering(&self, on: bool) {
+        self.model.lock().unwrap().answering = on;
+    }
+
+    fn refuse(&self, cmd: &str) {
+        self.model.lock().unwrap().refused.push(cmd.to_string());
+    }
+
+    fn received(&self) -> Vec<String> {
+        self.received.lock().unwrap().clone()
+    }
+
+    fn wait_received(&self, cmd: &str) -> bool {
+        wait_until(T, || self.received().iter().any(|c| c == cmd))
+    }
+}
+
+impl Drop for FakeUps {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn serve(
+    mut master: std::fs::File,
+    model: Arc<Mutex<UpsModel>>,
+    received: Arc<Mutex<Vec<String>>>,
+    stop: Arc<AtomicBool>,
+) {
+    let mut line = Vec::new();
+    let mut buf = [0u8; 256];
+    while !stop.load(Ordering::SeqCst) {
+        let n = match master.read(&mut buf) {
+            Ok(n) => n,
+            Err(_) => {
+                // EAGAIN, or EIO while no one has the slave open.
+                std::thread::sleep(Duration::from_millis(5));
+                continue;
+            }
+        };
+        for &b in &buf[..n] {
+            if b != b'\r' {
+                line.push(b);
+                continue;
+            }
+            let cmd = String::from_utf8_lossy(&line).into_owned();
+            line.clear();
+            received.lock().unwrap().push(cmd.clone());
+            let m = model.lock().unwrap();
+            if !m.answering {
+                continue;
+            }
+            let known = ["Q", "C", "CT", "TL", "T"].contains(&cmd.as_str())
+                || (cmd.starts_with('S') && cmd.len() > 1)
+                || (cmd.starts_with('T') && cmd[1..].bytes().all(|c| c.is_ascii_digit()));
+            let reply = match cmd.as_str() {
+                "Q1" => Some(m.status.clone()),
+                "F" => Some(RATING.to_string()),
+                "I" => Some(VENDOR.to_string()),
+                _ if m.refused.contains(&cmd) => Some("(NAK".to_string()),
+                _ if known => None,
+                // An unknown command is echoed back.
+                _ => Some(cmd.clone()),
+            };
+            drop(m);
+            if let Some(r) = reply {
+                let _ = master.write_all(format!("{r}\r").as_bytes());
+            }
+        }
+    }
+}
+
+fn blazer_conf(tree: &NutTree, ups: &FakeUps, extra: &str) {
+    tree.write(
+        "ups.conf",
+        &format!(
+            "[ups]\n  driver = blazer_ser\n  port = {}\n  pollinterval = 1\n{extra}",
+            ups.port()
+        ),
+    );
+}
+
+fn socket(tree: &NutTree, driver: &str) -> PathBuf {
+    tree.state.join(format!("{driver}-ups"))
+}
+
+fn start_ours(tree: &NutTree) -> ChildGuard {
+    let mut cmd = tree.command(&bin("blazer_ser"));
+    cmd.args(["-a", "ups", "-F"]);
+    let child = ChildGuard::spawn("blazer_ser", &mut cmd);
+    assert!(
+        wait_for_unix(&socket(tree, "blazer_ser"), T),
+        "blazer_ser socket"
+    );
+    child
+}
+
+fn values(dump: &[String]) -> BTreeMap<String, String> {
+    dump.iter()
+        .filter_map(|l| l.strip_prefix("SETINFO "))
+        .filter_map(|rest| {
+            let (var, value) = rest.split_once(' ')?;
+            Some((var.to_string(), value.trim_matches('"').to_string()))
+        })
+        .collect()
+}
+
+#[test]
+fn detects_the_ups_and_publishes_its_data_status_and_commands() {
+    let ups = FakeUps::start();
+    let tree = NutTree::new();
+    blazer_conf(
+        &tree,
+        &ups,
+        "  default.battery.voltage.high = 27.3\n  default.battery.voltage.low = 20.8\n",
+    );
+    let _drv = start_ours(&tree);
+    let mut r = RawReader::connect(&socket(&tree, "blazer_ser"));
+    let dump = r.dump_all();
+    let v = values(&dump);
+    let expect = [
+        ("input.voltage", "215.0"),
+        ("input.voltage.fault", "195.0"),
+        ("output.voltage", "230.0"),
+        ("ups.load", "14"),
+        ("input.frequency", "49.0"),
+        ("battery.voltage", "27.20"),
+        ("ups.temperature", "30.0"),
+        ("ups.status", "OL"),
+        ("ups.type", "offline / line interactive"),
+        ("ups.beeper.status", "enabled"),
+        ("input.voltage.nominal", "230"),
+        ("input.current.nominal", "0.0"),
+        ("battery.voltage.nominal", "24.0"),
+        ("input.frequency.nominal", "50"),
+        ("ups.mfr", "NOT_A_LIVE_UPS"),
+        ("ups.model", "TESTING"),
+        ("ups.firmware", "TESTING"),
+        ("ups.delay.start", "180"),
+        ("ups.delay.shutdown", "30"),
+        ("battery.charge", "98"),
+        ("driver.name", "blazer_ser"),
+    ];
+    for (var, value) in expect {
+        assert_eq!(v.get(var).map(String::as_str), Some(value), "{var}");
+    }
+    for cmd in [
+        "beeper.toggle",
+        "load.off",
+        "load.on",
+        "shutdown.return",
+        "shutdown.stayoff",
+        "shutdown.stop",
+        "test.battery.start",
+        "test.battery.start.deep",
+        "test.battery.start.quick",
+        "test.battery.stop",
+    ] {
+        assert!(dump.contains(&format!("ADDCMD {cmd}")), "{cmd}: {dump:?}");
+    }
+    // Detection asked Q1 first and found it: no other flavour was tried.
+    assert_eq!(ups.received().first().map(String::as_str), Some("Q1"));
+    assert!(!ups.received().iter().any(|c| c == "QS" || c == "D"));
+
+    // On battery, low, shutdown imminent: status, alarm and FSD follow the bits.
+    ups.set_status("11000011");
+    assert_eq!(
+        r.wait_line(T, |l| l.starts_with("SETINFO ups.status"))
+            .as_deref(),
+        Some("SETINFO ups.status \"ALARM OB LB FSD\"")
+    );
+    let dump = r.dump_all();
+    assert_eq!(
+        dump_value(&dump, "ups.alarm").as_deref(),
+        Some("Shutdown imminent!")
+    );
+    ups.set_status("00001001");
+    assert_eq!(
+        r.wait_line(T, |l| l.starts_with("SETINFO ups.status"))
+            .as_deref(),
+        Some("SETINFO ups.status \"OL\"")
+    );
+}
+
+#[test]
+fn instant_commands_reach_the_ups_and_refusals_are_reported() {
+    let ups = FakeUps::start();
+    let tree = NutTree::new();
+    blazer_conf(&tree, &ups, "  offdelay = 120\n  ondelay = 0\n");
+    let _drv = start_ours(&tree);
+    let mut r = RawReader::connect(&socket(&tree, "blazer_ser"));
+    let _ = r.dump_all();
+    let cases = [
+        ("test.battery.start.quick", "", "T", "0"),
+        ("test.battery.start", " 4", "T04", "0"),
+        ("shutdown.return", "", "S02", "0"),
+        ("shutdown.stop", "", "C", "0"),
+        ("beeper.toggle", "", "Q", "0"),
+    ];
+    for (i, (cmd, param, serial, code)) in cases.iter().enumerate() {
+        r.send(&format!("INSTCMD {cmd}{param} TRACKING id{i}\n"));
+        assert_eq!(
+            r.wait_line(T, |l| l.starts_with(&format!("TRACKING id{i} ")))
+                .as_deref(),
+            Some(format!("TRACKING id{i} {code}").as_str()),
+            "{cmd}"
+        );
+        assert!(ups.wait_received(serial), "{serial}: {:?}", ups.received());
+    }
+    // Out of range: invalid (2), nothing sent.
+    r.send("INSTCMD test.battery.start 100 TRACKING bad\n");
+    assert_eq!(
+        r.wait_line(T, |l| l.starts_with("TRACKING bad "))
+            .as_deref(),
+        Some("TRACKING bad 2")
+    );
+    assert!(!ups.received().iter().any(|c| c == "T100"));
+    // A UPS that answers (NAK: failed (3).
+    ups.refuse("TL");
+    r.send("INSTCMD test.battery.start.deep TRACKING nak\n");
+    assert_eq!(
+        r.wait_line(T, |l| l.starts_with("TRACKING nak "))
+            .as_deref(),
+        Some("TRACKING nak 3")
+    );
+    // Delays are settable within their ranges and shape the shutdown command.
+    r.send("SET ups.delay.shutdown \"30\" TRACKING s1\n");
+    assert_eq!(
+        r.wait_line(T, |l| l.starts_with("TRACKING s1 ")).as_deref(),
+        Some("TRACKING s1 0")
+    );
+    r.send("SET ups.delay.start \"300\" TRACKING s2\n");
+    assert_eq!(
+        r.wait_line(T, |l| l.starts_with("TRACKING s2 ")).as_deref(),
+        Some("TRACKING s2 0")
+    );
+    r.send("SET ups.delay.shutdown \"5\" TRACKING s3\n");
+    assert_eq!(
+        r.wait_line(T, |l| l.starts_with("TRACKING s3 ")).as_deref(),
+        Some("TRACKING s3 2")
+    );
+    r.send("INSTCMD shutdown.return TRACKING sr\n");
+    assert_eq!(
+        r.wait_line(T, |l| l.starts_with("TRACKING sr ")).as_deref(),
+        Some("TRACKING sr 0")
+    );
+    assert!(ups.wait_received("S.5R0005"), "{:?}", ups.received());
+}
+
+#[test]
+fn a_silent_ups_makes_the_data_stale_until_it_answers_again() {
+    let ups = FakeUps::start();
+    let tree = NutTree::new();
+    blazer_conf(&tree, &ups, "");
+    let _drv = start_ours(&tree);
+    let mut r = RawReader::connect(&socket(&tree, "blazer_ser"));
+    let _ = r.dump_all();
+    ups.set_answering(false);
+    assert_eq!(
+        r.wait_line(T, |l| l.starts_with("DATA")).as_deref(),
+        Some("DATASTALE")
+    );
+    ups.set_answering(true);
+    assert_eq!(
+        r.wait_line(T, |l| l.starts_with("DATA")).as_deref(),
+        Some("DATAOK")
+    );
+}
+
+#[test]
+fn no_ups_on_the_port_is_a_clear_error_and_minus_k_sends_the_shutdown() {
+    let ups = FakeUps::start();
+    let tree = NutTree::new();
+    blazer_conf(&tree, &ups, "  stayoff\n");
+    ups.set_answering(false);
+    let out = tree
+        .command(&bin("blazer_ser"))
+        .args(["-a", "ups", "-F"])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("No supported UPS detected"), "{err}");
+    // Every flavour was tried, three times each.
+    let got = ups.received();
+    for q in ["Q1", "QS", "D"] {
+        assert!(got.iter().filter(|c| *c == q).count() >= 3, "{q}: {got:?}");
+    }
+    assert!(!socket(&tree, "blazer_ser").exists());
+
+    ups.set_answering(true);
+    let out = tree
+        .command(&bin("blazer_ser"))
+        .args(["-a", "ups", "-k"])
+        .output()
+        .expect("run -k");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(ups.wait_received("S.5R0000"), "{:?}", ups.received());
+    let got = ups.received();
+    let c = got.iter().rposition(|c| c == "C").expect("C first");
+    let s = got.iter().rposition(|c| c == "S.5R0000").expect("shutdown");
+    assert!(c < s, "{got:?}");
+}
+
+#[test]
+fn c_blazer_ser_publishes_the_same_variables_from_the_same_ups() {
+    if !require_tool(C_BLAZER) {
+        return;
+    }
+    let ups = FakeUps::start();
+    let tree = NutTree::new();
+    blazer_conf(&tree, &ups, "");
+    let mut cmd = tree.command(Path::new(C_BLAZER));
+    cmd.args(["-a", "ups", "-F"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    if is_root() {
+        cmd.args(["-u", "root"]);
+    }
+    let c_values = {
+        let _c = ChildGuard::spawn("C blazer_ser", &mut cmd);
+        assert!(
+            wait_for_unix(&socket(&tree, "blazer_ser"), T),
+            "C blazer_ser socket"
+        );
+        let mut r = RawReader::connect(&socket(&tree, "blazer_ser"));
+        // C publishes the first status with the dump; wait until it has it.
+        assert!(wait_until(T, || values(&r.dump_all()).contains_key("ups.status")));
+        values(&r.dump_all())
+    };
+    assert!(wait_until(T, || !socket(&tree, "blazer_ser").exists()
+        || std::os::unix::net::UnixStream::connect(socket(
+            &tree,
+            "blazer_ser"
+        ))
+        .is_err()));
+    let _ = std::fs::remove_file(socket(&tree, "blazer_ser"));
+    let ours = {
+        let _drv = start_ours(&tree);
+        values(&RawReader::connect(&socket(&tree, "blazer_ser")).dump_all())
+    };
+    // Every device variable C publishes, we publish with the same value, and no other (the
+    // pack count is used, not published, as in C).
+    let mut compared = 0;
+    for (var, value) in c_values.iter().filter(|(k, _)| !k.starts_with("driver.")) {
+        assert_eq!(
+            ours.get(var),
+            Some(value),
+            "{var}: C {c_values:?}\nours {ours:?}"
+        );
+        compared += 1;
+    }
+    assert!(compared >= 20, "compared {compared}: {c_values:?}");
+    let extra: Vec<_> = ours
+        .keys()
+        .filter(|k| !k.starts_with("driver.") && !c_values.contains_key(*k))
+        .collect();
+    assert!(extra.is_empty(), "only we publish {extra:?}");
+}
