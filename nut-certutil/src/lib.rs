@@ -21,6 +21,7 @@ pub mod certinfo;
 pub mod der;
 pub mod keys;
 pub mod name;
+pub mod nssdb;
 pub mod pem;
 pub mod pki;
 pub mod policy;

@@ -20,7 +20,7 @@ pub struct PasswordSource {
     pub empty: bool,
 }
 
-fn read_password_file(path: &Path) -> Result<Zeroizing<String>> {
+pub fn read_password_file(path: &Path) -> Result<Zeroizing<String>> {
     let text = Zeroizing::new(
         std::fs::read_to_string(path)
             .with_context(|| format!("cannot read password file {}", path.display()))?,
@@ -30,7 +30,7 @@ fn read_password_file(path: &Path) -> Result<Zeroizing<String>> {
 }
 
 /// Read a line from the terminal with echo off.
-fn prompt_hidden(prompt: &str) -> Result<Zeroizing<String>> {
+pub fn prompt_hidden(prompt: &str) -> Result<Zeroizing<String>> {
     use nix::sys::termios::{LocalFlags, SetArg, tcgetattr, tcsetattr};
     let tty = std::fs::OpenOptions::new()
         .read(true)

@@ -190,6 +190,107 @@ pub fn import(
     Ok(outcome)
 }
 
+/// What `import-nss` did.
+#[derive(Debug, Default)]
+pub struct NssImport {
+    /// (nickname, subject, trust as listed, with its key).
+    pub imported: Vec<(String, String, String)>,
+    /// Notes of the reader and of this import.
+    pub notes: Vec<String>,
+}
+
+/// The password of an NSS database: from `file` (first line; NSS's `NSS Certificate DB:` or
+/// `internal:` token prefix removed), else none (an empty-password database), asking on
+/// the terminal when the database turns out to have one.
+fn nss_contents(
+    dir: &std::path::Path,
+    file: Option<&std::path::Path>,
+) -> Result<nut_certutil::nssdb::NssContents> {
+    use nut_certutil::nssdb::{self, NssError};
+    if let Some(f) = file {
+        let line = super::io::read_password_file(f)?;
+        let pw = ["NSS Certificate DB:", "internal:"]
+            .iter()
+            .find_map(|p| line.strip_prefix(p))
+            .unwrap_or(&line);
+        return Ok(nssdb::read(dir, Some(pw))?);
+    }
+    match nssdb::read(dir, None) {
+        Err(NssError::NeedPassword) => {
+            let pw = super::io::prompt_hidden(&format!(
+                "Enter the password of the NSS database {}: ",
+                dir.display()
+            ))
+            .context("the NSS database has a password: give it with --from-password-file FILE")?;
+            Ok(nssdb::read(dir, Some(&pw))?)
+        }
+        other => Ok(other?),
+    }
+}
+
+/// Import the certificates (with their trust) and the private keys of an NSS database into
+/// the store; `only`: these nicknames (all when empty).
+pub fn import_nss(
+    store: &mut Store,
+    pw: &PasswordSource,
+    from: &str,
+    from_password_file: Option<&std::path::Path>,
+    only: &[String],
+) -> Result<NssImport> {
+    let dir = nut_certutil::nssdb::locate(from)?;
+    let contents = nss_contents(&dir, from_password_file)?;
+    let mut report = NssImport {
+        notes: contents.notes,
+        ..NssImport::default()
+    };
+    for wanted in only {
+        if !contents.certs.iter().any(|c| &c.nickname == wanted) {
+            bail!(
+                "no certificate \"{wanted}\" in the NSS database {}",
+                dir.display()
+            );
+        }
+    }
+    let mut cipher = None;
+    for c in contents.certs {
+        if !only.is_empty() && !only.contains(&c.nickname) {
+            continue;
+        }
+        if c.nickname.is_empty() {
+            report
+                .notes
+                .push("a certificate without a nickname was skipped".into());
+            continue;
+        }
+        match &c.key {
+            Some(key) => {
+                if cipher.is_none() {
+                    let password = pw.existing(store)?;
+                    cipher = Some(store.unlock(&password)?);
+                }
+                let cipher = cipher.as_ref().context("store unlocked")?;
+                store.add_certificate_with_key(cipher, &c.nickname, &c.der, c.trust, key)?;
+            }
+            None => {
+                store.add_certificate(&c.nickname, &c.der, c.trust)?;
+            }
+        }
+        let rec = store.certificate(&c.nickname)?;
+        report.imported.push((
+            rec.nickname.clone(),
+            rec.subject.clone(),
+            rec.effective_trust().to_string(),
+        ));
+    }
+    if contents.orphan_keys > 0 {
+        report.notes.push(format!(
+            "{} private key(s) without a certificate not imported",
+            contents.orphan_keys
+        ));
+    }
+    Ok(report)
+}
+
 /// NSS `-L` output.
 pub fn format_list(store: &Store) -> Result<String> {
     let mut out = format!(

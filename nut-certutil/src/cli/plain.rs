@@ -1,5 +1,5 @@
 //! Plain subcommands for people who never used NSS: `init`, `ca create`, `request`, `sign`,
-//! `issue`, `import`, `export`, `list`, `show`, `trust`, `delete`, `passwd`, `policy`, `doctor`,
+//! `issue`, `import`, `import-nss`, `export`, `list`, `show`, `trust`, `delete`, `passwd`, `policy`, `doctor`,
 //! `verify`.
 
 use std::path::PathBuf;
@@ -172,6 +172,19 @@ enum Cmd {
         /// Trust flags, e.g. "CT,," for a CA, "P,," for a pinned peer.
         #[arg(short = 't', long, default_value = ",,")]
         trust: String,
+    },
+    /// Import every certificate (with its trust flags) and private key of an NSS database
+    /// (cert9.db + key4.db: C NUT's CERTPATH) into this database.
+    ImportNss {
+        /// The NSS database directory (`sql:DIR` or `DIR`).
+        #[arg(long = "from", value_name = "DIR")]
+        from: String,
+        /// File holding the NSS database's password (first line), as NSS's -f.
+        #[arg(long = "from-password-file", value_name = "FILE")]
+        from_password_file: Option<PathBuf>,
+        /// Import only this nickname (repeatable; default: all).
+        #[arg(short = 'n', long)]
+        nickname: Vec<String>,
     },
     /// Export a certificate, a CERTFILE (chain then key), or a `<hash>.0` CA directory.
     Export {
@@ -463,6 +476,26 @@ pub fn run(args: &[String]) -> Result<i32> {
                 rec.subject,
                 rec.effective_trust()
             );
+        }
+        Cmd::ImportNss {
+            from,
+            from_password_file,
+            nickname,
+        } => {
+            let mut store = ops::open(&dir()?)?;
+            let report = ops::import_nss(
+                &mut store,
+                &pw,
+                &from,
+                from_password_file.as_deref(),
+                &nickname,
+            )?;
+            for (nick, subject, trust) in &report.imported {
+                println!("imported \"{nick}\" ({subject}), trust {trust}");
+            }
+            for note in &report.notes {
+                eprintln!("note: {note}");
+            }
         }
         Cmd::Export {
             nickname,

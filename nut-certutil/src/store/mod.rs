@@ -45,6 +45,11 @@ pub enum StoreError {
         "no certificate database in {0} (create one with `nut-certutil -N -d DIR` or `nut-certutil init DIR`)"
     )]
     NotFound(PathBuf),
+    /// The directory holds an NSS database, not a rnut store.
+    #[error(
+        "{0} holds an NSS database (cert9.db/key4.db), not a rnut certificate database: import it with `nut-certutil -d NEWDIR init` then `nut-certutil -d NEWDIR import-nss --from {0}`, and point CERTPATH at NEWDIR"
+    )]
+    NssDatabase(PathBuf),
     /// A store already exists.
     #[error("a certificate database already exists in {0}")]
     AlreadyExists(PathBuf),
@@ -209,11 +214,20 @@ impl Store {
         Ok(store)
     }
 
+    /// The error for a directory without a store (with a hint when it is an NSS database).
+    pub(crate) fn missing(dir: &Path) -> StoreError {
+        if crate::nssdb::is_nss_database(dir) {
+            StoreError::NssDatabase(dir.to_path_buf())
+        } else {
+            StoreError::NotFound(dir.to_path_buf())
+        }
+    }
+
     /// Open an existing store (migrating its schema if it is older).
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
         let path = Store::db_path(dir);
         if !path.is_file() {
-            return Err(StoreError::NotFound(dir.to_path_buf()));
+            return Err(Store::missing(dir));
         }
         let mut conn = Store::connect(&path)?;
         schema::migrate(&mut conn)?;
@@ -230,7 +244,7 @@ impl Store {
         use rusqlite::OpenFlags;
         let path = Store::db_path(dir);
         if !path.is_file() {
-            return Err(StoreError::NotFound(dir.to_path_buf()));
+            return Err(Store::missing(dir));
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
             | OpenFlags::SQLITE_OPEN_URI

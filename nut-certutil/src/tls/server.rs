@@ -34,7 +34,7 @@ pub fn build_server_config(s: &ServerTlsSettings) -> Result<Arc<ServerConfig>, T
         (Some(file), _) => identity::from_certfile(file, s.certident_name.as_deref())?,
         (None, Some(dir)) => {
             if !Store::exists(dir) {
-                return Err(crate::store::StoreError::NotFound(dir.clone()).into());
+                return Err(Store::missing(dir).into());
             }
             // upsd.conf's CERTIDENT wins; else the store's policy for upsd.
             let name = match s.certident_name.as_deref().filter(|n| !n.is_empty()) {

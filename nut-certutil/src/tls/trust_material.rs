@@ -66,6 +66,9 @@ impl TrustMaterial {
             let store = Store::open_read_only(path)?;
             return TrustMaterial::from_store(&store);
         }
+        if crate::nssdb::is_nss_database(path) {
+            return Err(crate::store::StoreError::NssDatabase(path.to_path_buf()).into());
+        }
         let io = |source| TlsError::Io {
             path: path.to_path_buf(),
             source,

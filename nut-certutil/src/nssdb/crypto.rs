@@ -1,0 +1,267 @@
+//! key4.db cryptography (spec nss-db.md section 6): the password key, the PBES2 /
+//! PBKDF2-HMAC / AES-256-CBC entries (with NSS's IV quirk), and the PBMAC1 integrity entries.
+
+use aes::cipher::{BlockModeDecrypt, KeyIvInit, block_padding::Pkcs7};
+use hmac::{Hmac, KeyInit, Mac};
+use sha1::Sha1;
+use sha2::{Digest, Sha256, Sha384};
+use zeroize::Zeroizing;
+
+use super::NssError;
+use crate::der::read_tlv;
+
+const OID_PBES2: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x05, 0x0d];
+const OID_PBKDF2: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x05, 0x0c];
+const OID_PBMAC1: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x05, 0x0e];
+const OID_HMAC_SHA256: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x02, 0x09];
+const OID_AES256_CBC: &[u8] = &[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01, 0x2a];
+/// pbeWithSHA1AndTripleDES-CBC: entries of databases made before NSS 3.49.
+const OID_PBE_SHA1_3DES: &[u8] = &[
+    0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x0c, 0x05, 0x01, 0x03,
+];
+
+/// The password key: SHA-384 over (salt, password) for a 48-byte global salt (NSS >= 3.118
+/// with a password), SHA-1 otherwise.
+pub fn pass_key(global_salt: &[u8], password: &[u8]) -> Zeroizing<Vec<u8>> {
+    if global_salt.len() == 48 {
+        let mut h = Sha384::new();
+        h.update(global_salt);
+        h.update(password);
+        Zeroizing::new(h.finalize().to_vec())
+    } else {
+        let mut h = Sha1::new();
+        h.update(global_salt);
+        h.update(password);
+        Zeroizing::new(h.finalize().to_vec())
+    }
+}
+
+/// PBKDF2 parameters of one entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pbkdf2Params {
+    pub salt: Vec<u8>,
+    pub iterations: u32,
+    pub key_length: usize,
+}
+
+fn malformed(what: &'static str) -> NssError {
+    NssError::Malformed(what.to_string())
+}
+
+fn expect<'a>(
+    tag: u8,
+    input: &'a [u8],
+    what: &'static str,
+) -> Result<(&'a [u8], &'a [u8]), NssError> {
+    match read_tlv(input) {
+        Some((t, content, rest)) if t == tag => Ok((content, rest)),
+        _ => Err(malformed(what)),
+    }
+}
+
+fn small_uint(content: &[u8], what: &'static str) -> Result<u32, NssError> {
+    if content.is_empty() || content.len() > 4 || content[0] & 0x80 != 0 {
+        return Err(malformed(what));
+    }
+    Ok(content
+        .iter()
+        .fold(0u32, |acc, b| (acc << 8) | u32::from(*b)))
+}
+
+/// `PBKDF2-params` with an HMAC-SHA256 PRF (the only one NSS writes).
+fn parse_pbkdf2(alg: &[u8]) -> Result<Pbkdf2Params, NssError> {
+    let (oid, rest) = expect(0x06, alg, "PBKDF2 algorithm")?;
+    if oid != OID_PBKDF2 {
+        return Err(NssError::Unsupported(
+            "a key derivation other than PBKDF2".into(),
+        ));
+    }
+    let (params, _) = expect(0x30, rest, "PBKDF2 parameters")?;
+    let (salt, rest) = expect(0x04, params, "PBKDF2 salt")?;
+    let (iter, rest) = expect(0x02, rest, "PBKDF2 iteration count")?;
+    let iterations = small_uint(iter, "PBKDF2 iteration count")?;
+    // keyLength is optional in PBKDF2-params; NSS always writes it.
+    let (key_length, rest) = match read_tlv(rest) {
+        Some((0x02, len, rest)) => (small_uint(len, "PBKDF2 key length")? as usize, rest),
+        _ => (32, rest),
+    };
+    if !rest.is_empty() {
+        let (prf, _) = expect(0x30, rest, "PBKDF2 PRF")?;
+        let (prf_oid, _) = expect(0x06, prf, "PBKDF2 PRF")?;
+        if prf_oid != OID_HMAC_SHA256 {
+            return Err(NssError::Unsupported(
+                "a PBKDF2 PRF other than HMAC-SHA256".into(),
+            ));
+        }
+    } else {
+        // The PKCS#5 default PRF is HMAC-SHA1, which NSS never writes here.
+        return Err(NssError::Unsupported("PBKDF2 with HMAC-SHA1".into()));
+    }
+    if iterations == 0 || !(16..=64).contains(&key_length) {
+        return Err(malformed("PBKDF2 parameters out of range"));
+    }
+    Ok(Pbkdf2Params {
+        salt: salt.to_vec(),
+        iterations,
+        key_length,
+    })
+}
+
+fn derive(pass_key: &[u8], p: &Pbkdf2Params) -> Zeroizing<Vec<u8>> {
+    let mut key = Zeroizing::new(vec![0u8; p.key_length]);
+    pbkdf2::pbkdf2_hmac::<Sha256>(pass_key, &p.salt, p.iterations, &mut key);
+    key
+}
+
+/// Decrypt an `EncryptedData` entry (PBES2, PBKDF2-HMAC-SHA256, AES-256-CBC) with the
+/// password key. The IV is the whole encoded OCTET STRING of the scheme's parameter (NSS's
+/// quirk). `Err(WrongPassword)` when the padding does not check out.
+pub fn decrypt(blob: &[u8], pass_key: &[u8]) -> Result<Zeroizing<Vec<u8>>, NssError> {
+    let (outer, _) = expect(0x30, blob, "encrypted entry")?;
+    let (alg, rest) = expect(0x30, outer, "encryption algorithm")?;
+    let (ciphertext, _) = expect(0x04, rest, "ciphertext")?;
+    let (oid, params) = expect(0x06, alg, "encryption algorithm")?;
+    if oid == OID_PBE_SHA1_3DES {
+        return Err(NssError::Unsupported(
+            "3DES-encrypted keys (a database made before NSS 3.49): change its password once with a current NSS certutil (-W), which re-encrypts the keys with AES, then import again".into(),
+        ));
+    }
+    if oid != OID_PBES2 {
+        return Err(NssError::Unsupported(
+            "an encryption scheme other than PBES2".into(),
+        ));
+    }
+    let (pbes2, _) = expect(0x30, params, "PBES2 parameters")?;
+    let (kdf, rest) = expect(0x30, pbes2, "PBES2 key derivation")?;
+    let kdf = parse_pbkdf2(kdf)?;
+    let (scheme, _) = expect(0x30, rest, "PBES2 encryption scheme")?;
+    let (scheme_oid, iv_tlv) = expect(0x06, scheme, "PBES2 encryption scheme")?;
+    if scheme_oid != OID_AES256_CBC {
+        return Err(NssError::Unsupported(
+            "a cipher other than AES-256-CBC".into(),
+        ));
+    }
+    // The IV is the TLV itself (tag, length, 14 content bytes).
+    let (iv_content, _) = expect(0x04, iv_tlv, "AES IV")?;
+    let iv = &iv_tlv[..2 + iv_content.len()];
+    if iv.len() != 16 || kdf.key_length != 32 {
+        return Err(malformed("AES-256-CBC key or IV size"));
+    }
+    let key = derive(pass_key, &kdf);
+    let dec = cbc::Decryptor::<aes::Aes256>::new_from_slices(&key, iv)
+        .map_err(|_| malformed("AES-256-CBC key or IV size"))?;
+    dec.decrypt_padded_vec::<Pkcs7>(ciphertext)
+        .map(Zeroizing::new)
+        .map_err(|_| NssError::WrongPassword)
+}
+
+/// Check a PBMAC1 integrity entry: HMAC-SHA256 under a PBKDF2 key over
+/// `BE32(object id) || BE32(attribute) || value`.
+pub fn verify_mac(
+    blob: &[u8],
+    pass_key: &[u8],
+    object_id: u32,
+    attribute: u32,
+    value: &[u8],
+) -> Result<bool, NssError> {
+    let (outer, _) = expect(0x30, blob, "integrity entry")?;
+    let (alg, rest) = expect(0x30, outer, "integrity algorithm")?;
+    let (stored, _) = expect(0x04, rest, "integrity value")?;
+    let (oid, params) = expect(0x06, alg, "integrity algorithm")?;
+    if oid != OID_PBMAC1 {
+        return Err(NssError::Unsupported(
+            "an integrity scheme other than PBMAC1".into(),
+        ));
+    }
+    let (pbmac, _) = expect(0x30, params, "PBMAC1 parameters")?;
+    let (kdf, rest) = expect(0x30, pbmac, "PBMAC1 key derivation")?;
+    let kdf = parse_pbkdf2(kdf)?;
+    let (scheme, _) = expect(0x30, rest, "PBMAC1 scheme")?;
+    let (scheme_oid, _) = expect(0x06, scheme, "PBMAC1 scheme")?;
+    if scheme_oid != OID_HMAC_SHA256 {
+        return Err(NssError::Unsupported("a MAC other than HMAC-SHA256".into()));
+    }
+    let key = derive(pass_key, &kdf);
+    let mut mac = Hmac::<Sha256>::new_from_slice(&key).map_err(|_| malformed("integrity key"))?;
+    mac.update(&object_id.to_be_bytes());
+    mac.update(&attribute.to_be_bytes());
+    mac.update(value);
+    Ok(mac.verify_slice(stored).is_ok())
+}
+
+/// SHA-1, for CKA_ID checks.
+pub fn sha1(data: &[u8]) -> Vec<u8> {
+    Sha1::digest(data).to_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
+            .collect()
+    }
+
+    /// The worked vector of nss-db.md 6.5 (fixture nss3.87/rsa_pw).
+    #[test]
+    fn the_spec_password_check_vector_decrypts() {
+        let pk = pass_key(
+            &hex("c83dd822ebd1725abd12ca15719b2c566dab2313"),
+            b"nut-Secret-42",
+        );
+        assert_eq!(*pk, hex("2d8be217aa515878c38062ab99f6eda8871c313b"));
+        let blob = hex(concat!(
+            "30818230",
+            "6e06092a864886f70d01050d3061",
+            "304206092a864886f70d01050c3035",
+            "0420daee0cfa048f551e1ccf9e952b9cc1669ddbe283c8ff614713905ad406fc9c02",
+            "020227100201203",
+            "00a06082a864886f70d0209",
+            "301b060960864801650304012a040e8c382ddb35a956168d51d704ce51",
+            "0410dc027a5f4b9211b3da4d70dd60dff491"
+        ));
+        assert_eq!(&*decrypt(&blob, &pk).expect("decrypts"), b"password-check");
+        let wrong = pass_key(&hex("c83dd822ebd1725abd12ca15719b2c566dab2313"), b"nope");
+        assert!(matches!(
+            decrypt(&blob, &wrong),
+            Err(NssError::WrongPassword) | Ok(_)
+        ));
+        if let Ok(p) = decrypt(&blob, &wrong) {
+            assert_ne!(&*p, b"password-check");
+        }
+    }
+
+    #[test]
+    fn the_sha384_pass_key_of_a_48_byte_salt() {
+        let pk = pass_key(
+            &hex(
+                "8202da163e59dd88658c3075a1c20e2a61538adadc8dcad73b550e3fe4da74454a71b33189989dc10cd65a83a5488246",
+            ),
+            b"nut-Secret-42",
+        );
+        assert_eq!(
+            *pk,
+            hex(
+                "574bf3db3e908da75fbb28103c20cf5da0d65a557a10461473f46a0d1bd2044c43ba8ac30df7dcf626719ba64579f748"
+            )
+        );
+    }
+
+    #[test]
+    fn malformed_entries_are_errors_not_panics() {
+        let pk = pass_key(b"salt", b"");
+        for blob in [
+            &b""[..],
+            b"\x30",
+            b"\x30\x00",
+            b"\x30\x03\x30\x01\x06",
+            b"\x04\x02ab",
+        ] {
+            assert!(decrypt(blob, &pk).is_err(), "{blob:?}");
+            assert!(verify_mac(blob, &pk, 0, 0, b"").is_err(), "{blob:?}");
+        }
+    }
+}

@@ -1,0 +1,349 @@
+//! Reading an NSS `sql:` database (cert9.db + key4.db) without NSS (spec nss-db.md), so
+//! that the certificates, trust flags and private keys of a C NUT set-up (upsd.conf /
+//! upsmon.conf `CERTPATH`) can be imported into a rnut store.
+//!
+//! - [`objects`]: the PKCS#11 object tables and metaData.
+//! - [`crypto`]: the password key, the encrypted entries and the integrity entries.
+//! - [`trust_objects`]: CKO_TRUST / CKO_NSS_TRUST to trust flags.
+//! - [`keybuild`]: RSA and EC keys from their attributes.
+//!
+//! Every key attribute's integrity entry is checked, as NSS does before it hands out a key;
+//! a trust object whose integrity entries do not check out is ignored (no trust), with a note.
+
+pub mod crypto;
+pub mod keybuild;
+pub mod objects;
+pub mod trust_objects;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use zeroize::Zeroizing;
+
+use crate::keys::PrivateKey;
+use crate::trust::TrustFlags;
+use objects::{
+    CKA_CERTIFICATE_TYPE, CKA_EC_PARAMS, CKA_ID, CKA_ISSUER, CKA_KEY_TYPE, CKA_LABEL, CKA_MODULUS,
+    CKA_NSS_DB, CKA_PUBLIC_EXPONENT, CKA_RSA_PRIVATE, CKA_SERIAL_NUMBER, CKA_VALUE, CKK_EC,
+    CKK_RSA, CKO_CERTIFICATE, CKO_NSS_TRUST, CKO_PRIVATE_KEY, CKO_TRUST, Metadata, Object,
+};
+
+/// Why an NSS database could not be read.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum NssError {
+    /// No cert9.db / key4.db.
+    #[error("no NSS sql: database (cert9.db and key4.db) in {0}")]
+    NotNss(PathBuf),
+    /// An old Berkeley DB database.
+    #[error(
+        "{0} holds a legacy NSS database (cert8.db/key3.db): convert it first with a current NSS, e.g. `certutil -K -d sql:{0}` run once as its owner, then import"
+    )]
+    LegacyDbm(PathBuf),
+    /// SQLite could not read a file.
+    #[error("{0}: {1}")]
+    Sqlite(PathBuf, String),
+    /// The password is wrong.
+    #[error("wrong password for the NSS database")]
+    WrongPassword,
+    /// The database has a password and none was given.
+    #[error("the NSS database has a password: give it (a password file, as for NSS's -f)")]
+    NeedPassword,
+    /// A structure is not what NSS writes.
+    #[error("malformed NSS entry: {0}")]
+    Malformed(String),
+    /// Something NSS can write that this reader does not handle.
+    #[error("not supported: {0}")]
+    Unsupported(String),
+    /// A key could not be rebuilt.
+    #[error("invalid private key: {0}")]
+    BadKey(String),
+    /// An integrity entry is missing or does not match.
+    #[error("integrity check failed: {0}")]
+    Integrity(String),
+}
+
+/// One certificate of the database, with its trust and (if the database holds it) its key.
+#[derive(Debug)]
+pub struct NssCert {
+    /// CKA_LABEL.
+    pub nickname: String,
+    /// The DER.
+    pub der: Vec<u8>,
+    /// Trust flags as `certutil -L` shows them (without `u`).
+    pub trust: TrustFlags,
+    /// The private key with the certificate's CKA_ID.
+    pub key: Option<PrivateKey>,
+}
+
+/// What an NSS database holds.
+#[derive(Debug, Default)]
+pub struct NssContents {
+    /// Certificates in table order.
+    pub certs: Vec<NssCert>,
+    /// Private keys without a certificate (not imported).
+    pub orphan_keys: usize,
+    /// What was skipped or distrusted, one line each.
+    pub notes: Vec<String>,
+}
+
+/// The database directory of `sql:DIR` or `DIR`, checked.
+pub fn locate(dir: &str) -> Result<PathBuf, NssError> {
+    let dir = PathBuf::from(crate::store::strip_db_prefix(dir));
+    if dir.join("cert9.db").is_file() && dir.join("key4.db").is_file() {
+        return Ok(dir);
+    }
+    if dir.join("cert8.db").is_file() || dir.join("key3.db").is_file() {
+        return Err(NssError::LegacyDbm(dir));
+    }
+    Err(NssError::NotNss(dir))
+}
+
+/// Whether a directory holds an NSS database (for hints where a rnut store was expected).
+pub fn is_nss_database(dir: &Path) -> bool {
+    dir.join("cert9.db").is_file() || dir.join("cert8.db").is_file()
+}
+
+/// The key database's password key, checked. `password` None: the database must have an
+/// empty password. `Ok(None)`: the key database was never initialized (no keys).
+fn unlock(meta: &Metadata, password: Option<&str>) -> Result<Option<Zeroizing<Vec<u8>>>, NssError> {
+    let Some((salt, Some(check))) = meta.get("password") else {
+        return Ok(None);
+    };
+    let try_pw = |pw: &str| -> Result<Option<Zeroizing<Vec<u8>>>, NssError> {
+        let pk = crypto::pass_key(salt, pw.as_bytes());
+        match crypto::decrypt(check, &pk) {
+            Ok(plain) if plain.as_slice() == b"password-check" => Ok(Some(pk)),
+            Ok(_) | Err(NssError::WrongPassword) => Ok(None),
+            Err(e) => Err(e),
+        }
+    };
+    match password {
+        Some(pw) => try_pw(pw)?.map(Some).ok_or(NssError::WrongPassword),
+        None => try_pw("")?.map(Some).ok_or(NssError::NeedPassword),
+    }
+}
+
+/// The integrity entry of an attribute (with NSS's pre-2021 misfiled-id fallback).
+fn sig<'a>(meta: &'a Metadata, db: &str, id: u32, attr: u32) -> Option<&'a [u8]> {
+    [id, id | 0xC000_0000].iter().find_map(|i| {
+        meta.get(&format!("sig_{db}_{i:08x}_{attr:08x}"))
+            .map(|(item1, _)| item1.as_slice())
+    })
+}
+
+/// Decrypt a private attribute and check its integrity entry (MAC over object id 0).
+fn private_attr(
+    key: &Object,
+    attr: u32,
+    pk: &[u8],
+    meta: &Metadata,
+) -> Result<Zeroizing<Vec<u8>>, NssError> {
+    let blob = key.get(attr).ok_or_else(|| {
+        NssError::Malformed(format!("private key {} lacks attribute {attr:#x}", key.id))
+    })?;
+    let plain = crypto::decrypt(blob, pk)?;
+    let mac = sig(meta, "key", key.id, attr).ok_or_else(|| {
+        NssError::Integrity(format!(
+            "no integrity entry for attribute {attr:#x} of private key {}",
+            key.id
+        ))
+    })?;
+    if !crypto::verify_mac(mac, pk, 0, attr, &plain)? {
+        return Err(NssError::Integrity(format!(
+            "attribute {attr:#x} of private key {} does not match its integrity entry",
+            key.id
+        )));
+    }
+    Ok(plain)
+}
+
+/// Check an authenticated plain attribute (MAC over the real object id).
+fn authentic(
+    obj: &Object,
+    db: &str,
+    attr: u32,
+    pk: &[u8],
+    meta: &Metadata,
+) -> Result<bool, NssError> {
+    let (Some(value), Some(mac)) = (obj.get(attr), sig(meta, db, obj.id, attr)) else {
+        return Ok(false);
+    };
+    crypto::verify_mac(mac, pk, obj.id, attr, value)
+}
+
+/// Rebuild one private key.
+fn build_key(key: &Object, pk: &[u8], meta: &Metadata) -> Result<PrivateKey, NssError> {
+    match key.ulong(CKA_KEY_TYPE) {
+        Some(CKK_RSA) => {
+            let n = key
+                .get(CKA_MODULUS)
+                .ok_or_else(|| NssError::Malformed("RSA key without modulus".into()))?;
+            let e = key
+                .get(CKA_PUBLIC_EXPONENT)
+                .ok_or_else(|| NssError::Malformed("RSA key without exponent".into()))?;
+            for attr in [CKA_MODULUS, CKA_PUBLIC_EXPONENT] {
+                if !authentic(key, "key", attr, pk, meta)? {
+                    return Err(NssError::Integrity(format!(
+                        "the public part of RSA key {} does not match its integrity entry",
+                        key.id
+                    )));
+                }
+            }
+            let mut parts: Vec<Zeroizing<Vec<u8>>> = Vec::with_capacity(6);
+            for attr in CKA_RSA_PRIVATE {
+                parts.push(private_attr(key, attr, pk, meta)?);
+            }
+            let parts: [Zeroizing<Vec<u8>>; 6] = parts
+                .try_into()
+                .map_err(|_| NssError::Malformed("RSA key parts".into()))?;
+            keybuild::rsa(n, e, &parts)
+        }
+        Some(CKK_EC) => {
+            let curve = key
+                .get(CKA_EC_PARAMS)
+                .ok_or_else(|| NssError::Malformed("EC key without curve".into()))?;
+            let point = key
+                .get(CKA_NSS_DB)
+                .ok_or_else(|| NssError::Malformed("EC key without its public point".into()))?;
+            let scalar = private_attr(key, CKA_VALUE, pk, meta)?;
+            keybuild::ec(curve, &scalar, point)
+        }
+        other => Err(NssError::Unsupported(format!(
+            "private key type {other:?} (only RSA and EC)"
+        ))),
+    }
+}
+
+/// Read every certificate, its trust and its key. `password`: the database password (None:
+/// the database must have an empty one).
+pub fn read(dir: &Path, password: Option<&str>) -> Result<NssContents, NssError> {
+    let cert_file = dir.join("cert9.db");
+    let key_file = dir.join("key4.db");
+    let cert_db = objects::open(&cert_file)?;
+    let key_db = objects::open(&key_file)?;
+    let meta = objects::read_metadata(&key_db, &key_file)?;
+    let pk = unlock(&meta, password)?;
+    let public = objects::read_objects(&cert_db, "nssPublic", &cert_file)?;
+    let private = objects::read_objects(&key_db, "nssPrivate", &key_file)?;
+    let mut out = NssContents::default();
+    if pk.is_none() {
+        out.notes
+            .push("the key database was never initialized: no private keys".into());
+    }
+
+    // Keys by CKA_ID.
+    let mut keys: HashMap<Vec<u8>, PrivateKey> = HashMap::new();
+    if let Some(pk) = &pk {
+        for k in private
+            .iter()
+            .filter(|o| o.class() == Some(CKO_PRIVATE_KEY))
+        {
+            let id = k.get(CKA_ID).unwrap_or_default().to_vec();
+            match build_key(k, pk, &meta) {
+                Ok(key) => {
+                    keys.insert(id, key);
+                }
+                Err(e @ (NssError::Unsupported(_) | NssError::BadKey(_))) => {
+                    out.notes.push(format!("private key {} skipped: {e}", k.id));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    let certs: Vec<&Object> = public
+        .iter()
+        .filter(|o| o.class() == Some(CKO_CERTIFICATE) && o.ulong(CKA_CERTIFICATE_TYPE) == Some(0))
+        .collect();
+    for c in &certs {
+        let Some(der) = c.get(CKA_VALUE) else {
+            out.notes
+                .push(format!("certificate object {} has no value: skipped", c.id));
+            continue;
+        };
+        let nickname = String::from_utf8_lossy(c.get(CKA_LABEL).unwrap_or_default()).into_owned();
+        let trust = cert_trust(
+            c,
+            &public,
+            pk.as_deref().map(|v| v.as_slice()),
+            &meta,
+            &nickname,
+            &mut out.notes,
+        )?;
+        let key = c.get(CKA_ID).and_then(|id| keys.remove(id));
+        out.certs.push(NssCert {
+            nickname,
+            der: der.to_vec(),
+            trust,
+            key,
+        });
+    }
+    out.orphan_keys = keys.len();
+    let skipped = public
+        .iter()
+        .filter(|o| {
+            !matches!(
+                o.class(),
+                Some(CKO_CERTIFICATE | CKO_TRUST | CKO_NSS_TRUST | 2)
+            )
+        })
+        .count();
+    if skipped > 0 {
+        out.notes.push(format!(
+            "{skipped} other objects (CRLs, S/MIME records, ...) not imported"
+        ));
+    }
+    Ok(out)
+}
+
+/// The trust of a certificate: its CKO_TRUST object if there is one, else its CKO_NSS_TRUST,
+/// else none; a trust object whose integrity entries fail is ignored with a note.
+fn cert_trust(
+    cert: &Object,
+    public: &[Object],
+    pk: Option<&[u8]>,
+    meta: &Metadata,
+    nickname: &str,
+    notes: &mut Vec<String>,
+) -> Result<TrustFlags, NssError> {
+    let same = |o: &&Object| {
+        o.get(CKA_ISSUER) == cert.get(CKA_ISSUER)
+            && o.get(CKA_SERIAL_NUMBER) == cert.get(CKA_SERIAL_NUMBER)
+    };
+    let obj = public
+        .iter()
+        .filter(same)
+        .find(|o| o.class() == Some(CKO_TRUST))
+        .or_else(|| {
+            public
+                .iter()
+                .filter(same)
+                .find(|o| o.class() == Some(CKO_NSS_TRUST))
+        });
+    let Some(obj) = obj else {
+        return Ok(TrustFlags::NONE);
+    };
+    let Some((levels, step_up)) = trust_objects::levels(obj) else {
+        return Ok(TrustFlags::NONE);
+    };
+    let flags = trust_objects::flags(levels, step_up);
+    if flags == TrustFlags::NONE {
+        return Ok(flags);
+    }
+    let Some(pk) = pk else {
+        notes.push(format!(
+            "\"{nickname}\": trust {flags} not imported (cannot be authenticated without the key database)"
+        ));
+        return Ok(TrustFlags::NONE);
+    };
+    for attr in trust_objects::trust_attributes(obj) {
+        if obj.get(*attr).is_some() && !authentic(obj, "cert", *attr, pk, meta)? {
+            notes.push(format!(
+                "\"{nickname}\": trust {flags} not imported (its integrity entry does not match)"
+            ));
+            return Ok(TrustFlags::NONE);
+        }
+    }
+    Ok(flags)
+}

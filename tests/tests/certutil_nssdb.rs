@@ -1,0 +1,379 @@
+//! Importing NSS databases (cert9.db + key4.db, what C NUT's CERTPATH names) with
+//! `nut-certutil import-nss`: every fixture made by NSS 3.87, NSS 3.123 and an independent
+//! writer, with its trust flags and keys; wrong and missing passwords; the listing compared
+//! with Debian's NSS certutil on the same database; an NSS directory given as CERTPATH; and
+//! an imported identity serving STARTTLS from our upsd.
+
+#[path = "monitor_support/mod.rs"]
+mod monitor_support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use monitor_support::{Stack, run_tool, stdout};
+use nut_certutil::keys::PrivateKey;
+use nut_certutil::nssdb::{self, NssError};
+use rnut_tests::{bin, private_tempdir, require_tool, shared_dir};
+
+/// (fixture, password, trust of "NUT Test CA" as listed, CA key present, orphan keys).
+const FIXTURES: &[(&str, &str, &str, bool, usize)] = &[
+    ("nss3.87/rsa_pw", "nut-Secret-42", "CTu,u,u", true, 1),
+    ("nss3.87/rsa_nopw", "", "CTu,u,u", true, 1),
+    ("nss3.87/ec_pw", "nut-Secret-42", "CTu,u,u", true, 1),
+    ("nss3.87/ec_nopw", "", "CTu,u,u", true, 1),
+    ("nss3.123/rsa_pw", "nut-Secret-42", "CTu,u,u", true, 1),
+    ("nss3.123/ec_pw", "nut-Secret-42", "CTu,u,u", true, 1),
+    ("nss3.123/ec_nopw", "", "CTu,u,u", true, 1),
+    ("mixed_trust_ec_nopw", "", "Pu,u,u", true, 1),
+    (
+        "written_without_nss/rsa_pw_sha1salt",
+        "export-Pass-7",
+        "CT,,",
+        false,
+        0,
+    ),
+    (
+        "written_without_nss/rsa_pw_sha384salt",
+        "export-Pass-7",
+        "CT,,",
+        false,
+        0,
+    ),
+    ("written_without_nss/ec_nopw", "", "CT,,", false, 0),
+];
+
+fn fixture(name: &str) -> PathBuf {
+    shared_dir().join("fixtures/nssdb").join(name)
+}
+
+fn certutil(args: &[&str]) -> Output {
+    Command::new(bin("nut-certutil"))
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run nut-certutil")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// A new empty-password store in `parent`.
+fn new_store(parent: &Path, name: &str) -> String {
+    let dir = parent.join(name).display().to_string();
+    let o = certutil(&["init", &dir, "--empty-password"]);
+    assert!(o.status.success(), "{}", text(&o));
+    dir
+}
+
+/// `nut-certutil -L` lines after the header: (nickname, trust).
+fn listing(lines: &str) -> Vec<(String, String)> {
+    lines
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .filter(|l| !l.starts_with("Certificate Nickname") && !l.contains("SSL,S/MIME,JAR/XPI"))
+        .filter_map(|l| {
+            let l = l.trim_end();
+            let (nick, trust) = l.rsplit_once(' ')?;
+            Some((nick.trim().to_string(), trust.to_string()))
+        })
+        .collect()
+}
+
+#[test]
+fn every_fixture_reads_with_its_trust_and_keys() {
+    for (name, password, ca_trust, ca_key, orphans) in FIXTURES {
+        let dir = fixture(name);
+        let c = nssdb::read(&dir, Some(password)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(c.certs.len(), 2, "{name}");
+        assert_eq!(c.orphan_keys, *orphans, "{name}");
+        let ca = &c
+            .certs
+            .iter()
+            .find(|c| c.nickname == "NUT Test CA")
+            .expect("CA");
+        assert_eq!(
+            ca.trust.with_user(ca.key.is_some()).to_string(),
+            *ca_trust,
+            "{name}"
+        );
+        assert_eq!(ca.key.is_some(), *ca_key, "{name}");
+        let server = c
+            .certs
+            .iter()
+            .find(|c| c.nickname == "My nut server")
+            .expect("server");
+        assert_eq!(server.trust.to_string(), ",,", "{name}");
+        // The rebuilt key is the one pk12util exported.
+        // The independent writer's databases hold the keys of NSS 3.87's (spec 12).
+        let source = match *name {
+            "written_without_nss/ec_nopw" => fixture("nss3.87/ec_pw"),
+            n if n.starts_with("written_without_nss/") => fixture("nss3.87/rsa_pw"),
+            _ => dir.clone(),
+        };
+        let pem = std::fs::read(source.join("expected_server_key.pem")).expect("expected key");
+        let der = nut_certutil::pem::private_key(&pem).expect("pem key");
+        let expected = PrivateKey::from_key_der(&der).expect("expected key parses");
+        let got = server.key.as_ref().expect("server key");
+        assert_eq!(got.key_id(), expected.key_id(), "{name}");
+        assert_eq!(got.algorithm(), expected.algorithm(), "{name}");
+    }
+}
+
+#[test]
+fn wrong_or_missing_passwords_are_refused() {
+    let dir = fixture("nss3.87/rsa_pw");
+    assert!(matches!(
+        nssdb::read(&dir, Some("not-it")),
+        Err(NssError::WrongPassword)
+    ));
+    assert!(matches!(
+        nssdb::read(&dir, None),
+        Err(NssError::NeedPassword)
+    ));
+    // The SHA-384 form too.
+    assert!(matches!(
+        nssdb::read(&fixture("nss3.123/ec_pw"), Some("nut-Secret-42x")),
+        Err(NssError::WrongPassword)
+    ));
+    // An empty-password database needs none.
+    assert!(nssdb::read(&fixture("nss3.87/ec_nopw"), None).is_ok());
+
+    // Through the tool: a clear error and nothing written.
+    let t = private_tempdir();
+    let store = new_store(t.path(), "db");
+    let pw = t.path().join("wrong");
+    std::fs::write(&pw, "not-it\n").expect("write");
+    let o = certutil(&[
+        "-d",
+        &store,
+        "import-nss",
+        "--from",
+        dir.to_str().expect("utf-8"),
+        "--from-password-file",
+        pw.to_str().expect("utf-8"),
+    ]);
+    assert!(!o.status.success());
+    assert!(
+        text(&o).contains("wrong password for the NSS database"),
+        "{}",
+        text(&o)
+    );
+    let o = certutil(&[
+        "-d",
+        &store,
+        "import-nss",
+        "--from",
+        dir.to_str().expect("utf-8"),
+    ]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("--from-password-file"), "{}", text(&o));
+    let o = certutil(&["-d", &store, "-L"]);
+    assert!(listing(&String::from_utf8_lossy(&o.stdout)).is_empty());
+    // Not an NSS database at all.
+    let o = certutil(&["-d", &store, "import-nss", "--from", &store]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("no NSS sql: database"), "{}", text(&o));
+}
+
+#[test]
+fn the_imported_listing_matches_nss_certutil() {
+    if !require_tool("certutil") {
+        return;
+    }
+    let t = private_tempdir();
+    // NSS 3.87 (Debian 12) reads the 3.87-format databases; it may write to them, so it gets
+    // copies.
+    for name in [
+        "nss3.87/rsa_pw",
+        "nss3.87/ec_nopw",
+        "written_without_nss/ec_nopw",
+    ] {
+        let copy = t.path().join(name.replace('/', "_"));
+        std::fs::create_dir_all(&copy).expect("mkdir");
+        for f in ["cert9.db", "key4.db", "pwfile"] {
+            std::fs::copy(fixture(name).join(f), copy.join(f)).expect("copy");
+        }
+        let nss = Command::new("certutil")
+            .args(["-L", "-d"])
+            .arg(format!("sql:{}", copy.display()))
+            .output()
+            .expect("certutil");
+        assert!(nss.status.success(), "{}", text(&nss));
+        let store = new_store(t.path(), &format!("{}-rnut", name.replace('/', "_")));
+        let o = certutil(&[
+            "-d",
+            &store,
+            "import-nss",
+            "--from",
+            &format!("sql:{}", copy.display()),
+            "--from-password-file",
+            copy.join("pwfile").to_str().expect("utf-8"),
+        ]);
+        assert!(o.status.success(), "{name}: {}", text(&o));
+        let ours = certutil(&["-d", &store, "-L"]);
+        let mut a = listing(&String::from_utf8_lossy(&nss.stdout));
+        let mut b = listing(&String::from_utf8_lossy(&ours.stdout));
+        a.sort();
+        b.sort();
+        assert_eq!(b, a, "{name}");
+        assert_eq!(a.len(), 2, "{name}");
+    }
+}
+
+#[test]
+fn an_nss_directory_as_certpath_gets_a_hint_and_an_import_serves_tls() {
+    let t = private_tempdir();
+    // upsd pointed at the NSS directory itself: a clear refusal naming the import.
+    let mut stack = Stack::new(
+        "ups.status: OL\nTIMER 1000\n",
+        &format!(
+            "CERTPATH {}\nCERTIDENT \"My nut server\" \"nut-Secret-42\"\n",
+            fixture("nss3.87/ec_pw").display()
+        ),
+    );
+    let o = Command::new(bin("upsd"))
+        .arg("-F")
+        .env("NUT_CONFPATH", stack.path().join("conf"))
+        .env("NUT_STATEPATH", stack.path().join("state"))
+        .env("NUT_ALTPIDPATH", stack.path().join("run"))
+        .output()
+        .expect("upsd");
+    assert!(!o.status.success());
+    assert!(text(&o).contains("import-nss"), "{}", text(&o));
+
+    // Imported into a password-protected store, the same identity serves STARTTLS.
+    let store = t.path().join("imported");
+    let pwfile = t.path().join("pw");
+    std::fs::write(&pwfile, "store-Pass-1\n").expect("write");
+    let o = certutil(&[
+        "-d",
+        store.to_str().expect("utf-8"),
+        "-f",
+        pwfile.to_str().expect("utf-8"),
+        "init",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = certutil(&[
+        "-d",
+        store.to_str().expect("utf-8"),
+        "-f",
+        pwfile.to_str().expect("utf-8"),
+        "import-nss",
+        "--from",
+        fixture("nss3.87/ec_pw").to_str().expect("utf-8"),
+        "--from-password-file",
+        fixture("nss3.87/ec_pw/pwfile").to_str().expect("utf-8"),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let ca = t.path().join("ca.pem");
+    let o = certutil(&[
+        "-d",
+        store.to_str().expect("utf-8"),
+        "export",
+        "-n",
+        "NUT Test CA",
+        "-o",
+        ca.to_str().expect("utf-8"),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    rnut_tests::write_file(
+        &stack.path().join("conf/upsd.conf"),
+        &format!(
+            "LISTEN 127.0.0.1 {}\nCERTPATH {}\nCERTIDENT \"My nut server\" \"store-Pass-1\"\n",
+            stack.port,
+            store.display()
+        ),
+        0o640,
+    );
+    stack.start();
+    let hostport = format!("127.0.0.1:{}", stack.port);
+    let o = run_tool(
+        "upsc",
+        &[
+            "--certpath",
+            ca.to_str().expect("utf-8"),
+            "--certhost",
+            &hostport,
+            "nutserver.example",
+            "1",
+            "1",
+            &stack.system(),
+            "ups.status",
+        ],
+    );
+    assert_eq!(stdout(&o), "OL\n", "{}", text(&o));
+    let upsd = stack.upsd.as_ref().expect("upsd");
+    assert!(
+        upsd.wait_log("SSL handshake done successfully", Duration::from_secs(5)),
+        "{}",
+        upsd.text()
+    );
+}
+
+/// A copy of a fixture whose key4.db can be tampered with.
+fn tampered_copy(name: &str, t: &Path, sql: &str) -> PathBuf {
+    let copy = t.join(name.replace('/', "_"));
+    std::fs::create_dir_all(&copy).expect("mkdir");
+    for f in ["cert9.db", "key4.db"] {
+        std::fs::copy(fixture(name).join(f), copy.join(f)).expect("copy");
+    }
+    let conn = rusqlite::Connection::open(copy.join("key4.db")).expect("open key4.db");
+    let changed = conn.execute(sql, []).expect("tamper");
+    assert!(changed > 0, "{sql}");
+    copy
+}
+
+#[test]
+fn tampered_integrity_entries_refuse_the_key_and_drop_the_trust() {
+    let t = private_tempdir();
+    // A key attribute whose MAC no longer matches: NSS would not hand the key out; neither
+    // do we, and nothing is imported.
+    let dir = tampered_copy(
+        "nss3.87/ec_nopw",
+        t.path(),
+        "UPDATE metaData SET item1 = CAST(substr(item1, 1, length(item1) - 32) || randomblob(32) AS BLOB) \
+         WHERE id LIKE 'sig_key_%_00000011'",
+    );
+    match nssdb::read(&dir, None) {
+        Err(NssError::Integrity(m)) => assert!(m.contains("0x11"), "{m}"),
+        other => panic!("expected an integrity error, got {other:?}"),
+    }
+    // A missing MAC for an encrypted attribute is refused the same way.
+    let dir = tampered_copy(
+        "nss3.87/rsa_nopw",
+        t.path().join("b").as_path(),
+        "DELETE FROM metaData WHERE id LIKE 'sig_key_%_00000124'",
+    );
+    assert!(matches!(
+        nssdb::read(&dir, None),
+        Err(NssError::Integrity(_))
+    ));
+    // A trust value whose MAC fails: the certificate comes without trust, said in a note.
+    let dir = tampered_copy(
+        "nss3.87/ec_nopw",
+        t.path().join("c").as_path(),
+        "UPDATE metaData SET item1 = CAST(substr(item1, 1, length(item1) - 32) || randomblob(32) AS BLOB) \
+         WHERE id LIKE 'sig_cert_%_ce536358'",
+    );
+    let c = nssdb::read(&dir, None).expect("reads");
+    let ca = c
+        .certs
+        .iter()
+        .find(|c| c.nickname == "NUT Test CA")
+        .expect("CA");
+    assert_eq!(ca.trust.to_string(), ",,");
+    assert!(
+        c.notes
+            .iter()
+            .any(|n| n.contains("NUT Test CA") && n.contains("integrity")),
+        "{:?}",
+        c.notes
+    );
+    assert!(ca.key.is_some(), "the key itself is intact");
+}
