@@ -17,6 +17,7 @@
 //! - [`dummy`]: the dummy-ups backend (`.dev`/`.seq` files, repeater over nut-monitor's
 //!   client, STARTTLS tried as C does).
 //! - [`megatec`]: the blazer_ser backend (Megatec / Q1 protocol on a serial port).
+//! - [`usbhid`]: the usbhid-ups backend (USB HID Power Device class, libusb through `rusb`).
 //! - [`upsdrvctl`]: the upsdrvctl program.
 //!
 //! ## Foreground, background and upsdrvctl
@@ -65,6 +66,7 @@ pub mod privs;
 pub mod runtime;
 pub mod server;
 pub mod upsdrvctl;
+pub mod usbhid;
 
 pub use backend::{BackendError, DeviceBackend, DriverContext, DriverOption, ReloadOutcome};
 pub use config::{DriverArgs, DriverConfig};

@@ -1,0 +1,512 @@
+//! `usbhid-ups`: UPSes of the USB HID Power Device class (spec drivers.md section 3).
+//!
+//! - [`descriptor`]: the report descriptor walked into fields; values read out of reports.
+//! - [`usages`]: usage names and NUT-style paths.
+//! - [`model`]: reports to NUT variables, status flags, `ups.status`.
+//! - [`transport`]: the device behind a trait; libusb (`rusb`) for real devices.
+//!
+//! At start the driver opens the first HID device of a known UPS vendor (or the one
+//! `vendorid` / `productid` / `serial` name), walks its report descriptor, reads every
+//! feature report and publishes the generic variables. Each cycle it takes the interrupt
+//! reports the device pushed and reads the status reports again (every report every
+//! `pollfreq` seconds). A transfer that fails makes the data stale; the device is opened
+//! again on the next cycle.
+
+pub mod descriptor;
+pub mod model;
+pub mod transport;
+pub mod usages;
+
+use std::time::{Duration, Instant};
+
+use nut_core::sock::{ResultCode, VarFlags};
+
+use crate::backend::{BackendError, DeviceBackend, DriverContext, DriverOption};
+use crate::dstate::Dstate;
+use descriptor::ReportKind;
+use model::Model;
+use transport::{HidTransport, Matcher, TransportError, UsbDevice};
+
+/// The program name.
+pub const DRIVER_NAME: &str = "usbhid-ups";
+
+const OPTIONS: &[DriverOption] = &[
+    DriverOption {
+        name: "vendorid",
+        takes_value: true,
+        help: "USB vendor id to match (hex, e.g. 051d)",
+    },
+    DriverOption {
+        name: "productid",
+        takes_value: true,
+        help: "USB product id to match (hex)",
+    },
+    DriverOption {
+        name: "serial",
+        takes_value: true,
+        help: "USB serial number to match",
+    },
+    DriverOption {
+        name: "pollfreq",
+        takes_value: true,
+        help: "seconds between full polls of every report (default 30)",
+    },
+    DriverOption {
+        name: "offdelay",
+        takes_value: true,
+        help: "seconds before the load goes off on -k / load.off.delay (default 20)",
+    },
+    DriverOption {
+        name: "ondelay",
+        takes_value: true,
+        help: "seconds before the load comes back on -k / load.on.delay (default 30)",
+    },
+];
+
+/// Opens the device (a real one by default; tests give recorded ones).
+pub type Opener = Box<dyn FnMut(&Matcher) -> Result<Box<dyn HidTransport>, TransportError> + Send>;
+
+/// The usbhid-ups backend.
+pub struct UsbHid {
+    opener: Opener,
+    matcher: Matcher,
+    device: Option<Box<dyn HidTransport>>,
+    model: Model,
+    pollfreq: Duration,
+    last_full: Option<Instant>,
+    offdelay: i64,
+    ondelay: i64,
+}
+
+impl std::fmt::Debug for UsbHid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UsbHid")
+            .field("matcher", &self.matcher)
+            .field("open", &self.device.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for UsbHid {
+    fn default() -> Self {
+        UsbHid::with_opener(Box::new(|m: &Matcher| {
+            UsbDevice::open(m).map(|d| Box::new(d) as Box<dyn HidTransport>)
+        }))
+    }
+}
+
+/// Paths of the status and battery fields read on every cycle.
+const QUICK: &[&str] = &[
+    "RemainingCapacity",
+    "RunTimeToEmpty",
+    "ACPresent",
+    "Discharging",
+    "Charging",
+    "BelowRemainingCapacityLimit",
+    "ShutdownImminent",
+    "NeedReplacement",
+    "Overload",
+    "PresentStatus",
+];
+
+fn hex_option(v: Option<&str>, name: &str) -> Result<Option<u16>, BackendError> {
+    v.map(|s| {
+        u16::from_str_radix(s.trim().trim_start_matches("0x"), 16)
+            .map_err(|_| BackendError::Fatal(format!("{name} = {s:?}: expected 4 hex digits")))
+    })
+    .transpose()
+}
+
+fn number_option(v: Option<&str>, name: &str, default: i64) -> Result<i64, BackendError> {
+    match v {
+        None => Ok(default),
+        Some(s) => s
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 0)
+            .ok_or_else(|| BackendError::Fatal(format!("{name} = {s:?}: expected seconds"))),
+    }
+}
+
+impl UsbHid {
+    /// A backend that opens devices with `opener`.
+    pub fn with_opener(opener: Opener) -> UsbHid {
+        UsbHid {
+            opener,
+            matcher: Matcher::default(),
+            device: None,
+            model: Model::default(),
+            pollfreq: Duration::from_secs(30),
+            last_full: None,
+            offdelay: 20,
+            ondelay: 30,
+        }
+    }
+
+    fn device(&mut self) -> Result<&mut Box<dyn HidTransport>, BackendError> {
+        if self.device.is_none() {
+            let d = (self.opener)(&self.matcher)
+                .map_err(|e| BackendError::NotAnswering(e.to_string()))?;
+            self.device = Some(d);
+        }
+        self.device
+            .as_mut()
+            .ok_or_else(|| BackendError::NotAnswering("no device".into()))
+    }
+
+    /// Read reports of one kind (all of them, or those holding a quick-poll field).
+    fn read_reports(&mut self, quick_only: bool) -> Result<(), BackendError> {
+        let ids: Vec<u8> = self
+            .model
+            .report_ids(ReportKind::Feature)
+            .into_iter()
+            .filter(|id| {
+                !quick_only
+                    || self.model.fields().iter().any(|(p, f)| {
+                        f.report_id == *id
+                            && f.kind == ReportKind::Feature
+                            && QUICK.iter().any(|q| p.contains(q))
+                    })
+            })
+            .collect();
+        for id in ids {
+            let len = self.model.report_len(ReportKind::Feature, id);
+            let got = self.device()?.get_report(ReportKind::Feature, id, len);
+            match got {
+                Ok(r) => self.model.store(ReportKind::Feature, &r),
+                // A report the device declares but does not serve: skip it, as NUT does.
+                Err(TransportError::Refused(e)) => {
+                    tracing::debug!("feature report {id:#04x}: {e}");
+                }
+                Err(e) => {
+                    self.device = None;
+                    return Err(BackendError::NotAnswering(e.to_string()));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Take the interrupt reports the device has pushed.
+    fn drain_interrupts(&mut self) -> Result<(), BackendError> {
+        for _ in 0..32 {
+            match self.device()?.interrupt(Duration::from_millis(20)) {
+                Ok(Some(r)) => self.model.store(ReportKind::Input, &r),
+                Ok(None) => break,
+                Err(e) => {
+                    self.device = None;
+                    return Err(BackendError::NotAnswering(e.to_string()));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn publish(&self, d: &Dstate) {
+        for (var, value) in self.model.variables() {
+            d.setinfo(var, &value);
+        }
+        let flags = self.model.flags();
+        let charge = self
+            .model
+            .value_of("UPS.PowerSummary.RemainingCapacity")
+            .or_else(|| self.model.value_of("UPS.Battery.RemainingCapacity"));
+        let (tokens, alarms) = model::status(&flags, charge);
+        match model::transfer_reason(&flags) {
+            Some(r) => d.setinfo("input.transfer.reason", r),
+            None => d.delinfo("input.transfer.reason"),
+        };
+        d.alarm_init();
+        for a in alarms {
+            d.alarm_set(a);
+        }
+        d.alarm_commit();
+        d.status_init();
+        for t in tokens {
+            d.status_set(t);
+        }
+        d.status_commit();
+    }
+
+    /// Write a logical value into a field (read-modify-write of its report).
+    fn write_field(&mut self, path: &str, value: i64) -> ResultCode {
+        let Some(field) = self.model.field(path).cloned() else {
+            return ResultCode::Unknown;
+        };
+        if value < field.logical_min || value > field.logical_max {
+            return ResultCode::Invalid;
+        }
+        let len = self.model.report_len(field.kind, field.report_id);
+        let Ok(dev) = self.device() else {
+            return ResultCode::Failed;
+        };
+        let mut report = match dev.get_report(field.kind, field.report_id, len) {
+            Ok(r) if r.len() >= len => r,
+            _ => {
+                let mut r = vec![0u8; len];
+                r[0] = field.report_id;
+                r
+            }
+        };
+        if !model::put(&field, &mut report, value) {
+            return ResultCode::Failed;
+        }
+        match dev.set_report(field.kind, &report) {
+            Ok(()) => {
+                self.model.store(field.kind, &report);
+                ResultCode::Handled
+            }
+            Err(e) => {
+                tracing::warn!("{path}: {e}");
+                ResultCode::Failed
+            }
+        }
+    }
+
+    /// The first of `paths` the device has.
+    fn first_path(&self, paths: &[&'static str]) -> Option<&'static str> {
+        paths
+            .iter()
+            .copied()
+            .find(|p| self.model.field(p).is_some())
+    }
+
+    /// Instant commands: (name, field paths, value).
+    fn commands(&self) -> Vec<(&'static str, &'static str, i64)> {
+        let mut out = Vec::new();
+        let beeper = self.first_path(&[
+            "UPS.PowerSummary.AudibleAlarmControl",
+            "UPS.AudibleAlarmControl",
+        ]);
+        if let Some(p) = beeper {
+            out.extend([
+                ("beeper.disable", p, 1),
+                ("beeper.enable", p, 2),
+                ("beeper.mute", p, 3),
+            ]);
+        }
+        if let Some(p) = self.first_path(&[
+            "UPS.Battery.Test",
+            "UPS.Output.Test",
+            "UPS.PowerSummary.Test",
+        ]) {
+            out.extend([
+                ("test.battery.start.quick", p, 1),
+                ("test.battery.start.deep", p, 2),
+                ("test.battery.stop", p, 3),
+            ]);
+        }
+        let off = self.first_path(&[
+            "UPS.PowerSummary.DelayBeforeShutdown",
+            "UPS.Output.DelayBeforeShutdown",
+        ]);
+        let on = self.first_path(&[
+            "UPS.PowerSummary.DelayBeforeStartup",
+            "UPS.Output.DelayBeforeStartup",
+        ]);
+        if let Some(p) = off {
+            out.push(("load.off.delay", p, self.offdelay));
+            out.push(("shutdown.stop", p, -1));
+        }
+        if let Some(p) = on {
+            out.push(("load.on.delay", p, self.ondelay));
+        }
+        out
+    }
+}
+
+impl DeviceBackend for UsbHid {
+    fn description(&self) -> &'static str {
+        "Generic HID driver"
+    }
+
+    fn version(&self) -> &'static str {
+        "0.53"
+    }
+
+    fn options(&self) -> &'static [DriverOption] {
+        OPTIONS
+    }
+
+    fn open(&mut self, ctx: &DriverContext) -> Result<(), BackendError> {
+        let cfg = &ctx.config;
+        self.matcher = Matcher {
+            vendor_id: hex_option(cfg.option("vendorid"), "vendorid")?,
+            product_id: hex_option(cfg.option("productid"), "productid")?,
+            serial: cfg.option("serial").map(str::to_string),
+        };
+        self.pollfreq = Duration::from_secs(
+            number_option(cfg.option("pollfreq"), "pollfreq", 30)?.max(1) as u64,
+        );
+        self.offdelay = number_option(cfg.option("offdelay"), "offdelay", 20)?;
+        self.ondelay = number_option(cfg.option("ondelay"), "ondelay", 30)?;
+        if self.ondelay <= self.offdelay {
+            return Err(BackendError::Fatal(format!(
+                "ondelay ({}) must be greater than offdelay ({}), or the UPS could come back before it went off",
+                self.ondelay, self.offdelay
+            )));
+        }
+        let dev = (self.opener)(&self.matcher).map_err(|e| BackendError::Fatal(e.to_string()))?;
+        self.device = Some(dev);
+        let bytes = self
+            .device()?
+            .report_descriptor()
+            .map_err(|e| BackendError::Fatal(format!("cannot read the report descriptor: {e}")))?;
+        let fields = descriptor::parse(&bytes)
+            .map_err(|e| BackendError::Fatal(format!("unusable report descriptor: {e}")))?;
+        if fields.is_empty() {
+            return Err(BackendError::Fatal(
+                "the report descriptor declares no data: not a HID power device".into(),
+            ));
+        }
+        tracing::info!(
+            "report descriptor: {} bytes, {} fields",
+            bytes.len(),
+            fields.len()
+        );
+        self.model = Model::new(fields);
+        Ok(())
+    }
+
+    fn init_info(&mut self, ctx: &DriverContext) -> Result<(), BackendError> {
+        let d = &ctx.dstate;
+        self.read_reports(false)?;
+        self.last_full = Some(Instant::now());
+        let (vid, pid) = self.device()?.ids();
+        d.setinfo("ups.vendorid", &format!("{vid:04x}"));
+        d.setinfo("ups.productid", &format!("{pid:04x}"));
+        for (vars, paths) in [
+            (
+                &["ups.mfr", "device.mfr"][..],
+                &["UPS.PowerSummary.iManufacturer", "UPS.iManufacturer"][..],
+            ),
+            (
+                &["ups.model", "device.model"][..],
+                &["UPS.PowerSummary.iProduct", "UPS.iProduct"][..],
+            ),
+            (
+                &["ups.serial", "device.serial"][..],
+                &["UPS.PowerSummary.iSerialNumber", "UPS.iSerialNumber"][..],
+            ),
+            (
+                &["battery.type"][..],
+                &["UPS.PowerSummary.iDeviceChemistry"][..],
+            ),
+        ] {
+            // The field holds a string index (read raw: no unit scaling).
+            let index = paths.iter().find_map(|p| {
+                let f = self.model.field(p)?.clone();
+                let r = self.model.value_of(p)?;
+                let raw = (r / f.physical(1)).round();
+                (raw > 0.0 && raw < 256.0).then_some(raw as u8)
+            });
+            if let Some(i) = index {
+                if let Some(s) = self.device()?.string(i).filter(|s| !s.is_empty()) {
+                    for v in vars {
+                        d.setinfo(v, &s);
+                    }
+                }
+            }
+        }
+        for spec in model::VARS.iter().filter(|s| s.writable) {
+            if spec.paths.iter().any(|p| self.model.field(p).is_some()) {
+                d.setflags(spec.var, VarFlags::RW);
+            }
+        }
+        d.setinfo("ups.delay.shutdown", &self.offdelay.to_string());
+        d.setinfo("ups.delay.start", &self.ondelay.to_string());
+        for (cmd, _, _) in self.commands() {
+            d.addcmd(cmd);
+        }
+        if self
+            .commands()
+            .iter()
+            .any(|(c, _, _)| *c == "load.off.delay")
+            && self
+                .commands()
+                .iter()
+                .any(|(c, _, _)| *c == "load.on.delay")
+        {
+            d.addcmd("shutdown.return");
+        }
+        self.publish(d);
+        d.dataok();
+        Ok(())
+    }
+
+    fn update(&mut self, ctx: &DriverContext) -> Result<(), BackendError> {
+        self.drain_interrupts()?;
+        let full = self.last_full.is_none_or(|t| t.elapsed() >= self.pollfreq);
+        self.read_reports(!full)?;
+        if full {
+            self.last_full = Some(Instant::now());
+        }
+        self.publish(&ctx.dstate);
+        Ok(())
+    }
+
+    fn instcmd(&mut self, _ctx: &DriverContext, cmd: &str, _param: Option<&str>) -> ResultCode {
+        if cmd == "shutdown.return" {
+            return self.shutdown_sequence();
+        }
+        let Some((_, path, value)) = self.commands().into_iter().find(|(c, _, _)| *c == cmd) else {
+            return ResultCode::Unknown;
+        };
+        let code = self.write_field(path, value);
+        tracing::info!("instant command {cmd}: {path} = {value}: {code:?}");
+        code
+    }
+
+    fn setvar(&mut self, ctx: &DriverContext, var: &str, value: &str) -> ResultCode {
+        let Some(spec) = model::VARS.iter().find(|s| s.var == var && s.writable) else {
+            return ResultCode::Unknown;
+        };
+        let Some(path) = self.first_path(spec.paths) else {
+            return ResultCode::Unknown;
+        };
+        let Some(field) = self.model.field(path).cloned() else {
+            return ResultCode::Unknown;
+        };
+        let Ok(x) = value.trim().parse::<f64>() else {
+            return ResultCode::Invalid;
+        };
+        // Physical to logical.
+        let logical = (x / field.physical(1)).round() as i64;
+        let code = self.write_field(path, logical);
+        if code == ResultCode::Handled {
+            self.publish(&ctx.dstate);
+        }
+        code
+    }
+
+    fn shutdown(&mut self, _ctx: &DriverContext) -> Result<(), BackendError> {
+        match self.shutdown_sequence() {
+            ResultCode::Handled => Ok(()),
+            other => Err(BackendError::Fatal(format!(
+                "shutdown failed ({other:?}): the UPS has no usable DelayBeforeStartup/DelayBeforeShutdown"
+            ))),
+        }
+    }
+
+    fn cleanup(&mut self, _ctx: &DriverContext) {
+        self.device = None;
+    }
+}
+
+impl UsbHid {
+    /// `shutdown.return` and `-k`: DelayBeforeStartup = ondelay, then DelayBeforeShutdown =
+    /// offdelay (the load goes off after offdelay and comes back ondelay later with power).
+    fn shutdown_sequence(&mut self) -> ResultCode {
+        let cmds = self.commands();
+        let find = |name: &str| cmds.iter().find(|(c, _, _)| *c == name).copied();
+        let (Some(on), Some(off)) = (find("load.on.delay"), find("load.off.delay")) else {
+            return ResultCode::Unknown;
+        };
+        let first = self.write_field(on.1, on.2);
+        if first != ResultCode::Handled {
+            return first;
+        }
+        self.write_field(off.1, off.2)
+    }
+}
