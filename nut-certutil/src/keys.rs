@@ -143,6 +143,7 @@ impl fmt::Display for KeyAlgorithm {
 }
 
 /// A private key in PKCS#8 form, zeroized on drop. Never printed.
+#[derive(Clone)]
 pub struct PrivateKey {
     pkcs8: Zeroizing<Vec<u8>>,
     algorithm: KeyAlgorithm,

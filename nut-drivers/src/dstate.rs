@@ -90,9 +90,20 @@ impl Dstate {
         true
     }
 
-    /// `dstate_setinfo`: create or update a variable (values longer than 255 bytes are cut).
+    /// `dstate_setinfo`: create or update a variable (values longer than 255 bytes are cut;
+    /// control characters, which a device or a remote server could slip in to split a
+    /// protocol line, are dropped).
     pub fn setinfo(&self, var: &str, value: &str) -> bool {
-        let value = clamp_value(value);
+        let cleaned: std::borrow::Cow<'_, str> = if value.chars().any(char::is_control) {
+            value
+                .chars()
+                .filter(|c| !c.is_control())
+                .collect::<String>()
+                .into()
+        } else {
+            value.into()
+        };
+        let value = clamp_value(&cleaned);
         self.publish(DriverMessage::SetInfo {
             var: var.to_string(),
             value: value.to_string(),
@@ -380,6 +391,18 @@ fn battery_low(state: &DriverState) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_never_reach_a_value() {
+        let d = Dstate::new();
+        d.setinfo("ups.mfr", "ACME\nVAR ups ups.status \"OB LB\"\r\u{7}");
+        assert_eq!(
+            d.getinfo("ups.mfr").as_deref(),
+            Some("ACMEVAR ups ups.status \"OB LB\"")
+        );
+        d.setinfo("ups.model", "Back-UPS \u{e9}");
+        assert_eq!(d.getinfo("ups.model").as_deref(), Some("Back-UPS \u{e9}"));
+    }
 
     #[test]
     fn broadcasts_only_changes_and_honours_nobroadcast() {

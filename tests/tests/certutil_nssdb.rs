@@ -71,6 +71,15 @@ fn new_store(parent: &Path, name: &str) -> String {
     dir
 }
 
+/// `nut-certutil -d STORE import-nss --from DIR [--from-password-file F]`.
+fn import_nss(store: &str, from: &str, password_file: Option<&Path>) -> Output {
+    let mut args = vec!["-d", store, "import-nss", "--from", from];
+    if let Some(f) = password_file {
+        args.extend(["--from-password-file", f.to_str().expect("utf-8")]);
+    }
+    certutil(&args)
+}
+
 /// `nut-certutil -L` lines after the header: (nickname, trust).
 fn listing(lines: &str) -> Vec<(String, String)> {
     lines
@@ -149,34 +158,21 @@ fn wrong_or_missing_passwords_are_refused() {
     let store = new_store(t.path(), "db");
     let pw = t.path().join("wrong");
     std::fs::write(&pw, "not-it\n").expect("write");
-    let o = certutil(&[
-        "-d",
-        &store,
-        "import-nss",
-        "--from",
-        dir.to_str().expect("utf-8"),
-        "--from-password-file",
-        pw.to_str().expect("utf-8"),
-    ]);
+    let from = dir.to_str().expect("utf-8");
+    let o = import_nss(&store, from, Some(&pw));
     assert!(!o.status.success());
     assert!(
         text(&o).contains("wrong password for the NSS database"),
         "{}",
         text(&o)
     );
-    let o = certutil(&[
-        "-d",
-        &store,
-        "import-nss",
-        "--from",
-        dir.to_str().expect("utf-8"),
-    ]);
+    let o = import_nss(&store, from, None);
     assert!(!o.status.success());
     assert!(text(&o).contains("--from-password-file"), "{}", text(&o));
     let o = certutil(&["-d", &store, "-L"]);
     assert!(listing(&String::from_utf8_lossy(&o.stdout)).is_empty());
     // Not an NSS database at all.
-    let o = certutil(&["-d", &store, "import-nss", "--from", &store]);
+    let o = import_nss(&store, &store, None);
     assert!(!o.status.success());
     assert!(text(&o).contains("no NSS sql: database"), "{}", text(&o));
 }
@@ -206,15 +202,11 @@ fn the_imported_listing_matches_nss_certutil() {
             .expect("certutil");
         assert!(nss.status.success(), "{}", text(&nss));
         let store = new_store(t.path(), &format!("{}-rnut", name.replace('/', "_")));
-        let o = certutil(&[
-            "-d",
+        let o = import_nss(
             &store,
-            "import-nss",
-            "--from",
             &format!("sql:{}", copy.display()),
-            "--from-password-file",
-            copy.join("pwfile").to_str().expect("utf-8"),
-        ]);
+            Some(&copy.join("pwfile")),
+        );
         assert!(o.status.success(), "{name}: {}", text(&o));
         let ours = certutil(&["-d", &store, "-L"]);
         let mut a = listing(&String::from_utf8_lossy(&nss.stdout));
@@ -376,4 +368,36 @@ fn tampered_integrity_entries_refuse_the_key_and_drop_the_trust() {
         c.notes
     );
     assert!(ca.key.is_some(), "the key itself is intact");
+
+    // The CA row's certificate replaced by another one (certificates carry no integrity
+    // entry): its trust object's certificate hash no longer matches, so the trust stays
+    // behind instead of following the swapped certificate.
+    let dir = t.path().join("d");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    for f in ["cert9.db", "key4.db"] {
+        std::fs::copy(fixture("nss3.87/ec_nopw").join(f), dir.join(f)).expect("copy");
+    }
+    let conn = rusqlite::Connection::open(dir.join("cert9.db")).expect("open cert9.db");
+    let changed = conn
+        .execute(
+            "UPDATE nssPublic SET a11 = (SELECT a11 FROM nssPublic WHERE a3 = CAST('My nut server' AS BLOB)) \
+             WHERE a3 = CAST('NUT Test CA' AS BLOB)",
+            [],
+        )
+        .expect("swap");
+    assert_eq!(changed, 1);
+    let c = nssdb::read(&dir, None).expect("reads");
+    let ca = c
+        .certs
+        .iter()
+        .find(|c| c.nickname == "NUT Test CA")
+        .expect("CA row");
+    assert_eq!(ca.trust.to_string(), ",,", "{:?}", c.notes);
+    assert!(
+        c.notes
+            .iter()
+            .any(|n| n.contains("names another certificate")),
+        "{:?}",
+        c.notes
+    );
 }

@@ -8,12 +8,12 @@ mod support;
 use rnut_tests::bin;
 use support::NutTree;
 
-#[test]
-fn without_a_usable_device_it_stops_with_a_clear_error() {
-    let tree = NutTree::new();
+/// Run usbhid-ups in the foreground for a section with this `vendorid`; its stderr, after
+/// checking that it failed.
+fn failing_run(tree: &NutTree, vendorid: &str) -> String {
     tree.write(
         "ups.conf",
-        "[ups]\n  driver = usbhid-ups\n  port = auto\n  vendorid = 051d\n",
+        &format!("[ups]\n  driver = usbhid-ups\n  port = auto\n  vendorid = {vendorid}\n"),
     );
     let out = tree
         .command(&bin("usbhid-ups"))
@@ -21,7 +21,13 @@ fn without_a_usable_device_it_stops_with_a_clear_error() {
         .output()
         .expect("run usbhid-ups");
     assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn without_a_usable_device_it_stops_with_a_clear_error() {
+    let tree = NutTree::new();
+    let err = failing_run(&tree, "051d");
     assert!(
         err.contains("USB is not available here") || err.contains("no USB HID UPS found"),
         "{err}"
@@ -30,19 +36,6 @@ fn without_a_usable_device_it_stops_with_a_clear_error() {
     assert!(!tree.state.join("usbhid-ups-ups").exists());
 
     // Bad options are refused before any USB access.
-    tree.write(
-        "ups.conf",
-        "[ups]\n  driver = usbhid-ups\n  port = auto\n  vendorid = xyz\n",
-    );
-    let out = tree
-        .command(&bin("usbhid-ups"))
-        .args(["-a", "ups", "-F"])
-        .output()
-        .expect("run usbhid-ups");
-    assert!(!out.status.success());
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("vendorid = \"xyz\""),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let err = failing_run(&tree, "xyz");
+    assert!(err.contains("vendorid = \"xyz\""), "{err}");
 }

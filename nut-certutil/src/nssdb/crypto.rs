@@ -20,6 +20,15 @@ const OID_PBE_SHA1_3DES: &[u8] = &[
     0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x0c, 0x05, 0x01, 0x03,
 ];
 
+/// Highest PBKDF2 iteration count accepted (NSS writes 10,000; its environment variables can
+/// raise it, never near this).
+const MAX_ITERATIONS: u32 = 10_000_000;
+
+/// SHA-256, for CKO_TRUST's certificate hash.
+pub fn sha256(data: &[u8]) -> Vec<u8> {
+    Sha256::digest(data).to_vec()
+}
+
 /// The password key: SHA-384 over (salt, password) for a 48-byte global salt (NSS >= 3.118
 /// with a password), SHA-1 otherwise.
 pub fn pass_key(global_salt: &[u8], password: &[u8]) -> Zeroizing<Vec<u8>> {
@@ -97,7 +106,8 @@ fn parse_pbkdf2(alg: &[u8]) -> Result<Pbkdf2Params, NssError> {
         // The PKCS#5 default PRF is HMAC-SHA1, which NSS never writes here.
         return Err(NssError::Unsupported("PBKDF2 with HMAC-SHA1".into()));
     }
-    if iterations == 0 || !(16..=64).contains(&key_length) {
+    // NSS writes 1 or 10,000; a file asking for billions would only stall the reader.
+    if iterations == 0 || iterations > MAX_ITERATIONS || !(16..=64).contains(&key_length) {
         return Err(malformed("PBKDF2 parameters out of range"));
     }
     Ok(Pbkdf2Params {

@@ -256,6 +256,7 @@ pub fn read(dir: &Path, password: Option<&str>) -> Result<NssContents, NssError>
         .iter()
         .filter(|o| o.class() == Some(CKO_CERTIFICATE) && o.ulong(CKA_CERTIFICATE_TYPE) == Some(0))
         .collect();
+    let mut used: std::collections::HashSet<Vec<u8>> = std::collections::HashSet::new();
     for c in &certs {
         let Some(der) = c.get(CKA_VALUE) else {
             out.notes
@@ -271,7 +272,11 @@ pub fn read(dir: &Path, password: Option<&str>) -> Result<NssContents, NssError>
             &nickname,
             &mut out.notes,
         )?;
-        let key = c.get(CKA_ID).and_then(|id| keys.remove(id));
+        // A renewed certificate may share its key with the old one: each gets it.
+        let key = c.get(CKA_ID).and_then(|id| {
+            used.insert(id.to_vec());
+            keys.get(id).cloned()
+        });
         out.certs.push(NssCert {
             nickname,
             der: der.to_vec(),
@@ -279,7 +284,7 @@ pub fn read(dir: &Path, password: Option<&str>) -> Result<NssContents, NssError>
             key,
         });
     }
-    out.orphan_keys = keys.len();
+    out.orphan_keys = keys.keys().filter(|id| !used.contains(*id)).count();
     let skipped = public
         .iter()
         .filter(|o| {
@@ -337,13 +342,31 @@ fn cert_trust(
         ));
         return Ok(TrustFlags::NONE);
     };
+    let refuse = |why: &str, notes: &mut Vec<String>| {
+        notes.push(format!(
+            "\"{nickname}\": trust {flags} not imported ({why})"
+        ));
+        Ok(TrustFlags::NONE)
+    };
     for attr in trust_objects::trust_attributes(obj) {
         if obj.get(*attr).is_some() && !authentic(obj, "cert", *attr, pk, meta)? {
-            notes.push(format!(
-                "\"{nickname}\": trust {flags} not imported (its integrity entry does not match)"
-            ));
-            return Ok(TrustFlags::NONE);
+            return refuse("its integrity entry does not match", notes);
         }
     }
-    Ok(flags)
+    // The trust object names its certificate by issuer and serial, which are not
+    // authenticated; the certificate hash is: it must be there and match this DER.
+    let Some((hash_attr, sha256)) = trust_objects::certificate_hash(obj) else {
+        return refuse("unknown trust object", notes);
+    };
+    let der = cert.get(CKA_VALUE).unwrap_or_default();
+    let want = if sha256 {
+        crypto::sha256(der)
+    } else {
+        crypto::sha1(der)
+    };
+    match obj.get(hash_attr) {
+        Some(h) if h == want.as_slice() => Ok(flags),
+        Some(_) => refuse("its certificate hash names another certificate", notes),
+        None => refuse("it carries no certificate hash", notes),
+    }
 }

@@ -29,12 +29,42 @@ const NSS_STEP_UP: u32 = 0xCE53_6360;
 /// CKA_PKCS_TRUST_SERVER_AUTH, CLIENT_AUTH, EMAIL_PROTECTION, CODE_SIGNING of CKO_TRUST.
 const PKCS_TRUST_ATTRS: [u32; 4] = [0x62C, 0x62D, 0x62F, 0x62E];
 
-/// The trust attributes of a trust object, for integrity checks.
+/// CKA_CERT_SHA1_HASH of CKO_NSS_TRUST.
+pub const NSS_CERT_SHA1_HASH: u32 = 0xCE53_63B4;
+/// CKA_HASH_OF_CERTIFICATE of CKO_TRUST (SHA-256).
+pub const PKCS_HASH_OF_CERTIFICATE: u32 = 0x635;
+
+/// The attributes of a trust object whose integrity entries must hold: its trust values, the
+/// step-up flag, and the certificate hash that binds it to its certificate.
 pub fn trust_attributes(obj: &Object) -> &'static [u32] {
+    const NSS: [u32; 6] = [
+        NSS_TRUST_ATTRS[0],
+        NSS_TRUST_ATTRS[1],
+        NSS_TRUST_ATTRS[2],
+        NSS_TRUST_ATTRS[3],
+        NSS_STEP_UP,
+        NSS_CERT_SHA1_HASH,
+    ];
+    const PKCS: [u32; 5] = [
+        PKCS_TRUST_ATTRS[0],
+        PKCS_TRUST_ATTRS[1],
+        PKCS_TRUST_ATTRS[2],
+        PKCS_TRUST_ATTRS[3],
+        PKCS_HASH_OF_CERTIFICATE,
+    ];
     match obj.class() {
-        Some(CKO_TRUST) => &PKCS_TRUST_ATTRS,
-        Some(CKO_NSS_TRUST) => &NSS_TRUST_ATTRS,
+        Some(CKO_TRUST) => &PKCS,
+        Some(CKO_NSS_TRUST) => &NSS,
         _ => &[],
+    }
+}
+
+/// The certificate hash a trust object carries (attribute, and whether it is SHA-256).
+pub fn certificate_hash(obj: &Object) -> Option<(u32, bool)> {
+    match obj.class() {
+        Some(CKO_TRUST) => Some((PKCS_HASH_OF_CERTIFICATE, true)),
+        Some(CKO_NSS_TRUST) => Some((NSS_CERT_SHA1_HASH, false)),
+        _ => None,
     }
 }
 

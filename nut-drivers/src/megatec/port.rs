@@ -103,7 +103,7 @@ impl Port {
         let mut buf = [0u8; 64];
         while Instant::now() < deadline {
             match self.port.read(&mut buf) {
-                Ok(0) => continue,
+                Ok(0) => std::thread::sleep(Duration::from_millis(10)),
                 Ok(n) => {
                     for &b in &buf[..n] {
                         if b == b'\r' {

@@ -65,6 +65,9 @@ pub enum DescriptorError {
     /// A report far larger than any UPS's (guards the offset arithmetic).
     #[error("report descriptor declares an oversized report at byte {0}")]
     Oversized(usize),
+    /// More fields, or deeper collections, than any UPS has (guards memory).
+    #[error("report descriptor declares too many fields or collections at byte {0}")]
+    TooComplex(usize),
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -83,6 +86,12 @@ struct Globals {
 
 /// Largest report, in bits, accepted (USB control transfers carry at most 64 KiB).
 const MAX_REPORT_BITS: u32 = 8 * 65_535;
+/// Most data fields accepted in one descriptor (UPSes have a few hundred; C NUT stops at 500).
+const MAX_FIELDS: usize = 4096;
+/// Deepest collection nesting accepted (UPSes nest 3 to 5 deep).
+const MAX_DEPTH: usize = 32;
+/// Most usages one main item may declare.
+const MAX_USAGES: usize = 1024;
 
 fn signed(data: u32, size: usize) -> i64 {
     match size {
@@ -162,7 +171,14 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Field>, DescriptorError> {
                 // value, e.g. CapacityMode) it is data, as NUT lists it.
                 let padding = data & 1 == 1 && usages.is_empty();
                 for n in 0..g.report_count {
+                    // A zero-sized field holds nothing and moves nothing.
+                    if g.report_size == 0 {
+                        break;
+                    }
                     if !padding {
+                        if fields.len() >= MAX_FIELDS {
+                            return Err(DescriptorError::TooComplex(at));
+                        }
                         let usage = usages
                             .get(n as usize)
                             .or(usages.last())
@@ -192,6 +208,9 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Field>, DescriptorError> {
                 usage_min = None;
             }
             0xA0 => {
+                if path.len() >= MAX_DEPTH {
+                    return Err(DescriptorError::TooComplex(at));
+                }
                 path.push(usages.first().copied().unwrap_or(0));
                 usages.clear();
                 usage_min = None;
@@ -210,21 +229,26 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Field>, DescriptorError> {
                 g.unit_exponent = if nibble >= 8 { nibble - 16 } else { nibble };
             }
             0x64 => g.unit = data,
-            0x74 => g.report_size = data.min(32),
+            // Sizes over 32 bits are kept (the offsets must move by them); such fields read
+            // as unavailable.
+            0x74 => g.report_size = data.min(MAX_REPORT_BITS),
             0x84 => g.report_id = data as u8,
             0x94 => g.report_count = data.min(MAX_REPORT_BITS),
             0xA4 => stack.push(g),
             0xB4 => g = stack.pop().ok_or(DescriptorError::Unbalanced(at))?,
             // Local items.
-            0x08 => usages.push(full_usage(data, g.usage_page)),
+            0x08 => {
+                if usages.len() < MAX_USAGES {
+                    usages.push(full_usage(data, g.usage_page));
+                }
+            }
             0x18 => usage_min = Some(full_usage(data, g.usage_page)),
             0x28 => {
                 if let Some(min) = usage_min.take() {
                     let max = full_usage(data, g.usage_page);
                     // A range of at most a few hundred usages; more is not a UPS.
-                    for u in (min..=max).take(1024) {
-                        usages.push(u);
-                    }
+                    let room = MAX_USAGES.saturating_sub(usages.len());
+                    usages.extend((min..=max).take(room));
                 }
             }
             // Physical min/max, string index, designators, delimiters: not needed.
@@ -341,6 +365,49 @@ mod tests {
             Err(DescriptorError::Truncated(0))
         );
         assert!(parse(&[]).expect("empty").is_empty());
+    }
+
+    /// A hostile descriptor must not make the parser allocate without bound.
+    #[test]
+    fn hostile_descriptors_are_bounded() {
+        // Report Size 0 with a huge count, then many Feature items: no fields, no hang.
+        let mut d = vec![0x75, 0x00, 0x97, 0xf8, 0xff, 0x07, 0x00, 0x09, 0x01];
+        for _ in 0..1000 {
+            d.extend([0xb1, 0x02]);
+        }
+        assert!(parse(&d).expect("parses").is_empty());
+        // Report Size 8, count 65535, many items: stops at the field cap.
+        let mut d = vec![0x75, 0x08, 0x96, 0xff, 0xff, 0x09, 0x01];
+        for _ in 0..10 {
+            d.extend([0xb1, 0x02]);
+        }
+        assert!(matches!(
+            parse(&d),
+            Err(DescriptorError::TooComplex(_) | DescriptorError::Oversized(_))
+        ));
+        // Collections nested without end.
+        let d: Vec<u8> = std::iter::repeat_n([0xa1, 0x00], 1000).flatten().collect();
+        assert!(matches!(parse(&d), Err(DescriptorError::TooComplex(_))));
+        // Endless usage ranges are capped per item.
+        let mut d = Vec::new();
+        for _ in 0..5000 {
+            d.extend([0x19, 0x00, 0x2a, 0xff, 0xff]);
+        }
+        d.extend([0x75, 0x08, 0x95, 0x01, 0xb1, 0x02]);
+        assert_eq!(parse(&d).expect("parses").len(), 1);
+    }
+
+    #[test]
+    fn an_oversized_field_keeps_the_offsets_of_the_next_ones() {
+        // Report Size 40 (over 32 bits), count 1, then a Size 8 field.
+        let d = [
+            0x05, 0x84, 0x75, 0x28, 0x95, 0x01, 0x09, 0x30, 0xb1, 0x02, 0x75, 0x08, 0x09, 0x31,
+            0xb1, 0x02,
+        ];
+        let f = parse(&d).expect("parses");
+        assert_eq!(f.len(), 2);
+        assert_eq!(f[0].value(&[0; 8]), None, "over 32 bits: unavailable");
+        assert_eq!(f[1].offset, 40);
     }
 
     #[test]

@@ -192,7 +192,13 @@ impl UsbHid {
     fn drain_interrupts(&mut self) -> Result<(), BackendError> {
         for _ in 0..32 {
             match self.device()?.interrupt(Duration::from_millis(20)) {
-                Ok(Some(r)) => self.model.store(ReportKind::Input, &r),
+                Ok(Some(mut r)) => {
+                    // Without report IDs the device sends none: the model expects one.
+                    if !self.model.uses_report_ids() {
+                        r.insert(0, 0);
+                    }
+                    self.model.store(ReportKind::Input, &r);
+                }
                 Ok(None) => break,
                 Err(e) => {
                     self.device = None;
@@ -234,21 +240,37 @@ impl UsbHid {
         let Some(field) = self.model.field(path).cloned() else {
             return ResultCode::Unknown;
         };
-        if value < field.logical_min || value > field.logical_max {
+        // -1 cancels a delay (`shutdown.stop`): written as all ones, as C NUT masks it, even
+        // where the descriptor's range starts at 0.
+        let cancel = value == -1
+            && path
+                .rsplit('.')
+                .next()
+                .is_some_and(|u| u.starts_with("DelayBefore"));
+        if !cancel && (value < field.logical_min || value > field.logical_max) {
             return ResultCode::Invalid;
         }
         let len = self.model.report_len(field.kind, field.report_id);
         let Ok(dev) = self.device() else {
             return ResultCode::Failed;
         };
+        // Read-modify-write: the other fields of the report keep their values. Without a
+        // fresh copy, only a field that fills the whole report may be written (a zero-filled
+        // report could, say, zero a shutdown delay sharing it).
+        let whole = field.offset == 0 && field.size as usize == (len - 1) * 8;
         let mut report = match dev.get_report(field.kind, field.report_id, len) {
             Ok(r) if r.len() >= len => r,
-            _ => {
-                let mut r = vec![0u8; len];
-                r[0] = field.report_id;
-                r
+            _ if whole => vec![0u8; len],
+            other => {
+                tracing::warn!(
+                    "{path}: cannot read report {:#04x} before writing it ({other:?})",
+                    field.report_id
+                );
+                return ResultCode::Failed;
             }
         };
+        // The write goes to this field's report whatever ID the device echoed.
+        report[0] = field.report_id;
         if !model::put(&field, &mut report, value) {
             return ResultCode::Failed;
         }
@@ -468,7 +490,7 @@ impl DeviceBackend for UsbHid {
         let Some(field) = self.model.field(path).cloned() else {
             return ResultCode::Unknown;
         };
-        let Ok(x) = value.trim().parse::<f64>() else {
+        let Some(x) = value.trim().parse::<f64>().ok().filter(|x| x.is_finite()) else {
             return ResultCode::Invalid;
         };
         // Physical to logical.

@@ -331,6 +331,11 @@ impl Model {
         &self.fields
     }
 
+    /// Whether the descriptor numbers its reports (otherwise reports carry no ID byte).
+    pub fn uses_report_ids(&self) -> bool {
+        self.fields.iter().any(|(_, f)| f.report_id != 0)
+    }
+
     /// Report IDs of one kind, each once, in descriptor order.
     pub fn report_ids(&self, kind: ReportKind) -> Vec<u8> {
         let mut out = Vec::new();
@@ -354,8 +359,8 @@ impl Model {
         1 + (bits as usize).div_ceil(8)
     }
 
-    /// Remember a report's bytes (first byte: its ID). An input report also updates the
-    /// feature fields of the same ID's twins only through their own reports.
+    /// Remember a report's bytes (first byte: its ID), by kind: an interrupt (input) report
+    /// and a feature report of the same ID are kept apart, as their fields are.
     pub fn store(&mut self, kind: ReportKind, report: &[u8]) {
         if let Some(&id) = report.first() {
             self.reports.insert((kind, id), report.to_vec());
