@@ -237,11 +237,7 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Field>, DescriptorError> {
             0xA4 => stack.push(g),
             0xB4 => g = stack.pop().ok_or(DescriptorError::Unbalanced(at))?,
             // Local items.
-            0x08 => {
-                if usages.len() < MAX_USAGES {
-                    usages.push(full_usage(data, g.usage_page));
-                }
-            }
+            0x08 if usages.len() < MAX_USAGES => usages.push(full_usage(data, g.usage_page)),
             0x18 => usage_min = Some(full_usage(data, g.usage_page)),
             0x28 => {
                 if let Some(min) = usage_min.take() {
