@@ -274,4 +274,16 @@ mod tests {
             assert!(verify_mac(blob, &pk, 0, 0, b"").is_err(), "{blob:?}");
         }
     }
+
+    proptest::proptest! {
+        /// A corrupted key4.db entry is an error, never a panic.
+        #[test]
+        fn any_entry_is_handled(
+            blob in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+        ) {
+            let pk = pass_key(b"salt", b"");
+            let _ = decrypt(&blob, &pk);
+            let _ = verify_mac(&blob, &pk, 1, 2, b"v");
+        }
+    }
 }

@@ -575,4 +575,25 @@ mod tests {
         assert_eq!(charge_from_voltage(10.0, 20.0, 26.0), Some(0.0));
         assert_eq!(charge_from_voltage(10.0, 26.0, 20.0), None);
     }
+
+    proptest::proptest! {
+        /// Whatever comes down the serial line, the parsers answer without panicking.
+        #[test]
+        fn any_reply_is_handled(reply in "\\PC{0,80}") {
+            let _ = parse_status(&reply).map(|s| s.report());
+            let _ = parse_rating(&reply);
+            let _ = parse_vendor(&reply);
+            let _ = command_accepted(Some(&reply));
+        }
+
+        /// Every delay in range gives a command of the documented shape.
+        #[test]
+        fn shutdown_commands_are_well_formed(off in 12u32..=600, on in 0u32..=9999) {
+            let d = Delays { offdelay: settable_offdelay(off), ondelay: on };
+            let r = d.shutdown_return();
+            proptest::prop_assert!(r.starts_with('S'));
+            proptest::prop_assert!(r.len() <= 8, "{}", r);
+            proptest::prop_assert!(d.shutdown_stayoff().ends_with("R0000"));
+        }
+    }
 }

@@ -431,4 +431,27 @@ mod tests {
         assert_eq!((f[0].logical_min, f[0].logical_max), (0, 255));
         assert_eq!(f[0].kind, ReportKind::Feature);
     }
+
+    proptest::proptest! {
+        /// Any bytes from a device: a parse result or an error, never a panic, and every
+        /// field reads (or declines to read) any report without panicking.
+        #[test]
+        fn any_descriptor_and_report_are_handled(
+            desc in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512),
+            report in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64),
+        ) {
+            if let Ok(fields) = parse(&desc) {
+                proptest::prop_assert!(fields.len() <= MAX_FIELDS);
+                for f in &fields {
+                    proptest::prop_assert!(f.path.len() <= MAX_DEPTH + 1);
+                    if let Some(v) = f.value(&report) {
+                        if f.logical_min <= f.logical_max {
+                            proptest::prop_assert!(v >= f.logical_min && v <= f.logical_max);
+                        }
+                        let _ = f.physical(v);
+                    }
+                }
+            }
+        }
+    }
 }
