@@ -1,8 +1,8 @@
 //! blazer_ser (Megatec / Q1) against a simulated UPS on the master side of a
 //! pseudo-terminal: the driver opens the slave as its serial port, exactly as it opens a real
 //! one. Detection, ratings and vendor, status changes, instant commands with the UPS's
-//! replies, data going stale and coming back, `-k`; and Debian's C blazer_ser against the same
-//! simulated UPS publishing the same variables.
+//! replies, data going stale and coming back, `-k`; and Debian's C blazer_ser and nutdrv_qx
+//! against the same simulated UPS publishing the same variables as our two.
 
 #[path = "drivers_support/mod.rs"]
 mod support;
@@ -20,6 +20,7 @@ use support::{NutTree, RawReader, dump_value};
 
 const T: Duration = Duration::from_secs(15);
 const C_BLAZER: &str = "/lib/nut/blazer_ser";
+const C_QX: &str = "/lib/nut/nutdrv_qx";
 
 /// What the simulated UPS answers.
 struct UpsModel {
@@ -166,14 +167,18 @@ fn serve(
     }
 }
 
-fn blazer_conf(tree: &NutTree, ups: &FakeUps, extra: &str) {
+fn driver_conf(tree: &NutTree, ups: &FakeUps, driver: &str, extra: &str) {
     tree.write(
         "ups.conf",
         &format!(
-            "[ups]\n  driver = blazer_ser\n  port = {}\n  pollinterval = 1\n{extra}",
+            "[ups]\n  driver = {driver}\n  port = {}\n  pollinterval = 1\n{extra}",
             ups.port()
         ),
     );
+}
+
+fn blazer_conf(tree: &NutTree, ups: &FakeUps, extra: &str) {
+    driver_conf(tree, ups, "blazer_ser", extra);
 }
 
 fn socket(tree: &NutTree, driver: &str) -> PathBuf {
@@ -181,13 +186,14 @@ fn socket(tree: &NutTree, driver: &str) -> PathBuf {
 }
 
 fn start_ours(tree: &NutTree) -> ChildGuard {
-    let mut cmd = tree.command(&bin("blazer_ser"));
+    start_driver(tree, "blazer_ser")
+}
+
+fn start_driver(tree: &NutTree, driver: &str) -> ChildGuard {
+    let mut cmd = tree.command(&bin(driver));
     cmd.args(["-a", "ups", "-F"]);
-    let child = ChildGuard::spawn("blazer_ser", &mut cmd);
-    assert!(
-        wait_for_unix(&socket(tree, "blazer_ser"), T),
-        "blazer_ser socket"
-    );
+    let child = ChildGuard::spawn(driver, &mut cmd);
+    assert!(wait_for_unix(&socket(tree, driver), T), "{driver} socket");
     child
 }
 
@@ -402,42 +408,37 @@ fn no_ups_on_the_port_is_a_clear_error_and_minus_k_sends_the_shutdown() {
     assert!(c < s, "{got:?}");
 }
 
-#[test]
-fn c_blazer_ser_publishes_the_same_variables_from_the_same_ups() {
-    if !require_tool(C_BLAZER) {
+/// Debian's C driver and ours on the same simulated UPS, one after the other: the same
+/// device variables with the same values, and no other.
+fn compare_with_c(c_binary: &str, driver: &str) {
+    if !require_tool(c_binary) {
         return;
     }
     let ups = FakeUps::start();
     let tree = NutTree::new();
-    blazer_conf(&tree, &ups, "");
-    let mut cmd = tree.command(Path::new(C_BLAZER));
+    driver_conf(&tree, &ups, driver, "");
+    let mut cmd = tree.command(Path::new(c_binary));
     cmd.args(["-a", "ups", "-F"])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null());
     if is_root() {
         cmd.args(["-u", "root"]);
     }
+    let sock = socket(&tree, driver);
     let c_values = {
-        let _c = ChildGuard::spawn("C blazer_ser", &mut cmd);
-        assert!(
-            wait_for_unix(&socket(&tree, "blazer_ser"), T),
-            "C blazer_ser socket"
-        );
-        let mut r = RawReader::connect(&socket(&tree, "blazer_ser"));
+        let _c = ChildGuard::spawn(c_binary, &mut cmd);
+        assert!(wait_for_unix(&sock, T), "C {driver} socket");
+        let mut r = RawReader::connect(&sock);
         // C publishes the first status with the dump; wait until it has it.
         assert!(wait_until(T, || values(&r.dump_all()).contains_key("ups.status")));
         values(&r.dump_all())
     };
-    assert!(wait_until(T, || !socket(&tree, "blazer_ser").exists()
-        || std::os::unix::net::UnixStream::connect(socket(
-            &tree,
-            "blazer_ser"
-        ))
-        .is_err()));
-    let _ = std::fs::remove_file(socket(&tree, "blazer_ser"));
+    assert!(wait_until(T, || !sock.exists()
+        || std::os::unix::net::UnixStream::connect(&sock).is_err()));
+    let _ = std::fs::remove_file(&sock);
     let ours = {
-        let _drv = start_ours(&tree);
-        values(&RawReader::connect(&socket(&tree, "blazer_ser")).dump_all())
+        let _drv = start_driver(&tree, driver);
+        values(&RawReader::connect(&sock).dump_all())
     };
     // Every device variable C publishes, we publish with the same value, and no other (the
     // pack count is used, not published, as in C).
@@ -446,14 +447,32 @@ fn c_blazer_ser_publishes_the_same_variables_from_the_same_ups() {
         assert_eq!(
             ours.get(var),
             Some(value),
-            "{var}: C {c_values:?}\nours {ours:?}"
+            "{driver} {var}: C {c_values:?}\nours {ours:?}"
         );
         compared += 1;
     }
-    assert!(compared >= 20, "compared {compared}: {c_values:?}");
+    assert!(
+        compared >= 20,
+        "{driver}: compared {compared}: {c_values:?}"
+    );
     let extra: Vec<_> = ours
         .keys()
         .filter(|k| !k.starts_with("driver.") && !c_values.contains_key(*k))
         .collect();
-    assert!(extra.is_empty(), "only we publish {extra:?}");
+    assert!(extra.is_empty(), "{driver}: only we publish {extra:?}");
+    assert_eq!(
+        ours.get("driver.version.data"),
+        c_values.get("driver.version.data"),
+        "{driver}"
+    );
+}
+
+#[test]
+fn c_blazer_ser_publishes_the_same_variables_from_the_same_ups() {
+    compare_with_c(C_BLAZER, "blazer_ser");
+}
+
+#[test]
+fn c_nutdrv_qx_publishes_the_same_variables_from_the_same_ups() {
+    compare_with_c(C_QX, "nutdrv_qx");
 }

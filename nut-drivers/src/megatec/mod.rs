@@ -20,8 +20,22 @@ use crate::dstate::Dstate;
 use port::{CablePower, Port};
 use protocol::{CommandError, Delays, Flavour, ReplyError, Status};
 
-/// The program name.
+/// The program name of the blazer flavour.
 pub const DRIVER_NAME: &str = "blazer_ser";
+/// The program name of the nutdrv_qx flavour (its Megatec subdrivers).
+pub const QX_DRIVER_NAME: &str = "nutdrv_qx";
+
+/// Which C driver this one stands in for: they read the same replies and publish them under
+/// slightly different names (measured with Debian's 2.8.0 builds on the same simulated UPS).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Naming {
+    /// `blazer_ser`: vendor data as `ups.mfr` / `ups.model` / `ups.firmware` (mirrored to
+    /// `device.*`).
+    Blazer,
+    /// `nutdrv_qx`: vendor data as `device.mfr` / `device.model` / `ups.firmware`, and
+    /// `driver.version.data`.
+    Qx,
+}
 
 /// Tries per query before it counts as failed (C `MAXTRIES`).
 const MAXTRIES: usize = 3;
@@ -63,6 +77,11 @@ const OPTIONS: &[DriverOption] = &[
         help: "-k: keep the load off when the mains returns",
     },
     DriverOption {
+        name: "pollfreq",
+        takes_value: true,
+        help: "nutdrv_qx: accepted; the status is read every cycle and the ratings once",
+    },
+    DriverOption {
         name: "runtimecal",
         takes_value: true,
         help: "accepted for C configurations; no runtime estimate (charge from the voltage only)",
@@ -82,6 +101,7 @@ const OPTIONS: &[DriverOption] = &[
 /// The blazer_ser backend.
 #[derive(Debug)]
 pub struct Megatec {
+    naming: Naming,
     port: Option<Port>,
     flavour: Flavour,
     delays: Delays,
@@ -93,7 +113,15 @@ pub struct Megatec {
 
 impl Default for Megatec {
     fn default() -> Self {
+        Megatec::new(Naming::Blazer)
+    }
+}
+
+impl Megatec {
+    /// A backend publishing under `naming`.
+    pub fn new(naming: Naming) -> Megatec {
         Megatec {
+            naming,
             port: None,
             flavour: Flavour::Megatec,
             delays: Delays::default(),
@@ -214,9 +242,13 @@ impl Megatec {
     fn publish_vendor(&mut self, d: &Dstate) {
         match self.query(self.flavour.vendor_command(), protocol::parse_vendor) {
             Ok(v) => {
+                let (mfr, model) = match self.naming {
+                    Naming::Blazer => ("ups.mfr", "ups.model"),
+                    Naming::Qx => ("device.mfr", "device.model"),
+                };
                 for (var, value) in [
-                    ("ups.mfr", &v.mfr),
-                    ("ups.model", &v.model),
+                    (mfr, &v.mfr),
+                    (model, &v.model),
                     ("ups.firmware", &v.firmware),
                 ] {
                     if !value.is_empty() {
@@ -359,11 +391,17 @@ impl Megatec {
 
 impl DeviceBackend for Megatec {
     fn description(&self) -> &'static str {
-        "Megatec/Q1 protocol serial driver"
+        match self.naming {
+            Naming::Blazer => "Megatec/Q1 protocol serial driver",
+            Naming::Qx => "Generic Q* Serial driver (Megatec family)",
+        }
     }
 
     fn version(&self) -> &'static str {
-        "1.57"
+        match self.naming {
+            Naming::Blazer => "1.57",
+            Naming::Qx => "0.32",
+        }
     }
 
     fn options(&self) -> &'static [DriverOption] {
@@ -403,6 +441,9 @@ impl DeviceBackend for Megatec {
     fn init_info(&mut self, ctx: &DriverContext) -> Result<(), BackendError> {
         let d = &ctx.dstate;
         let cfg = &ctx.config;
+        if self.naming == Naming::Qx {
+            d.setinfo("driver.version.data", "Megatec 0.06");
+        }
         if !cfg.has_flag("novendor") {
             self.publish_vendor(d);
         }
