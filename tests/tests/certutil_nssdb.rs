@@ -1,8 +1,9 @@
 //! Importing NSS databases (cert9.db + key4.db, what C NUT's CERTPATH names) with
 //! `nut-certutil import-nss`: every fixture made by NSS 3.87, NSS 3.123 and an independent
 //! writer, with its trust flags and keys; wrong and missing passwords; the listing compared
-//! with Debian's NSS certutil on the same database; an NSS directory given as CERTPATH; and
-//! an imported identity serving STARTTLS from our upsd.
+//! with Debian's NSS certutil on the same database; an NSS directory given as CERTPATH; an
+//! imported identity serving STARTTLS from our upsd; and `export-nss`: a database NSS's own
+//! tools accept and C upsd serves STARTTLS from.
 
 #[path = "monitor_support/mod.rs"]
 mod monitor_support;
@@ -400,4 +401,162 @@ fn tampered_integrity_entries_refuse_the_key_and_drop_the_trust() {
         "{:?}",
         c.notes
     );
+}
+
+#[test]
+fn an_export_satisfies_nss_tools_and_serves_c_upsd() {
+    if !require_tool("certutil") || !require_tool("pk12util") || !require_tool("/lib/nut/upsd") {
+        return;
+    }
+    let t = private_tempdir();
+    // A store holding an imported CA (CT,,) with its key and a server certificate with its
+    // key, plus a client certificate issued here.
+    let store = new_store(t.path(), "store");
+    let o = import_nss(
+        &store,
+        fixture("nss3.87/ec_pw").to_str().expect("utf-8"),
+        Some(&fixture("nss3.87/ec_pw/pwfile")),
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let o = certutil(&[
+        "-d",
+        &store,
+        "issue",
+        "-c",
+        "NUT Test CA",
+        "-n",
+        "client1",
+        "-s",
+        "CN=client1",
+        "--role",
+        "client",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+
+    let mut stack = Stack::new("ups.status: OL\nTIMER 1000\n", "");
+    let nss = stack.path().join("nssdb");
+    let pw = stack.path().join("nss-pw");
+    std::fs::write(&pw, "exp-Pass-9\n").expect("write");
+    let nss_arg = format!("sql:{}", nss.display());
+    let o = certutil(&[
+        "-d",
+        &store,
+        "export-nss",
+        "--to",
+        &nss_arg,
+        "--to-password-file",
+        pw.to_str().expect("utf-8"),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    // A second export into the same place is refused: nothing is overwritten.
+    let again = certutil(&[
+        "-d",
+        &store,
+        "export-nss",
+        "--to",
+        &nss_arg,
+        "--to-empty-password",
+    ]);
+    assert!(!again.status.success());
+    assert!(
+        text(&again).contains("never overwritten"),
+        "{}",
+        text(&again)
+    );
+
+    let nss_tool = |tool: &str, args: &[&str]| {
+        let o = Command::new(tool).args(args).output().expect(tool);
+        assert!(o.status.success(), "{tool} {args:?}: {}", text(&o));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    // NSS lists what we list, with the same trust.
+    let mut theirs = listing(&nss_tool("certutil", &["-L", "-d", &nss_arg]));
+    let mut ours = listing(&String::from_utf8_lossy(
+        &certutil(&["-d", &store, "-L"]).stdout,
+    ));
+    theirs.sort();
+    ours.sort();
+    assert_eq!(theirs, ours);
+    assert_eq!(theirs.len(), 3);
+    // It opens the keys with the password (HMACs and encryption as NSS wants them) ...
+    let pwf = pw.to_str().expect("utf-8");
+    let keys = nss_tool("certutil", &["-K", "-d", &nss_arg, "-f", pwf]);
+    for nick in ["NUT Test CA", "My nut server", "client1"] {
+        assert!(keys.contains(nick), "{nick}: {keys}");
+    }
+    // ... verifies the chains against the exported trust ...
+    let v = nss_tool(
+        "certutil",
+        &["-V", "-n", "client1", "-u", "C", "-d", &nss_arg],
+    );
+    assert!(v.contains("certificate is valid"), "{v}");
+    // ... and exports a key, which needs it decrypted.
+    let p12pw = stack.path().join("p12-pw");
+    std::fs::write(&p12pw, "p12pass\n").expect("write");
+    let p12 = stack.path().join("server.p12");
+    nss_tool(
+        "pk12util",
+        &[
+            "-o",
+            p12.to_str().expect("utf-8"),
+            "-n",
+            "My nut server",
+            "-d",
+            &nss_arg,
+            "-k",
+            pwf,
+            "-w",
+            p12pw.to_str().expect("utf-8"),
+        ],
+    );
+
+    // C upsd (NSS build) serves STARTTLS from it.
+    rnut_tests::write_file(
+        &stack.path().join("conf/upsd.conf"),
+        &format!(
+            "LISTEN 127.0.0.1 {}\nCERTPATH {}\nCERTIDENT \"My nut server\" \"exp-Pass-9\"\n",
+            stack.port,
+            nss.display()
+        ),
+        0o640,
+    );
+    let ca = stack.path().join("ca.pem");
+    let o = certutil(&[
+        "-d",
+        &store,
+        "export",
+        "-n",
+        "NUT Test CA",
+        "-o",
+        ca.to_str().expect("utf-8"),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    stack.for_c_nut();
+    stack.start();
+    let hostport = format!("127.0.0.1:{}", stack.port);
+    let o = run_tool(
+        "upsc",
+        &[
+            "--certpath",
+            ca.to_str().expect("utf-8"),
+            "--certhost",
+            &hostport,
+            "nutserver.example",
+            "1",
+            "1",
+            &stack.system(),
+            "ups.status",
+        ],
+    );
+    assert_eq!(stdout(&o), "OL\n", "{}", text(&o));
+
+    // And it reads back into a rnut store unchanged.
+    let back = new_store(t.path(), "back");
+    let o = import_nss(&back, &nss_arg, Some(&pw));
+    assert!(o.status.success(), "{}", text(&o));
+    let mut again = listing(&String::from_utf8_lossy(
+        &certutil(&["-d", &back, "-L"]).stdout,
+    ));
+    again.sort();
+    assert_eq!(again, ours);
 }

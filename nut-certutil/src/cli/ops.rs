@@ -291,6 +291,55 @@ pub fn import_nss(
     Ok(report)
 }
 
+/// Write the store's certificates (with trust) and their keys into a new NSS database for
+/// C NUT; `only`: these nicknames (all when empty). Returns the nicknames written.
+pub fn export_nss(
+    store: &Store,
+    pw: &PasswordSource,
+    to: &str,
+    to_password: &str,
+    only: &[String],
+) -> Result<Vec<String>> {
+    use nut_certutil::nssdb::write::{ExportItem, write};
+    let dir = std::path::PathBuf::from(nut_certutil::store::strip_db_prefix(to));
+    let records: Vec<_> = store
+        .certificates()?
+        .into_iter()
+        .filter(|r| only.is_empty() || only.contains(&r.nickname))
+        .collect();
+    for wanted in only {
+        if !records.iter().any(|r| &r.nickname == wanted) {
+            bail!("no certificate \"{wanted}\" in the store");
+        }
+    }
+    let mut keys = Vec::new();
+    if records.iter().any(|r| r.has_key) {
+        let password = pw.existing(store)?;
+        let cipher = store.unlock(&password)?;
+        for r in &records {
+            keys.push(if r.has_key {
+                Some(store.key_for_certificate(&cipher, &r.nickname)?)
+            } else {
+                None
+            });
+        }
+    } else {
+        keys.resize_with(records.len(), || None);
+    }
+    let items: Vec<ExportItem<'_>> = records
+        .iter()
+        .zip(&keys)
+        .map(|(r, k)| ExportItem {
+            nickname: &r.nickname,
+            der: &r.der,
+            trust: r.trust,
+            key: k.as_ref(),
+        })
+        .collect();
+    write(&dir, to_password, &items)?;
+    Ok(records.into_iter().map(|r| r.nickname).collect())
+}
+
 /// NSS `-L` output.
 pub fn format_list(store: &Store) -> Result<String> {
     let mut out = format!(

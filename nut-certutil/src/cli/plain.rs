@@ -1,5 +1,5 @@
 //! Plain subcommands for people who never used NSS: `init`, `ca create`, `request`, `sign`,
-//! `issue`, `import`, `import-nss`, `export`, `list`, `show`, `trust`, `delete`, `passwd`, `policy`, `doctor`,
+//! `issue`, `import`, `import-nss`, `export`, `export-nss`, `list`, `show`, `trust`, `delete`, `passwd`, `policy`, `doctor`,
 //! `verify`.
 
 use std::path::PathBuf;
@@ -183,6 +183,22 @@ enum Cmd {
         #[arg(long = "from-password-file", value_name = "FILE")]
         from_password_file: Option<PathBuf>,
         /// Import only this nickname (repeatable; default: all).
+        #[arg(short = 'n', long)]
+        nickname: Vec<String>,
+    },
+    /// Write the certificates (with their trust flags) and private keys of this database into
+    /// a new NSS database, for C NUT built with NSS (its CERTPATH).
+    ExportNss {
+        /// Directory of the new NSS database (`sql:DIR` or `DIR`; must not hold one).
+        #[arg(long = "to", value_name = "DIR")]
+        to: String,
+        /// File holding the new NSS database's password (first line).
+        #[arg(long = "to-password-file", value_name = "FILE")]
+        to_password_file: Option<PathBuf>,
+        /// Give the NSS database an empty password.
+        #[arg(long = "to-empty-password", conflicts_with = "to_password_file")]
+        to_empty_password: bool,
+        /// Export only this nickname (repeatable; default: all).
         #[arg(short = 'n', long)]
         nickname: Vec<String>,
     },
@@ -495,6 +511,25 @@ pub fn run(args: &[String]) -> Result<i32> {
             }
             for note in &report.notes {
                 eprintln!("note: {note}");
+            }
+        }
+        Cmd::ExportNss {
+            to,
+            to_password_file,
+            to_empty_password,
+            nickname,
+        } => {
+            let to_password = match (&to_password_file, to_empty_password) {
+                (Some(f), _) => super::io::read_password_file(f)?,
+                (None, true) => zeroize::Zeroizing::new(String::new()),
+                (None, false) => bail!(
+                    "give the new NSS database a password with --to-password-file FILE, or --to-empty-password"
+                ),
+            };
+            let store = ops::open_ro(&dir()?)?;
+            let written = ops::export_nss(&store, &pw, &to, &to_password, &nickname)?;
+            for nick in written {
+                println!("exported \"{nick}\"");
             }
         }
         Cmd::Export {

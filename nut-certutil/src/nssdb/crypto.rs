@@ -1,14 +1,14 @@
 //! key4.db cryptography (spec nss-db.md section 6): the password key, the PBES2 /
 //! PBKDF2-HMAC / AES-256-CBC entries (with NSS's IV quirk), and the PBMAC1 integrity entries.
 
-use aes::cipher::{BlockModeDecrypt, KeyIvInit, block_padding::Pkcs7};
+use aes::cipher::{BlockModeDecrypt, BlockModeEncrypt, KeyIvInit, block_padding::Pkcs7};
 use hmac::{Hmac, KeyInit, Mac};
 use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha384};
 use zeroize::Zeroizing;
 
 use super::NssError;
-use crate::der::read_tlv;
+use crate::der::{read_tlv, tlv};
 
 const OID_PBES2: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x05, 0x0d];
 const OID_PBKDF2: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x05, 0x0c];
@@ -199,6 +199,84 @@ pub fn verify_mac(
     Ok(mac.verify_slice(stored).is_ok())
 }
 
+/// The PBKDF2 parameters NSS writes: a fresh 32-byte salt, `iterations`, a 32-byte key,
+/// HMAC-SHA256.
+fn pbkdf2_params(iterations: u32) -> Result<(Pbkdf2Params, Vec<u8>), NssError> {
+    let mut salt = vec![0u8; 32];
+    crate::keys::random_bytes(&mut salt).map_err(|e| NssError::Malformed(e.to_string()))?;
+    let mut body = tlv(0x04, &salt);
+    body.extend(tlv(0x02, &der_uint(iterations)));
+    body.extend(tlv(0x02, &[32]));
+    body.extend(tlv(0x30, &tlv(0x06, OID_HMAC_SHA256)));
+    let mut alg = tlv(0x06, OID_PBKDF2);
+    alg.extend(tlv(0x30, &body));
+    Ok((
+        Pbkdf2Params {
+            salt,
+            iterations,
+            key_length: 32,
+        },
+        tlv(0x30, &alg),
+    ))
+}
+
+/// A positive integer's minimal DER content.
+fn der_uint(v: u32) -> Vec<u8> {
+    let bytes = v.to_be_bytes();
+    let first = bytes.iter().position(|b| *b != 0).unwrap_or(3);
+    let mut out = bytes[first..].to_vec();
+    if out[0] & 0x80 != 0 {
+        out.insert(0, 0);
+    }
+    out
+}
+
+/// Encrypt a value as NSS does (PBES2, PBKDF2-HMAC-SHA256, AES-256-CBC, the 14-byte "IV"
+/// whose encoding is the real IV): the inverse of [`decrypt`].
+pub fn encrypt(plain: &[u8], pass_key: &[u8], iterations: u32) -> Result<Vec<u8>, NssError> {
+    let (kdf, kdf_der) = pbkdf2_params(iterations)?;
+    let mut iv_content = [0u8; 14];
+    crate::keys::random_bytes(&mut iv_content).map_err(|e| NssError::Malformed(e.to_string()))?;
+    let iv_tlv = tlv(0x04, &iv_content);
+    let key = derive(pass_key, &kdf);
+    let enc = cbc::Encryptor::<aes::Aes256>::new_from_slices(&key, &iv_tlv)
+        .map_err(|_| malformed("AES-256-CBC key or IV size"))?;
+    let ciphertext = enc.encrypt_padded_vec::<Pkcs7>(plain);
+    let mut scheme = tlv(0x06, OID_AES256_CBC);
+    scheme.extend(iv_tlv);
+    let mut pbes2 = kdf_der;
+    pbes2.extend(tlv(0x30, &scheme));
+    let mut alg = tlv(0x06, OID_PBES2);
+    alg.extend(tlv(0x30, &pbes2));
+    let mut outer = tlv(0x30, &alg);
+    outer.extend(tlv(0x04, &ciphertext));
+    Ok(tlv(0x30, &outer))
+}
+
+/// An integrity entry as NSS writes it (PBMAC1, HMAC-SHA256): the inverse of [`verify_mac`].
+pub fn mac(
+    pass_key: &[u8],
+    iterations: u32,
+    object_id: u32,
+    attribute: u32,
+    value: &[u8],
+) -> Result<Vec<u8>, NssError> {
+    let (kdf, kdf_der) = pbkdf2_params(iterations)?;
+    let key = derive(pass_key, &kdf);
+    let mut m = Hmac::<Sha256>::new_from_slice(&key).map_err(|_| malformed("integrity key"))?;
+    m.update(&object_id.to_be_bytes());
+    m.update(&attribute.to_be_bytes());
+    m.update(value);
+    let tag = m.finalize().into_bytes();
+    let mut params = kdf_der;
+    params.extend(tlv(0x30, &tlv(0x06, OID_HMAC_SHA256)));
+    let mut alg = tlv(0x06, OID_PBMAC1);
+    alg.extend(tlv(0x30, &params));
+    let mut outer = tlv(0x30, &alg);
+    outer.extend(tlv(0x04, &tag));
+    Ok(tlv(0x30, &outer))
+}
+
 /// SHA-1, for CKA_ID checks.
 pub fn sha1(data: &[u8]) -> Vec<u8> {
     Sha1::digest(data).to_vec()
@@ -258,6 +336,21 @@ mod tests {
                 "574bf3db3e908da75fbb28103c20cf5da0d65a557a10461473f46a0d1bd2044c43ba8ac30df7dcf626719ba64579f748"
             )
         );
+    }
+
+    #[test]
+    fn what_we_write_reads_back() {
+        let pk = pass_key(b"0123456789abcdefghij", b"pw");
+        for iterations in [1, 10_000] {
+            let blob = encrypt(b"password-check", &pk, iterations).expect("encrypts");
+            assert_eq!(&*decrypt(&blob, &pk).expect("decrypts"), b"password-check");
+            let m = mac(&pk, iterations, 7, 0x11, b"value").expect("mac");
+            assert!(verify_mac(&m, &pk, 7, 0x11, b"value").expect("parses"));
+            assert!(!verify_mac(&m, &pk, 8, 0x11, b"value").expect("parses"));
+        }
+        assert_eq!(der_uint(10_000), [0x27, 0x10]);
+        assert_eq!(der_uint(1), [0x01]);
+        assert_eq!(der_uint(0x80), [0x00, 0x80]);
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod crypto;
 pub mod keybuild;
 pub mod objects;
 pub mod trust_objects;
+pub mod write;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -58,6 +59,9 @@ pub enum NssError {
     /// A key could not be rebuilt.
     #[error("invalid private key: {0}")]
     BadKey(String),
+    /// The target already holds an NSS database.
+    #[error("{0} exists: an NSS database is never overwritten (choose an empty directory)")]
+    Exists(PathBuf),
     /// An integrity entry is missing or does not match.
     #[error("integrity check failed: {0}")]
     Integrity(String),
