@@ -324,3 +324,46 @@ fn repeater_refuses_an_untrusted_server_and_a_server_without_tls() {
     );
     assert_eq!(plain.lines(), vec!["STARTTLS".to_string()]);
 }
+
+#[test]
+fn repeater_reads_its_tls_files_once_and_reconnects_with_them() {
+    let (mut stack, pki) = tls_stack("");
+    let sys = stack.system();
+    // The CA the repeater trusts, in a file that is gone after the start (as a root-only
+    // CERTPATH is, once a driver has dropped to its -u user).
+    let ca = stack.path().join("conf/repeater-ca.pem");
+    std::fs::copy(pki.file("ca.pem"), &ca).expect("copy CA");
+    add_repeater(
+        &stack,
+        "once",
+        &sys,
+        Some(&format!(
+            "CERTPATH {}\nCERTVERIFY 1\nFORCESSL 1\n",
+            ca.display()
+        )),
+    );
+    let rep = Logged::spawn("repeater", &mut stack.dummy_ups_command("once"));
+    wait_socket(&repeater_socket(&stack, "once"));
+    let line = format!("connected to {sys} (SSL)");
+    assert!(
+        rep.wait_log(&line, Duration::from_secs(5)),
+        "{}",
+        rep.text()
+    );
+    std::fs::remove_file(&ca).expect("remove CA");
+    // upsd restarts: the repeater loses its session and makes a new one, verified with the
+    // CA it read at start.
+    stack.stop_upsd();
+    stack.start_upsd();
+    assert!(
+        rnut_tests::wait_until(Duration::from_secs(20), || rep
+            .text()
+            .matches(&line)
+            .count()
+            >= 2),
+        "{}",
+        rep.text()
+    );
+    let dump = RawReader::connect(&repeater_socket(&stack, "once")).dump_all();
+    assert_eq!(dump_value(&dump, "ups.status").as_deref(), Some("OL"));
+}

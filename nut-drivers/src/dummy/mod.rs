@@ -272,7 +272,11 @@ impl DeviceBackend for DummyUps {
                 let target = SystemName::parse(&cfg.port).map_err(|e| {
                     BackendError::Fatal(format!("invalid UPS definition {:?}: {e}; required format: upsname[@hostname[:port]]", cfg.port))
                 })?;
-                let opts = repeater_options(cfg)?;
+                // The TLS files are read now, before privileges are dropped; reconnects reuse
+                // what was read.
+                let opts = repeater_options(cfg)?
+                    .prebuild(&target.host, target.port)
+                    .map_err(|e| BackendError::Fatal(format!("tlsconfig: {e}")))?;
                 let rep = RemoteUps::start(target, opts).map_err(|e| {
                     BackendError::Fatal(format!("cannot start the repeater session: {e}"))
                 })?;

@@ -56,19 +56,22 @@ impl Client {
     ) -> Result<Client, ClientError> {
         // Build the TLS policy first: a broken TLS configuration must not lead to a
         // plaintext session.
-        let policy = match &opts.tls {
-            Some(settings) => Some(
-                nut_certutil::tls::build_client_config(settings, host, port)
-                    .map_err(|e| ClientError::Tls(e.to_string()))?,
-            ),
-            None => None,
+        let built;
+        let policy = match (&opts.prebuilt, &opts.tls) {
+            (Some(p), _) => Some(p.as_ref()),
+            (None, Some(settings)) => {
+                built = nut_certutil::tls::build_client_config(settings, host, port)
+                    .map_err(|e| ClientError::Tls(e.to_string()))?;
+                Some(&built)
+            }
+            (None, None) => None,
         };
         let tcp = tcp_connect(host, port, opts).await?;
         let mut conn = LineStream::new(Stream::Plain(tcp));
         let mut tls = false;
         if let Some(policy) = policy {
             if opts.tryssl || policy.forcessl {
-                let step = starttls::starttls(conn, &policy);
+                let step = starttls::starttls(conn, policy);
                 let (c, outcome) = tokio::time::timeout(opts.timeout, step)
                     .await
                     .map_err(|_| ClientError::Tls("handshake timed out".into()))??;

@@ -1,9 +1,12 @@
 //! How to connect: timeout, address family, and the TLS settings the connection decision of
 //! tls.md 3.1 uses.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use nut_certutil::tls::ClientTlsSettings;
+use nut_certutil::tls::{ClientTlsPolicy, ClientTlsSettings};
+
+use super::error::ClientError;
 
 /// Which address families to try.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -30,6 +33,23 @@ pub struct ConnectOptions {
     /// Try STARTTLS even when FORCESSL is off (C NUT's `UPSCLI_CONN_TRYSSL`; upsmon and upsc
     /// always do). Without it only FORCESSL makes the client send STARTTLS.
     pub tryssl: bool,
+    /// The TLS policy for the one server these options are for, built in advance (see
+    /// [`ConnectOptions::prebuild`]); used instead of building one from `tls` per connect.
+    pub prebuilt: Option<Arc<ClientTlsPolicy>>,
+}
+
+impl ConnectOptions {
+    /// Build the TLS policy for `host:port` now, reading CERTPATH / CERTFILE once: a process
+    /// that drops privileges later (a driver's `-u`) keeps reconnecting with what it read,
+    /// whatever it may read afterwards.
+    pub fn prebuild(mut self, host: &str, port: u16) -> Result<ConnectOptions, ClientError> {
+        if let Some(settings) = &self.tls {
+            let policy = nut_certutil::tls::build_client_config(settings, host, port)
+                .map_err(|e| ClientError::Tls(e.to_string()))?;
+            self.prebuilt = Some(Arc::new(policy));
+        }
+        Ok(self)
+    }
 }
 
 impl Default for ConnectOptions {
@@ -39,6 +59,7 @@ impl Default for ConnectOptions {
             family: AddrFamily::Any,
             tls: Some(ClientTlsSettings::default()),
             tryssl: true,
+            prebuilt: None,
         }
     }
 }
