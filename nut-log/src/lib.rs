@@ -73,6 +73,9 @@ pub struct LogSetup<'a> {
 /// Install the global `tracing` subscriber (once; later calls do nothing).
 pub fn init(setup: LogSetup<'_>) {
     let _ = IDENT.set(setup.ident.to_string());
+    // Connect to the syslog socket now, as C's openlog(LOG_NDELAY): a daemon that chroots
+    // later (`upsd -r`, a driver's `chroot`) keeps its log.
+    let _ = socket();
     let filter = tracing_subscriber::EnvFilter::try_from_env(setup.env_var)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(setup.level));
     let builder = tracing_subscriber::fmt()
@@ -111,7 +114,13 @@ pub fn syslog(severity: Severity, message: &str) {
         std::process::id(),
         message.trim_end()
     );
-    let _ = sock.send_to(line.as_bytes(), path);
+    if sock.send(line.as_bytes()).is_err() {
+        // The syslog daemon restarted (a new socket at the same path): once more, if the
+        // path is still reachable from here.
+        if sock.connect(path).is_ok() {
+            let _ = sock.send(line.as_bytes());
+        }
+    }
 }
 
 fn socket() -> Option<&'static (UnixDatagram, PathBuf)> {
@@ -123,6 +132,8 @@ fn socket() -> Option<&'static (UnixDatagram, PathBuf)> {
             let sock = UnixDatagram::unbound().ok()?;
             // Never block the daemon on a full syslog queue.
             sock.set_nonblocking(true).ok()?;
+            // Connected once; a missing socket (no syslog here) is tried again per line.
+            let _ = sock.connect(&path);
             Some((sock, path))
         })
         .as_ref()

@@ -448,6 +448,35 @@ fn an_export_satisfies_nss_tools_and_serves_c_upsd() {
         pw.to_str().expect("utf-8"),
     ]);
     assert!(o.status.success(), "{}", text(&o));
+    // Owner-only files, as NSS makes them (key4.db holds the keys).
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for f in ["cert9.db", "key4.db"] {
+            let mode = std::fs::metadata(nss.join(f))
+                .expect(f)
+                .permissions()
+                .mode()
+                & 0o777;
+            assert_eq!(mode, 0o600, "{f}");
+        }
+        let mode = std::fs::metadata(&nss).expect("dir").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700);
+    }
+    // An empty password file is not taken for an intended empty password.
+    let empty = stack.path().join("empty-pw");
+    std::fs::write(&empty, "\n").expect("write");
+    let other = format!("sql:{}", stack.path().join("other").display());
+    let o = certutil(&[
+        "-d",
+        &store,
+        "export-nss",
+        "--to",
+        &other,
+        "--to-password-file",
+        empty.to_str().expect("utf-8"),
+    ]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("--to-empty-password"), "{}", text(&o));
     // A second export into the same place is refused: nothing is overwritten.
     let again = certutil(&[
         "-d",
@@ -559,4 +588,96 @@ fn an_export_satisfies_nss_tools_and_serves_c_upsd() {
     ));
     again.sort();
     assert_eq!(again, ours);
+}
+
+#[test]
+fn a_renewed_certificate_sharing_a_nickname_imports_the_newest() {
+    if !require_tool("certutil") {
+        return;
+    }
+    let t = private_tempdir();
+    // Two certificates with the same subject, the second valid longer (a renewal).
+    let src = new_store(t.path(), "src");
+    let ca = [
+        "-d",
+        &src,
+        "ca",
+        "create",
+        "-n",
+        "CA",
+        "-s",
+        "CN=Renewal CA",
+    ];
+    assert!(certutil(&ca).status.success());
+    for (nick, months) in [("old", "12"), ("new", "24")] {
+        let o = certutil(&[
+            "-d",
+            &src,
+            "issue",
+            "-c",
+            "CA",
+            "-n",
+            nick,
+            "-s",
+            "CN=srv.example",
+            "--months",
+            months,
+        ]);
+        assert!(o.status.success(), "{}", text(&o));
+    }
+    let nss = t.path().join("nss");
+    std::fs::create_dir_all(&nss).expect("mkdir");
+    let nss_arg = format!("sql:{}", nss.display());
+    let run = |args: &[&str]| {
+        let o = Command::new("certutil")
+            .args(args)
+            .output()
+            .expect("certutil");
+        assert!(o.status.success(), "{args:?}: {}", text(&o));
+    };
+    run(&["-N", "-d", &nss_arg, "--empty-password"]);
+    for nick in ["old", "new"] {
+        let pem = t.path().join(format!("{nick}.pem"));
+        let o = certutil(&[
+            "-d",
+            &src,
+            "export",
+            "-n",
+            nick,
+            "-o",
+            pem.to_str().expect("utf-8"),
+        ]);
+        assert!(o.status.success(), "{}", text(&o));
+        // NSS accepts one nickname for certificates of the same subject.
+        run(&[
+            "-A",
+            "-d",
+            &nss_arg,
+            "-n",
+            "srv",
+            "-t",
+            ",,",
+            "-a",
+            "-i",
+            pem.to_str().expect("utf-8"),
+        ]);
+    }
+    let dst = new_store(t.path(), "dst");
+    let o = import_nss(&dst, &nss_arg, None);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("an older certificate named \"srv\""),
+        "{}",
+        text(&o)
+    );
+    let shown = certutil(&["-d", &dst, "show", "srv"]);
+    let newest = certutil(&["-d", &src, "show", "new"]);
+    let not_after = |o: &Output| {
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .find(|l| l.contains("Not After"))
+            .map(str::to_string)
+    };
+    assert!(not_after(&newest).is_some(), "{}", text(&newest));
+    assert_eq!(not_after(&shown), not_after(&newest));
 }

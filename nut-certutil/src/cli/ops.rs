@@ -251,8 +251,39 @@ pub fn import_nss(
             );
         }
     }
+    // NSS lets several certificates share a nickname (a renewal); the store does not: the
+    // newest one still valid (else the newest) is imported, the others are noted.
+    let mut certs = contents.certs;
+    let now = OffsetDateTime::now_utc();
+    let rank = |der: &[u8]| {
+        CertInfo::parse(der)
+            .ok()
+            .map(|x| (x.not_before <= now && now <= x.not_after, x.not_after))
+    };
+    let mut keep: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (i, c) in certs.iter().enumerate() {
+        let better = match keep.get(&c.nickname) {
+            None => true,
+            Some(&j) => rank(&c.der) > rank(&certs[j].der),
+        };
+        if better {
+            keep.insert(c.nickname.clone(), i);
+        }
+    }
+    let mut index = 0;
+    certs.retain(|c| {
+        let kept = keep.get(&c.nickname) == Some(&index);
+        if !kept {
+            report.notes.push(format!(
+                "an older certificate named \"{}\" was not imported (the store keeps one per nickname)",
+                c.nickname
+            ));
+        }
+        index += 1;
+        kept
+    });
     let mut cipher = None;
-    for c in contents.certs {
+    for c in certs {
         if !only.is_empty() && !only.contains(&c.nickname) {
             continue;
         }
@@ -317,11 +348,27 @@ pub fn export_nss(
         let password = pw.existing(store)?;
         let cipher = store.unlock(&password)?;
         for r in &records {
-            keys.push(if r.has_key {
+            let key = if r.has_key {
                 Some(store.key_for_certificate(&cipher, &r.nickname)?)
             } else {
                 None
+            };
+            // NSS keys are RSA or EC here: another kind stays behind, its certificate goes.
+            let key = key.filter(|k| {
+                let ok = matches!(
+                    k.algorithm(),
+                    KeyAlgorithm::Rsa(_) | KeyAlgorithm::EcdsaP256 | KeyAlgorithm::EcdsaP384
+                );
+                if !ok {
+                    eprintln!(
+                        "note: the key of \"{}\" ({}) is not exported: NSS export takes RSA and EC keys",
+                        r.nickname,
+                        k.algorithm().short_name()
+                    );
+                }
+                ok
             });
+            keys.push(key);
         }
     } else {
         keys.resize_with(records.len(), || None);

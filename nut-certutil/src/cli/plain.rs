@@ -520,7 +520,16 @@ pub fn run(args: &[String]) -> Result<i32> {
             nickname,
         } => {
             let to_password = match (&to_password_file, to_empty_password) {
-                (Some(f), _) => super::io::read_password_file(f)?,
+                (Some(f), _) => {
+                    let pw = super::io::read_password_file(f)?;
+                    if pw.is_empty() {
+                        bail!(
+                            "{} holds an empty password: say --to-empty-password if that is meant",
+                            f.display()
+                        );
+                    }
+                    pw
+                }
                 (None, true) => zeroize::Zeroizing::new(String::new()),
                 (None, false) => bail!(
                     "give the new NSS database a password with --to-password-file FILE, or --to-empty-password"

@@ -357,13 +357,29 @@ pub fn write(dir: &Path, password: &str, items: &[ExportItem<'_>]) -> Result<(),
             return Err(NssError::Exists(dir.join(f)));
         }
     }
-    std::fs::create_dir_all(dir).map_err(|e| NssError::Sqlite(dir.to_path_buf(), e.to_string()))?;
+    if !dir.exists() {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|e| NssError::Sqlite(dir.to_path_buf(), e.to_string()))?;
+    }
     // Written under temporary names and renamed at the end: a killed export leaves no
     // half-written database under the real names.
     let cert_tmp = dir.join(".cert9.db.partial");
     let key_tmp = dir.join(".key4.db.partial");
     for p in [&cert_tmp, &key_tmp] {
         let _ = std::fs::remove_file(p);
+        // Owner-only from the first byte, as NSS creates its files: key4.db holds the keys
+        // (with an empty password, readable means usable). SQLite's journals take this mode.
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(p)
+            .map_err(|e| NssError::Sqlite(p.clone(), e.to_string()))?;
     }
     let result = write_files(&cert_tmp, &key_tmp, password, items);
     if let Err(e) = result {
@@ -371,9 +387,20 @@ pub fn write(dir: &Path, password: &str, items: &[ExportItem<'_>]) -> Result<(),
         let _ = std::fs::remove_file(&key_tmp);
         return Err(e);
     }
+    // key4.db first: a database with keys but no certificates is inert; on any failure both
+    // names are cleared again so that a retry is possible.
+    let mut placed = Vec::new();
     for (tmp, name) in [(&key_tmp, "key4.db"), (&cert_tmp, "cert9.db")] {
-        std::fs::rename(tmp, dir.join(name))
-            .map_err(|e| NssError::Sqlite(dir.join(name), e.to_string()))?;
+        if let Err(e) = std::fs::rename(tmp, dir.join(name)) {
+            for p in placed.iter().chain([&cert_tmp, &key_tmp]) {
+                let _ = std::fs::remove_file(p);
+            }
+            return Err(NssError::Sqlite(dir.join(name), e.to_string()));
+        }
+        placed.push(dir.join(name));
+    }
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
     }
     Ok(())
 }

@@ -10,7 +10,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use nut_core::net::SystemName;
-use nut_monitor::client::{Client, ConnectOptions};
+use nut_monitor::client::{Client, ClientError, ConnectOptions};
 
 /// One answer of the session thread: the remote UPS's variables, or why there are none.
 type ListResult = Result<Vec<(String, String)>, String>;
@@ -105,6 +105,8 @@ fn session(
             };
             match c.list_var(&target.ups).await {
                 Ok(vars) => Ok(vars),
+                // The server answered (ERR DATA-STALE, ...): the session itself is fine.
+                Err(e @ ClientError::Server { .. }) => Err(e.to_string()),
                 Err(e) => {
                     client = None;
                     Err(e.to_string())

@@ -17,7 +17,7 @@ use nut_core::net::{ErrCode, Request};
 use tokio::net::TcpStream;
 
 pub use error::ClientError;
-pub use options::{AddrFamily, ConnectOptions};
+pub use options::{AddrFamily, ConnectOptions, Prebuilt};
 pub use transport::MAX_LINE;
 
 use starttls::{Decision, StartTls, decide_on_refusal};
@@ -57,8 +57,13 @@ impl Client {
         // Build the TLS policy first: a broken TLS configuration must not lead to a
         // plaintext session.
         let built;
-        let policy = match (&opts.prebuilt, &opts.tls) {
-            (Some(p), _) => Some(p.as_ref()),
+        // A prebuilt policy serves only the server it was built for.
+        let prebuilt = opts
+            .prebuilt
+            .as_ref()
+            .filter(|p| p.host == host && p.port == port);
+        let policy = match (prebuilt, &opts.tls) {
+            (Some(p), _) => Some(p.policy.as_ref()),
             (None, Some(settings)) => {
                 built = nut_certutil::tls::build_client_config(settings, host, port)
                     .map_err(|e| ClientError::Tls(e.to_string()))?;

@@ -35,7 +35,18 @@ pub struct ConnectOptions {
     pub tryssl: bool,
     /// The TLS policy for the one server these options are for, built in advance (see
     /// [`ConnectOptions::prebuild`]); used instead of building one from `tls` per connect.
-    pub prebuilt: Option<Arc<ClientTlsPolicy>>,
+    pub prebuilt: Option<Prebuilt>,
+}
+
+/// A TLS policy built for one server.
+#[derive(Debug, Clone)]
+pub struct Prebuilt {
+    /// The server it was built for.
+    pub host: String,
+    /// Its port.
+    pub port: u16,
+    /// The policy (expected certificate name, CERTHOST rule, trust).
+    pub policy: Arc<ClientTlsPolicy>,
 }
 
 impl ConnectOptions {
@@ -46,7 +57,11 @@ impl ConnectOptions {
         if let Some(settings) = &self.tls {
             let policy = nut_certutil::tls::build_client_config(settings, host, port)
                 .map_err(|e| ClientError::Tls(e.to_string()))?;
-            self.prebuilt = Some(Arc::new(policy));
+            self.prebuilt = Some(Prebuilt {
+                host: host.to_string(),
+                port,
+                policy: Arc::new(policy),
+            });
         }
         Ok(self)
     }
