@@ -81,6 +81,40 @@ fn import_nss(store: &str, from: &str, password_file: Option<&Path>) -> Output {
     certutil(&args)
 }
 
+/// `upsc` over STARTTLS to the stack, verifying the fixtures' server certificate
+/// (`nutserver.example`, pinned with CERTHOST) against `ca`.
+fn verified_status(stack: &Stack, ca: &Path) -> Output {
+    let hostport = format!("127.0.0.1:{}", stack.port);
+    run_tool(
+        "upsc",
+        &[
+            "--certpath",
+            ca.to_str().expect("utf-8"),
+            "--certhost",
+            &hostport,
+            "nutserver.example",
+            "1",
+            "1",
+            &stack.system(),
+            "ups.status",
+        ],
+    )
+}
+
+/// A certificate of `store` as PEM in `out`.
+fn export_pem(store: &str, nickname: &str, out: &Path) {
+    let o = certutil(&[
+        "-d",
+        store,
+        "export",
+        "-n",
+        nickname,
+        "-o",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+}
+
 /// `nut-certutil -L` lines after the header: (nickname, trust).
 fn listing(lines: &str) -> Vec<(String, String)> {
     lines
@@ -265,16 +299,7 @@ fn an_nss_directory_as_certpath_gets_a_hint_and_an_import_serves_tls() {
     ]);
     assert!(o.status.success(), "{}", text(&o));
     let ca = t.path().join("ca.pem");
-    let o = certutil(&[
-        "-d",
-        store.to_str().expect("utf-8"),
-        "export",
-        "-n",
-        "NUT Test CA",
-        "-o",
-        ca.to_str().expect("utf-8"),
-    ]);
-    assert!(o.status.success(), "{}", text(&o));
+    export_pem(store.to_str().expect("utf-8"), "NUT Test CA", &ca);
     rnut_tests::write_file(
         &stack.path().join("conf/upsd.conf"),
         &format!(
@@ -285,21 +310,7 @@ fn an_nss_directory_as_certpath_gets_a_hint_and_an_import_serves_tls() {
         0o640,
     );
     stack.start();
-    let hostport = format!("127.0.0.1:{}", stack.port);
-    let o = run_tool(
-        "upsc",
-        &[
-            "--certpath",
-            ca.to_str().expect("utf-8"),
-            "--certhost",
-            &hostport,
-            "nutserver.example",
-            "1",
-            "1",
-            &stack.system(),
-            "ups.status",
-        ],
-    );
+    let o = verified_status(&stack, &ca);
     assert_eq!(stdout(&o), "OL\n", "{}", text(&o));
     let upsd = stack.upsd.as_ref().expect("upsd");
     assert!(
@@ -550,33 +561,10 @@ fn an_export_satisfies_nss_tools_and_serves_c_upsd() {
         0o640,
     );
     let ca = stack.path().join("ca.pem");
-    let o = certutil(&[
-        "-d",
-        &store,
-        "export",
-        "-n",
-        "NUT Test CA",
-        "-o",
-        ca.to_str().expect("utf-8"),
-    ]);
-    assert!(o.status.success(), "{}", text(&o));
+    export_pem(&store, "NUT Test CA", &ca);
     stack.for_c_nut();
     stack.start();
-    let hostport = format!("127.0.0.1:{}", stack.port);
-    let o = run_tool(
-        "upsc",
-        &[
-            "--certpath",
-            ca.to_str().expect("utf-8"),
-            "--certhost",
-            &hostport,
-            "nutserver.example",
-            "1",
-            "1",
-            &stack.system(),
-            "ups.status",
-        ],
-    );
+    let o = verified_status(&stack, &ca);
     assert_eq!(stdout(&o), "OL\n", "{}", text(&o));
 
     // And it reads back into a rnut store unchanged.
@@ -638,16 +626,7 @@ fn a_renewed_certificate_sharing_a_nickname_imports_the_newest() {
     run(&["-N", "-d", &nss_arg, "--empty-password"]);
     for nick in ["old", "new"] {
         let pem = t.path().join(format!("{nick}.pem"));
-        let o = certutil(&[
-            "-d",
-            &src,
-            "export",
-            "-n",
-            nick,
-            "-o",
-            pem.to_str().expect("utf-8"),
-        ]);
-        assert!(o.status.success(), "{}", text(&o));
+        export_pem(&src, nick, &pem);
         // NSS accepts one nickname for certificates of the same subject.
         run(&[
             "-A",
