@@ -16,6 +16,7 @@
 //! - [`client`]: [`client::DriverClient`], a reader of a driver socket (upsd-style).
 //! - [`dummy`]: the dummy-ups backend (`.dev`/`.seq` files, repeater over nut-monitor's
 //!   client, STARTTLS tried as C does).
+//! - [`number`]: numbers printed as C drivers print them (`%.Nf`).
 //! - [`megatec`]: the blazer_ser backend (Megatec / Q1 protocol on a serial port).
 //! - [`usbhid`]: the usbhid-ups backend (USB HID Power Device class, libusb through `rusb`).
 //! - [`upsdrvctl`]: the upsdrvctl program.
@@ -62,6 +63,7 @@ pub mod dummy;
 pub mod error;
 pub mod logging;
 pub mod megatec;
+pub mod number;
 pub mod privs;
 pub mod runtime;
 pub mod server;

@@ -17,6 +17,7 @@ use nut_core::sock::{ResultCode, VarFlags};
 use crate::backend::{BackendError, DeviceBackend, DriverContext, DriverOption, ReloadOutcome};
 use crate::config::DriverConfig;
 use crate::dstate::Dstate;
+use crate::number::fixed;
 use port::{CablePower, Port};
 use protocol::{CommandError, Delays, Flavour, ReplyError, Status};
 
@@ -129,11 +130,6 @@ impl Megatec {
             first_status: None,
         }
     }
-}
-
-/// Format like C's `%.Nf`.
-fn fixed(v: f64, decimals: usize) -> String {
-    format!("{v:.decimals$}")
 }
 
 /// A number without trailing zeros (`12`, `0.5`).
@@ -561,10 +557,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn numbers_print_like_c() {
-        assert_eq!(fixed(230.0, 1), "230.0");
-        assert_eq!(fixed(14.0, 0), "14");
-        assert_eq!(fixed(27.24, 2), "27.24");
+    fn short_numbers_drop_trailing_zeros() {
         assert_eq!(short(12.0), "12");
         assert_eq!(short(0.5), "0.5");
     }

@@ -214,10 +214,10 @@ impl UsbHid {
             d.setinfo(var, &value);
         }
         let flags = self.model.flags();
-        let charge = self
-            .model
-            .value_of("UPS.PowerSummary.RemainingCapacity")
-            .or_else(|| self.model.value_of("UPS.Battery.RemainingCapacity"));
+        let charge = model::VARS
+            .iter()
+            .find(|s| s.var == "battery.charge")
+            .and_then(|s| self.model.var_value(s));
         let (tokens, alarms) = model::status(&flags, charge);
         match model::transfer_reason(&flags) {
             Some(r) => d.setinfo("input.transfer.reason", r),
@@ -416,12 +416,10 @@ impl DeviceBackend for UsbHid {
                 &["UPS.PowerSummary.iDeviceChemistry"][..],
             ),
         ] {
-            // The field holds a string index (read raw: no unit scaling).
+            // The field holds a string index (its logical value: no unit scaling).
             let index = paths.iter().find_map(|p| {
-                let f = self.model.field(p)?.clone();
-                let r = self.model.value_of(p)?;
-                let raw = (r / f.physical(1)).round();
-                (raw > 0.0 && raw < 256.0).then_some(raw as u8)
+                let (_, raw) = self.model.raw_of(p)?;
+                u8::try_from(raw).ok().filter(|i| *i > 0)
             });
             if let Some(i) = index {
                 if let Some(s) = self.device()?.string(i).filter(|s| !s.is_empty()) {
@@ -438,18 +436,12 @@ impl DeviceBackend for UsbHid {
         }
         d.setinfo("ups.delay.shutdown", &self.offdelay.to_string());
         d.setinfo("ups.delay.start", &self.ondelay.to_string());
-        for (cmd, _, _) in self.commands() {
+        let commands = self.commands();
+        for (cmd, _, _) in &commands {
             d.addcmd(cmd);
         }
-        if self
-            .commands()
-            .iter()
-            .any(|(c, _, _)| *c == "load.off.delay")
-            && self
-                .commands()
-                .iter()
-                .any(|(c, _, _)| *c == "load.on.delay")
-        {
+        let has = |name: &str| commands.iter().any(|(c, _, _)| *c == name);
+        if has("load.off.delay") && has("load.on.delay") {
             d.addcmd("shutdown.return");
         }
         self.publish(d);

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use super::descriptor::{Field, ReportKind};
 use super::usages::path_name;
+use crate::number::fixed;
 
 /// How a variable's value is printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -241,16 +242,6 @@ pub const VARS: &[VarSpec] = &[
     ),
 ];
 
-/// A number the way C's `%.Nf` prints it (no `-0`).
-fn fixed(x: f64, decimals: usize) -> String {
-    let s = format!("{x:.decimals$}");
-    if s.starts_with('-') && s[1..].bytes().all(|b| b == b'0' || b == b'.') {
-        s[1..].to_string()
-    } else {
-        s
-    }
-}
-
 /// Format a physical value.
 pub fn format_value(format: Format, x: f64) -> Option<String> {
     Some(match format {
@@ -382,10 +373,11 @@ impl Model {
         found
     }
 
-    /// The physical value of a field, from the newest report that holds it (an input report
-    /// received after the feature report wins: it is the device's latest word).
-    pub fn value_of(&self, path: &str) -> Option<f64> {
-        let mut best: Option<f64> = None;
+    /// The logical value of a field and the field it came from, from the newest report that
+    /// holds it (an input report received after the feature report wins: it is the device's
+    /// latest word).
+    pub fn raw_of(&self, path: &str) -> Option<(&Field, i64)> {
+        let mut best = None;
         for kind in [ReportKind::Feature, ReportKind::Input] {
             // The first field of that path (a report may repeat a usage: NUT names the
             // first).
@@ -401,17 +393,27 @@ impl Model {
                 .get(&(kind, f.report_id))
                 .and_then(|r| f.value(r))
             {
-                best = Some(f.physical(raw));
+                best = Some((f, raw));
             }
         }
         best
+    }
+
+    /// The physical value of a field (see [`Model::raw_of`]).
+    pub fn value_of(&self, path: &str) -> Option<f64> {
+        self.raw_of(path).map(|(f, raw)| f.physical(raw))
+    }
+
+    /// The physical value behind a variable of the generic table (its first present path).
+    pub fn var_value(&self, spec: &VarSpec) -> Option<f64> {
+        spec.paths.iter().find_map(|p| self.value_of(p))
     }
 
     /// The variables of the generic table that the device provides, formatted.
     pub fn variables(&self) -> Vec<(&'static str, String)> {
         let mut out = Vec::new();
         for spec in VARS {
-            if let Some(x) = spec.paths.iter().find_map(|p| self.value_of(p)) {
+            if let Some(x) = self.var_value(spec) {
                 if let Some(text) = format_value(spec.format, x) {
                     out.push((spec.var, text));
                 }
