@@ -6,16 +6,9 @@ pub use nut_log::switch_to_syslog;
 /// Initialise logging for a program: `debug` raises the level (`-D`), `quiet` lowers it;
 /// `RNUT_LOG` holds a filter that replaces both.
 pub fn init(ident: &str, debug: u8, quiet: u8) {
-    let level = match (debug, quiet) {
-        (0, 0) => "info",
-        (0, 1) => "warn",
-        (0, _) => "error",
-        (1, _) => "debug",
-        _ => "trace",
-    };
     nut_log::init(nut_log::LogSetup {
         ident,
-        level,
+        level: nut_log::level(debug, quiet),
         env_var: "RNUT_LOG",
         timestamps: false,
     });

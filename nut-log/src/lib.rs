@@ -70,6 +70,17 @@ pub struct LogSetup<'a> {
     pub timestamps: bool,
 }
 
+/// The filter level of NUT's `-D` (repeatable: raises) and `-q` (repeatable: lowers) flags.
+pub fn level(debug: u8, quiet: u8) -> &'static str {
+    match (debug, quiet) {
+        (0, 0) => "info",
+        (0, 1) => "warn",
+        (0, _) => "error",
+        (1, _) => "debug",
+        _ => "trace",
+    }
+}
+
 /// Install the global `tracing` subscriber (once; later calls do nothing).
 pub fn init(setup: LogSetup<'_>) {
     let _ = IDENT.set(setup.ident.to_string());
@@ -216,6 +227,15 @@ mod tests {
         assert_eq!(message_of("ERROR a: b"), "a: b");
         assert_eq!(message_of("WARN  two spaces"), "two spaces");
         assert_eq!(message_of("INFORMATION kept"), "INFORMATION kept");
+    }
+
+    #[test]
+    fn debug_raises_and_quiet_lowers_the_level() {
+        assert_eq!(level(0, 0), "info");
+        assert_eq!(level(0, 1), "warn");
+        assert_eq!(level(0, 3), "error");
+        assert_eq!(level(1, 2), "debug");
+        assert_eq!(level(2, 0), "trace");
     }
 
     #[test]

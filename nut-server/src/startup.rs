@@ -29,16 +29,9 @@ pub fn main_entry() -> ExitCode {
 }
 
 fn init_logging(cli: &Cli) {
-    let level = match (cli.debug, cli.quiet) {
-        (0, 0) => "info",
-        (0, 1) => "warn",
-        (0, _) => "error",
-        (1, _) => "debug",
-        _ => "trace",
-    };
     nut_log::init(nut_log::LogSetup {
         ident: "upsd",
-        level,
+        level: nut_log::level(cli.debug, cli.quiet),
         env_var: "UPSD_LOG",
         // In the background the lines go to syslog, which stamps them itself.
         timestamps: cli.stays_foreground(),

@@ -96,14 +96,9 @@ pub fn main() -> ExitCode {
 }
 
 fn init_logging(debug: u8, in_background: bool) {
-    let level = match debug {
-        0 => "info",
-        1 => "debug",
-        _ => "trace",
-    };
     nut_log::init(nut_log::LogSetup {
         ident: "upsmon",
-        level,
+        level: nut_log::level(debug, 0),
         env_var: "RUST_LOG",
         timestamps: !in_background,
     });
