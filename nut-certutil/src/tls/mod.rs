@@ -161,6 +161,18 @@ pub struct ClientTlsSettings {
     pub forcessl_is_default: bool,
 }
 
+impl ClientTlsSettings {
+    /// Settings from no configuration at all: CERTVERIFY and FORCESSL are only defaults, which
+    /// a store CERTPATH's policy may decide.
+    pub fn unconfigured() -> ClientTlsSettings {
+        ClientTlsSettings {
+            certverify_is_default: true,
+            forcessl_is_default: true,
+            ..ClientTlsSettings::default()
+        }
+    }
+}
+
 impl fmt::Debug for ClientTlsSettings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientTlsSettings")

@@ -8,11 +8,10 @@ pub mod remote;
 use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime};
 
-use nut_certutil::tls::ClientTlsSettings;
 use nut_core::net::SystemName;
 use nut_core::sock::ResultCode;
 use nut_monitor::client::ConnectOptions;
-use nut_monitor::upsmon::settings::tls_settings_from_file;
+use nut_monitor::upsmon::settings::tls_settings_or_defaults;
 
 use crate::backend::{BackendError, DeviceBackend, DriverContext, DriverOption, ReloadOutcome};
 use crate::config::{DriverConfig, resolve_conf_relative};
@@ -112,16 +111,11 @@ const NET_TIMEOUT: Duration = Duration::from_secs(5);
 /// with the TLS settings of `tlsconfig` when given; without it, STARTTLS encrypts without
 /// verifying the server, as C dummy-ups does.
 fn repeater_options(cfg: &DriverConfig) -> Result<ConnectOptions, BackendError> {
-    let mut tls = ClientTlsSettings {
-        certverify_is_default: true,
-        forcessl_is_default: true,
-        ..ClientTlsSettings::default()
-    };
-    if let Some(file) = cfg.option("tlsconfig") {
-        let path = resolve_conf_relative(&cfg.confdir, file);
-        tls = tls_settings_from_file(&path)
-            .map_err(|e| BackendError::Fatal(format!("tlsconfig: {e}")))?;
-    }
+    let file = cfg
+        .option("tlsconfig")
+        .map(|f| resolve_conf_relative(&cfg.confdir, f));
+    let tls = tls_settings_or_defaults(file.as_deref())
+        .map_err(|e| BackendError::Fatal(format!("tlsconfig: {e}")))?;
     Ok(ConnectOptions {
         timeout: NET_TIMEOUT,
         tls: Some(tls),

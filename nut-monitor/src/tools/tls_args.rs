@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use nut_certutil::tls::{CertHostRule, ClientTlsSettings};
+use nut_certutil::tls::CertHostRule;
 
 use crate::client::ConnectOptions;
 
@@ -48,14 +48,7 @@ impl TlsArgs {
     pub fn connect_options(&self) -> anyhow::Result<ConnectOptions> {
         // Without a config file, CERTVERIFY and FORCESSL are defaults that a store CERTPATH's
         // policy may decide; the options below (and a config file's directives) win.
-        let mut s = ClientTlsSettings {
-            certverify_is_default: true,
-            forcessl_is_default: true,
-            ..ClientTlsSettings::default()
-        };
-        if let Some(file) = &self.config {
-            s = crate::upsmon::settings::tls_settings_from_file(file)?;
-        }
+        let mut s = crate::upsmon::settings::tls_settings_or_defaults(self.config.as_deref())?;
         if let Some(p) = &self.certpath {
             s.certpath = Some(p.clone());
         }

@@ -87,6 +87,15 @@ pub fn tls_settings_from_file(path: &Path) -> Result<ClientTlsSettings, TlsFileE
     Ok(tls_settings(&UpsmonConf::parse(&text, path)?))
 }
 
+/// The TLS settings of an optional upsmon.conf-style file; without one, the unconfigured
+/// defaults (what `upsc` without `-C` and a repeater without `tlsconfig` use).
+pub fn tls_settings_or_defaults(file: Option<&Path>) -> Result<ClientTlsSettings, TlsFileError> {
+    match file {
+        Some(f) => tls_settings_from_file(f),
+        None => Ok(ClientTlsSettings::unconfigured()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
