@@ -123,44 +123,81 @@ fn derive(pass_key: &[u8], p: &Pbkdf2Params) -> Zeroizing<Vec<u8>> {
     key
 }
 
-/// Decrypt an `EncryptedData` entry (PBES2, PBKDF2-HMAC-SHA256, AES-256-CBC) with the
-/// password key. The IV is the whole encoded OCTET STRING of the scheme's parameter (NSS's
-/// quirk). `Err(WrongPassword)` when the padding does not check out.
-pub fn decrypt(blob: &[u8], pass_key: &[u8]) -> Result<Zeroizing<Vec<u8>>, NssError> {
-    let (outer, _) = expect(0x30, blob, "encrypted entry")?;
-    let (alg, rest) = expect(0x30, outer, "encryption algorithm")?;
-    let (ciphertext, _) = expect(0x04, rest, "ciphertext")?;
-    let (oid, params) = expect(0x06, alg, "encryption algorithm")?;
+/// An opened entry. The envelope is `SEQUENCE { SEQUENCE { OID, params }, OCTET STRING
+/// payload }`, with params `SEQUENCE { PBKDF2 AlgorithmIdentifier, scheme AlgorithmIdentifier }`
+/// in PBES2 and PBMAC1 alike.
+struct Entry<'a> {
+    kdf: Pbkdf2Params,
+    scheme_oid: &'a [u8],
+    scheme_params: &'a [u8],
+    payload: &'a [u8],
+}
+
+/// Open an entry whose outer algorithm must be `want` (`unsupported` names what else it is).
+fn open_entry<'a>(
+    blob: &'a [u8],
+    want: &[u8],
+    unsupported: &'static str,
+) -> Result<Entry<'a>, NssError> {
+    let (outer, _) = expect(0x30, blob, "entry")?;
+    let (alg, rest) = expect(0x30, outer, "entry algorithm")?;
+    let (payload, _) = expect(0x04, rest, "entry value")?;
+    let (oid, params) = expect(0x06, alg, "entry algorithm")?;
     if oid == OID_PBE_SHA1_3DES {
         return Err(NssError::Unsupported(
             "3DES-encrypted keys (a database made before NSS 3.49): change its password once with a current NSS certutil (-W), which re-encrypts the keys with AES, then import again".into(),
         ));
     }
-    if oid != OID_PBES2 {
-        return Err(NssError::Unsupported(
-            "an encryption scheme other than PBES2".into(),
-        ));
+    if oid != want {
+        return Err(NssError::Unsupported(unsupported.into()));
     }
-    let (pbes2, _) = expect(0x30, params, "PBES2 parameters")?;
-    let (kdf, rest) = expect(0x30, pbes2, "PBES2 key derivation")?;
+    let (inner, _) = expect(0x30, params, "entry parameters")?;
+    let (kdf, rest) = expect(0x30, inner, "key derivation")?;
     let kdf = parse_pbkdf2(kdf)?;
-    let (scheme, _) = expect(0x30, rest, "PBES2 encryption scheme")?;
-    let (scheme_oid, iv_tlv) = expect(0x06, scheme, "PBES2 encryption scheme")?;
-    if scheme_oid != OID_AES256_CBC {
+    let (scheme, _) = expect(0x30, rest, "entry scheme")?;
+    let (scheme_oid, scheme_params) = expect(0x06, scheme, "entry scheme")?;
+    Ok(Entry {
+        kdf,
+        scheme_oid,
+        scheme_params,
+        payload,
+    })
+}
+
+/// The HMAC-SHA256 of an integrity entry: `BE32(object id) || BE32(attribute) || value`.
+fn entry_hmac(
+    key: &[u8],
+    object_id: u32,
+    attribute: u32,
+    value: &[u8],
+) -> Result<Hmac<Sha256>, NssError> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).map_err(|_| malformed("integrity key"))?;
+    mac.update(&object_id.to_be_bytes());
+    mac.update(&attribute.to_be_bytes());
+    mac.update(value);
+    Ok(mac)
+}
+
+/// Decrypt an `EncryptedData` entry (PBES2, PBKDF2-HMAC-SHA256, AES-256-CBC) with the
+/// password key. The IV is the whole encoded OCTET STRING of the scheme's parameter (NSS's
+/// quirk). `Err(WrongPassword)` when the padding does not check out.
+pub fn decrypt(blob: &[u8], pass_key: &[u8]) -> Result<Zeroizing<Vec<u8>>, NssError> {
+    let e = open_entry(blob, OID_PBES2, "an encryption scheme other than PBES2")?;
+    if e.scheme_oid != OID_AES256_CBC {
         return Err(NssError::Unsupported(
             "a cipher other than AES-256-CBC".into(),
         ));
     }
     // The IV is the TLV itself (tag, length, 14 content bytes).
-    let (iv_content, _) = expect(0x04, iv_tlv, "AES IV")?;
-    let iv = &iv_tlv[..2 + iv_content.len()];
-    if iv.len() != 16 || kdf.key_length != 32 {
+    let (iv_content, _) = expect(0x04, e.scheme_params, "AES IV")?;
+    let iv = &e.scheme_params[..2 + iv_content.len()];
+    if iv.len() != 16 || e.kdf.key_length != 32 {
         return Err(malformed("AES-256-CBC key or IV size"));
     }
-    let key = derive(pass_key, &kdf);
+    let key = derive(pass_key, &e.kdf);
     let dec = cbc::Decryptor::<aes::Aes256>::new_from_slices(&key, iv)
         .map_err(|_| malformed("AES-256-CBC key or IV size"))?;
-    dec.decrypt_padded_vec::<Pkcs7>(ciphertext)
+    dec.decrypt_padded_vec::<Pkcs7>(e.payload)
         .map(Zeroizing::new)
         .map_err(|_| NssError::WrongPassword)
 }
@@ -174,29 +211,14 @@ pub fn verify_mac(
     attribute: u32,
     value: &[u8],
 ) -> Result<bool, NssError> {
-    let (outer, _) = expect(0x30, blob, "integrity entry")?;
-    let (alg, rest) = expect(0x30, outer, "integrity algorithm")?;
-    let (stored, _) = expect(0x04, rest, "integrity value")?;
-    let (oid, params) = expect(0x06, alg, "integrity algorithm")?;
-    if oid != OID_PBMAC1 {
-        return Err(NssError::Unsupported(
-            "an integrity scheme other than PBMAC1".into(),
-        ));
-    }
-    let (pbmac, _) = expect(0x30, params, "PBMAC1 parameters")?;
-    let (kdf, rest) = expect(0x30, pbmac, "PBMAC1 key derivation")?;
-    let kdf = parse_pbkdf2(kdf)?;
-    let (scheme, _) = expect(0x30, rest, "PBMAC1 scheme")?;
-    let (scheme_oid, _) = expect(0x06, scheme, "PBMAC1 scheme")?;
-    if scheme_oid != OID_HMAC_SHA256 {
+    let e = open_entry(blob, OID_PBMAC1, "an integrity scheme other than PBMAC1")?;
+    if e.scheme_oid != OID_HMAC_SHA256 {
         return Err(NssError::Unsupported("a MAC other than HMAC-SHA256".into()));
     }
-    let key = derive(pass_key, &kdf);
-    let mut mac = Hmac::<Sha256>::new_from_slice(&key).map_err(|_| malformed("integrity key"))?;
-    mac.update(&object_id.to_be_bytes());
-    mac.update(&attribute.to_be_bytes());
-    mac.update(value);
-    Ok(mac.verify_slice(stored).is_ok())
+    let key = derive(pass_key, &e.kdf);
+    Ok(entry_hmac(&key, object_id, attribute, value)?
+        .verify_slice(e.payload)
+        .is_ok())
 }
 
 /// The PBKDF2 parameters NSS writes: a fresh 32-byte salt, `iterations`, a 32-byte key,
@@ -231,6 +253,19 @@ fn der_uint(v: u32) -> Vec<u8> {
     out
 }
 
+/// An entry's envelope around `payload`: algorithm `oid` with the PBKDF2 parameters and the
+/// scheme (`scheme` is the scheme AlgorithmIdentifier's content): the inverse of
+/// [`open_entry`].
+fn seal_entry(oid: &[u8], kdf_der: Vec<u8>, scheme: &[u8], payload: &[u8]) -> Vec<u8> {
+    let mut params = kdf_der;
+    params.extend(tlv(0x30, scheme));
+    let mut alg = tlv(0x06, oid);
+    alg.extend(tlv(0x30, &params));
+    let mut outer = tlv(0x30, &alg);
+    outer.extend(tlv(0x04, payload));
+    tlv(0x30, &outer)
+}
+
 /// Encrypt a value as NSS does (PBES2, PBKDF2-HMAC-SHA256, AES-256-CBC, the 14-byte "IV"
 /// whose encoding is the real IV): the inverse of [`decrypt`].
 pub fn encrypt(plain: &[u8], pass_key: &[u8], iterations: u32) -> Result<Vec<u8>, NssError> {
@@ -244,13 +279,7 @@ pub fn encrypt(plain: &[u8], pass_key: &[u8], iterations: u32) -> Result<Vec<u8>
     let ciphertext = enc.encrypt_padded_vec::<Pkcs7>(plain);
     let mut scheme = tlv(0x06, OID_AES256_CBC);
     scheme.extend(iv_tlv);
-    let mut pbes2 = kdf_der;
-    pbes2.extend(tlv(0x30, &scheme));
-    let mut alg = tlv(0x06, OID_PBES2);
-    alg.extend(tlv(0x30, &pbes2));
-    let mut outer = tlv(0x30, &alg);
-    outer.extend(tlv(0x04, &ciphertext));
-    Ok(tlv(0x30, &outer))
+    Ok(seal_entry(OID_PBES2, kdf_der, &scheme, &ciphertext))
 }
 
 /// An integrity entry as NSS writes it (PBMAC1, HMAC-SHA256): the inverse of [`verify_mac`].
@@ -263,18 +292,15 @@ pub fn mac(
 ) -> Result<Vec<u8>, NssError> {
     let (kdf, kdf_der) = pbkdf2_params(iterations)?;
     let key = derive(pass_key, &kdf);
-    let mut m = Hmac::<Sha256>::new_from_slice(&key).map_err(|_| malformed("integrity key"))?;
-    m.update(&object_id.to_be_bytes());
-    m.update(&attribute.to_be_bytes());
-    m.update(value);
-    let tag = m.finalize().into_bytes();
-    let mut params = kdf_der;
-    params.extend(tlv(0x30, &tlv(0x06, OID_HMAC_SHA256)));
-    let mut alg = tlv(0x06, OID_PBMAC1);
-    alg.extend(tlv(0x30, &params));
-    let mut outer = tlv(0x30, &alg);
-    outer.extend(tlv(0x04, &tag));
-    Ok(tlv(0x30, &outer))
+    let tag = entry_hmac(&key, object_id, attribute, value)?
+        .finalize()
+        .into_bytes();
+    Ok(seal_entry(
+        OID_PBMAC1,
+        kdf_der,
+        &tlv(0x06, OID_HMAC_SHA256),
+        &tag,
+    ))
 }
 
 /// SHA-1, for CKA_ID checks.
