@@ -138,6 +138,13 @@ fn short(v: f64) -> String {
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
+/// Publish a reading with `decimals` decimals; a field the UPS left unreadable is not touched.
+fn set_number(d: &Dstate, var: &str, v: Option<f64>, decimals: usize) {
+    if let Some(v) = v {
+        d.setinfo(var, &fixed(v, decimals));
+    }
+}
+
 fn delays_of(cfg: &DriverConfig) -> Result<Delays, BackendError> {
     let mut d = Delays::default();
     let read =
@@ -221,11 +228,8 @@ impl Megatec {
     fn publish_rating(&mut self, d: &Dstate) {
         match self.query(self.flavour.rating_command(), protocol::parse_rating) {
             Ok(r) => {
-                let set = |var: &str, v: Option<f64>, decimals: usize| {
-                    if let Some(v) = v {
-                        d.setinfo(var, &fixed(v, decimals));
-                    }
-                };
+                let set =
+                    |var: &str, v: Option<f64>, decimals: usize| set_number(d, var, v, decimals);
                 set("input.voltage.nominal", r.voltage, 0);
                 set("input.current.nominal", r.current, 1);
                 set("battery.voltage.nominal", r.battery_voltage, 1);
@@ -324,11 +328,7 @@ impl Megatec {
     }
 
     fn publish_status(&self, s: &Status, d: &Dstate) {
-        let set = |var: &str, v: Option<f64>, decimals: usize| {
-            if let Some(v) = v {
-                d.setinfo(var, &fixed(v, decimals));
-            }
-        };
+        let set = |var: &str, v: Option<f64>, decimals: usize| set_number(d, var, v, decimals);
         set("input.voltage", s.input_voltage, 1);
         set("input.voltage.fault", s.input_voltage_fault, 1);
         set("output.voltage", s.output_voltage, 1);
