@@ -135,12 +135,14 @@ pub async fn serve(
                 if !flush(&mut transport, &mut session).await {
                     break;
                 }
-                let Some(acceptor) = ctx.tls.as_ref() else {
+                // Taken now: a reload between the check and here cannot make a session
+                // plaintext; without an acceptor (TLS just removed) the connection closes.
+                let Some(acceptor) = ctx.tls() else {
                     break;
                 };
                 // Boxed: the handshake state is large and only TLS sessions need it, so it must not
                 // inflate every plaintext connection's task.
-                match Box::pin(transport.upgrade(acceptor, HANDSHAKE_TIMEOUT)).await {
+                match Box::pin(transport.upgrade(&acceptor, HANDSHAKE_TIMEOUT)).await {
                     Ok(()) => {
                         session.tls = true;
                         session.peer_subject = transport
@@ -222,8 +224,9 @@ mod tests {
             users: Arc::new(users),
             hosts: Arc::new(crate::auth::hosts_access::HostsAccess::permissive()),
             descriptions: Arc::new(crate::descriptions::Descriptions::default()),
+            tls: None,
         };
-        ServerContext::new(registry, reloadable, None)
+        ServerContext::new(registry, reloadable)
     }
 
     /// A client connected to one connection served by [`serve`], and the shutdown trigger

@@ -1,5 +1,5 @@
 //! What every session shares: the UPS registry, the reloadable users / access rules /
-//! descriptions, the TLS acceptor (if configured) and the failure-delay table.
+//! descriptions / TLS acceptor (if configured) and the failure-delay table.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
@@ -17,7 +17,7 @@ use crate::registry::UpsRegistry;
 pub const SERVER_VERSION: &str = concat!("2.8.0-rnut", env!("CARGO_PKG_VERSION"));
 
 /// The parts of the configuration that a reload replaces.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Reloadable {
     /// upsd.users.
     pub users: Arc<UpsdUsers>,
@@ -25,6 +25,20 @@ pub struct Reloadable {
     pub hosts: Arc<HostsAccess>,
     /// cmdvartab.
     pub descriptions: Arc<Descriptions>,
+    /// STARTTLS acceptor (certificate, key, CERTREQUEST level); `None` when no certificate
+    /// is configured. A reload swaps it for new handshakes; live TLS sessions keep theirs.
+    pub tls: Option<TlsAcceptor>,
+}
+
+impl std::fmt::Debug for Reloadable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reloadable")
+            .field("users", &self.users)
+            .field("hosts", &self.hosts)
+            .field("descriptions", &self.descriptions)
+            .field("tls", &self.tls.is_some())
+            .finish()
+    }
 }
 
 /// Shared server state.
@@ -32,8 +46,6 @@ pub struct ServerContext {
     /// The UPSes.
     pub registry: Arc<UpsRegistry>,
     reloadable: RwLock<Reloadable>,
-    /// STARTTLS acceptor; `None` when no certificate is configured.
-    pub tls: Option<TlsAcceptor>,
     /// Growing delays after failed authentications.
     pub failures: FailureDelay,
     next_session: AtomicU64,
@@ -43,22 +55,17 @@ impl std::fmt::Debug for ServerContext {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ServerContext")
             .field("registry", &self.registry)
-            .field("tls", &self.tls.is_some())
+            .field("tls", &self.tls().is_some())
             .finish_non_exhaustive()
     }
 }
 
 impl ServerContext {
     /// A context.
-    pub fn new(
-        registry: Arc<UpsRegistry>,
-        reloadable: Reloadable,
-        tls: Option<TlsAcceptor>,
-    ) -> Arc<Self> {
+    pub fn new(registry: Arc<UpsRegistry>, reloadable: Reloadable) -> Arc<Self> {
         Arc::new(ServerContext {
             registry,
             reloadable: RwLock::new(reloadable),
-            tls,
             failures: FailureDelay::new(),
             next_session: AtomicU64::new(1),
         })
@@ -86,7 +93,17 @@ impl ServerContext {
             .clone()
     }
 
-    /// Replace users, rules and descriptions (reload); live sessions keep going.
+    /// The current STARTTLS acceptor, `None` when no certificate is configured.
+    pub fn tls(&self) -> Option<TlsAcceptor> {
+        self.reloadable
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .tls
+            .clone()
+    }
+
+    /// Replace users, rules, descriptions and the TLS acceptor (reload); live sessions keep
+    /// going, TLS sessions with the certificate they were opened with.
     pub fn replace(&self, next: Reloadable) {
         *self.reloadable.write().unwrap_or_else(|e| e.into_inner()) = next;
     }

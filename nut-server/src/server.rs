@@ -110,8 +110,10 @@ async fn accept_loop(
 }
 
 /// SIGHUP: re-read ups.conf, upsd.conf (LISTEN changes need a restart), upsd.users, the
-/// host rules and cmdvartab. Live sessions keep going; on any error the old configuration
-/// stays in force.
+/// host rules, cmdvartab and the TLS identity (certificate store or CERTFILE, CERTREQUEST):
+/// a renewed certificate is served to new STARTTLS sessions without a restart. Live sessions
+/// keep going, TLS ones with the certificate they started with; on any error (a store that
+/// no longer opens, a wrong key password) the old configuration stays in force, all of it.
 pub fn reload(cli: &Cli, ctx: &ServerContext, shutdown: &Shutdown) {
     tracing::info!("Reloading configuration");
     let result = (|| -> anyhow::Result<()> {
@@ -119,6 +121,12 @@ pub fn reload(cli: &Cli, ctx: &ServerContext, shutdown: &Shutdown) {
         let ups = crate::settings::load_ups_conf()?;
         let reloadable = crate::settings::load_reloadable(cli, &conf)?;
         let statepath = crate::settings::state_path(&ups, &conf);
+        if ctx.tls().is_some() && reloadable.tls.is_none() {
+            tracing::warn!(
+                "TLS is no longer configured in {}: STARTTLS now answers ERR FEATURE-NOT-CONFIGURED",
+                conf.file.display()
+            );
+        }
         ctx.registry.set_timing(conf.maxage, conf.trackingdelay);
         ctx.registry
             .sync_sections(&ups.sections, &statepath, shutdown);

@@ -98,5 +98,6 @@ pub fn load_reloadable(cli: &Cli, conf: &UpsdConf) -> anyhow::Result<Reloadable>
         users: Arc::new(load_users()?),
         hosts: Arc::new(load_hosts(cli, conf)?),
         descriptions: Arc::new(load_descriptions(conf)),
+        tls: crate::tls::acceptor_from(conf)?,
     })
 }

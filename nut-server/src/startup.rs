@@ -91,8 +91,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         );
     }
     let statepath = crate::settings::state_path(&ups_conf, &conf);
+    // Users, access rules and the TLS identity: read as the unprivileged user, so a store
+    // it cannot read is a startup error here (and a reload reads them the same way).
     let reloadable = crate::settings::load_reloadable(&cli, &conf)?;
-    let tls = crate::tls::acceptor_from(&conf)?;
     let maxconn = conf
         .maxconn
         .map(|n| n as usize)
@@ -115,7 +116,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         let (trigger, shutdown) = crate::server::shutdown_channel();
         let registry = UpsRegistry::new(&statepath, conf.maxage, conf.trackingdelay);
         registry.sync_sections(&ups_conf.sections, &statepath, &shutdown);
-        let ctx = ServerContext::new(registry, reloadable, tls);
+        let ctx = ServerContext::new(registry, reloadable);
         tracing::info!(
             "upsd {} ready (MAXCONN {maxconn})",
             crate::context::SERVER_VERSION

@@ -1,7 +1,7 @@
 //! STARTTLS: identity from our store (CERTPATH + CERTIDENT) or a PEM CERTFILE, every
 //! CERTREQUEST level, ALREADY-SSL-MODE / FEATURE-NOT-CONFIGURED, the STARTTLS injection flaw
-//! closed, a stalled handshake that blocks nobody else, and TLS configuration errors that
-//! stop upsd instead of falling back to plaintext.
+//! closed, a stalled handshake that blocks nobody else, TLS configuration errors that stop
+//! upsd instead of falling back to plaintext, and a renewed certificate taken on SIGHUP.
 
 mod upsd_support;
 
@@ -17,10 +17,11 @@ fn store_setup(certrequest: &str) -> (NutDir, TestPki, FakeDriver, Upsd) {
     let d = NutDir::new();
     let store = d.path().join("certdb");
     pki.write_store(&store);
-    d.write_upsd_conf(&format!(
-        "LISTEN 127.0.0.1 {}\nCERTPATH {}\nCERTIDENT \"{SERVER_NICK}\" \"{STORE_PASSWORD}\"\n{certrequest}\n",
+    d.write_upsd_conf(&store_conf(
         rnut_tests::free_port(),
-        store.display()
+        &store,
+        STORE_PASSWORD,
+        certrequest,
     ));
     d.write_ups_conf("[test]\n\tdriver = fake\n\tport = none\n");
     d.write_users(STANDARD_USERS);
@@ -218,6 +219,108 @@ fn starttls_with_pem_certfile_and_ca_bundle() {
     let anon =
         TlsClient::connect(u.addr, pki.client_config(None)).and_then(|mut t| t.cmd("PROTVER"));
     assert!(anon.is_err());
+}
+
+/// The upsd.conf of [`store_setup`] for a server already on `port`.
+fn store_conf(port: u16, store: &std::path::Path, password: &str, certrequest: &str) -> String {
+    format!(
+        "LISTEN 127.0.0.1 {port}\nCERTPATH {}\nCERTIDENT \"{SERVER_NICK}\" \"{password}\"\n{certrequest}\n",
+        store.display()
+    )
+}
+
+/// SIGHUP re-reads the TLS identity: a renewed certificate (here from another CA) serves new
+/// STARTTLS sessions, a session opened before keeps going, a new CERTREQUEST applies, and a
+/// store that no longer opens keeps the identity in force instead of dropping TLS.
+#[test]
+fn sighup_serves_a_renewed_certificate_and_keeps_live_tls_sessions() {
+    let (d, old_pki, _drv, u) = store_setup("");
+    let mut live = TlsClient::connect(u.addr, old_pki.client_config(None)).expect("TLS session");
+    assert_eq!(live.cmd("PROTVER").unwrap(), "1.3");
+
+    let store = d.path().join("certdb");
+    let new_pki = TestPki::new();
+    std::fs::remove_dir_all(&store).expect("remove the old store");
+    new_pki.write_store(&store);
+    u.child.signal(nix::sys::signal::Signal::SIGHUP);
+    assert!(
+        u.wait_log("Configuration reloaded", Duration::from_secs(10)),
+        "{}",
+        u.log_text()
+    );
+    let old_trust = TlsClient::connect(u.addr, old_pki.client_config(None));
+    assert!(
+        old_trust.is_err(),
+        "the replaced certificate is still served"
+    );
+    let mut renewed =
+        TlsClient::connect(u.addr, new_pki.client_config(None)).expect("renewed certificate");
+    assert_eq!(
+        renewed.cmd("GET VAR test ups.status").unwrap(),
+        "VAR test ups.status \"OL\""
+    );
+    assert_eq!(
+        live.cmd("GET VAR test ups.load").unwrap(),
+        "VAR test ups.load \"23\"",
+        "the session opened before the reload was dropped"
+    );
+
+    // A new CERTREQUEST level applies to the next handshakes.
+    d.write_upsd_conf(&store_conf(
+        u.addr.port(),
+        &store,
+        STORE_PASSWORD,
+        "CERTREQUEST REQUIRE",
+    ));
+    u.child.signal(nix::sys::signal::Signal::SIGHUP);
+    assert!(
+        wait_for_count(&u, "Configuration reloaded", 2),
+        "{}",
+        u.log_text()
+    );
+    let anon =
+        TlsClient::connect(u.addr, new_pki.client_config(None)).and_then(|mut t| t.cmd("PROTVER"));
+    assert!(
+        anon.is_err(),
+        "CERTREQUEST REQUIRE was not applied: {anon:?}"
+    );
+    let client = (new_pki.client_der.as_slice(), &new_pki.client_key);
+    let mut with_cert =
+        TlsClient::connect(u.addr, new_pki.client_config(Some(client))).expect("client cert");
+    assert_eq!(with_cert.cmd("PROTVER").unwrap(), "1.3");
+
+    // A wrong store password: the reload fails and the identity in force stays.
+    d.write_upsd_conf(&store_conf(
+        u.addr.port(),
+        &store,
+        "not the password",
+        "CERTREQUEST REQUIRE",
+    ));
+    u.child.signal(nix::sys::signal::Signal::SIGHUP);
+    assert!(
+        u.wait_log("reload failed", Duration::from_secs(10)),
+        "{}",
+        u.log_text()
+    );
+    let mut still = TlsClient::connect(u.addr, new_pki.client_config(Some(client)))
+        .expect("TLS after a failed reload");
+    assert_eq!(still.cmd("PROTVER").unwrap(), "1.3");
+    assert!(
+        !u.log_text().contains("not the password") && !u.log_text().contains(STORE_PASSWORD),
+        "a store password reached the log"
+    );
+}
+
+/// Wait until `needle` is in `n` log lines.
+fn wait_for_count(u: &Upsd, needle: &str, n: usize) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if u.log_lines().iter().filter(|l| l.contains(needle)).count() >= n {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    false
 }
 
 fn expect_startup_failure(d: &NutDir, needle: &str) {

@@ -14,7 +14,7 @@ pub fn check(ctx: &ServerContext, session: &mut Session) -> Action {
         session.err(ErrCode::AlreadySslMode);
         return Action::Continue;
     }
-    if ctx.tls.is_none() {
+    if ctx.tls().is_none() {
         session.err(ErrCode::FeatureNotConfigured);
         return Action::Continue;
     }
