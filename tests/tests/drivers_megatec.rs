@@ -92,6 +92,11 @@ impl FakeUps {
         self.model.lock().unwrap().status = format!("(215.0 195.0 230.0 014 49.0 27.2 30.0 {bits}");
     }
 
+    /// The whole `Q1` reply (without `\r`).
+    fn set_q1(&self, reply: &str) {
+        self.model.lock().unwrap().status = reply.to_string();
+    }
+
     fn set_answering(&self, on: bool) {
         self.model.lock().unwrap().answering = on;
     }
@@ -284,6 +289,74 @@ fn detects_the_ups_and_publishes_its_data_status_and_commands() {
     );
 }
 
+/// `runtimecal`: the runtime is estimated from the calibration and the load, drains in real
+/// time on battery, and the charge is integrated instead of read off the (sagging) voltage.
+#[test]
+fn runtimecal_estimates_the_runtime_and_drains_it_on_battery() {
+    let ups = FakeUps::start();
+    let tree = NutTree::new();
+    // 600 s at 50 %, 1200 s at 25 %: 300 s at full load; 27.2 V in 20.8..27.3 V is 98 %.
+    blazer_conf(
+        &tree,
+        &ups,
+        "  runtimecal = 600,50,1200,25\n  default.battery.voltage.high = 27.3\n  default.battery.voltage.low = 20.8\n",
+    );
+    let _drv = start_ours(&tree);
+    let mut r = RawReader::connect(&socket(&tree, "blazer_ser"));
+    let v = values(&r.dump_all());
+    assert_eq!(v.get("battery.charge").map(String::as_str), Some("98"));
+    // 0.98 x 300 s at 14 % load.
+    assert_eq!(v.get("battery.runtime").map(String::as_str), Some("2100"));
+
+    // Mains fails; the load doubles and the voltage sags (read off the voltage, the charge
+    // would be 18 %).
+    ups.set_q1("(000.0 195.0 230.0 028 49.0 22.0 30.0 10001001");
+    assert!(
+        r.wait_line(T, |l| l == "SETINFO ups.status \"OB\"")
+            .is_some()
+    );
+    let number = |r: &mut RawReader, var: &str| -> f64 {
+        dump_value(&r.dump_all(), var)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{var}"))
+    };
+    assert!(wait_until(T, || number(&mut r, "ups.load") == 28.0));
+    let first = number(&mut r, "battery.runtime");
+    assert!(
+        (1040.0..=1050.0).contains(&first),
+        "twice the load, half the runtime: {first}"
+    );
+    std::thread::sleep(Duration::from_millis(2500));
+    let later = number(&mut r, "battery.runtime");
+    assert!(
+        later < first && first - later <= 5.0,
+        "on battery the runtime drains by about a second a second: {first} -> {later}"
+    );
+    let charge = number(&mut r, "battery.charge");
+    assert!(
+        (90.0..=98.0).contains(&charge),
+        "the charge is integrated, not read off the voltage: {charge}"
+    );
+}
+
+#[test]
+fn a_bad_runtimecal_stops_the_driver_with_the_reason() {
+    let ups = FakeUps::start();
+    let tree = NutTree::new();
+    blazer_conf(&tree, &ups, "  runtimecal = 600,25,1200,50\n");
+    let out = tree
+        .command(&bin("blazer_ser"))
+        .args(["-a", "ups", "-F"])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("runtimecal") && err.contains("out of range (load)"),
+        "{err}"
+    );
+}
+
 #[test]
 fn instant_commands_reach_the_ups_and_refusals_are_reported() {
     let ups = FakeUps::start();
@@ -410,13 +483,13 @@ fn no_ups_on_the_port_is_a_clear_error_and_minus_k_sends_the_shutdown() {
 
 /// Debian's C driver and ours on the same simulated UPS, one after the other: the same
 /// device variables with the same values, and no other.
-fn compare_with_c(c_binary: &str, driver: &str) {
+fn compare_with_c(c_binary: &str, driver: &str, extra: &str) {
     if !require_tool(c_binary) {
         return;
     }
     let ups = FakeUps::start();
     let tree = NutTree::new();
-    driver_conf(&tree, &ups, driver, "");
+    driver_conf(&tree, &ups, driver, extra);
     let mut cmd = tree.command(Path::new(c_binary));
     cmd.args(["-a", "ups", "-F"])
         .stdout(std::process::Stdio::null())
@@ -429,8 +502,17 @@ fn compare_with_c(c_binary: &str, driver: &str) {
         let _c = ChildGuard::spawn(c_binary, &mut cmd);
         assert!(wait_for_unix(&sock, T), "C {driver} socket");
         let mut r = RawReader::connect(&sock);
-        // C publishes the first status with the dump; wait until it has it.
-        assert!(wait_until(T, || values(&r.dump_all()).contains_key("ups.status")));
+        // C publishes the first status with the dump, and a runtime estimate after its first
+        // full update; wait until it has them.
+        let wanted: &[&str] = if extra.contains("runtimecal") {
+            &["ups.status", "battery.runtime"]
+        } else {
+            &["ups.status"]
+        };
+        assert!(wait_until(T, || {
+            let v = values(&r.dump_all());
+            wanted.iter().all(|k| v.contains_key(*k))
+        }));
         values(&r.dump_all())
     };
     assert!(wait_until(T, || !sock.exists()
@@ -469,10 +551,30 @@ fn compare_with_c(c_binary: &str, driver: &str) {
 
 #[test]
 fn c_blazer_ser_publishes_the_same_variables_from_the_same_ups() {
-    compare_with_c(C_BLAZER, "blazer_ser");
+    compare_with_c(C_BLAZER, "blazer_ser", "");
 }
 
 #[test]
 fn c_nutdrv_qx_publishes_the_same_variables_from_the_same_ups() {
-    compare_with_c(C_QX, "nutdrv_qx");
+    compare_with_c(C_QX, "nutdrv_qx", "");
+}
+
+/// With `runtimecal`, C and we start the runtime estimate from the same charge and publish
+/// the same `battery.charge` and `battery.runtime`, with and without a configured voltage
+/// span.
+#[test]
+fn c_and_ours_estimate_the_same_runtime_with_runtimecal() {
+    let span = "  default.battery.voltage.high = 27.3\n  default.battery.voltage.low = 20.8\n";
+    // nutdrv_qx updates the estimate at its full updates only: every pollfreq seconds.
+    for (c_binary, driver, cal) in [
+        (C_BLAZER, "blazer_ser", "  runtimecal = 600,50,1200,25\n"),
+        (
+            C_QX,
+            "nutdrv_qx",
+            "  runtimecal = 600,50,1200,25\n  pollfreq = 2\n",
+        ),
+    ] {
+        compare_with_c(c_binary, driver, cal);
+        compare_with_c(c_binary, driver, &format!("{cal}{span}"));
+    }
 }

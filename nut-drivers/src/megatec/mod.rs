@@ -3,6 +3,7 @@
 //!
 //! - [`protocol`]: the replies and commands, pure and tested alone.
 //! - [`port`]: the serial line (`serialport`).
+//! - [`runtime`]: the `runtimecal` battery model (runtime estimate, charge by integration).
 //!
 //! At start the driver finds the protocol flavour (or takes `protocol`), reads the ratings
 //! (`F`) and the vendor (`I`) unless `norating` / `novendor`, works out the number of battery
@@ -11,6 +12,9 @@
 
 pub mod port;
 pub mod protocol;
+pub mod runtime;
+
+use std::time::Instant;
 
 use nut_core::sock::{ResultCode, VarFlags};
 
@@ -20,6 +24,7 @@ use crate::dstate::Dstate;
 use crate::number::fixed;
 use port::{CablePower, Port};
 use protocol::{CommandError, Delays, Flavour, ReplyError, Status};
+use runtime::{Calibration, RuntimeModel};
 
 /// The program name of the blazer flavour.
 pub const DRIVER_NAME: &str = "blazer_ser";
@@ -85,17 +90,17 @@ const OPTIONS: &[DriverOption] = &[
     DriverOption {
         name: "runtimecal",
         takes_value: true,
-        help: "accepted for C configurations; no runtime estimate (charge from the voltage only)",
+        help: "t1,l1,t2,l2: runtime t1 s at load l1 %, t2 s at l2 %: estimate battery.runtime and integrate battery.charge",
     },
     DriverOption {
         name: "chargetime",
         takes_value: true,
-        help: "accepted for C configurations (used only with runtimecal)",
+        help: "with runtimecal: seconds to recharge an empty battery (default 43200)",
     },
     DriverOption {
         name: "idleload",
         takes_value: true,
-        help: "accepted for C configurations (used only with runtimecal)",
+        help: "with runtimecal: smallest load counted, % (default 10)",
     },
 ];
 
@@ -110,6 +115,12 @@ pub struct Megatec {
     packs: f64,
     /// The status read while detecting the protocol (used for the pack count).
     first_status: Option<Status>,
+    /// `runtimecal` and friends, when configured.
+    calibration: Option<Calibration>,
+    /// The runtime estimate and when it was last advanced (from the end of init_info).
+    runtime: Option<(RuntimeModel, Instant)>,
+    /// Whether `battery.voltage.low` / `.high` were guessed rather than configured.
+    span_guessed: bool,
 }
 
 impl Default for Megatec {
@@ -128,8 +139,17 @@ impl Megatec {
             delays: Delays::default(),
             packs: 1.0,
             first_status: None,
+            calibration: None,
+            runtime: None,
+            span_guessed: false,
         }
     }
+}
+
+/// `battery.charge` and `battery.runtime` from the model, as C formats them.
+fn publish_runtime(model: &RuntimeModel, d: &Dstate) {
+    d.setinfo("battery.charge", &fixed(model.charge(), 0));
+    d.setinfo("battery.runtime", &fixed(model.runtime(), 0));
 }
 
 /// A number without trailing zeros (`12`, `0.5`).
@@ -294,7 +314,7 @@ impl Megatec {
 
     /// Without `battery.voltage.low` / `.high` from the configuration, guess them from the
     /// nominal battery voltage (as C does, and says so) so that `battery.charge` is known.
-    fn settle_voltage_span(&self, d: &Dstate) {
+    fn settle_voltage_span(&mut self, d: &Dstate) {
         let have = |var: &str| d.getinfo(var).is_some_and(|v| v.parse::<f64>().is_ok());
         if have("battery.voltage.low") && have("battery.voltage.high") {
             return;
@@ -312,6 +332,7 @@ impl Megatec {
         );
         d.setinfo("battery.voltage.low", &fixed(low, 2));
         d.setinfo("battery.voltage.high", &fixed(high, 2));
+        self.span_guessed = true;
     }
 
     fn publish_delays(&self, d: &Dstate) {
@@ -350,7 +371,11 @@ impl Megatec {
             d.status_set(t);
         }
         d.status_commit();
-        // battery.charge from the voltage when the battery's voltage span is configured.
+        // battery.charge from the voltage when the battery's voltage span is configured, unless
+        // the runtime model keeps the charge.
+        if self.runtime.is_some() {
+            return;
+        }
         let volt = |var: &str| d.getinfo(var).and_then(|v| v.parse::<f64>().ok());
         if let (Some(v), Some(low), Some(high)) = (
             battery,
@@ -361,6 +386,73 @@ impl Megatec {
                 d.setinfo("battery.charge", &fixed(c, 0));
             }
         }
+    }
+
+    /// Start the runtime model from the charge just read off the battery voltage (C gives up
+    /// the same way when there is none). As in C, the published (rounded) charge is the
+    /// starting point. Without a charge, the first reading is taken against nominal ..
+    /// 1.15 x nominal; blazer_ser does that whenever the span was only guessed (C blazer
+    /// guesses it after the first status, so it has no charge yet at that point), nutdrv_qx
+    /// only when there is no charge at all.
+    fn start_runtime(
+        &mut self,
+        cal: Calibration,
+        first: Option<&Status>,
+        d: &Dstate,
+    ) -> Result<(), BackendError> {
+        let nominal = d
+            .getinfo("battery.voltage.nominal")
+            .and_then(|v| v.parse::<f64>().ok());
+        let reading = first
+            .and_then(|s| s.battery_voltage)
+            .map(|v| v * self.packs);
+        let reread = match self.naming {
+            Naming::Blazer => self.span_guessed,
+            Naming::Qx => d.getinfo("battery.charge").is_none(),
+        };
+        if let (true, Some(n), Some(v)) = (reread, nominal, reading) {
+            if let Some(c) = protocol::charge_from_voltage(v, n, 1.15 * n) {
+                d.setinfo("battery.charge", &fixed(c, 0));
+            }
+        }
+        let charge = d
+            .getinfo("battery.charge")
+            .and_then(|v| v.parse::<f64>().ok())
+            .ok_or_else(|| {
+                BackendError::Fatal(
+                    "runtimecal: initial battery charge undetermined (no battery voltage reading, or no battery.voltage.nominal / default.battery.voltage.low and .high to read it against)"
+                        .into(),
+                )
+            })?;
+        let mut model = RuntimeModel::new(cal, charge);
+        if let Some(load) = first.and_then(|s| s.load) {
+            model.set_load(load);
+        }
+        tracing::debug!(
+            "battery runtime: exponent {:.3}, nominal {:.1} s, estimate {:.1} s",
+            cal.exponent,
+            cal.nominal,
+            model.runtime()
+        );
+        publish_runtime(&model, d);
+        self.runtime = Some((model, Instant::now()));
+        Ok(())
+    }
+
+    /// Integrate the time since the last status: drain on battery, refill on mains.
+    fn advance_runtime(&mut self, s: &Status, d: &Dstate) {
+        let Some((model, last)) = self.runtime.as_mut() else {
+            return;
+        };
+        let now = Instant::now();
+        if let Some(load) = s.load {
+            model.set_load(load);
+        }
+        // Bit 7 (the first): utility fail.
+        let online = !s.bits[0];
+        model.advance(online, now.saturating_duration_since(*last));
+        *last = now;
+        publish_runtime(model, d);
     }
 
     /// Send a command; whether the UPS took it.
@@ -423,11 +515,16 @@ impl DeviceBackend for Megatec {
             })?),
         };
         self.delays = delays_of(cfg)?;
-        if cfg.option("runtimecal").is_some() {
-            tracing::warn!(
-                "runtimecal: no battery.runtime estimate in this driver; battery.charge comes from the voltage only"
-            );
-        }
+        self.calibration = match cfg.option("runtimecal") {
+            None => {
+                tracing::info!("Battery runtime will not be calculated (runtimecal not set)");
+                None
+            }
+            Some(v) => Some(
+                Calibration::parse(v, cfg.option("chargetime"), cfg.option("idleload"))
+                    .map_err(|e| BackendError::Fatal(e.to_string()))?,
+            ),
+        };
         let port = Port::open(&cfg.port, cable)
             .map_err(|e| BackendError::Fatal(format!("cannot open {}: {e}", cfg.port)))?;
         self.port = Some(port);
@@ -452,8 +549,12 @@ impl DeviceBackend for Megatec {
         for cmd in protocol::COMMANDS {
             d.addcmd(cmd);
         }
-        if let Some(s) = self.first_status.take() {
-            self.publish_status(&s, d);
+        let first = self.first_status.take();
+        if let Some(s) = &first {
+            self.publish_status(s, d);
+        }
+        if let Some(cal) = self.calibration {
+            self.start_runtime(cal, first.as_ref(), d)?;
         }
         d.dataok();
         Ok(())
@@ -468,6 +569,7 @@ impl DeviceBackend for Megatec {
                 )
             })?;
         self.publish_status(&status, &ctx.dstate);
+        self.advance_runtime(&status, &ctx.dstate);
         Ok(())
     }
 
