@@ -7,14 +7,18 @@
 //! local syslog socket, with the record's level as the syslog severity.
 //!
 //! The socket is `/dev/log`; `RNUT_SYSLOG_SOCKET` in the environment names another one (for
-//! tests, and for a chroot with its own log socket). Sending is best effort: with no socket
-//! listening, records are dropped rather than blocking or failing the daemon.
+//! tests, and for a chroot with its own log socket). A datagram socket (journald, rsyslog)
+//! gets one datagram per line; a stream socket (syslog-ng's `unix-stream()`) gets each line
+//! followed by a NUL byte, the framing glibc's `syslog()` uses when it falls back the same
+//! way. Sending is best effort: with no socket listening, or a full queue, records are
+//! dropped rather than blocking or failing the daemon.
 
 use std::io::Write;
-use std::os::unix::net::UnixDatagram;
-use std::path::PathBuf;
-use std::sync::OnceLock;
+use std::os::unix::net::{UnixDatagram, UnixStream};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
 
 use tracing::Level;
 use tracing_subscriber::fmt::MakeWriter;
@@ -27,7 +31,61 @@ const FACILITY_DAEMON: u8 = 3 << 3;
 
 static TO_SYSLOG: AtomicBool = AtomicBool::new(false);
 static IDENT: OnceLock<String> = OnceLock::new();
-static SOCKET: OnceLock<Option<(UnixDatagram, PathBuf)>> = OnceLock::new();
+static SOCKET: OnceLock<Syslog> = OnceLock::new();
+
+/// Longest a line may wait on a stream socket before it is dropped.
+const STREAM_TIMEOUT: Duration = Duration::from_millis(100);
+
+/// The syslog socket and how we are connected to it.
+#[derive(Debug)]
+struct Syslog {
+    path: PathBuf,
+    conn: Mutex<Conn>,
+}
+
+#[derive(Debug)]
+enum Conn {
+    Datagram(UnixDatagram),
+    Stream(UnixStream),
+    /// Nothing listening (yet): tried again at the next line.
+    Down,
+}
+
+impl Conn {
+    /// Datagram first, then stream, as glibc's `openlog` does.
+    fn open(path: &Path) -> Conn {
+        if let Ok(d) = UnixDatagram::unbound() {
+            // Never block the daemon on a full syslog queue.
+            if d.set_nonblocking(true).is_ok() && d.connect(path).is_ok() {
+                return Conn::Datagram(d);
+            }
+        }
+        match UnixStream::connect(path) {
+            Ok(s) if s.set_write_timeout(Some(STREAM_TIMEOUT)).is_ok() => Conn::Stream(s),
+            _ => Conn::Down,
+        }
+    }
+
+    /// Send one line; false when the connection is broken (reopen and try again).
+    fn send(&mut self, line: &[u8]) -> bool {
+        match self {
+            Conn::Datagram(d) => match d.send(line) {
+                Ok(_) => true,
+                // A full queue: drop the line, the socket is fine.
+                Err(e) => e.kind() == std::io::ErrorKind::WouldBlock,
+            },
+            Conn::Stream(s) => {
+                let mut framed = Vec::with_capacity(line.len() + 1);
+                framed.extend_from_slice(line);
+                framed.push(0);
+                // A line cut by the timeout would garble the next one: reconnect after any
+                // failure, so the next line starts on a fresh stream.
+                s.write_all(&framed).is_ok()
+            }
+            Conn::Down => false,
+        }
+    }
+}
 
 /// Syslog severities used here (RFC 5424 numbers).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,9 +173,7 @@ pub fn is_syslog() -> bool {
 /// Send one line to syslog now, whatever the current destination of records (upsmon's
 /// notifications go to syslog in the foreground too, as in C).
 pub fn syslog(severity: Severity, message: &str) {
-    let Some((sock, path)) = socket() else {
-        return;
-    };
+    let target = socket();
     let ident = IDENT.get().map(String::as_str).unwrap_or("rnut");
     let line = format!(
         "<{}>{ident}[{}]: {}",
@@ -125,29 +181,23 @@ pub fn syslog(severity: Severity, message: &str) {
         std::process::id(),
         message.trim_end()
     );
-    if sock.send(line.as_bytes()).is_err() {
-        // The syslog daemon restarted (a new socket at the same path): once more, if the
-        // path is still reachable from here.
-        if sock.connect(path).is_ok() {
-            let _ = sock.send(line.as_bytes());
-        }
+    let mut conn = target.conn.lock().unwrap_or_else(|e| e.into_inner());
+    if !conn.send(line.as_bytes()) {
+        // The syslog daemon restarted (a new socket at the same path) or was not there yet:
+        // once more, if the path is reachable from here (not after a chroot).
+        *conn = Conn::open(&target.path);
+        let _ = conn.send(line.as_bytes());
     }
 }
 
-fn socket() -> Option<&'static (UnixDatagram, PathBuf)> {
-    SOCKET
-        .get_or_init(|| {
-            let path = std::env::var_os("RNUT_SYSLOG_SOCKET")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| PathBuf::from(SYSLOG_SOCKET));
-            let sock = UnixDatagram::unbound().ok()?;
-            // Never block the daemon on a full syslog queue.
-            sock.set_nonblocking(true).ok()?;
-            // Connected once; a missing socket (no syslog here) is tried again per line.
-            let _ = sock.connect(&path);
-            Some((sock, path))
-        })
-        .as_ref()
+fn socket() -> &'static Syslog {
+    SOCKET.get_or_init(|| {
+        let path = std::env::var_os("RNUT_SYSLOG_SOCKET")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(SYSLOG_SOCKET));
+        let conn = Mutex::new(Conn::open(&path));
+        Syslog { path, conn }
+    })
 }
 
 /// The message of a formatted record without its level word: syslog carries the level as
