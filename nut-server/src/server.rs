@@ -54,7 +54,7 @@ pub async fn run(
             _ = term.recv() => { tracing::info!("Signal 15: exiting"); break; }
             _ = int.recv() => { tracing::info!("Signal 2: exiting"); break; }
             _ = quit.recv() => { tracing::info!("Signal 3: exiting"); break; }
-            _ = hup.recv() => reload(&cli, &ctx, &shutdown),
+            _ = hup.recv() => reload(&cli, &ctx, &shutdown).await,
         }
     }
     trigger.trigger();
@@ -114,29 +114,58 @@ async fn accept_loop(
 /// a renewed certificate is served to new STARTTLS sessions without a restart. Live sessions
 /// keep going, TLS ones with the certificate they started with; on any error (a store that
 /// no longer opens, a wrong key password) the old configuration stays in force, all of it.
-pub fn reload(cli: &Cli, ctx: &ServerContext, shutdown: &Shutdown) {
+///
+/// The files are read and the key decrypted on a blocking thread: the runtime that runs the
+/// accept loops, the driver links and a share of the sessions keeps serving meanwhile.
+pub async fn reload(cli: &Cli, ctx: &ServerContext, shutdown: &Shutdown) {
     tracing::info!("Reloading configuration");
-    let result = (|| -> anyhow::Result<()> {
-        let conf = crate::settings::load_upsd_conf()?;
-        let ups = crate::settings::load_ups_conf()?;
-        let reloadable = crate::settings::load_reloadable(cli, &conf)?;
-        let statepath = crate::settings::state_path(&ups, &conf);
-        if ctx.tls().is_some() && reloadable.tls.is_none() {
-            tracing::warn!(
-                "TLS is no longer configured in {}: STARTTLS now answers ERR FEATURE-NOT-CONFIGURED",
-                conf.file.display()
-            );
-        }
-        ctx.registry.set_timing(conf.maxage, conf.trackingdelay);
-        ctx.registry
-            .sync_sections(&ups.sections, &statepath, shutdown);
-        ctx.replace(reloadable);
-        Ok(())
-    })();
+    let cli = cli.clone();
+    let loaded = tokio::task::spawn_blocking(move || load_for_reload(&cli)).await;
+    let result = match loaded {
+        Ok(Ok(next)) => apply_reload(ctx, next, shutdown),
+        Ok(Err(e)) => Err(e),
+        Err(e) => Err(anyhow::anyhow!("the reload task failed: {e}")),
+    };
     match result {
         Ok(()) => tracing::info!("Configuration reloaded"),
         Err(e) => tracing::error!("reload failed, keeping the previous configuration: {e:#}"),
     }
+}
+
+/// Everything a reload reads, read before anything is applied.
+struct NextConfig {
+    conf: nut_core::config::UpsdConf,
+    ups: nut_core::config::UpsConf,
+    reloadable: crate::context::Reloadable,
+}
+
+fn load_for_reload(cli: &Cli) -> anyhow::Result<NextConfig> {
+    let conf = crate::settings::load_upsd_conf()?;
+    let ups = crate::settings::load_ups_conf()?;
+    let reloadable = crate::settings::load_reloadable(cli, &conf)?;
+    Ok(NextConfig {
+        conf,
+        ups,
+        reloadable,
+    })
+}
+
+fn apply_reload(ctx: &ServerContext, next: NextConfig, shutdown: &Shutdown) -> anyhow::Result<()> {
+    // Deny by default: a reload never turns TLS off. A removed or commented-out CERTFILE /
+    // CERTPATH line would otherwise leave every client without FORCESSL in plaintext.
+    if ctx.tls().is_some() && next.reloadable.tls.is_none() {
+        anyhow::bail!(
+            "TLS is no longer configured in {}: turning STARTTLS off needs a restart",
+            next.conf.file.display()
+        );
+    }
+    let statepath = crate::settings::state_path(&next.ups, &next.conf);
+    ctx.registry
+        .set_timing(next.conf.maxage, next.conf.trackingdelay);
+    ctx.registry
+        .sync_sections(&next.ups.sections, &statepath, shutdown);
+    ctx.replace(next.reloadable);
+    Ok(())
 }
 
 /// How many threads serve connections: `UPSD_THREADS` (rnut tuning knob), else one per CPU.

@@ -1,9 +1,8 @@
-//! STARTTLS configuration: the rustls server config built once at startup by
-//! `nut_certutil::tls` from upsd.conf's CERTPATH + CERTIDENT (our store) or CERTFILE (PEM),
-//! with the CERTREQUEST level. The private key is decrypted there, once, never per handshake.
-//! A configuration that fails to load stops upsd: it never falls back to plaintext silently.
-
-use std::sync::Arc;
+//! STARTTLS configuration: the rustls server config built by `nut_certutil::tls` from
+//! upsd.conf's CERTPATH + CERTIDENT (our store) or CERTFILE (PEM), with the CERTREQUEST
+//! level, at startup and again at each reload. The private key is decrypted there, once per
+//! load, never per handshake. A configuration that fails to load stops upsd at startup and
+//! refuses the reload later (the previous one stays): it never falls back to plaintext.
 
 use anyhow::Context;
 use nut_core::config::UpsdConf;
@@ -58,6 +57,3 @@ pub fn acceptor_from(conf: &UpsdConf) -> anyhow::Result<Option<TlsAcceptor>> {
 pub fn peer_subject(conn: &rustls::ServerConnection) -> Option<String> {
     nut_certutil::tls::peer_subject(conn)
 }
-
-/// Keep the acceptor type nameable for callers.
-pub type Acceptor = Arc<TlsAcceptor>;

@@ -231,7 +231,8 @@ fn store_conf(port: u16, store: &std::path::Path, password: &str, certrequest: &
 
 /// SIGHUP re-reads the TLS identity: a renewed certificate (here from another CA) serves new
 /// STARTTLS sessions, a session opened before keeps going, a new CERTREQUEST applies, and a
-/// store that no longer opens keeps the identity in force instead of dropping TLS.
+/// store that no longer opens, or TLS lines gone from upsd.conf, keep the identity in force
+/// instead of dropping TLS.
 #[test]
 fn sighup_serves_a_renewed_certificate_and_keeps_live_tls_sessions() {
     let (d, old_pki, _drv, u) = store_setup("");
@@ -305,6 +306,21 @@ fn sighup_serves_a_renewed_certificate_and_keeps_live_tls_sessions() {
     let mut still = TlsClient::connect(u.addr, new_pki.client_config(Some(client)))
         .expect("TLS after a failed reload");
     assert_eq!(still.cmd("PROTVER").unwrap(), "1.3");
+
+    // The TLS lines removed (a typo, a commented-out line): the reload is refused, STARTTLS
+    // keeps working; a reload never turns TLS off.
+    d.write_upsd_conf(&format!("LISTEN 127.0.0.1 {}\n", u.addr.port()));
+    u.child.signal(nix::sys::signal::Signal::SIGHUP);
+    assert!(wait_for_count(&u, "reload failed", 2), "{}", u.log_text());
+    assert!(
+        u.log_text()
+            .contains("turning STARTTLS off needs a restart"),
+        "{}",
+        u.log_text()
+    );
+    let mut kept = TlsClient::connect(u.addr, new_pki.client_config(Some(client)))
+        .expect("TLS after a reload without TLS lines");
+    assert_eq!(kept.cmd("PROTVER").unwrap(), "1.3");
     assert!(
         !u.log_text().contains("not the password") && !u.log_text().contains(STORE_PASSWORD),
         "a store password reached the log"

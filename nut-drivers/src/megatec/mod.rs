@@ -391,9 +391,8 @@ impl Megatec {
     /// Start the runtime model from the charge just read off the battery voltage (C gives up
     /// the same way when there is none). As in C, the published (rounded) charge is the
     /// starting point. Without a charge, the first reading is taken against nominal ..
-    /// 1.15 x nominal; blazer_ser does that whenever the span was only guessed (C blazer
-    /// guesses it after the first status, so it has no charge yet at that point), nutdrv_qx
-    /// only when there is no charge at all.
+    /// 1.15 x nominal; blazer_ser also does that whenever the span was only guessed (C
+    /// blazer guesses it after the first status, so it has no charge yet at that point).
     fn start_runtime(
         &mut self,
         cal: Calibration,
@@ -407,7 +406,7 @@ impl Megatec {
             .and_then(|s| s.battery_voltage)
             .map(|v| v * self.packs);
         let reread = match self.naming {
-            Naming::Blazer => self.span_guessed,
+            Naming::Blazer => self.span_guessed || d.getinfo("battery.charge").is_none(),
             Naming::Qx => d.getinfo("battery.charge").is_none(),
         };
         if let (true, Some(n), Some(v)) = (reread, nominal, reading) {

@@ -46,6 +46,10 @@ pub enum CalibrationError {
     Runtime(String),
     #[error("runtimecal = {0:?}: parameter out of range (load): need 0 < l2 < l1 <= 100")]
     Load(String),
+    #[error(
+        "runtimecal = {0:?}: these points give no usable runtime curve (the exponent or the runtime at full load is out of range)"
+    )]
+    Degenerate(String),
     #[error("chargetime = {0:?}: charge time out of range [1..s]")]
     ChargeTime(String),
     #[error("idleload = {0:?}: idle load out of range (0..100]")]
@@ -79,6 +83,11 @@ impl Calibration {
         }
         let exponent = (t2 / t1).ln() / (l1 / l2).ln();
         let nominal = t1 * (l1 / 100.0).powf(exponent);
+        // Extreme but finite points can overflow the exponent or underflow the nominal
+        // runtime to 0 (then the charge would be 0/0).
+        if !exponent.is_finite() || !nominal.is_finite() || nominal <= 0.0 {
+            return Err(CalibrationError::Degenerate(runtimecal.into()));
+        }
         let charge_time = match chargetime {
             None => DEFAULT_CHARGE_TIME,
             Some(v) => v
@@ -203,6 +212,8 @@ mod tests {
         assert!(matches!(err("600,25,1200,50"), Load(_)));
         assert!(matches!(err("600,50,1200,50"), Load(_)));
         assert!(matches!(err("600,50,1200,0"), Load(_)));
+        assert!(matches!(err("1e-300,50,1e300,25"), Degenerate(_)));
+        assert!(matches!(err("300,50,3000,49.9"), Degenerate(_)));
         let with = |t: Option<&str>, i: Option<&str>| Calibration::parse("600,50,1200,25", t, i);
         assert!(matches!(with(Some("0"), None), Err(ChargeTime(_))));
         assert!(matches!(with(Some("x"), None), Err(ChargeTime(_))));
