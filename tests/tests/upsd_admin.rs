@@ -105,6 +105,57 @@ fn sighup_reload_keeps_sessions_and_applies_changes() {
     );
 }
 
+/// A reload that gives a UPS another driver keeps its entry, as C upsd does: the session
+/// logged into it stays, NUMLOGINS and the FSD latch stay, and the data comes from the new
+/// driver's socket.
+#[test]
+fn a_new_driver_on_reload_keeps_the_logins_and_the_fsd_latch() {
+    let (d, old_drv, u) = start_standard("");
+    let mut mon = u.client();
+    mon.login("mons", "secpass");
+    assert_eq!(mon.cmd("LOGIN test"), "OK");
+    let mut admin = u.client();
+    admin.login("admin", "mypass");
+    assert_eq!(admin.cmd("FSD test"), "OK FSD-SET");
+    let mut state = sample_state();
+    state.apply(&nut_core::sock::DriverMessage::SetInfo {
+        var: "ups.load".into(),
+        value: "42".into(),
+    });
+    let _new_drv = FakeDriver::start(&d.state(), "other-test", state);
+    d.write_ups_conf("[test]\n\tdriver = other\n\tport = none\n\tdesc = \"Test UPS\"\n");
+    u.child.signal(nix::sys::signal::Signal::SIGHUP);
+    assert!(
+        u.wait_log("Configuration reloaded", Duration::from_secs(10)),
+        "{}",
+        u.log_text()
+    );
+    assert!(
+        u.wait_log(
+            "driver socket fake-test -> other-test",
+            Duration::from_secs(5)
+        ),
+        "{}",
+        u.log_text()
+    );
+    assert!(
+        wait_until(Duration::from_secs(10), || admin
+            .cmd("GET VAR test ups.load")
+            == "VAR test ups.load \"42\""),
+        "data from the new driver: {}",
+        u.log_text()
+    );
+    assert_eq!(
+        admin.cmd("GET VAR test ups.status"),
+        "VAR test ups.status \"FSD OL\"",
+        "the FSD latch survived the new driver"
+    );
+    assert_eq!(admin.cmd("GET NUMLOGINS test"), "NUMLOGINS test 1");
+    assert!(!mon.is_closed(), "the logged-in session was dropped");
+    assert_eq!(mon.cmd("LOGOUT"), "OK Goodbye");
+    drop(old_drv);
+}
+
 #[test]
 fn control_commands_through_the_pid_file() {
     let d = NutDir::standard("");

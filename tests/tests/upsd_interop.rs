@@ -230,6 +230,7 @@ fn clients_print_the_same_against_both_servers() {
         "GET VAR nosuch ups.status",
         "INSTCMD test x",
         "LIST",
+        "HELP",
     ] {
         let c = rnut_tests::exchange(
             format!("127.0.0.1:{}", pair.c_port).parse().expect("addr"),
@@ -244,6 +245,31 @@ fn clients_print_the_same_against_both_servers() {
         let cut = |v: Vec<String>| v.into_iter().take_while(|l| l != "1.3").collect::<Vec<_>>();
         assert_eq!(cut(r), cut(c), "request {req:?}");
     }
+    // The version texts, with our version tag taken out: same words, same URL, the
+    // variable's own name whatever case it was asked in.
+    let untagged = |v: Vec<String>| -> Vec<String> {
+        v.into_iter()
+            .map(|l| match l.find("-rnut") {
+                Some(at) => {
+                    let end = l[at..].find([' ', '"']).map_or(l.len(), |e| at + e);
+                    format!("{}{}", &l[..at], &l[end..])
+                }
+                None => l,
+            })
+            .collect()
+    };
+    let versions = "VER\nGET VAR test SERVER.VERSION\nGET VAR nosuch Server.Info\nLOGOUT\n";
+    let c = rnut_tests::exchange(
+        format!("127.0.0.1:{}", pair.c_port).parse().expect("addr"),
+        versions,
+        60,
+    );
+    let r = rnut_tests::exchange(
+        format!("127.0.0.1:{}", pair.r_port).parse().expect("addr"),
+        versions,
+        60,
+    );
+    assert_eq!(untagged(r), c, "version texts");
     // A parse error drops what arrived with it, unanswered, on both servers.
     for port in [pair.c_port, pair.r_port] {
         let mut c = Client::connect(format!("127.0.0.1:{port}").parse().expect("addr"));

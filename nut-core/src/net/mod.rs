@@ -43,19 +43,20 @@ pub const PROTOCOL_VERSION: &str = "1.3";
 /// The IANA-registered upsd port.
 pub const DEFAULT_PORT: u16 = 3493;
 
-/// The `HELP` reply, exactly as upsd sends it (PRIMARY, MASTER and FSD deliberately absent).
+/// The `HELP` reply, exactly as Debian's upsd 2.8.0 sends it (PRIMARY, MASTER and FSD
+/// deliberately absent; PROTVER too, although upsd answers it: it joined the list in 2.8.3).
 pub const HELP_TEXT: &str =
-    "Commands: HELP VER PROTVER GET LIST SET INSTCMD LOGIN LOGOUT USERNAME PASSWORD STARTTLS";
+    "Commands: HELP VER GET LIST SET INSTCMD LOGIN LOGOUT USERNAME PASSWORD STARTTLS";
 
-/// Where upsd's `VER` text points.
-pub const PROJECT_URL: &str = "https://www.networkupstools.org/";
+/// Where upsd's `VER` text points (as upsd 2.8.0 prints it, `http://`).
+pub const PROJECT_URL: &str = "http://www.networkupstools.org/";
 
 /// Longest line C NUT reads or writes, trailing newline included (`NUT_NET_ANSWER_MAX`,
 /// `UPSCLI_NETBUF_LEN`).
 pub const MAX_LINE_LEN: usize = 512;
 
 /// The `VER` reply and the `server.info` value:
-/// `Network UPS Tools upsd <version> - https://www.networkupstools.org/`.
+/// `Network UPS Tools upsd <version> - http://www.networkupstools.org/`.
 pub fn ver_text(version: &str) -> String {
     format!("Network UPS Tools upsd {version} - {PROJECT_URL}")
 }

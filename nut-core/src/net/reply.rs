@@ -292,7 +292,7 @@ pub enum ReplyError {
 }
 
 impl Reply {
-    /// The `VER` reply: `Network UPS Tools upsd <version> - https://www.networkupstools.org/`.
+    /// The `VER` reply: `Network UPS Tools upsd <version> - http://www.networkupstools.org/`.
     pub fn ver(version: &str) -> Reply {
         Reply::Text(ver_text(version))
     }

@@ -350,11 +350,11 @@ fn fixed_texts_and_constants() {
     assert_eq!(DEFAULT_PORT, 3493);
     assert_eq!(
         Reply::help().to_string(),
-        "Commands: HELP VER PROTVER GET LIST SET INSTCMD LOGIN LOGOUT USERNAME PASSWORD STARTTLS"
+        "Commands: HELP VER GET LIST SET INSTCMD LOGIN LOGOUT USERNAME PASSWORD STARTTLS"
     );
     assert_eq!(
         Reply::ver("2.8.4").to_string(),
-        "Network UPS Tools upsd 2.8.4 - https://www.networkupstools.org/"
+        "Network UPS Tools upsd 2.8.4 - http://www.networkupstools.org/"
     );
     assert_eq!(
         reply(&Reply::ver("2.8.4").to_string()),

@@ -67,12 +67,13 @@ fn write_var(
     var: &str,
     out: &mut Vec<u8>,
 ) -> Result<(), ErrCode> {
-    // `server.*` is answered without looking at the UPS name at all.
+    // `server.*` is answered without looking at the UPS name at all, under the variable's
+    // own (lower-case) name whatever case the client asked in, as C upsd does.
     if var.len() >= 7 && var[..7].eq_ignore_ascii_case("server.") {
-        let value = if var.eq_ignore_ascii_case("server.info") {
-            nut_core::net::ver_text(SERVER_VERSION)
+        let (var, value) = if var.eq_ignore_ascii_case("server.info") {
+            ("server.info", nut_core::net::ver_text(SERVER_VERSION))
         } else if var.eq_ignore_ascii_case("server.version") {
-            SERVER_VERSION.to_string()
+            ("server.version", SERVER_VERSION.to_string())
         } else {
             return Err(ErrCode::VarNotSupported);
         };

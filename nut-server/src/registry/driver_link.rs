@@ -32,7 +32,8 @@ pub async fn run(registry: Arc<UpsRegistry>, ups: Arc<Ups>, mut shutdown: Shutdo
         if shutdown.is_shutdown() || *removed.borrow() {
             break;
         }
-        let path = registry.statepath().join(&ups.socket_name);
+        let socket_name = ups.socket_name();
+        let path = registry.statepath().join(&socket_name);
         match UnixStream::connect(&path).await {
             Ok(stream) => {
                 backoff = BACKOFF_MIN;
@@ -46,17 +47,19 @@ pub async fn run(registry: Arc<UpsRegistry>, ups: Arc<Ups>, mut shutdown: Shutdo
             }
             Err(e) => {
                 if last_fail_log.is_none_or(|t| t.elapsed() >= CONNFAIL_LOG_INTERVAL) {
-                    tracing::warn!(
-                        "Can't connect to UPS [{}] ({}): {e}",
-                        ups.name,
-                        ups.socket_name
-                    );
+                    tracing::warn!("Can't connect to UPS [{}] ({socket_name}): {e}", ups.name);
                     last_fail_log = Some(Instant::now());
                 }
             }
         }
         tokio::select! {
             _ = tokio::time::sleep(backoff) => {}
+            // Redefined by a reload: try the new socket now.
+            _ = ups.link_broken.notified() => {
+                backoff = BACKOFF_MIN;
+                last_fail_log = None;
+                continue;
+            }
             _ = shutdown.recv() => break,
             _ = removed.changed() => break,
         }
@@ -103,7 +106,7 @@ async fn serve(
         });
     }
     ups.set_writer(Some(wr)).await;
-    tracing::info!("Connected to UPS [{}]: {}", ups.name, ups.socket_name);
+    tracing::info!("Connected to UPS [{}]: {}", ups.name, ups.socket_name());
 
     let mut tok = Tokenizer::new();
     let mut buf = vec![0u8; 4096];

@@ -130,9 +130,11 @@ impl UpsRegistry {
             .clone()
     }
 
-    /// Make the table match ups.conf (startup and reload): sections whose socket name is
-    /// unchanged keep their connection, data and FSD latch (only `desc` is updated); new
-    /// ones get a driver link; removed ones stop their link and disconnect their clients.
+    /// Make the table match ups.conf (startup and reload): sections that stay keep their
+    /// entry, clients and FSD latch (`desc` is updated; a new driver socket, from another
+    /// `driver` or a change of case in the name, is reconnected and its data read again, as
+    /// C upsd's `ups_update` does); new ones get a driver link; removed ones stop their link
+    /// and disconnect their clients.
     /// Sections without `driver` or `port` are skipped with a warning, as in C upsd.
     pub fn sync_sections(
         self: &Arc<Self>,
@@ -158,11 +160,19 @@ impl UpsRegistry {
             }
             let socket = format!("{}-{}", s.driver, s.name);
             match old.get(&s.name) {
-                Some(existing) if existing.socket_name == socket && existing.name == s.name => {
+                Some(existing) => {
+                    if existing.socket_name() != socket {
+                        tracing::info!(
+                            "UPS [{}]: driver socket {} -> {socket}",
+                            existing.name,
+                            existing.socket_name()
+                        );
+                        existing.redefine(&socket);
+                    }
                     existing.set_desc(s.desc.clone());
                     list.push(existing.clone());
                 }
-                _ => {
+                None => {
                     let ups = Arc::new(Ups::new(&s.name, &s.driver, s.desc.clone()));
                     fresh.push(ups.clone());
                     list.push(ups);

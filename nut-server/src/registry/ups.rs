@@ -51,20 +51,18 @@ impl Live {
         }
     }
 
-    /// sock-protocol.md 5.4 (`sstate_dead`): stale after MAXAGE + 1 s of silence (one second
-    /// of grace), or when the dump is done and the driver has not said DATAOK.
+    /// sock-protocol.md 5.4 (`sstate_dead`): stale when the dump is done and the driver has
+    /// not said DATAOK (whatever the time), or after MAXAGE + 1 s of silence (one second of
+    /// grace).
     pub fn check(&self, maxage: Duration, now: Instant) -> Result<(), Unavailable> {
         if !self.connected {
             return Err(Unavailable::NotConnected);
         }
-        let elapsed = now.saturating_duration_since(self.last_heard);
-        if elapsed > maxage + Duration::from_secs(1) {
+        if self.dumpdone && !self.state.data_ok() {
             return Err(Unavailable::Stale);
         }
-        if elapsed > maxage {
-            return Ok(());
-        }
-        if self.dumpdone && !self.state.data_ok() {
+        let elapsed = now.saturating_duration_since(self.last_heard);
+        if elapsed > maxage + Duration::from_secs(1) {
             return Err(Unavailable::Stale);
         }
         Ok(())
@@ -83,10 +81,8 @@ struct LoggedClient {
 pub struct Ups {
     /// Section name as written in ups.conf.
     pub name: String,
-    /// `driver =`.
-    pub driver: String,
-    /// `<driver>-<name>`: the socket file in STATEPATH.
-    pub socket_name: String,
+    /// `<driver>-<name>`: the socket file in STATEPATH (a reload may change it).
+    socket_name: RwLock<String>,
     desc: RwLock<Option<String>>,
     live: RwLock<Live>,
     fsd: AtomicBool,
@@ -103,8 +99,7 @@ impl Ups {
     pub fn new(name: &str, driver: &str, desc: Option<String>) -> Self {
         Ups {
             name: name.to_string(),
-            driver: driver.to_string(),
-            socket_name: format!("{driver}-{name}"),
+            socket_name: RwLock::new(format!("{driver}-{name}")),
             desc: RwLock::new(desc),
             live: RwLock::new(Live::new()),
             fsd: AtomicBool::new(false),
@@ -113,6 +108,23 @@ impl Ups {
             link_broken: Notify::new(),
             removed: watch::channel(false).0,
         }
+    }
+
+    /// The driver socket's file name in STATEPATH.
+    pub fn socket_name(&self) -> String {
+        self.socket_name
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// A reload gave the section another driver (or its name another case): serve the new
+    /// socket. The entry stays, as in C upsd: logged-in clients, NUMLOGINS and the FSD latch
+    /// are kept; the data is dropped and read again from the new driver.
+    pub fn redefine(&self, socket_name: &str) {
+        *self.socket_name.write().unwrap_or_else(|e| e.into_inner()) = socket_name.to_string();
+        // The link drops its connection (or its back-off) and connects to the new name.
+        self.link_broken.notify_one();
     }
 
     /// ups.conf `desc`.
@@ -252,12 +264,18 @@ mod tests {
             live.check(maxage, now + Duration::from_millis(16_500)),
             Err(Unavailable::Stale)
         );
+        // DATASTALE wins in the grace second too, as in C's sstate_dead.
+        live.state.apply(&DriverMessage::DataStale);
+        assert_eq!(
+            live.check(maxage, now + Duration::from_millis(15_500)),
+            Err(Unavailable::Stale)
+        );
     }
 
     #[test]
     fn fsd_prefix_and_clients() {
         let ups = Ups::new("myups", "dummy-ups", None);
-        assert_eq!(ups.socket_name, "dummy-ups-myups");
+        assert_eq!(ups.socket_name(), "dummy-ups-myups");
         assert_eq!(ups.status_value("ups.status", "OL"), "OL");
         ups.set_fsd();
         assert_eq!(ups.status_value("UPS.STATUS", "OL"), "FSD OL");
