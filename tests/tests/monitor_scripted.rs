@@ -4,6 +4,8 @@
 
 mod monitor_support;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
 
 use monitor_support::*;
@@ -267,4 +269,72 @@ fn wall_notifications_go_to_wall_and_minus_b_backgrounds_with_debug() {
         log.lines()
     );
     drop(mon);
+}
+
+/// A session that breaks after the status was read (here on the buzzwords query) is a live
+/// UPS with a lost session: when the reconnect then fails, that is COMMBAD, and COMMOK once
+/// it works again (before, the COMMBAD was lost and only a COMMOK came).
+#[test]
+fn a_session_lost_after_a_good_status_gives_commbad_then_commok() {
+    // 0: normal; 1: break on the buzzwords query; 2: refuse every session; back to 0.
+    let phase = Arc::new(AtomicU8::new(0));
+    let p = phase.clone();
+    let s = ScriptServer::start(move |line| {
+        let one = |x: &str| vec![x.to_string()];
+        match p.load(Ordering::SeqCst) {
+            2 => return one(CLOSE),
+            1 if line.contains("buzzwords") => {
+                p.store(2, Ordering::SeqCst);
+                return one(CLOSE);
+            }
+            _ => {}
+        }
+        if let Some(r) = common_reply(line) {
+            return r;
+        }
+        match line {
+            "LOGIN dummy" => one("OK"),
+            "GET VAR dummy ups.status" => one("VAR dummy ups.status \"OL\""),
+            _ => one("ERR VAR-NOT-SUPPORTED"),
+        }
+    });
+    let d = MonDir::new();
+    d.write_conf(
+        &format!(
+            "MONITOR dummy@127.0.0.1:{} 1 upsmon pw secondary\n",
+            s.port()
+        ),
+        "",
+    );
+    let mon = start_upsmon(&d, &["-p"]);
+    assert!(
+        wait_until(Duration::from_secs(10), || s
+            .lines()
+            .iter()
+            .any(|l| l == "GET VAR dummy ups.status")),
+        "{}",
+        mon.text()
+    );
+    phase.store(1, Ordering::SeqCst);
+    assert!(
+        wait_until(Duration::from_secs(15), || d
+            .events()
+            .iter()
+            .any(|e| e == "COMMBAD")),
+        "{:?}\n{}",
+        d.events(),
+        mon.text()
+    );
+    phase.store(0, Ordering::SeqCst);
+    assert!(
+        wait_until(Duration::from_secs(15), || d
+            .events()
+            .iter()
+            .any(|e| e == "COMMOK")),
+        "{:?}\n{}",
+        d.events(),
+        mon.text()
+    );
+    assert_eq!(d.events(), ["COMMBAD", "COMMOK"]);
+    assert_eq!(d.shutdown_count(), 0);
 }

@@ -53,9 +53,19 @@ impl Monitor {
         &self.timing
     }
 
-    /// Replace the settings (reload). The poll interval is reset to POLLFREQ.
+    /// Replace the settings (reload). The poll interval follows the new settings in the
+    /// current state: POLLFREQALERT while a UPS is in an alert state (the OBLBDURATION
+    /// interval while one is OB+LB), else POLLFREQ; a reload mid-outage keeps polling fast.
     pub fn set_timing(&mut self, timing: Timing) {
-        self.sleepval = timing.pollfreq;
+        let oblb = self.upses.iter().any(|u| u.oblbsince.is_some());
+        let alert = self.upses.iter().any(UpsTracker::in_alert);
+        self.sleepval = if oblb && timing.oblbduration > 0 {
+            gcd(timing.pollfreqalert, timing.oblbduration.unsigned_abs()).max(1)
+        } else if alert {
+            timing.pollfreqalert
+        } else {
+            timing.pollfreq
+        };
         self.timing = timing;
     }
 

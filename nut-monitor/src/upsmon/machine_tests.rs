@@ -57,6 +57,22 @@ fn startup_online_is_silent_then_battery_then_low_battery_shuts_a_primary_down()
 }
 
 #[test]
+fn a_reload_on_battery_keeps_the_fast_poll_interval() {
+    let mut m = one(true);
+    m.poll(0, &st("OB DISCHRG"), 1);
+    assert_eq!(m.sleepval(), 2);
+    m.set_timing(Timing {
+        pollfreqalert: 3,
+        ..timing()
+    });
+    assert_eq!(m.sleepval(), 3, "still on battery: POLLFREQALERT");
+    m.poll(0, &st("OL"), 4);
+    assert_eq!(m.sleepval(), 5);
+    m.set_timing(timing());
+    assert_eq!(m.sleepval(), 5, "on line: POLLFREQ");
+}
+
+#[test]
 fn back_on_line_notifies_online_and_restores_poll_interval() {
     let mut m = one(true);
     m.poll(0, &st("OB"), 1);

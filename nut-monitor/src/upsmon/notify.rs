@@ -159,12 +159,14 @@ impl Notifier {
     }
 }
 
-/// Send a wall message; a missing `wall` is only logged.
+/// Send a wall message; a missing `wall` is only logged. Callers bound it with a timeout;
+/// a `wall` still running then is killed.
 pub async fn run_wall(message: &str) {
     let child = tokio::process::Command::new("wall")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
         .spawn();
     match child {
         Ok(mut child) => {

@@ -181,11 +181,13 @@ impl Runner {
 
     async fn poll_ups(&mut self, idx: usize) {
         let spec = self.conf.monitors[idx].clone();
-        let now = self.now();
+        // Every outcome is stamped with the time it was known, after the network work: a
+        // slow reconnect must not make a status read just now look DEADTIME old.
         if self.conns[idx].is_none() {
             match self.try_connect(idx, &spec).await {
                 Ok(true) => {}
                 Ok(false) => {
+                    let now = self.now();
                     self.monitor.poll(idx, &PollOutcome::Failed, now);
                     return;
                 }
@@ -194,6 +196,7 @@ impl Runner {
                         idx,
                         &format!("Connect to UPS [{}] failed - {e}", spec.system_text),
                     );
+                    let now = self.now();
                     self.monitor.poll(idx, &PollOutcome::Failed, now);
                     return;
                 }
@@ -260,12 +263,21 @@ impl Runner {
                 PollOutcome::Failed
             }
         };
-        if matches!(outcome, PollOutcome::Status { .. }) {
+        let read = matches!(outcome, PollOutcome::Status { .. });
+        if read {
             self.pollfail[idx] = PollFailLog::default();
         }
+        let now = self.now();
         self.monitor.poll(idx, &outcome, now);
         if broken {
-            self.drop_connection(idx).await;
+            if read {
+                // The status was read: the UPS is alive. Only the session is gone; the next
+                // loop reconnects, and a failure there is a COMMBAD like any failed poll.
+                self.conns[idx] = None;
+                self.monitor.set_logged_in(idx, false);
+            } else {
+                self.drop_connection(idx).await;
+            }
         }
     }
 
@@ -339,11 +351,12 @@ impl Runner {
         if !super::privsep::peer_gone(pipe) {
             return;
         }
-        tracing::error!("Parent died - shutdown impossible");
+        // Logged with the NOPARENT notice, at most every 120 s (not every loop), as C does.
         if self
             .last_noparent
             .is_none_or(|t| t.elapsed() >= Duration::from_secs(120))
         {
+            tracing::error!("Parent died - shutdown impossible");
             self.last_noparent = Some(Instant::now());
             self.notifier.notify(&super::events::Notification::global(
                 super::events::NotifyEvent::NoParent,

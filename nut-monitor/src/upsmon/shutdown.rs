@@ -10,6 +10,9 @@ use super::events::{Notification, NotifyEvent};
 use super::runner::{Runner, ShutdownHook};
 use super::signals::Request;
 
+/// Longest the shutdown waits for `wall` to deliver its message.
+const WALL_LIMIT: Duration = Duration::from_secs(5);
+
 impl Runner {
     /// `forceshutdown()`. Returns the exit code of the process.
     pub(super) async fn forceshutdown(&mut self) -> i32 {
@@ -83,11 +86,18 @@ impl Runner {
             tracing::error!("{TEXT}");
         }
         nut_log::syslog(nut_log::Severity::Critical, TEXT);
-        super::notify::run_wall(TEXT).await;
+        // A hung `wall` must not hold the shutdown.
+        let _ = tokio::time::timeout(WALL_LIMIT, super::notify::run_wall(TEXT)).await;
         self.notifier
             .notify(&Notification::global(NotifyEvent::Shutdown));
-        self.notifier.flush(Duration::from_secs(10)).await;
-        tokio::time::sleep(self.conf.finaldelay).await;
+        // FINALDELAY, during which the SHUTDOWN notification (NOTIFYCMD, wall) runs, as C's
+        // forked notifier does; at least a second for it when FINALDELAY is shorter, never
+        // more than that.
+        let finaldelay = self.conf.finaldelay;
+        tokio::join!(
+            tokio::time::sleep(finaldelay),
+            self.notifier.flush(finaldelay.max(Duration::from_secs(1)))
+        );
 
         let linger_start = Instant::now();
         match &mut self.hook {

@@ -63,6 +63,9 @@ impl ScriptServer {
     }
 }
 
+/// A script reply that makes the server close the connection instead of answering.
+pub const CLOSE: &str = "<close>";
+
 fn serve(stream: TcpStream, rec: Arc<Mutex<Vec<String>>>, script: Script) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
     let mut writer = stream.try_clone().expect("clone");
@@ -76,8 +79,14 @@ fn serve(stream: TcpStream, rec: Arc<Mutex<Vec<String>>>, script: Script) {
             let _ = writer.write_all(b"OK Goodbye\n");
             break;
         }
+        let replies = script(&line);
+        // The script can hang up instead of answering.
+        if replies.len() == 1 && replies[0] == CLOSE {
+            let _ = writer.shutdown(std::net::Shutdown::Both);
+            break;
+        }
         let mut out = String::new();
-        for r in script(&line) {
+        for r in replies {
             out.push_str(&r);
             out.push('\n');
         }
