@@ -95,10 +95,11 @@ pub enum TrackingStatus {
     Pending,
     /// Driver result 0: `SUCCESS`.
     Success,
-    /// Driver result 1 (command unknown to the driver), any unexpected result, or an id that
-    /// was never issued or has expired: `ERR UNKNOWN`.
+    /// Driver result 1 (command unknown to the driver), any other result (4, "conversion
+    /// failed", included: Debian's upsd 2.8.0 answers it so, measured), or an id that was
+    /// never issued or has expired: `ERR UNKNOWN`.
     Unknown,
-    /// Driver result 2 (invalid argument) or 4 (conversion failed): `ERR INVALID-ARGUMENT`.
+    /// Driver result 2 (invalid argument): `ERR INVALID-ARGUMENT`.
     InvalidArgument,
     /// Driver result 3: `ERR FAILED`.
     Failed,
@@ -109,7 +110,7 @@ impl TrackingStatus {
     pub fn from_driver_code(code: i32) -> TrackingStatus {
         match code {
             0 => TrackingStatus::Success,
-            2 | 4 => TrackingStatus::InvalidArgument,
+            2 => TrackingStatus::InvalidArgument,
             3 => TrackingStatus::Failed,
             _ => TrackingStatus::Unknown,
         }
@@ -199,10 +200,8 @@ mod tests {
             TrackingStatus::InvalidArgument
         );
         assert_eq!(TrackingStatus::from_driver_code(3), TrackingStatus::Failed);
-        assert_eq!(
-            TrackingStatus::from_driver_code(4),
-            TrackingStatus::InvalidArgument
-        );
+        // The spec says INVALID-ARGUMENT; C upsd 2.8.0 answers ERR UNKNOWN.
+        assert_eq!(TrackingStatus::from_driver_code(4), TrackingStatus::Unknown);
         assert_eq!(
             TrackingStatus::from_driver_code(-7),
             TrackingStatus::Unknown

@@ -175,7 +175,7 @@ fn result_text(code: i32) -> &'static str {
     match code {
         0 => "SUCCESS",
         1 => "UNKNOWN",
-        2 | 4 => "INVALID-ARGUMENT",
+        2 => "INVALID-ARGUMENT",
         3 => "FAILED",
         _ => "UNKNOWN",
     }
