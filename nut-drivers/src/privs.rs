@@ -41,9 +41,23 @@ pub fn chroot_to(dir: &Path) -> Result<(), DriverError> {
     Ok(())
 }
 
-/// Switch to `user` (supplementary groups reduced to its primary group). Does nothing when
-/// not running as root, as C NUT does.
-pub fn become_user(user: &User) -> Result<(), DriverError> {
+/// The groups `user` is a member of (its primary group included), as `initgroups` would
+/// set them: read before a chroot hides /etc/group.
+pub fn user_groups(user: &User) -> Result<Vec<Gid>, DriverError> {
+    let name = std::ffi::CString::new(user.name.as_str()).map_err(|_| DriverError::Privileges {
+        user: user.name.clone(),
+        message: "the user name contains a NUL byte".into(),
+    })?;
+    nix::unistd::getgrouplist(&name, user.gid).map_err(|e| DriverError::Privileges {
+        user: user.name.clone(),
+        message: format!("cannot read its groups: {e}"),
+    })
+}
+
+/// Switch to `user` with its supplementary `groups` (C's `become_user` calls `initgroups`:
+/// a driver keeps e.g. `dialout` to reopen its serial port). Does nothing when not running
+/// as root, as C NUT does.
+pub fn become_user(user: &User, groups: &[Gid]) -> Result<(), DriverError> {
     if !nix::unistd::geteuid().is_root() {
         if nix::unistd::geteuid() != user.uid {
             tracing::warn!(
@@ -58,7 +72,7 @@ pub fn become_user(user: &User) -> Result<(), DriverError> {
         user: user.name.clone(),
         message: format!("{what}: {e}"),
     };
-    nix::unistd::setgroups(&[user.gid]).map_err(|e| fail("setgroups", e))?;
+    nix::unistd::setgroups(groups).map_err(|e| fail("setgroups", e))?;
     nix::unistd::setgid(user.gid).map_err(|e| fail("setgid", e))?;
     nix::unistd::setuid(user.uid).map_err(|e| fail("setuid", e))?;
     Ok(())

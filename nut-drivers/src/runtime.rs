@@ -167,12 +167,13 @@ async fn serve<B: DeviceBackend>(
 
     // Look everything up before a chroot hides /etc/passwd and /etc/group.
     let user = config.user.as_deref().map(privs::lookup_user).transpose()?;
+    let groups = user.as_ref().map(privs::user_groups).transpose()?;
     let gid = config.group.as_deref().map(privs::group_id).transpose()?;
     if let Some(dir) = &config.chroot {
         privs::chroot_to(dir)?;
     }
-    if let Some(u) = &user {
-        privs::become_user(u)?;
+    if let (Some(u), Some(groups)) = (&user, &groups) {
+        privs::become_user(u, groups)?;
     }
 
     device::publish_defaults_overrides(&ctx);

@@ -196,7 +196,7 @@ pub fn run(args: &Args, env: &Env, out: &mut dyn Write) -> ExitCode {
         (Some(cmd), _) => ctl.signal_all(&selected, cmd),
         (None, Some(Action::Start)) => ctl.start_all(&selected),
         (None, Some(Action::Stop)) => ctl.stop_all(&selected),
-        (None, Some(Action::Shutdown)) => ctl.shutdown_all(&selected),
+        (None, Some(Action::Shutdown)) => ctl.shutdown_all(&selected, ups.is_some()),
         (None, Some(Action::Status)) => ctl.status_all(&selected),
         (None, Some(Action::List)) => {
             for s in &selected {
@@ -409,8 +409,10 @@ impl Ctl<'_> {
         ok
     }
 
-    fn shutdown_all(&mut self, ups: &[UpsSection]) -> bool {
-        let mut order: Vec<&UpsSection> = ups.iter().filter(|s| s.sdorder >= 0).collect();
+    /// `-k` for each UPS in `sdorder`; a negative `sdorder` keeps a UPS out of the bulk
+    /// shutdown only: a UPS named on the command line is always shut down, as in C.
+    fn shutdown_all(&mut self, ups: &[UpsSection], named: bool) -> bool {
+        let mut order: Vec<&UpsSection> = ups.iter().filter(|s| named || s.sdorder >= 0).collect();
         order.sort_by_key(|s| s.sdorder);
         let mut ok = true;
         for s in order {

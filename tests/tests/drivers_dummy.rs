@@ -9,7 +9,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::time::{Duration, Instant, SystemTime};
 
 use nix::sys::signal::Signal;
-use rnut_tests::{bin, wait_until};
+use rnut_tests::{ChildGuard, bin, wait_for_unix, wait_until};
 use support::{NutTree, RawReader, dump_value};
 
 const T: Duration = Duration::from_secs(10);
@@ -102,28 +102,58 @@ fn a_second_instance_refuses_a_socket_that_is_served() {
 }
 
 #[test]
-fn a_malformed_dev_file_is_refused_naming_file_and_line() {
+fn a_malformed_line_is_skipped_and_reported_naming_file_and_line() {
     let tree = NutTree::new();
     let path = tree.write(
         "bad.dev",
-        "# header\nbattery.charge: 90\nbattery.runtime 3600\n",
+        "# header\nbattery.charge: 90\nb@d: 1\nbattery.runtime 3600\nTIMER 2s\n",
     );
     tree.ups_conf(&[("bad", "bad.dev")]);
+    let mut cmd = tree.command(&bin("dummy-ups"));
+    cmd.args(["-a", "bad", "-F"])
+        .stderr(std::process::Stdio::piped());
+    let mut drv = ChildGuard::spawn("dummy-ups", &mut cmd);
+    assert!(wait_for_unix(&tree.socket("bad"), T));
+    let dump = RawReader::connect(&tree.socket("bad")).dump_all();
+    // The good lines are used, C's loose `name value` form included.
+    assert_eq!(dump_value(&dump, "battery.charge").as_deref(), Some("90"));
+    assert_eq!(
+        dump_value(&dump, "battery.runtime").as_deref(),
+        Some("3600")
+    );
+    assert_eq!(dump_value(&dump, "b@d"), None);
+    let stderr = drv.child_mut().stderr.take();
+    drv.stop(T);
+    let mut err = String::new();
+    if let Some(mut e) = stderr {
+        let _ = std::io::Read::read_to_string(&mut e, &mut err);
+    }
+    assert!(
+        err.contains(&format!("{}:3: invalid variable name", path.display()))
+            && err.contains("line skipped"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_missing_data_file_stops_the_driver_naming_it() {
+    let tree = NutTree::new();
+    tree.ups_conf(&[("gone", "missing.dev")]);
     for extra in [&["-F"][..], &[][..]] {
         let out = tree
             .command(&bin("dummy-ups"))
-            .args(["-a", "bad"])
+            .args(["-a", "gone"])
             .args(extra)
             .output()
             .expect("run");
         assert!(!out.status.success(), "{extra:?}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(
-            err.contains(&format!("{}:3:", path.display())),
+            err.contains("missing.dev") && err.contains("cannot read dummy-ups data file"),
             "{extra:?}: {err}"
         );
     }
-    assert!(!tree.socket("bad").exists());
+    assert!(!tree.socket("gone").exists());
 }
 
 #[test]
@@ -348,8 +378,7 @@ fn upsdrvctl_starts_reports_and_stops_background_drivers() {
 #[test]
 fn upsdrvctl_reports_a_driver_that_fails_to_start() {
     let tree = NutTree::new();
-    tree.write("bad.dev", "ups.status OL\n");
-    tree.write("ups.conf", "maxretry = 2\nretrydelay = 1\n[bad]\n driver = dummy-ups\n port = bad.dev\n[nodrv]\n driver = no-such-driver\n port = x\n");
+    tree.write("ups.conf", "maxretry = 2\nretrydelay = 1\n[bad]\n driver = dummy-ups\n port = missing.dev\n[nodrv]\n driver = no-such-driver\n port = x\n");
     let started = Instant::now();
     let out = tree
         .command(&bin("upsdrvctl"))
@@ -364,7 +393,7 @@ fn upsdrvctl_reports_a_driver_that_fails_to_start() {
         "{stdout}"
     );
     assert!(
-        stderr.contains("bad.dev:1:"),
+        stderr.contains("missing.dev"),
         "the driver's own error is shown: {stderr}"
     );
     assert!(
@@ -401,6 +430,17 @@ fn upsdrvctl_shutdown_runs_kill_power_in_sdorder_and_reports_failure() {
             format!("exec: {drv} -a late -k")
         ],
         "{text}"
+    );
+    // Named on the command line, a UPS kept out of the bulk shutdown is shut down all the
+    // same, as in C.
+    let out = tree
+        .command(&ctl)
+        .args(["-t", "shutdown", "never"])
+        .output()
+        .expect("test mode");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!("exec: {drv} -a never -k")
     );
     // dummy-ups cannot power anything off: like C, -k fails, and upsdrvctl says so.
     let out = tree

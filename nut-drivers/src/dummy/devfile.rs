@@ -1,6 +1,8 @@
 //! The dummy-ups data file formats: `.dev` (a `upsc` dump) and `.seq` (the same with `TIMER`
-//! pauses), read with the NUT tokenizer. rnut refuses a malformed line with the file and line
-//! (C NUT logs it at debug level and skips it).
+//! pauses), read with the NUT tokenizer. As in C NUT, a malformed line is skipped and the
+//! rest of the file used; rnut reports each skipped line with the file and line number (C
+//! only at debug level). C's loose forms are read as C reads them: `name value` without the
+//! colon, and `TIMER 5s` (the leading number).
 
 use std::path::{Path, PathBuf};
 
@@ -40,6 +42,8 @@ pub struct DevFile {
     pub path: PathBuf,
     /// Directives in file order (comments, blank lines and `driver.*` lines left out).
     pub lines: Vec<DevLine>,
+    /// The lines left out because they could not be read, with the reason.
+    pub skipped: Vec<DevFileError>,
 }
 
 /// A data file problem, naming the file and line.
@@ -72,7 +76,8 @@ impl DevFile {
         DevFile::parse(&text, path)
     }
 
-    /// Parse the text of a file.
+    /// Parse the text of a file. Lines that cannot be read are left out and listed in
+    /// `skipped`.
     pub fn parse(text: &[u8], path: &Path) -> Result<DevFile, DevFileError> {
         let err = |line: usize, message: String| DevFileError {
             path: path.to_path_buf(),
@@ -80,58 +85,68 @@ impl DevFile {
             message,
         };
         let mut lines = Vec::new();
+        let mut skipped = Vec::new();
         for (line, words) in tokenize_text(text) {
-            let words = words.map_err(|e| err(line, e.to_string()))?;
-            let Some(first) = words.first() else { continue };
-            let directive = if first.starts_with("TIMER") {
-                let secs = words.get(1).and_then(|w| w.trim().parse::<u64>().ok());
-                match (first.as_str(), secs, words.len()) {
-                    ("TIMER", Some(s), 2) => Directive::Timer(s),
-                    _ => {
-                        return Err(err(
-                            line,
-                            format!("expected TIMER <seconds>, got {:?}", words.join(" ")),
-                        ));
-                    }
-                }
-            } else if first == "ALARM" {
-                if words.len() > 1 {
-                    Directive::Alarm(Some(words[1..].join(" ")))
-                } else {
-                    Directive::Alarm(None)
-                }
-            } else {
-                let Some((name, _)) = first.split_once(':') else {
-                    return Err(err(
-                        line,
-                        format!(
-                            "expected '<variable>: <value>' (or TIMER/ALARM), got {:?}",
-                            words.join(" ")
-                        ),
-                    ));
-                };
-                if !valid_name(name) {
-                    return Err(err(line, format!("invalid variable name {name:?}")));
-                }
-                if name.starts_with("driver.") {
+            let words = match words {
+                Ok(w) => w,
+                Err(e) => {
+                    skipped.push(err(line, e.to_string()));
                     continue;
                 }
-                if name == "ups.status" {
-                    Directive::Status(words[1..].to_vec())
-                } else {
-                    Directive::Set {
-                        var: name.to_string(),
-                        value: words[1..].join(" "),
-                    }
-                }
             };
-            lines.push(DevLine { line, directive });
+            let Some(first) = words.first() else { continue };
+            match directive_of(first, &words) {
+                Ok(Some(directive)) => lines.push(DevLine { line, directive }),
+                Ok(None) => {}
+                Err(message) => skipped.push(err(line, message)),
+            }
         }
         Ok(DevFile {
             path: path.to_path_buf(),
             lines,
+            skipped,
         })
     }
+}
+
+/// The directive of one line (`None`: a `driver.*` line, left to the driver); `Err` with
+/// the reason for a line that cannot be used.
+fn directive_of(first: &str, words: &[String]) -> Result<Option<Directive>, String> {
+    if first == "TIMER" {
+        // C reads the number with atoi(): `TIMER 5s` is 5 s.
+        let digits: String = words
+            .get(1)
+            .map(|w| w.trim().chars().take_while(char::is_ascii_digit).collect())
+            .unwrap_or_default();
+        return match digits.parse::<u64>() {
+            Ok(s) if words.len() == 2 => Ok(Some(Directive::Timer(s))),
+            _ => Err(format!(
+                "expected TIMER <seconds>, got {:?}",
+                words.join(" ")
+            )),
+        };
+    }
+    if first == "ALARM" {
+        return Ok(Some(Directive::Alarm(
+            (words.len() > 1).then(|| words[1..].join(" ")),
+        )));
+    }
+    // `name: value`, or C's looser `name value`.
+    let name = first.split_once(':').map_or(first, |(name, _)| name);
+    if !valid_name(name) {
+        return Err(format!("invalid variable name {name:?}"));
+    }
+    if name.starts_with("driver.") {
+        return Ok(None);
+    }
+    Ok(Some(if name == "ups.status" {
+        Directive::Status(words[1..].to_vec())
+    } else {
+        Directive::Set {
+            var: name.to_string(),
+            value: words[1..].join(" "),
+        }
+    }))
 }
 
 #[cfg(test)]
@@ -177,17 +192,39 @@ mod tests {
     }
 
     #[test]
-    fn errors_name_file_and_line() {
-        let e = parse("a: 1\nb: 2\nbattery.charge 90\n").expect_err("no colon");
-        assert_eq!(e.line, 3);
-        assert!(
-            e.to_string()
-                .starts_with("/x/t.seq:3: expected '<variable>: <value>'"),
-            "{e}"
+    fn bad_lines_are_skipped_with_file_and_line_and_c_loose_forms_read() {
+        let f = parse("a: 1\nb@d: 2\nc: \"x#y\"\nTIMER soon\nbattery.charge 90\nTIMER 5s\nd: 4\n")
+            .expect("parses");
+        let d: Vec<Directive> = f.lines.iter().map(|l| l.directive.clone()).collect();
+        assert_eq!(
+            d,
+            [
+                Directive::Set {
+                    var: "a".into(),
+                    value: "1".into()
+                },
+                Directive::Set {
+                    var: "battery.charge".into(),
+                    value: "90".into()
+                },
+                Directive::Timer(5),
+                Directive::Set {
+                    var: "d".into(),
+                    value: "4".into()
+                },
+            ]
         );
-        assert_eq!(parse("a: 1\nTIMER soon\n").expect_err("timer").line, 2);
-        assert_eq!(parse("a: \"x#y\"\n").expect_err("hash").line, 1);
-        assert_eq!(parse("\n\nb@d: 1\n").expect_err("name").line, 3);
+        let mut skipped: Vec<usize> = f.skipped.iter().map(|e| e.line).collect();
+        // The `#` inside quotes is a parse error, and so is what follows it on that line.
+        skipped.dedup();
+        assert_eq!(skipped, [2, 3, 4]);
+        assert!(
+            f.skipped[0]
+                .to_string()
+                .starts_with("/x/t.seq:2: invalid variable name"),
+            "{}",
+            f.skipped[0]
+        );
     }
 
     #[test]

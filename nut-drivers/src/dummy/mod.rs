@@ -161,6 +161,9 @@ impl DummyUps {
             .as_ref()
             .ok_or_else(|| BackendError::Fatal("no data file".into()))?;
         let file = DevFile::load(path).map_err(|e| BackendError::Fatal(e.to_string()))?;
+        for e in &file.skipped {
+            tracing::warn!("{e}: line skipped");
+        }
         Ok(Sequence {
             file,
             mtime: mtime_of(path),
@@ -191,7 +194,9 @@ impl DummyUps {
                 Directive::Alarm(text) => {
                     alarms_touched = true;
                     match text {
-                        Some(t) => seq.alarms.push(t.clone()),
+                        // A looping file sets the same alarm on every pass: once is enough.
+                        Some(t) if !seq.alarms.contains(t) => seq.alarms.push(t.clone()),
+                        Some(_) => {}
                         None => seq.alarms.clear(),
                     }
                 }
@@ -319,8 +324,13 @@ impl DeviceBackend for DummyUps {
         if let Some(rep) = self.repeater.as_ref() {
             return Self::update_repeater(rep, d);
         }
+        // dummy-once re-reads a changed file once it is done with it; dummy-loop at the start
+        // of each pass, as C re-opens it.
         let reread = match self.seq.as_ref() {
-            Some(seq) if mode == Mode::Once && seq.finished => {
+            Some(seq)
+                if (mode == Mode::Once && seq.finished)
+                    || (mode == Mode::Loop && seq.pos == 0 && seq.paused_until.is_none()) =>
+            {
                 let now = self.path.as_deref().and_then(mtime_of);
                 now.is_some() && now != seq.mtime
             }
@@ -377,6 +387,10 @@ impl DeviceBackend for DummyUps {
     }
 
     fn reload(&mut self, ctx: &DriverContext, old: &DriverConfig) -> ReloadOutcome {
+        // Ours, not from ups.conf: the framework withdrew it with the other parameters.
+        if let Some(mode) = self.mode {
+            ctx.dstate.setinfo("driver.parameter.mode", mode.name());
+        }
         let changed = |k: &str| ctx.config.option(k) != old.option(k);
         if ctx.config.port != old.port || changed("mode") {
             return ReloadOutcome::NeedsRestart("port or mode changed".into());
