@@ -43,7 +43,8 @@ pub struct Cli {
     #[arg(short = 'r', value_name = "dir")]
     pub chroot: Option<PathBuf>,
 
-    /// Drop privileges to this user (and its groups) after binding the ports.
+    /// Drop privileges to this user (and its groups) after binding the ports; started as
+    /// root without it, upsd becomes `nut` (`-u root` keeps root).
     #[arg(short = 'u', value_name = "user")]
     pub user: Option<String>,
 

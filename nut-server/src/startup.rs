@@ -38,6 +38,9 @@ fn init_logging(cli: &Cli) {
     });
 }
 
+/// The user upsd runs as when started as root without `-u` (Debian's RUN_AS_USER).
+pub const DEFAULT_USER: &str = "nut";
+
 fn run(cli: Cli) -> anyhow::Result<()> {
     if cli.hash_password {
         let mut line = String::new();
@@ -59,10 +62,26 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         return crate::pidfile::send_command(command, pid);
     }
 
-    // Resolve the user while /etc/passwd is still reachable, then chroot.
-    let user = match &cli.user {
+    // Resolve the user while /etc/passwd is still reachable, then chroot. Started as root
+    // without -u, upsd drops to the default user, as C upsd drops to its build's
+    // RUN_AS_USER: root must be asked for (`-u root`).
+    let user_name = match &cli.user {
+        Some(name) => Some(name.clone()),
+        None if nix::unistd::geteuid().is_root() => Some(DEFAULT_USER.to_string()),
+        None => None,
+    };
+    let user = match &user_name {
         Some(name) => {
-            let u = crate::privileges::resolve_user(name)?;
+            let u = crate::privileges::resolve_user(name).with_context(|| {
+                if cli.user.is_none() {
+                    format!(
+                        "started as root without -u, upsd runs as the user {DEFAULT_USER:?}; create it \
+                         (useradd --system {DEFAULT_USER}) or name another with -u (-u root keeps root)"
+                    )
+                } else {
+                    format!("-u {name}")
+                }
+            })?;
             let groups = crate::privileges::user_groups(&u)?;
             Some((u, groups))
         }

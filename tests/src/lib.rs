@@ -103,6 +103,12 @@ pub fn is_root() -> bool {
     nix::unistd::geteuid().is_root()
 }
 
+/// `-u root` when the tests run as root (upsd started as root without `-u` drops to `nut`,
+/// as C upsd does), nothing otherwise.
+pub fn stay_root_args() -> &'static [&'static str] {
+    if is_root() { &["-u", "root"] } else { &[] }
+}
+
 /// A child process that is killed (SIGTERM, then SIGKILL) and reaped when dropped.
 #[derive(Debug)]
 pub struct ChildGuard {

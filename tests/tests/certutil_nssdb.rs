@@ -266,6 +266,7 @@ fn an_nss_directory_as_certpath_gets_a_hint_and_an_import_serves_tls() {
     );
     let o = Command::new(bin("upsd"))
         .arg("-F")
+        .args(rnut_tests::stay_root_args())
         .env("NUT_CONFPATH", stack.path().join("conf"))
         .env("NUT_STATEPATH", stack.path().join("state"))
         .env("NUT_ALTPIDPATH", stack.path().join("run"))

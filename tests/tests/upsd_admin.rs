@@ -217,6 +217,7 @@ fn in_the_background_upsd_logs_to_syslog_with_severities_and_no_secrets() {
     let mut log = SyslogSink::new();
     // Without -F: the command returns once upsd is in the background.
     let out = Command::new(bin("upsd"))
+        .args(rnut_tests::stay_root_args())
         .env("NUT_CONFPATH", d.conf())
         .env("NUT_STATEPATH", d.state())
         .env("NUT_ALTPIDPATH", d.run())
@@ -439,6 +440,16 @@ fn grant_group(path: &std::path::Path, gid: nix::unistd::Gid) {
 
 #[test]
 fn drops_privileges_with_u() {
+    drops_privileges(true);
+}
+
+/// Started as root without -u, upsd becomes `nut`, as C upsd becomes its RUN_AS_USER.
+#[test]
+fn as_root_without_u_upsd_runs_as_nut() {
+    drops_privileges(false);
+}
+
+fn drops_privileges(with_u: bool) {
     let Some(nut) = nut_user() else { return };
     let d = NutDir::standard("");
     grant_group(d.path(), nut.gid);
@@ -449,7 +460,11 @@ fn drops_privileges_with_u() {
     grant_group(&drv.path, nut.gid);
     std::fs::set_permissions(d.state(), std::fs::Permissions::from_mode(0o770)).expect("chmod");
     std::fs::set_permissions(d.run(), std::fs::Permissions::from_mode(0o770)).expect("chmod");
-    let u = Upsd::start_with(&d, &["-u", "nut"], |_| {});
+    let u = if with_u {
+        Upsd::start_with(&d, &["-u", "nut"], |_| {})
+    } else {
+        Upsd::start_exactly(&d, &[])
+    };
     wait_ups_ready(&u, "test");
     let uid = proc_field(u.child.pid(), "Uid:");
     let gid = proc_field(u.child.pid(), "Gid:");

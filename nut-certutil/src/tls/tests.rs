@@ -291,3 +291,78 @@ fn store_policy_decides_only_what_the_config_leaves_unset() {
     let p = build_client_config(&set, "localhost", 3493).expect("client");
     assert!(!p.certverify && !p.forcessl, "config directives win");
 }
+
+/// A client certificate that chains to a `T` root through a sub-CA the server's store marks
+/// distrusted (`p`) is refused, even though the root would vouch for it.
+#[test]
+fn a_client_chain_through_a_distrusted_sub_ca_is_refused() {
+    let t = tempfile::tempdir().expect("tmp");
+    let (sdir, _) = setup(t.path());
+    let root_key = PrivateKey::generate(KeyAlgorithm::EcdsaP256).expect("key");
+    let root = pki::self_signed(
+        &root_key,
+        "CN=Client Root",
+        &CertProfile::for_months(CertRole::Ca { path_len: None }, 12),
+    )
+    .expect("root");
+    let sub_key = PrivateKey::generate(KeyAlgorithm::EcdsaP256).expect("key");
+    let sub = pki::issue(
+        &sub_key,
+        "CN=Compromised Sub CA",
+        &CertProfile::for_months(CertRole::Ca { path_len: Some(0) }, 12),
+        &root,
+        &root_key,
+    )
+    .expect("sub");
+    let leaf_key = PrivateKey::generate(KeyAlgorithm::EcdsaP256).expect("key");
+    let leaf = pki::issue(
+        &leaf_key,
+        "CN=minted",
+        &CertProfile::for_months(CertRole::Client, 12),
+        &sub,
+        &sub_key,
+    )
+    .expect("leaf");
+    // The client: its certificate, the sub-CA (so it is sent along) and the server's CA.
+    let cdir = t.path().join("cli2");
+    let mut cs = Store::create_with_kdf(&cdir, "", 1000).expect("store");
+    let c = cs.unlock("").expect("unlock");
+    let server_ca = Store::open(&sdir)
+        .expect("open")
+        .certificate("CA")
+        .expect("CA")
+        .der;
+    cs.add_certificate("CA", &server_ca, "C,,".parse().expect("t"))
+        .expect("ca");
+    cs.add_certificate("sub", &sub, crate::trust::TrustFlags::NONE)
+        .expect("sub");
+    cs.add_certificate_with_key(
+        &c,
+        "minted",
+        &leaf,
+        crate::trust::TrustFlags::NONE,
+        &leaf_key,
+    )
+    .expect("leaf");
+    let client = ClientTlsSettings {
+        certpath: Some(cdir),
+        certident_name: Some("minted".into()),
+        certverify: true,
+        ..Default::default()
+    };
+    let policy = build_client_config(&client, "127.0.0.1", 3493).expect("client");
+    // The server trusts the root for clients; first with the sub-CA unmarked: accepted.
+    let mut ss = Store::open(&sdir).expect("open");
+    ss.add_certificate("Client Root", &root, "T,,".parse().expect("t"))
+        .expect("root");
+    assert_eq!(
+        talk(server(&sdir, CertRequest::Require), &policy),
+        Ok(Some("CN=minted".to_string())),
+        "the chain itself is good"
+    );
+    // Then the sub-CA marked distrusted in the server's store: refused.
+    ss.add_certificate("Compromised Sub CA", &sub, "p,,".parse().expect("t"))
+        .expect("sub");
+    let e = talk(server(&sdir, CertRequest::Require), &policy).expect_err("distrusted");
+    assert!(!e.is_empty());
+}

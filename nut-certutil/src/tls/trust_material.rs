@@ -102,7 +102,10 @@ impl TrustMaterial {
                 continue;
             };
             if !info.is_ca {
+                // A pinned peer is trusted as that exact certificate, never as an issuer:
+                // its key could otherwise sign certificates for any name.
                 tm.peers.insert(info.fingerprint.clone());
+                continue;
             }
             tm.server_anchors.push(CertificateDer::from(der.clone()));
             tm.client_anchors.push(CertificateDer::from(der));

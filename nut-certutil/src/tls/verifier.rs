@@ -31,6 +31,27 @@ fn fail(msg: String) -> Error {
 }
 
 /// Turn a webpki chain error into a sentence.
+/// Why a chain is refused because the store marks one of its certificates distrusted (`p`):
+/// the end-entity certificate itself or any intermediate that came with it.
+fn distrusted_in_chain(
+    trust: &TrustMaterial,
+    end: &CertInfo,
+    intermediates: &[CertificateDer<'_>],
+    what: &str,
+) -> Option<String> {
+    if trust.distrusted.contains(&end.fingerprint) {
+        return Some(format!(
+            "{what} '{}' is explicitly distrusted (p flag)",
+            end.display_name()
+        ));
+    }
+    intermediates
+        .iter()
+        .filter_map(|i| CertInfo::parse(i.as_ref()).ok())
+        .find(|ii| trust.distrusted.contains(&ii.fingerprint))
+        .map(|ii| format!("issuer '{}' is explicitly distrusted (p flag)", ii.subject))
+}
+
 fn explain_chain_error(e: Error, info: &CertInfo, trust: &TrustMaterial, usage: &str) -> Error {
     let name = info.display_name();
     match e {
@@ -152,21 +173,8 @@ impl NutServerCertVerifier {
         };
         let info = CertInfo::parse(end_entity.as_ref())
             .map_err(|_| Error::InvalidCertificate(CertificateError::BadEncoding))?;
-        if trust.distrusted.contains(&info.fingerprint) {
-            return Err(fail(format!(
-                "certificate for '{}' is explicitly distrusted (p flag)",
-                info.display_name()
-            )));
-        }
-        for i in intermediates {
-            if let Ok(ii) = CertInfo::parse(i.as_ref()) {
-                if trust.distrusted.contains(&ii.fingerprint) {
-                    return Err(fail(format!(
-                        "issuer '{}' is explicitly distrusted (p flag)",
-                        ii.subject
-                    )));
-                }
-            }
+        if let Some(why) = distrusted_in_chain(trust, &info, intermediates, "certificate for") {
+            return Err(fail(why));
         }
         if trust.peers.contains(&info.fingerprint) {
             // A pinned peer: that exact certificate is trusted; still within its validity.
@@ -217,10 +225,10 @@ impl ServerCertVerifier for NutServerCertVerifier {
             tracing::debug!("server certificate not verified (certverify 0)");
             return Ok(ServerCertVerified::assertion());
         }
-        let (info, pinned) = self.verify_chain(end_entity, intermediates, now)?;
-        if !pinned || self.from_certhost {
-            self.check_name(&info)?;
-        }
+        // A pinned peer (`P`) must carry the name too, as NSS checks the host of a `P`
+        // certificate: a pin vouches for that certificate, not for every host it is shown by.
+        let (info, _pinned) = self.verify_chain(end_entity, intermediates, now)?;
+        self.check_name(&info)?;
         Ok(ServerCertVerified::assertion())
     }
 
@@ -297,11 +305,12 @@ impl ClientCertVerifier for DistrustingClientVerifier {
     ) -> Result<ClientCertVerified, Error> {
         let info = CertInfo::parse(end_entity.as_ref())
             .map_err(|_| Error::InvalidCertificate(CertificateError::BadEncoding))?;
-        if self.trust.distrusted.contains(&info.fingerprint) {
-            return Err(fail(format!(
-                "client certificate '{}' is explicitly distrusted (p flag)",
-                info.display_name()
-            )));
+        // The chain the client sent must not pass through a distrusted sub-CA either.
+        if let Some(why) =
+            distrusted_in_chain(&self.trust, &info, intermediates, "client certificate")
+        {
+            tracing::warn!(subject = %info.subject, error = %why, "client certificate rejected");
+            return Err(fail(why));
         }
         let r = self
             .inner

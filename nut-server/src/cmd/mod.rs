@@ -18,8 +18,9 @@ use std::sync::Arc;
 use nut_core::config::UserEntry;
 use nut_core::net::{ErrCode, Request};
 use nut_core::words::Tokenizer;
+use zeroize::Zeroizing;
 
-use crate::auth::password;
+use crate::auth::{check_limit, password};
 use crate::context::ServerContext;
 use crate::registry::{Unavailable, Ups, UpsTable};
 use crate::session::Session;
@@ -198,23 +199,35 @@ pub async fn authenticate(ctx: &ServerContext, session: &mut Session) -> Option<
     let ok = match cached {
         Some(v) => v,
         None => {
-            let v = match entry.as_ref().and_then(|u| u.password.clone()) {
-                Some(stored) if password::is_slow(&stored) => {
-                    let supplied = supplied.clone();
-                    tokio::task::spawn_blocking(move || password::verify(&supplied, &stored))
-                        .await
-                        .unwrap_or(false)
-                }
-                Some(stored) => password::verify(&supplied, &stored),
+            let checked = match entry.as_ref().and_then(|u| u.password.clone()) {
+                Some(stored) => check(&supplied, stored).await,
                 None => {
-                    // Unknown user (or no password): spend comparable time so the reply
-                    // timing does not tell which names exist.
-                    let _ = password::verify(&supplied, "x-no-such-user-x");
-                    false
+                    // Unknown user (or no password): spend the time a real check takes, on
+                    // the file's first hashed password when there is one, so that the reply
+                    // time does not tell which names exist. The result is ignored.
+                    let decoy = users
+                        .users
+                        .iter()
+                        .filter_map(|u| u.password.clone())
+                        .find(|p| password::is_slow(p))
+                        .unwrap_or_else(|| "x-no-such-user-x".to_string());
+                    check(&supplied, decoy).await.map(|_| false)
                 }
             };
-            session.verified = Some((users.clone(), v));
-            v
+            match checked {
+                Some(v) => {
+                    session.verified = Some((users.clone(), v));
+                    v
+                }
+                None => {
+                    // Not a verdict on the password: nothing cached, the client may retry.
+                    tracing::warn!(
+                        "refusing the login of {}: too many password checks in progress",
+                        session.who()
+                    );
+                    false
+                }
+            }
         }
     };
     if ok {
@@ -228,6 +241,16 @@ pub async fn authenticate(ctx: &ServerContext, session: &mut Session) -> Option<
         );
         tokio::time::sleep(delay).await;
         None
+    }
+}
+
+/// Verify `supplied` against `stored`: plain passwords inline, hashes on a blocking thread
+/// within the bound on concurrent checks (`None`: no slot freed up in time).
+async fn check(supplied: &Zeroizing<String>, stored: String) -> Option<bool> {
+    if password::is_slow(&stored) {
+        check_limit::verify_slow(supplied.clone(), Zeroizing::new(stored)).await
+    } else {
+        Some(password::verify(supplied, &stored))
     }
 }
 

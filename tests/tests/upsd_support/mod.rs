@@ -85,7 +85,16 @@ impl Upsd {
     }
 
     pub fn start_with(d: &NutDir, args: &[&str], customize: impl FnOnce(&mut Command)) -> Upsd {
-        let (mut child, log) = spawn_upsd(d, args, customize);
+        Self::start_spawned(spawn_upsd(d, args, customize))
+    }
+
+    /// Start with exactly `args`: no `-u root` added when the tests run as root (upsd then
+    /// picks its default user).
+    pub fn start_exactly(d: &NutDir, args: &[&str]) -> Upsd {
+        Self::start_spawned(spawn_upsd_exactly(d, args, |_| {}))
+    }
+
+    fn start_spawned((mut child, log): (ChildGuard, Arc<Mutex<Vec<String>>>)) -> Upsd {
         let found = wait_until(Duration::from_secs(20), || {
             log.lock()
                 .unwrap()
@@ -138,8 +147,23 @@ impl Upsd {
     }
 }
 
-/// Spawn upsd (not waiting); returns the child and its log.
+/// Spawn upsd (not waiting); returns the child and its log. As root, `-u root` is added
+/// unless `args` name a user.
 pub fn spawn_upsd(
+    d: &NutDir,
+    args: &[&str],
+    customize: impl FnOnce(&mut Command),
+) -> (ChildGuard, Arc<Mutex<Vec<String>>>) {
+    let mut all: Vec<&str> = Vec::new();
+    if !args.contains(&"-u") {
+        all.extend(rnut_tests::stay_root_args());
+    }
+    all.extend(args);
+    spawn_upsd_exactly(d, &all, customize)
+}
+
+/// Spawn upsd with exactly `args` (after `-F`).
+pub fn spawn_upsd_exactly(
     d: &NutDir,
     args: &[&str],
     customize: impl FnOnce(&mut Command),
