@@ -12,8 +12,7 @@ use zeroize::Zeroizing;
 
 use crate::registry::{Ups, UpsTable};
 
-/// One client connection's state.
-#[derive(Debug)]
+/// One client connection's state (its `Debug` form never shows the password).
 pub struct Session {
     /// Unique, increasing id.
     pub id: u64,
@@ -38,6 +37,21 @@ pub struct Session {
     pub out: Vec<u8>,
     /// The UPS table as of a registry generation (refreshed when the generation changes).
     pub(crate) snapshot: Option<(u64, Arc<UpsTable>)>,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("id", &self.id)
+            .field("peer", &self.peer)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("login", &self.login.as_ref().map(|u| u.name.as_str()))
+            .field("tracking", &self.tracking)
+            .field("tls", &self.tls)
+            .field("peer_subject", &self.peer_subject)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Session {
@@ -97,5 +111,23 @@ impl Session {
     /// Queue `OK`.
     pub fn ok(&mut self) {
         self.out.extend_from_slice(b"OK\n");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_debug_form_never_shows_the_password() {
+        let mut s = Session::new(1, "127.0.0.1:4000".parse().expect("addr"));
+        s.username = Some("monuser".into());
+        s.password = Some(Zeroizing::new("hunter2-secret".into()));
+        let shown = format!("{s:?}");
+        assert!(
+            shown.contains("monuser") && shown.contains("<redacted>"),
+            "{shown}"
+        );
+        assert!(!shown.contains("hunter2"), "{shown}");
     }
 }

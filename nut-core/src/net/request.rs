@@ -9,8 +9,8 @@ use super::error::ErrCode;
 use super::list::ListQuery;
 use crate::words::encode_arg;
 
-/// One request line.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// One request line. Its `Debug` form is the request line, with a password redacted.
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub enum Request {
     /// `VER`: the server's version text.
     Ver,
@@ -463,4 +463,13 @@ fn parse_set(args: &[String]) -> Option<Request> {
         }
     }
     None
+}
+
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Request::Password(_) => f.write_str("Request(PASSWORD <redacted>)"),
+            other => write!(f, "Request({})", other.to_line()),
+        }
+    }
 }

@@ -430,6 +430,11 @@ fn username_and_password_take_exactly_one_word() {
     }
     assert_eq!(Request::Password(s("a=b")).to_line(), "PASSWORD \"a=b\"");
     assert_eq!(
+        format!("{:?}", Request::Password(s("hunter2"))),
+        "Request(PASSWORD <redacted>)"
+    );
+    assert_eq!(format!("{:?}", Request::Ver), "Request(VER)");
+    assert_eq!(
         Request::Password(s("pass words")).to_line(),
         "PASSWORD \"pass words\""
     );

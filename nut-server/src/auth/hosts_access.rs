@@ -184,6 +184,12 @@ fn parse_rule(line: &str, file: &Path, lineno: usize) -> Result<Option<Rule>, Ho
     if fields.len() < 2 {
         return Err(err("expected `daemon_list : client_list`"));
     }
+    if fields.len() > 3 {
+        // Usually an IPv6 address without brackets: its colons split the line.
+        return Err(err(
+            "too many `:` fields (write IPv6 addresses in brackets, e.g. [fe80::1])",
+        ));
+    }
     let list = |s: &str| -> Vec<String> {
         s.split(|c: char| c == ',' || c.is_whitespace())
             .filter(|w| !w.is_empty())
@@ -194,6 +200,13 @@ fn parse_rule(line: &str, file: &Path, lineno: usize) -> Result<Option<Rule>, Ho
     let clients = list(&fields[1]);
     if daemons.is_empty() || clients.is_empty() {
         return Err(err("empty daemon or client list"));
+    }
+    // A pattern upsd cannot match would be silently inert: in hosts.deny that denies
+    // nothing. Refuse it instead.
+    for c in clients.iter().filter(|c| !c.eq_ignore_ascii_case("EXCEPT")) {
+        if let Err(why) = check_client_pattern(c) {
+            return Err(err(&format!("client pattern {c:?}: {why}")));
+        }
     }
     let option = match fields.get(2).map(|f| f.trim().to_ascii_lowercase()) {
         None => None,
@@ -229,8 +242,52 @@ fn list_matches(list: &[String], one: &dyn Fn(&str) -> bool) -> bool {
 
 fn daemon_matches(pattern: &str) -> bool {
     // `upsd@host` daemon patterns name the server address; upsd does not distinguish them.
+    // Daemon names compare without case, as tcpd compares them.
     let name = pattern.split('@').next().unwrap_or(pattern);
-    name.eq_ignore_ascii_case("ALL") || name == DAEMON
+    name.eq_ignore_ascii_case("ALL") || name.eq_ignore_ascii_case(DAEMON)
+}
+
+/// Whether upsd understands a client pattern: `ALL`, `LOCAL`, an address (IPv6 in
+/// brackets), `net/prefix`, `net/mask`, a `a.b.c.` prefix, each optionally `user@`.
+fn check_client_pattern(pattern: &str) -> Result<(), String> {
+    let host = pattern.split_once('@').map_or(pattern, |(_, h)| h);
+    if host.is_empty() {
+        return Err("no host after `@`".into());
+    }
+    if host.eq_ignore_ascii_case("ALL") || host.eq_ignore_ascii_case("LOCAL") {
+        return Ok(());
+    }
+    let unbracket = |s: &str| s.trim_start_matches('[').trim_end_matches(']').to_string();
+    if let Some((net, bits)) = host.split_once('/') {
+        let net = unbracket(net)
+            .parse::<IpAddr>()
+            .map_err(|_| "the network before `/` is not an address".to_string())?;
+        if let Ok(prefix) = bits.parse::<u8>() {
+            return network(net, prefix)
+                .map(|_| ())
+                .ok_or_else(|| format!("/{prefix} is too long for {net}"));
+        }
+        return match (canonical(net), bits.parse::<IpAddr>()) {
+            (IpAddr::V4(_), Ok(IpAddr::V4(_))) => Ok(()),
+            _ => Err("expected /prefix or an IPv4 /mask".into()),
+        };
+    }
+    if host.ends_with('.') && host.starts_with(|c: char| c.is_ascii_digit()) {
+        return Ok(());
+    }
+    unbracket(host)
+        .parse::<IpAddr>()
+        .map(|_| ())
+        .map_err(|_| "not an address, network or ALL/LOCAL (host names are not supported)".into())
+}
+
+/// `net/prefix` on the canonical address: an IPv4-mapped IPv6 network becomes the IPv4
+/// network with 96 bits less.
+fn network(net: IpAddr, prefix: u8) -> Option<IpNet> {
+    match (net, canonical(net)) {
+        (IpAddr::V6(_), v4 @ IpAddr::V4(_)) => IpNet::new(v4, prefix.checked_sub(96)?).ok(),
+        (_, c) => IpNet::new(c, prefix).ok(),
+    }
 }
 
 fn client_matches(pattern: &str, addr: IpAddr, user: Option<&str>) -> bool {
@@ -259,9 +316,7 @@ fn host_matches(pattern: &str, addr: IpAddr) -> bool {
             return false;
         };
         if let Ok(prefix) = bits.parse::<u8>() {
-            return IpNet::new(canonical(net_addr), prefix)
-                .map(|n| n.contains(&addr))
-                .unwrap_or(false);
+            return network(net_addr, prefix).is_some_and(|n| n.contains(&addr));
         }
         if let Ok(IpAddr::V4(mask)) = bits.parse::<IpAddr>() {
             if let (IpAddr::V4(net4), IpAddr::V4(a4)) = (canonical(net_addr), addr) {
@@ -327,6 +382,36 @@ mod tests {
         let e = HostsAccess::from_texts("upsd 127.0.0.1\n", "").expect_err("syntax");
         assert!(e.to_string().starts_with("hosts.allow:1:"), "{e}");
         assert!(HostsAccess::from_texts("upsd : ALL : spawn /bin/x\n", "").is_err());
+    }
+
+    /// Rules that would silently allow more (or deny less) than written are refused at
+    /// load time.
+    #[test]
+    fn patterns_upsd_cannot_match_are_refused() {
+        for bad in [
+            // Unbracketed IPv6: the colons make extra fields.
+            "upsd : ALL EXCEPT fe80::1\n",
+            "upsd : 10.1.1.1 ::1\n",
+            "upsd : 10.0.0.0/33\n",
+            "upsd : [::ffff:10.0.0.0]/95\n",
+            "upsd : ups.example.com\n",
+            "upsd : admin@\n",
+            "upsd : 10.0.0.0/[::1]\n",
+        ] {
+            let e = HostsAccess::from_texts("", bad).expect_err(bad);
+            assert!(e.to_string().starts_with("hosts.deny:1:"), "{bad}: {e}");
+        }
+        // Good forms: IPv6 in brackets, an IPv4-mapped network, any case of the daemon.
+        let h = HostsAccess::from_texts(
+            "",
+            "UPSD : [fe80::1] [::ffff:10.0.0.0]/104 192.168.1.0/255.255.255.0\n",
+        )
+        .expect("parse");
+        assert!(!h.permits(ip("fe80::1"), None));
+        assert!(!h.permits(ip("10.9.9.9"), None));
+        assert!(!h.permits(ip("::ffff:10.9.9.9"), None));
+        assert!(!h.permits(ip("192.168.1.4"), None));
+        assert!(h.permits(ip("11.0.0.1"), None));
     }
 
     #[test]
