@@ -81,6 +81,42 @@ pub fn check_store_dir(path: &Path) -> anyhow::Result<()> {
             path.display()
         );
     }
+    // The database and SQLite's journal files: writable by others, anyone could add a
+    // trusted CA or swap the server identity.
+    let db = nut_certutil::store::Store::db_path(path);
+    for file in [db.clone(), sibling(&db, "-wal"), sibling(&db, "-shm")] {
+        if let Ok(m) = std::fs::metadata(&file) {
+            if m.mode() & 0o002 != 0 {
+                bail!(
+                    "{} is writable by other users: run `chmod o-w {}`",
+                    file.display(),
+                    file.display()
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+fn sibling(file: &Path, suffix: &str) -> std::path::PathBuf {
+    let mut name = file.as_os_str().to_owned();
+    name.push(suffix);
+    name.into()
+}
+
+/// upsd.conf with a CERTIDENT password must not be readable by others (the password opens
+/// the server's private key).
+pub fn check_conf_with_secret(path: &Path) -> anyhow::Result<()> {
+    let meta =
+        std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    if meta.mode() & 0o004 != 0 {
+        bail!(
+            "{} holds the CERTIDENT password and is readable by other users: run `chmod 0640 {}` (and `chown root:nut {}`)",
+            path.display(),
+            path.display(),
+            path.display()
+        );
+    }
     Ok(())
 }
 
@@ -124,5 +160,25 @@ mod tests {
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o750))
             .expect("chmod");
         check_store_dir(dir.path()).expect("ok");
+        // The database file itself, writable by others: refused too.
+        let db = nut_certutil::store::Store::db_path(dir.path());
+        std::fs::write(&db, b"").expect("write");
+        std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o666)).expect("chmod");
+        let e = check_store_dir(dir.path()).expect_err("db world writable");
+        assert!(e.to_string().contains("chmod o-w"), "{e}");
+        std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o640)).expect("chmod");
+        check_store_dir(dir.path()).expect("ok");
+    }
+
+    #[test]
+    fn a_conf_holding_the_store_password_is_not_for_everyone() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let f = dir.path().join("upsd.conf");
+        std::fs::write(&f, "CERTIDENT a b\n").expect("write");
+        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        let e = check_conf_with_secret(&f).expect_err("world readable");
+        assert!(e.to_string().contains("chmod 0640"), "{e}");
+        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o640)).expect("chmod");
+        check_conf_with_secret(&f).expect("ok");
     }
 }

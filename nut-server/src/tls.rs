@@ -19,6 +19,13 @@ pub fn acceptor_from(conf: &UpsdConf) -> anyhow::Result<Option<TlsAcceptor>> {
             crate::privileges::check_store_dir(dir)?;
         }
     }
+    if conf
+        .certident
+        .as_ref()
+        .is_some_and(|c| !c.password.is_empty())
+    {
+        crate::privileges::check_conf_with_secret(&conf.file)?;
+    }
     if let Some(file) = &conf.certfile {
         crate::privileges::warn_key_file(file);
     }
