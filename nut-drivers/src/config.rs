@@ -246,6 +246,14 @@ impl DriverConfig {
         if args.chroot.is_some() {
             cfg.chroot = args.chroot.clone();
         }
+        if cfg.pollinterval > MAX_POLLINTERVAL {
+            tracing::warn!(
+                "pollinterval {} s is longer than a day: using {} s",
+                cfg.pollinterval.as_secs(),
+                MAX_POLLINTERVAL.as_secs()
+            );
+            cfg.pollinterval = MAX_POLLINTERVAL;
+        }
         validate_options(&cfg, backend_options)?;
         if cfg.port.is_empty() && !args.killpower {
             return Err(DriverError::Usage(format!(
@@ -256,6 +264,10 @@ impl DriverConfig {
         Ok(cfg)
     }
 }
+
+/// Longest `pollinterval` taken (a day): longer values are capped, so that no deadline
+/// computed from it can overflow.
+pub const MAX_POLLINTERVAL: Duration = Duration::from_secs(86_400);
 
 fn apply_section(cfg: &mut DriverConfig, conf: &UpsConf, s: &UpsSection) {
     let g = &conf.globals;

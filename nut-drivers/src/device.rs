@@ -71,6 +71,8 @@ pub(crate) struct DeviceLoop<B: DeviceBackend> {
     pub ctx: DriverContext,
     pub loader: ConfigLoader,
     pub heartbeat: Arc<AtomicU64>,
+    /// The poll interval in force, seconds (a reload may change it), for the watchdog.
+    pub interval_secs: Arc<AtomicU64>,
     pub started: Instant,
 }
 
@@ -138,6 +140,8 @@ impl<B: DeviceBackend> DeviceLoop<B> {
         }
         self.heartbeat
             .store(self.started.elapsed().as_secs(), Ordering::Relaxed);
+        self.interval_secs
+            .store(self.interval().as_secs().max(1), Ordering::Relaxed);
     }
 
     fn killpower_allowed(&self) -> bool {

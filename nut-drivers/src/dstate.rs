@@ -135,11 +135,19 @@ impl Dstate {
 
     /// `dstate_addrange`.
     pub fn addrange(&self, var: &str, min: i32, max: i32) -> bool {
-        self.publish(DriverMessage::AddRange {
+        let added = self.publish(DriverMessage::AddRange {
             var: var.to_string(),
             min,
             max,
-        })
+        });
+        if added {
+            // As C's dstate_addrange: a variable with a range is a NUMBER.
+            let flags = self.lock().state.get(var).map(|n| n.flags);
+            if let Some(flags) = flags {
+                self.setflags(var, flags.union(VarFlags::NUMBER));
+            }
+        }
+        added
     }
 
     /// `dstate_delrange`.

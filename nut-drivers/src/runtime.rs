@@ -181,6 +181,7 @@ async fn serve<B: DeviceBackend>(
     backend.init_info(&ctx)?;
 
     let heartbeat = Arc::new(AtomicU64::new(0));
+    let interval_secs = Arc::new(AtomicU64::new(config.pollinterval.as_secs().max(1)));
     let started = Instant::now();
     let reload_args = args.clone();
     let reload_driver = driver.clone();
@@ -192,6 +193,7 @@ async fn serve<B: DeviceBackend>(
             DriverConfig::load(&reload_driver, &reload_args, paths::process_env, options)
         }),
         heartbeat: heartbeat.clone(),
+        interval_secs: interval_secs.clone(),
         started,
     };
     let mut failing = false;
@@ -221,6 +223,7 @@ async fn serve<B: DeviceBackend>(
     let mut quit = sig(SignalKind::quit())?;
     let mut hup = sig(SignalKind::hangup())?;
     let mut usr1 = sig(SignalKind::user_defined1())?;
+    let mut usr2 = sig(SignalKind::user_defined2())?;
     let mut urg = sig(SignalKind::from_raw(
         nix::sys::signal::Signal::SIGURG as i32,
     ))?;
@@ -263,7 +266,6 @@ async fn serve<B: DeviceBackend>(
     }
 
     let mut tick = tokio::time::interval(Duration::from_secs(1));
-    let interval = config.pollinterval;
     let mut code = ExitCode::SUCCESS;
     loop {
         tokio::select! {
@@ -276,6 +278,13 @@ async fn serve<B: DeviceBackend>(
             }
             _ = usr1.recv() => {
                 tracing::info!("signal SIGUSR1: reload-or-exit");
+                let _ = dev_tx.send(DeviceRequest::Reload { exit_if_restart: true });
+            }
+            // reload-or-restart: a change that needs a restart ends the driver cleanly (socket
+            // and PID file removed) for upsdrvctl or the service manager to start it again;
+            // the driver does not re-execute itself (it may be chrooted, without privileges).
+            _ = usr2.recv() => {
+                tracing::info!("signal SIGUSR2: reload-or-restart");
                 let _ = dev_tx.send(DeviceRequest::Reload { exit_if_restart: true });
             }
             _ = urg.recv() => {
@@ -294,7 +303,9 @@ async fn serve<B: DeviceBackend>(
             _ = tick.tick() => {
                 // A device thread stuck in I/O must not look alive: C would stop answering PING.
                 let age = started.elapsed().as_secs().saturating_sub(heartbeat.load(Ordering::Relaxed));
-                if age > 3 * interval.as_secs().max(1) + 15 && dstate.datastale() {
+                // The interval in force now: a reload may have lengthened it.
+                let interval = interval_secs.load(Ordering::Relaxed).max(1);
+                if age > interval.saturating_mul(3).saturating_add(15) && dstate.datastale() {
                     tracing::warn!("device thread has not finished an update for {age} s: data is stale");
                 }
             }

@@ -231,6 +231,22 @@ fn sigterm_removes_socket_and_pid_file_and_sighup_reloads() {
         r.wait_line(T, |l| l.contains("ups.id")).as_deref(),
         Some(r#"SETINFO ups.id "rack7""#)
     );
+    // The driver's own parameter survives the reload's clean-up of driver.parameter.*.
+    assert_eq!(
+        dump_value(&r.dump_all(), "driver.parameter.mode").as_deref(),
+        Some("dummy-once")
+    );
+    // SIGUSR2 (reload-or-restart): a change that needs no restart is applied in place.
+    tree.write(
+        "ups.conf",
+        "[t]\n driver = dummy-ups\n port = t.dev\n pollinterval = 4\n default.ups.id = rack7\n",
+    );
+    drv.signal(Signal::SIGUSR2);
+    assert_eq!(
+        r.wait_line(T, |l| l.contains("pollinterval")).as_deref(),
+        Some(r#"SETINFO driver.parameter.pollinterval "4""#)
+    );
+    assert!(drv.try_wait().is_none(), "SIGUSR2 ended the driver");
     // upsdrvctl -c exit sends SIGTERM the same way.
     let st = tree
         .command(&bin("upsdrvctl"))

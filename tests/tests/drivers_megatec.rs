@@ -202,6 +202,17 @@ fn start_driver(tree: &NutTree, driver: &str) -> ChildGuard {
     child
 }
 
+/// `SETFLAGS <var> <flags...>` of a dump, by variable.
+fn flags(dump: &[String]) -> BTreeMap<String, String> {
+    dump.iter()
+        .filter_map(|l| l.strip_prefix("SETFLAGS "))
+        .filter_map(|rest| {
+            let (var, flags) = rest.split_once(' ')?;
+            Some((var.to_string(), flags.to_string()))
+        })
+        .collect()
+}
+
 fn values(dump: &[String]) -> BTreeMap<String, String> {
     dump.iter()
         .filter_map(|l| l.strip_prefix("SETINFO "))
@@ -513,15 +524,31 @@ fn compare_with_c(c_binary: &str, driver: &str, extra: &str) {
             let v = values(&r.dump_all());
             wanted.iter().all(|k| v.contains_key(*k))
         }));
-        values(&r.dump_all())
+        r.dump_all()
     };
+    let c_flags = flags(&c_values);
+    let c_values = values(&c_values);
     assert!(wait_until(T, || !sock.exists()
         || std::os::unix::net::UnixStream::connect(&sock).is_err()));
     let _ = std::fs::remove_file(&sock);
     let ours = {
         let _drv = start_driver(&tree, driver);
-        values(&RawReader::connect(&sock).dump_all())
+        RawReader::connect(&sock).dump_all()
     };
+    // The flags too (C's dstate_addrange makes a ranged variable a NUMBER). blazer_ser's
+    // delays are writable here and read-only in C (docs/DIFFERENCES.md).
+    let device = |mut f: BTreeMap<String, String>| {
+        f.retain(|k, _| !k.starts_with("driver."));
+        f
+    };
+    let mut our_flags = device(flags(&ours));
+    if driver == "blazer_ser" {
+        for var in ["ups.delay.shutdown", "ups.delay.start"] {
+            assert_eq!(our_flags.remove(var).as_deref(), Some("RW NUMBER"), "{var}");
+        }
+    }
+    assert_eq!(our_flags, device(c_flags), "{driver} SETFLAGS");
+    let ours = values(&ours);
     // Every device variable C publishes, we publish with the same value, and no other (the
     // pack count is used, not published, as in C).
     let mut compared = 0;

@@ -229,6 +229,9 @@ impl DriverState {
                     return false;
                 }
                 match self.vars.get_mut(key(var).as_ref()) {
+                    // As C's dstate_setflags: an immutable (`override.*`) variable keeps its
+                    // flags.
+                    Some(node) if node.flags.contains(VarFlags::IMMUTABLE) => false,
                     Some(node) => {
                         let new = wire.union(node.flags.intersection(VarFlags::IMMUTABLE));
                         let changed = node.flags != new;
@@ -450,13 +453,11 @@ mod tests {
         assert!(!apply(&mut st, "SETINFO ups.mfr Other"));
         assert_eq!(st.value("ups.mfr"), Some("Forced"));
         assert!(dump(&st).contains(&"SETFLAGS ups.mfr".to_string()));
-        assert!(apply(&mut st, "SETFLAGS ups.mfr RW"));
-        assert!(
-            st.get("ups.mfr")
-                .expect("exists")
-                .flags
-                .contains(VarFlags::IMMUTABLE)
-        );
+        // As C's dstate_setflags: the flags of an immutable variable stay.
+        assert!(!apply(&mut st, "SETFLAGS ups.mfr RW"));
+        let flags = st.get("ups.mfr").expect("exists").flags;
+        assert!(flags.contains(VarFlags::IMMUTABLE));
+        assert!(!flags.contains(VarFlags::RW));
         st.clear();
         assert_eq!(st.var_count(), 0);
         assert!(st.is_stale());

@@ -104,6 +104,9 @@ const OPTIONS: &[DriverOption] = &[
     },
 ];
 
+/// Longest `TIMER` pause taken (a year).
+const MAX_TIMER_SECS: u64 = 365 * 24 * 3600;
+
 /// Timeout of the repeater's connect, handshake and every request.
 const NET_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -188,7 +191,9 @@ impl DummyUps {
             match &l.directive {
                 Directive::Timer(secs) => {
                     tracing::debug!("{}:{}: pausing {secs} s", seq.file.path.display(), l.line);
-                    seq.paused_until = Some(Instant::now() + Duration::from_secs(*secs));
+                    // Capped at a year: a huge TIMER must not overflow the clock.
+                    let pause = Duration::from_secs((*secs).min(MAX_TIMER_SECS));
+                    seq.paused_until = Instant::now().checked_add(pause);
                     break;
                 }
                 Directive::Alarm(text) => {
