@@ -3,20 +3,67 @@
 //! reader that has broadcasts on. Shared by the device thread and the socket server.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use nut_core::sock::{DriverMessage, DriverState, MAX_VALUE_LEN, VarFlags};
 use tokio::sync::mpsc;
+use tokio::task::AbortHandle;
 
 /// What the server queues for one reader: one or more complete lines, each ending in `\n`.
 pub(crate) type Chunk = Arc<str>;
 
-/// Lines a reader may have queued before it is considered stuck and dropped.
+/// Chunks a reader may have queued before it is considered stuck and dropped.
 pub(crate) const READER_QUEUE: usize = 4096;
+
+/// Bytes a reader may have queued before it is considered stuck and dropped (a reader that
+/// asks for dump after dump and never reads must not grow the driver's memory).
+pub(crate) const READER_QUEUE_BYTES: usize = 1 << 20;
+
+/// The sending side of one reader's queue, bounded in chunks and in bytes. The writer task
+/// that empties it subtracts what it wrote from `queued`.
+#[derive(Debug)]
+pub(crate) struct ReaderTx {
+    tx: mpsc::Sender<Chunk>,
+    queued: Arc<AtomicUsize>,
+    writer: Option<AbortHandle>,
+}
+
+impl ReaderTx {
+    /// A queue sender; `writer` is aborted when the reader is dropped as stuck.
+    pub(crate) fn new(
+        tx: mpsc::Sender<Chunk>,
+        queued: Arc<AtomicUsize>,
+        writer: Option<AbortHandle>,
+    ) -> ReaderTx {
+        ReaderTx { tx, queued, writer }
+    }
+
+    /// Queue a chunk; false when the queue is full (in chunks or bytes) or closed.
+    fn send(&self, chunk: &Chunk) -> bool {
+        let len = chunk.len();
+        let before = self.queued.fetch_add(len, Ordering::AcqRel);
+        if before.saturating_add(len) > READER_QUEUE_BYTES
+            || self.tx.try_send(chunk.clone()).is_err()
+        {
+            self.queued.fetch_sub(len, Ordering::AcqRel);
+            return false;
+        }
+        true
+    }
+
+    /// The reader is dropped as stuck: stop its writer (which frees what it had queued and
+    /// closes the sending direction of its socket).
+    fn kill(&self) {
+        if let Some(w) = &self.writer {
+            w.abort();
+        }
+    }
+}
 
 #[derive(Debug)]
 struct ReaderSlot {
-    tx: mpsc::Sender<Chunk>,
+    tx: ReaderTx,
     broadcast: bool,
 }
 
@@ -321,7 +368,7 @@ impl Dstate {
     }
 
     /// Register a reader; its queue receives broadcasts from now on.
-    pub(crate) fn add_reader(&self, tx: mpsc::Sender<Chunk>) -> u64 {
+    pub(crate) fn add_reader(&self, tx: ReaderTx) -> u64 {
         let mut hub = self.lock();
         let id = hub.next_id;
         hub.next_id += 1;
@@ -362,11 +409,13 @@ impl Dstate {
             text.push('\n');
         }
         let ok = match hub.readers.get(&id) {
-            Some(slot) => slot.tx.try_send(Arc::from(text)).is_ok(),
+            Some(slot) => slot.tx.send(&Arc::from(text)),
             None => false,
         };
         if !ok {
-            hub.readers.remove(&id);
+            if let Some(slot) = hub.readers.remove(&id) {
+                slot.tx.kill();
+            }
         }
         ok
     }
@@ -377,7 +426,7 @@ impl Dstate {
 fn broadcast(hub: &mut Hub, line: &Chunk) {
     let mut gone = Vec::new();
     for (id, slot) in &hub.readers {
-        if slot.broadcast && slot.tx.try_send(line.clone()).is_err() {
+        if slot.broadcast && !slot.tx.send(line) {
             gone.push(*id);
         }
     }
@@ -386,7 +435,9 @@ fn broadcast(hub: &mut Hub, line: &Chunk) {
             reader = id,
             "dropping a socket reader that does not keep up or went away"
         );
-        hub.readers.remove(&id);
+        if let Some(slot) = hub.readers.remove(&id) {
+            slot.tx.kill();
+        }
     }
 }
 
@@ -417,8 +468,8 @@ mod tests {
         let d = Dstate::new();
         let (tx1, mut rx1) = mpsc::channel(16);
         let (tx2, mut rx2) = mpsc::channel(16);
-        let a = d.add_reader(tx1);
-        let b = d.add_reader(tx2);
+        let a = d.add_reader(reader(tx1));
+        let b = d.add_reader(reader(tx2));
         d.set_broadcast(b, false);
         assert!(d.setinfo("ups.status", "OL"));
         assert!(!d.setinfo("ups.status", "ol"));
@@ -441,10 +492,35 @@ mod tests {
     fn a_closed_reader_is_dropped_on_broadcast() {
         let d = Dstate::new();
         let (tx, rx) = mpsc::channel(1);
-        d.add_reader(tx);
+        d.add_reader(reader(tx));
         drop(rx);
         assert!(d.setinfo("a", "1"));
         assert_eq!(d.reader_count(), 0);
+    }
+
+    fn reader(tx: mpsc::Sender<Chunk>) -> ReaderTx {
+        ReaderTx::new(tx, Arc::new(AtomicUsize::new(0)), None)
+    }
+
+    /// A reader that asks for dumps and never reads is dropped once its queue holds more
+    /// than the byte budget, although it is far from the chunk limit.
+    #[test]
+    fn a_reader_over_its_byte_budget_is_dropped() {
+        let d = Dstate::new();
+        for i in 0..10 {
+            d.setinfo(&format!("ups.note{i}"), &"x".repeat(200));
+        }
+        let (tx, _rx) = mpsc::channel(READER_QUEUE);
+        let queued = Arc::new(AtomicUsize::new(0));
+        let id = d.add_reader(ReaderTx::new(tx, queued.clone(), None));
+        let mut dumps = 0;
+        while d.reply_with(id, |s| s.dump_all()) {
+            dumps += 1;
+            assert!(dumps < READER_QUEUE, "never dropped");
+        }
+        assert_eq!(d.reader_count(), 0);
+        assert!(queued.load(Ordering::Relaxed) <= READER_QUEUE_BYTES);
+        assert!(dumps > 100, "{dumps} dumps before the budget ran out");
     }
 
     #[test]

@@ -7,6 +7,8 @@
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use nut_core::sock::{DriverMessage, ResultCode, ServerMessage};
 use nut_core::words::{Event, Tokenizer};
@@ -15,7 +17,7 @@ use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::device::DeviceRequest;
-use crate::dstate::{Chunk, Dstate, READER_QUEUE};
+use crate::dstate::{Chunk, Dstate, READER_QUEUE, ReaderTx};
 use crate::error::DriverError;
 
 /// Longest request line accepted from a reader; a valid one is far shorter (C formats into
@@ -25,6 +27,9 @@ pub const MAX_LINE: usize = 8192;
 pub const MAX_BAD_LINES: u32 = 10;
 /// Readers served at once; further connections are closed at once.
 pub const MAX_READERS: usize = 128;
+
+/// How long a closing reader's last replies (e.g. `OK Goodbye`) may take to leave.
+const DRAIN: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Check the state directory: it must exist and must not be writable by others.
 pub fn check_state_dir(dir: &Path) -> Result<(), DriverError> {
@@ -79,6 +84,7 @@ pub(crate) async fn serve(
     device: std::sync::mpsc::Sender<DeviceRequest>,
     path: PathBuf,
 ) {
+    let open = Arc::new(AtomicUsize::new(0));
     loop {
         let stream = match listener.accept().await {
             Ok((s, _)) => s,
@@ -88,13 +94,20 @@ pub(crate) async fn serve(
                 continue;
             }
         };
-        if dstate.reader_count() >= MAX_READERS {
+        // Open connections count, not only registered readers: one dropped as stuck still
+        // holds its socket until the client closes it.
+        if open.load(Ordering::Acquire) >= MAX_READERS {
             tracing::warn!("too many socket readers ({MAX_READERS}); closing a new connection");
             continue;
         }
+        open.fetch_add(1, Ordering::AcqRel);
+        let open = open.clone();
         let dstate = dstate.clone();
         let device = device.clone();
-        tokio::spawn(async move { serve_reader(stream, dstate, device).await });
+        tokio::spawn(async move {
+            serve_reader(stream, dstate, device).await;
+            open.fetch_sub(1, Ordering::AcqRel);
+        });
     }
 }
 
@@ -105,17 +118,20 @@ async fn serve_reader(
 ) {
     let (mut rd, mut wr) = stream.into_split();
     let (tx, mut rx) = mpsc::channel::<Chunk>(READER_QUEUE);
-    let id = dstate.add_reader(tx);
-    tracing::debug!(reader = id, "socket reader connected");
-    let writer = tokio::spawn(async move {
+    let queued = Arc::new(AtomicUsize::new(0));
+    let written = queued.clone();
+    let mut writer = tokio::spawn(async move {
         while let Some(chunk) = rx.recv().await {
             if wr.write_all(chunk.as_bytes()).await.is_err() {
                 // The reader went away: nothing to do, the read side notices too.
                 break;
             }
+            written.fetch_sub(chunk.len(), Ordering::AcqRel);
         }
         let _ = wr.shutdown().await;
     });
+    let id = dstate.add_reader(ReaderTx::new(tx, queued, Some(writer.abort_handle())));
+    tracing::debug!(reader = id, "socket reader connected");
     let mut tok = Tokenizer::new();
     let mut buf = vec![0u8; 4096];
     let mut line_len = 0usize;
@@ -176,7 +192,10 @@ async fn serve_reader(
     // Dropping the registration drops the queue's sender: the writer drains what is queued
     // (e.g. `OK Goodbye`) and closes.
     dstate.remove_reader(id);
-    let _ = writer.await;
+    // A client that stopped reading must not keep this task (and its queue) forever.
+    if tokio::time::timeout(DRAIN, &mut writer).await.is_err() {
+        writer.abort();
+    }
     tracing::debug!(reader = id, "socket reader gone");
 }
 

@@ -263,3 +263,49 @@ fn readers_vanishing_mid_broadcast_never_crash_the_driver() {
     let dump = RawReader::connect(&tree.socket("t")).dump_all();
     assert_eq!(dump_value(&dump, "battery.charge").as_deref(), Some("29"));
 }
+
+/// A reader that asks for dump after dump and never reads is dropped once its queue holds
+/// a megabyte: its connection is closed (it reads to EOF instead of hanging), and other
+/// readers are served all along.
+#[test]
+fn a_reader_that_never_reads_is_cut_off() {
+    use std::io::{Read, Write};
+    let notes: String = (0..10)
+        .map(|i| format!("ups.note{i}: {}\n", "x".repeat(200)))
+        .collect();
+    let tree = tree_with(&format!("ups.status: OL\n{notes}"));
+    let _drv = tree.start_dummy("t", &[]);
+    let mut stuck = std::os::unix::net::UnixStream::connect(tree.socket("t")).expect("connect");
+    // ~2 KB per dump: 2,000 dumps are several times the budget, and fit the socket buffers
+    // only in part, so the driver must queue (or drop) the rest.
+    let flood = "DUMPALL\n".repeat(2000);
+    stuck.write_all(flood.as_bytes()).expect("flood");
+    // Others are served meanwhile.
+    let mut other = RawReader::connect(&tree.socket("t"));
+    assert_eq!(
+        dump_value(&other.dump_all(), "ups.status").as_deref(),
+        Some("OL")
+    );
+    // The stuck reader now reads: what was sent before the cut, then EOF (or a reset).
+    stuck.set_read_timeout(Some(T)).expect("timeout");
+    let mut got = Vec::new();
+    let mut buf = [0u8; 65536];
+    loop {
+        match stuck.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            // Closed with its requests still unread: the kernel resets the connection.
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break,
+            Err(e) => panic!(
+                "the stuck reader was not cut off: {e} after {} bytes",
+                got.len()
+            ),
+        }
+    }
+    let dumps = got.windows(8).filter(|w| w == b"DUMPDONE").count();
+    assert!(dumps < 2000, "every dump was delivered: {dumps}");
+    assert_eq!(
+        dump_value(&other.dump_all(), "ups.status").as_deref(),
+        Some("OL")
+    );
+}
