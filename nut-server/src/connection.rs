@@ -145,6 +145,11 @@ pub async fn serve(
                 match Box::pin(transport.upgrade(&acceptor, HANDSHAKE_TIMEOUT)).await {
                     Ok(()) => {
                         session.tls = true;
+                        // Credentials sent in plaintext before STARTTLS (perhaps injected by
+                        // someone on the path) do not carry over into the TLS session.
+                        session.username = None;
+                        session.password = None;
+                        session.verified = None;
                         session.peer_subject = transport
                             .tls_connection()
                             .and_then(crate::tls::peer_subject);

@@ -94,6 +94,24 @@ fn bytes_pipelined_after_starttls_are_never_run_as_plaintext() {
     );
 }
 
+/// Credentials given in plaintext before STARTTLS (perhaps injected on the path) do not
+/// carry over: inside TLS the client sets its own.
+#[test]
+fn plaintext_credentials_do_not_survive_starttls() {
+    let (_d, pki, _drv, u) = store_setup("");
+    let mut s = TcpStream::connect(u.addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    s.write_all(b"USERNAME intruder\nPASSWORD x\n")
+        .expect("write");
+    assert_eq!(read_plain_line(&mut s), "OK");
+    assert_eq!(read_plain_line(&mut s), "OK");
+    let mut t = TlsClient::over(s, pki.client_config(None)).expect("TLS");
+    assert_eq!(t.cmd("USERNAME monp").unwrap(), "OK");
+    assert_eq!(t.cmd("PASSWORD \"P@ss W0rd\"").unwrap(), "OK");
+    assert_eq!(t.cmd("LOGIN test").unwrap(), "OK");
+}
+
 #[test]
 fn a_stalled_handshake_blocks_nobody_else() {
     let (_d, _pki, _drv, u) = store_setup("");

@@ -180,10 +180,15 @@ impl TlsClient {
         addr: SocketAddr,
         config: Arc<rustls::ClientConfig>,
     ) -> Result<TlsClient, String> {
-        let mut s =
+        let s =
             TcpStream::connect_timeout(&addr, Duration::from_secs(5)).map_err(|e| e.to_string())?;
         s.set_read_timeout(Some(Duration::from_secs(10)))
             .expect("timeout");
+        Self::over(s, config)
+    }
+
+    /// STARTTLS and the handshake on a connection already in use.
+    pub fn over(mut s: TcpStream, config: Arc<rustls::ClientConfig>) -> Result<TlsClient, String> {
         s.write_all(b"STARTTLS\n").map_err(|e| e.to_string())?;
         let ok = read_plain_line(&mut s);
         if ok != "OK STARTTLS" {
