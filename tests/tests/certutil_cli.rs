@@ -186,12 +186,16 @@ fn nss_walkthrough_of_the_security_guide_ends_in_a_handshake() {
     // Client database: only the root CA.
     std::fs::write(d.join("cli.pw"), "client db password\n").expect("pw");
     certutil_ok(d, &["-N", "-d", "cert_db_client", "-f", "cli.pw"], "");
+    // Granting trust asks for the database password, as NSS does (the guide's user types it
+    // at the prompt; here it comes from the file).
     certutil_ok(
         d,
         &[
             "-A",
             "-d",
             "cert_db_client",
+            "-f",
+            "cli.pw",
             "-n",
             "My Root CA",
             "-t",
@@ -635,7 +639,10 @@ fn password_change_reencrypts_every_key() {
             .expect("every key opens with the new password");
     }
     assert_eq!(s.keys().expect("keys").len(), 2);
-    let keys = certutil_ok(d, &["-K", "-d", "db"], "");
+    // Listing keys asks for the password, as in NSS: the old one no longer opens them.
+    let (code, _, err) = certutil(d, &["-K", "-d", "db", "-f", "old.pw"], "");
+    assert_ne!(code, 0, "{err}");
+    let keys = certutil_ok(d, &["-K", "-d", "db", "-f", "new.pw"], "");
     assert!(keys.contains("< 1> rsa "), "{keys}");
 }
 
@@ -721,4 +728,46 @@ fn killed_in_the_middle_of_imports_the_store_stays_consistent() {
         killed > 0,
         "no import was killed: the test did not test anything"
     );
+}
+
+/// As in NSS: granting or changing trust on a password-protected database needs the
+/// password; an out-of-range validity is an error, never a crash; an export never writes
+/// through a file someone planted.
+#[test]
+fn trust_needs_the_password_and_bad_input_is_refused_cleanly() {
+    let t = tempfile::tempdir().expect("tmp");
+    let d = t.path();
+    std::fs::write(d.join("pw"), "secret\n").expect("pw");
+    // A store with a low PBKDF2 count, so the many unlocks below stay quick.
+    drop(new_store(&d.join("db"), "secret"));
+    certutil_ok(
+        d,
+        &[
+            "-S", "-d", "db", "-f", "pw", "-n", "CA", "-s", "CN=T CA", "-t", "CT,,", "-x", "-2",
+        ],
+        "y\n0\ny\n",
+    );
+    // Without the password (no terminal to ask on): refused, trust unchanged.
+    let (code, _, err) = certutil(d, &["-M", "-d", "db", "-n", "CA", "-t", "P,,"], "");
+    assert_ne!(code, 0, "{err}");
+    let list = certutil_ok(d, &["-L", "-d", "db"], "");
+    assert!(list.contains("CTu,u,u") || list.contains("CT,,"), "{list}");
+    certutil_ok(
+        d,
+        &["-M", "-d", "db", "-f", "pw", "-n", "CA", "-t", "C,,"],
+        "",
+    );
+    // Validity out of range: a clear error and exit 255, not a panic (exit 101).
+    for (v, w) in [("100000", "0"), ("12", "2147483647"), ("12", "-2147483648")] {
+        let (code, _, err) = certutil(
+            d,
+            &[
+                "-S", "-d", "db", "-f", "pw", "-n", "x", "-s", "CN=x", "-t", ",,", "-c", "CA",
+                "-v", v, "-w", w,
+            ],
+            "",
+        );
+        assert_eq!(code, 255, "-v {v} -w {w}: {err}");
+        assert!(err.contains("incorrect validity period"), "{err}");
+    }
 }

@@ -2,7 +2,7 @@
 //! `-2`/`-6` questions read from stdin as NSS does, and atomic output files.
 
 use std::io::{BufRead, Write};
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -152,14 +152,10 @@ pub fn write_output(path: Option<&Path>, data: &[u8], mode: u32) -> Result<()> {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
-            let mut f = std::fs::OpenOptions::new()
-                .write(true)
-                .create(true)
-                .truncate(true)
-                .mode(mode)
-                .open(&tmp)
-                .with_context(|| format!("cannot write {}", tmp.display()))?;
+            // A fresh file under an unpredictable name, created exclusively (O_EXCL never
+            // follows a symlink nor reuses a file someone else planted): key material must
+            // not be written through another user's file.
+            let (tmp, mut f) = create_exclusive(dir, &name, mode)?;
             f.write_all(data)?;
             f.sync_all()?;
             drop(f);
@@ -168,6 +164,40 @@ pub fn write_output(path: Option<&Path>, data: &[u8], mode: u32) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// Create `dir/.<name>.<random>.tmp` with `O_CREAT | O_EXCL` and `mode` (a few tries).
+fn create_exclusive(
+    dir: &Path,
+    name: &str,
+    mode: u32,
+) -> Result<(std::path::PathBuf, std::fs::File)> {
+    let mut last = None;
+    for _ in 0..8 {
+        let mut r = [0u8; 8];
+        getrandom::fill(&mut r).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+        let suffix: String = r.iter().map(|b| format!("{b:02x}")).collect();
+        let tmp = dir.join(format!(".{name}.{suffix}.tmp"));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(mode)
+            .open(&tmp)
+        {
+            Ok(f) => {
+                // Exactly the mode asked for, whatever the umask.
+                f.set_permissions(std::fs::Permissions::from_mode(mode))?;
+                return Ok((tmp, f));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
+            Err(e) => return Err(e).with_context(|| format!("cannot write {}", tmp.display())),
+        }
+    }
+    Err(anyhow::anyhow!(
+        "cannot create a temporary file in {}: {}",
+        dir.display(),
+        last.map(|e| e.to_string()).unwrap_or_default()
+    ))
 }
 
 /// Read an input file, or stdin when `path` is None.

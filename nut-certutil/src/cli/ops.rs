@@ -70,22 +70,38 @@ pub struct NewCert {
     pub key: KeyAlgorithm,
 }
 
+/// Longest validity and largest `-w` shift accepted, in months (100 years).
+pub const MAX_MONTHS: i64 = 1200;
+
 impl NewCert {
-    /// The issuing profile.
-    pub fn profile(&self) -> CertProfile {
+    /// The issuing profile; an out-of-range validity (`-v`) or shift (`-w`) is refused as NSS
+    /// refuses it.
+    pub fn profile(&self) -> Result<CertProfile> {
+        if self.months == 0 || i64::from(self.months) > MAX_MONTHS {
+            bail!(
+                "incorrect validity period: -v {} (expected 1 to {MAX_MONTHS} months)",
+                self.months
+            );
+        }
+        if i64::from(self.warp).abs() > MAX_MONTHS {
+            bail!(
+                "incorrect validity period: -w {} (expected -{MAX_MONTHS} to {MAX_MONTHS} months)",
+                self.warp
+            );
+        }
         let mut start = OffsetDateTime::now_utc() - time::Duration::minutes(1);
         if self.warp > 0 {
             start = add_months(start, self.warp as u32);
         } else if self.warp < 0 {
             start -= time::Duration::days(30 * i64::from(-self.warp));
         }
-        CertProfile {
+        Ok(CertProfile {
             role: self.role,
             not_before: start,
             not_after: add_months(start, self.months),
             serial: self.serial,
             sans: self.sans.clone(),
-        }
+        })
     }
 }
 
@@ -107,7 +123,7 @@ pub fn create_certificate(
     let password = pw.existing(store)?;
     let cipher = store.unlock(&password)?;
     let key = PrivateKey::generate(spec.key)?;
-    let profile = spec.profile();
+    let profile = spec.profile()?;
     let der = match issuer {
         None => pki::self_signed(&key, &spec.subject, &profile)?,
         Some(issuer) => {
@@ -151,7 +167,12 @@ pub fn sign_request(
     let password = pw.existing(store)?;
     let cipher = store.unlock(&password)?;
     let ca_key = store.key_for_certificate(&cipher, issuer)?;
-    Ok(pki::sign_request(&info, &spec.profile(), &ca.der, &ca_key)?)
+    Ok(pki::sign_request(
+        &info,
+        &spec.profile()?,
+        &ca.der,
+        &ca_key,
+    )?)
 }
 
 /// Import the first certificate of `data` (PEM or DER). If the file also holds the private key

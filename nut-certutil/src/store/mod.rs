@@ -119,6 +119,30 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
     }
 }
 
+/// PBKDF2 iteration counts accepted from a store (tests create stores with as few as 10;
+/// the upper bound keeps a doctored store from stalling every unlock).
+pub const KDF_ITERATIONS_RANGE: std::ops::RangeInclusive<u32> = 1..=10_000_000;
+
+fn sibling(file: &Path, suffix: &str) -> PathBuf {
+    let mut name = file.as_os_str().to_owned();
+    name.push(suffix);
+    name.into()
+}
+
+/// A path for an SQLite `file:` URI: `%`, `?` and `#` escaped.
+fn uri_path(path: &Path) -> String {
+    let mut out = String::new();
+    for c in path.display().to_string().chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '?' => out.push_str("%3f"),
+            '#' => out.push_str("%23"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Strip NSS's `sql:` / `dbm:` prefix from a `-d` argument.
 pub fn strip_db_prefix(dir: &str) -> &str {
     dir.strip_prefix("sql:")
@@ -182,16 +206,39 @@ impl Store {
         if path.exists() {
             return Err(StoreError::AlreadyExists(dir.to_path_buf()));
         }
-        // Create the file ourselves so its mode is 0640 from the first instant.
+        // Built whole under a temporary name, then renamed into place: an interrupted
+        // creation never leaves a half-made store under the real name. The file is created
+        // by us so its mode is 0640 from the first instant.
+        let mut r = [0u8; 8];
+        random_bytes(&mut r)?;
+        let suffix: String = r.iter().map(|b| format!("{b:02x}")).collect();
+        let building = dir.join(format!(".{DB_FILE}.{suffix}.creating"));
         std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
             .mode(0o640)
-            .open(&path)
-            .map_err(io_err(&path))?;
+            .open(&building)
+            .map_err(io_err(&building))?;
+        let built = Store::fill_new(dir, &building, password, iterations);
+        if let Err(e) = built {
+            let _ = std::fs::remove_file(&building);
+            return Err(e);
+        }
+        std::fs::rename(&building, &path).map_err(io_err(&path))?;
+        tracing::info!(dir = %dir.display(), "created certificate database");
+        Store::open(dir)
+    }
+
+    /// Schema and password metadata of a new store file (closed again on return).
+    fn fill_new(
+        dir: &Path,
+        file: &Path,
+        password: &str,
+        iterations: u32,
+    ) -> Result<(), StoreError> {
         let mut store = Store {
             dir: dir.to_path_buf(),
-            conn: Store::connect(&path)?,
+            conn: Store::connect(file)?,
         };
         schema::migrate(&mut store.conn)?;
         let mut salt = [0u8; 16];
@@ -210,8 +257,7 @@ impl Store {
             if password.is_empty() { b"1" } else { b"0" },
         )?;
         tx.commit()?;
-        tracing::info!(dir = %dir.display(), "created certificate database");
-        Ok(store)
+        Ok(())
     }
 
     /// The error for a directory without a store (with a hint when it is an NSS database).
@@ -229,6 +275,7 @@ impl Store {
         if !path.is_file() {
             return Err(Store::missing(dir));
         }
+        Store::refuse_empty(&path)?;
         let mut conn = Store::connect(&path)?;
         schema::migrate(&mut conn)?;
         Ok(Store {
@@ -246,6 +293,7 @@ impl Store {
         if !path.is_file() {
             return Err(Store::missing(dir));
         }
+        Store::refuse_empty(&path)?;
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
             | OpenFlags::SQLITE_OPEN_URI
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -272,7 +320,18 @@ impl Store {
                 return Err(e);
             }
             Err(_) => {
-                let uri = format!("file:{}?immutable=1", path.display());
+                // Immutable mode does not read a write-ahead log: with one still holding
+                // changes (a store last written in WAL mode and not checkpointed), it would
+                // show stale trust. Refuse instead.
+                let wal = sibling(&path, "-wal");
+                if std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
+                    return Err(StoreError::Corrupt(format!(
+                        "{} holds changes not yet in the database and cannot be read from here; open the store once as its owner (nut-certutil -L -d {}) to fold them in",
+                        wal.display(),
+                        dir.display()
+                    )));
+                }
+                let uri = format!("file:{}?immutable=1", uri_path(&path));
                 let c = Connection::open_with_flags(uri, flags)?;
                 check(&c)?;
                 c
@@ -287,10 +346,24 @@ impl Store {
     fn connect(path: &Path) -> Result<Connection, StoreError> {
         let conn = Connection::open(path)?;
         conn.busy_timeout(Duration::from_secs(10))?;
-        conn.execute_batch(
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
-        )?;
+        // A rollback journal, not a WAL: readers without write access to the directory (upsd
+        // after dropping privileges) then read the committed state, never a stale one, and
+        // need no side files. Stores made in WAL mode are converted when next written.
+        let _: Result<String, _> = conn.query_row("PRAGMA journal_mode=DELETE", [], |r| r.get(0));
+        conn.execute_batch("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")?;
         Ok(conn)
+    }
+
+    /// A zero-length store file is what an interrupted creation by an older version left:
+    /// refuse it rather than treat it as an empty store.
+    fn refuse_empty(path: &Path) -> Result<(), StoreError> {
+        if std::fs::metadata(path).map_err(io_err(path))?.len() == 0 {
+            return Err(StoreError::Corrupt(format!(
+                "{} is empty (an interrupted creation?): remove it and create the store again",
+                path.display()
+            )));
+        }
+        Ok(())
     }
 
     /// The store directory.
@@ -321,7 +394,16 @@ impl Store {
         let salt = self.meta("kdf_salt")?;
         let iters = String::from_utf8_lossy(&self.meta("kdf_iterations")?)
             .parse::<u32>()
-            .map_err(|_| StoreError::Corrupt("bad kdf_iterations".into()))?;
+            .ok()
+            // A doctored count must not make every unlock (upsd's included) run for hours.
+            .filter(|n| KDF_ITERATIONS_RANGE.contains(n))
+            .ok_or_else(|| {
+                StoreError::Corrupt(format!(
+                    "kdf_iterations out of range ({}..={})",
+                    KDF_ITERATIONS_RANGE.start(),
+                    KDF_ITERATIONS_RANGE.end()
+                ))
+            })?;
         Ok((salt, iters))
     }
 
@@ -461,6 +543,42 @@ mod tests {
             Store::open(&t.path().join("none")),
             Err(StoreError::NotFound(_))
         ));
+    }
+
+    /// Creation leaves only the store file (no temporary, no journal); an empty store file
+    /// and a doctored iteration count are refused with the reason.
+    #[test]
+    fn creation_is_whole_and_damaged_metadata_is_refused() {
+        let t = tempfile::tempdir().expect("tmp");
+        let dir = t.path().join("db");
+        let s = Store::create_with_kdf(&dir, "pw", 1000).expect("create");
+        drop(s);
+        let names: Vec<String> = std::fs::read_dir(&dir)
+            .expect("dir")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, [DB_FILE], "{names:?}");
+        let s = Store::open(&dir).expect("open");
+        s.conn
+            .execute(
+                "UPDATE meta SET value = CAST('4294967295' AS BLOB) WHERE name = 'kdf_iterations'",
+                [],
+            )
+            .expect("doctor");
+        let e = s.unlock("pw").expect_err("huge count");
+        assert!(e.to_string().contains("kdf_iterations out of range"), "{e}");
+
+        let empty = t.path().join("empty");
+        std::fs::create_dir(&empty).expect("mkdir");
+        std::fs::write(Store::db_path(&empty), b"").expect("write");
+        for e in [
+            Store::open(&empty).map(|_| ()).expect_err("empty"),
+            Store::open_read_only(&empty)
+                .map(|_| ())
+                .expect_err("empty"),
+        ] {
+            assert!(e.to_string().contains("is empty"), "{e}");
+        }
     }
 
     #[test]
