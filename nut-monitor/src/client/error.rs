@@ -51,7 +51,32 @@ pub enum ClientError {
     Protocol,
 }
 
+/// An I/O error as C's `strerror()` words it (`Connection refused`, without Rust's
+/// ` (os error 111)`).
+pub fn io_text(e: &std::io::Error) -> String {
+    match e.raw_os_error() {
+        Some(code) => nix::errno::Errno::from_raw(code).desc().to_string(),
+        None => e.to_string(),
+    }
+}
+
 impl ClientError {
+    /// The reply line of a server error (`ERR ACCESS-DENIED`), as C's tools print it after
+    /// "Unexpected response from upsd: "; `None` for other errors.
+    pub fn server_line(&self) -> Option<String> {
+        match self {
+            ClientError::Server { code, extra } => {
+                let mut line = format!("ERR {code}");
+                for w in extra {
+                    line.push(' ');
+                    line.push_str(w);
+                }
+                Some(line)
+            }
+            _ => None,
+        }
+    }
+
     /// The `ERR` code, if the server sent one.
     pub fn code(&self) -> Option<&ErrCode> {
         match self {

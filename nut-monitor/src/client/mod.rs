@@ -163,11 +163,12 @@ impl Client {
         Ok(words)
     }
 
-    /// `GET <query...>`: checks that the answer echoes the query, returns the words after it.
+    /// `GET <query...>`: checks that the answer echoes the query (else, as C's `upscli_get`,
+    /// a protocol error), returns the words after it.
     async fn get(&mut self, req: Request, query: &[&str]) -> Result<Vec<String>, ClientError> {
         let reply = self.request(&req.to_line()).await?;
         if reply.len() < query.len() || !echoes(&reply, query) {
-            return Err(ClientError::InvalidResponse);
+            return Err(ClientError::Protocol);
         }
         Ok(reply[query.len()..].to_vec())
     }
@@ -188,7 +189,7 @@ impl Client {
                 || begin[1] != "LIST"
                 || !echoes(&begin[2..], query)
             {
-                return Err(ClientError::InvalidResponse);
+                return Err(ClientError::Protocol);
             }
             let mut items = Vec::new();
             loop {
@@ -202,7 +203,7 @@ impl Client {
                     || !words[0].eq_ignore_ascii_case(query[0])
                     || !echoes(&words[1..], echo)
                 {
-                    return Err(ClientError::InvalidResponse);
+                    return Err(ClientError::Protocol);
                 }
                 if items.len() >= MAX_LIST_LINES {
                     return Err(ClientError::Parse("list too long".into()));
@@ -553,7 +554,7 @@ async fn tcp_connect(
                 let _ = s.set_nodelay(true);
                 return Ok(s);
             }
-            Ok(Err(e)) => last = e.to_string(),
+            Ok(Err(e)) => last = error::io_text(&e),
             Err(_) => last = "Connection timed out".to_string(),
         }
     }

@@ -70,7 +70,7 @@ async fn values_lists_and_errors() {
     assert_eq!(c.get_numlogins("u").await.unwrap(), 3);
     assert!(matches!(
         c.get_var("u", "mismatch").await,
-        Err(ClientError::InvalidResponse)
+        Err(ClientError::Protocol)
     ));
     c.logout().await;
     let seen = task.await.unwrap();

@@ -91,7 +91,8 @@ impl LineStream {
             self.stream.write_all(&bytes).await?;
             self.stream.flush().await
         };
-        io.await.map_err(|e| ClientError::Write(e.to_string()))
+        io.await
+            .map_err(|e| ClientError::Write(super::error::io_text(&e)))
     }
 
     /// Read one raw line (without the newline). At most [`MAX_LINE`] bytes are buffered.
@@ -116,7 +117,7 @@ impl LineStream {
                     io::ErrorKind::UnexpectedEof | io::ErrorKind::ConnectionReset => {
                         ClientError::Disconnected
                     }
-                    _ => ClientError::Read(e.to_string()),
+                    _ => ClientError::Read(super::error::io_text(&e)),
                 })?;
             if n == 0 {
                 return Err(ClientError::Disconnected);

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 
 use super::tls_args::TlsArgs;
-use crate::client::{Client, TrackingResult};
+use crate::client::{Client, ClientError, TrackingResult};
 
 /// upscmd command line.
 #[derive(Debug, Parser)]
@@ -95,13 +95,30 @@ async fn session(c: &mut Client, ups: &str, args: &Args) -> anyhow::Result<()> {
     if args.wait {
         c.set_tracking(true)
             .await
-            .map_err(|e| anyhow::anyhow!("Enabling command status tracking failed: {e}"))?;
+            .map_err(|e| anyhow::anyhow!("{}", tracking_refused(&e, "command")))?;
     }
     let id = c
         .instcmd(ups, cmd, args.value.as_deref())
         .await
-        .map_err(|e| anyhow::anyhow!("Instant command failed: {e}"))?;
+        .map_err(|e| anyhow::anyhow!("{}", refused(&e, "Instant command failed")))?;
     wait_tracking(c, id, args.wait, args.wait_timeout).await
+}
+
+/// How C's tools word a refused request: the server's `ERR` line as it came
+/// (`Unexpected response from upsd: ERR ACCESS-DENIED`); other failures with `what`.
+pub(crate) fn refused(e: &ClientError, what: &str) -> String {
+    match e.server_line() {
+        Some(line) => format!("Unexpected response from upsd: {line}"),
+        None => format!("{what}: {e}"),
+    }
+}
+
+/// `SET TRACKING ON` refused, in C's words.
+pub(crate) fn tracking_refused(e: &ClientError, kind: &str) -> String {
+    match e.server_line() {
+        Some(line) => format!("Enabling {kind} status tracking failed. upsd answered: {line}"),
+        None => format!("Enabling {kind} status tracking failed: {e}"),
+    }
 }
 
 /// Print `OK` (or the tracking result) on stderr as C NUT does; with `-w`, poll until the

@@ -4,6 +4,7 @@
 use clap::Parser;
 
 use super::tls_args::TlsArgs;
+use super::upscmd::{refused, tracking_refused};
 use crate::client::Client;
 
 /// upsrw command line.
@@ -82,12 +83,12 @@ async fn set(c: &mut Client, ups: &str, setvar: &str, args: &Args) -> anyhow::Re
     if args.wait {
         c.set_tracking(true)
             .await
-            .map_err(|e| anyhow::anyhow!("Enabling set variable status tracking failed: {e}"))?;
+            .map_err(|e| anyhow::anyhow!("{}", tracking_refused(&e, "set variable")))?;
     }
     let id = c
         .set_var(ups, &var, &value)
         .await
-        .map_err(|e| anyhow::anyhow!("Set variable failed: {e}"))?;
+        .map_err(|e| anyhow::anyhow!("{}", refused(&e, "Set variable failed")))?;
     super::upscmd::wait_tracking(c, id, args.wait, args.wait_timeout).await
 }
 
