@@ -41,7 +41,8 @@ pub struct Args {
     pub target: Option<String>,
     /// The instant command.
     pub command: Option<String>,
-    /// Optional command value.
+    /// Optional command value (may start with `-`, e.g. a negative number).
+    #[arg(allow_hyphen_values = true)]
     pub value: Option<String>,
 }
 
@@ -147,5 +148,18 @@ pub(crate) async fn wait_tracking(
             Ok(TrackingResult::Failed(code)) => anyhow::bail!("ERR {code}"),
             Err(e) => anyhow::bail!("Can't receive status tracking information: {e}"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_command_value_may_be_negative() {
+        let a =
+            Args::try_parse_from(["upscmd", "ups@host", "shutdown.return", "-5"]).expect("parses");
+        assert_eq!(a.command.as_deref(), Some("shutdown.return"));
+        assert_eq!(a.value.as_deref(), Some("-5"));
     }
 }

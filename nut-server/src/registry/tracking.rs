@@ -59,13 +59,13 @@ impl TrackingTable {
         if map.len() >= MAX_ENTRIES {
             map.retain(|_, e| now.duration_since(e.created) < lifetime);
             if map.len() >= MAX_ENTRIES {
-                // Still full: drop the oldest entry.
-                if let Some(oldest) = map
-                    .iter()
-                    .min_by_key(|(_, e)| e.created)
-                    .map(|(k, _)| k.clone())
-                {
-                    map.remove(&oldest);
+                // Still full: drop the oldest tenth at once, so that a flood of tracked
+                // commands costs one sort per 10% of the table, not a scan per command.
+                let mut by_age: Vec<(Instant, String)> =
+                    map.iter().map(|(k, e)| (e.created, k.clone())).collect();
+                by_age.sort_unstable();
+                for (_, k) in by_age.into_iter().take(MAX_ENTRIES / 10) {
+                    map.remove(&k);
                 }
             }
         }
@@ -131,5 +131,22 @@ mod tests {
         t.expire();
         t.set_lifetime(Duration::from_secs(5));
         assert_eq!(t.get("A"), TrackState::Unknown);
+    }
+
+    #[test]
+    fn a_full_table_drops_its_oldest_tenth() {
+        let t = TrackingTable::new(Duration::from_secs(3600));
+        for i in 0..MAX_ENTRIES {
+            t.insert(&format!("id{i}"));
+        }
+        t.insert("newest");
+        let len = t.entries.lock().expect("lock").len();
+        assert_eq!(len, MAX_ENTRIES - MAX_ENTRIES / 10 + 1);
+        assert_eq!(t.get("id0"), TrackState::Unknown, "the oldest went");
+        assert_eq!(t.get("newest"), TrackState::Pending);
+        assert_eq!(
+            t.get(&format!("id{}", MAX_ENTRIES - 1)),
+            TrackState::Pending
+        );
     }
 }
