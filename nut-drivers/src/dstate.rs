@@ -27,6 +27,8 @@ pub(crate) struct ReaderTx {
     tx: mpsc::Sender<Chunk>,
     queued: Arc<AtomicUsize>,
     writer: Option<AbortHandle>,
+    /// Told when the reader is dropped as stuck, so its connection ends too.
+    stop: Arc<tokio::sync::Notify>,
 }
 
 impl ReaderTx {
@@ -35,8 +37,14 @@ impl ReaderTx {
         tx: mpsc::Sender<Chunk>,
         queued: Arc<AtomicUsize>,
         writer: Option<AbortHandle>,
+        stop: Arc<tokio::sync::Notify>,
     ) -> ReaderTx {
-        ReaderTx { tx, queued, writer }
+        ReaderTx {
+            tx,
+            queued,
+            writer,
+            stop,
+        }
     }
 
     /// Queue a chunk; false when the queue is full (in chunks or bytes) or closed.
@@ -58,6 +66,8 @@ impl ReaderTx {
         if let Some(w) = &self.writer {
             w.abort();
         }
+        // A stored permit: the connection task sees it even if it is not waiting yet.
+        self.stop.notify_one();
     }
 }
 
@@ -499,7 +509,12 @@ mod tests {
     }
 
     fn reader(tx: mpsc::Sender<Chunk>) -> ReaderTx {
-        ReaderTx::new(tx, Arc::new(AtomicUsize::new(0)), None)
+        ReaderTx::new(
+            tx,
+            Arc::new(AtomicUsize::new(0)),
+            None,
+            Arc::new(tokio::sync::Notify::new()),
+        )
     }
 
     /// A reader that asks for dumps and never reads is dropped once its queue holds more
@@ -512,7 +527,12 @@ mod tests {
         }
         let (tx, _rx) = mpsc::channel(READER_QUEUE);
         let queued = Arc::new(AtomicUsize::new(0));
-        let id = d.add_reader(ReaderTx::new(tx, queued.clone(), None));
+        let id = d.add_reader(ReaderTx::new(
+            tx,
+            queued.clone(),
+            None,
+            Arc::new(tokio::sync::Notify::new()),
+        ));
         let mut dumps = 0;
         while d.reply_with(id, |s| s.dump_all()) {
             dumps += 1;

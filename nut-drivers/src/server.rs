@@ -130,16 +130,29 @@ async fn serve_reader(
         }
         let _ = wr.shutdown().await;
     });
-    let id = dstate.add_reader(ReaderTx::new(tx, queued, Some(writer.abort_handle())));
+    let stop = Arc::new(tokio::sync::Notify::new());
+    let id = dstate.add_reader(ReaderTx::new(
+        tx,
+        queued,
+        Some(writer.abort_handle()),
+        stop.clone(),
+    ));
     tracing::debug!(reader = id, "socket reader connected");
     let mut tok = Tokenizer::new();
     let mut buf = vec![0u8; 4096];
     let mut line_len = 0usize;
     let mut bad = 0u32;
     'read: loop {
-        let n = match rd.read(&mut buf).await {
-            Ok(0) | Err(_) => break,
-            Ok(n) => n,
+        let n = tokio::select! {
+            r = rd.read(&mut buf) => match r {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            },
+            // Dropped as stuck: end the connection, freeing its place among the readers.
+            _ = stop.notified() => {
+                tracing::debug!(reader = id, "closing the connection of a stuck reader");
+                break;
+            }
         };
         for &b in &buf[..n] {
             line_len += 1;

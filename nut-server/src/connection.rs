@@ -150,6 +150,9 @@ pub async fn serve(
                         session.username = None;
                         session.password = None;
                         session.verified = None;
+                        // Likewise a LOGIN made in plaintext: the client logs in again.
+                        cmd::login::on_disconnect(&mut session);
+                        removed = None;
                         session.peer_subject = transport
                             .tls_connection()
                             .and_then(crate::tls::peer_subject);

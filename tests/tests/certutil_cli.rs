@@ -747,8 +747,14 @@ fn trust_needs_the_password_and_bad_input_is_refused_cleanly() {
         ],
         "y\n0\ny\n",
     );
-    // Without the password (no terminal to ask on): refused, trust unchanged.
-    let (code, _, err) = certutil(d, &["-M", "-d", "db", "-n", "CA", "-t", "P,,"], "");
+    // With a wrong password: refused, trust unchanged. (Without -f it would ask on the
+    // terminal, so the test gives a wrong one rather than none.)
+    std::fs::write(d.join("bad.pw"), "not it\n").expect("pw");
+    let (code, _, err) = certutil(
+        d,
+        &["-M", "-d", "db", "-f", "bad.pw", "-n", "CA", "-t", "P,,"],
+        "",
+    );
     assert_ne!(code, 0, "{err}");
     let list = certutil_ok(d, &["-L", "-d", "db"], "");
     assert!(list.contains("CTu,u,u") || list.contains("CT,,"), "{list}");

@@ -106,7 +106,9 @@ pub fn run(input: &DoctorInput) -> Result<Report> {
     }
     let dir = dir
         .context("no certificate database: give -d DIR (or a config file whose CERTPATH is one)")?;
-    let store = Store::open_read_only(&dir)?;
+    // Read-write when the store's owner runs it: opening settles a leftover write-ahead log
+    // or rollback journal (what read-only readers such as upsd cannot do); else read-only.
+    let store = Store::open(&dir).or_else(|_| Store::open_read_only(&dir))?;
     check_mode(&mut r, &dir, "store directory", true);
     for suffix in ["", "-wal", "-shm"] {
         let p = PathBuf::from(format!("{}{suffix}", Store::db_path(&dir).display()));

@@ -18,6 +18,8 @@ pub struct PasswordSource {
     pub new_file: Option<PathBuf>,
     /// `--empty-password`.
     pub empty: bool,
+    /// The password typed at the prompt, so one command asks once.
+    pub asked: std::sync::OnceLock<Zeroizing<String>>,
 }
 
 pub fn read_password_file(path: &Path) -> Result<Zeroizing<String>> {
@@ -69,7 +71,12 @@ impl PasswordSource {
         if let Some(f) = &self.file {
             return read_password_file(f);
         }
-        prompt_hidden("Enter Password or Pin for \"NSS Certificate DB\":")
+        if let Some(p) = self.asked.get() {
+            return Ok(p.clone());
+        }
+        let typed = prompt_hidden("Enter Password or Pin for \"NSS Certificate DB\":")?;
+        let _ = self.asked.set(typed.clone());
+        Ok(typed)
     }
 
     /// A new password (for `-N`, `init`, `-W`, `passwd`).

@@ -151,6 +151,7 @@ impl NssArgs {
                 .map(PathBuf::from),
             new_file: self.opt('@').map(PathBuf::from),
             empty: self.long.contains_key("empty-password"),
+            ..Default::default()
         }
     }
 

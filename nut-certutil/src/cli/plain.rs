@@ -576,6 +576,9 @@ pub fn run(args: &[String]) -> Result<i32> {
         }
         Cmd::Trust { nickname, trust } => {
             let mut store = ops::open(&dir()?)?;
+            // As `-M`: changing trust needs the database password.
+            let password = pw.existing(&store)?;
+            store.unlock(&password)?;
             store.set_trust(&nickname, trust.parse::<TrustFlags>()?)?;
         }
         Cmd::Delete { nickname, with_key } => {

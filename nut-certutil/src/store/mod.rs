@@ -224,7 +224,17 @@ impl Store {
             let _ = std::fs::remove_file(&building);
             return Err(e);
         }
-        std::fs::rename(&building, &path).map_err(io_err(&path))?;
+        // A hard link never replaces an existing file (a store made at the same moment by
+        // another `-N` wins; this one is refused), unlike a rename.
+        let linked = std::fs::hard_link(&building, &path);
+        let _ = std::fs::remove_file(&building);
+        match linked {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                return Err(StoreError::AlreadyExists(dir.to_path_buf()));
+            }
+            Err(e) => return Err(io_err(&path)(e)),
+        }
         tracing::info!(dir = %dir.display(), "created certificate database");
         Store::open(dir)
     }
@@ -323,13 +333,16 @@ impl Store {
                 // Immutable mode does not read a write-ahead log: with one still holding
                 // changes (a store last written in WAL mode and not checkpointed), it would
                 // show stale trust. Refuse instead.
-                let wal = sibling(&path, "-wal");
-                if std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
-                    return Err(StoreError::Corrupt(format!(
-                        "{} holds changes not yet in the database and cannot be read from here; open the store once as its owner (nut-certutil -L -d {}) to fold them in",
-                        wal.display(),
-                        dir.display()
-                    )));
+                // Nor a rollback journal left by an interrupted write (the database may be
+                // half-written until the journal is rolled back).
+                for side in [sibling(&path, "-wal"), sibling(&path, "-journal")] {
+                    if std::fs::metadata(&side).is_ok_and(|m| m.len() > 0) {
+                        return Err(StoreError::Corrupt(format!(
+                            "{} holds changes not yet settled in the database and cannot be read from here; run `nut-certutil -d {} doctor` once as the store's owner to settle them",
+                            side.display(),
+                            dir.display()
+                        )));
+                    }
                 }
                 let uri = format!("file:{}?immutable=1", uri_path(&path));
                 let c = Connection::open_with_flags(uri, flags)?;

@@ -638,6 +638,12 @@ impl DeviceBackend for Megatec {
         if ctx.config.port != old.port || changed("cablepower") || changed("protocol") {
             return ReloadOutcome::NeedsRestart("port, cablepower or protocol changed".into());
         }
+        // The battery model starts from the charge at start: a new calibration needs one.
+        if changed("runtimecal") || changed("chargetime") || changed("idleload") {
+            return ReloadOutcome::NeedsRestart(
+                "runtimecal, chargetime or idleload changed".into(),
+            );
+        }
         match delays_of(&ctx.config) {
             Ok(d) => {
                 self.delays = d;

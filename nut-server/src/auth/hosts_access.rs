@@ -11,8 +11,10 @@
 //! upsd resolves no names), an exact address (`127.0.0.1`, `::1`, `[::1]`), `addr/prefix`
 //! (`192.168.1.0/24`, `[fe80::]/10`), `net/mask` (`192.168.1.0/255.255.255.0`), a leading
 //! prefix ending in a dot (`192.168.`), and `user@pattern`, where the user is the name the
-//! client gave with USERNAME (`ALL@...` and `user@ALL` work). Lists may use `EXCEPT`. Host
-//! name patterns and `KNOWN`/`UNKNOWN`/`PARANOID` never match (no DNS in upsd).
+//! client gave with USERNAME (`ALL@...` and `user@ALL` work). Lists may use `EXCEPT`.
+//! `localhost` matches the loopback addresses. Other host name patterns and
+//! `KNOWN`/`UNKNOWN`/`PARANOID` never match (no DNS in upsd) and are named in a warning; a
+//! malformed address pattern is an error. Rules for other daemons are skipped unread.
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -71,11 +73,11 @@ impl HostsAccess {
     pub fn load(allow: Option<&Path>, deny: Option<&Path>) -> Result<Self, HostsError> {
         Ok(HostsAccess {
             allow: match allow {
-                Some(p) => read_rules(p)?,
+                Some(p) => read_rules(p, Kind::Allow)?,
                 None => Vec::new(),
             },
             deny: match deny {
-                Some(p) => read_rules(p)?,
+                Some(p) => read_rules(p, Kind::Deny)?,
                 None => Vec::new(),
             },
         })
@@ -84,8 +86,8 @@ impl HostsAccess {
     /// Parse rule texts directly (for tests and embedding).
     pub fn from_texts(allow: &str, deny: &str) -> Result<Self, HostsError> {
         Ok(HostsAccess {
-            allow: parse_rules(allow, Path::new("hosts.allow"))?,
-            deny: parse_rules(deny, Path::new("hosts.deny"))?,
+            allow: parse_rules(allow, Path::new("hosts.allow"), Kind::Allow)?,
+            deny: parse_rules(deny, Path::new("hosts.deny"), Kind::Deny)?,
         })
     }
 
@@ -114,9 +116,16 @@ fn canonical(addr: IpAddr) -> IpAddr {
     }
 }
 
-fn read_rules(path: &Path) -> Result<Vec<Rule>, HostsError> {
+/// Which file a rule comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Allow,
+    Deny,
+}
+
+fn read_rules(path: &Path, kind: Kind) -> Result<Vec<Rule>, HostsError> {
     match std::fs::read_to_string(path) {
-        Ok(text) => parse_rules(&text, path),
+        Ok(text) => parse_rules(&text, path, kind),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
         Err(source) => Err(HostsError::Read {
             file: path.to_path_buf(),
@@ -125,7 +134,7 @@ fn read_rules(path: &Path) -> Result<Vec<Rule>, HostsError> {
     }
 }
 
-fn parse_rules(text: &str, file: &Path) -> Result<Vec<Rule>, HostsError> {
+fn parse_rules(text: &str, file: &Path, kind: Kind) -> Result<Vec<Rule>, HostsError> {
     let mut rules = Vec::new();
     let mut logical = String::new();
     let mut start_line = 0;
@@ -140,19 +149,24 @@ fn parse_rules(text: &str, file: &Path) -> Result<Vec<Rule>, HostsError> {
         }
         logical.push_str(raw);
         let line = std::mem::take(&mut logical);
-        if let Some(rule) = parse_rule(&line, file, start_line)? {
+        if let Some(rule) = parse_rule(&line, file, start_line, kind)? {
             rules.push(rule);
         }
     }
     if !logical.is_empty() {
-        if let Some(rule) = parse_rule(&logical, file, start_line)? {
+        if let Some(rule) = parse_rule(&logical, file, start_line, kind)? {
             rules.push(rule);
         }
     }
     Ok(rules)
 }
 
-fn parse_rule(line: &str, file: &Path, lineno: usize) -> Result<Option<Rule>, HostsError> {
+fn parse_rule(
+    line: &str,
+    file: &Path,
+    lineno: usize,
+    kind: Kind,
+) -> Result<Option<Rule>, HostsError> {
     let trimmed = line.trim();
     if trimmed.is_empty() || trimmed.starts_with('#') {
         return Ok(None);
@@ -184,28 +198,47 @@ fn parse_rule(line: &str, file: &Path, lineno: usize) -> Result<Option<Rule>, Ho
     if fields.len() < 2 {
         return Err(err("expected `daemon_list : client_list`"));
     }
-    if fields.len() > 3 {
-        // Usually an IPv6 address without brackets: its colons split the line.
-        return Err(err(
-            "too many `:` fields (write IPv6 addresses in brackets, e.g. [fe80::1])",
-        ));
-    }
     let list = |s: &str| -> Vec<String> {
         s.split(|c: char| c == ',' || c.is_whitespace())
             .filter(|w| !w.is_empty())
             .map(str::to_string)
             .collect()
     };
+    // Rules for other daemons (the files may be the system's own) are none of upsd's
+    // business: never checked, never used.
+    if !list_matches(&list(&fields[0]), &|p| daemon_matches(p)) {
+        return Ok(None);
+    }
+    if fields.len() > 3 {
+        // Usually an IPv6 address without brackets: its colons split the line.
+        return Err(err(
+            "too many `:` fields (write IPv6 addresses in brackets, e.g. [fe80::1])",
+        ));
+    }
     let daemons = list(&fields[0]);
     let clients = list(&fields[1]);
     if daemons.is_empty() || clients.is_empty() {
         return Err(err("empty daemon or client list"));
     }
-    // A pattern upsd cannot match would be silently inert: in hosts.deny that denies
-    // nothing. Refuse it instead.
+    // A malformed address pattern (a bad prefix, an IPv6 address split by its colons) is an
+    // error: in hosts.deny it would silently deny nothing. Name-based patterns (host names,
+    // `.domain`, `KNOWN`, `PARANOID`, wildcards), which upsd cannot match without DNS, are
+    // named in a warning: in hosts.allow they only grant less.
     for c in clients.iter().filter(|c| !c.eq_ignore_ascii_case("EXCEPT")) {
-        if let Err(why) = check_client_pattern(c) {
-            return Err(err(&format!("client pattern {c:?}: {why}")));
+        match check_client_pattern(c) {
+            Ok(()) => {}
+            Err(Unusable::Malformed(why)) => {
+                return Err(err(&format!("client pattern {c:?}: {why}")));
+            }
+            Err(Unusable::NeedsNames) => tracing::warn!(
+                "{}:{lineno}: client pattern {c:?} needs host names, which upsd does not resolve: it never matches{}",
+                file.display(),
+                if kind == Kind::Deny {
+                    " (so this rule denies nobody by that name)"
+                } else {
+                    ""
+                }
+            ),
         }
     }
     let option = match fields.get(2).map(|f| f.trim().to_ascii_lowercase()) {
@@ -247,38 +280,61 @@ fn daemon_matches(pattern: &str) -> bool {
     name.eq_ignore_ascii_case("ALL") || name.eq_ignore_ascii_case(DAEMON)
 }
 
-/// Whether upsd understands a client pattern: `ALL`, `LOCAL`, an address (IPv6 in
-/// brackets), `net/prefix`, `net/mask`, a `a.b.c.` prefix, each optionally `user@`.
-fn check_client_pattern(pattern: &str) -> Result<(), String> {
+/// Why upsd cannot use a client pattern.
+#[derive(Debug)]
+enum Unusable {
+    /// An address pattern that is wrong (what is wrong with it).
+    Malformed(String),
+    /// A pattern that needs name resolution.
+    NeedsNames,
+}
+
+/// Whether upsd understands a client pattern: `ALL`, `LOCAL`, `localhost`, an address (IPv6
+/// in brackets), `net/prefix`, `net/mask`, a `a.b.c.` prefix, each optionally `user@`.
+fn check_client_pattern(pattern: &str) -> Result<(), Unusable> {
+    let bad = |why: &str| Unusable::Malformed(why.to_string());
     let host = pattern.split_once('@').map_or(pattern, |(_, h)| h);
     if host.is_empty() {
-        return Err("no host after `@`".into());
+        return Err(bad("no host after `@`"));
     }
-    if host.eq_ignore_ascii_case("ALL") || host.eq_ignore_ascii_case("LOCAL") {
+    if host.eq_ignore_ascii_case("ALL")
+        || host.eq_ignore_ascii_case("LOCAL")
+        || host.eq_ignore_ascii_case("localhost")
+    {
         return Ok(());
     }
     let unbracket = |s: &str| s.trim_start_matches('[').trim_end_matches(']').to_string();
     if let Some((net, bits)) = host.split_once('/') {
         let net = unbracket(net)
             .parse::<IpAddr>()
-            .map_err(|_| "the network before `/` is not an address".to_string())?;
+            .map_err(|_| bad("the network before `/` is not an address"))?;
         if let Ok(prefix) = bits.parse::<u8>() {
             return network(net, prefix)
                 .map(|_| ())
-                .ok_or_else(|| format!("/{prefix} is too long for {net}"));
+                .ok_or_else(|| bad(&format!("/{prefix} is too long for {net}")));
         }
         return match (canonical(net), bits.parse::<IpAddr>()) {
             (IpAddr::V4(_), Ok(IpAddr::V4(_))) => Ok(()),
-            _ => Err("expected /prefix or an IPv4 /mask".into()),
+            _ => Err(bad("expected /prefix or an IPv4 /mask")),
         };
     }
     if host.ends_with('.') && host.starts_with(|c: char| c.is_ascii_digit()) {
         return Ok(());
     }
-    unbracket(host)
-        .parse::<IpAddr>()
-        .map(|_| ())
-        .map_err(|_| "not an address, network or ALL/LOCAL (host names are not supported)".into())
+    if unbracket(host).parse::<IpAddr>().is_ok() {
+        return Ok(());
+    }
+    // Address-like text that does not parse (`10.0.0.300`, `[fe80::zz]`) is a mistake;
+    // anything else is a name.
+    let addressy = host.starts_with('[')
+        || host
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'.' || b == b':');
+    if addressy {
+        Err(bad("not a valid address"))
+    } else {
+        Err(Unusable::NeedsNames)
+    }
 }
 
 /// `net/prefix` on the canonical address: an IPv4-mapped IPv6 network becomes the IPv4
@@ -306,7 +362,7 @@ fn host_matches(pattern: &str, addr: IpAddr) -> bool {
     if pattern.eq_ignore_ascii_case("ALL") {
         return true;
     }
-    if pattern.eq_ignore_ascii_case("LOCAL") {
+    if pattern.eq_ignore_ascii_case("LOCAL") || pattern.eq_ignore_ascii_case("localhost") {
         return addr.is_loopback();
     }
     let unbracket = |s: &str| s.trim_start_matches('[').trim_end_matches(']').to_string();
@@ -394,7 +450,7 @@ mod tests {
             "upsd : 10.1.1.1 ::1\n",
             "upsd : 10.0.0.0/33\n",
             "upsd : [::ffff:10.0.0.0]/95\n",
-            "upsd : ups.example.com\n",
+            "ALL : 10.0.0.300\n",
             "upsd : admin@\n",
             "upsd : 10.0.0.0/[::1]\n",
         ] {
@@ -412,6 +468,16 @@ mod tests {
         assert!(!h.permits(ip("::ffff:10.9.9.9"), None));
         assert!(!h.permits(ip("192.168.1.4"), None));
         assert!(h.permits(ip("11.0.0.1"), None));
+        // System files: other daemons' rules, name patterns and PARANOID do not stop upsd;
+        // `localhost` is the loopback.
+        let sys = HostsAccess::from_texts(
+            "sshd : .lan fe80::1\nupsd : localhost ups.example.com\n",
+            "ALL : PARANOID\nsendmail : 10.0.0.0/99\nupsd : ALL\n",
+        )
+        .expect("system-style files load");
+        assert!(sys.permits(ip("127.0.0.1"), None));
+        assert!(sys.permits(ip("::1"), None));
+        assert!(!sys.permits(ip("192.0.2.1"), None));
     }
 
     #[test]
