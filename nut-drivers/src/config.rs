@@ -198,10 +198,11 @@ impl DriverConfig {
             (None, Some(name)) => cfg.upsname = name.clone(),
             (Some(name), None) => {
                 let file = confdir.join("ups.conf");
-                let text = std::fs::read_to_string(&file).map_err(|e| DriverError::Io {
-                    path: file.clone(),
-                    source: e,
-                })?;
+                let text =
+                    nut_core::config::read_config_text(&file).map_err(|e| DriverError::Io {
+                        path: file.clone(),
+                        source: e,
+                    })?;
                 let conf = UpsConf::parse(&text, &file).map_err(DriverError::Config)?;
                 let Some(section) = conf.sections.iter().find(|s| s.name == *name) else {
                     return Err(DriverError::Usage(format!(

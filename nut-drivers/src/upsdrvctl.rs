@@ -140,7 +140,7 @@ struct Ctl<'a> {
 
 /// Run upsdrvctl; messages go to `out` (stdout) and the log (stderr).
 pub fn run(args: &Args, env: &Env, out: &mut dyn Write) -> ExitCode {
-    let text = match std::fs::read_to_string(&env.upsconf) {
+    let text = match nut_core::config::read_config_text(&env.upsconf) {
         Ok(t) => t,
         Err(e) => {
             tracing::error!("cannot read {}: {e}", env.upsconf.display());

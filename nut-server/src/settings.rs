@@ -20,7 +20,7 @@ pub const DEFAULT_DATAPATH: &str = "/usr/share/nut";
 /// Read and parse upsd.conf (missing is fatal, as in C upsd), with the environment overrides.
 pub fn load_upsd_conf() -> anyhow::Result<UpsdConf> {
     let path = conf_file(process_env, "upsd.conf");
-    let text = std::fs::read_to_string(&path)
+    let text = nut_core::config::read_config_text(&path)
         .with_context(|| format!("cannot read {}", path.display()))?;
     let mut conf = UpsdConf::parse(&text, &path).map_err(anyhow::Error::new)?;
     conf.apply_env(process_env);
@@ -33,7 +33,7 @@ pub fn load_upsd_conf() -> anyhow::Result<UpsdConf> {
 /// Read and parse ups.conf.
 pub fn load_ups_conf() -> anyhow::Result<UpsConf> {
     let path = conf_file(process_env, "ups.conf");
-    let text = std::fs::read_to_string(&path)
+    let text = nut_core::config::read_config_text(&path)
         .with_context(|| format!("cannot read {}", path.display()))?;
     let conf = UpsConf::parse(&text, &path).map_err(anyhow::Error::new)?;
     for w in &conf.warnings {
@@ -67,7 +67,7 @@ pub fn load_users() -> anyhow::Result<UpsdUsers> {
         return UpsdUsers::parse("", &path).map_err(anyhow::Error::new);
     }
     crate::privileges::check_users_file(&path)?;
-    let text = std::fs::read_to_string(&path)
+    let text = nut_core::config::read_config_text(&path)
         .with_context(|| format!("cannot read {}", path.display()))?;
     let users = UpsdUsers::parse(&text, &path).map_err(anyhow::Error::new)?;
     for w in &users.warnings {

@@ -205,6 +205,17 @@ pub(crate) struct Line {
     pub(crate) words: Vec<String>,
 }
 
+/// The text of a configuration file. Bytes that are not UTF-8 (a Latin-1 `é` in a comment)
+/// do not make the whole file unreadable: they become U+FFFD, which the tokenizer drops as
+/// non-ASCII with a warning naming the line, as C NUT's parser discards them.
+pub fn read_config_text(path: &std::path::Path) -> std::io::Result<String> {
+    let bytes = std::fs::read(path)?;
+    Ok(match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    })
+}
+
 /// Tokenize a whole file; empty and comment-only lines are dropped. The first tokenizer
 /// error (an unescaped `#` inside quotes) is refused with its line. Bytes the tokenizer drops
 /// (control characters such as a TAB inside quotes, non-ASCII) change a value silently, so
@@ -231,7 +242,10 @@ pub(crate) fn read_lines(
                         ),
                     ));
                 }
-                if !words.is_empty() {
+                // A line made only of dropped bytes (a byte-order mark, a non-breaking space
+                // before `#`, a DOS end-of-file mark) is blank, as in C.
+                let only_dropped = dropped > 0 && words.iter().all(|w| w.is_empty());
+                if !words.is_empty() && !only_dropped {
                     lines.push(Line { number, words });
                 }
                 Ok(())

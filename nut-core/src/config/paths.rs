@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 /// Built-in configuration directory (Debian's).
 pub const DEFAULT_CONFPATH: &str = "/etc/nut";
 /// Built-in state directory (driver sockets).
-pub const DEFAULT_STATEPATH: &str = "/var/state/ups";
+pub const DEFAULT_STATEPATH: &str = "/run/nut";
 /// Built-in PID file directory.
 pub const DEFAULT_PIDPATH: &str = "/run/nut";
 
@@ -33,7 +33,7 @@ pub fn conf_file(env: impl Fn(&str) -> Option<String>, name: &str) -> PathBuf {
 }
 
 /// The state directory when no config file names one: `NUT_STATEPATH`, else
-/// `/var/state/ups`.
+/// `/run/nut` (Debian's build; upstream's configure default is `/var/state/ups`).
 pub fn state_dir(env: impl Fn(&str) -> Option<String>) -> PathBuf {
     lookup(&env, "NUT_STATEPATH").unwrap_or_else(|| PathBuf::from(DEFAULT_STATEPATH))
 }
@@ -123,7 +123,7 @@ mod tests {
             conf_file(&env, "ups.conf"),
             PathBuf::from("/etc/nut/ups.conf")
         );
-        assert_eq!(state_dir(&env), PathBuf::from("/var/state/ups"));
+        assert_eq!(state_dir(&env), PathBuf::from("/run/nut"));
         assert_eq!(pid_dir(&env), PathBuf::from("/run/nut"));
         assert_eq!(root_pid_dir(&env), PathBuf::from("/run/nut"));
     }
@@ -170,7 +170,7 @@ mod tests {
         let s = effective_state_dir(&none, None, None);
         assert_eq!(
             (s.path, s.source),
-            (PathBuf::from("/var/state/ups"), StateDirSource::Default)
+            (PathBuf::from("/run/nut"), StateDirSource::Default)
         );
         let env = env_of(&[("NUT_STATEPATH", "/env/state")]);
         let s = effective_state_dir(&env, Some(ups), Some(upsd));

@@ -137,7 +137,7 @@ fn run(args: Args) -> anyhow::Result<u8> {
         .file
         .clone()
         .unwrap_or_else(|| paths::conf_file(paths::process_env, "upsmon.conf"));
-    let text = std::fs::read_to_string(&conf_path)
+    let text = nut_core::config::read_config_text(&conf_path)
         .map_err(|e| anyhow::anyhow!("can't open {}: {e}", conf_path.display()))?;
     let conf = UpsmonConf::parse(&text, &conf_path)?;
     // DEBUG_MIN raises the level the command line asked for, never lowers it.

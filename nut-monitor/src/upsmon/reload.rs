@@ -13,7 +13,7 @@ impl Runner {
     /// MINSUPPLIES); a config that does not parse is logged and the old one kept.
     pub(super) async fn reload(&mut self) -> Result<(), i32> {
         tracing::info!("Reloading configuration");
-        let text = match std::fs::read_to_string(&self.conf_path) {
+        let text = match nut_core::config::read_config_text(&self.conf_path) {
             Ok(t) => t,
             Err(e) => {
                 tracing::error!(

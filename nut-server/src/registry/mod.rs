@@ -79,7 +79,7 @@ impl UpsRegistry {
         Arc::new(UpsRegistry {
             table: RwLock::new(Arc::new(UpsTable::default())),
             statepath: RwLock::new(statepath.to_path_buf()),
-            maxage_ms: AtomicU64::new(maxage.as_millis() as u64),
+            maxage_ms: AtomicU64::new(u64::try_from(maxage.as_millis()).unwrap_or(u64::MAX)),
             generation: AtomicU64::new(0),
             tracking: TrackingTable::new(trackingdelay),
         })
@@ -117,8 +117,10 @@ impl UpsRegistry {
 
     /// Change MAXAGE and TRACKINGDELAY (reload).
     pub fn set_timing(&self, maxage: Duration, trackingdelay: Duration) {
-        self.maxage_ms
-            .store(maxage.as_millis() as u64, Ordering::Relaxed);
+        self.maxage_ms.store(
+            u64::try_from(maxage.as_millis()).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
         self.tracking.set_lifetime(trackingdelay);
     }
 

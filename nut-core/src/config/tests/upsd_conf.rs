@@ -285,3 +285,28 @@ fn certrequest_line_says_whether_the_file_set_it() {
         (CertRequest::No, Some(3))
     );
 }
+
+/// Bytes C NUT's parser discards do not break a file: a byte-order mark, a Latin-1 letter in
+/// a comment (not UTF-8 at all), a non-breaking space before `#`, a DOS end-of-file mark.
+#[test]
+fn stray_bytes_are_dropped_with_a_warning_not_fatal() {
+    let dir = std::env::temp_dir().join(format!("rnut-stray-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let path = dir.join("upsd.conf");
+    let mut bytes =
+        b"\xEF\xBB\xBF# upsd.conf\n# caf\xE9 au lait\n\xC2\xA0# indented\nMAXAGE 20\n".to_vec();
+    bytes.push(0x1a);
+    bytes.push(b'\n');
+    std::fs::write(&path, &bytes).expect("write");
+    let text = crate::config::read_config_text(&path).expect("read");
+    let conf = UpsdConf::parse(&text, &path).expect("parses");
+    assert_eq!(conf.maxage, std::time::Duration::from_secs(20));
+    assert!(
+        conf.warnings
+            .iter()
+            .any(|w| w.to_string().contains("dropped")),
+        "{:?}",
+        conf.warnings
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
