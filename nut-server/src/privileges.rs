@@ -55,11 +55,16 @@ pub fn drop_to(user: &User, groups: &[Gid]) -> anyhow::Result<()> {
 
 /// upsd.users holds passwords: refuse to start when others may read it.
 pub fn check_users_file(path: &Path) -> anyhow::Result<()> {
+    refuse_world_readable(path, "passwords")
+}
+
+/// A file holding `secret` must not be readable by others: the error names the chmod.
+fn refuse_world_readable(path: &Path, secret: &str) -> anyhow::Result<()> {
     let meta =
         std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
     if meta.mode() & 0o004 != 0 {
         bail!(
-            "{} is readable by other users and holds passwords: run `chmod 0640 {}` (and `chown root:nut {}` so upsd can still read it)",
+            "{} is readable by other users and holds {secret}: run `chmod 0640 {}` (and `chown root:nut {}` so upsd can still read it)",
             path.display(),
             path.display(),
             path.display()
@@ -107,17 +112,7 @@ fn sibling(file: &Path, suffix: &str) -> std::path::PathBuf {
 /// upsd.conf with a CERTIDENT password must not be readable by others (the password opens
 /// the server's private key).
 pub fn check_conf_with_secret(path: &Path) -> anyhow::Result<()> {
-    let meta =
-        std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
-    if meta.mode() & 0o004 != 0 {
-        bail!(
-            "{} holds the CERTIDENT password and is readable by other users: run `chmod 0640 {}` (and `chown root:nut {}`)",
-            path.display(),
-            path.display(),
-            path.display()
-        );
-    }
-    Ok(())
+    refuse_world_readable(path, "the CERTIDENT password")
 }
 
 /// A private key file readable by others is only warned about (C NUT's guide asks for 0640).
@@ -138,16 +133,21 @@ mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;
 
-    #[test]
-    fn users_file_modes() {
+    /// A check that refuses a file others can read, and accepts it at 0640.
+    fn refuses_world_readable(name: &str, check: fn(&Path) -> anyhow::Result<()>) {
         let dir = tempfile::tempdir().expect("tempdir");
-        let f = dir.path().join("upsd.users");
-        std::fs::write(&f, "[a]\n").expect("write");
+        let f = dir.path().join(name);
+        std::fs::write(&f, "x\n").expect("write");
         std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o644)).expect("chmod");
-        let e = check_users_file(&f).expect_err("world readable");
+        let e = check(&f).expect_err("world readable");
         assert!(e.to_string().contains("chmod 0640"), "{e}");
         std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o640)).expect("chmod");
-        check_users_file(&f).expect("ok");
+        check(&f).expect("ok");
+    }
+
+    #[test]
+    fn users_file_modes() {
+        refuses_world_readable("upsd.users", check_users_file);
     }
 
     #[test]
@@ -172,13 +172,6 @@ mod tests {
 
     #[test]
     fn a_conf_holding_the_store_password_is_not_for_everyone() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let f = dir.path().join("upsd.conf");
-        std::fs::write(&f, "CERTIDENT a b\n").expect("write");
-        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o644)).expect("chmod");
-        let e = check_conf_with_secret(&f).expect_err("world readable");
-        assert!(e.to_string().contains("chmod 0640"), "{e}");
-        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o640)).expect("chmod");
-        check_conf_with_secret(&f).expect("ok");
+        refuses_world_readable("upsd.conf", check_conf_with_secret);
     }
 }

@@ -190,6 +190,19 @@ fn socket(tree: &NutTree, driver: &str) -> PathBuf {
     tree.state.join(format!("{driver}-ups"))
 }
 
+/// The battery voltage span of the simulated UPS, as ups.conf defaults.
+const SPAN: &str = "  default.battery.voltage.high = 27.3\n  default.battery.voltage.low = 20.8\n";
+
+/// A simulated UPS, our blazer_ser on it with `extra` ups.conf lines, and a socket reader.
+fn start_blazer(extra: &str) -> (FakeUps, NutTree, ChildGuard, RawReader) {
+    let ups = FakeUps::start();
+    let tree = NutTree::new();
+    blazer_conf(&tree, &ups, extra);
+    let drv = start_ours(&tree);
+    let r = RawReader::connect(&socket(&tree, "blazer_ser"));
+    (ups, tree, drv, r)
+}
+
 fn start_ours(tree: &NutTree) -> ChildGuard {
     start_driver(tree, "blazer_ser")
 }
@@ -225,15 +238,7 @@ fn values(dump: &[String]) -> BTreeMap<String, String> {
 
 #[test]
 fn detects_the_ups_and_publishes_its_data_status_and_commands() {
-    let ups = FakeUps::start();
-    let tree = NutTree::new();
-    blazer_conf(
-        &tree,
-        &ups,
-        "  default.battery.voltage.high = 27.3\n  default.battery.voltage.low = 20.8\n",
-    );
-    let _drv = start_ours(&tree);
-    let mut r = RawReader::connect(&socket(&tree, "blazer_ser"));
+    let (ups, _tree, _drv, mut r) = start_blazer(SPAN);
     let dump = r.dump_all();
     let v = values(&dump);
     let expect = [
@@ -304,16 +309,8 @@ fn detects_the_ups_and_publishes_its_data_status_and_commands() {
 /// time on battery, and the charge is integrated instead of read off the (sagging) voltage.
 #[test]
 fn runtimecal_estimates_the_runtime_and_drains_it_on_battery() {
-    let ups = FakeUps::start();
-    let tree = NutTree::new();
     // 600 s at 50 %, 1200 s at 25 %: 300 s at full load; 27.2 V in 20.8..27.3 V is 98 %.
-    blazer_conf(
-        &tree,
-        &ups,
-        "  runtimecal = 600,50,1200,25\n  default.battery.voltage.high = 27.3\n  default.battery.voltage.low = 20.8\n",
-    );
-    let _drv = start_ours(&tree);
-    let mut r = RawReader::connect(&socket(&tree, "blazer_ser"));
+    let (ups, _tree, _drv, mut r) = start_blazer(&format!("  runtimecal = 600,50,1200,25\n{SPAN}"));
     let v = values(&r.dump_all());
     assert_eq!(v.get("battery.charge").map(String::as_str), Some("98"));
     // 0.98 x 300 s at 14 % load.
@@ -591,7 +588,7 @@ fn c_nutdrv_qx_publishes_the_same_variables_from_the_same_ups() {
 /// span.
 #[test]
 fn c_and_ours_estimate_the_same_runtime_with_runtimecal() {
-    let span = "  default.battery.voltage.high = 27.3\n  default.battery.voltage.low = 20.8\n";
+    let span = SPAN;
     // nutdrv_qx updates the estimate at its full updates only: every pollfreq seconds.
     for (c_binary, driver, cal) in [
         (C_BLAZER, "blazer_ser", "  runtimecal = 600,50,1200,25\n"),
