@@ -299,6 +299,13 @@ pub fn random_bytes(buf: &mut [u8]) -> Result<(), KeyError> {
     SystemRandom::new().fill(buf).map_err(|_| KeyError::Random)
 }
 
+/// `n` random bytes in lower-case hex (unpredictable file names).
+pub fn random_hex(n: usize) -> Result<String, KeyError> {
+    let mut buf = vec![0u8; n];
+    random_bytes(&mut buf)?;
+    Ok(hex(&buf))
+}
+
 const CHECK_PLAINTEXT: &[u8] = b"rnut certificate database password check v1";
 const CHECK_AAD: &[u8] = b"password-check";
 

@@ -23,6 +23,7 @@
 #![forbid(unsafe_code)]
 
 pub mod auth;
+mod bounded_table;
 pub mod cli;
 pub mod cmd;
 pub mod connection;

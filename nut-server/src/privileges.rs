@@ -89,7 +89,8 @@ pub fn check_store_dir(path: &Path) -> anyhow::Result<()> {
     // The database and SQLite's journal files: writable by others, anyone could add a
     // trusted CA or swap the server identity.
     let db = nut_certutil::store::Store::db_path(path);
-    for file in [db.clone(), sibling(&db, "-wal"), sibling(&db, "-shm")] {
+    let side = |suffix| nut_certutil::store::side_file(&db, suffix);
+    for file in [db.clone(), side("-wal"), side("-shm")] {
         if let Ok(m) = std::fs::metadata(&file) {
             if m.mode() & 0o002 != 0 {
                 bail!(
@@ -101,12 +102,6 @@ pub fn check_store_dir(path: &Path) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-fn sibling(file: &Path, suffix: &str) -> std::path::PathBuf {
-    let mut name = file.as_os_str().to_owned();
-    name.push(suffix);
-    name.into()
 }
 
 /// upsd.conf with a CERTIDENT password must not be readable by others (the password opens

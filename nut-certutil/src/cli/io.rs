@@ -181,10 +181,10 @@ fn create_exclusive(
 ) -> Result<(std::path::PathBuf, std::fs::File)> {
     let mut last = None;
     for _ in 0..8 {
-        let mut r = [0u8; 8];
-        getrandom::fill(&mut r).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
-        let suffix: String = r.iter().map(|b| format!("{b:02x}")).collect();
-        let tmp = dir.join(format!(".{name}.{suffix}.tmp"));
+        let tmp = dir.join(format!(
+            ".{name}.{}.tmp",
+            nut_certutil::keys::random_hex(8)?
+        ));
         match std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)

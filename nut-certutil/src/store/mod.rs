@@ -123,7 +123,8 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
 /// the upper bound keeps a doctored store from stalling every unlock).
 pub const KDF_ITERATIONS_RANGE: std::ops::RangeInclusive<u32> = 1..=10_000_000;
 
-fn sibling(file: &Path, suffix: &str) -> PathBuf {
+/// A side file of the database (`-wal`, `-shm`, `-journal`): its path with `suffix` added.
+pub fn side_file(file: &Path, suffix: &str) -> PathBuf {
     let mut name = file.as_os_str().to_owned();
     name.push(suffix);
     name.into()
@@ -209,10 +210,10 @@ impl Store {
         // Built whole under a temporary name, then renamed into place: an interrupted
         // creation never leaves a half-made store under the real name. The file is created
         // by us so its mode is 0640 from the first instant.
-        let mut r = [0u8; 8];
-        random_bytes(&mut r)?;
-        let suffix: String = r.iter().map(|b| format!("{b:02x}")).collect();
-        let building = dir.join(format!(".{DB_FILE}.{suffix}.creating"));
+        let building = dir.join(format!(
+            ".{DB_FILE}.{}.creating",
+            crate::keys::random_hex(8)?
+        ));
         std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -335,7 +336,7 @@ impl Store {
                 // show stale trust. Refuse instead.
                 // Nor a rollback journal left by an interrupted write (the database may be
                 // half-written until the journal is rolled back).
-                for side in [sibling(&path, "-wal"), sibling(&path, "-journal")] {
+                for side in [side_file(&path, "-wal"), side_file(&path, "-journal")] {
                     if std::fs::metadata(&side).is_ok_and(|m| m.len() > 0) {
                         return Err(StoreError::Corrupt(format!(
                             "{} holds changes not yet settled in the database and cannot be read from here; run `nut-certutil -d {} doctor` once as the store's owner to settle them",

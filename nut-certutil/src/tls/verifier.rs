@@ -158,14 +158,14 @@ impl NutServerCertVerifier {
         }
     }
 
-    /// The chain part of the check (no name): returns the parsed certificate and whether it
-    /// was accepted as a pinned `P` peer.
+    /// The chain part of the check (no name): returns the parsed certificate (accepted
+    /// through its chain, or as a pinned `P` peer).
     pub fn verify_chain(
         &self,
         end_entity: &CertificateDer<'_>,
         intermediates: &[CertificateDer<'_>],
         now: UnixTime,
-    ) -> Result<(CertInfo, bool), Error> {
+    ) -> Result<CertInfo, Error> {
         let Some(trust) = &self.trust else {
             return Err(fail(
                 "cannot verify the server certificate: no CERTPATH was given".into(),
@@ -179,7 +179,7 @@ impl NutServerCertVerifier {
         if trust.peers.contains(&info.fingerprint) {
             // A pinned peer: that exact certificate is trusted; still within its validity.
             check_validity(&info, now)?;
-            return Ok((info, true));
+            return Ok(info);
         }
         let parsed = ParsedCertificate::try_from(end_entity)?;
         let mut all_intermediates: Vec<CertificateDer<'_>> = intermediates.to_vec();
@@ -192,7 +192,7 @@ impl NutServerCertVerifier {
             self.provider.signature_verification_algorithms.all,
         )
         .map_err(|e| explain_chain_error(e, &info, trust, "server"))?;
-        Ok((info, false))
+        Ok(info)
     }
 
     fn check_name(&self, info: &CertInfo) -> Result<(), Error> {
@@ -227,7 +227,7 @@ impl ServerCertVerifier for NutServerCertVerifier {
         }
         // A pinned peer (`P`) must carry the name too, as NSS checks the host of a `P`
         // certificate: a pin vouches for that certificate, not for every host it is shown by.
-        let (info, _pinned) = self.verify_chain(end_entity, intermediates, now)?;
+        let info = self.verify_chain(end_entity, intermediates, now)?;
         self.check_name(&info)?;
         Ok(ServerCertVerified::assertion())
     }

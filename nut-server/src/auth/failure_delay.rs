@@ -35,12 +35,7 @@ impl FailureDelay {
             if map.len() >= MAX_ENTRIES {
                 // Forget the least recently failing tenth, never everybody at once (a flood
                 // from many addresses must not reset a patient guesser's count).
-                let mut by_age: Vec<(Instant, IpAddr)> =
-                    map.iter().map(|(a, (_, last))| (*last, *a)).collect();
-                by_age.sort_unstable();
-                for (_, a) in by_age.into_iter().take(MAX_ENTRIES / 10) {
-                    map.remove(&a);
-                }
+                crate::bounded_table::drop_oldest_tenth(&mut map, MAX_ENTRIES, |(_, last)| *last);
             }
         }
         let entry = map.entry(key(addr)).or_insert((0, now));

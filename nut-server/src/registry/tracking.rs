@@ -61,12 +61,7 @@ impl TrackingTable {
             if map.len() >= MAX_ENTRIES {
                 // Still full: drop the oldest tenth at once, so that a flood of tracked
                 // commands costs one sort per 10% of the table, not a scan per command.
-                let mut by_age: Vec<(Instant, String)> =
-                    map.iter().map(|(k, e)| (e.created, k.clone())).collect();
-                by_age.sort_unstable();
-                for (_, k) in by_age.into_iter().take(MAX_ENTRIES / 10) {
-                    map.remove(&k);
-                }
+                crate::bounded_table::drop_oldest_tenth(&mut map, MAX_ENTRIES, |e| e.created);
             }
         }
         map.insert(
