@@ -16,7 +16,7 @@
 //! `KNOWN`/`UNKNOWN`/`PARANOID` never match (no DNS in upsd) and are named in a warning; a
 //! malformed address pattern is an error. Rules for other daemons are skipped unread.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
 
 use ipnet::IpNet;
@@ -24,11 +24,11 @@ use ipnet::IpNet;
 /// The daemon name matched in rule lines.
 pub const DAEMON: &str = "upsd";
 
-/// One rule: its daemon list, its client list and whether it grants or denies.
+/// One rule for upsd (rules for other daemons are dropped when read): its client list and
+/// whether it grants or denies.
 #[derive(Debug, Clone)]
 struct Rule {
-    daemons: Vec<String>,
-    clients: Vec<String>,
+    clients: Vec<ClientItem>,
     /// `Some(true)` for an explicit `: allow` option, `Some(false)` for `: deny`.
     option: Option<bool>,
 }
@@ -206,7 +206,9 @@ fn parse_rule(
     };
     // Rules for other daemons (the files may be the system's own) are none of upsd's
     // business: never checked, never used.
-    if !list_matches(&list(&fields[0]), &|p| daemon_matches(p)) {
+    let daemons = list(&fields[0]);
+    let is_except = |w: &String| w.eq_ignore_ascii_case("EXCEPT");
+    if !list_matches(&daemons, &is_except, &|p: &String| daemon_matches(p)) {
         return Ok(None);
     }
     if fields.len() > 3 {
@@ -215,31 +217,48 @@ fn parse_rule(
             "too many `:` fields (write IPv6 addresses in brackets, e.g. [fe80::1])",
         ));
     }
-    let daemons = list(&fields[0]);
     let clients = list(&fields[1]);
-    if daemons.is_empty() || clients.is_empty() {
+    if clients.is_empty() {
         return Err(err("empty daemon or client list"));
     }
     // A malformed address pattern (a bad prefix, an IPv6 address split by its colons) is an
     // error: in hosts.deny it would silently deny nothing. Name-based patterns (host names,
     // `.domain`, `KNOWN`, `PARANOID`, wildcards), which upsd cannot match without DNS, are
     // named in a warning: in hosts.allow they only grant less.
-    for c in clients.iter().filter(|c| !c.eq_ignore_ascii_case("EXCEPT")) {
-        match check_client_pattern(c) {
-            Ok(()) => {}
+    let mut items = Vec::with_capacity(clients.len());
+    for c in &clients {
+        if c.eq_ignore_ascii_case("EXCEPT") {
+            items.push(ClientItem::Except);
+            continue;
+        }
+        let (user, host) = match c.split_once('@') {
+            Some((u, h)) => (Some(u), h),
+            None => (None, c.as_str()),
+        };
+        let host = match parse_host(host) {
+            Ok(h) => h,
             Err(Unusable::Malformed(why)) => {
                 return Err(err(&format!("client pattern {c:?}: {why}")));
             }
-            Err(Unusable::NeedsNames) => tracing::warn!(
-                "{}:{lineno}: client pattern {c:?} needs host names, which upsd does not resolve: it never matches{}",
-                file.display(),
-                if kind == Kind::Deny {
-                    " (so this rule denies nobody by that name)"
-                } else {
-                    ""
-                }
-            ),
-        }
+            Err(Unusable::NeedsNames) => {
+                tracing::warn!(
+                    "{}:{lineno}: client pattern {c:?} needs host names, which upsd does not resolve: it never matches{}",
+                    file.display(),
+                    if kind == Kind::Deny {
+                        " (so this rule denies nobody by that name)"
+                    } else {
+                        ""
+                    }
+                );
+                Host::Never
+            }
+        };
+        items.push(ClientItem::Pattern {
+            user: user
+                .filter(|u| !u.eq_ignore_ascii_case("ALL"))
+                .map(str::to_string),
+            host,
+        });
     }
     let option = match fields.get(2).map(|f| f.trim().to_ascii_lowercase()) {
         None => None,
@@ -253,23 +272,24 @@ fn parse_rule(
         }
     };
     Ok(Some(Rule {
-        daemons,
-        clients,
+        clients: items,
         option,
     }))
 }
 
 fn rule_matches(rule: &Rule, addr: IpAddr, user: Option<&str>) -> bool {
-    list_matches(&rule.daemons, &|p| daemon_matches(p))
-        && list_matches(&rule.clients, &|p| client_matches(p, addr, user))
+    list_matches(
+        &rule.clients,
+        &|i: &ClientItem| matches!(i, ClientItem::Except),
+        &|i: &ClientItem| i.matches(addr, user),
+    )
 }
 
 /// A list with optional `EXCEPT`: `a b EXCEPT c EXCEPT d` = match(a|b) and not (match(c) and not match(d)).
-fn list_matches(list: &[String], one: &dyn Fn(&str) -> bool) -> bool {
-    let split = list.iter().position(|w| w.eq_ignore_ascii_case("EXCEPT"));
-    match split {
-        Some(i) => list[..i].iter().any(|p| one(p)) && !list_matches(&list[i + 1..], one),
-        None => list.iter().any(|p| one(p)),
+fn list_matches<T>(list: &[T], is_except: &dyn Fn(&T) -> bool, one: &dyn Fn(&T) -> bool) -> bool {
+    match list.iter().position(is_except) {
+        Some(i) => list[..i].iter().any(one) && !list_matches(&list[i + 1..], is_except, one),
+        None => list.iter().any(one),
     }
 }
 
@@ -278,6 +298,65 @@ fn daemon_matches(pattern: &str) -> bool {
     // Daemon names compare without case, as tcpd compares them.
     let name = pattern.split('@').next().unwrap_or(pattern);
     name.eq_ignore_ascii_case("ALL") || name.eq_ignore_ascii_case(DAEMON)
+}
+
+/// One word of a client list, read once when the file is loaded.
+#[derive(Debug, Clone)]
+enum ClientItem {
+    /// `EXCEPT`.
+    Except,
+    /// `[user@]host`; `user` is `None` without `@` or for `ALL@`.
+    Pattern { user: Option<String>, host: Host },
+}
+
+impl ClientItem {
+    fn matches(&self, addr: IpAddr, user: Option<&str>) -> bool {
+        match self {
+            ClientItem::Except => false,
+            ClientItem::Pattern { user: want, host } => {
+                want.as_deref().is_none_or(|w| user == Some(w)) && host.matches(addr)
+            }
+        }
+    }
+}
+
+/// The host part of a client pattern.
+#[derive(Debug, Clone)]
+enum Host {
+    /// `ALL`.
+    All,
+    /// `LOCAL`, `localhost`: the loopback addresses.
+    Loopback,
+    /// `net/prefix` (on the canonical address).
+    Net(IpNet),
+    /// `net/mask` (IPv4).
+    Mask { net: Ipv4Addr, mask: Ipv4Addr },
+    /// `a.b.c.`: IPv4 addresses starting so.
+    Prefix(String),
+    /// One address (canonical).
+    Exact(IpAddr),
+    /// A name pattern: upsd resolves no names, so it never matches.
+    Never,
+}
+
+impl Host {
+    /// `addr` is canonical (an IPv4-mapped address as IPv4).
+    fn matches(&self, addr: IpAddr) -> bool {
+        match self {
+            Host::All => true,
+            Host::Loopback => addr.is_loopback(),
+            Host::Net(n) => n.contains(&addr),
+            Host::Mask { net, mask } => match addr {
+                IpAddr::V4(a) => {
+                    u32::from(a) & u32::from(*mask) == u32::from(*net) & u32::from(*mask)
+                }
+                IpAddr::V6(_) => false,
+            },
+            Host::Prefix(p) => matches!(addr, IpAddr::V4(_)) && addr.to_string().starts_with(p),
+            Host::Exact(a) => *a == addr,
+            Host::Never => false,
+        }
+    }
 }
 
 /// Why upsd cannot use a client pattern.
@@ -289,19 +368,18 @@ enum Unusable {
     NeedsNames,
 }
 
-/// Whether upsd understands a client pattern: `ALL`, `LOCAL`, `localhost`, an address (IPv6
-/// in brackets), `net/prefix`, `net/mask`, a `a.b.c.` prefix, each optionally `user@`.
-fn check_client_pattern(pattern: &str) -> Result<(), Unusable> {
+/// The host part of a client pattern: `ALL`, `LOCAL`, `localhost`, an address (IPv6 in
+/// brackets), `net/prefix`, `net/mask`, a `a.b.c.` prefix.
+fn parse_host(host: &str) -> Result<Host, Unusable> {
     let bad = |why: &str| Unusable::Malformed(why.to_string());
-    let host = pattern.split_once('@').map_or(pattern, |(_, h)| h);
     if host.is_empty() {
         return Err(bad("no host after `@`"));
     }
-    if host.eq_ignore_ascii_case("ALL")
-        || host.eq_ignore_ascii_case("LOCAL")
-        || host.eq_ignore_ascii_case("localhost")
-    {
-        return Ok(());
+    if host.eq_ignore_ascii_case("ALL") {
+        return Ok(Host::All);
+    }
+    if host.eq_ignore_ascii_case("LOCAL") || host.eq_ignore_ascii_case("localhost") {
+        return Ok(Host::Loopback);
     }
     let unbracket = |s: &str| s.trim_start_matches('[').trim_end_matches(']').to_string();
     if let Some((net, bits)) = host.split_once('/') {
@@ -310,19 +388,19 @@ fn check_client_pattern(pattern: &str) -> Result<(), Unusable> {
             .map_err(|_| bad("the network before `/` is not an address"))?;
         if let Ok(prefix) = bits.parse::<u8>() {
             return network(net, prefix)
-                .map(|_| ())
+                .map(Host::Net)
                 .ok_or_else(|| bad(&format!("/{prefix} is too long for {net}")));
         }
         return match (canonical(net), bits.parse::<IpAddr>()) {
-            (IpAddr::V4(_), Ok(IpAddr::V4(_))) => Ok(()),
+            (IpAddr::V4(net), Ok(IpAddr::V4(mask))) => Ok(Host::Mask { net, mask }),
             _ => Err(bad("expected /prefix or an IPv4 /mask")),
         };
     }
     if host.ends_with('.') && host.starts_with(|c: char| c.is_ascii_digit()) {
-        return Ok(());
+        return Ok(Host::Prefix(host.to_string()));
     }
-    if unbracket(host).parse::<IpAddr>().is_ok() {
-        return Ok(());
+    if let Ok(a) = unbracket(host).parse::<IpAddr>() {
+        return Ok(Host::Exact(canonical(a)));
     }
     // Address-like text that does not parse (`10.0.0.300`, `[fe80::zz]`) is a mistake;
     // anything else is a name.
@@ -343,51 +421,6 @@ fn network(net: IpAddr, prefix: u8) -> Option<IpNet> {
     match (net, canonical(net)) {
         (IpAddr::V6(_), v4 @ IpAddr::V4(_)) => IpNet::new(v4, prefix.checked_sub(96)?).ok(),
         (_, c) => IpNet::new(c, prefix).ok(),
-    }
-}
-
-fn client_matches(pattern: &str, addr: IpAddr, user: Option<&str>) -> bool {
-    if let Some((u, host)) = pattern.split_once('@') {
-        let user_ok = if u.eq_ignore_ascii_case("ALL") {
-            true
-        } else {
-            user == Some(u)
-        };
-        return user_ok && host_matches(host, addr);
-    }
-    host_matches(pattern, addr)
-}
-
-fn host_matches(pattern: &str, addr: IpAddr) -> bool {
-    if pattern.eq_ignore_ascii_case("ALL") {
-        return true;
-    }
-    if pattern.eq_ignore_ascii_case("LOCAL") || pattern.eq_ignore_ascii_case("localhost") {
-        return addr.is_loopback();
-    }
-    let unbracket = |s: &str| s.trim_start_matches('[').trim_end_matches(']').to_string();
-    if let Some((net, bits)) = pattern.split_once('/') {
-        let net = unbracket(net);
-        let Ok(net_addr) = net.parse::<IpAddr>() else {
-            return false;
-        };
-        if let Ok(prefix) = bits.parse::<u8>() {
-            return network(net_addr, prefix).is_some_and(|n| n.contains(&addr));
-        }
-        if let Ok(IpAddr::V4(mask)) = bits.parse::<IpAddr>() {
-            if let (IpAddr::V4(net4), IpAddr::V4(a4)) = (canonical(net_addr), addr) {
-                let m = u32::from(mask);
-                return u32::from(a4) & m == u32::from(net4) & m;
-            }
-        }
-        return false;
-    }
-    if pattern.ends_with('.') && pattern.starts_with(|c: char| c.is_ascii_digit()) {
-        return matches!(addr, IpAddr::V4(_)) && addr.to_string().starts_with(pattern);
-    }
-    match unbracket(pattern).parse::<IpAddr>() {
-        Ok(p) => canonical(p) == addr,
-        Err(_) => false,
     }
 }
 
