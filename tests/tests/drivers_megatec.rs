@@ -367,11 +367,7 @@ fn a_bad_runtimecal_stops_the_driver_with_the_reason() {
 
 #[test]
 fn instant_commands_reach_the_ups_and_refusals_are_reported() {
-    let ups = FakeUps::start();
-    let tree = NutTree::new();
-    blazer_conf(&tree, &ups, "  offdelay = 120\n  ondelay = 0\n");
-    let _drv = start_ours(&tree);
-    let mut r = RawReader::connect(&socket(&tree, "blazer_ser"));
+    let (ups, _tree, _drv, mut r) = start_blazer("  offdelay = 120\n  ondelay = 0\n");
     let _ = r.dump_all();
     let cases = [
         ("test.battery.start.quick", "", "T", "0"),
@@ -432,11 +428,7 @@ fn instant_commands_reach_the_ups_and_refusals_are_reported() {
 
 #[test]
 fn a_silent_ups_makes_the_data_stale_until_it_answers_again() {
-    let ups = FakeUps::start();
-    let tree = NutTree::new();
-    blazer_conf(&tree, &ups, "");
-    let _drv = start_ours(&tree);
-    let mut r = RawReader::connect(&socket(&tree, "blazer_ser"));
+    let (ups, _tree, _drv, mut r) = start_blazer("");
     let _ = r.dump_all();
     ups.set_answering(false);
     assert_eq!(
