@@ -309,3 +309,40 @@ fn a_reader_that_never_reads_is_cut_off() {
         Some("OL")
     );
 }
+
+/// A reader that hangs up is dropped: its descriptor is closed. C NUT 2.8.0's drivers keep
+/// it and spin on its end-of-file (half a CPU for the rest of their life, measured with
+/// Debian's dummy-ups), which is why the tests wait for driver sockets without connecting.
+#[test]
+fn readers_that_hang_up_are_closed() {
+    let tree = tree_with("ups.status: OL\n");
+    let drv = tree.start_dummy("t", &[]);
+    let sockets = || {
+        std::fs::read_dir(format!("/proc/{}/fd", drv.pid()))
+            .expect("fd list")
+            .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+            .filter(|target| target.to_string_lossy().starts_with("socket:"))
+            .count()
+    };
+    let mut first = RawReader::connect(&tree.socket("t"));
+    first.send("PING\n");
+    assert!(first.wait_line(T, |l| l == "PONG").is_some());
+    let with_one = sockets();
+    let extra: Vec<RawReader> = (0..3)
+        .map(|_| {
+            let mut r = RawReader::connect(&tree.socket("t"));
+            r.send("PING\n");
+            assert!(r.wait_line(T, |l| l == "PONG").is_some());
+            r
+        })
+        .collect();
+    assert_eq!(sockets(), with_one + 3, "three more readers connected");
+    drop(extra);
+    assert!(
+        rnut_tests::wait_until(T, || sockets() == with_one),
+        "the hung-up readers' sockets are still open: {} against {with_one}",
+        sockets()
+    );
+    first.send("PING\n");
+    assert!(first.wait_line(T, |l| l == "PONG").is_some());
+}

@@ -314,7 +314,9 @@ async fn run(cli: Cli, nofile: u64) -> Result<()> {
     }
 
     let vars = count_vars(&sides).await;
+    let driver_cpu0 = world.driver_cpu();
     let rows = measure_all(&plan, &mut sides, vars).await;
+    let driver_cpu = world.driver_cpu().zip(driver_cpu0).map(|(b, a)| b - a);
 
     let key_desc: Vec<String> = sides
         .iter()
@@ -346,8 +348,10 @@ async fn run(cli: Cli, nofile: u64) -> Result<()> {
 
     let elapsed = started.elapsed().map(|d| d.as_secs_f64()).unwrap_or(0.0);
     println!(
-        "upsd-bench: rnut upsd vs Debian C upsd 2.8.0, same driver socket ({driver_desc}, {} variables{})",
+        "upsd-bench: rnut upsd vs Debian C upsd 2.8.0, same driver socket ({driver_desc}, {} variables, \
+         driver CPU during the measurements {}{})",
         vars.map(|v| v.to_string()).unwrap_or_else(|| "?".into()),
+        driver_cpu.map_or_else(|| "?".into(), |c| format!("{c:.2} s")),
         if driver_ok {
             ""
         } else {

@@ -18,6 +18,16 @@ pub fn cpu_seconds(pid: u32) -> Result<f64> {
     }
 }
 
+/// CPU seconds (user + system) the bench process itself has used so far, threads that have
+/// ended included (`getrusage`; the per-thread schedstat sum would lose the load threads each
+/// GET VAR measurement starts and ends). The total is the scheduler's exact run time.
+pub fn own_cpu_seconds() -> Result<f64> {
+    use nix::sys::resource::{UsageWho, getrusage};
+    let u = getrusage(UsageWho::RUSAGE_SELF).context("getrusage")?;
+    let secs = |t: nix::sys::time::TimeVal| t.tv_sec() as f64 + t.tv_usec() as f64 / 1e6;
+    Ok(secs(u.user_time()) + secs(u.system_time()))
+}
+
 fn schedstat_seconds(pid: u32) -> Option<f64> {
     let mut ns: u64 = 0;
     for entry in std::fs::read_dir(format!("/proc/{pid}/task")).ok()? {

@@ -170,6 +170,15 @@ impl World {
         self.driver.as_mut().is_some_and(|g| g.try_wait().is_none())
     }
 
+    /// The driver's CPU seconds so far. It should stay near zero: the driver only answers
+    /// the servers' PINGs. A busy driver (C 2.8.0's spin on a hung-up socket client) would
+    /// take a core's share from the servers and skew every row.
+    pub fn driver_cpu(&self) -> Option<f64> {
+        self.driver
+            .as_ref()
+            .and_then(|g| crate::procfs::cpu_seconds(g.pid()).ok())
+    }
+
     /// Stop the driver (also done on drop).
     pub fn stop(&mut self) {
         if let Some(mut g) = self.driver.take() {
