@@ -58,6 +58,10 @@ pub struct Tokenizer {
     ends: [u16; MAX_WORDS],
     /// Completed words of the line.
     nwords: u8,
+    /// Bit `i` set: word `i` of the line was written in double quotes.
+    quoted: u32,
+    /// The word being collected was opened with a double quote.
+    in_quoted_word: bool,
     /// Where the word being collected starts in `buf`.
     word_start: u16,
     /// Bytes discarded by the character filter since the last completed line.
@@ -88,6 +92,8 @@ impl Tokenizer {
             buf: String::new(),
             ends: [0; MAX_WORDS],
             nwords: 0,
+            quoted: 0,
+            in_quoted_word: false,
             word_start: 0,
             dropped: 0,
             line: 1,
@@ -105,6 +111,12 @@ impl Tokenizer {
     /// The physical line (1-based) on which the most recently completed logical line began.
     pub fn line_number(&self) -> usize {
         self.line_start
+    }
+
+    /// Whether word `i` of the line completed last was written in double quotes (a value that
+    /// must be taken literally, e.g. a password starting with a single quote).
+    pub fn word_was_quoted(&self, i: usize) -> bool {
+        i < MAX_WORDS && self.quoted & (1 << i) != 0
     }
 
     /// True while a logical line is partly read (bytes seen, no end of line yet).
@@ -143,7 +155,10 @@ impl Tokenizer {
                 b'\\' => {
                     self.state = State::CollectLiteral;
                 }
-                b'"' => self.state = State::QuoteCollect,
+                b'"' => {
+                    self.in_quoted_word = true;
+                    self.state = State::QuoteCollect;
+                }
                 b'=' => self.equals_word(),
                 b if is_space(b) => {}
                 b => {
@@ -307,6 +322,8 @@ impl Tokenizer {
             self.buf.clear();
         }
         self.nwords = 0;
+        self.quoted = 0;
+        self.in_quoted_word = false;
         self.word_start = 0;
     }
 
@@ -340,9 +357,13 @@ impl Tokenizer {
             // At most 32 words of 512 bytes: the buffer never exceeds 16 KiB, so u16 holds it.
             let end = u16::try_from(self.buf.len()).unwrap_or(u16::MAX);
             self.ends[n] = end;
+            if self.in_quoted_word {
+                self.quoted |= 1 << n;
+            }
             self.nwords += 1;
             self.word_start = end;
         }
+        self.in_quoted_word = false;
     }
 
     /// Complete the line: its words stay in the buffer, lent by [`Tokenizer::words`].
@@ -558,6 +579,19 @@ mod tests {
         assert_eq!(words(r#"ab"cd"#), ["ab\"cd"]);
         assert_eq!(words(r"a\ b"), ["a b"]);
         assert_eq!(words(r"a\#b # comment"), ["a#b"]);
+    }
+
+    #[test]
+    fn double_quoted_words_are_marked_per_line() {
+        let mut t = Tokenizer::new();
+        let (_, ev) = t.feed_slice(b"CERTIDENT \"my name\" pw \"'secret\"\n");
+        assert_eq!(ev, Some(Ok(())));
+        let marks: Vec<bool> = (0..4).map(|i| t.word_was_quoted(i)).collect();
+        assert_eq!(marks, [false, true, false, true]);
+        // The next line starts without marks.
+        let (_, ev) = t.feed_slice(b"a b\n");
+        assert_eq!(ev, Some(Ok(())));
+        assert!(!t.word_was_quoted(0) && !t.word_was_quoted(1));
     }
 
     #[test]

@@ -203,6 +203,15 @@ impl fmt::Display for CertRequest {
 pub(crate) struct Line {
     pub(crate) number: usize,
     pub(crate) words: Vec<String>,
+    /// Bit `i` set: `words[i]` was written in double quotes.
+    pub(crate) quoted: u32,
+}
+
+impl Line {
+    /// Whether `words[i]` was written in double quotes.
+    pub(crate) fn was_quoted(&self, i: usize) -> bool {
+        i < 32 && self.quoted & (1 << i) != 0
+    }
 }
 
 /// The text of a configuration file. Bytes that are not UTF-8 (a Latin-1 `é` in a comment)
@@ -246,7 +255,14 @@ pub(crate) fn read_lines(
                 // before `#`, a DOS end-of-file mark) is blank, as in C.
                 let only_dropped = dropped > 0 && words.iter().all(|w| w.is_empty());
                 if !words.is_empty() && !only_dropped {
-                    lines.push(Line { number, words });
+                    let quoted = (0..words.len())
+                        .filter(|&i| tok.word_was_quoted(i))
+                        .fold(0u32, |bits, i| bits | 1 << i);
+                    lines.push(Line {
+                        number,
+                        words,
+                        quoted,
+                    });
                 }
                 Ok(())
             }
@@ -487,6 +503,9 @@ pub(crate) fn expect_args<'a>(
                 args.len(),
                 if args.iter().any(String::is_empty) {
                     " (one is empty: a backslash-newline followed by spaces makes an empty word)"
+                } else if args.len() > n && args.iter().any(|a| a == "=") {
+                    " (an unquoted '=' is a word of its own: put a value holding '=' in \
+                     double quotes, e.g. a password)"
                 } else {
                     ""
                 }
@@ -497,13 +516,20 @@ pub(crate) fn expect_args<'a>(
 
 /// Re-join words that a single-quoted value was split into: C NUT's tokenizer knows only
 /// double quotes, so `'My nut server'` arrives as `'My`, `nut`, `server'`. Words outside single
-/// quotes are kept as they are. Runs of spaces inside single quotes become one space (the
-/// tokenizer has already lost them); use double quotes to keep them exactly.
-pub(crate) fn rejoin_single_quoted(words: &[String]) -> Result<Vec<String>, String> {
+/// quotes are kept as they are, and so is a word written in double quotes (`quoted[i]`), so
+/// `"'secret"` stays a password starting with a quote. Runs of spaces inside single quotes
+/// become one space (the tokenizer has already lost them); use double quotes to keep them
+/// exactly.
+pub(crate) fn rejoin_single_quoted(
+    words: &[String],
+    quoted: &[bool],
+) -> Result<Vec<String>, String> {
     let mut out = Vec::new();
     let mut open: Option<Vec<&str>> = None;
-    for w in words {
+    for (i, w) in words.iter().enumerate() {
+        let literal = quoted.get(i).copied().unwrap_or(false);
         match open.as_mut() {
+            None if literal => out.push(w.clone()),
             None => {
                 if let Some(rest) = w.strip_prefix('\'') {
                     if let Some(inner) = rest.strip_suffix('\'') {
@@ -515,15 +541,14 @@ pub(crate) fn rejoin_single_quoted(words: &[String]) -> Result<Vec<String>, Stri
                     out.push(w.clone());
                 }
             }
-            Some(parts) => {
-                if let Some(last) = w.strip_suffix('\'') {
+            Some(parts) => match w.strip_suffix('\'') {
+                Some(last) if !literal => {
                     parts.push(last);
                     out.push(parts.join(" "));
                     open = None;
-                } else {
-                    parts.push(w);
                 }
-            }
+                _ => parts.push(w),
+            },
         }
     }
     if open.is_some() {
@@ -534,7 +559,8 @@ pub(crate) fn rejoin_single_quoted(words: &[String]) -> Result<Vec<String>, Stri
 
 /// `CERTIDENT <name> <password>` with either quote style.
 pub(crate) fn cert_ident(line: &Line, file: &Path) -> Result<CertIdent, ConfigError> {
-    let args = rejoin_single_quoted(&line.words[1..])
+    let quoted: Vec<bool> = (1..line.words.len()).map(|i| line.was_quoted(i)).collect();
+    let args = rejoin_single_quoted(&line.words[1..], &quoted)
         .map_err(|e| ConfigError::new(file, line.number, format!("CERTIDENT: {e}")))?;
     match <[String; 2]>::try_from(args) {
         Ok([name, password]) => Ok(CertIdent { name, password }),
@@ -626,17 +652,24 @@ mod helper_tests {
     #[test]
     fn single_quotes_rejoin() {
         let w = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let plain = |s: &[&str]| rejoin_single_quoted(&w(s), &[]);
         assert_eq!(
-            rejoin_single_quoted(&w(&["'My", "nut", "server'", "'pw'"])),
+            plain(&["'My", "nut", "server'", "'pw'"]),
             Ok(w(&["My nut server", "pw"]))
         );
+        assert_eq!(plain(&["plain", "'a'"]), Ok(w(&["plain", "a"])));
+        assert_eq!(plain(&["'", "x'"]), Ok(w(&[" x"])));
+        assert_eq!(plain(&["''"]), Ok(w(&[""])));
+        assert!(plain(&["'open", "x"]).is_err());
+        // Words written in double quotes are taken literally, single quotes and all.
         assert_eq!(
-            rejoin_single_quoted(&w(&["plain", "'a'"])),
-            Ok(w(&["plain", "a"]))
+            rejoin_single_quoted(&w(&["name", "'secret"]), &[true, true]),
+            Ok(w(&["name", "'secret"]))
         );
-        assert_eq!(rejoin_single_quoted(&w(&["'", "x'"])), Ok(w(&[" x"])));
-        assert_eq!(rejoin_single_quoted(&w(&["''"])), Ok(w(&[""])));
-        assert!(rejoin_single_quoted(&w(&["'open", "x"])).is_err());
+        assert_eq!(
+            rejoin_single_quoted(&w(&["'a", "b'", "'pw'"]), &[false, false, true]),
+            Ok(w(&["a b", "'pw'"]))
+        );
     }
 
     #[test]

@@ -124,6 +124,18 @@ fn certident_quote_styles() {
         ("CERTIDENT 'My nut server' pw", "My nut server", "pw"),
         ("CERTIDENT upsd 'two words'", "upsd", "two words"),
         ("CERTIDENT 'upsd' ''", "upsd", ""),
+        // Double-quoted words are literal: a password may start or end with a single quote.
+        ("CERTIDENT \"upsd\" \"'secret\"", "upsd", "'secret"),
+        (
+            "CERTIDENT \"My nut server\" \"it's'\"",
+            "My nut server",
+            "it's'",
+        ),
+        (
+            "CERTIDENT 'My nut server' \"'quoted'\"",
+            "My nut server",
+            "'quoted'",
+        ),
     ] {
         let c = parse(line).unwrap();
         assert_eq!(

@@ -401,6 +401,11 @@ fn broken_files_name_file_and_line() {
         1,
         "expected 5 arguments",
     );
+    // An unquoted '=' splits a password into three words: the error says how to quote it,
+    // without repeating the password.
+    let err = parse("MONITOR a 1 u hunter=2 primary\n").expect_err("refused");
+    assert!(err.message.contains("unquoted '='"), "{err}");
+    assert!(!err.to_string().contains("hunter"), "{err}");
     assert_error(parse("MONITOR a -1 u p primary\n"), FILE, 1, "negative");
     assert_error(parse("MONITOR a one u p primary\n"), FILE, 1, "non numeric");
     assert_error(parse("MONITOR a 1 u p boss\n"), FILE, 1, "invalid role");
