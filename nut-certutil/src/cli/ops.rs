@@ -176,8 +176,8 @@ pub fn sign_request(
 }
 
 /// Import the first certificate of `data` (PEM or DER). If the file also holds the private key
-/// of that certificate (a CERTFILE PEM), import the key too, in the same transaction; further
-/// certificates of a chain are imported as `<nickname> #2`, ... when not already present.
+/// of that certificate (a CERTFILE PEM), import the key too; further certificates of a chain
+/// are imported as `<nickname> #2`, ... when not already present. All in one transaction.
 pub fn import(
     store: &mut Store,
     pw: &PasswordSource,
@@ -188,26 +188,16 @@ pub fn import(
     let certs = nut_certutil::pem::certificates(data);
     let first = certs.first().context("no certificate found in the input")?;
     CertInfo::parse(first)?;
+    let chain: Vec<Vec<u8>> = certs[1..].to_vec();
     let outcome = match nut_certutil::pem::private_key(data) {
         Some(k) => {
             let key = PrivateKey::from_key_der(&k)?;
             let password = pw.existing(store)?;
             let cipher = store.unlock(&password)?;
-            store.add_certificate_with_key(&cipher, nickname, first, trust, &key)?
+            store.add_certificate_chain(nickname, first, trust, Some((&cipher, &key)), &chain)?
         }
-        None => store.add_certificate(nickname, first, trust)?,
+        None => store.add_certificate_chain(nickname, first, trust, None, &chain)?,
     };
-    for (i, der) in certs.iter().enumerate().skip(1) {
-        let info = CertInfo::parse(der)?;
-        if store
-            .certificates()?
-            .iter()
-            .any(|c| c.fingerprint == info.fingerprint)
-        {
-            continue;
-        }
-        store.add_certificate(&format!("{nickname} #{}", i + 1), der, TrustFlags::NONE)?;
-    }
     Ok(outcome)
 }
 

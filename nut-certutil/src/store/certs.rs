@@ -144,12 +144,7 @@ impl Store {
         der: &[u8],
         trust: TrustFlags,
     ) -> Result<AddOutcome, StoreError> {
-        let info = CertInfo::parse(der)?;
-        let tx = self.conn_mut().transaction()?;
-        let out = insert_cert(&tx, nickname, der, &info, trust)?;
-        tx.commit()?;
-        tracing::info!(nickname, subject = %info.subject, "certificate stored");
-        Ok(out)
+        self.add_certificate_chain(nickname, der, trust, None, &[])
     }
 
     /// Add a certificate and its private key in one transaction.
@@ -161,18 +156,66 @@ impl Store {
         trust: TrustFlags,
         key: &PrivateKey,
     ) -> Result<AddOutcome, StoreError> {
+        self.add_certificate_chain(nickname, der, trust, Some((cipher, key)), &[])
+    }
+
+    /// Add a certificate (with its private key, if given) and the rest of its chain in one
+    /// transaction: either all of it is stored or nothing. Chain certificates already in the
+    /// store (same fingerprint) are skipped; the others are stored without trust as
+    /// `<nickname> #2`, `#3`, ... in the order given (NSS's numbering of a multi-certificate
+    /// import).
+    pub fn add_certificate_chain(
+        &mut self,
+        nickname: &str,
+        der: &[u8],
+        trust: TrustFlags,
+        key: Option<(&KeyCipher, &PrivateKey)>,
+        chain: &[Vec<u8>],
+    ) -> Result<AddOutcome, StoreError> {
         let info = CertInfo::parse(der)?;
-        if info.key_id != key.key_id() {
-            return Err(StoreError::Corrupt(format!(
-                "the private key does not belong to certificate \"{nickname}\""
-            )));
-        }
-        let sealed = cipher.seal_key(key)?;
+        let sealed = match key {
+            Some((cipher, key)) => {
+                if info.key_id != key.key_id() {
+                    return Err(StoreError::Corrupt(format!(
+                        "the private key does not belong to certificate \"{nickname}\""
+                    )));
+                }
+                Some((key, cipher.seal_key(key)?))
+            }
+            None => None,
+        };
+        let chain_infos = chain
+            .iter()
+            .map(|der| CertInfo::parse(der))
+            .collect::<Result<Vec<_>, _>>()?;
         let tx = self.conn_mut().transaction()?;
-        super::keyrows::insert_key(&tx, key, &sealed)?;
+        if let Some((key, sealed)) = &sealed {
+            super::keyrows::insert_key(&tx, key, sealed)?;
+        }
         let out = insert_cert(&tx, nickname, der, &info, trust)?;
+        let mut added = Vec::new();
+        for (i, (der, info)) in chain.iter().zip(&chain_infos).enumerate() {
+            let present: bool = tx.query_row(
+                "SELECT EXISTS(SELECT 1 FROM certificates WHERE fingerprint = ?1)",
+                params![info.fingerprint],
+                |r| r.get(0),
+            )?;
+            if present {
+                continue;
+            }
+            let name = format!("{nickname} #{}", i + 2);
+            insert_cert(&tx, &name, der, info, TrustFlags::NONE)?;
+            added.push((name, &info.subject));
+        }
         tx.commit()?;
-        tracing::info!(nickname, subject = %info.subject, "certificate and key stored");
+        if sealed.is_some() {
+            tracing::info!(nickname, subject = %info.subject, "certificate and key stored");
+        } else {
+            tracing::info!(nickname, subject = %info.subject, "certificate stored");
+        }
+        for (name, subject) in added {
+            tracing::info!(nickname = %name, %subject, "chain certificate stored");
+        }
         Ok(out)
     }
 
@@ -293,6 +336,60 @@ mod tests {
     use super::*;
     use crate::keys::KeyAlgorithm;
     use crate::pki::{self, CertProfile, CertRole};
+
+    /// A chain is stored whole or not at all: a clash on a chain certificate's nickname
+    /// leaves the store as it was, the leaf included.
+    #[test]
+    fn a_chain_import_is_one_transaction() {
+        let t = tempfile::tempdir().expect("tmp");
+        let mut s = Store::create_with_kdf(t.path(), "", 10).expect("create");
+        let profile = |role| CertProfile::for_months(role, 12);
+        let ck = PrivateKey::generate(KeyAlgorithm::EcdsaP256).expect("key");
+        let ca =
+            pki::self_signed(&ck, "CN=CA", &profile(CertRole::Ca { path_len: None })).expect("ca");
+        let k = PrivateKey::generate(KeyAlgorithm::EcdsaP256).expect("key");
+        let leaf =
+            pki::issue(&k, "CN=localhost", &profile(CertRole::Server), &ca, &ck).expect("leaf");
+        let ok = PrivateKey::generate(KeyAlgorithm::EcdsaP256).expect("key");
+        let squatter =
+            pki::self_signed(&ok, "CN=Other", &profile(CertRole::Server)).expect("other");
+        s.add_certificate("srv #2", &squatter, TrustFlags::NONE)
+            .expect("squatter");
+        let c = s.unlock("").expect("unlock");
+        let refused = s.add_certificate_chain(
+            "srv",
+            &leaf,
+            "P,,".parse().expect("t"),
+            Some((&c, &k)),
+            std::slice::from_ref(&ca),
+        );
+        assert!(matches!(refused, Err(StoreError::NicknameTaken(n)) if n == "srv #2"));
+        let names: Vec<String> = s
+            .certificates()
+            .expect("list")
+            .into_iter()
+            .map(|c| c.nickname)
+            .collect();
+        assert_eq!(names, ["srv #2"], "nothing of the refused chain was kept");
+        assert!(!s.has_key(&k.key_id()).expect("keys"), "no key either");
+        // Under a free nickname the whole chain goes in; a certificate already present is
+        // skipped, not refused.
+        s.add_certificate_chain(
+            "web",
+            &leaf,
+            TrustFlags::NONE,
+            Some((&c, &k)),
+            &[ca.clone(), squatter.clone()],
+        )
+        .expect("chain");
+        let names: Vec<String> = s
+            .certificates()
+            .expect("list")
+            .into_iter()
+            .map(|c| c.nickname)
+            .collect();
+        assert_eq!(names, ["srv #2", "web", "web #2"]);
+    }
 
     #[test]
     fn add_list_trust_delete_and_chain() {
