@@ -337,3 +337,149 @@ fn commands_write_the_fields_and_bad_values_are_refused() {
     );
     assert_eq!(drv.setvar(&ctx, "ups.mfr", "x"), ResultCode::Unknown);
 }
+
+/// CyberPower declares its delays as Logical -1..32767 over Physical -60..1966020: the wire
+/// counts minutes, the physical value is seconds (NUT's `logical_to_physical`). Written
+/// delays are rounded up to whole minutes, never down to an earlier power-off.
+#[test]
+fn cyberpower_delays_map_minutes_to_seconds() {
+    let fields = descriptor::parse(&descriptor_of("cyberpower-cst135uc2")).expect("parses");
+    for name in [
+        "UPS.Output.DelayBeforeShutdown",
+        "UPS.Output.DelayBeforeStartup",
+    ] {
+        let f = fields
+            .iter()
+            .find(|f| path_name(&f.path) == name && f.kind == ReportKind::Feature)
+            .unwrap_or_else(|| panic!("no {name}"));
+        assert_eq!(f.physical_range, Some((-60, 1_966_020)), "{name}");
+        assert_eq!((f.logical_min, f.logical_max), (-1, 32767), "{name}");
+        assert_eq!(f.physical(1), 60.0, "{name}: one minute");
+        assert_eq!(
+            f.physical(-1),
+            -60.0,
+            "{name}: no countdown, as NUT prints it"
+        );
+        assert_eq!(f.logical(60.0, true), Some(1), "{name}");
+        assert_eq!(f.logical(120.0, true), Some(2), "{name}");
+        assert_eq!(
+            f.logical(20.0, true),
+            Some(1),
+            "{name}: 20 s is a whole minute"
+        );
+        assert_eq!(f.logical(20.0, false), Some(0), "{name}: nearest");
+        assert_eq!(f.logical(0.0, true), Some(0), "{name}");
+        assert_eq!(f.logical(1e12, true), None, "{name}: out of range");
+    }
+}
+
+/// A value carried by both an input and a feature report comes from whichever arrived last:
+/// an interrupt saying "on battery" followed by a poll saying "on mains" is on mains (the
+/// old interrupt used to win for good, e.g. after a USB reset during an outage).
+#[test]
+fn a_poll_after_an_old_interrupt_wins() {
+    let written = Arc::new(Mutex::new(Vec::new()));
+    let mut drv = UsbHid::with_opener(Box::new(move |_m: &Matcher| {
+        let mut dev = recorded("apc-back-ups-cs-500", written.clone());
+        // ACPresent is report 0x13 in this unit, as both Input and Feature.
+        assert_eq!(
+            dev.feature.get(&0x13).map(Vec::as_slice),
+            Some(&[0x13, 0x01][..])
+        );
+        dev.interrupts = vec![vec![0x13, 0x00]];
+        Ok(Box::new(dev) as Box<dyn HidTransport>)
+    }));
+    let ctx = context(&[]);
+    drv.open(&ctx).expect("open");
+    drv.init_info(&ctx).expect("init");
+    // The update takes the interrupt first, then polls the feature reports.
+    drv.update(&ctx).expect("update");
+    let status = ctx.dstate.getinfo("ups.status").unwrap_or_default();
+    assert!(
+        status.split(' ').any(|t| t == "OL") && !status.contains("OB"),
+        "status {status:?}"
+    );
+}
+
+/// CyberPower counts its delays in minutes: commands and the shutdown write whole minutes,
+/// rounded up, and `shutdown.stop` writes -1 unmapped.
+#[test]
+fn cyberpower_commands_write_minutes() {
+    use nut_core::sock::ResultCode;
+    let written = Arc::new(Mutex::new(Vec::new()));
+    let w = written.clone();
+    let descriptor = descriptor_of("cyberpower-cst135uc2");
+    let fields = descriptor::parse(&descriptor).expect("parses");
+    let off = fields
+        .iter()
+        .find(|f| path_name(&f.path) == "UPS.Output.DelayBeforeShutdown")
+        .expect("shutdown delay")
+        .clone();
+    // Every feature report, zero-filled, at the length the descriptor gives it.
+    let mut feature = BTreeMap::new();
+    for f in fields.iter().filter(|f| f.kind == ReportKind::Feature) {
+        let len = fields
+            .iter()
+            .filter(|g| g.kind == ReportKind::Feature && g.report_id == f.report_id)
+            .map(|g| (g.offset + g.size).div_ceil(8) as usize + 1)
+            .max()
+            .unwrap_or(1);
+        let mut r = vec![0u8; len];
+        r[0] = f.report_id;
+        feature.insert(f.report_id, r);
+    }
+    let mut drv = UsbHid::with_opener(Box::new(move |_m: &Matcher| {
+        Ok(Box::new(Recorded {
+            descriptor: descriptor.clone(),
+            feature: feature.clone(),
+            interrupts: Vec::new(),
+            written: w.clone(),
+        }) as Box<dyn HidTransport>)
+    }));
+    let ctx = context(&[]);
+    drv.open(&ctx).expect("open");
+    drv.init_info(&ctx).expect("init");
+    drv.update(&ctx).expect("update");
+    let last_off = |written: &Arc<Mutex<Vec<Vec<u8>>>>| {
+        let w = written.lock().unwrap();
+        let r = w
+            .iter()
+            .rev()
+            .find(|r| r[0] == off.report_id)
+            .expect("a write of the shutdown delay")
+            .clone();
+        off.value(&r).expect("value")
+    };
+    assert_eq!(
+        drv.instcmd(&ctx, "load.off.delay", Some("120")),
+        ResultCode::Handled
+    );
+    assert_eq!(last_off(&written), 2, "120 s is 2 minutes on the wire");
+    assert_eq!(
+        drv.instcmd(&ctx, "load.off.delay", Some("20")),
+        ResultCode::Handled
+    );
+    assert_eq!(
+        last_off(&written),
+        1,
+        "20 s is rounded up to a minute, not down to 0"
+    );
+    assert_eq!(
+        drv.instcmd(&ctx, "shutdown.stop", None),
+        ResultCode::Handled
+    );
+    assert_eq!(last_off(&written), -1, "cancel");
+    assert_eq!(
+        drv.instcmd(&ctx, "load.off.delay", Some("soon")),
+        ResultCode::Invalid
+    );
+    assert_eq!(
+        drv.instcmd(&ctx, "shutdown.return", None),
+        ResultCode::Handled
+    );
+    assert_eq!(
+        last_off(&written),
+        1,
+        "the default offdelay (20 s) as a whole minute"
+    );
+}

@@ -46,6 +46,10 @@ pub struct Field {
     pub size: u32,
     pub logical_min: i64,
     pub logical_max: i64,
+    /// Physical Minimum and Maximum when both are declared (and not both 0): the logical
+    /// range maps linearly onto this one (HID 1.11 6.2.2.7), e.g. a delay counted in minutes
+    /// on the wire and in seconds physically.
+    pub physical_range: Option<(i64, i64)>,
     pub unit: u32,
     pub unit_exponent: i8,
     /// The main item's flags (bit 1: variable, bit 2: relative, ...).
@@ -77,6 +81,8 @@ struct Globals {
     /// Logical Maximum as encoded (data, size): read signed or unsigned once the minimum
     /// is known.
     logical_max: (u32, usize),
+    physical_min: Option<i64>,
+    physical_max: Option<i64>,
     unit: u32,
     unit_exponent: i8,
     report_size: u32,
@@ -194,6 +200,11 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Field>, DescriptorError> {
                             size: g.report_size,
                             logical_min: g.logical_min,
                             logical_max: logical_max(g.logical_min, g.logical_max),
+                            physical_range: match (g.physical_min, g.physical_max) {
+                                (Some(0), Some(0)) => None,
+                                (Some(lo), Some(hi)) => Some((lo, hi)),
+                                _ => None,
+                            },
                             unit: g.unit,
                             unit_exponent: g.unit_exponent,
                             flags: data,
@@ -224,6 +235,8 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Field>, DescriptorError> {
             0x04 => g.usage_page = data,
             0x14 => g.logical_min = signed(data, size),
             0x24 => g.logical_max = (data, size),
+            0x34 => g.physical_min = Some(signed(data, size)),
+            0x44 => g.physical_max = Some(signed(data, size)),
             0x54 => {
                 let nibble = (data & 0x0F) as i8;
                 g.unit_exponent = if nibble >= 8 { nibble - 16 } else { nibble };
@@ -247,7 +260,7 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Field>, DescriptorError> {
                     usages.extend((min..=max).take(room));
                 }
             }
-            // Physical min/max, string index, designators, delimiters: not needed.
+            // String index, designators, delimiters: not needed.
             _ => {}
         }
     }
@@ -287,14 +300,72 @@ impl Field {
         Some(if min <= max { v.clamp(min, max) } else { v })
     }
 
-    /// The physical value of a raw one: scaled by 10^(unit exponent), less 7 for the volt,
-    /// volt-ampere and watt unit codes (HID's cgs convention, as NUT converts them).
+    /// The physical value of a raw (logical) one, as NUT's `HIDGetDataValue`: mapped onto
+    /// the physical range when there is one (clamped to it), then scaled by
+    /// 10^(unit exponent), less 7 for the volt, volt-ampere and watt unit codes (HID's cgs
+    /// convention, as NUT converts them).
     pub fn physical(&self, raw: i64) -> f64 {
+        let v = match self.linear_map() {
+            Some((lmin, pmin, pmax, factor)) => {
+                ((raw - lmin) as f64 * factor + pmin as f64).clamp(pmin as f64, pmax as f64)
+            }
+            None => raw as f64,
+        };
+        v * self.scale()
+    }
+
+    /// The raw (logical) value to write for a physical one, as NUT's `HIDSetDataValue`: the
+    /// inverse of [`Field::physical`]. `round_up` rounds a value between two logical steps up
+    /// instead of to the nearest (a delay must never come out shorter than asked: a UPS
+    /// counting in minutes gets 1 minute for 20 s, not 0). None for a value that is not finite
+    /// or falls outside the field's range (C NUT clamps it silently).
+    pub fn logical(&self, physical: f64, round_up: bool) -> Option<i64> {
+        if !physical.is_finite() {
+            return None;
+        }
+        let unscaled = physical / self.scale();
+        let exact = match self.linear_map() {
+            Some((lmin, pmin, _, factor)) => (unscaled - pmin as f64) / factor + lmin as f64,
+            None => unscaled,
+        };
+        // Float noise (20 / 10^-1 ...) must not push an exact step up.
+        let near = exact.round();
+        let v = if round_up && exact - near > 1e-6 {
+            exact.ceil()
+        } else {
+            near
+        };
+        let (lo, hi) = (self.logical_min, self.logical_max);
+        if lo <= hi && (v < lo as f64 || v > hi as f64) {
+            return None;
+        }
+        Some(v as i64)
+    }
+
+    /// 10^(unit exponent), with NUT's correction for the electrical units.
+    fn scale(&self) -> f64 {
         let base = match self.unit {
             0x00F0_D121 | 0x0000_D121 => 7,
             _ => 0,
         };
-        raw as f64 * 10f64.powi(i32::from(self.unit_exponent) - base)
+        10f64.powi(i32::from(self.unit_exponent) - base)
+    }
+
+    /// (logical min, physical min, physical max, physical units per logical step) when the
+    /// field maps its logical range onto a physical one; None where NUT takes the values as
+    /// they are (no physical range, or a range that is empty or reversed).
+    fn linear_map(&self) -> Option<(i64, i64, i64, f64)> {
+        let (pmin, pmax) = self.physical_range?;
+        let (lmin, lmax) = (self.logical_min, self.logical_max);
+        if pmax <= pmin || lmax <= lmin {
+            return None;
+        }
+        Some((
+            lmin,
+            pmin,
+            pmax,
+            (pmax - pmin) as f64 / (lmax - lmin) as f64,
+        ))
     }
 }
 
@@ -311,6 +382,7 @@ mod tests {
             size,
             logical_min: min,
             logical_max: max,
+            physical_range: None,
             unit: 0,
             unit_exponent: 0,
             flags: 2,

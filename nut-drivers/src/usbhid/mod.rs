@@ -170,20 +170,34 @@ impl UsbHid {
                     })
             })
             .collect();
+        let (mut asked, mut answered, mut last_refusal) = (0usize, 0usize, None);
         for id in ids {
             let len = self.model.report_len(ReportKind::Feature, id);
+            asked += 1;
             let got = self.device()?.get_report(ReportKind::Feature, id, len);
             match got {
-                Ok(r) => self.model.store(ReportKind::Feature, &r),
-                // A report the device declares but does not serve: skip it, as NUT does.
+                Ok(r) => {
+                    answered += 1;
+                    self.model.store(ReportKind::Feature, &r);
+                }
+                // A report the device declares but does not serve (or missed this time):
+                // skip it, as NUT does.
                 Err(TransportError::Refused(e)) => {
                     tracing::debug!("feature report {id:#04x}: {e}");
+                    last_refusal = Some(e);
                 }
                 Err(e) => {
-                    self.device = None;
+                    self.drop_device();
                     return Err(BackendError::NotAnswering(e.to_string()));
                 }
             }
+        }
+        // Not one report answered: the data is not fresh, whatever the reasons.
+        if asked > 0 && answered == 0 {
+            return Err(BackendError::NotAnswering(format!(
+                "no feature report answered ({})",
+                last_refusal.unwrap_or_default()
+            )));
         }
         Ok(())
     }
@@ -200,8 +214,13 @@ impl UsbHid {
                     self.model.store(ReportKind::Input, &r);
                 }
                 Ok(None) => break,
+                // A failed read of the interrupt endpoint (overflow, ...): the poll goes on.
+                Err(TransportError::Refused(e)) => {
+                    tracing::debug!("interrupt read: {e}");
+                    break;
+                }
                 Err(e) => {
-                    self.device = None;
+                    self.drop_device();
                     return Err(BackendError::NotAnswering(e.to_string()));
                 }
             }
@@ -460,15 +479,30 @@ impl DeviceBackend for UsbHid {
         Ok(())
     }
 
-    fn instcmd(&mut self, _ctx: &DriverContext, cmd: &str, _param: Option<&str>) -> ResultCode {
+    fn instcmd(&mut self, _ctx: &DriverContext, cmd: &str, param: Option<&str>) -> ResultCode {
         if cmd == "shutdown.return" {
             return self.shutdown_sequence();
         }
-        let Some((_, path, value)) = self.commands().into_iter().find(|(c, _, _)| *c == cmd) else {
+        let Some((_, path, default)) = self.commands().into_iter().find(|(c, _, _)| *c == cmd)
+        else {
             return ResultCode::Unknown;
         };
-        let code = self.write_field(path, value);
-        tracing::info!("instant command {cmd}: {path} = {value}: {code:?}");
+        let code = if cmd == "shutdown.stop" {
+            // -1 cancels a countdown: written as is (all ones), never mapped.
+            self.write_field(path, -1)
+        } else {
+            // A value given with the command replaces the default, as in C NUT
+            // (`upscmd ups load.off.delay 120`).
+            let value = match param.map(str::trim).filter(|p| !p.is_empty()) {
+                Some(p) => match p.parse::<f64>() {
+                    Ok(v) if v.is_finite() => v,
+                    _ => return ResultCode::Invalid,
+                },
+                None => default as f64,
+            };
+            self.write_physical(path, value)
+        };
+        tracing::info!("instant command {cmd}: {path}: {code:?}");
         code
     }
 
@@ -479,15 +513,13 @@ impl DeviceBackend for UsbHid {
         let Some(path) = self.first_path(spec.paths) else {
             return ResultCode::Unknown;
         };
-        let Some(field) = self.model.field(path).cloned() else {
+        if self.model.field(path).is_none() {
             return ResultCode::Unknown;
-        };
+        }
         let Some(x) = value.trim().parse::<f64>().ok().filter(|x| x.is_finite()) else {
             return ResultCode::Invalid;
         };
-        // Physical to logical.
-        let logical = (x / field.physical(1)).round() as i64;
-        let code = self.write_field(path, logical);
+        let code = self.write_physical(path, x);
         if code == ResultCode::Handled {
             self.publish(&ctx.dstate);
         }
@@ -504,23 +536,57 @@ impl DeviceBackend for UsbHid {
     }
 
     fn cleanup(&mut self, _ctx: &DriverContext) {
-        self.device = None;
+        self.drop_device();
     }
 }
 
 impl UsbHid {
     /// `shutdown.return` and `-k`: DelayBeforeStartup = ondelay, then DelayBeforeShutdown =
     /// offdelay (the load goes off after offdelay and comes back ondelay later with power).
+    ///
+    /// A UPS with a shutdown delay but no startup delay gets the shutdown delay alone (C NUT's
+    /// `load.off.delay` fallback): the load goes off, and comes back as the UPS decides.
     fn shutdown_sequence(&mut self) -> ResultCode {
         let cmds = self.commands();
         let find = |name: &str| cmds.iter().find(|(c, _, _)| *c == name).copied();
-        let (Some(on), Some(off)) = (find("load.on.delay"), find("load.off.delay")) else {
+        let Some(off) = find("load.off.delay") else {
             return ResultCode::Unknown;
         };
-        let first = self.write_field(on.1, on.2);
-        if first != ResultCode::Handled {
-            return first;
+        if let Some(on) = find("load.on.delay") {
+            let first = self.write_physical(on.1, on.2 as f64);
+            if first != ResultCode::Handled {
+                return first;
+            }
+            // Some units (Tripp Lite) miss a second SET_REPORT sent at once; C waits too.
+            std::thread::sleep(std::time::Duration::from_millis(125));
         }
-        self.write_field(off.1, off.2)
+        self.write_physical(off.1, off.2 as f64)
+    }
+
+    /// Close the device and forget what it said: after a reconnect, only fresh reports count.
+    fn drop_device(&mut self) {
+        self.device = None;
+        self.model.forget_reports();
+    }
+
+    /// Write a physical value (seconds, volts, per cent...) to a field, converted to its
+    /// logical value as NUT's `HIDSetDataValue` does. Delays are rounded up to the device's
+    /// step. A value outside the field's range is refused.
+    fn write_physical(&mut self, path: &str, value: f64) -> ResultCode {
+        let Some(field) = self.model.field(path) else {
+            return ResultCode::Unknown;
+        };
+        let is_delay = path
+            .rsplit('.')
+            .next()
+            .is_some_and(|u| u.starts_with("DelayBefore"));
+        let Some(logical) = field.logical(value, is_delay) else {
+            return ResultCode::Invalid;
+        };
+        let actual = field.physical(logical);
+        if (actual - value).abs() > 1e-9 * value.abs().max(1.0) {
+            tracing::info!("{path}: {value} is written as {actual} (the device's step)");
+        }
+        self.write_field(path, logical)
     }
 }

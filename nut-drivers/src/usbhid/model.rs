@@ -275,11 +275,14 @@ pub fn format_value(format: Format, x: f64) -> Option<String> {
     })
 }
 
-/// The device as last read: report bytes by (kind, id), and the fields by path name.
+/// The device as last read: report bytes by (kind, id), each with the order it arrived in,
+/// and the fields by path name.
 #[derive(Debug, Default)]
 pub struct Model {
     fields: Vec<(String, Field)>,
-    reports: HashMap<(ReportKind, u8), Vec<u8>>,
+    reports: HashMap<(ReportKind, u8), (u64, Vec<u8>)>,
+    /// Arrival counter of the reports stored.
+    arrivals: u64,
 }
 
 /// The status flags the derivation reads, by the last usage of their path.
@@ -314,6 +317,7 @@ impl Model {
                 .map(|f| (path_name(&f.path), f))
                 .collect(),
             reports: HashMap::new(),
+            arrivals: 0,
         }
     }
 
@@ -354,8 +358,16 @@ impl Model {
     /// and a feature report of the same ID are kept apart, as their fields are.
     pub fn store(&mut self, kind: ReportKind, report: &[u8]) {
         if let Some(&id) = report.first() {
-            self.reports.insert((kind, id), report.to_vec());
+            self.arrivals += 1;
+            self.reports
+                .insert((kind, id), (self.arrivals, report.to_vec()));
         }
+    }
+
+    /// Forget every report read so far (the device went away: what comes after a reconnect
+    /// must not be mixed with what it said before).
+    pub fn forget_reports(&mut self) {
+        self.reports.clear();
     }
 
     /// The field for a path (Feature preferred, then Input: the order NUT reads them).
@@ -374,10 +386,11 @@ impl Model {
     }
 
     /// The logical value of a field and the field it came from, from the newest report that
-    /// holds it (an input report received after the feature report wins: it is the device's
-    /// latest word).
+    /// holds it: a value both an input and a feature report carry comes from whichever
+    /// arrived last (an interrupt after the poll is the device's latest word, and so is a
+    /// poll after an old interrupt).
     pub fn raw_of(&self, path: &str) -> Option<(&Field, i64)> {
-        let mut best = None;
+        let mut best: Option<(u64, &Field, i64)> = None;
         for kind in [ReportKind::Feature, ReportKind::Input] {
             // The first field of that path (a report may repeat a usage: NUT names the
             // first).
@@ -388,15 +401,16 @@ impl Model {
             else {
                 continue;
             };
-            if let Some(raw) = self
-                .reports
-                .get(&(kind, f.report_id))
-                .and_then(|r| f.value(r))
-            {
-                best = Some((f, raw));
+            let Some((arrived, report)) = self.reports.get(&(kind, f.report_id)) else {
+                continue;
+            };
+            if let Some(raw) = f.value(report) {
+                if best.is_none_or(|(b, _, _)| *arrived > b) {
+                    best = Some((*arrived, f, raw));
+                }
             }
         }
-        best
+        best.map(|(_, f, raw)| (f, raw))
     }
 
     /// The physical value of a field (see [`Model::raw_of`]).

@@ -19,8 +19,8 @@ pub enum TransportError {
     /// A transfer failed (device gone, I/O error, ...).
     #[error("USB transfer failed: {0}")]
     Transfer(String),
-    /// The device refused this one request (a stalled control transfer): it does not
-    /// support that report; the device itself is fine.
+    /// This one request failed (a stalled control transfer, a timeout, an overflow): the
+    /// device may not support that report, or missed it; the device itself is still there.
     #[error("request refused by the device: {0}")]
     Refused(String),
 }
@@ -118,12 +118,21 @@ impl std::fmt::Debug for UsbDevice {
     }
 }
 
+/// What a libusb error means for the driver, as C NUT's `hid_ups_walk` sorts them: the
+/// device is gone or unusable (reconnect) only for no-device, I/O, access, not-found, busy
+/// and out-of-memory; anything else (a stall, a timeout, an overflow, an interrupted or
+/// unknown failure) loses this one request, and the next poll tries again. (Dropping the
+/// device on a timeout would leave a UPS that times out on one declared report stale
+/// forever.)
 fn usb(e: rusb::Error) -> TransportError {
     match e {
-        rusb::Error::Pipe | rusb::Error::NotSupported | rusb::Error::InvalidParam => {
-            TransportError::Refused(e.to_string())
-        }
-        _ => TransportError::Transfer(e.to_string()),
+        rusb::Error::NoDevice
+        | rusb::Error::Io
+        | rusb::Error::Access
+        | rusb::Error::NotFound
+        | rusb::Error::Busy
+        | rusb::Error::NoMem => TransportError::Transfer(e.to_string()),
+        _ => TransportError::Refused(e.to_string()),
     }
 }
 
