@@ -210,17 +210,26 @@ pub async fn get_var(
         return Err(e);
     }
     let span = timed_span(t.pid, dur, &stop, start_tx).await;
-    let (mut ops, mut errors) = (0, 0);
+    let (mut ops, mut errors, mut reported) = (0, 0, 0);
     let _ = tokio::time::timeout(GRACE, async {
         for d in done {
             if let Ok((n, e)) = d.await {
                 ops += n;
                 errors += e;
+                reported += 1;
             }
         }
     })
     .await;
     let _ = abort_tx.send(true);
+    // A thread that did not report (a request hung past the grace time) would silently take
+    // its share of the count with it.
+    if reported < threads {
+        bail!(
+            "{} of {threads} load threads did not finish: a request hung",
+            threads - reported
+        );
+    }
     Ok(span?.with(ops, errors))
 }
 
@@ -495,6 +504,7 @@ pub async fn stall(t: &Target, stallers: usize, clients: usize, dur: Duration) -
                 .unwrap_or(false);
             }
             let _ = ready.send(ok).await;
+            drop(ready);
             // Hold the connection silent until released.
             let _ = release.wait_for(|r| *r).await;
             drop(held);
@@ -502,9 +512,15 @@ pub async fn stall(t: &Target, stallers: usize, clients: usize, dur: Duration) -
     }
     drop(ready_tx);
     let mut stalled_ok = 0;
-    let _ = tokio::time::timeout(Duration::from_secs(3), async {
-        while let Some(ok) = ready_rx.recv().await {
-            stalled_ok += usize::from(ok);
+    // Every staller answers within its 2 + 2 s limits; the round starts as soon as all have
+    // (it used to wait the whole timeout, which at long --duration values let the server's
+    // own handshake limit drop the stallers before the round ended).
+    let _ = tokio::time::timeout(Duration::from_secs(5), async {
+        for _ in 0..stallers {
+            match ready_rx.recv().await {
+                Some(ok) => stalled_ok += usize::from(ok),
+                None => break,
+            }
         }
     })
     .await;
