@@ -136,23 +136,29 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Field>, DescriptorError> {
         let at = i;
         let prefix = bytes[i];
         i += 1;
-        if prefix == 0xFE {
-            // Long item: size, tag, data.
-            let size = *bytes.get(i).ok_or(DescriptorError::Truncated(at))? as usize;
-            i += 2 + size;
-            if i > bytes.len() {
+        // An item cut short at the end: refused when nothing came before it; after data
+        // fields, the fields so far are kept (C NUT parses up to the end the same way).
+        let (item_len, long) = if prefix == 0xFE {
+            (bytes.get(i).map(|&n| 2 + usize::from(n)), true)
+        } else {
+            (
+                Some(usize::from(prefix & 3) + usize::from(prefix & 3 == 3)),
+                false,
+            )
+        };
+        let Some(raw) = item_len.and_then(|n| bytes.get(i..i + n)) else {
+            if fields.is_empty() {
                 return Err(DescriptorError::Truncated(at));
             }
+            tracing::warn!("HID report descriptor cut short at byte {at}: the rest is ignored");
+            break;
+        };
+        i += raw.len();
+        if long {
+            // Long items (size, tag, data) define nothing NUT reads.
             continue;
         }
-        let size = match prefix & 3 {
-            3 => 4,
-            n => n as usize,
-        };
-        let raw = bytes
-            .get(i..i + size)
-            .ok_or(DescriptorError::Truncated(at))?;
-        i += size;
+        let size = raw.len();
         let data = raw
             .iter()
             .rev()
@@ -176,7 +182,18 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Field>, DescriptorError> {
                 // A Constant item without a usage is padding; with one (a read-only
                 // value, e.g. CapacityMode) it is data, as NUT lists it.
                 let padding = data & 1 == 1 && usages.is_empty();
+                if padding {
+                    // Padding only moves the offset: in one step, however large the count.
+                    let bits = u64::from(g.report_size) * u64::from(g.report_count);
+                    *offset = u32::try_from(u64::from(*offset) + bits)
+                        .ok()
+                        .filter(|o| *o <= MAX_REPORT_BITS)
+                        .ok_or(DescriptorError::Oversized(at))?;
+                }
                 for n in 0..g.report_count {
+                    if padding {
+                        break;
+                    }
                     // A zero-sized field holds nothing and moves nothing.
                     if g.report_size == 0 {
                         break;
@@ -247,7 +264,12 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Field>, DescriptorError> {
             0x74 => g.report_size = data.min(MAX_REPORT_BITS),
             0x84 => g.report_id = data as u8,
             0x94 => g.report_count = data.min(MAX_REPORT_BITS),
-            0xA4 => stack.push(g),
+            0xA4 => {
+                if stack.len() >= MAX_DEPTH {
+                    return Err(DescriptorError::TooComplex(at));
+                }
+                stack.push(g);
+            }
             0xB4 => g = stack.pop().ok_or(DescriptorError::Unbalanced(at))?,
             // Local items.
             0x08 if usages.len() < MAX_USAGES => usages.push(full_usage(data, g.usage_page)),
@@ -433,11 +455,27 @@ mod tests {
             Err(DescriptorError::Truncated(0))
         );
         assert!(parse(&[]).expect("empty").is_empty());
+        // Cut short after a data field: the fields so far are kept, as NUT does.
+        let tail = [0x75, 0x08, 0x95, 0x01, 0x09, 0x30, 0xb1, 0x02, 0x26];
+        let fields = parse(&tail).expect("kept");
+        assert_eq!(fields.len(), 1);
     }
 
     /// A hostile descriptor must not make the parser allocate without bound.
     #[test]
     fn hostile_descriptors_are_bounded() {
+        // Push after push: refused past the nesting limit, not a growing stack.
+        assert_eq!(
+            parse(&[0xa4; 100]),
+            Err(DescriptorError::TooComplex(MAX_DEPTH))
+        );
+        // A huge padding item moves the offset in one step (or is refused as oversized).
+        assert!(matches!(
+            parse(&[
+                0x75, 0x01, 0x97, 0xff, 0xff, 0x07, 0x00, 0xb1, 0x01, 0xb1, 0x01
+            ]),
+            Err(DescriptorError::Oversized(_))
+        ));
         // Report Size 0 with a huge count, then many Feature items: no fields, no hang.
         let mut d = vec![0x75, 0x00, 0x97, 0xf8, 0xff, 0x07, 0x00, 0x09, 0x01];
         for _ in 0..1000 {

@@ -497,9 +497,8 @@ pub fn status(
     if on("Overload") {
         tokens.push("OVER");
     }
-    if on("NeedReplacement") || (known("BatteryPresent") && !on("BatteryPresent")) {
+    if on("NeedReplacement") {
         tokens.push("RB");
-        alarms.push("Replace battery!");
     }
     if on("Buck") {
         tokens.push("TRIM");
@@ -507,16 +506,28 @@ pub fn status(
     if on("Boost") {
         tokens.push("BOOST");
     }
-    for (flag, text) in [
-        ("OverTemperature", "Temperature too high!"),
-        ("InternalFailure", "Internal UPS fault!"),
-        ("CommunicationLost", "Communication with UPS lost!"),
-        ("AwaitingPower", "Awaiting power!"),
-    ] {
-        if on(flag) {
-            alarms.push(text);
-        }
-    }
+    // C usbhid-ups's alarms, in its order: both InternalFailure and CommunicationLost are its
+    // "commfault" (one alarm), and a missing battery is an alarm, not RB.
+    let alarm_flags: [(bool, &'static str); 6] = [
+        (on("NeedReplacement"), "Replace battery!"),
+        (on("ShutdownImminent"), "Shutdown imminent!"),
+        (
+            known("BatteryPresent") && !on("BatteryPresent"),
+            "No battery installed!",
+        ),
+        (on("OverTemperature"), "Temperature too high!"),
+        (
+            on("InternalFailure") || on("CommunicationLost"),
+            "Internal UPS fault!",
+        ),
+        (on("AwaitingPower"), "Awaiting power!"),
+    ];
+    alarms.extend(
+        alarm_flags
+            .iter()
+            .filter(|(set, _)| *set)
+            .map(|(_, text)| *text),
+    );
     (tokens, alarms)
 }
 
@@ -617,5 +628,25 @@ mod tests {
         let (t, a) = status(&f(&[("ACPresent", true), ("NeedReplacement", true)]), None);
         assert_eq!(t, ["OL", "RB"]);
         assert_eq!(a, ["Replace battery!"]);
+        // C's texts and order; a missing battery is an alarm only.
+        let (t, a) = status(
+            &f(&[
+                ("ACPresent", true),
+                ("BatteryPresent", false),
+                ("ShutdownImminent", true),
+                ("CommunicationLost", true),
+                ("InternalFailure", true),
+            ]),
+            None,
+        );
+        assert_eq!(t, ["OL", "LB"]);
+        assert_eq!(
+            a,
+            [
+                "Shutdown imminent!",
+                "No battery installed!",
+                "Internal UPS fault!"
+            ]
+        );
     }
 }
