@@ -473,6 +473,7 @@ fn cyberpower_commands_write_minutes() {
         drv.instcmd(&ctx, "load.off.delay", Some("soon")),
         ResultCode::Invalid
     );
+    let before = written.lock().unwrap().len();
     assert_eq!(
         drv.instcmd(&ctx, "shutdown.return", None),
         ResultCode::Handled
@@ -482,4 +483,91 @@ fn cyberpower_commands_write_minutes() {
         1,
         "the default offdelay (20 s) as a whole minute"
     );
+    // The startup delay (ondelay 30 s) went first, and one minute past the shutdown's.
+    let on = fields
+        .iter()
+        .find(|f| path_name(&f.path) == "UPS.Output.DelayBeforeStartup")
+        .expect("startup delay");
+    let w = written.lock().unwrap();
+    let on_write = w[before..]
+        .iter()
+        .find(|r| r[0] == on.report_id)
+        .expect("a write of the startup delay");
+    assert_eq!(
+        on.value(on_write),
+        Some(2),
+        "2 minutes, after the 1-minute shutdown"
+    );
+}
+
+/// After the device is lost, the driver reconnects to the same unit (its vendor and product
+/// ids, and serial when it has one), not to the first UPS of a known maker.
+#[test]
+fn a_reconnect_looks_for_the_same_unit() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    struct Flaky {
+        inner: Recorded,
+        fail: Arc<AtomicBool>,
+    }
+    impl HidTransport for Flaky {
+        fn ids(&self) -> (u16, u16) {
+            self.inner.ids()
+        }
+        fn report_descriptor(&mut self) -> Result<Vec<u8>, TransportError> {
+            self.inner.report_descriptor()
+        }
+        fn get_report(
+            &mut self,
+            k: ReportKind,
+            id: u8,
+            len: usize,
+        ) -> Result<Vec<u8>, TransportError> {
+            if self.fail.swap(false, Ordering::SeqCst) {
+                return Err(TransportError::Transfer("no device".into()));
+            }
+            self.inner.get_report(k, id, len)
+        }
+        fn set_report(&mut self, k: ReportKind, report: &[u8]) -> Result<(), TransportError> {
+            self.inner.set_report(k, report)
+        }
+        fn interrupt(&mut self, t: Duration) -> Result<Option<Vec<u8>>, TransportError> {
+            self.inner.interrupt(t)
+        }
+        fn string(&mut self, index: u8) -> Option<String> {
+            self.inner.string(index)
+        }
+        fn serial(&self) -> Option<String> {
+            Some("3B1234X56789".into())
+        }
+    }
+    let fail = Arc::new(AtomicBool::new(false));
+    let asked: Arc<Mutex<Vec<Matcher>>> = Arc::default();
+    let (f, a) = (fail.clone(), asked.clone());
+    let mut drv = UsbHid::with_opener(Box::new(move |m: &Matcher| {
+        a.lock().unwrap().push(m.clone());
+        let inner = recorded("apc-back-ups-cs-500", Arc::default());
+        Ok(Box::new(Flaky {
+            inner,
+            fail: f.clone(),
+        }) as Box<dyn HidTransport>)
+    }));
+    let ctx = context(&[]);
+    drv.open(&ctx).expect("open");
+    drv.init_info(&ctx).expect("init");
+    drv.update(&ctx).expect("update");
+    fail.store(true, Ordering::SeqCst);
+    assert!(drv.update(&ctx).is_err(), "the lost device is an error");
+    drv.update(&ctx).expect("reconnected");
+    let asked = asked.lock().unwrap();
+    assert_eq!(asked.len(), 2, "opened, then reopened once");
+    assert_eq!(
+        asked[0].vendor_id, None,
+        "the first open takes any known maker"
+    );
+    let again = &asked[1];
+    assert_eq!(
+        (again.vendor_id, again.product_id),
+        (Some(0x051d), Some(0x0002))
+    );
+    assert_eq!(again.serial.as_deref(), Some("3B1234X56789"));
 }

@@ -148,7 +148,7 @@ impl UsbHid {
         if self.device.is_none() {
             let d = (self.opener)(&self.matcher)
                 .map_err(|e| BackendError::NotAnswering(e.to_string()))?;
-            self.device = Some(d);
+            self.attach(d);
         }
         self.device
             .as_mut()
@@ -389,7 +389,7 @@ impl DeviceBackend for UsbHid {
             )));
         }
         let dev = (self.opener)(&self.matcher).map_err(|e| BackendError::Fatal(e.to_string()))?;
-        self.device = Some(dev);
+        self.attach(dev);
         let bytes = self
             .device()?
             .report_descriptor()
@@ -553,7 +553,10 @@ impl UsbHid {
             return ResultCode::Unknown;
         };
         if let Some(on) = find("load.on.delay") {
-            let first = self.write_physical(on.1, on.2 as f64);
+            let first = match self.startup_after_shutdown(on.1, on.2, off.1, off.2) {
+                Some(logical) => self.write_field(on.1, logical),
+                None => ResultCode::Invalid,
+            };
             if first != ResultCode::Handled {
                 return first;
             }
@@ -563,10 +566,50 @@ impl UsbHid {
         self.write_physical(off.1, off.2 as f64)
     }
 
+    /// Take an opened device. Reconnects must find this very unit again, not the first UPS
+    /// of a known maker (the parsed descriptor and the published data are this one's): its
+    /// ids, and its serial number when it has one, join the matcher.
+    fn attach(&mut self, d: Box<dyn HidTransport>) {
+        let (vid, pid) = d.ids();
+        self.matcher.vendor_id.get_or_insert(vid);
+        self.matcher.product_id.get_or_insert(pid);
+        if self.matcher.serial.is_none() {
+            self.matcher.serial = d.serial().filter(|s| !s.trim().is_empty());
+        }
+        self.device = Some(d);
+    }
+
     /// Close the device and forget what it said: after a reconnect, only fresh reports count.
     fn drop_device(&mut self) {
         self.device = None;
         self.model.forget_reports();
+    }
+
+    /// The logical startup delay to write: `ondelay` rounded up to the device's step, and
+    /// at least one step past the rounded shutdown delay (on a unit counting minutes, the
+    /// defaults 20 s and 30 s would both be one minute: the UPS could count down to
+    /// startup together with the shutdown).
+    fn startup_after_shutdown(
+        &self,
+        on_path: &str,
+        ondelay: i64,
+        off_path: &str,
+        offdelay: i64,
+    ) -> Option<i64> {
+        let on = self.model.field(on_path)?;
+        let off = self.model.field(off_path)?;
+        let off_secs = off.physical(off.logical(offdelay as f64, true)?);
+        let mut logical = on.logical(ondelay as f64, true)?;
+        while on.physical(logical) <= off_secs && logical < on.logical_max {
+            logical += 1;
+        }
+        if on.physical(logical) != ondelay as f64 {
+            tracing::info!(
+                "{on_path}: ondelay {ondelay} s is written as {} s",
+                on.physical(logical)
+            );
+        }
+        Some(logical)
     }
 
     /// Write a physical value (seconds, volts, per cent...) to a field, converted to its

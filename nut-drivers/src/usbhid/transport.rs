@@ -44,6 +44,10 @@ pub trait HidTransport: Send {
     fn interrupt(&mut self, timeout: Duration) -> Result<Option<Vec<u8>>, TransportError>;
     /// A USB string descriptor.
     fn string(&mut self, index: u8) -> Option<String>;
+    /// The device's serial number string, if it has one.
+    fn serial(&self) -> Option<String> {
+        None
+    }
 }
 
 /// USB vendor ids of the HID UPS makers NUT's subdrivers know (matched when no `vendorid`
@@ -105,6 +109,7 @@ pub struct UsbDevice {
     interface: u8,
     endpoint_in: Option<u8>,
     ids: (u16, u16),
+    serial: Option<String>,
 }
 
 impl std::fmt::Debug for UsbDevice {
@@ -183,21 +188,31 @@ impl UsbDevice {
                     continue;
                 }
             };
+            let serial = desc
+                .serial_number_string_index()
+                .and_then(|i| handle.read_string_descriptor_ascii(i).ok());
             if let Some(want) = &m.serial {
-                let serial = desc
-                    .serial_number_string_index()
-                    .and_then(|i| handle.read_string_descriptor_ascii(i).ok());
                 if serial.as_deref() != Some(want.as_str()) {
                     continue;
                 }
             }
             let _ = handle.set_auto_detach_kernel_driver(true);
-            handle.claim_interface(iface.0).map_err(usb)?;
+            // A device another program holds is skipped: the next one may be ours.
+            if let Err(e) = handle.claim_interface(iface.0) {
+                tracing::warn!(
+                    "{:04x}:{:04x}: cannot claim interface {} ({e})",
+                    ids.0,
+                    ids.1,
+                    iface.0
+                );
+                continue;
+            }
             return Ok(UsbDevice {
                 handle,
                 interface: iface.0,
                 endpoint_in,
                 ids,
+                serial,
             });
         }
         Err(TransportError::NotFound(m.describe()))
@@ -207,6 +222,10 @@ impl UsbDevice {
 impl HidTransport for UsbDevice {
     fn ids(&self) -> (u16, u16) {
         self.ids
+    }
+
+    fn serial(&self) -> Option<String> {
+        self.serial.clone()
     }
 
     fn report_descriptor(&mut self) -> Result<Vec<u8>, TransportError> {
