@@ -464,6 +464,14 @@ fn cyberpower_commands_write_minutes() {
         1,
         "20 s is rounded up to a minute, not down to 0"
     );
+    // A negative delay cancels; mapped, -1 s would round to 0 minutes: off at once.
+    for cancel in ["-1", "-0.5"] {
+        assert_eq!(
+            drv.instcmd(&ctx, "load.off.delay", Some(cancel)),
+            ResultCode::Handled
+        );
+        assert_eq!(last_off(&written), -1, "{cancel} cancels");
+    }
     assert_eq!(
         drv.instcmd(&ctx, "shutdown.stop", None),
         ResultCode::Handled
@@ -570,4 +578,76 @@ fn a_reconnect_looks_for_the_same_unit() {
         (Some(0x051d), Some(0x0002))
     );
     assert_eq!(again.serial.as_deref(), Some("3B1234X56789"));
+}
+
+/// A unit that stalls every feature report still starts (C does) and is served from what it
+/// pushes; a unit that used to answer and then, over a whole poll interval, answers nothing
+/// and pushes nothing is stale.
+#[test]
+fn refused_reports_are_skipped_and_silence_is_stale() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    // Interrupt-only: never stale for its silence.
+    let mut drv = UsbHid::with_opener(Box::new(move |_m: &Matcher| {
+        let mut dev = recorded("apc-back-ups-cs-500", Arc::default());
+        dev.feature.clear();
+        dev.interrupts = vec![vec![0x13, 0x01]];
+        Ok(Box::new(dev) as Box<dyn HidTransport>)
+    }));
+    let ctx = context(&[("pollfreq", "1")]);
+    drv.open(&ctx).expect("open");
+    drv.init_info(&ctx).expect("init despite refused reports");
+    drv.update(&ctx).expect("an interrupt arrived: fresh");
+    assert_eq!(ctx.dstate.getinfo("ups.status").as_deref(), Some("OL"));
+    std::thread::sleep(Duration::from_millis(1100));
+    drv.update(&ctx)
+        .expect("an interrupt-only unit is quiet, not stale");
+
+    // A unit that answered at first, then goes silent.
+    let mute = Arc::new(AtomicBool::new(false));
+    let m = mute.clone();
+    let mut drv = UsbHid::with_opener(Box::new(move |_m: &Matcher| {
+        struct Muted(Recorded, Arc<AtomicBool>);
+        impl HidTransport for Muted {
+            fn ids(&self) -> (u16, u16) {
+                self.0.ids()
+            }
+            fn report_descriptor(&mut self) -> Result<Vec<u8>, TransportError> {
+                self.0.report_descriptor()
+            }
+            fn get_report(
+                &mut self,
+                k: ReportKind,
+                id: u8,
+                len: usize,
+            ) -> Result<Vec<u8>, TransportError> {
+                if self.1.load(Ordering::SeqCst) {
+                    return Err(TransportError::Refused("Operation timed out".into()));
+                }
+                self.0.get_report(k, id, len)
+            }
+            fn set_report(&mut self, k: ReportKind, r: &[u8]) -> Result<(), TransportError> {
+                self.0.set_report(k, r)
+            }
+            fn interrupt(&mut self, t: Duration) -> Result<Option<Vec<u8>>, TransportError> {
+                self.0.interrupt(t)
+            }
+            fn string(&mut self, index: u8) -> Option<String> {
+                self.0.string(index)
+            }
+        }
+        let mut dev = recorded("apc-back-ups-cs-500", Arc::default());
+        dev.interrupts.clear();
+        Ok(Box::new(Muted(dev, m.clone())) as Box<dyn HidTransport>)
+    }));
+    drv.open(&ctx).expect("open");
+    drv.init_info(&ctx).expect("init");
+    drv.update(&ctx).expect("update");
+    mute.store(true, Ordering::SeqCst);
+    drv.update(&ctx)
+        .expect("a quick poll that misses is skipped");
+    std::thread::sleep(Duration::from_millis(1100));
+    assert!(
+        drv.update(&ctx).is_err(),
+        "a whole poll interval without an answer is stale"
+    );
 }

@@ -230,15 +230,23 @@ pub fn unix_listening(path: &Path) -> bool {
     use std::os::unix::fs::FileTypeExt;
     /// `__SO_ACCEPTCON` in the table's Flags column: the socket is listening.
     const ACCEPTCON: u32 = 0x1_0000;
-    match std::fs::read_to_string("/proc/net/unix") {
-        Ok(table) => table.lines().skip(1).any(|line| {
-            let fields: Vec<&str> = line.split_whitespace().collect();
-            fields.len() >= 8
-                && Path::new(fields[7]) == path
-                && u32::from_str_radix(fields[3], 16).is_ok_and(|f| f & ACCEPTCON != 0)
-        }),
-        Err(_) => path.metadata().is_ok_and(|m| m.file_type().is_socket()),
+    // The socket file must be there (a listener whose file was unlinked does not count).
+    if !path.metadata().is_ok_and(|m| m.file_type().is_socket()) {
+        return false;
     }
+    let Ok(table) = std::fs::read_to_string("/proc/net/unix") else {
+        return true;
+    };
+    // The path is the rest of the line, printed as bound (it may hold spaces).
+    let suffix = format!(" {}", path.display());
+    table.lines().skip(1).any(|line| {
+        line.ends_with(&suffix)
+            && line
+                .split_whitespace()
+                .nth(3)
+                .and_then(|f| u32::from_str_radix(f, 16).ok())
+                .is_some_and(|f| f & ACCEPTCON != 0)
+    })
 }
 
 /// A free loopback TCP port, picked by the OS. (Another process could take it before use; tests

@@ -76,6 +76,11 @@ pub struct UsbHid {
     last_full: Option<Instant>,
     offdelay: i64,
     ondelay: i64,
+    /// Whether the device has ever answered a feature report (a unit that only pushes input
+    /// reports is never stale for its silence).
+    features_answered: bool,
+    /// Input reports pushed since the last full poll.
+    pushed_since_full: usize,
 }
 
 impl std::fmt::Debug for UsbHid {
@@ -141,6 +146,8 @@ impl UsbHid {
             last_full: None,
             offdelay: 20,
             ondelay: 30,
+            features_answered: false,
+            pushed_since_full: 0,
         }
     }
 
@@ -156,7 +163,8 @@ impl UsbHid {
     }
 
     /// Read reports of one kind (all of them, or those holding a quick-poll field).
-    fn read_reports(&mut self, quick_only: bool) -> Result<(), BackendError> {
+    /// Returns how many reports the device answered.
+    fn read_reports(&mut self, quick_only: bool) -> Result<usize, BackendError> {
         let ids: Vec<u8> = self
             .model
             .report_ids(ReportKind::Feature)
@@ -170,7 +178,7 @@ impl UsbHid {
                     })
             })
             .collect();
-        let (mut asked, mut answered, mut last_refusal) = (0usize, 0usize, None);
+        let (mut asked, mut answered, mut last_refusal) = (0usize, 0usize, None::<String>);
         for id in ids {
             let len = self.model.report_len(ReportKind::Feature, id);
             asked += 1;
@@ -192,18 +200,19 @@ impl UsbHid {
                 }
             }
         }
-        // Not one report answered: the data is not fresh, whatever the reasons.
         if asked > 0 && answered == 0 {
-            return Err(BackendError::NotAnswering(format!(
+            tracing::debug!(
                 "no feature report answered ({})",
                 last_refusal.unwrap_or_default()
-            )));
+            );
         }
-        Ok(())
+        Ok(answered)
     }
 
     /// Take the interrupt reports the device has pushed.
-    fn drain_interrupts(&mut self) -> Result<(), BackendError> {
+    /// Returns how many reports arrived.
+    fn drain_interrupts(&mut self) -> Result<usize, BackendError> {
+        let mut got = 0;
         for _ in 0..32 {
             match self.device()?.interrupt(Duration::from_millis(20)) {
                 Ok(Some(mut r)) => {
@@ -212,6 +221,7 @@ impl UsbHid {
                         r.insert(0, 0);
                     }
                     self.model.store(ReportKind::Input, &r);
+                    got += 1;
                 }
                 Ok(None) => break,
                 // A failed read of the interrupt endpoint (overflow, ...): the poll goes on.
@@ -225,7 +235,7 @@ impl UsbHid {
                 }
             }
         }
-        Ok(())
+        Ok(got)
     }
 
     fn publish(&self, d: &Dstate) {
@@ -412,7 +422,7 @@ impl DeviceBackend for UsbHid {
 
     fn init_info(&mut self, ctx: &DriverContext) -> Result<(), BackendError> {
         let d = &ctx.dstate;
-        self.read_reports(false)?;
+        self.features_answered |= self.read_reports(false)? > 0;
         self.last_full = Some(Instant::now());
         let (vid, pid) = self.device()?.ids();
         d.setinfo("ups.vendorid", &format!("{vid:04x}"));
@@ -469,11 +479,22 @@ impl DeviceBackend for UsbHid {
     }
 
     fn update(&mut self, ctx: &DriverContext) -> Result<(), BackendError> {
-        self.drain_interrupts()?;
+        self.pushed_since_full += self.drain_interrupts()?;
         let full = self.last_full.is_none_or(|t| t.elapsed() >= self.pollfreq);
-        self.read_reports(!full)?;
+        let answered = self.read_reports(!full)?;
+        self.features_answered |= answered > 0;
         if full {
+            // A unit that used to answer and now, over a whole poll interval, answered no
+            // report and pushed none leaves no fresh data: stale (each report failing on its
+            // own is skipped, as C does, but C would never notice the silence).
+            let silent = answered == 0 && self.pushed_since_full == 0;
+            self.pushed_since_full = 0;
             self.last_full = Some(Instant::now());
+            if silent && self.features_answered {
+                return Err(BackendError::NotAnswering(
+                    "the device answered no report in a whole poll".into(),
+                ));
+            }
         }
         self.publish(&ctx.dstate);
         Ok(())
@@ -583,6 +604,8 @@ impl UsbHid {
     fn drop_device(&mut self) {
         self.device = None;
         self.model.forget_reports();
+        // The first poll after a reconnect reads every report again.
+        self.last_full = None;
     }
 
     /// The logical startup delay to write: `ondelay` rounded up to the device's step, and
@@ -623,6 +646,12 @@ impl UsbHid {
             .rsplit('.')
             .next()
             .is_some_and(|u| u.starts_with("DelayBefore"));
+        // A negative delay cancels the countdown (-1 on the wire, as `shutdown.stop`): mapped,
+        // a value just under 0 would round to 0 on a unit counting minutes and switch the
+        // load off at once.
+        if is_delay && value < 0.0 {
+            return self.write_field(path, -1);
+        }
         let Some(logical) = field.logical(value, is_delay) else {
             return ResultCode::Invalid;
         };

@@ -209,7 +209,15 @@ pub async fn get_var(
         let _ = abort_tx.send(true);
         return Err(e);
     }
-    let span = timed_span(t.pid, dur, &stop, start_tx).await;
+    let span = match timed_span(t.pid, dur, &stop, start_tx).await {
+        Ok(span) => span,
+        Err(e) => {
+            // The load threads must not run on unbounded: stop and release them.
+            stop.store(true, Ordering::Relaxed);
+            let _ = abort_tx.send(true);
+            return Err(e);
+        }
+    };
     let (mut ops, mut errors, mut reported) = (0, 0, 0);
     let _ = tokio::time::timeout(GRACE, async {
         for d in done {
@@ -230,7 +238,7 @@ pub async fn get_var(
             threads - reported
         );
     }
-    Ok(span?.with(ops, errors))
+    Ok(span.with(ops, errors))
 }
 
 /// Signals a GET VAR client thread follows: stop after the request in flight, start, abort.
