@@ -768,6 +768,19 @@ async fn getvar_rows(plan: &Plan, sides: &mut [Side], n: usize) -> Vec<Row> {
         if plan.repeat == 1 {
             return once;
         }
+        // Back-to-back ratios of this repetition.
+        if let (
+            Cell::Value(r_rate, _),
+            Cell::Value(r_cpu, _),
+            Cell::Value(c_rate, _),
+            Cell::Value(c_cpu, _),
+        ) = (&once[0].rnut, &once[1].rnut, &once[0].c, &once[1].c)
+        {
+            if *c_rate > 0.0 && *c_cpu > 0.0 {
+                rows[0].pair_ratios.push(r_rate / c_rate);
+                rows[1].pair_ratios.push(r_cpu / c_cpu);
+            }
+        }
         let pairs = [(&once[0].rnut, &once[1].rnut), (&once[0].c, &once[1].c)];
         for (k, (a, b)) in pairs.into_iter().enumerate() {
             if let (Cell::Value(rate, _), Cell::Value(cpu, _)) = (a, b) {

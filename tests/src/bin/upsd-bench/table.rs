@@ -46,6 +46,8 @@ pub struct Row {
     pub c: Cell,
     pub goal: Goal,
     pub goal_text: String,
+    /// rnut/C of each repetition, measured back to back (empty for a single run).
+    pub pair_ratios: Vec<f64>,
 }
 
 impl Row {
@@ -56,15 +58,48 @@ impl Row {
             c: Cell::Na("not run".into()),
             goal,
             goal_text: goal_text.to_string(),
+            pair_ratios: Vec::new(),
         }
     }
 
     fn ratio(&self) -> String {
-        match (self.rnut.value(), self.c.value()) {
+        let base = match (self.rnut.value(), self.c.value()) {
             (Some(r), Some(c)) if c > 0.0 => ratio_text(r / c),
             (Some(0.0), Some(_)) => "1.00x".into(),
-            _ => "-".into(),
+            _ => return "-".into(),
+        };
+        match self.pair_range() {
+            Some((lo, hi)) => format!("{base} ({lo:.2}-{hi:.2})"),
+            None => base,
         }
+    }
+
+    /// The lowest and highest rnut/C of the repetitions (two or more).
+    fn pair_range(&self) -> Option<(f64, f64)> {
+        if self.pair_ratios.len() < 2 {
+            return None;
+        }
+        let lo = self
+            .pair_ratios
+            .iter()
+            .copied()
+            .fold(f64::INFINITY, f64::min);
+        let hi = self
+            .pair_ratios
+            .iter()
+            .copied()
+            .fold(f64::NEG_INFINITY, f64::max);
+        Some((lo, hi))
+    }
+
+    /// With repetitions, a "C or better" target whose back-to-back ratios fall on both sides
+    /// of 1 is a tie: the difference is inside the run-to-run spread, and the medians' order
+    /// is chance.
+    fn within_spread(&self) -> bool {
+        matches!(self.goal, Goal::AtLeastC | Goal::AtMostC)
+            && self
+                .pair_range()
+                .is_some_and(|(lo, hi)| lo < 1.0 && hi > 1.0)
     }
 
     fn verdict(&self) -> &'static str {
@@ -92,6 +127,9 @@ impl Row {
             Goal::Below(b) => r < b,
             Goal::AtLeast(b) => r >= b,
         };
+        if self.within_spread() {
+            return if met { "ok (tie)" } else { "MISS (tie)" };
+        }
         if met { "ok" } else { "MISS" }
     }
 }
@@ -168,6 +206,13 @@ pub fn render(rows: &[Row]) -> String {
     fmt_line(&mut out, &sep);
     for line in &body {
         fmt_line(&mut out, line);
+    }
+    if rows.iter().any(Row::within_spread) {
+        out.push_str(
+            "\n(lo-hi): the rnut/C ratio of each repetition, measured back to back; (tie): those \
+             ratios fall on both sides of 1, so the medians' order is inside the run-to-run \
+             spread.\n",
+        );
     }
     if !notes.is_empty() {
         out.push('\n');
