@@ -415,19 +415,7 @@ fn cyberpower_commands_write_minutes() {
         .find(|f| path_name(&f.path) == "UPS.Output.DelayBeforeShutdown")
         .expect("shutdown delay")
         .clone();
-    // Every feature report, zero-filled, at the length the descriptor gives it.
-    let mut feature = BTreeMap::new();
-    for f in fields.iter().filter(|f| f.kind == ReportKind::Feature) {
-        let len = fields
-            .iter()
-            .filter(|g| g.kind == ReportKind::Feature && g.report_id == f.report_id)
-            .map(|g| (g.offset + g.size).div_ceil(8) as usize + 1)
-            .max()
-            .unwrap_or(1);
-        let mut r = vec![0u8; len];
-        r[0] = f.report_id;
-        feature.insert(f.report_id, r);
-    }
+    let feature = zero_filled_features(&fields);
     let mut drv = UsbHid::with_opener(Box::new(move |_m: &Matcher| {
         Ok(Box::new(Recorded {
             descriptor: descriptor.clone(),
@@ -650,4 +638,59 @@ fn refused_reports_are_skipped_and_silence_is_stale() {
         drv.update(&ctx).is_err(),
         "a whole poll interval without an answer is stale"
     );
+}
+
+/// Every feature report of a descriptor, zero-filled, at the length the descriptor gives it
+/// (for recorded descriptors without recorded reports).
+fn zero_filled_features(fields: &[descriptor::Field]) -> BTreeMap<u8, Vec<u8>> {
+    let mut feature = BTreeMap::new();
+    for f in fields.iter().filter(|f| f.kind == ReportKind::Feature) {
+        let len = fields
+            .iter()
+            .filter(|g| g.kind == ReportKind::Feature && g.report_id == f.report_id)
+            .map(|g| (g.offset + g.size).div_ceil(8) as usize + 1)
+            .max()
+            .unwrap_or(1);
+        let mut r = vec![0u8; len];
+        r[0] = f.report_id;
+        feature.insert(f.report_id, r);
+    }
+    feature
+}
+
+/// The APC Smart-UPS X has a reboot delay and no startup delay: `-k` sets the reboot delay
+/// to offdelay, C NUT's `shutdown.reboot` fallback.
+#[test]
+fn a_ups_without_a_startup_delay_is_shut_down_with_its_reboot_delay() {
+    let descriptor = descriptor_of("apc-smart-ups-x-750");
+    let fields = descriptor::parse(&descriptor).expect("parses");
+    let has = |name: &str| fields.iter().any(|f| path_name(&f.path).ends_with(name));
+    assert!(has("DelayBeforeReboot") && !has("DelayBeforeStartup"));
+    let reboot = fields
+        .iter()
+        .find(|f| {
+            path_name(&f.path).ends_with("DelayBeforeReboot") && f.kind == ReportKind::Feature
+        })
+        .expect("reboot delay")
+        .clone();
+    let feature = zero_filled_features(&fields);
+    let written = Arc::new(Mutex::new(Vec::new()));
+    let w = written.clone();
+    let mut drv = UsbHid::with_opener(Box::new(move |_m: &Matcher| {
+        Ok(Box::new(Recorded {
+            descriptor: descriptor.clone(),
+            feature: feature.clone(),
+            interrupts: Vec::new(),
+            written: w.clone(),
+        }) as Box<dyn HidTransport>)
+    }));
+    let ctx = context(&[("offdelay", "45"), ("ondelay", "90")]);
+    drv.open(&ctx).expect("open");
+    drv.init_info(&ctx).expect("init");
+    assert!(ctx.dstate.has_cmd("shutdown.reboot"));
+    drv.shutdown(&ctx).expect("shutdown");
+    let w = written.lock().unwrap();
+    let last = w.last().expect("a write");
+    assert_eq!(last[0], reboot.report_id);
+    assert_eq!(reboot.value(last).map(|v| reboot.physical(v)), Some(45.0));
 }

@@ -363,6 +363,13 @@ impl UsbHid {
         if let Some(p) = on {
             out.push(("load.on.delay", p, self.ondelay));
         }
+        if let Some(p) = self.first_path(&[
+            "UPS.PowerSummary.DelayBeforeReboot",
+            "UPS.Output.DelayBeforeReboot",
+        ]) {
+            // Off after offdelay, then back on by itself (the UPS's own restart).
+            out.push(("shutdown.reboot", p, self.offdelay));
+        }
         out
     }
 }
@@ -565,15 +572,23 @@ impl UsbHid {
     /// `shutdown.return` and `-k`: DelayBeforeStartup = ondelay, then DelayBeforeShutdown =
     /// offdelay (the load goes off after offdelay and comes back ondelay later with power).
     ///
-    /// A UPS with a shutdown delay but no startup delay gets the shutdown delay alone (C NUT's
-    /// `load.off.delay` fallback): the load goes off, and comes back as the UPS decides.
+    /// A UPS without a startup delay gets C NUT's fallbacks: its reboot delay set to offdelay
+    /// (`shutdown.reboot`: off, then back on by itself), else the shutdown delay alone
+    /// (`load.off.delay`: the load goes off, and comes back as the UPS decides).
     fn shutdown_sequence(&mut self) -> ResultCode {
         let cmds = self.commands();
         let find = |name: &str| cmds.iter().find(|(c, _, _)| *c == name).copied();
-        let Some(off) = find("load.off.delay") else {
+        let (on, off) = (find("load.on.delay"), find("load.off.delay"));
+        // Without a startup delay, C NUT's next choice is the reboot delay (APC Smart-UPS).
+        if on.is_none() {
+            if let Some(reboot) = find("shutdown.reboot") {
+                return self.write_physical(reboot.1, reboot.2 as f64);
+            }
+        }
+        let Some(off) = off else {
             return ResultCode::Unknown;
         };
-        if let Some(on) = find("load.on.delay") {
+        if let Some(on) = on {
             let first = match self.startup_after_shutdown(on.1, on.2, off.1, off.2) {
                 Some(logical) => self.write_field(on.1, logical),
                 None => ResultCode::Invalid,
