@@ -11,16 +11,33 @@
 set -eu
 CERTUTIL=${1:?usage: $0 NUT_CERTUTIL OUTDIR}
 OUT=${2:?usage: $0 NUT_CERTUTIL OUTDIR}
-case "$CERTUTIL" in /*) ;; *) CERTUTIL="$(pwd)/$CERTUTIL" ;; esac
+# A relative path is made absolute (the script changes directory); a bare name is looked
+# up in PATH, as an installed tool would be.
+case "$CERTUTIL" in
+    /*) ;;
+    */*) CERTUTIL="$(pwd)/$CERTUTIL" ;;
+    *) command -v "$CERTUTIL" >/dev/null 2>&1 || { echo "$0: $CERTUTIL not found in PATH" >&2; exit 1; } ;;
+esac
+# The configs name OUTDIR in double quotes: a directory name with a quote or a backslash
+# could not be written there.
+case "$OUT" in *'"'* | *'\'*) echo "$0: OUTDIR must not contain a double quote or a backslash" >&2; exit 1 ;; esac
+# A second run over the same directory would meet the first run's databases: start clean.
+if [ -d "$OUT" ] && [ -n "$(ls -A "$OUT")" ]; then
+    echo "$0: $OUT is not empty: give a new or an empty directory" >&2
+    exit 1
+fi
 mkdir -p "$OUT"
 cd "$OUT"
 OUT=$(pwd)
 umask 027
 
-# Passwords (demo values; in real life keep these files 0600 and out of the way).
-printf '%s\n' "ca database password" > ca.pw
-printf '%s\n' "database password" > server.pw
-printf '%s\n' "client db password" > client.pw
+# Passwords (demo values; the files are 0600: ca.pw unlocks the CA's key).
+(
+    umask 077
+    printf '%s\n' "ca database password" > ca.pw
+    printf '%s\n' "database password" > server.pw
+    printf '%s\n' "client db password" > client.pw
+)
 head -c 2048 /dev/urandom > noise
 
 echo "== 1. the CA database and a self-signed root CA"
@@ -53,14 +70,14 @@ mkdir -p cert_db_client
 echo "== 6. configuration"
 cat > upsd.conf <<CONF
 LISTEN 127.0.0.1 3493
-CERTPATH $OUT/cert_db
+CERTPATH "$OUT/cert_db"
 CERTIDENT "My nut server" "database password"
 CONF
 cat > upsmon.conf <<CONF
 MONITOR myups@localhost 1 upsmon secret primary
 SHUTDOWNCMD "/sbin/shutdown -h +0"
-CERTPATH $OUT/cert_db_client
-CERTHOST localhost:3493 "My nut server" 1 1
+CERTPATH "$OUT/cert_db_client"
+CERTHOST "localhost:3493" "My nut server" 1 1
 CERTVERIFY 1
 FORCESSL 1
 CONF

@@ -8,12 +8,29 @@
 set -eu
 CERTUTIL=${1:?usage: $0 NUT_CERTUTIL OUTDIR}
 OUT=${2:?usage: $0 NUT_CERTUTIL OUTDIR}
-case "$CERTUTIL" in /*) ;; *) CERTUTIL="$(pwd)/$CERTUTIL" ;; esac
+# A relative path is made absolute (the script changes directory); a bare name is looked
+# up in PATH, as an installed tool would be.
+case "$CERTUTIL" in
+    /*) ;;
+    */*) CERTUTIL="$(pwd)/$CERTUTIL" ;;
+    *) command -v "$CERTUTIL" >/dev/null 2>&1 || { echo "$0: $CERTUTIL not found in PATH" >&2; exit 1; } ;;
+esac
+# The configs name OUTDIR in double quotes: a directory name with a quote or a backslash
+# could not be written there.
+case "$OUT" in *'"'* | *'\'*) echo "$0: OUTDIR must not contain a double quote or a backslash" >&2; exit 1 ;; esac
+# A second run over the same directory would meet the first run's databases: start clean.
+if [ -d "$OUT" ] && [ -n "$(ls -A "$OUT")" ]; then
+    echo "$0: $OUT is not empty: give a new or an empty directory" >&2
+    exit 1
+fi
 mkdir -p "$OUT"
 cd "$OUT"
 OUT=$(pwd)
 umask 027
-printf '%s\n' "pki password" > pki.pw
+(
+    umask 077
+    printf '%s\n' "pki password" > pki.pw
+)
 
 echo "== 1. a CA database and a CA"
 "$CERTUTIL" init pki -f pki.pw
@@ -41,15 +58,15 @@ echo "== 4. a client certificate for upsmon (for CERTREQUEST)"
 echo "== 5. configuration"
 cat > upsd.conf <<CONF
 LISTEN 127.0.0.1 3493
-CERTFILE $OUT/upsd.pem
-CERTPATH $OUT/certs
+CERTFILE "$OUT/upsd.pem"
+CERTPATH "$OUT/certs"
 CERTREQUEST REQUIRE
 CONF
 cat > upsmon.conf <<CONF
 MONITOR myups@localhost 1 upsmon secret primary
 SHUTDOWNCMD "/sbin/shutdown -h +0"
-CERTPATH $OUT/certs
-CERTFILE $OUT/upsmon.pem
+CERTPATH "$OUT/certs"
+CERTFILE "$OUT/upsmon.pem"
 CERTVERIFY 1
 FORCESSL 1
 CONF

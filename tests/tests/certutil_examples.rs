@@ -68,10 +68,30 @@ fn client_settings(c: &UpsmonConf) -> ClientTlsSettings {
 #[test]
 fn nss_walkthrough_script_ends_in_a_handshake() {
     let t = tempfile::tempdir().expect("tmp");
-    let out = t.path().join("nss");
+    // A space in the directory: the configs must quote the paths they write.
+    let out = t.path().join("nss out");
     let log = run_script("nss-walkthrough.sh", &out);
     assert!(log.contains("certutil: certificate is valid"), "{log}");
     assert!(log.contains("no problem found"), "{log}");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for pw in ["ca.pw", "server.pw", "client.pw"] {
+            let mode = std::fs::metadata(out.join(pw))
+                .expect(pw)
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "{pw}");
+        }
+    }
+    // A second run over the same directory is refused up front.
+    let again = std::process::Command::new("sh")
+        .arg(rnut_tests::workspace_root().join("pki-examples/nss-walkthrough.sh"))
+        .arg(rnut_tests::bin("nut-certutil"))
+        .arg(&out)
+        .output()
+        .expect("run again");
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("is not empty"));
     let (upsd, upsmon) = confs(&out);
     let srv = build_server_config(&server_settings(&upsd)).expect("server from upsd.conf");
     let m = &upsmon.monitors[0].system;
