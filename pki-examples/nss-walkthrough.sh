@@ -11,25 +11,8 @@
 set -eu
 CERTUTIL=${1:?usage: $0 NUT_CERTUTIL OUTDIR}
 OUT=${2:?usage: $0 NUT_CERTUTIL OUTDIR}
-# A relative path is made absolute (the script changes directory); a bare name is looked
-# up in PATH, as an installed tool would be.
-case "$CERTUTIL" in
-    /*) ;;
-    */*) CERTUTIL="$(pwd)/$CERTUTIL" ;;
-    *) command -v "$CERTUTIL" >/dev/null 2>&1 || { echo "$0: $CERTUTIL not found in PATH" >&2; exit 1; } ;;
-esac
-# The configs name OUTDIR in double quotes: a directory name with a quote or a backslash
-# could not be written there.
-case "$OUT" in *'"'* | *'\'*) echo "$0: OUTDIR must not contain a double quote or a backslash" >&2; exit 1 ;; esac
-# A second run over the same directory would meet the first run's databases: start clean.
-if [ -d "$OUT" ] && [ -n "$(ls -A "$OUT")" ]; then
-    echo "$0: $OUT is not empty: give a new or an empty directory" >&2
-    exit 1
-fi
-mkdir -p "$OUT"
-cd "$OUT"
-OUT=$(pwd)
-umask 027
+# Checks the arguments, enters OUTDIR (new or empty) and sets the umask.
+. "$(dirname "$0")/setup-outdir.sh"
 
 # Passwords (demo values; the files are 0600: ca.pw unlocks the CA's key).
 (

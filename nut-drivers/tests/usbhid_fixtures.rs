@@ -406,24 +406,12 @@ fn a_poll_after_an_old_interrupt_wins() {
 #[test]
 fn cyberpower_commands_write_minutes() {
     use nut_core::sock::ResultCode;
-    let written = Arc::new(Mutex::new(Vec::new()));
-    let w = written.clone();
-    let descriptor = descriptor_of("cyberpower-cst135uc2");
-    let fields = descriptor::parse(&descriptor).expect("parses");
+    let (mut drv, fields, written) = zero_filled_driver("cyberpower-cst135uc2");
     let off = fields
         .iter()
         .find(|f| path_name(&f.path) == "UPS.Output.DelayBeforeShutdown")
         .expect("shutdown delay")
         .clone();
-    let feature = zero_filled_features(&fields);
-    let mut drv = UsbHid::with_opener(Box::new(move |_m: &Matcher| {
-        Ok(Box::new(Recorded {
-            descriptor: descriptor.clone(),
-            feature: feature.clone(),
-            interrupts: Vec::new(),
-            written: w.clone(),
-        }) as Box<dyn HidTransport>)
-    }));
     let ctx = context(&[]);
     drv.open(&ctx).expect("open");
     drv.init_info(&ctx).expect("init");
@@ -640,6 +628,26 @@ fn refused_reports_are_skipped_and_silence_is_stale() {
     );
 }
 
+/// A driver over a recorded descriptor whose feature reports all read as zeros, with the
+/// descriptor's fields and the SET_REPORTs it writes.
+#[allow(clippy::type_complexity)]
+fn zero_filled_driver(dev: &str) -> (UsbHid, Vec<descriptor::Field>, Arc<Mutex<Vec<Vec<u8>>>>) {
+    let descriptor = descriptor_of(dev);
+    let fields = descriptor::parse(&descriptor).expect("parses");
+    let feature = zero_filled_features(&fields);
+    let written = Arc::new(Mutex::new(Vec::new()));
+    let w = written.clone();
+    let drv = UsbHid::with_opener(Box::new(move |_m: &Matcher| {
+        Ok(Box::new(Recorded {
+            descriptor: descriptor.clone(),
+            feature: feature.clone(),
+            interrupts: Vec::new(),
+            written: w.clone(),
+        }) as Box<dyn HidTransport>)
+    }));
+    (drv, fields, written)
+}
+
 /// Every feature report of a descriptor, zero-filled, at the length the descriptor gives it
 /// (for recorded descriptors without recorded reports).
 fn zero_filled_features(fields: &[descriptor::Field]) -> BTreeMap<u8, Vec<u8>> {
@@ -662,8 +670,7 @@ fn zero_filled_features(fields: &[descriptor::Field]) -> BTreeMap<u8, Vec<u8>> {
 /// to offdelay, C NUT's `shutdown.reboot` fallback.
 #[test]
 fn a_ups_without_a_startup_delay_is_shut_down_with_its_reboot_delay() {
-    let descriptor = descriptor_of("apc-smart-ups-x-750");
-    let fields = descriptor::parse(&descriptor).expect("parses");
+    let (mut drv, fields, written) = zero_filled_driver("apc-smart-ups-x-750");
     let has = |name: &str| fields.iter().any(|f| path_name(&f.path).ends_with(name));
     assert!(has("DelayBeforeReboot") && !has("DelayBeforeStartup"));
     let reboot = fields
@@ -673,17 +680,6 @@ fn a_ups_without_a_startup_delay_is_shut_down_with_its_reboot_delay() {
         })
         .expect("reboot delay")
         .clone();
-    let feature = zero_filled_features(&fields);
-    let written = Arc::new(Mutex::new(Vec::new()));
-    let w = written.clone();
-    let mut drv = UsbHid::with_opener(Box::new(move |_m: &Matcher| {
-        Ok(Box::new(Recorded {
-            descriptor: descriptor.clone(),
-            feature: feature.clone(),
-            interrupts: Vec::new(),
-            written: w.clone(),
-        }) as Box<dyn HidTransport>)
-    }));
     let ctx = context(&[("offdelay", "45"), ("ondelay", "90")]);
     drv.open(&ctx).expect("open");
     drv.init_info(&ctx).expect("init");
