@@ -488,58 +488,23 @@ fn cyberpower_commands_write_minutes() {
 /// ids, and serial when it has one), not to the first UPS of a known maker.
 #[test]
 fn a_reconnect_looks_for_the_same_unit() {
-    use std::sync::atomic::{AtomicBool, Ordering};
-    struct Flaky {
-        inner: Recorded,
-        fail: Arc<AtomicBool>,
-    }
-    impl HidTransport for Flaky {
-        fn ids(&self) -> (u16, u16) {
-            self.inner.ids()
-        }
-        fn report_descriptor(&mut self) -> Result<Vec<u8>, TransportError> {
-            self.inner.report_descriptor()
-        }
-        fn get_report(
-            &mut self,
-            k: ReportKind,
-            id: u8,
-            len: usize,
-        ) -> Result<Vec<u8>, TransportError> {
-            if self.fail.swap(false, Ordering::SeqCst) {
-                return Err(TransportError::Transfer("no device".into()));
-            }
-            self.inner.get_report(k, id, len)
-        }
-        fn set_report(&mut self, k: ReportKind, report: &[u8]) -> Result<(), TransportError> {
-            self.inner.set_report(k, report)
-        }
-        fn interrupt(&mut self, t: Duration) -> Result<Option<Vec<u8>>, TransportError> {
-            self.inner.interrupt(t)
-        }
-        fn string(&mut self, index: u8) -> Option<String> {
-            self.inner.string(index)
-        }
-        fn serial(&self) -> Option<String> {
-            Some("3B1234X56789".into())
-        }
-    }
-    let fail = Arc::new(AtomicBool::new(false));
+    let fault = Arc::new(Mutex::new(Fault::None));
     let asked: Arc<Mutex<Vec<Matcher>>> = Arc::default();
-    let (f, a) = (fail.clone(), asked.clone());
+    let (f, a) = (fault.clone(), asked.clone());
     let mut drv = UsbHid::with_opener(Box::new(move |m: &Matcher| {
         a.lock().unwrap().push(m.clone());
         let inner = recorded("apc-back-ups-cs-500", Arc::default());
-        Ok(Box::new(Flaky {
+        Ok(Box::new(Faulty {
             inner,
-            fail: f.clone(),
+            fault: f.clone(),
+            serial: Some("3B1234X56789".into()),
         }) as Box<dyn HidTransport>)
     }));
     let ctx = context(&[]);
     drv.open(&ctx).expect("open");
     drv.init_info(&ctx).expect("init");
     drv.update(&ctx).expect("update");
-    fail.store(true, Ordering::SeqCst);
+    *fault.lock().unwrap() = Fault::GoneOnce;
     assert!(drv.update(&ctx).is_err(), "the lost device is an error");
     drv.update(&ctx).expect("reconnected");
     let asked = asked.lock().unwrap();
@@ -561,7 +526,6 @@ fn a_reconnect_looks_for_the_same_unit() {
 /// and pushes nothing is stale.
 #[test]
 fn refused_reports_are_skipped_and_silence_is_stale() {
-    use std::sync::atomic::{AtomicBool, Ordering};
     // Interrupt-only: never stale for its silence.
     let mut drv = UsbHid::with_opener(Box::new(move |_m: &Matcher| {
         let mut dev = recorded("apc-back-ups-cs-500", Arc::default());
@@ -579,46 +543,21 @@ fn refused_reports_are_skipped_and_silence_is_stale() {
         .expect("an interrupt-only unit is quiet, not stale");
 
     // A unit that answered at first, then goes silent.
-    let mute = Arc::new(AtomicBool::new(false));
-    let m = mute.clone();
+    let fault = Arc::new(Mutex::new(Fault::None));
+    let f = fault.clone();
     let mut drv = UsbHid::with_opener(Box::new(move |_m: &Matcher| {
-        struct Muted(Recorded, Arc<AtomicBool>);
-        impl HidTransport for Muted {
-            fn ids(&self) -> (u16, u16) {
-                self.0.ids()
-            }
-            fn report_descriptor(&mut self) -> Result<Vec<u8>, TransportError> {
-                self.0.report_descriptor()
-            }
-            fn get_report(
-                &mut self,
-                k: ReportKind,
-                id: u8,
-                len: usize,
-            ) -> Result<Vec<u8>, TransportError> {
-                if self.1.load(Ordering::SeqCst) {
-                    return Err(TransportError::Refused("Operation timed out".into()));
-                }
-                self.0.get_report(k, id, len)
-            }
-            fn set_report(&mut self, k: ReportKind, r: &[u8]) -> Result<(), TransportError> {
-                self.0.set_report(k, r)
-            }
-            fn interrupt(&mut self, t: Duration) -> Result<Option<Vec<u8>>, TransportError> {
-                self.0.interrupt(t)
-            }
-            fn string(&mut self, index: u8) -> Option<String> {
-                self.0.string(index)
-            }
-        }
-        let mut dev = recorded("apc-back-ups-cs-500", Arc::default());
-        dev.interrupts.clear();
-        Ok(Box::new(Muted(dev, m.clone())) as Box<dyn HidTransport>)
+        let mut inner = recorded("apc-back-ups-cs-500", Arc::default());
+        inner.interrupts.clear();
+        Ok(Box::new(Faulty {
+            inner,
+            fault: f.clone(),
+            serial: None,
+        }) as Box<dyn HidTransport>)
     }));
     drv.open(&ctx).expect("open");
     drv.init_info(&ctx).expect("init");
     drv.update(&ctx).expect("update");
-    mute.store(true, Ordering::SeqCst);
+    *fault.lock().unwrap() = Fault::TimingOut;
     drv.update(&ctx)
         .expect("a quick poll that misses is skipped");
     std::thread::sleep(Duration::from_millis(1100));
@@ -689,4 +628,53 @@ fn a_ups_without_a_startup_delay_is_shut_down_with_its_reboot_delay() {
     let last = w.last().expect("a write");
     assert_eq!(last[0], reboot.report_id);
     assert_eq!(reboot.value(last).map(|v| reboot.physical(v)), Some(45.0));
+}
+
+/// How a [`Faulty`] device misbehaves.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Fault {
+    None,
+    /// The next GET_REPORT finds the device gone.
+    GoneOnce,
+    /// Every GET_REPORT times out.
+    TimingOut,
+}
+
+/// A recorded device that fails on demand, with a serial number.
+struct Faulty {
+    inner: Recorded,
+    fault: Arc<Mutex<Fault>>,
+    serial: Option<String>,
+}
+
+impl HidTransport for Faulty {
+    fn ids(&self) -> (u16, u16) {
+        self.inner.ids()
+    }
+    fn report_descriptor(&mut self) -> Result<Vec<u8>, TransportError> {
+        self.inner.report_descriptor()
+    }
+    fn get_report(&mut self, k: ReportKind, id: u8, len: usize) -> Result<Vec<u8>, TransportError> {
+        let mut fault = self.fault.lock().unwrap();
+        match *fault {
+            Fault::None => self.inner.get_report(k, id, len),
+            Fault::GoneOnce => {
+                *fault = Fault::None;
+                Err(TransportError::Transfer("no device".into()))
+            }
+            Fault::TimingOut => Err(TransportError::Refused("Operation timed out".into())),
+        }
+    }
+    fn set_report(&mut self, k: ReportKind, report: &[u8]) -> Result<(), TransportError> {
+        self.inner.set_report(k, report)
+    }
+    fn interrupt(&mut self, t: Duration) -> Result<Option<Vec<u8>>, TransportError> {
+        self.inner.interrupt(t)
+    }
+    fn string(&mut self, index: u8) -> Option<String> {
+        self.inner.string(index)
+    }
+    fn serial(&self) -> Option<String> {
+        self.serial.clone()
+    }
 }
