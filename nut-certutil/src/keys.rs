@@ -306,10 +306,20 @@ pub fn random_hex(n: usize) -> Result<String, KeyError> {
     Ok(hex(&buf))
 }
 
+/// The bytes a trust MAC covers: fingerprint, a NUL, the trust string.
+fn trust_message(fingerprint: &str, trust: &str) -> Vec<u8> {
+    let mut m = Vec::with_capacity(fingerprint.len() + 1 + trust.len());
+    m.extend_from_slice(fingerprint.as_bytes());
+    m.push(0);
+    m.extend_from_slice(trust.as_bytes());
+    m
+}
+
 const CHECK_PLAINTEXT: &[u8] = b"rnut certificate database password check v1";
 const CHECK_AAD: &[u8] = b"password-check";
 
 /// The symmetric key derived from the database password; zeroized on drop.
+#[derive(Clone)]
 pub struct KeyCipher {
     key: Zeroizing<[u8; 32]>,
 }
@@ -392,6 +402,27 @@ impl KeyCipher {
     /// The password check value stored in the metadata.
     pub fn make_check(&self) -> Result<Sealed, KeyError> {
         self.seal(CHECK_PLAINTEXT, CHECK_AAD)
+    }
+
+    /// The MAC protecting a certificate's trust flags in the store (NSS keeps the same kind
+    /// of signature over trust objects, keyed by the database password): HMAC-SHA256 under a
+    /// key of its own derived from the database key, over the certificate's fingerprint and
+    /// the trust string. Whoever can write the store but does not know the password cannot
+    /// make a certificate trusted.
+    pub fn trust_mac(&self, fingerprint: &str, trust: &str) -> Vec<u8> {
+        let tag = ring::hmac::sign(&self.trust_key(), &trust_message(fingerprint, trust));
+        tag.as_ref().to_vec()
+    }
+
+    /// Whether `mac` is the trust MAC of that certificate and trust string (constant time).
+    pub fn trust_mac_ok(&self, fingerprint: &str, trust: &str, mac: &[u8]) -> bool {
+        ring::hmac::verify(&self.trust_key(), &trust_message(fingerprint, trust), mac).is_ok()
+    }
+
+    fn trust_key(&self) -> ring::hmac::Key {
+        let master = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, self.key.as_ref());
+        let sub = ring::hmac::sign(&master, b"rnut trust mac v1");
+        ring::hmac::Key::new(ring::hmac::HMAC_SHA256, sub.as_ref())
     }
 
     /// Verify the password check value.

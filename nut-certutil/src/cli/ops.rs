@@ -189,6 +189,11 @@ pub fn import(
     let first = certs.first().context("no certificate found in the input")?;
     CertInfo::parse(first)?;
     let chain: Vec<Vec<u8>> = certs[1..].to_vec();
+    // Trust is written with its MAC, keyed by the database password.
+    if trust.without_user() != TrustFlags::NONE && !store.is_unlocked() {
+        let password = pw.existing(store)?;
+        store.unlock(&password)?;
+    }
     let outcome = match nut_certutil::pem::private_key(data) {
         Some(k) => {
             let key = PrivateKey::from_key_der(&k)?;
@@ -314,6 +319,11 @@ pub fn import_nss(
                 store.add_certificate_with_key(cipher, &c.nickname, &c.der, c.trust, key)?;
             }
             None => {
+                // Trust is written with its MAC, keyed by this store's password.
+                if c.trust.without_user() != TrustFlags::NONE && cipher.is_none() {
+                    let password = pw.existing(store)?;
+                    cipher = Some(store.unlock(&password)?);
+                }
                 store.add_certificate(&c.nickname, &c.der, c.trust)?;
             }
         }

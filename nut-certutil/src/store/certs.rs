@@ -36,6 +36,8 @@ pub struct CertRecord {
     pub trust: TrustFlags,
     /// The store holds the private key.
     pub has_key: bool,
+    /// MAC of the trust flags (None: written without the password, or before protection).
+    pub(crate) trust_mac: Option<Vec<u8>>,
 }
 
 impl CertRecord {
@@ -66,13 +68,14 @@ impl CertRecord {
             is_ca: r.get(9)?,
             trust: trust.parse().unwrap_or_default(),
             has_key: r.get(11)?,
+            trust_mac: r.get(12)?,
         })
     }
 }
 
 const SELECT: &str = "SELECT c.nickname, c.der, c.subject, c.issuer, c.serial, c.not_before, c.not_after, \
      c.fingerprint, c.key_id, c.is_ca, c.trust, \
-     EXISTS(SELECT 1 FROM private_keys k WHERE k.key_id = c.key_id) FROM certificates c";
+     EXISTS(SELECT 1 FROM private_keys k WHERE k.key_id = c.key_id), c.trust_mac FROM certificates c";
 
 /// What [`Store::add_certificate`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,6 +92,7 @@ fn insert_cert(
     der: &[u8],
     info: &CertInfo,
     trust: TrustFlags,
+    mac: Option<&[u8]>,
 ) -> Result<AddOutcome, StoreError> {
     let existing: Option<String> = tx
         .query_row(
@@ -100,8 +104,8 @@ fn insert_cert(
     if let Some(existing) = existing {
         if existing == nickname {
             tx.execute(
-                "UPDATE certificates SET trust = ?1 WHERE nickname = ?2",
-                params![trust.without_user().to_string(), nickname],
+                "UPDATE certificates SET trust = ?1, trust_mac = ?2 WHERE nickname = ?3",
+                params![trust.without_user().to_string(), mac, nickname],
             )?;
             return Ok(AddOutcome::TrustUpdated);
         }
@@ -117,7 +121,7 @@ fn insert_cert(
     }
     tx.execute(
         "INSERT INTO certificates (nickname, der, subject, issuer, serial, not_before, not_after, fingerprint, \
-         key_id, is_ca, trust, added_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+         key_id, is_ca, trust, added_at, trust_mac) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         params![
             nickname,
             der,
@@ -130,7 +134,8 @@ fn insert_cert(
             info.key_id,
             info.is_ca,
             trust.without_user().to_string(),
-            now_unix()
+            now_unix(),
+            mac
         ],
     )?;
     Ok(AddOutcome::Added)
@@ -188,11 +193,12 @@ impl Store {
             .iter()
             .map(|der| CertInfo::parse(der))
             .collect::<Result<Vec<_>, _>>()?;
+        let mac = self.trust_mac_for(nickname, &info.fingerprint, trust, key.map(|(c, _)| c))?;
         let tx = self.conn_mut().transaction()?;
         if let Some((key, sealed)) = &sealed {
             super::keyrows::insert_key(&tx, key, sealed)?;
         }
-        let out = insert_cert(&tx, nickname, der, &info, trust)?;
+        let out = insert_cert(&tx, nickname, der, &info, trust, mac.as_deref())?;
         let mut added = Vec::new();
         for (i, (der, info)) in chain.iter().zip(&chain_infos).enumerate() {
             let present: bool = tx.query_row(
@@ -204,7 +210,7 @@ impl Store {
                 continue;
             }
             let name = format!("{nickname} #{}", i + 2);
-            insert_cert(&tx, &name, der, info, TrustFlags::NONE)?;
+            insert_cert(&tx, &name, der, info, TrustFlags::NONE, None)?;
             added.push((name, &info.subject));
         }
         tx.commit()?;
@@ -227,7 +233,7 @@ impl Store {
         let rows = st
             .query_map([], CertRecord::from_row)?
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(rows)
+        Ok(self.checked_all(rows))
     }
 
     /// Nicknames and printed trust only (what `-L` shows), without reading the DER.
@@ -258,7 +264,8 @@ impl Store {
             .prepare_cached(&format!("{SELECT} WHERE c.nickname = ?1"))?;
         Ok(st
             .query_row(params![nickname], CertRecord::from_row)
-            .optional()?)
+            .optional()?
+            .map(|r| self.checked(r, &self.unlocked_cipher())))
     }
 
     /// A certificate by nickname.
@@ -275,19 +282,80 @@ impl Store {
         let rows = st
             .query_map(params![subject], CertRecord::from_row)?
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(rows)
+        Ok(self.checked_all(rows))
     }
 
-    /// Change the trust of a certificate (NSS `-M`).
+    /// Change the trust of a certificate (NSS `-M`). Trust other than none needs the
+    /// database password first ([`Store::unlock`]): it is written with its MAC.
     pub fn set_trust(&mut self, nickname: &str, trust: TrustFlags) -> Result<(), StoreError> {
-        let n = self.conn().execute(
-            "UPDATE certificates SET trust = ?1 WHERE nickname = ?2",
-            params![trust.without_user().to_string(), nickname],
+        let fingerprint: String = self
+            .conn()
+            .query_row(
+                "SELECT fingerprint FROM certificates WHERE nickname = ?1",
+                params![nickname],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::NoSuchCertificate(nickname.to_string()))?;
+        let mac = self.trust_mac_for(nickname, &fingerprint, trust, None)?;
+        self.conn().execute(
+            "UPDATE certificates SET trust = ?1, trust_mac = ?2 WHERE nickname = ?3",
+            params![trust.without_user().to_string(), mac, nickname],
         )?;
-        if n == 0 {
-            return Err(StoreError::NoSuchCertificate(nickname.to_string()));
-        }
         Ok(())
+    }
+
+    /// The MAC to store with `trust`: none for no trust; for any other, computed with the
+    /// given or the unlocked database key, and refused without one.
+    fn trust_mac_for(
+        &self,
+        nickname: &str,
+        fingerprint: &str,
+        trust: TrustFlags,
+        cipher: Option<&KeyCipher>,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        let trust = trust.without_user();
+        if trust == TrustFlags::NONE {
+            return Ok(None);
+        }
+        let cipher = cipher.cloned().or_else(|| self.unlocked_cipher());
+        match cipher {
+            Some(c) => Ok(Some(c.trust_mac(fingerprint, &trust.to_string()))),
+            None => Err(StoreError::TrustNeedsPassword(nickname.to_string())),
+        }
+    }
+
+    /// With the database key known, a record whose trust does not carry a valid MAC (set
+    /// without the password, or written into the file by someone who does not know it) is
+    /// read as untrusted, with a warning. Without the key, trust is read as stored.
+    fn checked(&self, mut rec: CertRecord, cipher: &Option<KeyCipher>) -> CertRecord {
+        let Some(c) = cipher else {
+            return rec;
+        };
+        let trust = rec.trust.without_user();
+        if trust == TrustFlags::NONE {
+            return rec;
+        }
+        let ok = rec
+            .trust_mac
+            .as_deref()
+            .is_some_and(|m| c.trust_mac_ok(&rec.fingerprint, &trust.to_string(), m));
+        if !ok {
+            tracing::warn!(
+                nickname = %rec.nickname,
+                trust = %trust,
+                "the trust of this certificate is not protected by the database password (set by \
+                 an older nut-certutil, or changed without the password): it is ignored; set it \
+                 again with `nut-certutil -M -d DIR -n NICKNAME -t TRUST`"
+            );
+            rec.trust = TrustFlags::NONE;
+        }
+        rec
+    }
+
+    fn checked_all(&self, rows: Vec<CertRecord>) -> Vec<CertRecord> {
+        let cipher = self.unlocked_cipher();
+        rows.into_iter().map(|r| self.checked(r, &cipher)).collect()
     }
 
     /// Delete a certificate (NSS `-D`); with `with_key` its private key too (NSS `-F`).
@@ -336,6 +404,76 @@ mod tests {
     use super::*;
     use crate::keys::KeyAlgorithm;
     use crate::pki::{self, CertProfile, CertRole};
+
+    /// Trust carries a MAC keyed by the database password: setting it needs the password,
+    /// and trust written into the file without it is read as none by whoever has the
+    /// password; a password change keeps the protected trust and drops the rest.
+    #[test]
+    fn trust_written_without_the_password_is_not_trusted() {
+        let t = tempfile::tempdir().expect("tmp");
+        let dir = t.path();
+        let mut s = Store::create_with_kdf(dir, "pw", 10).expect("create");
+        let profile = |role| CertProfile::for_months(role, 12);
+        let ck = PrivateKey::generate(KeyAlgorithm::EcdsaP256).expect("key");
+        let ca =
+            pki::self_signed(&ck, "CN=CA", &profile(CertRole::Ca { path_len: None })).expect("ca");
+        let ok = PrivateKey::generate(KeyAlgorithm::EcdsaP256).expect("key");
+        let rogue = pki::self_signed(
+            &ok,
+            "CN=Rogue CA",
+            &profile(CertRole::Ca { path_len: None }),
+        )
+        .expect("rogue");
+        s.add_certificate("rogue", &rogue, TrustFlags::NONE)
+            .expect("no trust needs no password");
+        assert!(matches!(
+            s.add_certificate("CA", &ca, "CT,,".parse().expect("t")),
+            Err(StoreError::TrustNeedsPassword(n)) if n == "CA"
+        ));
+        assert!(matches!(
+            s.set_trust("rogue", "C,,".parse().expect("t")),
+            Err(StoreError::TrustNeedsPassword(_))
+        ));
+        s.unlock("pw").expect("unlock");
+        s.add_certificate("CA", &ca, "CT,,".parse().expect("t"))
+            .expect("with the password");
+        drop(s);
+        // Someone who can write the file, not knowing the password, trusts the rogue CA.
+        let raw = rusqlite::Connection::open(Store::db_path(dir)).expect("raw");
+        raw.execute(
+            "UPDATE certificates SET trust = 'CT,,' WHERE nickname = 'rogue'",
+            [],
+        )
+        .expect("tamper");
+        drop(raw);
+        let trust_of = |s: &Store, n: &str| s.certificate(n).expect(n).trust.to_string();
+        let reader = Store::open_read_only(dir).expect("open");
+        assert_eq!(
+            trust_of(&reader, "rogue"),
+            "CT,,",
+            "without the password: as stored"
+        );
+        reader.unlock("pw").expect("unlock");
+        assert_eq!(
+            trust_of(&reader, "rogue"),
+            ",,",
+            "with it: the forged trust is ignored"
+        );
+        assert_eq!(trust_of(&reader, "CA"), "CT,,");
+        let tm = crate::tls::TrustMaterial::load_with_password(dir, Some("pw")).expect("trust");
+        assert_eq!(tm.server_roots().len(), 1, "only the real CA is an anchor");
+        drop(reader);
+        let mut s = Store::open(dir).expect("open");
+        s.change_password("pw", "new pw").expect("change");
+        let reader = Store::open_read_only(dir).expect("open");
+        assert_eq!(trust_of(&reader, "rogue"), ",,", "dropped by the change");
+        reader.unlock("new pw").expect("unlock");
+        assert_eq!(
+            trust_of(&reader, "CA"),
+            "CT,,",
+            "kept under the new password"
+        );
+    }
 
     /// A chain is stored whole or not at all: a clash on a chain certificate's nickname
     /// leaves the store as it was, the leaf included.

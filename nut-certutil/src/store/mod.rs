@@ -63,6 +63,11 @@ pub enum StoreError {
         /// Version this code knows.
         supported: i64,
     },
+    /// Trust was to be set without the database password having been given.
+    #[error(
+        "setting trust on \"{0}\" needs the database password (trust flags are protected by it)"
+    )]
+    TrustNeedsPassword(String),
     /// Written by an older rnut and opened read-only: it cannot be migrated.
     #[error(
         "certificate database schema version {found} is older than this tool's ({supported}): run any nut-certutil command on it once (with write access) to upgrade it"
@@ -110,6 +115,9 @@ pub enum StoreError {
 pub struct Store {
     dir: PathBuf,
     conn: Connection,
+    /// The database key once the password was given ([`Store::unlock`]): trust flags are
+    /// written with their MAC and read back only when it verifies.
+    unlocked: std::sync::Mutex<Option<KeyCipher>>,
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
@@ -250,6 +258,7 @@ impl Store {
         let mut store = Store {
             dir: dir.to_path_buf(),
             conn: Store::connect(file)?,
+            unlocked: std::sync::Mutex::new(None),
         };
         schema::migrate(&mut store.conn)?;
         let mut salt = [0u8; 16];
@@ -292,6 +301,7 @@ impl Store {
         Ok(Store {
             dir: dir.to_path_buf(),
             conn,
+            unlocked: std::sync::Mutex::new(None),
         })
     }
 
@@ -354,6 +364,7 @@ impl Store {
         Ok(Store {
             dir: dir.to_path_buf(),
             conn,
+            unlocked: std::sync::Mutex::new(None),
         })
     }
 
@@ -430,7 +441,21 @@ impl Store {
             ciphertext: self.meta("check_value")?,
         };
         cipher.verify_check(&check)?;
+        *self.unlocked.lock().unwrap_or_else(|e| e.into_inner()) = Some(cipher.clone());
         Ok(cipher)
+    }
+
+    /// Whether the password was given to this handle ([`Store::unlock`]).
+    pub fn is_unlocked(&self) -> bool {
+        self.unlocked_cipher().is_some()
+    }
+
+    /// The database key, if the password was given to this handle.
+    pub(crate) fn unlocked_cipher(&self) -> Option<KeyCipher> {
+        self.unlocked
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// True when the store was given an empty password (NSS's `--empty-password`): then no
@@ -470,6 +495,35 @@ impl Store {
                 params![sealed.nonce, sealed.ciphertext, id],
             )?;
         }
+        // Trust MACs follow the key: re-made for trust that verifies under the old password;
+        // trust that does not (it was never protected, or was tampered with) is dropped.
+        let trusts: Vec<TrustRow> = {
+            let mut st = tx.prepare(
+                "SELECT id, nickname, fingerprint, trust, trust_mac FROM certificates WHERE trust != ',,'",
+            )?;
+            st.query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })?
+            .collect::<Result<_, _>>()?
+        };
+        for (id, nickname, fingerprint, trust, mac) in trusts {
+            let ok = mac
+                .as_deref()
+                .is_some_and(|m| old_cipher.trust_mac_ok(&fingerprint, &trust, m));
+            if ok {
+                let mac = new_cipher.trust_mac(&fingerprint, &trust);
+                tx.execute(
+                    "UPDATE certificates SET trust_mac = ?1 WHERE id = ?2",
+                    params![mac, id],
+                )?;
+            } else {
+                tracing::warn!(%nickname, %trust, "unprotected trust dropped with the password change");
+                tx.execute(
+                    "UPDATE certificates SET trust = ',,', trust_mac = NULL WHERE id = ?1",
+                    params![id],
+                )?;
+            }
+        }
         put_meta(&tx, "kdf_salt", &salt)?;
         put_meta(&tx, "check_nonce", &check.nonce)?;
         put_meta(&tx, "check_value", &check.ciphertext)?;
@@ -479,6 +533,7 @@ impl Store {
             if new.is_empty() { b"1" } else { b"0" },
         )?;
         tx.commit()?;
+        *self.unlocked.lock().unwrap_or_else(|e| e.into_inner()) = Some(new_cipher);
         tracing::info!(dir = %self.dir.display(), "certificate database password changed");
         Ok(())
     }
@@ -513,6 +568,9 @@ impl Store {
         Ok(r)
     }
 }
+
+/// A certificate row's trust as stored: id, nickname, fingerprint, trust, MAC.
+type TrustRow = (i64, String, String, String, Option<Vec<u8>>);
 
 fn put_meta(tx: &rusqlite::Transaction<'_>, name: &str, value: &[u8]) -> Result<(), StoreError> {
     tx.execute(

@@ -6,7 +6,7 @@ use rusqlite::{Connection, params};
 use super::StoreError;
 
 /// The schema version this code writes.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 const MIGRATIONS: &[&str] = &[
     // 1: certificates, keys, metadata (password salt and check value), policy.
@@ -51,6 +51,10 @@ const MIGRATIONS: &[&str] = &[
         forcessl   INTEGER NOT NULL,
         PRIMARY KEY (host, port)
     );
+    "#,
+    // 2: trust flags protected by a MAC keyed by the database password.
+    r#"
+    ALTER TABLE certificates ADD COLUMN trust_mac BLOB;
     "#,
 ];
 

@@ -69,10 +69,15 @@ pub fn build_client_config(
         Some(r) if !r.cert_name.is_empty() => r.cert_name.clone(),
         _ => bare_host.to_string(),
     };
+    // CERTIDENT's password opens the store CERTPATH names: its trust is then checked.
+    let password = s
+        .certident_password
+        .as_deref()
+        .filter(|_| s.certfile.is_none());
     let trust = match (&s.certpath, certverify) {
-        (Some(p), true) => Some(TrustMaterial::load(p)?),
+        (Some(p), true) => Some(TrustMaterial::load_with_password(p, password)?),
         // Not verifying: an unusable CERTPATH only costs the pinned peers and distrust lists.
-        (Some(p), false) => TrustMaterial::load(p)
+        (Some(p), false) => TrustMaterial::load_with_password(p, password)
             .map_err(|e| tracing::warn!(certpath = %p.display(), error = %e, "CERTPATH not usable"))
             .ok(),
         (None, true) => return Err(TlsError::NoCertPath),

@@ -55,7 +55,12 @@ pub fn build_server_config(s: &ServerTlsSettings) -> Result<Arc<ServerConfig>, T
         CertRequest::No => WebPkiClientVerifier::no_client_auth(),
         level => {
             let path = s.certpath.clone().ok_or(TlsError::NoCertPath)?;
-            let trust = TrustMaterial::load(&path)?;
+            // CERTIDENT's password opens the store CERTPATH names: its trust is then checked.
+            let password = s
+                .certident_password
+                .as_deref()
+                .filter(|_| s.certfile.is_none());
+            let trust = TrustMaterial::load_with_password(&path, password)?;
             if trust.client_anchors.is_empty() {
                 return Err(TlsError::NoClientCas { level, path });
             }

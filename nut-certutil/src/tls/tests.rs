@@ -353,6 +353,7 @@ fn a_client_chain_through_a_distrusted_sub_ca_is_refused() {
     let policy = build_client_config(&client, "127.0.0.1", 3493).expect("client");
     // The server trusts the root for clients; first with the sub-CA unmarked: accepted.
     let mut ss = Store::open(&sdir).expect("open");
+    ss.unlock("pw").expect("unlock");
     ss.add_certificate("Client Root", &root, "T,,".parse().expect("t"))
         .expect("root");
     assert_eq!(

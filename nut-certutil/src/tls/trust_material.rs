@@ -62,8 +62,26 @@ impl TrustMaterial {
 
     /// Load from a CERTPATH.
     pub fn load(path: &Path) -> Result<TrustMaterial, TlsError> {
+        TrustMaterial::load_with_password(path, None)
+    }
+
+    /// Load from a CERTPATH, with the store's password when the caller has it (a CERTIDENT
+    /// for that store). Trust is then read only where its MAC verifies; a store with an empty
+    /// password is always checked. Without the password, a store's trust is read as stored.
+    pub fn load_with_password(
+        path: &Path,
+        password: Option<&str>,
+    ) -> Result<TrustMaterial, TlsError> {
         if Store::exists(path) {
             let store = Store::open_read_only(path)?;
+            match password {
+                Some(pw) => {
+                    store.unlock(pw)?;
+                }
+                None => {
+                    let _ = store.unlock("");
+                }
+            }
             return TrustMaterial::from_store(&store);
         }
         if crate::nssdb::is_nss_database(path) {

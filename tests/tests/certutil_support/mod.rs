@@ -50,7 +50,10 @@ impl Ca {
 
 /// A new store at `dir` with the given password.
 pub fn new_store(dir: &Path, password: &str) -> Store {
-    Store::create_with_kdf(dir, password, TEST_KDF).expect("create store")
+    let store = Store::create_with_kdf(dir, password, TEST_KDF).expect("create store");
+    // Unlocked, as the tool is before it sets trust (trust is written with its MAC).
+    store.unlock(password).expect("unlock");
+    store
 }
 
 /// Put a certificate and its key in a store.
