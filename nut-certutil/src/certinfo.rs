@@ -106,7 +106,7 @@ impl CertInfo {
             serial: hex(cert.raw_serial()),
             not_before: cert.validity().not_before.to_datetime(),
             not_after: cert.validity().not_after.to_datetime(),
-            fingerprint: hex(ring::digest::digest(&ring::digest::SHA256, der).as_ref()),
+            fingerprint: der_fingerprint(der),
             is_ca,
             can_sign_certs,
             dns_names,
@@ -146,4 +146,9 @@ pub fn format_time(t: OffsetDateTime) -> String {
     t.to_offset(time::UtcOffset::UTC)
         .format(&f)
         .unwrap_or_else(|_| t.to_string())
+}
+
+/// The SHA-256 fingerprint of a certificate's DER, hex (what the store keys certificates by).
+pub fn der_fingerprint(der: &[u8]) -> String {
+    hex(ring::digest::digest(&ring::digest::SHA256, der).as_ref())
 }

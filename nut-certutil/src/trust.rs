@@ -66,8 +66,10 @@ impl FieldFlags {
                 'T' => TRUSTED_CLIENT_CA | VALID_CA,
                 'C' => TRUSTED_CA | VALID_CA,
                 'u' => USER,
-                'i' => INVISIBLE_CA,
-                'g' => GOVT_APPROVED_CA,
+                // NSS reads these in lower case and prints them in upper case: both are
+                // accepted, so a stored string always reads back.
+                'i' | 'I' => INVISIBLE_CA,
+                'g' | 'G' => GOVT_APPROVED_CA,
                 ' ' => 0,
                 other => {
                     return Err(TrustError::BadLetter {
@@ -181,6 +183,23 @@ impl TrustFlags {
         self.with_user(false)
     }
 
+    /// Only the explicit distrust (`p` without `P`) of each field: what is kept of trust that
+    /// cannot be verified, since distrust can only deny.
+    pub fn distrust_only(self) -> TrustFlags {
+        let keep = |f: FieldFlags| {
+            if f.distrusted() {
+                FieldFlags(VALID_PEER)
+            } else {
+                FieldFlags(0)
+            }
+        };
+        TrustFlags {
+            ssl: keep(self.ssl),
+            email: keep(self.email),
+            objsign: keep(self.objsign),
+        }
+    }
+
     /// Bits as NSS persists them, SSL field first (for comparisons and tests).
     pub fn bits(self) -> [u16; 3] {
         [self.ssl.0, self.email.0, self.objsign.0]
@@ -233,6 +252,9 @@ mod tests {
         assert_eq!(rt("CT,C,C"), "CT,C,C");
         assert_eq!(rt("C"), "C,,");
         assert_eq!(rt(""), ",,");
+        // Printed in upper case, read back in either case.
+        let printed = rt("Ci,g,");
+        assert_eq!(rt(&printed), printed);
     }
 
     #[test]

@@ -243,5 +243,23 @@ pub fn run(input: &DoctorInput) -> Result<Report> {
             }
         }
     }
+    // With the password known, trust that its MAC does not protect shows as lost.
+    if store.is_unlocked() {
+        let verified = store.certificates()?;
+        for (nickname, stored) in store.list_trust()? {
+            let Some(rec) = verified.iter().find(|c| c.nickname == nickname) else {
+                continue;
+            };
+            if rec.trust.without_user() != stored.without_user() {
+                r.problem(format!(
+                    "the trust of \"{nickname}\" ({}) is not protected by the database password \
+                     (set by an older nut-certutil, or changed without the password): upsd and \
+                     the clients ignore it; set it again with `nut-certutil -M -d DIR -n \
+                     \"{nickname}\" -t TRUST`",
+                    stored.without_user()
+                ));
+            }
+        }
+    }
     Ok(r)
 }

@@ -424,6 +424,7 @@ pub fn run(args: &[String]) -> Result<i32> {
         }
         'V' => {
             let store = ops::open_ro(&dir)?;
+            ops::unlock_for_trust(&store, &pw)?;
             let n = a.need('n', "a nickname")?;
             let rec = store.certificate(n)?;
             let usages = a.need('u', "a usage")?;

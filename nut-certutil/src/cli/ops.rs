@@ -343,6 +343,22 @@ pub fn import_nss(
     Ok(report)
 }
 
+/// Give the store its password when that needs no prompt (a store with an empty password, or
+/// a password file given with `-f`), so that trust is read verified: trust whose MAC does not
+/// check is then read as none. A wrong password in the file is an error.
+pub fn unlock_for_trust(store: &Store, pw: &PasswordSource) -> Result<()> {
+    if store.is_unlocked() {
+        return Ok(());
+    }
+    if store.has_empty_password() {
+        store.unlock("")?;
+    } else if pw.file.is_some() {
+        let password = pw.existing(store)?;
+        store.unlock(&password)?;
+    }
+    Ok(())
+}
+
 /// Write the store's certificates (with trust) and their keys into a new NSS database for
 /// C NUT; `only`: these nicknames (all when empty). Returns the nicknames written.
 pub fn export_nss(
@@ -354,6 +370,9 @@ pub fn export_nss(
 ) -> Result<Vec<String>> {
     use nut_certutil::nssdb::write::{ExportItem, write};
     let dir = std::path::PathBuf::from(nut_certutil::store::strip_db_prefix(to));
+    // Only verified trust goes into the NSS database (where it would be signed anew).
+    let password = pw.existing(store)?;
+    store.unlock(&password)?;
     let records: Vec<_> = store
         .certificates()?
         .into_iter()
@@ -366,7 +385,6 @@ pub fn export_nss(
     }
     let mut keys = Vec::new();
     if records.iter().any(|r| r.has_key) {
-        let password = pw.existing(store)?;
         let cipher = store.unlock(&password)?;
         for r in &records {
             let key = if r.has_key {

@@ -548,6 +548,7 @@ pub fn run(args: &[String]) -> Result<i32> {
             ca_dir,
         } => {
             let store = ops::open_ro(&dir()?)?;
+            ops::unlock_for_trust(&store, &pw)?;
             if let Some(cd) = ca_dir {
                 for name in ops::export_ca_dir(&store, &cd)? {
                     println!("{}", cd.join(name).display());
@@ -606,6 +607,7 @@ pub fn run(args: &[String]) -> Result<i32> {
         }
         Cmd::Verify { nickname, usage } => {
             let store = ops::open_ro(&dir()?)?;
+            ops::unlock_for_trust(&store, &pw)?;
             let rec = store.certificate(&nickname)?;
             let usage = match usage.as_str() {
                 "server" => Usage::Server,

@@ -103,9 +103,10 @@ fn insert_cert(
         .optional()?;
     if let Some(existing) = existing {
         if existing == nickname {
+            // The row is rewritten with this certificate's DER: the MAC is over it.
             tx.execute(
-                "UPDATE certificates SET trust = ?1, trust_mac = ?2 WHERE nickname = ?3",
-                params![trust.without_user().to_string(), mac, nickname],
+                "UPDATE certificates SET trust = ?1, trust_mac = ?2, der = ?3 WHERE nickname = ?4",
+                params![trust.without_user().to_string(), mac, der, nickname],
             )?;
             return Ok(AddOutcome::TrustUpdated);
         }
@@ -288,15 +289,17 @@ impl Store {
     /// Change the trust of a certificate (NSS `-M`). Trust other than none needs the
     /// database password first ([`Store::unlock`]): it is written with its MAC.
     pub fn set_trust(&mut self, nickname: &str, trust: TrustFlags) -> Result<(), StoreError> {
-        let fingerprint: String = self
+        let der: Vec<u8> = self
             .conn()
             .query_row(
-                "SELECT fingerprint FROM certificates WHERE nickname = ?1",
+                "SELECT der FROM certificates WHERE nickname = ?1",
                 params![nickname],
                 |r| r.get(0),
             )
             .optional()?
             .ok_or_else(|| StoreError::NoSuchCertificate(nickname.to_string()))?;
+        // The MAC binds the certificate as stored (its DER), whatever the other columns say.
+        let fingerprint = crate::certinfo::der_fingerprint(&der);
         let mac = self.trust_mac_for(nickname, &fingerprint, trust, None)?;
         self.conn().execute(
             "UPDATE certificates SET trust = ?1, trust_mac = ?2 WHERE nickname = ?3",
@@ -336,10 +339,14 @@ impl Store {
         if trust == TrustFlags::NONE {
             return rec;
         }
-        let ok = rec
-            .trust_mac
-            .as_deref()
-            .is_some_and(|m| c.trust_mac_ok(&rec.fingerprint, &trust.to_string(), m));
+        // The MAC binds the certificate itself: the fingerprint of the DER read, not the
+        // fingerprint column (a row whose DER was swapped keeps its old column).
+        let fingerprint = crate::certinfo::der_fingerprint(&rec.der);
+        let ok = fingerprint == rec.fingerprint
+            && rec
+                .trust_mac
+                .as_deref()
+                .is_some_and(|m| c.trust_mac_ok(&fingerprint, &trust.to_string(), m));
         if !ok {
             tracing::warn!(
                 nickname = %rec.nickname,
@@ -348,7 +355,8 @@ impl Store {
                  an older nut-certutil, or changed without the password): it is ignored; set it \
                  again with `nut-certutil -M -d DIR -n NICKNAME -t TRUST`"
             );
-            rec.trust = TrustFlags::NONE;
+            // Distrust is kept: it can only deny.
+            rec.trust = trust.distrust_only();
         }
         rec
     }
@@ -463,15 +471,60 @@ mod tests {
         let tm = crate::tls::TrustMaterial::load_with_password(dir, Some("pw")).expect("trust");
         assert_eq!(tm.server_roots().len(), 1, "only the real CA is an anchor");
         drop(reader);
+        // Swapping the DER of the trusted row (its fingerprint column, trust and MAC left
+        // alone) does not carry the trust over: the MAC binds the DER.
+        let raw = rusqlite::Connection::open(Store::db_path(dir)).expect("raw");
+        let real_ca: Vec<u8> = raw
+            .query_row(
+                "SELECT der FROM certificates WHERE nickname = 'CA'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("der");
+        raw.execute(
+            "UPDATE certificates SET der = ?1 WHERE nickname = 'CA'",
+            [&rogue],
+        )
+        .expect("swap");
+        drop(raw);
+        let reader = Store::open_read_only(dir).expect("open");
+        reader.unlock("pw").expect("unlock");
+        assert_eq!(
+            trust_of(&reader, "CA"),
+            ",,",
+            "a swapped DER is not trusted"
+        );
+        drop(reader);
+        let raw = rusqlite::Connection::open(Store::db_path(dir)).expect("raw");
+        raw.execute(
+            "UPDATE certificates SET der = ?1 WHERE nickname = 'CA'",
+            [&real_ca],
+        )
+        .expect("restore");
+        // Distrust needs no protection: forged or not, it is kept (it can only deny).
+        raw.execute(
+            "UPDATE certificates SET trust = 'p,,' WHERE nickname = 'rogue'",
+            [],
+        )
+        .expect("distrust");
+        drop(raw);
+        let reader = Store::open_read_only(dir).expect("open");
+        reader.unlock("pw").expect("unlock");
+        assert_eq!(trust_of(&reader, "rogue"), "p,,");
+        drop(reader);
         let mut s = Store::open(dir).expect("open");
         s.change_password("pw", "new pw").expect("change");
         let reader = Store::open_read_only(dir).expect("open");
-        assert_eq!(trust_of(&reader, "rogue"), ",,", "dropped by the change");
         reader.unlock("new pw").expect("unlock");
         assert_eq!(
             trust_of(&reader, "CA"),
             "CT,,",
             "kept under the new password"
+        );
+        assert_eq!(
+            trust_of(&reader, "rogue"),
+            "p,,",
+            "distrust kept, protected now"
         );
     }
 

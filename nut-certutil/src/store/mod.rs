@@ -320,8 +320,14 @@ impl Store {
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let check = |conn: &Connection| -> Result<(), StoreError> {
             let v: i64 = conn.query_row("SELECT version FROM schema_version", [], |r| r.get(0))?;
-            if v != schema::SCHEMA_VERSION {
+            if v > schema::SCHEMA_VERSION {
                 return Err(StoreError::SchemaTooNew {
+                    found: v,
+                    supported: schema::SCHEMA_VERSION,
+                });
+            }
+            if v < schema::SCHEMA_VERSION {
+                return Err(StoreError::SchemaTooOld {
                     found: v,
                     supported: schema::SCHEMA_VERSION,
                 });
@@ -499,30 +505,36 @@ impl Store {
         // trust that does not (it was never protected, or was tampered with) is dropped.
         let trusts: Vec<TrustRow> = {
             let mut st = tx.prepare(
-                "SELECT id, nickname, fingerprint, trust, trust_mac FROM certificates WHERE trust != ',,'",
+                "SELECT id, nickname, der, trust, trust_mac FROM certificates WHERE trust != ',,'",
             )?;
             st.query_map([], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
             })?
             .collect::<Result<_, _>>()?
         };
-        for (id, nickname, fingerprint, trust, mac) in trusts {
+        for (id, nickname, der, trust, mac) in trusts {
+            // The MAC binds the certificate itself (its DER's fingerprint), not a column.
+            let fingerprint = crate::certinfo::der_fingerprint(&der);
             let ok = mac
                 .as_deref()
                 .is_some_and(|m| old_cipher.trust_mac_ok(&fingerprint, &trust, m));
-            if ok {
-                let mac = new_cipher.trust_mac(&fingerprint, &trust);
-                tx.execute(
-                    "UPDATE certificates SET trust_mac = ?1 WHERE id = ?2",
-                    params![mac, id],
-                )?;
+            // Unprotected trust loses everything but distrust (which can only deny).
+            let kept = if ok {
+                trust.clone()
             } else {
-                tracing::warn!(%nickname, %trust, "unprotected trust dropped with the password change");
-                tx.execute(
-                    "UPDATE certificates SET trust = ',,', trust_mac = NULL WHERE id = ?1",
-                    params![id],
-                )?;
-            }
+                let t = trust
+                    .parse::<crate::trust::TrustFlags>()
+                    .unwrap_or_default()
+                    .distrust_only()
+                    .to_string();
+                tracing::warn!(%nickname, %trust, kept = %t, "unprotected trust dropped with the password change");
+                t
+            };
+            let mac = (kept != ",,").then(|| new_cipher.trust_mac(&fingerprint, &kept));
+            tx.execute(
+                "UPDATE certificates SET trust = ?1, trust_mac = ?2 WHERE id = ?3",
+                params![kept, mac, id],
+            )?;
         }
         put_meta(&tx, "kdf_salt", &salt)?;
         put_meta(&tx, "check_nonce", &check.nonce)?;
@@ -569,8 +581,8 @@ impl Store {
     }
 }
 
-/// A certificate row's trust as stored: id, nickname, fingerprint, trust, MAC.
-type TrustRow = (i64, String, String, String, Option<Vec<u8>>);
+/// A certificate row's trust as stored: id, nickname, DER, trust, MAC.
+type TrustRow = (i64, String, Vec<u8>, String, Option<Vec<u8>>);
 
 fn put_meta(tx: &rusqlite::Transaction<'_>, name: &str, value: &[u8]) -> Result<(), StoreError> {
     tx.execute(

@@ -78,9 +78,12 @@ impl TrustMaterial {
                 Some(pw) => {
                     store.unlock(pw)?;
                 }
-                None => {
+                // A store without a password is always checked (no key derivation is spent
+                // on stores that have one).
+                None if store.has_empty_password() => {
                     let _ = store.unlock("");
                 }
+                None => {}
             }
             return TrustMaterial::from_store(&store);
         }
