@@ -118,6 +118,8 @@ pub struct Store {
     /// The database key once the password was given ([`Store::unlock`]): trust flags are
     /// written with their MAC and read back only when it verifies.
     unlocked: std::sync::Mutex<Option<KeyCipher>>,
+    /// Certificates whose unprotected trust was already warned about by this handle.
+    pub(crate) warned: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
@@ -259,6 +261,7 @@ impl Store {
             dir: dir.to_path_buf(),
             conn: Store::connect(file)?,
             unlocked: std::sync::Mutex::new(None),
+            warned: std::sync::Mutex::default(),
         };
         schema::migrate(&mut store.conn)?;
         let mut salt = [0u8; 16];
@@ -302,6 +305,7 @@ impl Store {
             dir: dir.to_path_buf(),
             conn,
             unlocked: std::sync::Mutex::new(None),
+            warned: std::sync::Mutex::default(),
         })
     }
 
@@ -371,6 +375,7 @@ impl Store {
             dir: dir.to_path_buf(),
             conn,
             unlocked: std::sync::Mutex::new(None),
+            warned: std::sync::Mutex::default(),
         })
     }
 
