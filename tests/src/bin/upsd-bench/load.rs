@@ -608,6 +608,8 @@ pub struct Burst {
     pub served: usize,
     /// Time until the last served connection got its answer.
     pub last: f64,
+    /// Served within the target's 2 s.
+    pub within_2s: usize,
     pub limit: Duration,
 }
 
@@ -629,17 +631,19 @@ pub async fn burst(t: &Target, n: usize, limit: Duration) -> Result<Burst> {
             }
         });
     }
-    let (mut served, mut last) = (0, 0.0f64);
+    let (mut served, mut last, mut within_2s) = (0, 0.0f64, 0);
     while let Some(r) = set.join_next().await {
         if let Ok(Some(when)) = r {
             served += 1;
             last = last.max(when);
+            within_2s += usize::from(when <= 2.0);
         }
     }
     Ok(Burst {
         n,
         served,
         last,
+        within_2s,
         limit,
     })
 }
