@@ -6,8 +6,9 @@
 #   usage: nss-walkthrough.sh NUT_CERTUTIL OUTDIR
 #
 # Result in OUTDIR: CA_db (the CA), cert_db (upsd's database: CA trusted "TC,,", the server
-# certificate "My nut server" with its key), cert_db_client (upsmon's: the CA only),
-# rootca.crt, server.req, server.crt, and upsd.conf / upsmon.conf using them.
+# certificate "My nut server" with its key), cert_db_client (upsmon's: the CA, and its own
+# certificate "My nut client" with its key), rootca.crt, server.req, server.crt, client.req,
+# client.crt, and upsd.conf (CERTREQUEST REQUIRE) / upsmon.conf (CERTIDENT) using them.
 set -eu
 CERTUTIL=${1:?usage: $0 NUT_CERTUTIL OUTDIR}
 OUT=${2:?usage: $0 NUT_CERTUTIL OUTDIR}
@@ -50,16 +51,26 @@ mkdir -p cert_db_client
 "$CERTUTIL" -A -d cert_db_client -n "My Root CA" -t "TC,," -a -i rootca.crt -f client.pw
 "$CERTUTIL" -L -d cert_db_client
 
+echo "== 5b. upsmon's own certificate (for CERTREQUEST): request, signed by the CA, imported"
+"$CERTUTIL" -R -d cert_db_client -s "CN=My nut client,O=MyCompany,ST=MyState,C=US" -a -o client.req -f client.pw -z noise
+# -6: 1 (Client Auth), 9 (finish), critical? n; then -2: not a CA.
+printf '1\n9\nn\nn\n\nn\n' | "$CERTUTIL" -C -d CA_db -c "My Root CA" -a -i client.req -o client.crt -2 -6 -f ca.pw -v 12
+"$CERTUTIL" -A -d cert_db_client -n "My nut client" -a -i client.crt -t ",," -f client.pw
+"$CERTUTIL" -L -d cert_db_client
+
 echo "== 6. configuration"
 cat > upsd.conf <<CONF
 LISTEN 127.0.0.1 3493
 CERTPATH "$OUT/cert_db"
 CERTIDENT "My nut server" "database password"
+# Clients must show a certificate from a CA trusted with T (the CA is "TC,," in cert_db).
+CERTREQUEST REQUIRE
 CONF
 cat > upsmon.conf <<CONF
 MONITOR myups@localhost 1 upsmon secret primary
 SHUTDOWNCMD "/sbin/shutdown -h +0"
 CERTPATH "$OUT/cert_db_client"
+CERTIDENT "My nut client" "client db password"
 CERTHOST "localhost:3493" "My nut server" 1 1
 CERTVERIFY 1
 FORCESSL 1

@@ -98,8 +98,21 @@ fn nss_walkthrough_script_ends_in_a_handshake() {
     let policy = build_client_config(&client_settings(&upsmon), &m.host, m.port)
         .expect("client from upsmon.conf");
     assert!(policy.certverify && policy.forcessl);
-    let x = exchange(srv, &policy);
+    let x = exchange(srv.clone(), &policy);
     assert!(x.ok(), "{x:?}");
+    // upsmon showed its own certificate, and CERTREQUEST REQUIRE refuses a client without one.
+    assert_eq!(
+        x.server.as_ref().ok().cloned().flatten().as_deref(),
+        Some("CN=My nut client,O=MyCompany,ST=MyState,C=US")
+    );
+    let mut anonymous = client_settings(&upsmon);
+    anonymous.certident_name = None;
+    anonymous.certident_password = None;
+    let x = exchange(
+        srv,
+        &build_client_config(&anonymous, &m.host, m.port).expect("client"),
+    );
+    assert!(!x.ok(), "{x:?}");
 }
 
 #[test]
