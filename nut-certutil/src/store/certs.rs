@@ -465,6 +465,12 @@ mod tests {
         .expect("tamper");
         drop(raw);
         let trust_of = |s: &Store, n: &str| s.certificate(n).expect(n).trust.to_string();
+        // A reader that gave the password.
+        let unlocked = |pw: &str| {
+            let r = Store::open_read_only(dir).expect("open");
+            r.unlock(pw).expect("unlock");
+            r
+        };
         let reader = Store::open_read_only(dir).expect("open");
         assert_eq!(
             trust_of(&reader, "rogue"),
@@ -497,8 +503,7 @@ mod tests {
         )
         .expect("swap");
         drop(raw);
-        let reader = Store::open_read_only(dir).expect("open");
-        reader.unlock("pw").expect("unlock");
+        let reader = unlocked("pw");
         assert_eq!(
             trust_of(&reader, "CA"),
             ",,",
@@ -518,14 +523,12 @@ mod tests {
         )
         .expect("distrust");
         drop(raw);
-        let reader = Store::open_read_only(dir).expect("open");
-        reader.unlock("pw").expect("unlock");
+        let reader = unlocked("pw");
         assert_eq!(trust_of(&reader, "rogue"), "p,,");
         drop(reader);
         let mut s = Store::open(dir).expect("open");
         s.change_password("pw", "new pw").expect("change");
-        let reader = Store::open_read_only(dir).expect("open");
-        reader.unlock("new pw").expect("unlock");
+        let reader = unlocked("new pw");
         assert_eq!(
             trust_of(&reader, "CA"),
             "CT,,",
