@@ -189,16 +189,19 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Field>, DescriptorError> {
                         .ok()
                         .filter(|o| *o <= MAX_REPORT_BITS)
                         .ok_or(DescriptorError::Oversized(at))?;
-                }
-                for n in 0..g.report_count {
-                    if padding {
-                        break;
-                    }
-                    // A zero-sized field holds nothing and moves nothing.
-                    if g.report_size == 0 {
-                        break;
-                    }
-                    if !padding {
+                } else {
+                    // What every field of this item shares.
+                    let logical_max = logical_max(g.logical_min, g.logical_max);
+                    let physical_range = match (g.physical_min, g.physical_max) {
+                        (Some(0), Some(0)) => None,
+                        (Some(lo), Some(hi)) => Some((lo, hi)),
+                        _ => None,
+                    };
+                    for n in 0..g.report_count {
+                        // A zero-sized field holds nothing and moves nothing.
+                        if g.report_size == 0 {
+                            break;
+                        }
                         if fields.len() >= MAX_FIELDS {
                             return Err(DescriptorError::TooComplex(at));
                         }
@@ -216,21 +219,17 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Field>, DescriptorError> {
                             offset: *offset,
                             size: g.report_size,
                             logical_min: g.logical_min,
-                            logical_max: logical_max(g.logical_min, g.logical_max),
-                            physical_range: match (g.physical_min, g.physical_max) {
-                                (Some(0), Some(0)) => None,
-                                (Some(lo), Some(hi)) => Some((lo, hi)),
-                                _ => None,
-                            },
+                            logical_max,
+                            physical_range,
                             unit: g.unit,
                             unit_exponent: g.unit_exponent,
                             flags: data,
                         });
+                        *offset = offset
+                            .checked_add(g.report_size)
+                            .filter(|o| *o <= MAX_REPORT_BITS)
+                            .ok_or(DescriptorError::Oversized(at))?;
                     }
-                    *offset = offset
-                        .checked_add(g.report_size)
-                        .filter(|o| *o <= MAX_REPORT_BITS)
-                        .ok_or(DescriptorError::Oversized(at))?;
                 }
                 usages.clear();
                 usage_min = None;
