@@ -163,7 +163,7 @@ impl UsbHid {
     }
 
     /// Read reports of one kind (all of them, or those holding a quick-poll field).
-    /// Returns how many reports the device answered.
+    /// Returns how many reports the device answered (and notes that it ever did).
     fn read_reports(&mut self, quick_only: bool) -> Result<usize, BackendError> {
         let ids: Vec<u8> = self
             .model
@@ -200,6 +200,7 @@ impl UsbHid {
                 }
             }
         }
+        self.features_answered |= answered > 0;
         if asked > 0 && answered == 0 {
             tracing::debug!(
                 "no feature report answered ({})",
@@ -271,11 +272,7 @@ impl UsbHid {
         };
         // -1 cancels a delay (`shutdown.stop`): written as all ones, as C NUT masks it, even
         // where the descriptor's range starts at 0.
-        let cancel = value == -1
-            && path
-                .rsplit('.')
-                .next()
-                .is_some_and(|u| u.starts_with("DelayBefore"));
+        let cancel = value == -1 && is_delay(path);
         if !cancel && (value < field.logical_min || value > field.logical_max) {
             return ResultCode::Invalid;
         }
@@ -429,7 +426,7 @@ impl DeviceBackend for UsbHid {
 
     fn init_info(&mut self, ctx: &DriverContext) -> Result<(), BackendError> {
         let d = &ctx.dstate;
-        self.features_answered |= self.read_reports(false)? > 0;
+        self.read_reports(false)?;
         self.last_full = Some(Instant::now());
         let (vid, pid) = self.device()?.ids();
         d.setinfo("ups.vendorid", &format!("{vid:04x}"));
@@ -489,7 +486,6 @@ impl DeviceBackend for UsbHid {
         self.pushed_since_full += self.drain_interrupts()?;
         let full = self.last_full.is_none_or(|t| t.elapsed() >= self.pollfreq);
         let answered = self.read_reports(!full)?;
-        self.features_answered |= answered > 0;
         if full {
             // A unit that used to answer and now, over a whole poll interval, answered no
             // report and pushed none leaves no fresh data: stale (each report failing on its
@@ -657,17 +653,14 @@ impl UsbHid {
         let Some(field) = self.model.field(path) else {
             return ResultCode::Unknown;
         };
-        let is_delay = path
-            .rsplit('.')
-            .next()
-            .is_some_and(|u| u.starts_with("DelayBefore"));
+        let delay = is_delay(path);
         // A negative delay cancels the countdown (-1 on the wire, as `shutdown.stop`): mapped,
         // a value just under 0 would round to 0 on a unit counting minutes and switch the
         // load off at once.
-        if is_delay && value < 0.0 {
+        if delay && value < 0.0 {
             return self.write_field(path, -1);
         }
-        let Some(logical) = field.logical(value, is_delay) else {
+        let Some(logical) = field.logical(value, delay) else {
             return ResultCode::Invalid;
         };
         let actual = field.physical(logical);
@@ -676,4 +669,12 @@ impl UsbHid {
         }
         self.write_field(path, logical)
     }
+}
+
+/// Whether a HID path names a delay (`DelayBeforeShutdown`, `...Startup`, `...Reboot`): its
+/// value is seconds, rounded up when written, and -1 cancels it.
+fn is_delay(path: &str) -> bool {
+    path.rsplit('.')
+        .next()
+        .is_some_and(|u| u.starts_with("DelayBefore"))
 }
