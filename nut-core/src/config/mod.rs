@@ -207,13 +207,6 @@ pub(crate) struct Line {
     pub(crate) quoted: u32,
 }
 
-impl Line {
-    /// Whether `words[i]` was written in double quotes.
-    pub(crate) fn was_quoted(&self, i: usize) -> bool {
-        i < 32 && self.quoted & (1 << i) != 0
-    }
-}
-
 /// The text of a configuration file. Bytes that are not UTF-8 (a Latin-1 `é` in a comment)
 /// do not make the whole file unreadable: they become U+FFFD, which the tokenizer drops as
 /// non-ASCII with a warning naming the line, as C NUT's parser discards them.
@@ -516,18 +509,16 @@ pub(crate) fn expect_args<'a>(
 
 /// Re-join words that a single-quoted value was split into: C NUT's tokenizer knows only
 /// double quotes, so `'My nut server'` arrives as `'My`, `nut`, `server'`. Words outside single
-/// quotes are kept as they are, and so is a word written in double quotes (`quoted[i]`), so
+/// quotes are kept as they are, and so is a word written in double quotes (bit `i` of
+/// `quoted` for `words[i]`), so
 /// `"'secret"` stays a password starting with a quote. Runs of spaces inside single quotes
 /// become one space (the tokenizer has already lost them); use double quotes to keep them
 /// exactly.
-pub(crate) fn rejoin_single_quoted(
-    words: &[String],
-    quoted: &[bool],
-) -> Result<Vec<String>, String> {
+pub(crate) fn rejoin_single_quoted(words: &[String], quoted: u32) -> Result<Vec<String>, String> {
     let mut out = Vec::new();
     let mut open: Option<Vec<&str>> = None;
     for (i, w) in words.iter().enumerate() {
-        let literal = quoted.get(i).copied().unwrap_or(false);
+        let literal = i < 32 && quoted >> i & 1 == 1;
         match open.as_mut() {
             None if literal => out.push(w.clone()),
             None => {
@@ -559,8 +550,8 @@ pub(crate) fn rejoin_single_quoted(
 
 /// `CERTIDENT <name> <password>` with either quote style.
 pub(crate) fn cert_ident(line: &Line, file: &Path) -> Result<CertIdent, ConfigError> {
-    let quoted: Vec<bool> = (1..line.words.len()).map(|i| line.was_quoted(i)).collect();
-    let args = rejoin_single_quoted(&line.words[1..], &quoted)
+    // The arguments start at word 1.
+    let args = rejoin_single_quoted(&line.words[1..], line.quoted >> 1)
         .map_err(|e| ConfigError::new(file, line.number, format!("CERTIDENT: {e}")))?;
     match <[String; 2]>::try_from(args) {
         Ok([name, password]) => Ok(CertIdent { name, password }),
@@ -652,7 +643,7 @@ mod helper_tests {
     #[test]
     fn single_quotes_rejoin() {
         let w = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-        let plain = |s: &[&str]| rejoin_single_quoted(&w(s), &[]);
+        let plain = |s: &[&str]| rejoin_single_quoted(&w(s), 0);
         assert_eq!(
             plain(&["'My", "nut", "server'", "'pw'"]),
             Ok(w(&["My nut server", "pw"]))
@@ -663,11 +654,11 @@ mod helper_tests {
         assert!(plain(&["'open", "x"]).is_err());
         // Words written in double quotes are taken literally, single quotes and all.
         assert_eq!(
-            rejoin_single_quoted(&w(&["name", "'secret"]), &[true, true]),
+            rejoin_single_quoted(&w(&["name", "'secret"]), 0b11),
             Ok(w(&["name", "'secret"]))
         );
         assert_eq!(
-            rejoin_single_quoted(&w(&["'a", "b'", "'pw'"]), &[false, false, true]),
+            rejoin_single_quoted(&w(&["'a", "b'", "'pw'"]), 0b100),
             Ok(w(&["a b", "'pw'"]))
         );
     }
