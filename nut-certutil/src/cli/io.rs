@@ -79,6 +79,14 @@ impl PasswordSource {
         Ok(typed)
     }
 
+    /// The store's key from its password (as [`PasswordSource::existing`] gets it), checked
+    /// against the store; the store handle keeps it, so trust is then written with its MAC
+    /// and read verified.
+    pub fn unlock(&self, store: &Store) -> Result<nut_certutil::keys::KeyCipher> {
+        let password = self.existing(store)?;
+        Ok(store.unlock(&password)?)
+    }
+
     /// A new password (for `-N`, `init`, `-W`, `passwd`).
     pub fn new_password(&self, for_change: bool) -> Result<Zeroizing<String>> {
         if self.empty {

@@ -376,7 +376,7 @@ pub fn run(args: &[String]) -> Result<i32> {
             let trust = a.trust()?;
             if trust != TrustFlags::NONE {
                 // Granting trust needs the database password, as in NSS.
-                authenticate(&store, &pw)?;
+                pw.unlock(&store)?;
             }
             let data = read_input(a.input())?;
             ops::import(&mut store, &pw, nickname, &data, trust)?;
@@ -398,7 +398,7 @@ pub fn run(args: &[String]) -> Result<i32> {
         'K' => {
             let store = ops::open_ro(&dir)?;
             // Listing the keys needs the database password, as in NSS.
-            authenticate(&store, &pw)?;
+            pw.unlock(&store)?;
             eprintln!(
                 "certutil: Checking token \"NSS Certificate DB\" in slot \"NSS User Private Key and Certificate Services\""
             );
@@ -407,7 +407,7 @@ pub fn run(args: &[String]) -> Result<i32> {
         'M' => {
             let mut store = ops::open(&dir)?;
             // Changing trust needs the database password, as in NSS.
-            authenticate(&store, &pw)?;
+            pw.unlock(&store)?;
             store.set_trust(a.need('n', "a nickname")?, a.trust()?)?;
         }
         'D' => {
@@ -418,8 +418,7 @@ pub fn run(args: &[String]) -> Result<i32> {
             let mut store = ops::open(&dir)?;
             let n = a.need('n', "a nickname")?;
             // The password is needed to delete a key, as in NSS.
-            let password = pw.existing(&store)?;
-            store.unlock(&password)?;
+            pw.unlock(&store)?;
             store.delete_certificate(n, true)?;
         }
         'V' => {
@@ -455,15 +454,6 @@ pub fn run(args: &[String]) -> Result<i32> {
         other => bail!("command -{other} is not supported"),
     }
     Ok(0)
-}
-
-/// The database password (from `-f`, or asked), checked against the store: NSS asks for it
-/// before trust is granted or changed and before keys are listed. A store with an empty
-/// password asks nothing.
-fn authenticate(store: &nut_certutil::store::Store, pw: &PasswordSource) -> Result<()> {
-    let password = pw.existing(store)?;
-    store.unlock(&password)?;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -120,8 +120,7 @@ pub fn create_certificate(
             store.dir().display()
         );
     }
-    let password = pw.existing(store)?;
-    let cipher = store.unlock(&password)?;
+    let cipher = pw.unlock(store)?;
     let key = PrivateKey::generate(spec.key)?;
     let profile = spec.profile()?;
     let der = match issuer {
@@ -144,8 +143,7 @@ pub fn create_request(
     sans: &[String],
     alg: KeyAlgorithm,
 ) -> Result<Vec<u8>> {
-    let password = pw.existing(store)?;
-    let cipher = store.unlock(&password)?;
+    let cipher = pw.unlock(store)?;
     let key = PrivateKey::generate(alg)?;
     let der = pki::make_request(&key, subject, sans)?;
     store.add_key(&cipher, &key)?;
@@ -164,8 +162,7 @@ pub fn sign_request(
         nut_certutil::pem::request(request).context("no certificate request found in the input")?;
     let info = pki::read_request(&req_der)?;
     let ca = store.certificate(issuer)?;
-    let password = pw.existing(store)?;
-    let cipher = store.unlock(&password)?;
+    let cipher = pw.unlock(store)?;
     let ca_key = store.key_for_certificate(&cipher, issuer)?;
     Ok(pki::sign_request(
         &info,
@@ -191,14 +188,12 @@ pub fn import(
     let chain: Vec<Vec<u8>> = certs[1..].to_vec();
     // Trust is written with its MAC, keyed by the database password.
     if trust.without_user() != TrustFlags::NONE && !store.is_unlocked() {
-        let password = pw.existing(store)?;
-        store.unlock(&password)?;
+        pw.unlock(store)?;
     }
     let outcome = match nut_certutil::pem::private_key(data) {
         Some(k) => {
             let key = PrivateKey::from_key_der(&k)?;
-            let password = pw.existing(store)?;
-            let cipher = store.unlock(&password)?;
+            let cipher = pw.unlock(store)?;
             store.add_certificate_chain(nickname, first, trust, Some((&cipher, &key)), &chain)?
         }
         None => store.add_certificate_chain(nickname, first, trust, None, &chain)?,
@@ -312,8 +307,7 @@ pub fn import_nss(
         match &c.key {
             Some(key) => {
                 if cipher.is_none() {
-                    let password = pw.existing(store)?;
-                    cipher = Some(store.unlock(&password)?);
+                    cipher = Some(pw.unlock(store)?);
                 }
                 let cipher = cipher.as_ref().context("store unlocked")?;
                 store.add_certificate_with_key(cipher, &c.nickname, &c.der, c.trust, key)?;
@@ -321,8 +315,7 @@ pub fn import_nss(
             None => {
                 // Trust is written with its MAC, keyed by this store's password.
                 if c.trust.without_user() != TrustFlags::NONE && cipher.is_none() {
-                    let password = pw.existing(store)?;
-                    cipher = Some(store.unlock(&password)?);
+                    cipher = Some(pw.unlock(store)?);
                 }
                 store.add_certificate(&c.nickname, &c.der, c.trust)?;
             }
@@ -353,8 +346,7 @@ pub fn unlock_for_trust(store: &Store, pw: &PasswordSource) -> Result<()> {
     if store.has_empty_password() {
         store.unlock("")?;
     } else if pw.file.is_some() {
-        let password = pw.existing(store)?;
-        store.unlock(&password)?;
+        pw.unlock(store)?;
     }
     Ok(())
 }
@@ -371,8 +363,7 @@ pub fn export_nss(
     use nut_certutil::nssdb::write::{ExportItem, write};
     let dir = std::path::PathBuf::from(nut_certutil::store::strip_db_prefix(to));
     // Only verified trust goes into the NSS database (where it would be signed anew).
-    let password = pw.existing(store)?;
-    store.unlock(&password)?;
+    let cipher = pw.unlock(store)?;
     let records: Vec<_> = store
         .certificates()?
         .into_iter()
@@ -385,7 +376,6 @@ pub fn export_nss(
     }
     let mut keys = Vec::new();
     if records.iter().any(|r| r.has_key) {
-        let cipher = store.unlock(&password)?;
         for r in &records {
             let key = if r.has_key {
                 Some(store.key_for_certificate(&cipher, &r.nickname)?)
@@ -521,8 +511,7 @@ pub fn export_certfile(
     out: Option<&Path>,
 ) -> Result<()> {
     let chain = store.chain(nickname)?;
-    let password = pw.existing(store)?;
-    let cipher = store.unlock(&password)?;
+    let cipher = pw.unlock(store)?;
     let key = store.key_for_certificate(&cipher, nickname)?;
     let mut text = zeroize::Zeroizing::new(String::new());
     for (i, c) in chain.iter().enumerate() {

@@ -578,15 +578,13 @@ pub fn run(args: &[String]) -> Result<i32> {
         Cmd::Trust { nickname, trust } => {
             let mut store = ops::open(&dir()?)?;
             // As `-M`: changing trust needs the database password.
-            let password = pw.existing(&store)?;
-            store.unlock(&password)?;
+            pw.unlock(&store)?;
             store.set_trust(&nickname, trust.parse::<TrustFlags>()?)?;
         }
         Cmd::Delete { nickname, with_key } => {
             let mut store = ops::open(&dir()?)?;
             if with_key {
-                let password = pw.existing(&store)?;
-                store.unlock(&password)?;
+                pw.unlock(&store)?;
             }
             store.delete_certificate(&nickname, with_key)?;
         }

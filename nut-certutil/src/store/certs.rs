@@ -347,15 +347,19 @@ impl Store {
                 .trust_mac
                 .as_deref()
                 .is_some_and(|m| c.trust_mac_ok(&fingerprint, &trust.to_string(), m));
+        if ok {
+            return rec;
+        }
+        // Distrust is kept: it can only deny (so unprotected distrust loses nothing and is
+        // not warned about).
+        rec.trust = trust.distrust_only();
         let first_time = || {
             self.warned
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .insert(rec.nickname.clone())
         };
-        // Unprotected distrust loses nothing: no warning for it.
-        let loses = trust != trust.distrust_only();
-        if !ok && loses && first_time() {
+        if rec.trust != trust && first_time() {
             tracing::warn!(
                 nickname = %rec.nickname,
                 trust = %trust,
@@ -363,10 +367,6 @@ impl Store {
                  an older nut-certutil, or changed without the password): it is ignored; set it \
                  again with `nut-certutil -M -d DIR -n NICKNAME -t TRUST`"
             );
-        }
-        if !ok {
-            // Distrust is kept: it can only deny.
-            rec.trust = trust.distrust_only();
         }
         rec
     }

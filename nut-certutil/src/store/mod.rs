@@ -119,7 +119,7 @@ pub struct Store {
     /// written with their MAC and read back only when it verifies.
     unlocked: std::sync::Mutex<Option<KeyCipher>>,
     /// Certificates whose unprotected trust was already warned about by this handle.
-    pub(crate) warned: std::sync::Mutex<std::collections::HashSet<String>>,
+    warned: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
@@ -257,12 +257,7 @@ impl Store {
         password: &str,
         iterations: u32,
     ) -> Result<(), StoreError> {
-        let mut store = Store {
-            dir: dir.to_path_buf(),
-            conn: Store::connect(file)?,
-            unlocked: std::sync::Mutex::new(None),
-            warned: std::sync::Mutex::default(),
-        };
+        let mut store = Store::handle(dir, Store::connect(file)?);
         schema::migrate(&mut store.conn)?;
         let mut salt = [0u8; 16];
         random_bytes(&mut salt)?;
@@ -301,12 +296,7 @@ impl Store {
         Store::refuse_empty(&path)?;
         let mut conn = Store::connect(&path)?;
         schema::migrate(&mut conn)?;
-        Ok(Store {
-            dir: dir.to_path_buf(),
-            conn,
-            unlocked: std::sync::Mutex::new(None),
-            warned: std::sync::Mutex::default(),
-        })
+        Ok(Store::handle(dir, conn))
     }
 
     /// Open a store for reading only (what upsd and the clients do after dropping privileges,
@@ -371,12 +361,17 @@ impl Store {
                 c
             }
         };
-        Ok(Store {
+        Ok(Store::handle(dir, conn))
+    }
+
+    /// A handle on an open connection, not yet given the password.
+    fn handle(dir: &Path, conn: Connection) -> Store {
+        Store {
             dir: dir.to_path_buf(),
             conn,
             unlocked: std::sync::Mutex::new(None),
             warned: std::sync::Mutex::default(),
-        })
+        }
     }
 
     fn connect(path: &Path) -> Result<Connection, StoreError> {
