@@ -303,14 +303,9 @@ fn client_thread(
             });
         }
         let totals = async {
-            let (mut ops, mut errors) = (0, 0);
-            while let Some(r) = set.join_next().await {
-                if let Ok((n, e)) = r {
-                    ops += n;
-                    errors += e;
-                }
-            }
-            (ops, errors)
+            let mut totals = (0, 0);
+            add_counts(&mut set, &mut totals).await;
+            totals
         };
         tokio::select! {
             t = totals => { let _ = done.send(t); }
@@ -332,18 +327,22 @@ async fn measure(
     mut set: JoinSet<(u64, u64)>,
 ) -> Result<Throughput> {
     let span = timed_span(pid, dur, stop, start).await?;
-    let (mut ops, mut errors) = (0, 0);
-    let _ = tokio::time::timeout(GRACE, async {
-        while let Some(r) = set.join_next().await {
-            if let Ok((n, e)) = r {
-                ops += n;
-                errors += e;
-            }
-        }
-    })
-    .await;
+    // Counted as they come in: a worker that hangs past GRACE loses only its own share.
+    let mut totals = (0, 0);
+    let _ = tokio::time::timeout(GRACE, add_counts(&mut set, &mut totals)).await;
+    let (ops, errors) = totals;
     set.abort_all();
     Ok(span.with(ops, errors))
+}
+
+/// Add the (operations, errors) of each worker of `set` to `totals` as it finishes.
+async fn add_counts(set: &mut JoinSet<(u64, u64)>, totals: &mut (u64, u64)) {
+    while let Some(r) = set.join_next().await {
+        if let Ok((n, e)) = r {
+            totals.0 += n;
+            totals.1 += e;
+        }
+    }
 }
 
 /// The measured time span and the CPU spent in it.
