@@ -4,8 +4,11 @@
 //! if needed), child processes that are always killed, waiting for sockets and files without
 //! fixed sleeps, and detecting the reference tools (Debian's C NUT, NSS certutil, openssl).
 //!
-//! Tests that need a reference tool call [`require_tool`]; it returns `false` (and prints why)
-//! only when the tool is not installed: `.ci/run` installs all of them, so in CI nothing skips.
+//! Tests that need a reference tool call [`require_tool`]; it returns `false` only when the tool
+//! is not installed. Every skip goes through [`skip`]: it prints the reason, records it in
+//! `target/test-skips.log` (counted by `scripts/test`), and fails the test instead when
+//! `RNUT_TESTS_NO_SKIP=1` (set by `scripts/test` and `.ci/run`), so a green run there checked
+//! everything.
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -93,9 +96,55 @@ pub fn require_tool(tool: &str) -> bool {
             .unwrap_or(false)
     };
     if !found {
-        eprintln!("SKIP: {tool} is not installed (CI installs it through .ci/run)");
+        skip(&format!(
+            "{tool} is not installed (scripts/test installs it)"
+        ));
     }
     found
+}
+
+/// The environment variable that turns every skip into a failure.
+pub const NO_SKIP_VAR: &str = "RNUT_TESTS_NO_SKIP";
+
+/// Where skips are recorded, one line each, for `scripts/test`'s summary.
+pub fn skip_log() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"))
+        .join("test-skips.log")
+}
+
+/// A test cannot run here, for `reason`. With `RNUT_TESTS_NO_SKIP=1` this panics (the run
+/// must check everything); otherwise it prints `SKIP: reason`, appends the test's name and
+/// the reason to [`skip_log`], and returns so the caller can `return`.
+pub fn skip(reason: &str) {
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("unknown test")
+        .to_string();
+    if std::env::var(NO_SKIP_VAR).is_ok_and(|v| v == "1") {
+        panic!("{test} would skip ({reason}), and {NO_SKIP_VAR}=1 forbids skipping");
+    }
+    eprintln!("SKIP: {reason}");
+    let line = format!("{test}: {reason}\n");
+    let log = skip_log();
+    let written = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, line.as_bytes()));
+    if let Err(e) = written {
+        eprintln!("cannot record the skip in {}: {e}", log.display());
+    }
+}
+
+/// True when running as root; otherwise records a skip for `why` (see [`skip`]).
+pub fn require_root(why: &str) -> bool {
+    let root = is_root();
+    if !root {
+        skip(&format!("{why} needs root (CI runs as root)"));
+    }
+    root
 }
 
 /// True when running as root (CI does).

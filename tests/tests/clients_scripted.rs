@@ -336,7 +336,7 @@ fn upsmon_with_forcessl_never_sends_credentials_to_a_plaintext_server() {
 #[test]
 fn ipv6_literal_system_names() {
     let Ok(listener) = std::net::TcpListener::bind("[::1]:0") else {
-        eprintln!("SKIP: no IPv6 loopback on this machine");
+        rnut_tests::skip("no IPv6 loopback on this machine");
         return;
     };
     let s = ScriptServer::start_on(listener, |line| match line {

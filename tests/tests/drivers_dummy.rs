@@ -475,12 +475,11 @@ fn upsdrvctl_shutdown_runs_kill_power_in_sdorder_and_reports_failure() {
 
 #[test]
 fn dash_u_drops_privileges_before_serving() {
-    if !rnut_tests::is_root() {
-        eprintln!("SKIP: switching users needs root");
+    if !rnut_tests::require_root("switching users") {
         return;
     }
     let Ok(Some(nobody)) = nix::unistd::User::from_name("nobody") else {
-        eprintln!("SKIP: no user 'nobody'");
+        rnut_tests::skip("no user 'nobody'");
         return;
     };
     let tree = NutTree::new();

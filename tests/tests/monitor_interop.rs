@@ -40,7 +40,8 @@ fn our_upsmon_shuts_down_through_c_upsd() {
 
 #[test]
 fn c_upsmon_shuts_down_through_our_upsd() {
-    if !rnut_tests::require_tool("/lib/nut/upsmon") || !rnut_tests::is_root() {
+    if !rnut_tests::require_tool("/lib/nut/upsmon") || !rnut_tests::require_root("C upsmon's test")
+    {
         return;
     }
     let mut stack = Stack::new(OL_OB_LB, "");

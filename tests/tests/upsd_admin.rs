@@ -372,7 +372,7 @@ fn refuses_unsafe_or_empty_configuration() {
 #[test]
 fn listens_on_ipv6_loopback() {
     if std::net::TcpListener::bind("[::1]:0").is_err() {
-        eprintln!("SKIP: no IPv6 loopback on this machine");
+        rnut_tests::skip("no IPv6 loopback on this machine");
         return;
     }
     let d = NutDir::new();
@@ -415,14 +415,13 @@ fn proc_field(pid: u32, field: &str) -> String {
 }
 
 fn nut_user() -> Option<nix::unistd::User> {
-    if !rnut_tests::is_root() {
-        eprintln!("SKIP: privilege tests need root (CI runs as root)");
+    if !rnut_tests::require_root("the privilege tests") {
         return None;
     }
     match nix::unistd::User::from_name("nut") {
         Ok(Some(u)) => Some(u),
         _ => {
-            eprintln!("SKIP: no `nut` user (install nut-server: CI does)");
+            rnut_tests::skip("no `nut` user (scripts/test installs nut-server, which makes it)");
             None
         }
     }
