@@ -71,6 +71,24 @@ impl Throttle {
         self.flush_at(Instant::now());
     }
 
+    /// Log the summary of the current window now, over or not (at exit: what was left out
+    /// is never lost).
+    pub fn finish(&self) {
+        let now = Instant::now();
+        let open = {
+            let mut w = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            let started = w.started.unwrap_or(now);
+            let suppressed = std::mem::take(&mut *w).suppressed;
+            (suppressed > 0).then(|| Summary {
+                suppressed,
+                over: now.saturating_duration_since(started),
+            })
+        };
+        if let Some(s) = &open {
+            self.log_summary(s);
+        }
+    }
+
     fn admit_at(&self, now: Instant) -> bool {
         let (ended, admitted) = {
             let mut w = self.state.lock().unwrap_or_else(|e| e.into_inner());
@@ -162,6 +180,16 @@ mod tests {
         assert_eq!(t.flush_at(t0 + Duration::from_secs(30)), None, "said once");
         // A new window logs again.
         assert!(t.admit_at(t0 + Duration::from_secs(31)));
+    }
+
+    #[test]
+    fn finish_closes_an_open_window() {
+        let t = Throttle::new("x", 1, Duration::from_secs(3600));
+        assert!(t.admit());
+        assert!(!t.admit());
+        t.finish();
+        let w = t.state.lock().expect("lock");
+        assert_eq!((w.started, w.logged, w.suppressed), (None, 0, 0));
     }
 
     #[test]

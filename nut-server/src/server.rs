@@ -72,7 +72,7 @@ async fn flush_warnings(ctx: Arc<ServerContext>, mut shutdown: Shutdown) {
     loop {
         tokio::select! {
             _ = tick.tick() => ctx.warnings.flush(),
-            _ = shutdown.recv() => return ctx.warnings.flush(),
+            _ = shutdown.recv() => return ctx.warnings.finish(),
         }
     }
 }

@@ -42,16 +42,23 @@ impl Default for Warnings {
 }
 
 impl Warnings {
-    /// Write the summaries of the windows that have ended.
-    pub fn flush(&self) {
-        for t in [
+    fn all(&self) -> [&Throttle; 5] {
+        [
             &self.maxconn,
             &self.hosts_denied,
             &self.handshakes,
             &self.failed_logins,
             &self.accept_errors,
-        ] {
-            t.flush();
-        }
+        ]
+    }
+
+    /// Write the summaries of the windows that have ended.
+    pub fn flush(&self) {
+        self.all().iter().for_each(|t| t.flush());
+    }
+
+    /// Write the summaries of every window, ended or not (at exit).
+    pub fn finish(&self) {
+        self.all().iter().for_each(|t| t.finish());
     }
 }

@@ -89,6 +89,7 @@ fn unknown_and_known_users_cost_the_same() {
         }
     }
     let medians: Vec<Duration> = times.iter_mut().map(|t| median(t)).collect();
+    eprintln!("median reply times of {users:?}: {medians:?}");
     let fastest = *medians.iter().min().expect("medians");
     let slowest = *medians.iter().max().expect("medians");
     assert!(
