@@ -6,7 +6,8 @@
 //! counted, and once the window is over one summary line says how many were left out
 //! (`... 495 more connections refused at MAXCONN in the last 10 s`). The summary is written
 //! by the next event of that kind, or by [`Throttle::flush`], which a daemon calls from a
-//! periodic timer so that the summary of a burst does not wait for the next burst.
+//! periodic timer so that the summary of a burst does not wait for the next burst, and at
+//! the latest when the throttle is dropped or [`Throttle::finish`]ed.
 //!
 //! Use it through [`crate::warn_throttled!`], which formats nothing when the event is only
 //! counted.
@@ -142,6 +143,14 @@ impl Throttle {
 
     fn log_summary(&self, s: &Summary) {
         tracing::warn!("{}", self.summary_text(s));
+    }
+}
+
+impl Drop for Throttle {
+    /// A throttle that goes away (a TLS configuration replaced by a reload, a daemon that
+    /// exits) says what it left out.
+    fn drop(&mut self) {
+        self.finish();
     }
 }
 

@@ -126,3 +126,41 @@ fn a_burst_past_maxconn_logs_a_few_lines_and_a_summary() {
         assert_eq!(c.cmd("PROTVER"), "1.3");
     }
 }
+
+/// Lines of `lines` containing `needle`.
+fn count(lines: &[String], needle: &str) -> usize {
+    lines.iter().filter(|l| l.contains(needle)).count()
+}
+
+#[test]
+fn a_burst_of_rejected_client_certificates_logs_a_few_lines_and_summaries() {
+    const BURST: usize = 60;
+    let (_d, pki, _drv, u) = store_setup("CERTREQUEST REQUEST");
+    let rogue = pki.client_config(Some((&pki.rogue_der, &pki.rogue_key)));
+    for _ in 0..BURST {
+        let r = TlsClient::connect(u.addr, rogue.clone()).and_then(|mut t| t.cmd("PROTVER"));
+        assert!(r.is_err(), "the rogue certificate was accepted");
+    }
+    // Both warnings a rejected certificate causes are summarised once their window is over:
+    // upsd's own at its next timer tick, the verifier's (inside the TLS configuration, no
+    // timer) with the next rejection.
+    let summaries = [
+        "more client certificates rejected in the last",
+        "more failed STARTTLS handshakes in the last",
+    ];
+    let summarised = rnut_tests::wait_until(Duration::from_secs(40), || {
+        if summaries.iter().all(|s| u.log_text().contains(s)) {
+            return true;
+        }
+        let _ = TlsClient::connect(u.addr, rogue.clone()).and_then(|mut t| t.cmd("PROTVER"));
+        u.wait_log(summaries[0], Duration::from_secs(1)) && u.log_text().contains(summaries[1])
+    });
+    assert!(summarised, "no summary lines: {}", u.log_text());
+    let lines = u.log_lines();
+    let rejected = count(&lines, "client certificate rejected");
+    let failed = count(&lines, "STARTTLS with client 127.0.0.1 failed");
+    assert!(
+        rejected <= 20 && failed <= 20,
+        "{BURST} rejected certificates wrote {rejected} + {failed} lines"
+    );
+}
