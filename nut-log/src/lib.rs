@@ -12,6 +12,20 @@
 //! followed by a NUL byte, the framing glibc's `syslog()` uses when it falls back the same
 //! way. Sending is best effort: with no socket listening, or a full queue, records are
 //! dropped rather than blocking or failing the daemon.
+//!
+//! Every record leaves as one line of printable text, whatever it holds: control characters
+//! are escaped in the sink ([`escape`]), so a peer-supplied string logged anywhere cannot
+//! forge a line. Warnings that an outside party can trigger at will go through a
+//! [`Throttle`] ([`throttle`]).
+
+pub mod escape;
+pub mod throttle;
+
+pub use escape::escape_controls;
+pub use throttle::Throttle;
+
+#[doc(hidden)]
+pub use tracing as __tracing;
 
 use std::io::Write;
 use std::os::unix::net::{UnixDatagram, UnixStream};
@@ -179,7 +193,7 @@ pub fn syslog(severity: Severity, message: &str) {
         "<{}>{ident}[{}]: {}",
         FACILITY_DAEMON + severity as u8,
         std::process::id(),
-        message.trim_end()
+        escape_controls(message.trim_end())
     );
     let mut conn = target.conn.lock().unwrap_or_else(|e| e.into_inner());
     if !conn.send(line.as_bytes()) {
@@ -212,8 +226,11 @@ fn message_of(formatted: &str) -> &str {
     text
 }
 
+/// The writer of every record: standard error or syslog (see [`switch_to_syslog`]), one line
+/// of printable text per record (control characters escaped). Public for programs that
+/// install their own subscriber (the client tools).
 #[derive(Debug, Clone, Copy)]
-struct Sink;
+pub struct Sink;
 
 /// One formatted record; written out when dropped.
 #[derive(Debug)]
@@ -243,7 +260,8 @@ impl Drop for Record {
                 message_of(&String::from_utf8_lossy(&self.buf)),
             );
         } else {
-            let _ = std::io::stderr().write_all(&self.buf);
+            let line = escape::as_log_line(&String::from_utf8_lossy(&self.buf));
+            let _ = std::io::stderr().write_all(line.as_bytes());
         }
     }
 }

@@ -1,5 +1,5 @@
 //! A stream-type syslog socket (syslog-ng's `unix-stream("/dev/log")`) gets every line,
-//! each followed by a NUL byte. The logging side runs in a child process (this test binary
+//! each followed by a NUL byte, with the control characters of a record escaped. The logging side runs in a child process (this test binary
 //! again), because the socket path is read from the environment once per process.
 
 use std::io::Read;
@@ -21,6 +21,7 @@ fn a_stream_socket_gets_nul_terminated_lines() {
         nut_log::syslog(nut_log::Severity::Notice, "first line\n");
         nut_log::switch_to_syslog();
         tracing::error!("second line");
+        tracing::warn!("peer said {}", "x\n<28>upsd[1]: forged\x1b[0m");
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");
@@ -53,9 +54,9 @@ fn a_stream_socket_gets_nul_terminated_lines() {
         .split(|&b| b == 0)
         .map(|f| String::from_utf8_lossy(f).into_owned())
         .collect();
-    // Two lines, each ended by a NUL (so the split leaves an empty tail).
-    assert_eq!(frames.len(), 3, "{frames:?}");
-    assert_eq!(frames[2], "");
+    // Three lines, each ended by a NUL (so the split leaves an empty tail).
+    assert_eq!(frames.len(), 4, "{frames:?}");
+    assert_eq!(frames[3], "");
     // daemon (3 << 3) + notice (5) = 29; + error (3) = 27.
     assert!(
         frames[0].starts_with("<29>stream-test[") && frames[0].ends_with("]: first line"),
@@ -63,6 +64,12 @@ fn a_stream_socket_gets_nul_terminated_lines() {
     );
     assert!(
         frames[1].starts_with("<27>stream-test[") && frames[1].ends_with("]: second line"),
+        "{frames:?}"
+    );
+    // A peer's newline and escape sequence are escaped: no second record, no raw ESC.
+    assert!(
+        frames[2].starts_with("<28>stream-test[")
+            && frames[2].ends_with("]: peer said x\\n<28>upsd[1]: forged\\x1b[0m"),
         "{frames:?}"
     );
 }

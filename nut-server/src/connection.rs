@@ -170,7 +170,11 @@ pub async fn serve(
                         }
                     }
                     Err(e) => {
-                        tracing::warn!("STARTTLS with client {} failed: {e}", session.ip());
+                        nut_log::warn_throttled!(
+                            ctx.warnings.handshakes,
+                            "STARTTLS with client {} failed: {e}",
+                            session.ip()
+                        );
                         break;
                     }
                 }

@@ -1,5 +1,6 @@
 //! What every session shares: the UPS registry, the reloadable users / access rules /
-//! descriptions / TLS acceptor (if configured) and the failure-delay table.
+//! descriptions / TLS acceptor (if configured), the failure-delay table and the rate limits
+//! of the warnings outsiders can trigger.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
@@ -11,6 +12,7 @@ use crate::auth::failure_delay::FailureDelay;
 use crate::auth::hosts_access::HostsAccess;
 use crate::descriptions::Descriptions;
 use crate::registry::UpsRegistry;
+use crate::warnings::Warnings;
 
 /// The version upsd reports (`VER`, `server.version`): the C NUT release whose protocol and
 /// behaviour rnut reproduces, tagged with rnut's own version.
@@ -48,6 +50,8 @@ pub struct ServerContext {
     reloadable: RwLock<Reloadable>,
     /// Growing delays after failed authentications.
     pub failures: FailureDelay,
+    /// Rate limits of the warnings outsiders can trigger.
+    pub warnings: Warnings,
     next_session: AtomicU64,
 }
 
@@ -67,6 +71,7 @@ impl ServerContext {
             registry,
             reloadable: RwLock::new(reloadable),
             failures: FailureDelay::new(),
+            warnings: Warnings::default(),
             next_session: AtomicU64::new(1),
         })
     }

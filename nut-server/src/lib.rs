@@ -39,6 +39,7 @@ pub mod settings;
 pub mod shutdown;
 pub mod startup;
 pub mod tls;
+pub mod warnings;
 pub mod workers;
 
 pub use startup::main_entry;

@@ -45,6 +45,7 @@ pub async fn run(
             shutdown.clone(),
         ));
     }
+    tokio::spawn(flush_warnings(ctx.clone(), shutdown.clone()));
     let mut term = signal(SignalKind::terminate())?;
     let mut int = signal(SignalKind::interrupt())?;
     let mut quit = signal(SignalKind::quit())?;
@@ -62,6 +63,18 @@ pub async fn run(
     let max = u32::try_from(maxconn).unwrap_or(u32::MAX);
     let _ = tokio::time::timeout(DRAIN, permits.acquire_many(max)).await;
     Ok(())
+}
+
+/// Write the summaries of rate-limited warnings whose window has ended, until shutdown.
+async fn flush_warnings(ctx: Arc<ServerContext>, mut shutdown: Shutdown) {
+    let mut tick = tokio::time::interval(crate::warnings::FLUSH_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => ctx.warnings.flush(),
+            _ = shutdown.recv() => return ctx.warnings.finish(),
+        }
+    }
 }
 
 async fn accept_loop(
@@ -88,7 +101,8 @@ async fn accept_loop(
                     });
                 }
                 Err(_) => {
-                    tracing::warn!(
+                    nut_log::warn_throttled!(
+                        ctx.warnings.maxconn,
                         "refusing connection from {peer}: MAXCONN ({maxconn}) connections are open"
                     );
                     tokio::spawn(async move {
@@ -102,7 +116,7 @@ async fn accept_loop(
             },
             Err(e) => {
                 // EMFILE and friends: back off briefly instead of spinning.
-                tracing::warn!("accept failed: {e}");
+                nut_log::warn_throttled!(ctx.warnings.accept_errors, "accept failed: {e}");
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         }

@@ -9,27 +9,10 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use upsd_support::pki::{SERVER_NICK, STORE_PASSWORD, TestPki, TlsClient, read_plain_line};
+use upsd_support::pki::{
+    SERVER_NICK, STORE_PASSWORD, TestPki, TlsClient, read_plain_line, store_conf, store_setup,
+};
 use upsd_support::*;
-
-fn store_setup(certrequest: &str) -> (NutDir, TestPki, FakeDriver, Upsd) {
-    let pki = TestPki::new();
-    let d = NutDir::new();
-    let store = d.path().join("certdb");
-    pki.write_store(&store);
-    d.write_upsd_conf(&store_conf(
-        rnut_tests::free_port(),
-        &store,
-        STORE_PASSWORD,
-        certrequest,
-    ));
-    d.write_ups_conf("[test]\n\tdriver = fake\n\tport = none\n");
-    d.write_users(STANDARD_USERS);
-    let drv = FakeDriver::start(&d.state(), "fake-test", sample_state());
-    let u = Upsd::start(&d);
-    wait_ups_ready(&u, "test");
-    (d, pki, drv, u)
-}
 
 #[test]
 fn starttls_with_store_identity() {
@@ -237,14 +220,6 @@ fn starttls_with_pem_certfile_and_ca_bundle() {
     let anon =
         TlsClient::connect(u.addr, pki.client_config(None)).and_then(|mut t| t.cmd("PROTVER"));
     assert!(anon.is_err());
-}
-
-/// The upsd.conf of [`store_setup`] for a server already on `port`.
-fn store_conf(port: u16, store: &std::path::Path, password: &str, certrequest: &str) -> String {
-    format!(
-        "LISTEN 127.0.0.1 {port}\nCERTPATH {}\nCERTIDENT \"{SERVER_NICK}\" \"{password}\"\n{certrequest}\n",
-        store.display()
-    )
 }
 
 /// SIGHUP re-reads the TLS identity: a renewed certificate (here from another CA) serves new

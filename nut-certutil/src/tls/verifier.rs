@@ -273,14 +273,28 @@ impl ServerCertVerifier for NutServerCertVerifier {
 pub(crate) struct DistrustingClientVerifier {
     inner: Arc<dyn ClientCertVerifier>,
     trust: TrustMaterial,
+    /// Anyone who can connect can send certificates to reject: the warnings are rate-limited.
+    rejections: nut_log::Throttle,
 }
+
+/// Rejected client certificates logged per [`REJECTIONS_WINDOW`] before a summary.
+const REJECTIONS_BURST: u32 = 5;
+const REJECTIONS_WINDOW: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl DistrustingClientVerifier {
     pub(crate) fn new(
         inner: Arc<dyn ClientCertVerifier>,
         trust: TrustMaterial,
     ) -> DistrustingClientVerifier {
-        DistrustingClientVerifier { inner, trust }
+        DistrustingClientVerifier {
+            inner,
+            trust,
+            rejections: nut_log::Throttle::new(
+                "client certificates rejected",
+                REJECTIONS_BURST,
+                REJECTIONS_WINDOW,
+            ),
+        }
     }
 }
 
@@ -309,7 +323,12 @@ impl ClientCertVerifier for DistrustingClientVerifier {
         if let Some(why) =
             distrusted_in_chain(&self.trust, &info, intermediates, "client certificate")
         {
-            tracing::warn!(subject = %info.subject, error = %why, "client certificate rejected");
+            nut_log::warn_throttled!(
+                self.rejections,
+                subject = %info.subject,
+                error = %why,
+                "client certificate rejected"
+            );
             return Err(fail(why));
         }
         let r = self
@@ -318,9 +337,12 @@ impl ClientCertVerifier for DistrustingClientVerifier {
             .map_err(|e| explain_chain_error(e, &info, &self.trust, "client"));
         match &r {
             Ok(_) => tracing::debug!(subject = %info.subject, "client certificate verified"),
-            Err(e) => {
-                tracing::warn!(subject = %info.subject, error = %e, "client certificate rejected")
-            }
+            Err(e) => nut_log::warn_throttled!(
+                self.rejections,
+                subject = %info.subject,
+                error = %e,
+                "client certificate rejected"
+            ),
         }
         r
     }

@@ -82,7 +82,7 @@ pub fn init_logging() {
         .unwrap_or_else(|| EnvFilter::new("off"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(nut_log::Sink)
         .with_ansi(false)
         .with_target(false)
         .without_time()

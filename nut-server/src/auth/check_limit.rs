@@ -8,9 +8,6 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use tokio::sync::Semaphore;
-use zeroize::Zeroizing;
-
-use super::password;
 
 /// How long a check waits for a free slot.
 pub const WAIT: Duration = Duration::from_secs(5);
@@ -30,10 +27,10 @@ fn slots() -> &'static Arc<Semaphore> {
     SLOTS.get_or_init(|| Arc::new(Semaphore::new(limit())))
 }
 
-/// Verify a slow (hashed) password on a blocking thread once a slot is free; `None` when no
-/// slot freed up within [`WAIT`].
-pub async fn verify_slow(supplied: Zeroizing<String>, stored: Zeroizing<String>) -> Option<bool> {
-    verify_within(slots(), WAIT, supplied, stored).await
+/// Run a slow (hashing) password check on a blocking thread once a slot is free; `None`
+/// when no slot freed up within [`WAIT`].
+pub async fn verify_slow(check: impl FnOnce() -> bool + Send + 'static) -> Option<bool> {
+    verify_within(slots(), WAIT, check).await
 }
 
 /// [`verify_slow`] with its own slots and wait (for tests). The slot is held by the blocking
@@ -41,15 +38,14 @@ pub async fn verify_slow(supplied: Zeroizing<String>, stored: Zeroizing<String>)
 pub async fn verify_within(
     slots: &Arc<Semaphore>,
     wait: Duration,
-    supplied: Zeroizing<String>,
-    stored: Zeroizing<String>,
+    check: impl FnOnce() -> bool + Send + 'static,
 ) -> Option<bool> {
     let permit = tokio::time::timeout(wait, slots.clone().acquire_owned())
         .await
         .ok()?
         .ok()?;
     let check = tokio::task::spawn_blocking(move || {
-        let ok = password::verify(&supplied, &stored);
+        let ok = check();
         drop(permit);
         ok
     });
@@ -59,6 +55,7 @@ pub async fn verify_within(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::password;
 
     #[test]
     fn checks_wait_for_a_slot_and_give_up_when_none_frees() {
@@ -67,18 +64,20 @@ mod tests {
             .build()
             .expect("runtime");
         rt.block_on(async {
-            let stored = Zeroizing::new(password::hash_argon2id("right").expect("hash"));
+            let stored = password::hash_argon2id("right").expect("hash");
+            let check = |supplied: &'static str| {
+                let stored = stored.clone();
+                move || password::verify(supplied, &stored)
+            };
             let slots = Arc::new(Semaphore::new(1));
             let held = slots.clone().acquire_owned().await.expect("permit");
             let wait = Duration::from_millis(100);
-            let busy =
-                verify_within(&slots, wait, Zeroizing::new("right".into()), stored.clone()).await;
+            let busy = verify_within(&slots, wait, check("right")).await;
             assert_eq!(busy, None, "no free slot: refused");
             drop(held);
-            let ok =
-                verify_within(&slots, wait, Zeroizing::new("right".into()), stored.clone()).await;
+            let ok = verify_within(&slots, wait, check("right")).await;
             assert_eq!(ok, Some(true));
-            let wrong = verify_within(&slots, wait, Zeroizing::new("wrong".into()), stored).await;
+            let wrong = verify_within(&slots, wait, check("wrong")).await;
             assert_eq!(wrong, Some(false));
             assert_eq!(slots.available_permits(), 1, "the slot is given back");
         });

@@ -1,6 +1,18 @@
 //! Password verification for `upsd.users`: plain passwords compared in constant time, and the
 //! standard hash formats `$argon2id$` / `$argon2i$` / `$argon2d$` (PHC strings) and
 //! `$6$` (sha512-crypt). upsd only verifies; it never stores or logs a password.
+//!
+//! A login costs the same whether the user exists and however its password is kept
+//! ([`verify_login`]), so that reply times do not tell which user names exist. When the
+//! users file holds any hashed password, every check runs exactly one hash verification:
+//! a hashed user's own, or, for a plaintext user and for an unknown name, the first hashed
+//! entry of the file (the decoy, [`decoy`]), whose result is ignored. Same code, same
+//! parameters, same number of runs, hence the same time; the plain comparison next to it is
+//! constant-time and costs nanoseconds. Without a hashed entry nothing is slow: a plain
+//! comparison against a user's password or against a fixed string for an unknown name.
+//! What remains: hashed entries made with different parameters (or algorithms) cost
+//! differently, so they can be told apart from each other and from an unknown name; use one
+//! set of parameters (`upsd --hash-password`) for every user.
 
 use subtle::ConstantTimeEq;
 
@@ -40,6 +52,41 @@ pub fn verify(supplied: &str, stored: &str) -> bool {
         StoredKind::Plain => constant_time_eq(supplied.as_bytes(), stored.as_bytes()),
         StoredKind::Argon2 => verify_argon2(supplied, stored),
         StoredKind::Sha512Crypt => sha_crypt::sha512_check(supplied, stored).is_ok(),
+    }
+}
+
+/// What an unknown user name is checked against when no hashed entry exists.
+const NO_SUCH_USER: &str = "x-no-such-user-x";
+
+/// The decoy of a users file: its first hashed password, if any.
+pub fn decoy<'a>(stored: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    stored.into_iter().find(|p| is_slow(p))
+}
+
+/// Whether [`verify_login`] with these arguments runs a hash (so belongs off the async
+/// workers, within the bound on concurrent checks).
+pub fn login_is_slow(stored: Option<&str>, decoy: Option<&str>) -> bool {
+    decoy.is_some() || stored.is_some_and(is_slow)
+}
+
+/// Whether `supplied` is the password of a user whose stored password is `stored` (`None`:
+/// no such user, or a user without a password, never a match), at the same cost in every
+/// case: with a `decoy` (the users file's [`decoy`]), exactly one hash verification runs.
+pub fn verify_login(supplied: &str, stored: Option<&str>, decoy: Option<&str>) -> bool {
+    match (stored, decoy) {
+        (Some(stored), _) if is_slow(stored) => verify(supplied, stored),
+        (Some(stored), decoy) => {
+            let ok = verify(supplied, stored);
+            if let Some(d) = decoy {
+                // Spend the time of a hashed user's check; the result does not count.
+                let _ = verify(supplied, d);
+            }
+            ok
+        }
+        (None, decoy) => {
+            let _ = verify(supplied, decoy.unwrap_or(NO_SUCH_USER));
+            false
+        }
     }
 }
 
@@ -118,6 +165,31 @@ mod tests {
             hash_argon2id("pass word").expect("hash"),
             "salts must differ"
         );
+    }
+
+    #[test]
+    fn logins_need_a_stored_password_and_take_the_slow_path_alike() {
+        let hashed = hash_argon2id("hashed pw").expect("hash");
+        let users = ["plain pw", hashed.as_str()];
+        let d = decoy(users);
+        assert_eq!(d, Some(hashed.as_str()));
+        assert_eq!(decoy(["a", "b"]), None);
+        assert!(verify_login("plain pw", Some("plain pw"), d));
+        assert!(
+            !verify_login("hashed pw", Some("plain pw"), d),
+            "the decoy never counts"
+        );
+        assert!(verify_login("hashed pw", Some(&hashed), d));
+        assert!(!verify_login("hashed pw", None, d), "unknown user");
+        assert!(
+            !verify_login(NO_SUCH_USER, None, None),
+            "unknown user, no hash"
+        );
+        // With a hashed entry in the file every login is slow; without, none is.
+        assert!(login_is_slow(Some("plain pw"), d));
+        assert!(login_is_slow(None, d));
+        assert!(!login_is_slow(Some("plain pw"), None));
+        assert!(!login_is_slow(None, None));
     }
 
     #[test]

@@ -126,7 +126,8 @@ fn host_allowed(ctx: &ServerContext, session: &Session) -> bool {
         .hosts
         .permits(session.ip(), session.username.as_deref());
     if !allowed {
-        tracing::warn!(
+        nut_log::warn_throttled!(
+            ctx.warnings.hosts_denied,
             "Access denied by hosts.allow/hosts.deny for {}",
             session.who()
         );
@@ -199,29 +200,21 @@ pub async fn authenticate(ctx: &ServerContext, session: &mut Session) -> Option<
     let ok = match cached {
         Some(v) => v,
         None => {
-            let checked = match entry.as_ref().and_then(|u| u.password.clone()) {
-                Some(stored) => check(&supplied, stored).await,
-                None => {
-                    // Unknown user (or no password): spend the time a real check takes, on
-                    // the file's first hashed password when there is one, so that the reply
-                    // time does not tell which names exist. The result is ignored.
-                    let decoy = users
-                        .users
-                        .iter()
-                        .filter_map(|u| u.password.clone())
-                        .find(|p| password::is_slow(p))
-                        .unwrap_or_else(|| "x-no-such-user-x".to_string());
-                    check(&supplied, decoy).await.map(|_| false)
-                }
-            };
-            match checked {
+            // The same cost whether the user exists and however its password is kept (see
+            // `password::verify_login`), so that the reply time does not tell which names
+            // exist.
+            let stored = entry.as_ref().and_then(|u| u.password.clone());
+            let decoy = password::decoy(users.users.iter().filter_map(|u| u.password.as_deref()))
+                .map(str::to_owned);
+            match check(&supplied, stored, decoy).await {
                 Some(v) => {
                     session.verified = Some((users.clone(), v));
                     v
                 }
                 None => {
                     // Not a verdict on the password: nothing cached, the client may retry.
-                    tracing::warn!(
+                    nut_log::warn_throttled!(
+                        ctx.warnings.failed_logins,
                         "refusing the login of {}: too many password checks in progress",
                         session.who()
                     );
@@ -231,11 +224,12 @@ pub async fn authenticate(ctx: &ServerContext, session: &mut Session) -> Option<
         }
     };
     if ok {
-        ctx.failures.record_success(session.ip());
+        ctx.failures.record_success(session.ip(), &name);
         entry
     } else {
-        let delay = ctx.failures.record_failure(session.ip());
-        tracing::warn!(
+        let delay = ctx.failures.record_failure(session.ip(), &name);
+        nut_log::warn_throttled!(
+            ctx.warnings.failed_logins,
             "authentication failed for {} (user unknown or wrong password)",
             session.who()
         );
@@ -244,14 +238,28 @@ pub async fn authenticate(ctx: &ServerContext, session: &mut Session) -> Option<
     }
 }
 
-/// Verify `supplied` against `stored`: plain passwords inline, hashes on a blocking thread
-/// within the bound on concurrent checks (`None`: no slot freed up in time).
-async fn check(supplied: &Zeroizing<String>, stored: String) -> Option<bool> {
-    if password::is_slow(&stored) {
-        check_limit::verify_slow(supplied.clone(), Zeroizing::new(stored)).await
-    } else {
-        Some(password::verify(supplied, &stored))
+/// Verify `supplied` for a user whose stored password is `stored` (`None`: unknown): inline
+/// when nothing is hashed, else on a blocking thread within the bound on concurrent checks
+/// (`None`: no slot freed up in time).
+async fn check(
+    supplied: &Zeroizing<String>,
+    stored: Option<String>,
+    decoy: Option<String>,
+) -> Option<bool> {
+    if !password::login_is_slow(stored.as_deref(), decoy.as_deref()) {
+        return Some(password::verify_login(supplied, stored.as_deref(), None));
     }
+    let supplied = supplied.clone();
+    let stored = stored.map(Zeroizing::new);
+    let decoy = decoy.map(Zeroizing::new);
+    check_limit::verify_slow(move || {
+        password::verify_login(
+            &supplied,
+            stored.as_deref().map(String::as_str),
+            decoy.as_deref().map(String::as_str),
+        )
+    })
+    .await
 }
 
 /// Authenticate and require a right: `ERR ACCESS-DENIED` if either fails.

@@ -211,6 +211,21 @@ impl Client {
             reader: BufReader::new(s),
         }
     }
+    /// Connect from `local` (another loopback address: upsd counts failed logins per
+    /// client address).
+    pub fn connect_from(addr: SocketAddr, local: std::net::IpAddr) -> Client {
+        use socket2::{Domain, Socket, Type};
+        let s = Socket::new(Domain::for_address(addr), Type::STREAM, None).expect("socket");
+        s.bind(&SocketAddr::new(local, 0).into()).expect("bind");
+        s.connect_timeout(&addr.into(), Duration::from_secs(5))
+            .expect("connect");
+        let s: TcpStream = s.into();
+        s.set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
+        Client {
+            reader: BufReader::new(s),
+        }
+    }
     pub fn send_raw(&mut self, bytes: &[u8]) {
         self.reader.get_mut().write_all(bytes).expect("write");
     }

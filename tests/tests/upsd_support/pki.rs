@@ -15,6 +15,8 @@ use nut_certutil::store::Store;
 use nut_certutil::trust::TrustFlags;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 
+use super::{FakeDriver, NutDir, STANDARD_USERS, Upsd, sample_state, wait_ups_ready};
+
 pub const STORE_PASSWORD: &str = "st0re pass";
 pub const SERVER_NICK: &str = "My nut server";
 
@@ -232,4 +234,61 @@ impl TlsClient {
             }
         }
     }
+}
+
+/// A client certificate whose subject CN is `cn` exactly (control characters included: the
+/// tests' own certificate tools refuse such names, rcgen writes them), signed by the test CA
+/// (`signed_by_ca`) or self-signed.
+pub fn client_cert_with_cn(pki: &TestPki, cn: &str, signed_by_ca: bool) -> (Vec<u8>, PrivateKey) {
+    use rcgen::{
+        CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, Issuer, KeyPair,
+        KeyUsagePurpose,
+    };
+    let key = PrivateKey::generate(KeyAlgorithm::EcdsaP256).expect("key");
+    let rc_key = KeyPair::try_from(key.pkcs8_der()).expect("rcgen key");
+    let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
+    let mut dn = DistinguishedName::new();
+    dn.push(DnType::CommonName, cn);
+    dn.push(DnType::OrganizationName, "rnut");
+    params.distinguished_name = dn;
+    params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    let cert = if signed_by_ca {
+        let ca_key = KeyPair::try_from(pki.ca_key.pkcs8_der()).expect("rcgen CA key");
+        let issuer = Issuer::from_ca_cert_der(&CertificateDer::from(pki.ca_der.clone()), ca_key)
+            .expect("issuer");
+        params.signed_by(&rc_key, &issuer).expect("sign")
+    } else {
+        params.self_signed(&rc_key).expect("self-sign")
+    };
+    (cert.der().to_vec(), key)
+}
+
+/// upsd with the test PKI's store as its TLS identity, `certrequest` as written (a line of
+/// upsd.conf), UPS `test` served by a fake driver, the standard users.
+pub fn store_setup(certrequest: &str) -> (NutDir, TestPki, FakeDriver, Upsd) {
+    let pki = TestPki::new();
+    let d = NutDir::new();
+    let store = d.path().join("certdb");
+    pki.write_store(&store);
+    d.write_upsd_conf(&store_conf(
+        rnut_tests::free_port(),
+        &store,
+        STORE_PASSWORD,
+        certrequest,
+    ));
+    d.write_ups_conf("[test]\n\tdriver = fake\n\tport = none\n");
+    d.write_users(STANDARD_USERS);
+    let drv = FakeDriver::start(&d.state(), "fake-test", sample_state());
+    let u = Upsd::start(&d);
+    wait_ups_ready(&u, "test");
+    (d, pki, drv, u)
+}
+
+/// The upsd.conf of [`store_setup`] for a server already on `port`.
+pub fn store_conf(port: u16, store: &std::path::Path, password: &str, certrequest: &str) -> String {
+    format!(
+        "LISTEN 127.0.0.1 {port}\nCERTPATH {}\nCERTIDENT \"{SERVER_NICK}\" \"{password}\"\n{certrequest}\n",
+        store.display()
+    )
 }
