@@ -168,17 +168,27 @@ pub fn spawn_upsd_exactly(
     args: &[&str],
     customize: impl FnOnce(&mut Command),
 ) -> (ChildGuard, Arc<Mutex<Vec<String>>>) {
+    let mut cmd = upsd_command(d, args);
+    customize(&mut cmd);
+    spawn_logged(&mut cmd)
+}
+
+/// `upsd -F <args>` with the directory's configuration (not started).
+pub fn upsd_command(d: &NutDir, args: &[&str]) -> Command {
     let mut cmd = Command::new(bin("upsd"));
     cmd.arg("-F")
         .args(args)
         .env("NUT_CONFPATH", d.conf())
         .env("NUT_STATEPATH", d.state())
         .env("NUT_ALTPIDPATH", d.run())
-        .env("NUT_DATAPATH", d.conf())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    customize(&mut cmd);
-    let mut child = ChildGuard::spawn("upsd", &mut cmd);
+        .env("NUT_DATAPATH", d.conf());
+    cmd
+}
+
+/// Spawn `cmd` with its stderr captured as the log.
+pub fn spawn_logged(cmd: &mut Command) -> (ChildGuard, Arc<Mutex<Vec<String>>>) {
+    cmd.stdout(Stdio::null()).stderr(Stdio::piped());
+    let mut child = ChildGuard::spawn("upsd", cmd);
     let log = capture(child.child_mut().stderr.take().expect("stderr"));
     (child, log)
 }
