@@ -10,7 +10,7 @@
 //! - [`upsmon_conf`]: `upsmon.conf`, notify events and flags, `MONITOR` and `CERTHOST` rows.
 //! - [`notify`]: upsmon notify events, flags and message formats.
 //! - [`paths`]: where the files and the state live, from the environment.
-//! - [`file`]: the one bounded reader of config and data files (regular files, 4 MiB).
+//! - [`file`](mod@file): the one bounded reader of config and data files (regular files, 4 MiB).
 //!
 //! Every parser takes the file text and the file path (for messages only): no I/O there; the
 //! files are read by [`file::read_config`] alone.
@@ -25,8 +25,14 @@
 //! In detail:
 //! - numbers are whole decimal words (C `atoi` turns `15s` into 15 and `abc` into 0), and a
 //!   negative value where none makes sense (MINSUPPLIES, POLLFREQ, MAXAGE, ...) is an error
-//!   where C ignores the line; `POLLFREQ 0` is refused (a busy loop).
-//! - ups.conf: `key value` without `=` and extra words after a value (C ignores both), an
+//!   where C ignores the line; `POLLFREQ 0` is refused (a busy loop), and so are `MAXAGE 0`,
+//!   `DEADTIME 0`, `HOSTSYNC 0`, `POLLFREQALERT 0`; no time is over a year
+//!   ([`MAX_CONFIG_SECONDS`]); `MAXCONN` is 1 to [`upsd_conf::MAX_MAXCONN`].
+//! - `CERTIDENT` without `CERTPATH` (or `CERTFILE`) is an error (C: TLS silently off).
+//! - a double quote left open past the end of its line is an error (C: it swallows the next
+//!   lines).
+//! - ups.conf: a `driver` that is not a plain file name (`/`, `.`, `..`: upsdrvctl would run
+//!   that path as root), `key value` without `=` and extra words after a value (C ignores both), an
 //!   unknown global key, a key set twice in one place, `[default]`, a `/` in a section name,
 //!   and a section name repeated (case-insensitively) are errors; a section without `driver`
 //!   or `port` is an error (upsd only skips it).
