@@ -424,6 +424,24 @@ fn silent_upsd_conf_mistakes_are_refused_with_file_and_line() {
 }
 
 #[test]
+fn maxconn_past_the_open_file_limit_is_lowered_with_a_warning() {
+    let d = NutDir::standard("MAXCONN 1048576\n");
+    let cmd = upsd_command(&d, rnut_tests::stay_root_args());
+    // 256 descriptors, 64 of them kept for listeners and drivers.
+    let (child, log) = spawn_logged(&mut rnut_tests::with_ulimit(&cmd, 'n', 256));
+    let u = Upsd::from_spawned(child, log);
+    assert!(
+        u.log_text().contains(
+            "upsd.conf: MAXCONN 1048576 is more than the open-file limit allows (192 after \
+             the descriptors kept for listeners and drivers): serving at most 192 connections"
+        ),
+        "{}",
+        u.log_text()
+    );
+    assert!(u.wait_log("ready (MAXCONN 192)", Duration::from_secs(5)));
+}
+
+#[test]
 fn refuses_unsafe_or_empty_configuration() {
     let d = NutDir::standard("");
     std::fs::set_permissions(

@@ -94,7 +94,12 @@ impl Upsd {
         Self::start_spawned(spawn_upsd_exactly(d, args, |_| {}))
     }
 
-    fn start_spawned((mut child, log): (ChildGuard, Arc<Mutex<Vec<String>>>)) -> Upsd {
+    fn start_spawned((child, log): (ChildGuard, Arc<Mutex<Vec<String>>>)) -> Upsd {
+        Self::from_spawned(child, log)
+    }
+
+    /// Wait for an upsd spawned by the caller to listen and be ready.
+    pub fn from_spawned(mut child: ChildGuard, log: Arc<Mutex<Vec<String>>>) -> Upsd {
         let found = wait_until(Duration::from_secs(20), || {
             log.lock()
                 .unwrap()
