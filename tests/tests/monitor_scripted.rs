@@ -374,6 +374,15 @@ fn upsmon_conf_permissions_and_a_lone_certident_are_not_accepted_in_silence() {
     // CERTIDENT without CERTPATH: C upsmon goes on without its client certificate.
     d.write_conf(&monitor, "CERTIDENT client pw\n");
     refused("CERTIDENT without CERTPATH");
+    // A FIFO with no writer: refused at once, not waited on.
+    std::fs::remove_file(d.conf_file()).expect("rm");
+    nix::unistd::mkfifo(
+        &d.conf_file(),
+        nix::sys::stat::Mode::from_bits_truncate(0o640),
+    )
+    .expect("mkfifo");
+    refused("upsmon.conf: not a regular file (a FIFO)");
+    std::fs::remove_file(d.conf_file()).expect("rm");
     // Readable by others with a MONITOR password: a warning, and upsmon runs.
     d.write_conf(&monitor, "");
     chmod(0o644);
