@@ -2,10 +2,11 @@
 //! hosts files, dummy-ups `.dev` / `.seq` files, cmdvartab): bounded in size, regular files
 //! only, and never blocking.
 //!
-//! A file is opened with `O_NONBLOCK` and checked with `fstat` on the open descriptor before
-//! a byte is read, so a FIFO with no writer cannot hang start-up and a device such as
-//! `/dev/zero` cannot fill memory; checking the descriptor (not the path) leaves no window
-//! for the path to be swapped between the check and the read. A symlink is followed: what
+//! A path that is not a regular file is refused before it is opened (opening a device can act
+//! on it); then the file is opened with `O_NONBLOCK` and checked again with `fstat` on the
+//! open descriptor before a byte is read, so a FIFO with no writer cannot hang start-up and a
+//! device such as `/dev/zero` cannot fill memory, even when the path is swapped between the
+//! two checks. A symlink is followed: what
 //! counts is its target, which must be a regular file (configuration management often links
 //! /etc/nut files). At most [`MAX_CONFIG_FILE_BYTES`] are read; a larger file is refused,
 //! also when it grows while being read.
@@ -137,22 +138,32 @@ fn kind_of(ft: std::fs::FileType) -> FileKind {
     }
 }
 
+fn refuse_unless_regular(meta: &std::fs::Metadata) -> io::Result<()> {
+    if meta.file_type().is_file() {
+        Ok(())
+    } else {
+        Err(refused(
+            io::ErrorKind::InvalidInput,
+            FileRefusal::NotRegular(kind_of(meta.file_type())),
+        ))
+    }
+}
+
 /// Read a config or data file: a regular file of at most [`MAX_CONFIG_FILE_BYTES`], refused
 /// per `writers` when others may change it. The error is the open or read error, or a
 /// [`FileRefusal`] inside an `io::Error` (kind `InvalidInput`, `FileTooLarge` or
 /// `PermissionDenied`); a missing file keeps `NotFound`.
 pub fn read_config(path: &Path, writers: Writers) -> io::Result<FileContents> {
+    // The path is looked at first, so that a device named by mistake is not even opened
+    // (opening some devices acts: a watchdog arms, a tape rewinds)...
+    refuse_unless_regular(&std::fs::metadata(path)?)?;
     let file = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(nix::libc::O_NONBLOCK | nix::libc::O_NOCTTY)
         .open(path)?;
+    // ...and what was opened is checked again, in case the path changed in between.
     let meta = file.metadata()?;
-    if !meta.file_type().is_file() {
-        return Err(refused(
-            io::ErrorKind::InvalidInput,
-            FileRefusal::NotRegular(kind_of(meta.file_type())),
-        ));
-    }
+    refuse_unless_regular(&meta)?;
     let mode = meta.mode() & 0o7777;
     let forbidden = match writers {
         Writers::Anyone => None,
