@@ -704,24 +704,51 @@ fn upsdrvctl_refuses_a_driver_name_that_is_a_path_and_runs_nothing() {
     assert!(!marker.exists(), "the script named by driver = ../evil ran");
 }
 
+#[test]
+fn upsdrvctl_and_drivers_refuse_a_ups_conf_writable_by_others() {
+    let tree = NutTree::new();
+    tree.write("a.dev", "ups.status: OL\n");
+    tree.ups_conf(&[("a", "a.dev")]);
+    std::fs::set_permissions(
+        tree.conf.join("ups.conf"),
+        std::fs::Permissions::from_mode(0o666),
+    )
+    .expect("chmod");
+    for (program, args) in [
+        ("upsdrvctl", &["start"][..]),
+        ("dummy-ups", &["-a", "a", "-F"][..]),
+    ] {
+        let mut cmd = tree.command(&bin(program));
+        cmd.args(args);
+        expect_failure_naming(cmd, "ups.conf: writable by other users");
+    }
+    assert!(!tree.socket("a").exists());
+}
+
 /// dummy-ups under a 256 MiB address-space cap, expected to fail within 10 s naming `needle`.
 fn expect_dummy_refusal(tree: &NutTree, ups: &str, needle: &str) {
     let mut cmd = tree.command(&bin("dummy-ups"));
     cmd.args(["-a", ups, "-F"]);
-    let mut limited = rnut_tests::with_address_space_limit(&cmd, 256 * 1024);
-    limited
-        .stdout(std::process::Stdio::null())
+    expect_failure_naming(
+        rnut_tests::with_address_space_limit(&cmd, 256 * 1024),
+        needle,
+    );
+}
+
+/// Run `cmd` and expect it to fail within 10 s with `needle` in its stderr.
+fn expect_failure_naming(mut cmd: std::process::Command, needle: &str) {
+    cmd.stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped());
-    let mut drv = ChildGuard::spawn("dummy-ups", &mut limited);
-    let stderr = drv.child_mut().stderr.take().expect("stderr");
+    let mut child = ChildGuard::spawn("driver", &mut cmd);
+    let stderr = child.child_mut().stderr.take().expect("stderr");
     let reader = std::thread::spawn(move || {
         let mut err = String::new();
         let _ = std::io::Read::read_to_string(&mut { stderr }, &mut err);
         err
     });
-    let status = drv
+    let status = child
         .wait_exit(T)
-        .expect("dummy-ups must give up on the file at once");
+        .expect("the file must be refused at once");
     let err = reader.join().expect("stderr reader");
     assert!(!status.success(), "{err}");
     assert!(err.contains(needle), "expected {needle:?} in {err}");
