@@ -66,6 +66,9 @@ pub struct Tokenizer {
     word_start: u16,
     /// Bytes discarded by the character filter since the last completed line.
     dropped: usize,
+    /// Newlines read inside double quotes in the current line: an unclosed quote that
+    /// swallowed the lines after it.
+    quoted_newlines: usize,
     /// Physical line number of the byte being read (1-based), for config error messages.
     line: usize,
     /// Physical line on which the current logical line started.
@@ -96,6 +99,7 @@ impl Tokenizer {
             in_quoted_word: false,
             word_start: 0,
             dropped: 0,
+            quoted_newlines: 0,
             line: 1,
             line_start: 1,
             started: false,
@@ -106,6 +110,12 @@ impl Tokenizer {
     /// was completed last, or so far in the current one. C NUT warns about each on stderr.
     pub fn dropped_bytes(&self) -> usize {
         self.dropped
+    }
+
+    /// Newlines taken inside double quotes in the line completed last (or so far in the
+    /// current one): a quote left open swallows the lines that follow, newlines dropped.
+    pub fn newlines_in_quotes(&self) -> usize {
+        self.quoted_newlines
     }
 
     /// The physical line (1-based) on which the most recently completed logical line began.
@@ -140,6 +150,7 @@ impl Tokenizer {
             self.started = true;
             self.line_start = self.line;
             self.dropped = 0;
+            self.quoted_newlines = 0;
             self.clear_words();
         }
         if byte == b'\n' {
@@ -204,6 +215,10 @@ impl Tokenizer {
                     self.state = State::FindWordStart;
                 }
                 b'\\' => self.state = State::QuoteLiteral,
+                b'\n' => {
+                    self.quoted_newlines += 1;
+                    self.add_char(byte);
+                }
                 b => self.add_char(b),
             },
             State::QuoteLiteral => {
@@ -416,15 +431,71 @@ fn is_space(b: u8) -> bool {
 /// Tokenize a whole text (a config file, a test line): every line with its starting line
 /// number, parse errors included, the final line completed even without a newline.
 pub fn tokenize_text(text: &[u8]) -> Vec<(usize, Result<Vec<String>, WordError>)> {
+    tokenize_lines(text)
+        .into_iter()
+        .map(|l| (l.line, l.words))
+        .collect()
+}
+
+/// One logical line of a text file, and what the tokenizer changed in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextLine {
+    /// Physical line (1-based) where it starts.
+    pub line: usize,
+    /// Its words, or why it could not be read.
+    pub words: Result<Vec<String>, WordError>,
+    /// Bytes the character filter dropped (control and non-ASCII bytes).
+    pub dropped: usize,
+    /// Newlines inside double quotes: an unclosed quote swallowed that many following lines.
+    pub newlines_in_quotes: usize,
+}
+
+impl TextLine {
+    /// What the tokenizer changed in this line, for a warning or an error naming it; `None`
+    /// when the line was read as written. C NUT changes such lines silently.
+    pub fn alteration(&self) -> Option<String> {
+        alteration(self.dropped, self.newlines_in_quotes)
+    }
+}
+
+/// The message for a line that lost `dropped` bytes, `newlines_in_quotes` of them newlines
+/// inside an unclosed double quote (see [`TextLine::alteration`]).
+pub fn alteration(dropped: usize, newlines_in_quotes: usize) -> Option<String> {
+    if newlines_in_quotes > 0 {
+        Some(format!(
+            "a double quote is not closed on this line: the next {newlines_in_quotes} line(s) \
+             became part of its value (close the quote)"
+        ))
+    } else if dropped > 0 {
+        Some(format!(
+            "{dropped} control or non-ASCII byte(s) dropped from this line (NUT files are \
+             plain ASCII)"
+        ))
+    } else {
+        None
+    }
+}
+
+/// Tokenize a whole text as [`tokenize_text`], noting for each line what the tokenizer
+/// changed in it.
+pub fn tokenize_lines(text: &[u8]) -> Vec<TextLine> {
     let mut tok = Tokenizer::new();
     let mut out = Vec::new();
+    let mut push = |ev: Event, tok: &Tokenizer| {
+        out.push(TextLine {
+            line: tok.line_number(),
+            words: event_result(ev),
+            dropped: tok.dropped_bytes(),
+            newlines_in_quotes: tok.newlines_in_quotes(),
+        });
+    };
     for &b in text {
         if let Some(ev) = tok.feed(b) {
-            out.push((tok.line_number(), event_result(ev)));
+            push(ev, &tok);
         }
     }
     if let Some(ev) = tok.finish() {
-        out.push((tok.line_number(), event_result(ev)));
+        push(ev, &tok);
     }
     out
 }

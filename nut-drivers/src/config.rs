@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::{ArgAction, Parser};
+use nut_core::config::file::{Writers, read_config};
 use nut_core::config::{UpsConf, UpsSection, paths};
 
 use crate::backend::DriverOption;
@@ -198,11 +199,12 @@ impl DriverConfig {
             (None, Some(name)) => cfg.upsname = name.clone(),
             (Some(name), None) => {
                 let file = confdir.join("ups.conf");
-                let text =
-                    nut_core::config::read_config_text(&file).map_err(|e| DriverError::Io {
+                let text = read_config(&file, Writers::NotOthers)
+                    .map_err(|e| DriverError::Io {
                         path: file.clone(),
                         source: e,
-                    })?;
+                    })?
+                    .into_text();
                 let conf = UpsConf::parse(&text, &file).map_err(DriverError::Config)?;
                 let Some(section) = conf.sections.iter().find(|s| s.name == *name) else {
                     return Err(DriverError::Usage(format!(

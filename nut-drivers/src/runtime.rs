@@ -102,7 +102,7 @@ fn write_pid_file(path: &Path) -> std::io::Result<()> {
 
 /// Read a PID file (`<pid>\n`).
 pub fn read_pid_file(path: &Path) -> Result<i32, DriverError> {
-    let text = std::fs::read_to_string(path).map_err(|e| DriverError::Io {
+    let text = nut_core::config::read_config_text(path).map_err(|e| DriverError::Io {
         path: path.to_path_buf(),
         source: e,
     })?;

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use clap::{ArgAction, Parser, ValueEnum};
 use nix::sys::signal::Signal;
 use nix::unistd::Pid;
+use nut_core::config::file::{Writers, read_config};
 use nut_core::config::{UpsConf, UpsSection, paths};
 
 use crate::client::blocking;
@@ -140,8 +141,9 @@ struct Ctl<'a> {
 
 /// Run upsdrvctl; messages go to `out` (stdout) and the log (stderr).
 pub fn run(args: &Args, env: &Env, out: &mut dyn Write) -> ExitCode {
-    let text = match nut_core::config::read_config_text(&env.upsconf) {
-        Ok(t) => t,
+    // ups.conf names the programs run as root: refused when others may write it.
+    let text = match read_config(&env.upsconf, Writers::NotOthers) {
+        Ok(contents) => contents.into_text(),
         Err(e) => {
             tracing::error!("cannot read {}: {e}", env.upsconf.display());
             return ExitCode::FAILURE;

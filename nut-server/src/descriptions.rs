@@ -20,10 +20,15 @@ pub struct Descriptions {
 impl Descriptions {
     /// Load `dir/cmdvartab`; a missing or unreadable file gives an empty table.
     pub fn load(dir: &Path) -> Self {
-        match std::fs::read(dir.join("cmdvartab")) {
-            Ok(bytes) => Self::parse(&bytes),
-            Err(e) => {
+        let path = dir.join("cmdvartab");
+        match nut_core::config::file::read_config(&path, nut_core::config::file::Writers::Anyone) {
+            Ok(contents) => Self::parse(&contents.bytes),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 tracing::debug!("no cmdvartab in {}: {e}", dir.display());
+                Self::default()
+            }
+            Err(e) => {
+                tracing::warn!("cannot read {}: {e} (no descriptions)", path.display());
                 Self::default()
             }
         }

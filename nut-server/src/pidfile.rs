@@ -40,7 +40,7 @@ impl Drop for PidFile {
 
 /// Read a PID file.
 pub fn read(path: &Path) -> anyhow::Result<i32> {
-    let text = std::fs::read_to_string(path)
+    let text = nut_core::config::read_config_text(path)
         .with_context(|| format!("cannot read PID file {} (is upsd running?)", path.display()))?;
     let pid: i32 = text
         .trim()

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
+use nut_core::config::file::{Writers, read_config};
 use nut_core::config::paths::{conf_file, effective_state_dir, process_env};
 use nut_core::config::{UpsConf, UpsdConf, UpsdUsers};
 
@@ -17,11 +18,19 @@ use crate::descriptions::Descriptions;
 /// Where Debian keeps cmdvartab.
 pub const DEFAULT_DATAPATH: &str = "/usr/share/nut";
 
+/// A config file through the bounded reader (regular files, 4 MiB), refused when users
+/// other than `writers` may change it: upsd.conf, ups.conf and upsd.users decide who may
+/// log in, what is listened on and which drivers upsdrvctl runs as root.
+fn read_text(path: &Path, writers: Writers) -> anyhow::Result<String> {
+    let contents =
+        read_config(path, writers).with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(contents.into_text())
+}
+
 /// Read and parse upsd.conf (missing is fatal, as in C upsd), with the environment overrides.
 pub fn load_upsd_conf() -> anyhow::Result<UpsdConf> {
     let path = conf_file(process_env, "upsd.conf");
-    let text = nut_core::config::read_config_text(&path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
+    let text = read_text(&path, Writers::NotOthers)?;
     let mut conf = UpsdConf::parse(&text, &path).map_err(anyhow::Error::new)?;
     conf.apply_env(process_env);
     for w in &conf.warnings {
@@ -33,8 +42,7 @@ pub fn load_upsd_conf() -> anyhow::Result<UpsdConf> {
 /// Read and parse ups.conf.
 pub fn load_ups_conf() -> anyhow::Result<UpsConf> {
     let path = conf_file(process_env, "ups.conf");
-    let text = nut_core::config::read_config_text(&path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
+    let text = read_text(&path, Writers::NotOthers)?;
     let conf = UpsConf::parse(&text, &path).map_err(anyhow::Error::new)?;
     for w in &conf.warnings {
         tracing::warn!("{w}");
@@ -67,8 +75,7 @@ pub fn load_users() -> anyhow::Result<UpsdUsers> {
         return UpsdUsers::parse("", &path).map_err(anyhow::Error::new);
     }
     crate::privileges::check_users_file(&path)?;
-    let text = nut_core::config::read_config_text(&path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
+    let text = read_text(&path, Writers::NotOthers)?;
     let users = UpsdUsers::parse(&text, &path).map_err(anyhow::Error::new)?;
     for w in &users.warnings {
         tracing::warn!("{w}");

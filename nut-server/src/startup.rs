@@ -113,11 +113,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     // Users, access rules and the TLS identity: read as the unprivileged user, so a store
     // it cannot read is a startup error here (and a reload reads them the same way).
     let reloadable = crate::settings::load_reloadable(&cli, &conf)?;
-    let maxconn = conf
-        .maxconn
-        .map(|n| n as usize)
-        .unwrap_or_else(default_maxconn)
-        .max(1);
+    let maxconn = effective_maxconn(conf.maxconn, &conf.file);
 
     if !cli.stays_foreground() {
         // As C upsd: standard streams to /dev/null, log lines to syslog from here on.
@@ -170,7 +166,30 @@ fn raise_fd_limit() {
 fn default_maxconn() -> usize {
     use nix::sys::resource::{Resource, getrlimit};
     match getrlimit(Resource::RLIMIT_NOFILE) {
-        Ok((soft, _)) => (soft.saturating_sub(64)).clamp(64, 1_000_000) as usize,
+        Ok((soft, _)) => {
+            usize::try_from(soft.saturating_sub(64).clamp(64, 1_000_000)).unwrap_or(1_000_000)
+        }
         Err(_) => 1024,
     }
+}
+
+/// MAXCONN as served: the configured value (at most `MAX_MAXCONN`, the parser's bound), but
+/// never more than the open-file limit can hold: past it, accept() would fail with EMFILE
+/// instead of the client getting `ERR ACCESS-DENIED`. A lowered value is logged.
+fn effective_maxconn(configured: Option<u64>, file: &std::path::Path) -> usize {
+    let limit = default_maxconn();
+    let Some(wanted) = configured else {
+        return limit;
+    };
+    let wanted = usize::try_from(wanted).unwrap_or(usize::MAX).max(1);
+    if wanted > limit {
+        tracing::warn!(
+            "{}: MAXCONN {wanted} is more than the open-file limit allows ({limit} after the \
+             descriptors kept for listeners and drivers): serving at most {limit} connections \
+             (raise the limit, e.g. LimitNOFILE= in the service, to serve more)",
+            file.display()
+        );
+        return limit;
+    }
+    wanted
 }

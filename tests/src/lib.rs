@@ -158,6 +158,33 @@ pub fn stay_root_args() -> &'static [&'static str] {
     if is_root() { &["-u", "root"] } else { &[] }
 }
 
+/// `cmd` (program, arguments, environment, directory) run through `sh` with its address
+/// space capped at `kib` KiB (`ulimit -v`): a regression that reads an endless file then
+/// fails in the test instead of taking the machine's memory.
+pub fn with_address_space_limit(cmd: &Command, kib: u64) -> Command {
+    with_ulimit(cmd, 'v', kib)
+}
+
+/// `cmd` run through `sh` after `ulimit -<option> <value>` (soft and hard limit).
+pub fn with_ulimit(cmd: &Command, option: char, value: u64) -> Command {
+    let mut limited = Command::new("sh");
+    limited
+        .arg("-c")
+        .arg(format!("ulimit -{option} {value} && exec \"$0\" \"$@\""))
+        .arg(cmd.get_program())
+        .args(cmd.get_args());
+    for (key, value) in cmd.get_envs() {
+        match value {
+            Some(v) => limited.env(key, v),
+            None => limited.env_remove(key),
+        };
+    }
+    if let Some(dir) = cmd.get_current_dir() {
+        limited.current_dir(dir);
+    }
+    limited
+}
+
 /// A child process that is killed (SIGTERM, then SIGKILL) and reaped when dropped.
 #[derive(Debug)]
 pub struct ChildGuard {

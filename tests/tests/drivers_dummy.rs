@@ -668,3 +668,135 @@ fn dash_d_dumps_the_tree_in_upsc_format_without_a_socket() {
     }
     assert!(!tree.socket("disc").exists());
 }
+
+#[test]
+fn upsdrvctl_refuses_a_driver_name_that_is_a_path_and_runs_nothing() {
+    let tree = NutTree::new();
+    let drivers = tree.dir.path().join("drivers");
+    std::fs::create_dir_all(&drivers).expect("mkdir");
+    let marker = tree.dir.path().join("ran-as-root");
+    let evil = tree.dir.path().join("evil");
+    std::fs::write(
+        &evil,
+        format!("#!/bin/sh\ntouch '{}'\nexit 1\n", marker.display()),
+    )
+    .expect("write");
+    std::fs::set_permissions(&evil, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    tree.write(
+        "ups.conf",
+        &format!(
+            "driverpath = {}\nmaxretry = 1\n[u]\n driver = ../evil\n port = x\n",
+            drivers.display()
+        ),
+    );
+    let out = tree
+        .command(&bin("upsdrvctl"))
+        .arg("start")
+        .output()
+        .expect("run upsdrvctl");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("ups.conf:4: driver: \"../evil\" is not a driver name"),
+        "{stderr}"
+    );
+    assert!(!marker.exists(), "the script named by driver = ../evil ran");
+}
+
+#[test]
+fn upsdrvctl_and_drivers_refuse_a_ups_conf_writable_by_others() {
+    let tree = NutTree::new();
+    tree.write("a.dev", "ups.status: OL\n");
+    tree.ups_conf(&[("a", "a.dev")]);
+    std::fs::set_permissions(
+        tree.conf.join("ups.conf"),
+        std::fs::Permissions::from_mode(0o666),
+    )
+    .expect("chmod");
+    for (program, args) in [
+        ("upsdrvctl", &["start"][..]),
+        ("dummy-ups", &["-a", "a", "-F"][..]),
+    ] {
+        let mut cmd = tree.command(&bin(program));
+        cmd.args(args);
+        expect_failure_naming(cmd, "ups.conf: writable by other users");
+    }
+    assert!(!tree.socket("a").exists());
+}
+
+/// dummy-ups under a 256 MiB address-space cap, expected to fail within 10 s naming `needle`.
+fn expect_dummy_refusal(tree: &NutTree, ups: &str, needle: &str) {
+    let mut cmd = tree.command(&bin("dummy-ups"));
+    cmd.args(["-a", ups, "-F"]);
+    expect_failure_naming(
+        rnut_tests::with_address_space_limit(&cmd, 256 * 1024),
+        needle,
+    );
+}
+
+/// Run `cmd` and expect it to fail within 10 s with `needle` in its stderr.
+fn expect_failure_naming(mut cmd: std::process::Command, needle: &str) {
+    cmd.stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    let mut child = ChildGuard::spawn("driver", &mut cmd);
+    let stderr = child.child_mut().stderr.take().expect("stderr");
+    let reader = std::thread::spawn(move || {
+        let mut err = String::new();
+        let _ = std::io::Read::read_to_string(&mut { stderr }, &mut err);
+        err
+    });
+    let status = child
+        .wait_exit(T)
+        .expect("the file must be refused at once");
+    let err = reader.join().expect("stderr reader");
+    assert!(!status.success(), "{err}");
+    assert!(err.contains(needle), "expected {needle:?} in {err}");
+}
+
+#[test]
+fn a_data_file_that_never_ends_or_blocks_is_refused_fast_and_small() {
+    let tree = NutTree::new();
+    let fifo = tree.conf.join("blocked.dev");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o640)).expect("mkfifo");
+    tree.ups_conf(&[("zero", "/dev/zero"), ("fifo", "blocked.dev")]);
+    expect_dummy_refusal(&tree, "zero", "not a regular file (a character device)");
+    expect_dummy_refusal(&tree, "fifo", "not a regular file (a FIFO)");
+    assert!(!tree.socket("zero").exists() && !tree.socket("fifo").exists());
+}
+
+#[test]
+fn altered_data_file_lines_are_reported_naming_file_and_line() {
+    let tree = NutTree::new();
+    let path = tree.write(
+        "altered.dev",
+        "battery.charge: 90\nups.mfr: Ac\u{1}me\u{0}\nups.model: \"open\nups.serial: 42\nbattery.runtime: 600\"\nups.status: OL\n",
+    );
+    tree.ups_conf(&[("alt", "altered.dev")]);
+    let mut cmd = tree.command(&bin("dummy-ups"));
+    cmd.args(["-a", "alt", "-F"])
+        .stderr(std::process::Stdio::piped());
+    let mut drv = ChildGuard::spawn("dummy-ups", &mut cmd);
+    assert!(wait_for_unix(&tree.socket("alt"), T));
+    let dump = RawReader::connect(&tree.socket("alt")).dump_all();
+    // Used as C uses them: the bytes dropped, the swallowed lines part of the value.
+    assert_eq!(dump_value(&dump, "ups.mfr").as_deref(), Some("Acme"));
+    assert_eq!(dump_value(&dump, "ups.serial"), None);
+    assert_eq!(dump_value(&dump, "ups.status").as_deref(), Some("OL"));
+    let stderr = drv.child_mut().stderr.take();
+    drv.stop(T);
+    let mut err = String::new();
+    if let Some(mut e) = stderr {
+        let _ = std::io::Read::read_to_string(&mut e, &mut err);
+    }
+    let file = path.display();
+    assert!(
+        err.contains(&format!("{file}:2: 2 control or non-ASCII byte(s) dropped")),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "{file}:3: a double quote is not closed on this line: the next 2 line(s)"
+        )),
+        "{err}"
+    );
+}

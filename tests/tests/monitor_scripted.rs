@@ -338,3 +338,62 @@ fn a_session_lost_after_a_good_status_gives_commbad_then_commok() {
     assert_eq!(d.events(), ["COMMBAD", "COMMOK"]);
     assert_eq!(d.shutdown_count(), 0);
 }
+
+#[test]
+fn upsmon_conf_permissions_and_a_lone_certident_are_not_accepted_in_silence() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = ScriptServer::start(|line| {
+        common_reply(line).unwrap_or_else(|| vec!["ERR VAR-NOT-SUPPORTED".to_string()])
+    });
+    let d = MonDir::new();
+    let monitor = format!(
+        "MONITOR dummy@127.0.0.1:{} 1 upsmon secret primary\n",
+        s.port()
+    );
+    let chmod = |mode| {
+        std::fs::set_permissions(d.conf_file(), std::fs::Permissions::from_mode(mode))
+            .expect("chmod")
+    };
+    let refused = |needle: &str| {
+        let mut mon = start_upsmon(&d, &["-p"]);
+        let st = mon
+            .child
+            .wait_exit(Duration::from_secs(10))
+            .expect("upsmon must refuse to start");
+        assert!(!st.success());
+        assert!(
+            mon.wait_log(needle, Duration::from_secs(5)),
+            "{}",
+            mon.text()
+        );
+    };
+    // SHUTDOWNCMD and NOTIFYCMD run as root: a group-writable file is refused.
+    d.write_conf(&monitor, "");
+    chmod(0o660);
+    refused("upsmon.conf: writable by its group or other users");
+    // CERTIDENT without CERTPATH: C upsmon goes on without its client certificate.
+    d.write_conf(&monitor, "CERTIDENT client pw\n");
+    refused("CERTIDENT without CERTPATH");
+    // A FIFO with no writer: refused at once, not waited on.
+    std::fs::remove_file(d.conf_file()).expect("rm");
+    nix::unistd::mkfifo(
+        &d.conf_file(),
+        nix::sys::stat::Mode::from_bits_truncate(0o640),
+    )
+    .expect("mkfifo");
+    refused("upsmon.conf: not a regular file (a FIFO)");
+    std::fs::remove_file(d.conf_file()).expect("rm");
+    // Readable by others with a MONITOR password: a warning, and upsmon runs.
+    d.write_conf(&monitor, "");
+    chmod(0o644);
+    let mon = start_upsmon(&d, &["-p"]);
+    assert!(
+        mon.wait_log(
+            "upsmon.conf: readable by other users while it holds MONITOR passwords",
+            Duration::from_secs(10)
+        ),
+        "{}",
+        mon.text()
+    );
+    assert!(!mon.text().contains("secret"), "{}", mon.text());
+}

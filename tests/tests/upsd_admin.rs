@@ -326,7 +326,12 @@ fn hosts_files_from_upsd_conf() {
 }
 
 fn expect_refusal(d: &NutDir, needle: &str) {
-    let (mut child, log) = spawn_upsd(d, &[], |_| {});
+    expect_exit_with(&mut upsd_command(d, rnut_tests::stay_root_args()), needle);
+}
+
+/// Run `cmd` (an upsd) and expect it to fail within 20 s with `needle` in its log.
+fn expect_exit_with(cmd: &mut Command, needle: &str) {
+    let (mut child, log) = spawn_logged(cmd);
     let st = child
         .wait_exit(Duration::from_secs(20))
         .expect("upsd should exit");
@@ -337,6 +342,103 @@ fn expect_refusal(d: &NutDir, needle: &str) {
     });
     let text = log.lock().unwrap().join("\n");
     assert!(text.contains(needle), "expected {needle:?} in {text}");
+}
+
+/// upsd with its address space capped at 256 MiB: the old reader grew by 1.2 GB/s on
+/// /dev/zero until the OOM killer came.
+fn expect_small_refusal(d: &NutDir, needle: &str) {
+    let cmd = upsd_command(d, rnut_tests::stay_root_args());
+    let started = std::time::Instant::now();
+    expect_exit_with(
+        &mut rnut_tests::with_address_space_limit(&cmd, 256 * 1024),
+        needle,
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+fn mkfifo(path: &std::path::Path) {
+    let _ = std::fs::remove_file(path);
+    nix::unistd::mkfifo(path, nix::sys::stat::Mode::from_bits_truncate(0o640)).expect("mkfifo");
+}
+
+#[test]
+fn endless_or_blocking_config_files_are_refused_fast_and_small() {
+    let d = NutDir::standard("");
+    let upsd_conf = d.conf().join("upsd.conf");
+    let saved = std::fs::read_to_string(&upsd_conf).expect("read");
+    std::fs::remove_file(&upsd_conf).expect("rm");
+    std::os::unix::fs::symlink("/dev/zero", &upsd_conf).expect("symlink");
+    expect_small_refusal(&d, "upsd.conf: not a regular file (a character device)");
+    // A FIFO with no writer: the old reader blocked in open() for ever.
+    mkfifo(&upsd_conf);
+    expect_small_refusal(&d, "upsd.conf: not a regular file (a FIFO)");
+    std::fs::remove_file(&upsd_conf).expect("rm");
+    d.write_upsd_conf(&saved);
+    let ups_conf = d.conf().join("ups.conf");
+    std::fs::remove_file(&ups_conf).expect("rm");
+    std::os::unix::fs::symlink("/dev/zero", &ups_conf).expect("symlink");
+    expect_small_refusal(&d, "ups.conf: not a regular file (a character device)");
+    std::fs::remove_file(&ups_conf).expect("rm");
+    d.write_ups_conf("[test]\n\tdriver = fake\n\tport = none\n");
+    let hosts = d.conf().join("hosts.allow");
+    mkfifo(&hosts);
+    d.write_upsd_conf(&format!("{saved}HOSTS_ALLOW {}\n", hosts.display()));
+    expect_small_refusal(&d, "hosts.allow: not a regular file (a FIFO)");
+}
+
+#[test]
+fn config_files_writable_by_others_are_refused() {
+    let d = NutDir::standard("");
+    for name in ["upsd.conf", "ups.conf"] {
+        let path = d.conf().join(name);
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o646)).expect("chmod");
+        expect_refusal(&d, &format!("{name}: writable by other users"));
+        expect_refusal(&d, "run `chmod o-w` on it");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).expect("chmod");
+    }
+}
+
+#[test]
+fn silent_upsd_conf_mistakes_are_refused_with_file_and_line() {
+    let d = NutDir::standard("");
+    let base = std::fs::read_to_string(d.conf().join("upsd.conf")).expect("read");
+    // `standard` writes two lines: the third is ours.
+    for (line, needle) in [
+        (
+            "CERTIDENT upsd secret",
+            "upsd.conf:3: CERTIDENT without CERTPATH",
+        ),
+        (
+            "MAXCONN 4000000000000",
+            "upsd.conf:3: MAXCONN must be between 1 and 1048576",
+        ),
+        ("MAXAGE 0", "upsd.conf:3: MAXAGE must be at least 1 second"),
+    ] {
+        d.write_upsd_conf(&format!("{base}{line}\n"));
+        expect_refusal(&d, needle);
+    }
+}
+
+#[test]
+fn maxconn_past_the_open_file_limit_is_lowered_with_a_warning() {
+    let d = NutDir::standard("MAXCONN 1048576\n");
+    let cmd = upsd_command(&d, rnut_tests::stay_root_args());
+    // 256 descriptors, 64 of them kept for listeners and drivers.
+    let (child, log) = spawn_logged(&mut rnut_tests::with_ulimit(&cmd, 'n', 256));
+    let u = Upsd::from_spawned(child, log);
+    assert!(
+        u.log_text().contains(
+            "upsd.conf: MAXCONN 1048576 is more than the open-file limit allows (192 after \
+             the descriptors kept for listeners and drivers): serving at most 192 connections"
+        ),
+        "{}",
+        u.log_text()
+    );
+    assert!(u.wait_log("ready (MAXCONN 192)", Duration::from_secs(5)));
 }
 
 #[test]

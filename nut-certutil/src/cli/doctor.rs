@@ -80,7 +80,7 @@ pub fn run(input: &DoctorInput) -> Result<Report> {
     let mut dir = input.dir.clone();
     for (path, role) in [(&input.upsd_conf, "upsd"), (&input.upsmon_conf, "upsmon")] {
         let Some(path) = path else { continue };
-        let text = std::fs::read_to_string(path)
+        let text = nut_core::config::read_config_text(path)
             .with_context(|| format!("cannot read {}", path.display()))?;
         let (certpath, certident) = if role == "upsd" {
             let c = UpsdConf::parse(&text, path)?;

@@ -112,7 +112,7 @@ impl Conf {
     fn read(path: &Path) -> Result<Conf> {
         Ok(Conf {
             path: path.to_path_buf(),
-            text: std::fs::read_to_string(path)
+            text: nut_core::config::read_config_text(path)
                 .with_context(|| format!("cannot read {}", path.display()))?,
         })
     }

@@ -10,8 +10,10 @@
 //! - [`upsmon_conf`]: `upsmon.conf`, notify events and flags, `MONITOR` and `CERTHOST` rows.
 //! - [`notify`]: upsmon notify events, flags and message formats.
 //! - [`paths`]: where the files and the state live, from the environment.
+//! - [`file`](mod@file): the one bounded reader of config and data files (regular files, 4 MiB).
 //!
-//! Every parser takes the file text and the file path (for messages only): no I/O here.
+//! Every parser takes the file text and the file path (for messages only): no I/O there; the
+//! files are read by [`file::read_config`] alone.
 //! All text goes through [`crate::words`], the tokenizer C NUT uses for its config files.
 //!
 //! ## Strictness (where rnut differs from C NUT)
@@ -23,8 +25,14 @@
 //! In detail:
 //! - numbers are whole decimal words (C `atoi` turns `15s` into 15 and `abc` into 0), and a
 //!   negative value where none makes sense (MINSUPPLIES, POLLFREQ, MAXAGE, ...) is an error
-//!   where C ignores the line; `POLLFREQ 0` is refused (a busy loop).
-//! - ups.conf: `key value` without `=` and extra words after a value (C ignores both), an
+//!   where C ignores the line; `POLLFREQ 0` is refused (a busy loop), and so are `MAXAGE 0`,
+//!   `DEADTIME 0`, `HOSTSYNC 0`, `POLLFREQALERT 0`; no time is over a year
+//!   ([`MAX_CONFIG_SECONDS`]); `MAXCONN` is 1 to [`upsd_conf::MAX_MAXCONN`].
+//! - `CERTIDENT` without `CERTPATH` (or `CERTFILE`) is an error (C: TLS silently off).
+//! - a double quote left open past the end of its line is an error (C: it swallows the next
+//!   lines).
+//! - ups.conf: a `driver` that is not a plain file name (`/`, `.`, `..`: upsdrvctl would run
+//!   that path as root), `key value` without `=` and extra words after a value (C ignores both), an
 //!   unknown global key, a key set twice in one place, `[default]`, a `/` in a section name,
 //!   and a section name repeated (case-insensitively) are errors; a section without `driver`
 //!   or `port` is an error (upsd only skips it).
@@ -45,8 +53,9 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::words::{Event, Tokenizer};
+use crate::words::{Event, Tokenizer, alteration};
 
+pub mod file;
 pub mod notify;
 pub mod paths;
 pub mod ups_conf;
@@ -207,19 +216,18 @@ pub(crate) struct Line {
     pub(crate) quoted: u32,
 }
 
-/// The text of a configuration file. Bytes that are not UTF-8 (a Latin-1 `é` in a comment)
-/// do not make the whole file unreadable: they become U+FFFD, which the tokenizer drops as
-/// non-ASCII with a warning naming the line, as C NUT's parser discards them.
+/// The text of a configuration or data file, read by [`file::read_config`] (a regular file
+/// of at most [`file::MAX_CONFIG_FILE_BYTES`], no permission check). Bytes that are not UTF-8
+/// (a Latin-1 `é` in a comment) do not make the whole file unreadable: they become U+FFFD,
+/// which the tokenizer drops as non-ASCII with a warning naming the line, as C NUT's parser
+/// discards them.
 pub fn read_config_text(path: &std::path::Path) -> std::io::Result<String> {
-    let bytes = std::fs::read(path)?;
-    Ok(match String::from_utf8(bytes) {
-        Ok(text) => text,
-        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-    })
+    file::read_config(path, file::Writers::Anyone).map(file::FileContents::into_text)
 }
 
 /// Tokenize a whole file; empty and comment-only lines are dropped. The first tokenizer
-/// error (an unescaped `#` inside quotes) is refused with its line. Bytes the tokenizer drops
+/// error (an unescaped `#` inside quotes) is refused with its line, and so is a double quote
+/// left open until a later line. Bytes the tokenizer drops
 /// (control characters such as a TAB inside quotes, non-ASCII) change a value silently, so
 /// each line that lost some gets a warning, as C NUT prints one.
 pub(crate) fn read_lines(
@@ -234,15 +242,14 @@ pub(crate) fn read_lines(
         match event {
             Event::Line(words) => {
                 let dropped = tok.dropped_bytes();
-                if dropped > 0 {
-                    warnings.push(ConfigWarning::new(
-                        file,
-                        number,
-                        format!(
-                            "{dropped} control or non-ASCII byte(s) dropped from this line \
-                             (NUT config files are plain ASCII)"
-                        ),
-                    ));
+                // An unclosed quote took the lines after it into one value: refused, since
+                // those lines (a MONITOR, a user's rights) would vanish without a word.
+                if tok.newlines_in_quotes() > 0 {
+                    let why = alteration(dropped, tok.newlines_in_quotes()).unwrap_or_default();
+                    return Err(ConfigError::new(file, number, why));
+                }
+                if let Some(why) = alteration(dropped, 0) {
+                    warnings.push(ConfigWarning::new(file, number, why));
                 }
                 // A line made only of dropped bytes (a byte-order mark, a non-breaking space
                 // before `#`, a DOS end-of-file mark) is blank, as in C.
@@ -259,7 +266,14 @@ pub(crate) fn read_lines(
                 }
                 Ok(())
             }
-            Event::Error(e) => Err(ConfigError::new(file, number, format!("parse error: {e}"))),
+            Event::Error(e) => Err(ConfigError::new(
+                file,
+                number,
+                match alteration(0, tok.newlines_in_quotes()) {
+                    Some(why) => format!("parse error: {e}; {why}"),
+                    None => format!("parse error: {e}"),
+                },
+            )),
         }
     };
     for &b in text.as_bytes() {
@@ -465,14 +479,60 @@ pub(crate) fn uint_value<T: TryFrom<i64>>(
     })
 }
 
-/// A non-negative number of seconds.
+/// The longest time any config file may give (a year, in seconds): longer is a typo, and
+/// added to a clock reading it could overflow it.
+pub const MAX_CONFIG_SECONDS: u64 = 365 * 24 * 3600;
+
+/// A number of seconds from 0 to [`MAX_CONFIG_SECONDS`].
 pub(crate) fn seconds_value(
     directive: &str,
     value: &str,
     file: &Path,
     line: usize,
 ) -> Result<Duration, ConfigError> {
-    uint_value::<u64>(directive, value, file, line).map(Duration::from_secs)
+    let secs = uint_value::<u64>(directive, value, file, line)?;
+    if secs > MAX_CONFIG_SECONDS {
+        return Err(ConfigError::new(
+            file,
+            line,
+            format!("{directive}: {secs} seconds is more than a year ({MAX_CONFIG_SECONDS})"),
+        ));
+    }
+    Ok(Duration::from_secs(secs))
+}
+
+/// A number of seconds from 1 to [`MAX_CONFIG_SECONDS`], for the timers where 0 makes no
+/// sense (POLLFREQ: a busy loop; MAXAGE: every UPS always stale; DEADTIME: every UPS on
+/// battery dead between two polls; HOSTSYNC: no wait for the other systems at all).
+pub(crate) fn positive_seconds(
+    directive: &str,
+    value: &str,
+    file: &Path,
+    line: usize,
+) -> Result<Duration, ConfigError> {
+    let d = seconds_value(directive, value, file, line)?;
+    if d.is_zero() {
+        return Err(ConfigError::new(
+            file,
+            line,
+            format!("{directive} must be at least 1 second"),
+        ));
+    }
+    Ok(d)
+}
+
+/// A signed number of seconds where a negative value means "never": `None`, else up to
+/// [`MAX_CONFIG_SECONDS`] (OFFDURATION, OVERDURATION).
+pub(crate) fn never_if_negative(
+    directive: &str,
+    value: &str,
+    file: &Path,
+    line: usize,
+) -> Result<Option<Duration>, ConfigError> {
+    if int_value(directive, value, file, line)? < 0 {
+        return Ok(None);
+    }
+    seconds_value(directive, value, file, line).map(Some)
 }
 
 /// Exactly `n` words after the directive, or an error saying how many are expected.
@@ -564,6 +624,35 @@ pub(crate) fn cert_ident(line: &Line, file: &Path) -> Result<CertIdent, ConfigEr
             ),
         )),
     }
+}
+
+/// `CERTIDENT` names a certificate of the store that `CERTPATH` opens (or the password of a
+/// `CERTFILE` key). Without either it is refused at its line: C NUT then silently runs
+/// without TLS (upsd) or without the client certificate (upsmon), and a misconfigured TLS
+/// must never fall back to plaintext unnoticed.
+pub(crate) fn certident_needs_store(
+    certident_line: Option<usize>,
+    has_store: bool,
+    file: &Path,
+) -> Result<(), ConfigError> {
+    match certident_line {
+        Some(line) if !has_store => Err(ConfigError::new(
+            file,
+            line,
+            "CERTIDENT without CERTPATH (or CERTFILE): the certificate it names cannot be \
+             found, and TLS would silently be off; add `CERTPATH <store directory>`",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The line of the last `CERTIDENT` directive, if any.
+pub(crate) fn certident_line(lines: &[Line]) -> Option<usize> {
+    lines
+        .iter()
+        .rev()
+        .find(|l| l.words[0] == "CERTIDENT")
+        .map(|l| l.number)
 }
 
 /// One argument that is a path.

@@ -379,6 +379,23 @@ fn non_empty(key: &str, value: &str, line: &Line, file: &Path) -> Result<String,
     }
 }
 
+/// `driver`: a file name in the driver directory, which upsdrvctl runs as root. A path
+/// (`../../tmp/x`, `/bin/sh`) would run any program, as C NUT does: refused here.
+fn driver_name(value: &str, line: &Line, file: &Path) -> Result<String, ConfigError> {
+    let name = non_empty("driver", value, line, file)?;
+    if name.contains('/') || name == "." || name == ".." {
+        return Err(ConfigError::new(
+            file,
+            line.number,
+            format!(
+                "driver: {name:?} is not a driver name (a file name in the driver directory, \
+                 without '/' and not '.' or '..')"
+            ),
+        ));
+    }
+    Ok(name)
+}
+
 fn retry_limit(
     key: &str,
     value: &str,
@@ -522,7 +539,7 @@ fn parse_section_line(s: &mut UpsSection, line: &Line, file: &Path) -> Result<()
     }
     let v = needs_value(key, value, line, file)?;
     match key {
-        "driver" => s.driver = non_empty(key, v, line, file)?,
+        "driver" => s.driver = driver_name(v, line, file)?,
         "port" => s.port = non_empty(key, v, line, file)?,
         "desc" => s.desc = Some(v.to_string()),
         "sdorder" => {

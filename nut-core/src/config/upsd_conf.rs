@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use super::{
     CertIdent, CertRequest, ConfigError, ConfigWarning, DEFAULT_PORT, Line, bool_value, cert_ident,
-    expect_args, parse_bool, path_arg, read_lines, seconds_value, uint_value,
+    certident_line, certident_needs_store, expect_args, parse_bool, path_arg, positive_seconds,
+    read_lines, seconds_value, uint_value,
 };
 
 /// One `LISTEN <addr> [<port>]` line.
@@ -92,6 +93,11 @@ impl Default for UpsdConf {
     }
 }
 
+/// The largest `MAXCONN` accepted: Linux's default `fs.nr_open`, the most descriptors any
+/// process may have (C upsd's `atoi` turns larger values into garbage). upsd lowers a value
+/// its open-file limit cannot serve, with a warning.
+pub const MAX_MAXCONN: u64 = 1 << 20;
+
 const DIRECTIVES: &[&str] = &[
     "LISTEN",
     "MAXAGE",
@@ -121,9 +127,11 @@ impl UpsdConf {
             file: file.to_path_buf(),
             ..UpsdConf::default()
         };
-        for line in read_lines(text, file, &mut conf.warnings)? {
-            conf.apply(&line, file)?;
+        let lines = read_lines(text, file, &mut conf.warnings)?;
+        for line in &lines {
+            conf.apply(line, file)?;
         }
+        certident_needs_store(certident_line(&lines), conf.tls_configured(), file)?;
         conf.warnings.sort_by_key(|w| w.line);
         Ok(conf)
     }
@@ -166,7 +174,7 @@ impl UpsdConf {
                     port,
                 });
             }
-            "MAXAGE" => self.maxage = seconds_value(key, one("seconds")?, file, n)?,
+            "MAXAGE" => self.maxage = positive_seconds(key, one("seconds")?, file, n)?,
             "TRACKINGDELAY" => self.trackingdelay = seconds_value(key, one("seconds")?, file, n)?,
             "ALLOW_NO_DEVICE" => self.allow_no_device = allow_bool(key, one("boolean")?, file, n)?,
             "ALLOW_NOT_ALL_LISTENERS" => {
@@ -174,8 +182,16 @@ impl UpsdConf {
             }
             "MAXCONN" => {
                 let max: u64 = uint_value(key, one("number of connections")?, file, n)?;
-                if max == 0 {
-                    return Err(ConfigError::new(file, n, "MAXCONN must be at least 1"));
+                if !(1..=MAX_MAXCONN).contains(&max) {
+                    return Err(ConfigError::new(
+                        file,
+                        n,
+                        format!(
+                            "MAXCONN must be between 1 and {MAX_MAXCONN} (each connection \
+                             holds a file descriptor; Linux allows no process more than \
+                             {MAX_MAXCONN} by default)"
+                        ),
+                    ));
                 }
                 self.maxconn = Some(max);
             }

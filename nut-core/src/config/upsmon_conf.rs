@@ -14,8 +14,9 @@ use std::time::Duration;
 use super::notify::check_notify_format;
 pub use super::notify::{NOTIFY_MAX_LEN, NotifyEvent, NotifyFlags, render_notify_message};
 use super::{
-    CertIdent, ConfigError, ConfigWarning, Line, cert_ident, expect_args, int_value, path_arg,
-    read_lines, seconds_value, uint_value, zero_one,
+    CertIdent, ConfigError, ConfigWarning, Line, cert_ident, certident_line, certident_needs_store,
+    expect_args, int_value, never_if_negative, path_arg, positive_seconds, read_lines,
+    seconds_value, uint_value, zero_one,
 };
 use crate::net::{SystemName, parse_host_port};
 use crate::words::split_line;
@@ -259,9 +260,12 @@ impl UpsmonConf {
             file: file.to_path_buf(),
             ..UpsmonConf::default()
         };
-        for line in read_lines(text, file, &mut conf.warnings)? {
-            conf.apply(&line, file)?;
+        let lines = read_lines(text, file, &mut conf.warnings)?;
+        for line in &lines {
+            conf.apply(line, file)?;
         }
+        let has_store = conf.certpath.is_some() || conf.certfile.is_some();
+        certident_needs_store(certident_line(&lines), has_store, file)?;
         conf.warnings.sort_by_key(|w| w.line);
         Ok(conf)
     }
@@ -363,8 +367,8 @@ impl UpsmonConf {
                     Err(_) => PollFailLogThrottle::EveryLoop,
                 };
             }
-            "DEADTIME" => self.deadtime = seconds_value(key, one("seconds")?, file, n)?,
-            "HOSTSYNC" => self.hostsync = seconds_value(key, one("seconds")?, file, n)?,
+            "DEADTIME" => self.deadtime = positive_seconds(key, one("seconds")?, file, n)?,
+            "HOSTSYNC" => self.hostsync = positive_seconds(key, one("seconds")?, file, n)?,
             "FINALDELAY" => self.finaldelay = seconds_value(key, one("seconds")?, file, n)?,
             "RBWARNTIME" => self.rbwarntime = seconds_value(key, one("seconds")?, file, n)?,
             "NOCOMMWARNTIME" => self.nocommwarntime = seconds_value(key, one("seconds")?, file, n)?,
@@ -372,8 +376,8 @@ impl UpsmonConf {
             "OFFDURATION" => self.offduration = never_if_negative(key, one("seconds")?, file, n)?,
             "OVERDURATION" => self.overduration = never_if_negative(key, one("seconds")?, file, n)?,
             "OBLBDURATION" => {
-                let v = int_value(key, one("seconds")?, file, n)?;
-                self.oblbduration = Duration::from_secs(u64::try_from(v).unwrap_or(0));
+                self.oblbduration =
+                    never_if_negative(key, one("seconds")?, file, n)?.unwrap_or_default();
             }
             "ALARMCRITICAL" => self.alarmcritical = zero_one(key, one("0|1")?, file, n)?,
             "RUN_AS_USER" => {
@@ -525,33 +529,6 @@ impl UpsmonConf {
 fn notify_event(name: &str, file: &Path, n: usize) -> Result<NotifyEvent, ConfigError> {
     NotifyEvent::from_name(name)
         .ok_or_else(|| ConfigError::new(file, n, format!("unknown notify type {name:?}")))
-}
-
-fn positive_seconds(
-    key: &str,
-    value: &str,
-    file: &Path,
-    n: usize,
-) -> Result<Duration, ConfigError> {
-    let d = seconds_value(key, value, file, n)?;
-    if d.is_zero() {
-        return Err(ConfigError::new(
-            file,
-            n,
-            format!("{key} must be at least 1 second"),
-        ));
-    }
-    Ok(d)
-}
-
-fn never_if_negative(
-    key: &str,
-    value: &str,
-    file: &Path,
-    n: usize,
-) -> Result<Option<Duration>, ConfigError> {
-    let v = int_value(key, value, file, n)?;
-    Ok(u64::try_from(v).ok().map(Duration::from_secs))
 }
 
 fn shutdown_exit(value: &str, file: &Path, n: usize) -> Result<ShutdownExit, ConfigError> {

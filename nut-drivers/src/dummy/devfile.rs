@@ -6,7 +6,8 @@
 
 use std::path::{Path, PathBuf};
 
-use nut_core::words::tokenize_text;
+use nut_core::config::file::{Writers, read_config};
+use nut_core::words::tokenize_lines;
 
 /// One directive of a data file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +45,10 @@ pub struct DevFile {
     pub lines: Vec<DevLine>,
     /// The lines left out because they could not be read, with the reason.
     pub skipped: Vec<DevFileError>,
+    /// The lines the tokenizer changed (control or non-ASCII bytes dropped, an unclosed
+    /// quote that swallowed the lines after it), used as read, as C uses them: each is
+    /// logged, where C says nothing.
+    pub altered: Vec<DevFileError>,
 }
 
 /// A data file problem, naming the file and line.
@@ -68,12 +73,12 @@ fn valid_name(name: &str) -> bool {
 impl DevFile {
     /// Read and parse a file.
     pub fn load(path: &Path) -> Result<DevFile, DevFileError> {
-        let text = std::fs::read(path).map_err(|e| DevFileError {
+        let contents = read_config(path, Writers::Anyone).map_err(|e| DevFileError {
             path: path.to_path_buf(),
             line: 0,
             message: format!("cannot read dummy-ups data file: {e}"),
         })?;
-        DevFile::parse(&text, path)
+        DevFile::parse(&contents.bytes, path)
     }
 
     /// Parse the text of a file. Lines that cannot be read are left out and listed in
@@ -86,8 +91,13 @@ impl DevFile {
         };
         let mut lines = Vec::new();
         let mut skipped = Vec::new();
-        for (line, words) in tokenize_text(text) {
-            let words = match words {
+        let mut altered = Vec::new();
+        for text_line in tokenize_lines(text) {
+            let line = text_line.line;
+            if let Some(why) = text_line.alteration() {
+                altered.push(err(line, why));
+            }
+            let words = match text_line.words {
                 Ok(w) => w,
                 Err(e) => {
                     skipped.push(err(line, e.to_string()));
@@ -105,6 +115,7 @@ impl DevFile {
             path: path.to_path_buf(),
             lines,
             skipped,
+            altered,
         })
     }
 }
@@ -224,6 +235,44 @@ mod tests {
                 .starts_with("/x/t.seq:2: invalid variable name"),
             "{}",
             f.skipped[0]
+        );
+    }
+
+    #[test]
+    fn altered_lines_are_reported_with_file_and_line() {
+        let f = parse("a: 1\nb: x\x01y\x00z\nc: \"open\nd: 4\ne: 5\"\nf: \u{e9}t\u{e9}\ng: 7\n")
+            .expect("parses");
+        let altered: Vec<String> = f.altered.iter().map(ToString::to_string).collect();
+        assert_eq!(altered.len(), 3, "{altered:?}");
+        assert!(
+            altered[0].starts_with("/x/t.seq:2: 2 control or non-ASCII byte(s) dropped"),
+            "{altered:?}"
+        );
+        assert!(
+            altered[1].starts_with(
+                "/x/t.seq:3: a double quote is not closed on this line: the next 2 line(s)"
+            ),
+            "{altered:?}"
+        );
+        assert!(
+            altered[2].starts_with("/x/t.seq:6: 4 control or non-ASCII"),
+            "{altered:?}"
+        );
+        // Read as C reads them: the values as altered, the swallowed lines gone.
+        let vars: Vec<&str> = f
+            .lines
+            .iter()
+            .filter_map(|l| match &l.directive {
+                Directive::Set { var, .. } => Some(var.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(vars, ["a", "b", "c", "f", "g"]);
+        assert!(
+            parse("a: 1\nb: \"ok\"\n")
+                .expect("parses")
+                .altered
+                .is_empty()
         );
     }
 

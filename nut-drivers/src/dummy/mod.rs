@@ -167,6 +167,9 @@ impl DummyUps {
         for e in &file.skipped {
             tracing::warn!("{e}: line skipped");
         }
+        for e in &file.altered {
+            tracing::warn!("{e}");
+        }
         Ok(Sequence {
             file,
             mtime: mtime_of(path),

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use nut_core::config::{UpsmonConf, paths};
+use nut_core::config::paths;
 
 use super::powerdown::{self, FlagState};
 use super::privsep;
@@ -137,9 +137,7 @@ fn run(args: Args) -> anyhow::Result<u8> {
         .file
         .clone()
         .unwrap_or_else(|| paths::conf_file(paths::process_env, "upsmon.conf"));
-    let text = nut_core::config::read_config_text(&conf_path)
-        .map_err(|e| anyhow::anyhow!("can't open {}: {e}", conf_path.display()))?;
-    let conf = UpsmonConf::parse(&text, &conf_path)?;
+    let conf = super::conf_file::load(&conf_path)?;
     // DEBUG_MIN raises the level the command line asked for, never lowers it.
     let debug_min = conf
         .debug_min

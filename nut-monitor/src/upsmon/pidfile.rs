@@ -13,7 +13,7 @@ pub fn path(env: impl Fn(&str) -> Option<String>) -> PathBuf {
 
 /// Read a PID file.
 pub fn read(path: &Path) -> io::Result<i32> {
-    let text = std::fs::read_to_string(path)?;
+    let text = nut_core::config::read_config_text(path)?;
     text.trim()
         .parse::<i32>()
         .ok()

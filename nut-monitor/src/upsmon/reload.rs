@@ -1,7 +1,7 @@
 //! SIGHUP / `upsmon -c reload`: re-read upsmon.conf and apply it to the running monitor
 //! (upsmon.md section 8).
 
-use nut_core::config::{MonitorRole, UpsmonConf};
+use nut_core::config::MonitorRole;
 
 use super::notify::NotifyConfig;
 use super::runner::{Runner, ShutdownHook};
@@ -13,23 +13,16 @@ impl Runner {
     /// MINSUPPLIES); a config that does not parse is logged and the old one kept.
     pub(super) async fn reload(&mut self) -> Result<(), i32> {
         tracing::info!("Reloading configuration");
-        let text = match nut_core::config::read_config_text(&self.conf_path) {
-            Ok(t) => t,
-            Err(e) => {
-                tracing::error!(
-                    "Reload failed: can't read {}: {e}",
-                    self.conf_path.display()
-                );
-                return Ok(());
-            }
-        };
-        let new = match UpsmonConf::parse(&text, &self.conf_path) {
+        let new = match super::conf_file::load(&self.conf_path) {
             Ok(c) => c,
             Err(e) => {
-                tracing::error!("Reload failed: {e}");
+                tracing::error!("Reload failed: {e:#}");
                 return Ok(());
             }
         };
+        for w in &new.warnings {
+            tracing::warn!("{w}");
+        }
         let total: u64 = new.monitors.iter().map(|m| u64::from(m.power_value)).sum();
         if total < u64::from(new.minsupplies) {
             tracing::error!(

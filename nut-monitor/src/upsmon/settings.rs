@@ -80,7 +80,7 @@ pub enum TlsFileError {
 /// CERTHOST, CERTVERIFY and FORCESSL (any other directive is parsed and not used). What
 /// `upsc -C` and dummy-ups' `tlsconfig` read.
 pub fn tls_settings_from_file(path: &Path) -> Result<ClientTlsSettings, TlsFileError> {
-    let text = std::fs::read_to_string(path).map_err(|source| TlsFileError::Read {
+    let text = nut_core::config::read_config_text(path).map_err(|source| TlsFileError::Read {
         path: path.to_path_buf(),
         source,
     })?;

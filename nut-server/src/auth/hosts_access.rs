@@ -124,7 +124,7 @@ enum Kind {
 }
 
 fn read_rules(path: &Path, kind: Kind) -> Result<Vec<Rule>, HostsError> {
-    match std::fs::read_to_string(path) {
+    match nut_core::config::read_config_text(path) {
         Ok(text) => parse_rules(&text, path, kind),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
         Err(source) => Err(HostsError::Read {

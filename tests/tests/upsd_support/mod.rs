@@ -94,7 +94,12 @@ impl Upsd {
         Self::start_spawned(spawn_upsd_exactly(d, args, |_| {}))
     }
 
-    fn start_spawned((mut child, log): (ChildGuard, Arc<Mutex<Vec<String>>>)) -> Upsd {
+    fn start_spawned((child, log): (ChildGuard, Arc<Mutex<Vec<String>>>)) -> Upsd {
+        Self::from_spawned(child, log)
+    }
+
+    /// Wait for an upsd spawned by the caller to listen and be ready.
+    pub fn from_spawned(mut child: ChildGuard, log: Arc<Mutex<Vec<String>>>) -> Upsd {
         let found = wait_until(Duration::from_secs(20), || {
             log.lock()
                 .unwrap()
@@ -168,17 +173,27 @@ pub fn spawn_upsd_exactly(
     args: &[&str],
     customize: impl FnOnce(&mut Command),
 ) -> (ChildGuard, Arc<Mutex<Vec<String>>>) {
+    let mut cmd = upsd_command(d, args);
+    customize(&mut cmd);
+    spawn_logged(&mut cmd)
+}
+
+/// `upsd -F <args>` with the directory's configuration (not started).
+pub fn upsd_command(d: &NutDir, args: &[&str]) -> Command {
     let mut cmd = Command::new(bin("upsd"));
     cmd.arg("-F")
         .args(args)
         .env("NUT_CONFPATH", d.conf())
         .env("NUT_STATEPATH", d.state())
         .env("NUT_ALTPIDPATH", d.run())
-        .env("NUT_DATAPATH", d.conf())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    customize(&mut cmd);
-    let mut child = ChildGuard::spawn("upsd", &mut cmd);
+        .env("NUT_DATAPATH", d.conf());
+    cmd
+}
+
+/// Spawn `cmd` with its stderr captured as the log.
+pub fn spawn_logged(cmd: &mut Command) -> (ChildGuard, Arc<Mutex<Vec<String>>>) {
+    cmd.stdout(Stdio::null()).stderr(Stdio::piped());
+    let mut child = ChildGuard::spawn("upsd", cmd);
     let log = capture(child.child_mut().stderr.take().expect("stderr"));
     (child, log)
 }

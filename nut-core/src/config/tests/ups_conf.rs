@@ -301,3 +301,31 @@ fn non_ascii_in_a_value_is_a_warning() {
             .starts_with("/etc/nut/ups.conf:4: 2 control or non-ASCII")
     );
 }
+
+#[test]
+fn driver_must_be_a_file_name_in_the_driver_directory() {
+    for bad in [
+        "../../tmp/evil",
+        "/bin/sh",
+        "..",
+        ".",
+        "sub/dummy-ups",
+        "dummy-ups/",
+    ] {
+        assert_error(
+            parse(&format!("[u]\n driver = \"{bad}\"\n port = p\n")),
+            FILE,
+            2,
+            "is not a driver name",
+        );
+    }
+    assert_error(
+        parse("[u]\n driver = \"\"\n port = p\n"),
+        FILE,
+        2,
+        "empty value",
+    );
+    let c = parse("[u]\n driver = usbhid-ups\n port = auto\n[v]\n driver = ..dummy\n port = x\n")
+        .unwrap();
+    assert_eq!(c.sections[0].driver, "usbhid-ups");
+}

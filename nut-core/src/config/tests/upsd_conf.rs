@@ -137,7 +137,7 @@ fn certident_quote_styles() {
             "'quoted'",
         ),
     ] {
-        let c = parse(line).unwrap();
+        let c = parse(&format!("CERTPATH /etc/nut/cert\n{line}")).unwrap();
         assert_eq!(
             c.certident,
             Some(CertIdent {
@@ -268,7 +268,7 @@ fn broken_files_name_file_and_line() {
         "invalid boolean",
     );
     assert_error(parse("DISABLE_WEAK_SSL 2\n"), FILE, 1, "invalid boolean");
-    assert_error(parse("MAXCONN 0\n"), FILE, 1, "at least 1");
+    assert_error(parse("MAXCONN 0\n"), FILE, 1, "between 1 and");
     assert_error(parse("STATEPATH \"\"\n"), FILE, 1, "empty path");
     assert_error(parse("DEBUG_MIN x\n"), FILE, 1, "non numeric");
 }
@@ -321,4 +321,58 @@ fn stray_bytes_are_dropped_with_a_warning_not_fatal() {
         conf.warnings
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn certident_without_a_store_is_refused_at_its_line() {
+    // C upsd starts without TLS: STARTTLS answers FEATURE-NOT-CONFIGURED and clients that
+    // do not force TLS go on in plaintext.
+    assert_error(
+        parse("MAXAGE 15\nCERTIDENT upsd secret\nCERTREQUEST 0\n"),
+        FILE,
+        2,
+        "CERTIDENT without CERTPATH",
+    );
+    assert!(parse("CERTIDENT upsd secret\nCERTPATH /etc/nut/cert\n").is_ok());
+    assert!(parse("CERTFILE /etc/nut/upsd.pem\nCERTIDENT upsd keypw\n").is_ok());
+}
+
+#[test]
+fn zero_and_absurd_values_are_refused_at_their_line() {
+    assert_error(
+        parse("LISTEN ::1\nMAXAGE 0\n"),
+        FILE,
+        2,
+        "MAXAGE must be at least 1 second",
+    );
+    assert_error(
+        parse("MAXCONN 4000000000000\n"),
+        FILE,
+        1,
+        "MAXCONN must be between 1 and 1048576",
+    );
+    assert_error(parse("MAXCONN 1048577\n"), FILE, 1, "between 1 and");
+    assert_eq!(parse("MAXCONN 1048576\n").unwrap().maxconn, Some(1 << 20));
+    assert_error(parse("MAXAGE 31536001\n"), FILE, 1, "more than a year");
+    assert_error(
+        parse("TRACKINGDELAY 99999999999999999\n"),
+        FILE,
+        1,
+        "more than a year",
+    );
+    assert_eq!(
+        parse("MAXAGE 31536000\n").unwrap().maxage,
+        Duration::from_secs(31_536_000)
+    );
+}
+
+#[test]
+fn an_unclosed_quote_is_refused_not_swallowing_lines() {
+    // C reads `LISTEN 0.0.0.0` and `MAXCONN 10` as part of the CERTIDENT password.
+    assert_error(
+        parse("MAXAGE 15\nCERTPATH /c\nCERTIDENT upsd \"secret\nLISTEN 0.0.0.0\nMAXCONN 10\"\n"),
+        FILE,
+        3,
+        "a double quote is not closed on this line: the next 2 line(s)",
+    );
 }

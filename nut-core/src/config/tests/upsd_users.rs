@@ -222,3 +222,15 @@ fn dropped_bytes_are_warned_about() {
             .contains("2 control or non-ASCII byte(s) dropped")
     );
 }
+
+#[test]
+fn an_unclosed_quote_is_refused_not_swallowing_a_user() {
+    // C reads the `[admin]` section as part of monuser's password.
+    let err = UpsdUsers::parse(
+        "[monuser]\n password = \"secret\n upsmon secondary\n[admin]\n password = x\"\n actions = SET\n",
+        Path::new("/etc/nut/upsd.users"),
+    )
+    .unwrap_err();
+    assert_eq!(err.line, 2, "{err}");
+    assert!(err.message.contains("the next 3 line(s)"), "{err}");
+}

@@ -380,7 +380,7 @@ fn validate_requires_monitor_and_power() {
 
 #[test]
 fn debug_never_shows_passwords() {
-    let c = parse("MONITOR a 1 u hunter2 primary\nCERTIDENT n hunter3\n").unwrap();
+    let c = parse("MONITOR a 1 u hunter2 primary\nCERTPATH /c\nCERTIDENT n hunter3\n").unwrap();
     let d = format!("{c:?}");
     assert!(!d.contains("hunter2") && !d.contains("hunter3"), "{d}");
 }
@@ -518,4 +518,51 @@ fn certverify_and_forcessl_lines_say_whether_the_file_set_them() {
     let c = parse("CERTVERIFY 0\nFORCESSL 1\n").unwrap();
     assert_eq!((c.certverify, c.certverify_line), (false, Some(1)));
     assert_eq!((c.forcessl, c.forcessl_line), (true, Some(2)));
+}
+
+#[test]
+fn certident_without_a_store_is_refused_at_its_line() {
+    assert_error(
+        parse("MONITOR a 1 u p primary\nCERTIDENT client pw\nFORCESSL 1\n"),
+        FILE,
+        2,
+        "CERTIDENT without CERTPATH",
+    );
+    assert!(parse("MONITOR a 1 u p primary\nCERTIDENT client pw\nCERTPATH /c\n").is_ok());
+}
+
+#[test]
+fn zero_and_absurd_timers_are_refused_at_their_line() {
+    for (directive, needle) in [
+        ("DEADTIME 0", "DEADTIME must be at least 1 second"),
+        ("HOSTSYNC 0", "HOSTSYNC must be at least 1 second"),
+        ("POLLFREQALERT 0", "POLLFREQALERT must be at least 1 second"),
+        ("POLLFREQ 31536001", "more than a year"),
+        ("FINALDELAY 99999999999", "more than a year"),
+        ("OFFDURATION 99999999999", "more than a year"),
+        ("OBLBDURATION 99999999999", "more than a year"),
+    ] {
+        assert_error(
+            parse(&format!("MONITOR a 1 u p primary\n{directive}\n")),
+            FILE,
+            2,
+            needle,
+        );
+    }
+    // 0 stays meaningful where the spec gives it a meaning.
+    let c = parse("FINALDELAY 0\nOFFDURATION 0\nOVERDURATION -1\nOBLBDURATION -3\n").unwrap();
+    assert_eq!(c.finaldelay, Duration::ZERO);
+    assert_eq!(c.offduration, Some(Duration::ZERO));
+    assert_eq!(c.overduration, None);
+    assert_eq!(c.oblbduration, Duration::ZERO);
+}
+
+#[test]
+fn an_unclosed_quote_is_refused_not_swallowing_a_monitor() {
+    assert_error(
+        parse("NOTIFYMSG ONBATT \"on battery\nMONITOR a 1 u p primary\n"),
+        FILE,
+        1,
+        "a double quote is not closed",
+    );
 }
