@@ -12,8 +12,16 @@ use std::time::Duration;
 use drivers_support::{RawReader, dump_value};
 use monitor_support::pki::Pki;
 use monitor_support::*;
+use nut_certutil::store::Store;
+use nut_certutil::trust::TrustFlags;
+use rnut_tests::malleate::reencode_p256_signature;
 
 fn tls_stack(extra: &str) -> (Stack, Pki) {
+    tls_stack_with(extra, |pki| pki.file("upsd.pem"))
+}
+
+/// [`tls_stack`] with upsd's CERTFILE chosen by `certfile`.
+fn tls_stack_with(extra: &str, certfile: impl FnOnce(&Pki) -> String) -> (Stack, Pki) {
     // The PKI lives in the stack's directory, as long as the test.
     let mut stack = Stack::new("ups.status: OL\nTIMER 1000\n", "");
     let pki = Pki::new(&stack.path().join("pki"));
@@ -22,7 +30,7 @@ fn tls_stack(extra: &str) -> (Stack, Pki) {
         &format!(
             "LISTEN 127.0.0.1 {}\nCERTFILE {}\n{extra}",
             stack.port,
-            pki.file("upsd.pem")
+            certfile(&pki)
         ),
         0o640,
     );
@@ -118,6 +126,132 @@ fn certhost_name_match_mismatch_untrusted_ca_and_certverify_0() {
     );
     let o = upsc(&["-C", conf.to_str().unwrap(), &sys, "ups.status"]);
     assert_eq!(stdout(&o), "OL\n", "{}", stderr(&o));
+}
+
+/// `upsc --certverify --forcessl` refuses a distrusted server certificate re-encoded as
+/// (r, n-s): same issuer and serial, still a valid signature, other bytes. Distrust goes by
+/// issuer + serial, not by fingerprint.
+#[test]
+fn upsc_refuses_a_re_encoded_distrusted_server_certificate() {
+    let mut issued = Vec::new();
+    let (stack, pki) = tls_stack_with("", |pki| {
+        let (file, der) = pki.server_certfile(
+            "forged.pem",
+            "CN=My nut server,O=rnut",
+            &["localhost", "127.0.0.1"],
+            |der| reencode_p256_signature(&der),
+        );
+        issued = der;
+        file
+    });
+    let sys = stack.system();
+    // The re-encoded certificate is served and verifies through its CA.
+    let ca = pki.file("ca.pem");
+    let o = upsc(&[
+        "--certpath",
+        &ca,
+        "--certverify",
+        "--forcessl",
+        &sys,
+        "ups.status",
+    ]);
+    assert_eq!(
+        stdout(&o),
+        "OL\n",
+        "the re-encoded certificate verifies: {}",
+        stderr(&o)
+    );
+    // A client store that trusts the CA and distrusts the certificate as issued.
+    let db = stack.path().join("client-db");
+    let mut store = Store::create_with_kdf(&db, "", 1000).expect("store");
+    store.unlock("").expect("unlock");
+    store
+        .add_certificate("CA", &pki.ca_der, "C,,".parse::<TrustFlags>().expect("t"))
+        .expect("ca");
+    store
+        .add_certificate("upsd", &issued, "p,,".parse::<TrustFlags>().expect("t"))
+        .expect("distrusted");
+    drop(store);
+    let db = db.to_str().expect("utf-8").to_string();
+    let o = upsc(&[
+        "--certpath",
+        &db,
+        "--certverify",
+        "--forcessl",
+        &sys,
+        "ups.status",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "", "a re-encoded distrusted server was read");
+    assert!(
+        stderr(&o).contains("'My nut server' is explicitly distrusted (p flag)"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// Server names match as NSS matches them, checked by real handshakes with upsc: with a
+/// subjectAltName the CN is ignored; no wildcard matches an IP address; the CN-prefix fallback
+/// is for a CERTHOST certname, never for the MONITOR host.
+#[test]
+fn server_names_match_as_nss_does() {
+    // (subject, SANs, MONITOR host, the CERTHOST certname that still matches, if any)
+    let cases: [(&str, &[&str], &str, Option<&str>); 3] = [
+        ("CN=localhost.", &["dns:other.example"], "localhost", None),
+        ("CN=*.0.0.1", &[], "127.0.0.1", None),
+        (
+            "CN=localhost/evil.example",
+            &[],
+            "localhost",
+            Some("localhost"),
+        ),
+    ];
+    for (subject, sans, host, certname) in cases {
+        let (stack, pki) = tls_stack_with("", |pki| {
+            pki.server_certfile("odd.pem", subject, sans, |der| der).0
+        });
+        let ca = pki.file("ca.pem");
+        let sys = format!("dummy@{host}:{}", stack.port);
+        let o = upsc(&[
+            "--certpath",
+            &ca,
+            "--certverify",
+            "--forcessl",
+            &sys,
+            "ups.status",
+        ]);
+        assert_eq!(
+            o.status.code(),
+            Some(1),
+            "{subject} for {host}: {}",
+            stderr(&o)
+        );
+        assert!(
+            stderr(&o).contains(&format!("does not match host name '{host}'")),
+            "{subject} for {host}: {}",
+            stderr(&o)
+        );
+        let hostport = format!("{host}:{}", stack.port);
+        let name = certname.unwrap_or(host);
+        let o = upsc(&[
+            "--certpath",
+            &ca,
+            "--certhost",
+            &hostport,
+            name,
+            "1",
+            "1",
+            &sys,
+            "ups.status",
+        ]);
+        let matched = stdout(&o) == "OL\n";
+        assert_eq!(
+            matched,
+            certname.is_some(),
+            "{subject}, CERTHOST {name}: {}",
+            stderr(&o)
+        );
+    }
 }
 
 #[test]
