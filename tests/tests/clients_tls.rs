@@ -188,6 +188,11 @@ fn upsc_refuses_a_re_encoded_distrusted_server_certificate() {
         "{}",
         stderr(&o)
     );
+    assert!(
+        !stderr(&o).contains("OtherError"),
+        "rustls's debug form reached the user: {}",
+        stderr(&o)
+    );
 }
 
 /// Server names match as NSS matches them, checked by real handshakes with upsc: with a
@@ -252,6 +257,79 @@ fn server_names_match_as_nss_does() {
             stderr(&o)
         );
     }
+}
+
+/// NUT's security guide, OpenSSL flavour, verbatim but for `-subj` (no prompts): `openssl req
+/// -new -x509 -nodes` makes a CA:TRUE certificate on OpenSSL 3, copied as `<hash>.0` into the
+/// client's CERTPATH. upsc trusts it as that exact peer, still checking its name.
+#[test]
+fn upsc_trusts_the_guides_self_signed_openssl_certificate_as_that_peer() {
+    if !rnut_tests::require_tool("openssl") {
+        return;
+    }
+    let mut certs = String::new();
+    let (stack, _pki) = tls_stack_with("", |pki| {
+        let run = |args: &[&str]| {
+            let o = std::process::Command::new("openssl")
+                .args(args)
+                .current_dir(&pki.dir)
+                .stdin(std::process::Stdio::null())
+                .output()
+                .expect("run openssl");
+            assert!(o.status.success(), "openssl {args:?}: {}", stderr(&o));
+            stdout(&o)
+        };
+        run(&[
+            "req",
+            "-new",
+            "-x509",
+            "-nodes",
+            "-out",
+            "upsd.crt",
+            "-keyout",
+            "upsd.key",
+            "-days",
+            "365",
+            "-subj",
+            "/CN=localhost/O=MyCompany/C=US",
+        ]);
+        let text = run(&["x509", "-in", "upsd.crt", "-noout", "-text"]);
+        assert!(text.contains("CA:TRUE"), "OpenSSL 3 makes it a CA: {text}");
+        let hash = run(&["x509", "-hash", "-noout", "-in", "upsd.crt"]);
+        let dir = pki.dir.join("certs");
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        let crt = std::fs::read_to_string(pki.dir.join("upsd.crt")).expect("crt");
+        rnut_tests::write_file(&dir.join(format!("{}.0", hash.trim())), &crt, 0o644);
+        let key = std::fs::read_to_string(pki.dir.join("upsd.key")).expect("key");
+        rnut_tests::write_file(&pki.dir.join("guide.pem"), &(crt + &key), 0o640);
+        certs = dir.to_str().expect("utf-8").to_string();
+        pki.file("guide.pem")
+    });
+    let sys = format!("dummy@localhost:{}", stack.port);
+    let o = upsc(&[
+        "--certpath",
+        &certs,
+        "--certverify",
+        "--forcessl",
+        &sys,
+        "ups.status",
+    ]);
+    assert_eq!(stdout(&o), "OL\n", "{}", stderr(&o));
+    // The name is still checked: the certificate is for localhost, not 127.0.0.1.
+    let o = upsc(&[
+        "--certpath",
+        &certs,
+        "--certverify",
+        "--forcessl",
+        &stack.system(),
+        "ups.status",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("does not match host name '127.0.0.1'"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]

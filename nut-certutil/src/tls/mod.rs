@@ -30,7 +30,8 @@ pub use nut_core::config::{CertHostRule, CertRequest};
 pub use server::{build_server_config, effective_certrequest};
 pub use trust_material::{CertPathKind, TrustMaterial};
 pub use verifier::{
-    NutServerCertVerifier, Usage, VerifyFailure, plain_error, validate_certificate,
+    NutServerCertVerifier, Usage, VerifyFailure, handshake_error_text, plain_error,
+    validate_certificate,
 };
 
 use crate::store::StoreError;

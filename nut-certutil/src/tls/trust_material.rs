@@ -125,10 +125,13 @@ impl TrustMaterial {
                 continue;
             };
             tm.ids.note_stored(&info, &path.display().to_string());
+            // Every certificate here is trusted as that exact peer: NUT's guide puts the
+            // server's own self-signed certificate in CERTPATH, and OpenSSL 3 makes it CA:TRUE.
+            // Validity and name are still checked.
+            tm.peers.insert(info.fingerprint.clone());
             if !info.is_ca {
-                // A pinned peer is trusted as that exact certificate, never as an issuer:
-                // its key could otherwise sign certificates for any name.
-                tm.peers.insert(info.fingerprint.clone());
+                // A non-CA is never an issuer: its key could otherwise sign certificates for
+                // any name.
                 continue;
             }
             tm.server_anchors.push(CertificateDer::from(der.clone()));

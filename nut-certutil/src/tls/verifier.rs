@@ -417,3 +417,16 @@ pub fn plain_error(e: &Error) -> String {
         other => other.to_string(),
     }
 }
+
+/// The user sentence of a failed TLS handshake (an I/O error from tokio-rustls): the verifier's
+/// sentence when a certificate was refused, never rustls's debug form
+/// (`Other(OtherError(...))`).
+pub fn handshake_error_text(e: &std::io::Error) -> String {
+    match e.get_ref().and_then(|inner| inner.downcast_ref::<Error>()) {
+        Some(Error::InvalidCertificate(CertificateError::Other(o))) => {
+            format!("invalid peer certificate: {}", o.0)
+        }
+        Some(tls) => tls.to_string(),
+        None => e.to_string(),
+    }
+}
