@@ -426,6 +426,13 @@ pub fn handshake_error_text(e: &std::io::Error) -> String {
         Some(Error::InvalidCertificate(CertificateError::Other(o))) => {
             format!("invalid peer certificate: {}", o.0)
         }
+        Some(Error::PeerMisbehaved(rustls::PeerMisbehaved::ServerNameMustContainOneHostName)) => {
+            "the client sent a TLS server name (SNI) that is not a host name (C upsmon sends its \
+             CERTHOST certificate name), which rustls 0.23 cannot accept: give the server \
+             certificate a host name (CN and subjectAltName) and name that host in the client's \
+             CERTHOST"
+                .to_string()
+        }
         Some(tls) => tls.to_string(),
         None => e.to_string(),
     }
