@@ -10,6 +10,8 @@
 //! `RNUT_TESTS_NO_SKIP=1` (set by `scripts/test` and `.ci/run`), so a green run there checked
 //! everything.
 
+pub mod malleate;
+
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

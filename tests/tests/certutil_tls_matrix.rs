@@ -520,3 +520,125 @@ fn configuration_errors_are_reported() {
     let s = ClientTlsSettings::default();
     assert!(build_client_config(&s, "localhost", 3493).is_ok());
 }
+
+/// The distrust checks at the verifier level, against stores on disk: a certificate is
+/// distrusted by issuer + serial (and a distrusted CA by its key), not by its bytes. Each
+/// forged certificate is the original with its ECDSA signature re-encoded as (r, n-s).
+#[test]
+fn verifier_distrusts_by_identity_not_bytes() {
+    use nut_certutil::keys::{KeyAlgorithm, PrivateKey};
+    use nut_certutil::pki::issue;
+    use nut_certutil::pki::self_signed;
+    use nut_certutil::store::Store;
+    use nut_certutil::tls::{NutServerCertVerifier, TrustMaterial, Usage, validate_certificate};
+    use nut_certutil::trust::TrustFlags;
+    use rnut_tests::malleate::reencode_p256_signature;
+    use rustls::pki_types::{CertificateDer, UnixTime};
+
+    let tmp = tempfile::tempdir().expect("tmp");
+    let key = || PrivateKey::generate(KeyAlgorithm::EcdsaP256).expect("key");
+    let ca_profile = |len| CertProfile::for_months(CertRole::Ca { path_len: len }, 12);
+    let (root_key, sub_key, leaf_key) = (key(), key(), key());
+    let root = self_signed(&root_key, "CN=Root,O=rnut", &ca_profile(None)).expect("root");
+    let sub = issue(
+        &sub_key,
+        "CN=Sub,O=rnut",
+        &ca_profile(Some(0)),
+        &root,
+        &root_key,
+    )
+    .expect("sub");
+    // The same sub-CA key certified again (another serial): a re-issued copy.
+    let sub_again = issue(
+        &sub_key,
+        "CN=Sub,O=rnut",
+        &ca_profile(Some(0)),
+        &root,
+        &root_key,
+    )
+    .expect("sub again");
+    let mut sp = CertProfile::for_months(CertRole::Server, 12);
+    sp.sans = vec!["127.0.0.1".into()];
+    let server = issue(&leaf_key, "CN=srv,O=rnut", &sp, &root, &root_key).expect("server");
+    let via_sub = issue(&leaf_key, "CN=via sub,O=rnut", &sp, &sub, &sub_key).expect("leaf");
+    let forged_server = reencode_p256_signature(&server);
+    let forged_sub = reencode_p256_signature(&sub);
+    assert_ne!(
+        CertInfo::parse(&forged_server).expect("parse").fingerprint,
+        CertInfo::parse(&server).expect("parse").fingerprint
+    );
+
+    let store = |name: &str, rows: &[(&str, &[u8], &str)]| {
+        let dir = tmp.path().join(name);
+        let mut s = Store::create_with_kdf(&dir, "", 1000).expect("store");
+        s.unlock("").expect("unlock");
+        for (nick, der, trust) in rows {
+            s.add_certificate(nick, der, trust.parse::<TrustFlags>().expect("trust"))
+                .expect("add");
+        }
+        TrustMaterial::load(&dir).expect("trust")
+    };
+    let now = UnixTime::now();
+    let check = |trust: &TrustMaterial, ee: &[u8], sent: &[&[u8]]| {
+        let v = NutServerCertVerifier::new(
+            Some(trust.clone()),
+            String::new(),
+            false,
+            true,
+            nut_certutil::tls::provider(),
+        );
+        let sent: Vec<CertificateDer<'_>> = sent
+            .iter()
+            .map(|d| CertificateDer::from(d.to_vec()))
+            .collect();
+        v.verify_chain(&CertificateDer::from(ee.to_vec()), &sent, now)
+            .map(|_| ())
+            .map_err(|e| nut_certutil::tls::plain_error(&e))
+    };
+
+    // Control: with only the root trusted, the forgeries verify (the signature is valid).
+    let plain = store("plain", &[("root", &root, "CT,,")]);
+    assert_eq!(check(&plain, &forged_server, &[]), Ok(()));
+    assert_eq!(check(&plain, &via_sub, &[&forged_sub]), Ok(()));
+    assert_eq!(
+        validate_certificate(&plain, &forged_server, Usage::Server, now),
+        Ok(())
+    );
+
+    // The server certificate distrusted: its re-encoded copy is distrusted too.
+    let t = store(
+        "p-server",
+        &[("root", &root, "CT,,"), ("srv", &server, "p,,")],
+    );
+    let e = validate_certificate(&t, &forged_server, Usage::Server, now).expect_err("forged");
+    assert!(e.contains("'srv' is explicitly distrusted (p flag)"), "{e}");
+
+    // The sub-CA distrusted: a chain through its re-encoded copy, through a re-encoded copy
+    // stored without flags, or through a re-issued certificate of its key, is refused.
+    let t = store("p-sub", &[("root", &root, "CT,,"), ("sub", &sub, "p,,")]);
+    for sent in [&forged_sub, &sub_again] {
+        let e = check(&t, &via_sub, &[sent]).expect_err("through the distrusted sub-CA");
+        assert!(e.contains("explicitly distrusted (p flag)"), "{e}");
+    }
+    let t = store(
+        "p-sub-copy",
+        &[
+            ("root", &root, "CT,,"),
+            ("sub", &sub, "p,,"),
+            ("sub copy", &forged_sub, ",,"),
+        ],
+    );
+    let e = check(&t, &via_sub, &[]).expect_err("through the stored copy");
+    assert!(e.contains("explicitly distrusted (p flag)"), "{e}");
+    let e = validate_certificate(&t, &via_sub, Usage::Server, now).expect_err("-V");
+    assert!(e.contains("explicitly distrusted (p flag)"), "{e}");
+
+    // A presented certificate with a stored certificate's issuer + serial but other bytes.
+    let t = store("stored", &[("root", &root, "CT,,"), ("srv", &server, ",,")]);
+    assert_eq!(check(&t, &server, &[]), Ok(()));
+    let e = check(&t, &forged_server, &[]).expect_err("impersonation");
+    assert!(
+        e.contains("has the issuer and serial number of the stored certificate 'srv'"),
+        "{e}"
+    );
+}

@@ -12,8 +12,16 @@ use std::time::Duration;
 use drivers_support::{RawReader, dump_value};
 use monitor_support::pki::Pki;
 use monitor_support::*;
+use nut_certutil::store::Store;
+use nut_certutil::trust::TrustFlags;
+use rnut_tests::malleate::reencode_p256_signature;
 
 fn tls_stack(extra: &str) -> (Stack, Pki) {
+    tls_stack_with(extra, |pki| pki.file("upsd.pem"))
+}
+
+/// [`tls_stack`] with upsd's CERTFILE chosen by `certfile`.
+fn tls_stack_with(extra: &str, certfile: impl FnOnce(&Pki) -> String) -> (Stack, Pki) {
     // The PKI lives in the stack's directory, as long as the test.
     let mut stack = Stack::new("ups.status: OL\nTIMER 1000\n", "");
     let pki = Pki::new(&stack.path().join("pki"));
@@ -22,7 +30,7 @@ fn tls_stack(extra: &str) -> (Stack, Pki) {
         &format!(
             "LISTEN 127.0.0.1 {}\nCERTFILE {}\n{extra}",
             stack.port,
-            pki.file("upsd.pem")
+            certfile(&pki)
         ),
         0o640,
     );
@@ -118,6 +126,210 @@ fn certhost_name_match_mismatch_untrusted_ca_and_certverify_0() {
     );
     let o = upsc(&["-C", conf.to_str().unwrap(), &sys, "ups.status"]);
     assert_eq!(stdout(&o), "OL\n", "{}", stderr(&o));
+}
+
+/// `upsc --certverify --forcessl` refuses a distrusted server certificate re-encoded as
+/// (r, n-s): same issuer and serial, still a valid signature, other bytes. Distrust goes by
+/// issuer + serial, not by fingerprint.
+#[test]
+fn upsc_refuses_a_re_encoded_distrusted_server_certificate() {
+    let mut issued = Vec::new();
+    let (stack, pki) = tls_stack_with("", |pki| {
+        let (file, der) = pki.server_certfile(
+            "forged.pem",
+            "CN=My nut server,O=rnut",
+            &["localhost", "127.0.0.1"],
+            |der| reencode_p256_signature(&der),
+        );
+        issued = der;
+        file
+    });
+    let sys = stack.system();
+    // The re-encoded certificate is served and verifies through its CA.
+    let ca = pki.file("ca.pem");
+    let o = upsc(&[
+        "--certpath",
+        &ca,
+        "--certverify",
+        "--forcessl",
+        &sys,
+        "ups.status",
+    ]);
+    assert_eq!(
+        stdout(&o),
+        "OL\n",
+        "the re-encoded certificate verifies: {}",
+        stderr(&o)
+    );
+    // A client store that trusts the CA and distrusts the certificate as issued.
+    let db = stack.path().join("client-db");
+    let mut store = Store::create_with_kdf(&db, "", 1000).expect("store");
+    store.unlock("").expect("unlock");
+    store
+        .add_certificate("CA", &pki.ca_der, "C,,".parse::<TrustFlags>().expect("t"))
+        .expect("ca");
+    store
+        .add_certificate("upsd", &issued, "p,,".parse::<TrustFlags>().expect("t"))
+        .expect("distrusted");
+    drop(store);
+    let db = db.to_str().expect("utf-8").to_string();
+    let o = upsc(&[
+        "--certpath",
+        &db,
+        "--certverify",
+        "--forcessl",
+        &sys,
+        "ups.status",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "", "a re-encoded distrusted server was read");
+    assert!(
+        stderr(&o).contains("'My nut server' is explicitly distrusted (p flag)"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        !stderr(&o).contains("OtherError"),
+        "rustls's debug form reached the user: {}",
+        stderr(&o)
+    );
+}
+
+/// Server names match as NSS matches them, checked by real handshakes with upsc: with a
+/// subjectAltName the CN is ignored; no wildcard matches an IP address; the CN-prefix fallback
+/// is for a CERTHOST certname, never for the MONITOR host.
+#[test]
+fn server_names_match_as_nss_does() {
+    // (subject, SANs, MONITOR host, the CERTHOST certname that still matches, if any)
+    let cases: [(&str, &[&str], &str, Option<&str>); 3] = [
+        ("CN=localhost.", &["dns:other.example"], "localhost", None),
+        ("CN=*.0.0.1", &[], "127.0.0.1", None),
+        (
+            "CN=localhost/evil.example",
+            &[],
+            "localhost",
+            Some("localhost"),
+        ),
+    ];
+    for (subject, sans, host, certname) in cases {
+        let (stack, pki) = tls_stack_with("", |pki| {
+            pki.server_certfile("odd.pem", subject, sans, |der| der).0
+        });
+        let ca = pki.file("ca.pem");
+        let sys = format!("dummy@{host}:{}", stack.port);
+        let o = upsc(&[
+            "--certpath",
+            &ca,
+            "--certverify",
+            "--forcessl",
+            &sys,
+            "ups.status",
+        ]);
+        assert_eq!(
+            o.status.code(),
+            Some(1),
+            "{subject} for {host}: {}",
+            stderr(&o)
+        );
+        assert!(
+            stderr(&o).contains(&format!("does not match host name '{host}'")),
+            "{subject} for {host}: {}",
+            stderr(&o)
+        );
+        let hostport = format!("{host}:{}", stack.port);
+        let name = certname.unwrap_or(host);
+        let o = upsc(&[
+            "--certpath",
+            &ca,
+            "--certhost",
+            &hostport,
+            name,
+            "1",
+            "1",
+            &sys,
+            "ups.status",
+        ]);
+        let matched = stdout(&o) == "OL\n";
+        assert_eq!(
+            matched,
+            certname.is_some(),
+            "{subject}, CERTHOST {name}: {}",
+            stderr(&o)
+        );
+    }
+}
+
+/// NUT's security guide, OpenSSL flavour, verbatim but for `-subj` (no prompts): `openssl req
+/// -new -x509 -nodes` makes a CA:TRUE certificate on OpenSSL 3, copied as `<hash>.0` into the
+/// client's CERTPATH. upsc trusts it as that exact peer, still checking its name.
+#[test]
+fn upsc_trusts_the_guides_self_signed_openssl_certificate_as_that_peer() {
+    if !rnut_tests::require_tool("openssl") {
+        return;
+    }
+    let mut certs = String::new();
+    let (stack, _pki) = tls_stack_with("", |pki| {
+        let run = |args: &[&str]| {
+            let o = std::process::Command::new("openssl")
+                .args(args)
+                .current_dir(&pki.dir)
+                .stdin(std::process::Stdio::null())
+                .output()
+                .expect("run openssl");
+            assert!(o.status.success(), "openssl {args:?}: {}", stderr(&o));
+            stdout(&o)
+        };
+        run(&[
+            "req",
+            "-new",
+            "-x509",
+            "-nodes",
+            "-out",
+            "upsd.crt",
+            "-keyout",
+            "upsd.key",
+            "-days",
+            "365",
+            "-subj",
+            "/CN=localhost/O=MyCompany/C=US",
+        ]);
+        let text = run(&["x509", "-in", "upsd.crt", "-noout", "-text"]);
+        assert!(text.contains("CA:TRUE"), "OpenSSL 3 makes it a CA: {text}");
+        let hash = run(&["x509", "-hash", "-noout", "-in", "upsd.crt"]);
+        let dir = pki.dir.join("certs");
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        let crt = std::fs::read_to_string(pki.dir.join("upsd.crt")).expect("crt");
+        rnut_tests::write_file(&dir.join(format!("{}.0", hash.trim())), &crt, 0o644);
+        let key = std::fs::read_to_string(pki.dir.join("upsd.key")).expect("key");
+        rnut_tests::write_file(&pki.dir.join("guide.pem"), &(crt + &key), 0o640);
+        certs = dir.to_str().expect("utf-8").to_string();
+        pki.file("guide.pem")
+    });
+    let sys = format!("dummy@localhost:{}", stack.port);
+    let o = upsc(&[
+        "--certpath",
+        &certs,
+        "--certverify",
+        "--forcessl",
+        &sys,
+        "ups.status",
+    ]);
+    assert_eq!(stdout(&o), "OL\n", "{}", stderr(&o));
+    // The name is still checked: the certificate is for localhost, not 127.0.0.1.
+    let o = upsc(&[
+        "--certpath",
+        &certs,
+        "--certverify",
+        "--forcessl",
+        &stack.system(),
+        "ups.status",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("does not match host name '127.0.0.1'"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]

@@ -9,8 +9,12 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
+use nut_certutil::keys::{KeyAlgorithm, PrivateKey};
+use nut_certutil::pki::{CertProfile, CertRole, issue};
+use rnut_tests::malleate::reencode_p256_signature;
 use upsd_support::pki::{
-    SERVER_NICK, STORE_PASSWORD, TestPki, TlsClient, read_plain_line, store_conf, store_setup,
+    SERVER_NICK, STORE_PASSWORD, TestPki, TlsClient, add_to_store, read_plain_line, store_conf,
+    store_setup, store_setup_with,
 };
 use upsd_support::*;
 
@@ -150,6 +154,83 @@ fn certrequest_require() {
     assert!(
         u.wait_log("upsmon client", Duration::from_secs(5)),
         "client certificate subject not logged: {}",
+        u.log_text()
+    );
+}
+
+/// Distrust keys on issuer + serial, never on bytes: the distrusted client certificate with
+/// its ECDSA signature re-encoded as (r, n-s) (the signed part unchanged, so it still verifies;
+/// the DER and fingerprint differ) is refused at CERTREQUEST REQUIRE.
+#[test]
+fn a_re_encoded_distrusted_client_certificate_is_refused_at_require() {
+    let pki = TestPki::new();
+    let distrusted = pki.client_der.clone();
+    let (_d, pki, _drv, u) = store_setup_with(pki, "CERTREQUEST REQUIRE", move |store| {
+        add_to_store(store, "upsmon client", &distrusted, "p,,")
+    });
+    let forged = reencode_p256_signature(&pki.client_der);
+    for (what, der) in [("original", &pki.client_der), ("re-encoded", &forged)] {
+        let r = TlsClient::connect(u.addr, pki.client_config(Some((der, &pki.client_key))))
+            .and_then(|mut t| t.cmd("PROTVER"));
+        assert!(
+            r.is_err(),
+            "the {what} distrusted certificate was served: {r:?}"
+        );
+    }
+    assert!(
+        u.wait_log(
+            "client certificate 'upsmon client' is explicitly distrusted (p flag)",
+            Duration::from_secs(5)
+        ),
+        "{}",
+        u.log_text()
+    );
+}
+
+/// A client chain through a distrusted sub-CA, the sub-CA re-encoded as (r, n-s), is refused:
+/// the sub-CA is matched by issuer + serial (and its key), not by its bytes.
+#[test]
+fn a_chain_through_a_re_encoded_distrusted_sub_ca_is_refused_at_require() {
+    let pki = TestPki::new();
+    let key = || PrivateKey::generate(KeyAlgorithm::EcdsaP256).expect("key");
+    let sub_key = key();
+    let sub = issue(
+        &sub_key,
+        "CN=rnut sub CA,O=rnut",
+        &CertProfile::for_months(CertRole::Ca { path_len: Some(0) }, 12),
+        &pki.ca_der,
+        &pki.ca_key,
+    )
+    .expect("sub CA");
+    let leaf_key = key();
+    let leaf = issue(
+        &leaf_key,
+        "CN=minted client,O=rnut",
+        &CertProfile::for_months(CertRole::Client, 12),
+        &sub,
+        &sub_key,
+    )
+    .expect("leaf");
+    let distrusted = sub.clone();
+    let (_d, pki, _drv, u) = store_setup_with(pki, "CERTREQUEST REQUIRE", move |store| {
+        add_to_store(store, "rnut sub CA", &distrusted, "p,,")
+    });
+    let forged = reencode_p256_signature(&sub);
+    for (what, sub_der) in [("original", &sub), ("re-encoded", &forged)] {
+        let config =
+            pki.client_config_chain(Some((vec![leaf.clone(), sub_der.clone()], &leaf_key)));
+        let r = TlsClient::connect(u.addr, config).and_then(|mut t| t.cmd("PROTVER"));
+        assert!(
+            r.is_err(),
+            "a chain through the {what} distrusted sub-CA was served: {r:?}"
+        );
+    }
+    assert!(
+        u.wait_log(
+            "issuer 'CN=rnut sub CA,O=rnut' is explicitly distrusted (p flag)",
+            Duration::from_secs(5)
+        ),
+        "{}",
         u.log_text()
     );
 }

@@ -6,7 +6,7 @@ use std::path::Path;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
 use super::TlsError;
-use super::names::certificate_matches_name;
+use super::names::certificate_matches_certname;
 use crate::certinfo::CertInfo;
 use crate::store::Store;
 
@@ -70,7 +70,7 @@ pub(crate) fn from_certfile(path: &Path, name: Option<&str>) -> Result<Identity,
         return Err(bad("the private key does not match the first certificate"));
     }
     if let Some(n) = name.filter(|n| !n.is_empty()) {
-        if !certificate_matches_name(&info, n) {
+        if !certificate_matches_certname(&info, n) {
             return Err(TlsError::CertIdentMismatch {
                 subject: info.subject,
                 name: n.to_string(),

@@ -10,8 +10,10 @@
 //! Every config uses the ring provider only.
 
 mod client;
+mod distrust;
 mod identity;
 pub mod names;
+mod path;
 mod server;
 #[cfg(test)]
 mod tests;
@@ -23,11 +25,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 pub use client::{ClientTlsPolicy, build_client_config};
+pub use distrust::CertIdentities;
 pub use nut_core::config::{CertHostRule, CertRequest};
 pub use server::{build_server_config, effective_certrequest};
 pub use trust_material::{CertPathKind, TrustMaterial};
 pub use verifier::{
-    NutServerCertVerifier, Usage, VerifyFailure, plain_error, validate_certificate,
+    NutServerCertVerifier, Usage, VerifyFailure, handshake_error_text, plain_error,
+    validate_certificate,
 };
 
 use crate::store::StoreError;

@@ -1,7 +1,11 @@
-//! Matching a certificate against a name, as C NUT does for CERTHOST and CERTIDENT:
-//! host-name rules against the SANs (DNS and IP), the CN as a host name as fallback, then the
-//! string fallback of tls.md 3.2 (the whole subject, or a CN that starts with the name followed
-//! by end of string, `/`, `,` or `\/`).
+//! Matching a certificate against a name, as NSS and C NUT do:
+//!
+//! - a host name (the MONITOR host, or the host part of a CERTHOST certname) is matched by
+//!   NSS's rules: against the subjectAltName DNS and IP entries when the certificate has any,
+//!   else against the CN; a left-most `*.` wildcard matches one DNS label, never an IP address;
+//! - a CERTHOST certname (or a CERTIDENT name) may also match by the string fallback of
+//!   tls.md 3.2: the whole subject, or a CN that starts with the name followed by end of
+//!   string, `/`, `,` or `\/`. The MONITOR host never matches this way.
 
 use std::net::IpAddr;
 
@@ -11,11 +15,14 @@ fn normalize(s: &str) -> String {
     s.trim_end_matches('.').to_ascii_lowercase()
 }
 
-/// Host-name comparison with a left-most `*.` wildcard.
+/// Host-name comparison with a left-most `*.` wildcard (DNS names only).
 pub fn host_matches(pattern: &str, name: &str) -> bool {
     let (p, n) = (normalize(pattern), normalize(name));
     if p == n {
         return true;
+    }
+    if ip_of(name).is_some() {
+        return false;
     }
     if let Some(suffix) = p.strip_prefix("*.") {
         if let Some((first, rest)) = n.split_once('.') {
@@ -32,33 +39,44 @@ fn ip_of(name: &str) -> Option<IpAddr> {
         .ok()
 }
 
-/// Does the certificate carry `name` (SAN DNS/IP, CN fallback, string fallback)?
-pub fn certificate_matches_name(info: &CertInfo, name: &str) -> bool {
+/// Does the certificate carry the host `name` by NSS's rules (SANs when present, else the CN;
+/// no wildcard for an IP address)?
+pub fn certificate_matches_host(info: &CertInfo, name: &str) -> bool {
     if name.is_empty() {
         return false;
     }
-    if let Some(ip) = ip_of(name) {
-        if info.ip_addresses.contains(&ip) {
-            return true;
-        }
-    } else if info.dns_names.iter().any(|d| host_matches(d, name)) {
+    let has_san = !info.dns_names.is_empty() || !info.ip_addresses.is_empty();
+    if has_san {
+        return match ip_of(name) {
+            Some(ip) => info.ip_addresses.contains(&ip),
+            None => info.dns_names.iter().any(|d| host_matches(d, name)),
+        };
+    }
+    match (&info.common_name, ip_of(name)) {
+        (Some(cn), Some(ip)) => ip_of(cn) == Some(ip),
+        (Some(cn), None) => host_matches(cn, name),
+        (None, _) => false,
+    }
+}
+
+/// Does the certificate carry a CERTHOST certname or CERTIDENT name: as a host name, else by
+/// the string fallback (the whole subject, or a CN starting with the name followed by end,
+/// `/`, `,` or `\/`)?
+pub fn certificate_matches_certname(info: &CertInfo, name: &str) -> bool {
+    if name.is_empty() {
+        return false;
+    }
+    if certificate_matches_host(info, name) || info.subject == name {
         return true;
     }
-    if let Some(cn) = &info.common_name {
-        if host_matches(cn, name) {
-            return true;
-        }
-        if let Some(rest) = cn.strip_prefix(name) {
-            if rest.is_empty()
-                || rest.starts_with('/')
-                || rest.starts_with(',')
-                || rest.starts_with("\\/")
-            {
-                return true;
-            }
-        }
-    }
-    info.subject == name
+    let Some(rest) = info
+        .common_name
+        .as_deref()
+        .and_then(|cn| cn.strip_prefix(name))
+    else {
+        return false;
+    };
+    rest.is_empty() || rest.starts_with('/') || rest.starts_with(',') || rest.starts_with("\\/")
 }
 
 /// The names a certificate carries, for error messages (`CN, SAN, ...`).
@@ -100,26 +118,48 @@ mod tests {
             "CN=ups1.example.com,O=X",
             &["ip:10.0.0.1", "*.lab.example.com"],
         );
-        assert!(certificate_matches_name(&c, "ups1.example.com"));
-        assert!(certificate_matches_name(&c, "UPS1.example.com."));
-        assert!(certificate_matches_name(&c, "10.0.0.1"));
-        assert!(certificate_matches_name(&c, "a.lab.example.com"));
-        assert!(!certificate_matches_name(&c, "a.b.lab.example.com"));
-        assert!(!certificate_matches_name(&c, "10.0.0.2"));
-        assert!(!certificate_matches_name(&c, "ups2.example.com"));
+        // pki puts the CN in the SANs too.
+        assert!(certificate_matches_host(&c, "ups1.example.com"));
+        assert!(certificate_matches_host(&c, "UPS1.example.com."));
+        assert!(certificate_matches_host(&c, "10.0.0.1"));
+        assert!(certificate_matches_host(&c, "a.lab.example.com"));
+        assert!(!certificate_matches_host(&c, "a.b.lab.example.com"));
+        assert!(!certificate_matches_host(&c, "10.0.0.2"));
+        assert!(!certificate_matches_host(&c, "ups2.example.com"));
         let n = cert("CN=My nut server,O=MyCompany,ST=MyState,C=US", &[]);
-        assert!(certificate_matches_name(&n, "My nut server"));
-        assert!(certificate_matches_name(
+        assert!(certificate_matches_certname(&n, "My nut server"));
+        assert!(certificate_matches_certname(
             &n,
             "CN=My nut server,O=MyCompany,ST=MyState,C=US"
         ));
-        assert!(!certificate_matches_name(&n, "My nut"));
-        assert!(!certificate_matches_name(&n, "localhost"));
+        assert!(!certificate_matches_certname(&n, "My nut"));
+        assert!(!certificate_matches_certname(&n, "localhost"));
         let slash = cert("CN=myups/extra", &[]);
-        assert!(certificate_matches_name(&slash, "myups"));
+        assert!(certificate_matches_certname(&slash, "myups"));
         assert_eq!(
             certificate_names(&c),
             "ups1.example.com, *.lab.example.com, 10.0.0.1"
         );
+    }
+
+    /// NSS's rules: with a SAN the CN is ignored; no wildcard matches an IP address; the
+    /// string fallbacks are for a CERTHOST certname, never for a host name.
+    #[test]
+    fn nss_host_rules() {
+        // `localhost.` is not a DNS SAN pki would add: the CN stands alone beside the SAN.
+        let cn_beside_san = cert("CN=localhost.", &["dns:other.example"]);
+        assert!(!certificate_matches_host(&cn_beside_san, "localhost"));
+        assert!(certificate_matches_host(&cn_beside_san, "other.example"));
+        let cn_only = cert("CN=localhost.", &[]);
+        assert!(certificate_matches_host(&cn_only, "localhost"));
+        let wild_ip = cert("CN=*.0.0.1", &[]);
+        assert!(!certificate_matches_host(&wild_ip, "127.0.0.1"));
+        assert!(!certificate_matches_certname(&wild_ip, "127.0.0.1"));
+        assert!(!host_matches("*.0.0.1", "127.0.0.1"));
+        let ip_cn = cert("CN=127.0.0.1", &[]);
+        assert!(certificate_matches_host(&ip_cn, "127.0.0.1"));
+        let slash = cert("CN=localhost/evil.example", &[]);
+        assert!(!certificate_matches_host(&slash, "localhost"));
+        assert!(certificate_matches_certname(&slash, "localhost"));
     }
 }

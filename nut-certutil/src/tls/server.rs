@@ -77,7 +77,11 @@ pub fn build_server_config(s: &ServerTlsSettings) -> Result<Arc<ServerConfig>, T
                 nickname: path.display().to_string(),
                 reason: e.to_string(),
             })?;
-            Arc::new(DistrustingClientVerifier::new(inner, trust))
+            Arc::new(DistrustingClientVerifier::new(
+                inner,
+                trust,
+                provider.clone(),
+            ))
         }
     };
     let config = ServerConfig::builder_with_provider(provider)

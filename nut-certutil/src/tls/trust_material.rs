@@ -8,6 +8,7 @@ use rustls::RootCertStore;
 use rustls_pki_types::CertificateDer;
 
 use super::TlsError;
+use super::distrust::CertIdentities;
 use crate::certinfo::CertInfo;
 use crate::store::Store;
 
@@ -35,8 +36,9 @@ pub struct TrustMaterial {
     pub client_anchors: Vec<CertificateDer<'static>>,
     /// Pinned peers (`P`): accepted as they are (fingerprints).
     pub peers: HashSet<String>,
-    /// Explicitly distrusted (`p`): fingerprints.
-    pub distrusted: HashSet<String>,
+    /// Explicitly distrusted (`p`) certificates, and the issuer + serial of every stored one:
+    /// distrust and identity go by issuer + serial (and a distrusted CA's key), never bytes.
+    pub ids: CertIdentities,
     /// Subjects of distrusted CAs (to name them in errors).
     pub distrusted_subjects: HashSet<String>,
     /// CA certificates known but not anchors (`c` or no flag): usable as intermediates.
@@ -53,7 +55,7 @@ impl TrustMaterial {
             server_anchors: Vec::new(),
             client_anchors: Vec::new(),
             peers: HashSet::new(),
-            distrusted: HashSet::new(),
+            ids: CertIdentities::default(),
             distrusted_subjects: HashSet::new(),
             intermediates: Vec::new(),
             untrusted_ca_subjects: HashSet::new(),
@@ -122,10 +124,14 @@ impl TrustMaterial {
             let Ok(info) = CertInfo::parse(&der) else {
                 continue;
             };
+            tm.ids.note_stored(&info, &path.display().to_string());
+            // Every certificate here is trusted as that exact peer: NUT's guide puts the
+            // server's own self-signed certificate in CERTPATH, and OpenSSL 3 makes it CA:TRUE.
+            // Validity and name are still checked.
+            tm.peers.insert(info.fingerprint.clone());
             if !info.is_ca {
-                // A pinned peer is trusted as that exact certificate, never as an issuer:
-                // its key could otherwise sign certificates for any name.
-                tm.peers.insert(info.fingerprint.clone());
+                // A non-CA is never an issuer: its key could otherwise sign certificates for
+                // any name.
                 continue;
             }
             tm.server_anchors.push(CertificateDer::from(der.clone()));
@@ -140,8 +146,14 @@ impl TrustMaterial {
         for rec in store.certificates()? {
             let ssl = rec.trust.ssl;
             let der = CertificateDer::from(rec.der.clone());
+            // A stored row that does not parse gives no identity; it cannot anchor either.
+            if let Ok(info) = CertInfo::parse(&rec.der) {
+                tm.ids.note_stored(&info, &rec.nickname);
+                if ssl.distrusted() {
+                    tm.ids.note_distrusted(&info);
+                }
+            }
             if ssl.distrusted() {
-                tm.distrusted.insert(rec.fingerprint.clone());
                 tm.distrusted_subjects.insert(rec.subject.clone());
                 continue;
             }
@@ -160,6 +172,17 @@ impl TrustMaterial {
             if rec.is_ca {
                 tm.intermediates.push(der);
             }
+        }
+        // A CA stored twice (a re-encoded or cross-signed copy of a distrusted one, its key)
+        // never anchors or links a chain.
+        if tm.ids.any_distrusted() {
+            let ids = tm.ids.clone();
+            let clean = |d: &CertificateDer<'_>| {
+                CertInfo::parse(d.as_ref()).is_ok_and(|i| ids.distrusted_as(&i).is_none())
+            };
+            tm.server_anchors.retain(clean);
+            tm.client_anchors.retain(clean);
+            tm.intermediates.retain(clean);
         }
         Ok(tm)
     }

@@ -1,21 +1,23 @@
 //! The certificate verifiers: the client's check of a server certificate (chain via webpki,
-//! then the NUT name rules, `P` peers, `p` distrust, certverify 0) and the server's wrapper
-//! that refuses distrusted client certificates. Errors are sentences a user can act on.
+//! then the NUT name rules, `P` peers, `p` distrust, certverify 0) and upsd's check of client
+//! certificates. Distrust goes by issuer + serial (see `distrust.rs`) and applies to every
+//! certificate of the path that was verified (see `path.rs`). Errors are sentences a user can
+//! act on.
 
 use std::sync::Arc;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::client::verify_server_cert_signed_by_trust_anchor;
 use rustls::crypto::{CryptoProvider, verify_tls12_signature, verify_tls13_signature};
-use rustls::server::ParsedCertificate;
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
 use rustls::{
     CertificateError, DigitallySignedStruct, DistinguishedName, Error, OtherError, RootCertStore,
     SignatureScheme,
 };
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
+use webpki::KeyUsage;
 
-use super::names::{certificate_matches_name, certificate_names};
+use super::names::{certificate_matches_certname, certificate_matches_host, certificate_names};
+use super::path::{PathError, check_presented, verify_path};
 use super::{CertPathKind, TrustMaterial};
 use crate::certinfo::{CertInfo, format_time};
 
@@ -30,79 +32,107 @@ fn fail(msg: String) -> Error {
     ))))
 }
 
-/// Turn a webpki chain error into a sentence.
-/// Why a chain is refused because the store marks one of its certificates distrusted (`p`):
-/// the end-entity certificate itself or any intermediate that came with it.
-fn distrusted_in_chain(
-    trust: &TrustMaterial,
-    end: &CertInfo,
-    intermediates: &[CertificateDer<'_>],
-    what: &str,
-) -> Option<String> {
-    if trust.distrusted.contains(&end.fingerprint) {
-        return Some(format!(
-            "{what} '{}' is explicitly distrusted (p flag)",
-            end.display_name()
-        ));
-    }
-    intermediates
-        .iter()
-        .filter_map(|i| CertInfo::parse(i.as_ref()).ok())
-        .find(|ii| trust.distrusted.contains(&ii.fingerprint))
-        .map(|ii| format!("issuer '{}' is explicitly distrusted (p flag)", ii.subject))
+fn parse_end_entity(end_entity: &CertificateDer<'_>) -> Result<CertInfo, Error> {
+    CertInfo::parse(end_entity.as_ref())
+        .map_err(|_| Error::InvalidCertificate(CertificateError::BadEncoding))
 }
 
-fn explain_chain_error(e: Error, info: &CertInfo, trust: &TrustMaterial, usage: &str) -> Error {
+/// Turn a refused chain into a sentence (`usage`: "server" or "client").
+fn explain_chain_error(e: PathError, info: &CertInfo, trust: &TrustMaterial, usage: &str) -> Error {
+    use webpki::Error as W;
     let name = info.display_name();
-    match e {
-        Error::InvalidCertificate(ce) => match ce {
-            CertificateError::Expired | CertificateError::ExpiredContext { .. } => fail(format!(
-                "certificate for '{name}' expired on {}",
-                format_time(info.not_after)
-            )),
-            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
-                fail(format!(
-                    "certificate for '{name}' is not valid before {}",
-                    format_time(info.not_before)
-                ))
-            }
-            CertificateError::UnknownIssuer => {
-                if trust.distrusted_subjects.contains(&info.issuer) {
-                    fail(format!(
-                        "issuer '{}' is explicitly distrusted (p flag)",
-                        info.issuer
-                    ))
-                } else if trust.kind == CertPathKind::Store {
-                    let flag = if usage == "server" { "C" } else { "T" };
-                    let known = if trust.untrusted_ca_subjects.contains(&info.issuer) {
-                        ""
-                    } else {
-                        ", or not in the certificate database"
-                    };
-                    fail(format!(
-                        "issuer '{}' is not trusted (no {flag} flag{known})",
-                        info.issuer
-                    ))
+    let e = match e {
+        PathError::BadEncoding => return Error::InvalidCertificate(CertificateError::BadEncoding),
+        PathError::Refused(why) => return fail(why),
+        PathError::Chain(e) => e,
+    };
+    fail(match e {
+        W::CertExpired { .. } | W::InvalidCertValidity => format!(
+            "certificate for '{name}' expired on {}",
+            format_time(info.not_after)
+        ),
+        W::CertNotValidYet { .. } => format!(
+            "certificate for '{name}' is not valid before {}",
+            format_time(info.not_before)
+        ),
+        W::UnknownIssuer => {
+            if trust.distrusted_subjects.contains(&info.issuer) {
+                format!("issuer '{}' is explicitly distrusted (p flag)", info.issuer)
+            } else if trust.kind == CertPathKind::Store {
+                let flag = if usage == "server" { "C" } else { "T" };
+                let known = if trust.untrusted_ca_subjects.contains(&info.issuer) {
+                    ""
                 } else {
-                    fail(format!(
-                        "issuer '{}' is not trusted (not in {})",
-                        info.issuer,
-                        trust.path.display()
-                    ))
-                }
+                    ", or not in the certificate database"
+                };
+                format!(
+                    "issuer '{}' is not trusted (no {flag} flag{known})",
+                    info.issuer
+                )
+            } else {
+                format!(
+                    "issuer '{}' is not trusted (not in {})",
+                    info.issuer,
+                    trust.path.display()
+                )
             }
-            CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
-                fail(format!(
-                    "certificate for '{name}' is not valid for TLS {usage} authentication (extendedKeyUsage)"
-                ))
-            }
-            CertificateError::BadSignature => {
-                fail(format!("certificate for '{name}' has a bad signature"))
-            }
-            other => Error::InvalidCertificate(other),
-        },
-        other => other,
+        }
+        #[allow(deprecated)]
+        W::RequiredEkuNotFound | W::RequiredEkuNotFoundContext(_) => format!(
+            "certificate for '{name}' is not valid for TLS {usage} authentication (extendedKeyUsage)"
+        ),
+        W::InvalidSignatureForPublicKey => {
+            format!("certificate for '{name}' has a bad signature")
+        }
+        W::CaUsedAsEndEntity => format!(
+            "certificate for '{name}' is a CA certificate (basicConstraints CA:TRUE), not a \
+             TLS {usage} certificate"
+        ),
+        W::EndEntityUsedAsCa => format!(
+            "issuer '{}' of '{name}' is not a CA certificate (basicConstraints)",
+            info.issuer
+        ),
+        other => format!("certificate for '{name}' cannot be verified ({other:?})"),
+    })
+}
+
+/// A chain check shared by both verifiers: what was presented, then the verified path.
+fn check_chain(
+    trust: &TrustMaterial,
+    roots: &RootCertStore,
+    provider: &CryptoProvider,
+    end_entity: &CertificateDer<'_>,
+    intermediates: &[CertificateDer<'_>],
+    now: UnixTime,
+    usage: Usage,
+) -> Result<CertInfo, Error> {
+    let info = parse_end_entity(end_entity)?;
+    let (word, key_usage) = match usage {
+        Usage::Server => ("server", KeyUsage::server_auth()),
+        Usage::Client => ("client", KeyUsage::client_auth()),
+    };
+    let who = match usage {
+        Usage::Server => format!("certificate for '{}'", info.display_name()),
+        Usage::Client => format!("client certificate '{}'", info.display_name()),
+    };
+    check_presented(trust, &info, &who, intermediates)
+        .map_err(|e| explain_chain_error(e, &info, trust, word))?;
+    if usage == Usage::Server && trust.peers.contains(&info.fingerprint) {
+        // A pinned peer: that exact certificate is trusted; still within its validity.
+        check_validity(&info, now)?;
+        return Ok(info);
     }
+    verify_path(
+        trust,
+        &roots.roots,
+        provider.signature_verification_algorithms.all,
+        end_entity,
+        intermediates,
+        now,
+        key_usage,
+    )
+    .map_err(|e| explain_chain_error(e, &info, trust, word))?;
+    Ok(info)
 }
 
 fn check_validity(info: &CertInfo, now: UnixTime) -> Result<(), Error> {
@@ -171,32 +201,26 @@ impl NutServerCertVerifier {
                 "cannot verify the server certificate: no CERTPATH was given".into(),
             ));
         };
-        let info = CertInfo::parse(end_entity.as_ref())
-            .map_err(|_| Error::InvalidCertificate(CertificateError::BadEncoding))?;
-        if let Some(why) = distrusted_in_chain(trust, &info, intermediates, "certificate for") {
-            return Err(fail(why));
-        }
-        if trust.peers.contains(&info.fingerprint) {
-            // A pinned peer: that exact certificate is trusted; still within its validity.
-            check_validity(&info, now)?;
-            return Ok(info);
-        }
-        let parsed = ParsedCertificate::try_from(end_entity)?;
-        let mut all_intermediates: Vec<CertificateDer<'_>> = intermediates.to_vec();
-        all_intermediates.extend(trust.intermediates.iter().cloned());
-        verify_server_cert_signed_by_trust_anchor(
-            &parsed,
+        check_chain(
+            trust,
             &self.roots,
-            &all_intermediates,
+            &self.provider,
+            end_entity,
+            intermediates,
             now,
-            self.provider.signature_verification_algorithms.all,
+            Usage::Server,
         )
-        .map_err(|e| explain_chain_error(e, &info, trust, "server"))?;
-        Ok(info)
     }
 
     fn check_name(&self, info: &CertInfo) -> Result<(), Error> {
-        if certificate_matches_name(info, &self.expected_name) {
+        // The string fallbacks are for a CERTHOST certname only: the MONITOR host is a host
+        // name, matched by NSS's rules alone.
+        let matches = if self.from_certhost {
+            certificate_matches_certname(info, &self.expected_name)
+        } else {
+            certificate_matches_host(info, &self.expected_name)
+        };
+        if matches {
             return Ok(());
         }
         let what = if self.from_certhost {
@@ -267,12 +291,15 @@ impl ServerCertVerifier for NutServerCertVerifier {
     }
 }
 
-/// upsd's client verifier: webpki (anchors trusted with `T`), refusing `p`-flagged
-/// certificates and explaining failures.
+/// upsd's client verifier: webpki for the chain (anchors trusted with `T`), with distrust by
+/// identity on every certificate of the verified path; `inner` decides whether a certificate is
+/// asked for or required, and checks handshake signatures.
 #[derive(Debug)]
 pub(crate) struct DistrustingClientVerifier {
     inner: Arc<dyn ClientCertVerifier>,
     trust: TrustMaterial,
+    roots: RootCertStore,
+    provider: Arc<CryptoProvider>,
     /// Anyone who can connect can send certificates to reject: the warnings are rate-limited.
     rejections: nut_log::Throttle,
 }
@@ -285,10 +312,13 @@ impl DistrustingClientVerifier {
     pub(crate) fn new(
         inner: Arc<dyn ClientCertVerifier>,
         trust: TrustMaterial,
+        provider: Arc<CryptoProvider>,
     ) -> DistrustingClientVerifier {
         DistrustingClientVerifier {
             inner,
+            roots: trust.client_roots(),
             trust,
+            provider,
             rejections: nut_log::Throttle::new(
                 "client certificates rejected",
                 REJECTIONS_BURST,
@@ -317,34 +347,28 @@ impl ClientCertVerifier for DistrustingClientVerifier {
         intermediates: &[CertificateDer<'_>],
         now: UnixTime,
     ) -> Result<ClientCertVerified, Error> {
-        let info = CertInfo::parse(end_entity.as_ref())
-            .map_err(|_| Error::InvalidCertificate(CertificateError::BadEncoding))?;
-        // The chain the client sent must not pass through a distrusted sub-CA either.
-        if let Some(why) =
-            distrusted_in_chain(&self.trust, &info, intermediates, "client certificate")
-        {
-            nut_log::warn_throttled!(
-                self.rejections,
-                subject = %info.subject,
-                error = %why,
-                "client certificate rejected"
-            );
-            return Err(fail(why));
-        }
-        let r = self
-            .inner
-            .verify_client_cert(end_entity, intermediates, now)
-            .map_err(|e| explain_chain_error(e, &info, &self.trust, "client"));
+        let r = check_chain(
+            &self.trust,
+            &self.roots,
+            &self.provider,
+            end_entity,
+            intermediates,
+            now,
+            Usage::Client,
+        );
+        // The subject is the peer's claim (not verified when refused): logged as data.
+        let subject = CertInfo::parse(end_entity.as_ref()).map(|i| i.subject);
+        let subject = subject.as_deref().unwrap_or("(unparsable)");
         match &r {
-            Ok(_) => tracing::debug!(subject = %info.subject, "client certificate verified"),
+            Ok(_) => tracing::debug!(subject = %subject, "client certificate verified"),
             Err(e) => nut_log::warn_throttled!(
                 self.rejections,
-                subject = %info.subject,
-                error = %e,
+                subject = %subject,
+                error = %plain_error(e),
                 "client certificate rejected"
             ),
         }
-        r
+        r.map(|_| ClientCertVerified::assertion())
     }
 
     fn verify_tls12_signature(
@@ -387,37 +411,17 @@ pub fn validate_certificate(
     usage: Usage,
     now: UnixTime,
 ) -> Result<(), String> {
+    let roots = match usage {
+        Usage::Server => trust.server_roots(),
+        Usage::Client if trust.client_anchors.is_empty() => {
+            return Err("no CA is trusted for client certificates (flag T)".into());
+        }
+        Usage::Client => trust.client_roots(),
+    };
     let ee = CertificateDer::from(der.to_vec());
-    let provider = super::provider();
-    match usage {
-        Usage::Server => {
-            let v = NutServerCertVerifier::new(
-                Some(trust.clone()),
-                String::new(),
-                false,
-                true,
-                provider,
-            );
-            v.verify_chain(&ee, &[], now)
-                .map(|_| ())
-                .map_err(|e| plain_error(&e))
-        }
-        Usage::Client => {
-            if trust.client_anchors.is_empty() {
-                return Err("no CA is trusted for client certificates (flag T)".into());
-            }
-            let inner = rustls::server::WebPkiClientVerifier::builder_with_provider(
-                Arc::new(trust.client_roots()),
-                provider,
-            )
-            .build()
-            .map_err(|e| e.to_string())?;
-            let v = DistrustingClientVerifier::new(inner, trust.clone());
-            v.verify_client_cert(&ee, &trust.intermediates, now)
-                .map(|_| ())
-                .map_err(|e| plain_error(&e))
-        }
-    }
+    check_chain(trust, &roots, &super::provider(), &ee, &[], now, usage)
+        .map(|_| ())
+        .map_err(|e| plain_error(&e))
 }
 
 /// The user sentence inside a rustls error (without rustls's "invalid peer certificate: ").
@@ -425,5 +429,25 @@ pub fn plain_error(e: &Error) -> String {
     match e {
         Error::InvalidCertificate(CertificateError::Other(o)) => o.0.to_string(),
         other => other.to_string(),
+    }
+}
+
+/// The user sentence of a failed TLS handshake (an I/O error from tokio-rustls): the verifier's
+/// sentence when a certificate was refused, never rustls's debug form
+/// (`Other(OtherError(...))`).
+pub fn handshake_error_text(e: &std::io::Error) -> String {
+    match e.get_ref().and_then(|inner| inner.downcast_ref::<Error>()) {
+        Some(Error::InvalidCertificate(CertificateError::Other(o))) => {
+            format!("invalid peer certificate: {}", o.0)
+        }
+        Some(Error::PeerMisbehaved(rustls::PeerMisbehaved::ServerNameMustContainOneHostName)) => {
+            "the client sent a TLS server name (SNI) that is not a host name (C upsmon sends its \
+             CERTHOST certificate name), which rustls 0.23 cannot accept: give the server \
+             certificate a host name (CN and subjectAltName) and name that host in the client's \
+             CERTHOST"
+                .to_string()
+        }
+        Some(tls) => tls.to_string(),
+        None => e.to_string(),
     }
 }

@@ -63,7 +63,7 @@ pub(crate) async fn starttls(
     let tls = connector
         .connect(policy.server_name.clone(), tcp)
         .await
-        .map_err(|e| ClientError::Tls(e.to_string()))?;
+        .map_err(|e| ClientError::Tls(nut_certutil::tls::handshake_error_text(&e)))?;
     let mut conn = LineStream::new(Stream::Tls(Box::new(tls)));
     let version = probe_protver(&mut conn).await?;
     if !matches!(version.as_str(), "1.0" | "1.1" | "1.2" | "1.3") {

@@ -37,7 +37,7 @@ pub enum Transport {
 #[derive(Debug, thiserror::Error)]
 pub enum UpgradeError {
     /// The handshake failed.
-    #[error("TLS handshake failed: {0}")]
+    #[error("TLS handshake failed: {}", nut_certutil::tls::handshake_error_text(.0))]
     Handshake(io::Error),
     /// The client did not finish in time.
     #[error("TLS handshake timed out after {0:?}")]

@@ -10,6 +10,8 @@ use nut_certutil::pki::{CertProfile, CertRole, issue, self_signed};
 
 pub struct Pki {
     pub dir: PathBuf,
+    pub ca_key: PrivateKey,
+    pub ca_der: Vec<u8>,
 }
 
 impl Pki {
@@ -52,7 +54,30 @@ impl Pki {
         );
         Pki {
             dir: dir.to_path_buf(),
+            ca_key,
+            ca_der: ca,
         }
+    }
+
+    /// A CERTFILE `name` for upsd (certificate, CA, key) holding a server certificate for
+    /// `subject` and `sans` from the test CA, its DER passed through `shape` first. Returns the
+    /// path and the certificate as issued (before `shape`).
+    pub fn server_certfile(
+        &self,
+        name: &str,
+        subject: &str,
+        sans: &[&str],
+        shape: impl FnOnce(Vec<u8>) -> Vec<u8>,
+    ) -> (String, Vec<u8>) {
+        let key = PrivateKey::generate(KeyAlgorithm::EcdsaP256).expect("key");
+        let mut profile = CertProfile::for_months(CertRole::Server, 12);
+        profile.sans = sans.iter().map(|s| s.to_string()).collect();
+        let issued = issue(&key, subject, &profile, &self.ca_der, &self.ca_key).expect("server");
+        let text = pem("CERTIFICATE", &shape(issued.clone()))
+            + &pem("CERTIFICATE", &self.ca_der)
+            + &pem("PRIVATE KEY", key.pkcs8_der());
+        rnut_tests::write_file(&self.dir.join(name), &text, 0o640);
+        (self.file(name), issued)
     }
 
     pub fn file(&self, name: &str) -> String {

@@ -133,6 +133,14 @@ impl TestPki {
         &self,
         identity: Option<(&[u8], &PrivateKey)>,
     ) -> Arc<rustls::ClientConfig> {
+        self.client_config_chain(identity.map(|(der, key)| (vec![der.to_vec()], key)))
+    }
+
+    /// A client config trusting the test CA, optionally presenting a chain (end entity first).
+    pub fn client_config_chain(
+        &self,
+        identity: Option<(Vec<Vec<u8>>, &PrivateKey)>,
+    ) -> Arc<rustls::ClientConfig> {
         let mut roots = rustls::RootCertStore::empty();
         roots
             .add(CertificateDer::from(self.ca_der.clone()))
@@ -144,9 +152,9 @@ impl TestPki {
         .expect("versions")
         .with_root_certificates(roots);
         let cfg = match identity {
-            Some((der, key)) => b
+            Some((chain, key)) => b
                 .with_client_auth_cert(
-                    vec![CertificateDer::from(der.to_vec())],
+                    chain.into_iter().map(CertificateDer::from).collect(),
                     PrivateKeyDer::try_from(key.pkcs8_der().to_vec()).expect("key der"),
                 )
                 .expect("client auth"),
@@ -154,6 +162,16 @@ impl TestPki {
         };
         Arc::new(cfg)
     }
+}
+
+/// Add a certificate with `trust` (e.g. `p,,`) to the store in `dir` (password STORE_PASSWORD,
+/// so the row's protection verifies).
+pub fn add_to_store(dir: &Path, nickname: &str, der: &[u8], trust: &str) {
+    let mut store = Store::open(dir).expect("open store");
+    store.unlock(STORE_PASSWORD).expect("unlock");
+    store
+        .add_certificate(nickname, der, trust.parse::<TrustFlags>().expect("trust"))
+        .expect("add certificate");
 }
 
 /// A TLS session with upsd after `STARTTLS`.
@@ -267,10 +285,19 @@ pub fn client_cert_with_cn(pki: &TestPki, cn: &str, signed_by_ca: bool) -> (Vec<
 /// upsd with the test PKI's store as its TLS identity, `certrequest` as written (a line of
 /// upsd.conf), UPS `test` served by a fake driver, the standard users.
 pub fn store_setup(certrequest: &str) -> (NutDir, TestPki, FakeDriver, Upsd) {
-    let pki = TestPki::new();
+    store_setup_with(TestPki::new(), certrequest, |_| {})
+}
+
+/// [`store_setup`] with `pki`, and `prepare` run on the store before upsd starts.
+pub fn store_setup_with(
+    pki: TestPki,
+    certrequest: &str,
+    prepare: impl FnOnce(&std::path::Path),
+) -> (NutDir, TestPki, FakeDriver, Upsd) {
     let d = NutDir::new();
     let store = d.path().join("certdb");
     pki.write_store(&store);
+    prepare(&store);
     d.write_upsd_conf(&store_conf(
         rnut_tests::free_port(),
         &store,
