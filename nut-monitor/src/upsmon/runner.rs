@@ -13,6 +13,7 @@ use super::settings;
 use super::signals::{Request, Signals};
 use super::tracker::{Effect, LogLevel};
 use crate::client::{Client, ClientError, ConnectOptions};
+use nut_certutil::tls::ClientTlsSettings;
 
 /// How the shutdown command gets run.
 #[derive(Debug)]
@@ -60,7 +61,7 @@ impl Runner {
         hook: ShutdownHook,
         powerdown_enabled: bool,
     ) -> std::io::Result<Runner> {
-        net.tls = Some(settings::tls_settings(&conf));
+        net.tls = Some(ClientTlsSettings::from(&conf));
         net.tryssl = true;
         let mut monitor = Monitor::new(settings::timing(&conf), settings::trackers(&conf));
         monitor.set_timing(settings::timing(&conf));
@@ -295,7 +296,10 @@ impl Runner {
         let ups = spec.system.ups.as_str();
         let mut client = Client::connect(host, spec.system.port, &self.net).await?;
         let ssl = if client.is_tls() { " [SSL]" } else { "" };
-        if let Err(e) = client.authenticate(&spec.user, &spec.password).await {
+        if let Err(e) = client
+            .authenticate(&spec.user, spec.password.expose())
+            .await
+        {
             if e.is_fatal() {
                 return Err(e);
             }
