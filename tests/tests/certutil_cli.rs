@@ -11,9 +11,10 @@ use std::time::Duration;
 use certutil_support::*;
 use nut_certutil::store::Store;
 use nut_certutil::tls::{
-    CertHostRule, CertRequest, ClientTlsSettings, ServerTlsSettings, build_client_config,
-    build_server_config,
+    CertHostRule, CertIdent, CertRequest, ClientTlsSettings, ServerTlsSettings,
+    build_client_config, build_server_config,
 };
+use nut_core::config::Secret;
 
 fn mode(p: &Path) -> u32 {
     std::fs::metadata(p).expect("metadata").permissions().mode() & 0o777
@@ -219,7 +220,7 @@ fn nss_walkthrough_of_the_security_guide_ends_in_a_handshake() {
         certpath: Some(d.join("cert_db_client")),
         certhosts: vec![CertHostRule {
             host: "localhost".into(),
-            port: 3493,
+            port: Some(3493),
             cert_name: "My nut server".into(),
             certverify: true,
             forcessl: true,
@@ -330,14 +331,17 @@ fn openssl_style_certfile_and_hashed_ca_directory() {
     // upsd CERTFILE + clients CERTPATH (the hashed directory), CERTVERIFY 1.
     let srv = build_server_config(&ServerTlsSettings {
         certfile: Some(d.join("upsd.pem")),
-        certident_name: Some("localhost".into()),
+        certident: Some(CertIdent {
+            name: "localhost".into(),
+            password: Secret::default(),
+        }),
         ..Default::default()
     })
     .expect("server");
     let cli = ClientTlsSettings {
         certpath: Some(d.join("certs")),
-        certverify: true,
-        forcessl: true,
+        certverify: Some(true),
+        forcessl: Some(true),
         ..Default::default()
     };
     let x = exchange(
@@ -358,7 +362,10 @@ fn openssl_style_certfile_and_hashed_ca_directory() {
     // CERTIDENT name mismatch with the CERTFILE is fatal, as in C NUT.
     let bad = build_server_config(&ServerTlsSettings {
         certfile: Some(d.join("upsd.pem")),
-        certident_name: Some("ups.example.com".into()),
+        certident: Some(CertIdent {
+            name: "ups.example.com".into(),
+            password: Secret::default(),
+        }),
         ..Default::default()
     });
     assert!(
