@@ -784,3 +784,34 @@ fn trust_needs_the_password_and_bad_input_is_refused_cleanly() {
         assert!(err.contains("incorrect validity period"), "{err}");
     }
 }
+
+/// Issue 13, finding 3: `policy set` / `policy unset` need the database password (policy rows
+/// carry its MAC), as `-M` does for trust.
+#[test]
+fn policy_changes_need_the_database_password() {
+    let t = tempfile::tempdir().expect("tmp");
+    let d = t.path();
+    std::fs::write(d.join("pw"), "secret\n").expect("pw");
+    std::fs::write(d.join("bad.pw"), "wrong\n").expect("pw");
+    certutil_ok(d, &["-N", "-d", "db", "-f", "pw"], "");
+    for args in [
+        &["-d", "db", "policy", "set", "certverify", "0"][..],
+        &["-d", "db", "-f", "bad.pw", "policy", "set", "certverify", "0"],
+        &["-d", "db", "policy", "set", "certhost", "127.0.0.1", "x", "0", "0"],
+    ] {
+        let (code, out, err) = certutil(d, args, "");
+        assert_ne!(code, 0, "{args:?} worked without the password: {out}{err}");
+    }
+    certutil_ok(
+        d,
+        &["-d", "db", "-f", "pw", "policy", "set", "certhost", "127.0.0.1", "x", "1", "1"],
+        "",
+    );
+    let (code, _, _) = certutil(d, &["-d", "db", "policy", "unset", "certhost", "127.0.0.1"], "");
+    assert_ne!(code, 0, "unset without the password");
+    let out = certutil_ok(d, &["-d", "db", "-f", "pw", "policy", "show"], "");
+    assert!(
+        out.contains("CERTHOST 127.0.0.1 ") && out.contains("\"x\" certverify=1 forcessl=1"),
+        "{out}"
+    );
+}
