@@ -796,18 +796,53 @@ fn policy_changes_need_the_database_password() {
     certutil_ok(d, &["-N", "-d", "db", "-f", "pw"], "");
     for args in [
         &["-d", "db", "policy", "set", "certverify", "0"][..],
-        &["-d", "db", "-f", "bad.pw", "policy", "set", "certverify", "0"],
-        &["-d", "db", "policy", "set", "certhost", "127.0.0.1", "x", "0", "0"],
+        &[
+            "-d",
+            "db",
+            "-f",
+            "bad.pw",
+            "policy",
+            "set",
+            "certverify",
+            "0",
+        ],
+        &[
+            "-d",
+            "db",
+            "policy",
+            "set",
+            "certhost",
+            "127.0.0.1",
+            "x",
+            "0",
+            "0",
+        ],
     ] {
         let (code, out, err) = certutil(d, args, "");
         assert_ne!(code, 0, "{args:?} worked without the password: {out}{err}");
     }
     certutil_ok(
         d,
-        &["-d", "db", "-f", "pw", "policy", "set", "certhost", "127.0.0.1", "x", "1", "1"],
+        &[
+            "-d",
+            "db",
+            "-f",
+            "pw",
+            "policy",
+            "set",
+            "certhost",
+            "127.0.0.1",
+            "x",
+            "1",
+            "1",
+        ],
         "",
     );
-    let (code, _, _) = certutil(d, &["-d", "db", "policy", "unset", "certhost", "127.0.0.1"], "");
+    let (code, _, _) = certutil(
+        d,
+        &["-d", "db", "policy", "unset", "certhost", "127.0.0.1"],
+        "",
+    );
     assert_ne!(code, 0, "unset without the password");
     let out = certutil_ok(d, &["-d", "db", "-f", "pw", "policy", "show"], "");
     assert!(

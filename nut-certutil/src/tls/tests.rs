@@ -465,3 +465,44 @@ fn config_certverify_and_forcessl_win_over_a_store_certhost_row() {
     let p = build_client_config(&file_rule, "127.0.0.1", 3500).expect("client");
     assert!(p.certverify && p.forcessl, "the file's CERTHOST wins");
 }
+
+/// Issue 13, finding 3, on upsd's side: a policy row rewritten with raw SQL (its MAC no longer
+/// matches) is ignored by upsd, which has the password: the CERTIDENT row pointing upsd at
+/// another certificate is not followed, and a rewritten CERTREQUEST row is not read (here
+/// raised, so that reading it would show).
+#[test]
+fn upsd_ignores_policy_rows_rewritten_without_the_password() {
+    let t = tempfile::tempdir().expect("tmp");
+    let (sdir, _) = setup(t.path());
+    let mut s = Store::open(&sdir).expect("open");
+    s.unlock("pw").expect("unlock");
+    s.set_certident(crate::policy::Role::Upsd, Some("upsd"))
+        .expect("policy");
+    s.set_certrequest(Some(CertRequest::No)).expect("policy");
+    s.conn()
+        .execute_batch(
+            "UPDATE policy SET value = 'CA' WHERE name = 'certident.upsd';
+             UPDATE policy SET value = 'REQUIRE' WHERE name = 'certrequest';",
+        )
+        .expect("tamper");
+    drop(s);
+    let settings = |name: &str, certrequest| ServerTlsSettings {
+        certpath: Some(sdir.clone()),
+        certident: Some(CertIdent {
+            name: name.into(),
+            password: Secret::from("pw"),
+        }),
+        certrequest,
+        ..Default::default()
+    };
+    assert!(matches!(
+        build_server_tls(&settings("", None)),
+        Err(TlsError::NoCertIdent(_))
+    ));
+    let tls = build_server_tls(&settings("upsd", None)).expect("server");
+    assert_eq!(
+        tls.certrequest,
+        CertRequest::No,
+        "the tampered row is not read"
+    );
+}

@@ -15,7 +15,7 @@ pub mod starttls;
 
 use std::sync::Arc;
 
-use nut_core::config::UserEntry;
+use nut_core::config::{Secret, UserEntry};
 use nut_core::net::{ErrCode, Request};
 use nut_core::words::Tokenizer;
 use zeroize::Zeroizing;
@@ -209,8 +209,8 @@ pub async fn authenticate(ctx: &ServerContext, session: &mut Session) -> Option<
                         .users
                         .iter()
                         .filter_map(|u| u.password.clone())
-                        .find(|p| password::is_slow(p))
-                        .unwrap_or_else(|| "x-no-such-user-x".to_string());
+                        .find(|p| password::is_slow(p.expose()))
+                        .unwrap_or_else(|| Secret::from("x-no-such-user-x"));
                     check(&supplied, decoy).await.map(|_| false)
                 }
             };
@@ -246,11 +246,15 @@ pub async fn authenticate(ctx: &ServerContext, session: &mut Session) -> Option<
 
 /// Verify `supplied` against `stored`: plain passwords inline, hashes on a blocking thread
 /// within the bound on concurrent checks (`None`: no slot freed up in time).
-async fn check(supplied: &Zeroizing<String>, stored: String) -> Option<bool> {
-    if password::is_slow(&stored) {
-        check_limit::verify_slow(supplied.clone(), Zeroizing::new(stored)).await
+async fn check(supplied: &Zeroizing<String>, stored: Secret) -> Option<bool> {
+    if password::is_slow(stored.expose()) {
+        check_limit::verify_slow(
+            supplied.clone(),
+            Zeroizing::new(stored.expose().to_string()),
+        )
+        .await
     } else {
-        Some(password::verify(supplied, &stored))
+        Some(password::verify(supplied, stored.expose()))
     }
 }
 
