@@ -23,7 +23,7 @@ mod verifier;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-pub use client::{ClientTlsPolicy, build_client_config};
+pub use client::{ClientTls, ClientTlsPolicy, build_client_config};
 pub use nut_core::config::{CertHostRule, CertIdent, CertRequest};
 pub use server::{ServerTls, build_server_config, build_server_tls};
 pub use settings::{ClientTlsSettings, ServerTlsSettings};

@@ -373,7 +373,7 @@ fn a_client_chain_through_a_distrusted_sub_ca_is_refused() {
 
 /// upsd with CERTREQUEST from the store and a CERTIDENT opens the store once and runs the
 /// password key derivation once (it opened it up to 4 times and derived twice); a client
-/// config is one visit too.
+/// loads once for all its servers (upsmon derived the key twice per connect).
 #[test]
 fn a_tls_setup_opens_the_store_once_and_derives_the_key_once() {
     let t = tempfile::tempdir().expect("tmp");
@@ -397,21 +397,25 @@ fn a_tls_setup_opens_the_store_once_and_derives_the_key_once() {
     let used = visits::on_this_thread() - before;
     assert_eq!((used.opens, used.derivations), (1, 1), "upsd: {used:?}");
 
+    // upsmon: one load for every MONITOR line and every reconnect.
     let before = visits::on_this_thread();
-    build_client_config(
-        &ClientTlsSettings {
-            certpath: Some(cdir),
-            certident: Some(CertIdent {
-                name: "mon".into(),
-                password: Secret::from(""),
-            }),
-            certverify: Some(true),
-            ..Default::default()
-        },
-        "127.0.0.1",
-        3493,
-    )
+    let client = ClientTls::load(&ClientTlsSettings {
+        certpath: Some(cdir),
+        certident: Some(CertIdent {
+            name: "mon".into(),
+            password: Secret::from(""),
+        }),
+        certverify: Some(true),
+        ..Default::default()
+    })
     .expect("client");
+    for (host, port) in [
+        ("127.0.0.1", 3493),
+        ("ups.example.com", 3494),
+        ("127.0.0.1", 3493),
+    ] {
+        client.for_server(host, port).expect("server policy");
+    }
     let used = visits::on_this_thread() - before;
     assert_eq!((used.opens, used.derivations), (1, 1), "client: {used:?}");
 }

@@ -62,14 +62,21 @@ impl Client {
             .prebuilt
             .as_ref()
             .filter(|p| p.host == host && p.port == port);
-        let policy = match (prebuilt, &opts.tls) {
-            (Some(p), _) => Some(p.policy.as_ref()),
-            (None, Some(settings)) => {
+        let policy = match (prebuilt, &opts.tls, &opts.loaded) {
+            (Some(p), _, _) => Some(p.policy.as_ref()),
+            // Read once (upsmon): no store visit per connect.
+            (None, Some(_), Some(loaded)) => {
+                built = loaded
+                    .for_server(host, port)
+                    .map_err(|e| ClientError::Tls(e.to_string()))?;
+                Some(&built)
+            }
+            (None, Some(settings), None) => {
                 built = nut_certutil::tls::build_client_config(settings, host, port)
                     .map_err(|e| ClientError::Tls(e.to_string()))?;
                 Some(&built)
             }
-            (None, None) => None,
+            (None, None, _) => None,
         };
         let tcp = tcp_connect(host, port, opts).await?;
         let mut conn = LineStream::new(Stream::Plain(tcp));

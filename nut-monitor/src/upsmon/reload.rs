@@ -103,6 +103,7 @@ impl Runner {
         self.monitor.set_timing(settings::timing(&new));
         self.notifier.set_config(NotifyConfig::from_conf(&new));
         self.net.tls = Some(ClientTlsSettings::from(&new));
+        super::runner::load_tls(&mut self.net);
         // SHUTDOWNCMD and POWERDOWNFLAG stay as the parent knows them in split mode.
         let keep_cmd = self.conf.shutdowncmd.clone();
         let keep_flag = self.conf.powerdownflag.clone();

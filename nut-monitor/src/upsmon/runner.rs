@@ -62,6 +62,7 @@ impl Runner {
         powerdown_enabled: bool,
     ) -> std::io::Result<Runner> {
         net.tls = Some(ClientTlsSettings::from(&conf));
+        load_tls(&mut net);
         net.tryssl = true;
         let mut monitor = Monitor::new(settings::timing(&conf), settings::trackers(&conf));
         monitor.set_timing(settings::timing(&conf));
@@ -376,5 +377,14 @@ pub(super) fn log(level: LogLevel, msg: &str) {
         LogLevel::Info | LogLevel::Notice => tracing::info!("{msg}"),
         LogLevel::Warning => tracing::warn!("{msg}"),
         LogLevel::Error | LogLevel::Critical => tracing::error!("{msg}"),
+    }
+}
+
+/// Read the TLS settings once for every MONITOR line (one store visit per start or reload).
+/// An error is logged here and again by each connect, which then retries the load (a store
+/// being repaired, a key file being replaced), as without a load.
+pub(super) fn load_tls(net: &mut ConnectOptions) {
+    if let Err(e) = net.load_tls() {
+        tracing::error!("the TLS settings of upsmon.conf cannot be used yet: {e}");
     }
 }
