@@ -404,10 +404,16 @@ fn certhost_without_port_refuses_a_stripped_starttls_on_any_port() {
     let (_ca_dir, ca) = ca_bundle();
     let (lines, log) = upsmon_behind_a_starttls_stripper(|_| {
         format!(
-            "CERTPATH \"{ca}\"\nCERTHOST 127.0.0.1 \"My nut server\" 1 1\nCERTVERIFY 0\nFORCESSL 0\n"
+            "CERTPATH \"{ca}\"\nCERTHOST 127.0.0.1 \"My nut server\" 1 1\nCERTVERIFY 0\nFORCESSL 0\n\
+             CERTHOST 127.0.0.1:1 unused 1 1\n"
         )
     });
     assert_no_credentials(&lines, &log);
+    // A rule no MONITOR line reaches is named at start, with the MONITOR lines.
+    assert!(
+        log.contains("CERTHOST 127.0.0.1:1 matches no MONITOR line (ups@127.0.0.1:"),
+        "{log}"
+    );
 }
 
 /// A client store (password `pw`) with the test CA trusted for servers and a client
