@@ -370,8 +370,13 @@ impl Client {
     pub async fn authenticate(&mut self, user: &str, password: &str) -> Result<(), ClientError> {
         self.ok_command(&Request::Username(user.into()).to_line())
             .await?;
-        self.ok_command(&Request::Password(password.into()).to_line())
-            .await?;
+        // The password's copies (the request and its line) are wiped once sent.
+        let mut request = Request::Password(password.into());
+        let line = zeroize::Zeroizing::new(request.to_line());
+        if let Request::Password(p) = &mut request {
+            zeroize::Zeroize::zeroize(p);
+        }
+        self.ok_command(&line).await?;
         Ok(())
     }
 
