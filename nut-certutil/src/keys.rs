@@ -266,9 +266,12 @@ impl PrivateKey {
         .map_err(|e| KeyError::Invalid(e.to_string()))
     }
 
-    /// The key for rustls.
-    pub fn rustls_key(&self) -> PrivateKeyDer<'static> {
-        PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(self.pkcs8.to_vec()))
+    /// The key for rustls, in a buffer wiped when dropped (rustls keeps its own parsed form;
+    /// see `tls::identity`).
+    pub fn rustls_key(&self) -> Zeroizing<PrivateKeyDer<'static>> {
+        Zeroizing::new(PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
+            self.pkcs8.to_vec(),
+        )))
     }
 }
 
@@ -316,6 +319,8 @@ fn trust_message(fingerprint: &str, trust: &str) -> Vec<u8> {
 }
 
 const CHECK_PLAINTEXT: &[u8] = b"rnut certificate database password check v1";
+const TRUST_MAC_LABEL: &[u8] = b"rnut trust mac v1";
+const POLICY_MAC_LABEL: &[u8] = b"rnut policy mac v1";
 const CHECK_AAD: &[u8] = b"password-check";
 
 /// The symmetric key derived from the database password; zeroized on drop.
@@ -342,6 +347,7 @@ pub struct Sealed {
 impl KeyCipher {
     /// Derive from a password (PBKDF2-HMAC-SHA256).
     pub fn derive(password: &str, salt: &[u8], iterations: u32) -> KeyCipher {
+        crate::store::visits::count_derivation();
         let mut key = Zeroizing::new([0u8; 32]);
         let iters = NonZeroU32::new(iterations.max(1)).unwrap_or(NonZeroU32::MIN);
         ring::pbkdf2::derive(
@@ -410,18 +416,38 @@ impl KeyCipher {
     /// the trust string. Whoever can write the store but does not know the password cannot
     /// make a certificate trusted.
     pub fn trust_mac(&self, fingerprint: &str, trust: &str) -> Vec<u8> {
-        let tag = ring::hmac::sign(&self.trust_key(), &trust_message(fingerprint, trust));
-        tag.as_ref().to_vec()
+        self.mac(TRUST_MAC_LABEL, &trust_message(fingerprint, trust))
     }
 
     /// Whether `mac` is the trust MAC of that certificate and trust string (constant time).
     pub fn trust_mac_ok(&self, fingerprint: &str, trust: &str, mac: &[u8]) -> bool {
-        ring::hmac::verify(&self.trust_key(), &trust_message(fingerprint, trust), mac).is_ok()
+        self.mac_ok(TRUST_MAC_LABEL, &trust_message(fingerprint, trust), mac)
     }
 
-    fn trust_key(&self) -> ring::hmac::Key {
+    /// The HMAC-SHA256 of a policy row's canonical text (see `policy.rs`), under a key of its
+    /// own derived from the database key (a trust MAC can never pass for a policy MAC).
+    pub fn policy_mac(&self, row: &[u8]) -> Vec<u8> {
+        self.mac(POLICY_MAC_LABEL, row)
+    }
+
+    /// Whether `mac` is the policy MAC of that row (constant time).
+    pub fn policy_mac_ok(&self, row: &[u8], mac: &[u8]) -> bool {
+        self.mac_ok(POLICY_MAC_LABEL, row, mac)
+    }
+
+    fn mac(&self, label: &[u8], message: &[u8]) -> Vec<u8> {
+        ring::hmac::sign(&self.mac_key(label), message)
+            .as_ref()
+            .to_vec()
+    }
+
+    fn mac_ok(&self, label: &[u8], message: &[u8], mac: &[u8]) -> bool {
+        ring::hmac::verify(&self.mac_key(label), message, mac).is_ok()
+    }
+
+    fn mac_key(&self, label: &[u8]) -> ring::hmac::Key {
         let master = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, self.key.as_ref());
-        let sub = ring::hmac::sign(&master, b"rnut trust mac v1");
+        let sub = ring::hmac::sign(&master, label);
         ring::hmac::Key::new(ring::hmac::HMAC_SHA256, sub.as_ref())
     }
 

@@ -10,10 +10,12 @@
 //! - `net`: the client <-> upsd protocol as typed requests, replies and `ERR` codes.
 //! - `sock`: the driver <-> upsd socket protocol, both directions.
 //! - `config`: `ups.conf`, `upsd.conf`, `upsd.users`, `upsmon.conf` as typed structs.
+//! - [`secret`]: the zeroizing, redacted string every password travels in.
 #![forbid(unsafe_code)]
 
 pub mod config;
 pub mod net;
+pub mod secret;
 pub mod sock;
 pub mod status;
 pub mod words;

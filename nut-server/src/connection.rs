@@ -14,6 +14,7 @@ use nut_core::words::Tokenizer;
 use tokio::net::TcpStream;
 use tokio::sync::watch;
 use tokio::time::Instant;
+use zeroize::Zeroizing;
 
 use crate::cmd::{self, Action};
 use crate::context::ServerContext;
@@ -110,7 +111,9 @@ pub async fn serve(
         let action = if cmd::fast_path(&ctx, &mut session, &tok) {
             Action::Continue
         } else {
-            let words: Vec<String> = tok.words().map(str::to_owned).collect();
+            // The words may carry a password (`PASSWORD <pw>`): wiped once the command ran.
+            let words: Zeroizing<Vec<String>> =
+                Zeroizing::new(tok.words().map(str::to_owned).collect());
             Box::pin(cmd::execute(&ctx, &mut session, &words)).await
         };
         if removed.is_none() {

@@ -29,18 +29,8 @@ pub fn acceptor_from(conf: &UpsdConf) -> anyhow::Result<Option<TlsAcceptor>> {
     if let Some(file) = &conf.certfile {
         crate::privileges::warn_key_file(file);
     }
-    let settings = nut_certutil::tls::ServerTlsSettings {
-        certpath: conf.certpath.clone(),
-        certident_name: conf.certident.as_ref().map(|c| c.name.clone()),
-        certident_password: conf.certident.as_ref().map(|c| c.password.clone()),
-        certfile: conf.certfile.clone(),
-        certrequest: conf.certrequest,
-        certrequest_is_default: conf.certrequest_line.is_none(),
-    };
-    let level = nut_certutil::tls::effective_certrequest(&settings)
-        .map_err(anyhow::Error::new)
-        .with_context(|| format!("can't read the TLS policy of {}", conf.file.display()))?;
-    let config = nut_certutil::tls::build_server_config(&settings)
+    // One store visit: the CERTREQUEST level, the identity and the trust come from it.
+    let tls = nut_certutil::tls::build_server_tls(&conf.into())
         .map_err(anyhow::Error::new)
         .with_context(|| {
             format!(
@@ -55,9 +45,9 @@ pub fn acceptor_from(conf: &UpsdConf) -> anyhow::Result<Option<TlsAcceptor>> {
             (None, Some(id)) => format!("certificate '{}' from store", id.name),
             (None, None) => "store".to_string(),
         },
-        level
+        tls.certrequest
     );
-    Ok(Some(TlsAcceptor::from(config)))
+    Ok(Some(TlsAcceptor::from(tls.config)))
 }
 
 /// The subject of the client certificate verified in this session, if one was presented.

@@ -11,9 +11,10 @@ use std::time::Duration;
 use certutil_support::*;
 use nut_certutil::store::Store;
 use nut_certutil::tls::{
-    CertHostRule, CertRequest, ClientTlsSettings, ServerTlsSettings, build_client_config,
-    build_server_config,
+    CertHostRule, CertIdent, CertRequest, ClientTlsSettings, ServerTlsSettings,
+    build_client_config, build_server_config,
 };
+use nut_core::config::Secret;
 
 fn mode(p: &Path) -> u32 {
     std::fs::metadata(p).expect("metadata").permissions().mode() & 0o777
@@ -219,7 +220,7 @@ fn nss_walkthrough_of_the_security_guide_ends_in_a_handshake() {
         certpath: Some(d.join("cert_db_client")),
         certhosts: vec![CertHostRule {
             host: "localhost".into(),
-            port: 3493,
+            port: Some(3493),
             cert_name: "My nut server".into(),
             certverify: true,
             forcessl: true,
@@ -330,14 +331,17 @@ fn openssl_style_certfile_and_hashed_ca_directory() {
     // upsd CERTFILE + clients CERTPATH (the hashed directory), CERTVERIFY 1.
     let srv = build_server_config(&ServerTlsSettings {
         certfile: Some(d.join("upsd.pem")),
-        certident_name: Some("localhost".into()),
+        certident: Some(CertIdent {
+            name: "localhost".into(),
+            password: Secret::default(),
+        }),
         ..Default::default()
     })
     .expect("server");
     let cli = ClientTlsSettings {
         certpath: Some(d.join("certs")),
-        certverify: true,
-        forcessl: true,
+        certverify: Some(true),
+        forcessl: Some(true),
         ..Default::default()
     };
     let x = exchange(
@@ -358,7 +362,10 @@ fn openssl_style_certfile_and_hashed_ca_directory() {
     // CERTIDENT name mismatch with the CERTFILE is fatal, as in C NUT.
     let bad = build_server_config(&ServerTlsSettings {
         certfile: Some(d.join("upsd.pem")),
-        certident_name: Some("ups.example.com".into()),
+        certident: Some(CertIdent {
+            name: "ups.example.com".into(),
+            password: Secret::default(),
+        }),
         ..Default::default()
     });
     assert!(
@@ -776,4 +783,70 @@ fn trust_needs_the_password_and_bad_input_is_refused_cleanly() {
         assert_eq!(code, 255, "-v {v} -w {w}: {err}");
         assert!(err.contains("incorrect validity period"), "{err}");
     }
+}
+
+/// Issue 13, finding 3: `policy set` / `policy unset` need the database password (policy rows
+/// carry its MAC), as `-M` does for trust.
+#[test]
+fn policy_changes_need_the_database_password() {
+    let t = tempfile::tempdir().expect("tmp");
+    let d = t.path();
+    std::fs::write(d.join("pw"), "secret\n").expect("pw");
+    std::fs::write(d.join("bad.pw"), "wrong\n").expect("pw");
+    certutil_ok(d, &["-N", "-d", "db", "-f", "pw"], "");
+    for args in [
+        &["-d", "db", "policy", "set", "certverify", "0"][..],
+        &[
+            "-d",
+            "db",
+            "-f",
+            "bad.pw",
+            "policy",
+            "set",
+            "certverify",
+            "0",
+        ],
+        &[
+            "-d",
+            "db",
+            "policy",
+            "set",
+            "certhost",
+            "127.0.0.1",
+            "x",
+            "0",
+            "0",
+        ],
+    ] {
+        let (code, out, err) = certutil(d, args, "");
+        assert_ne!(code, 0, "{args:?} worked without the password: {out}{err}");
+    }
+    certutil_ok(
+        d,
+        &[
+            "-d",
+            "db",
+            "-f",
+            "pw",
+            "policy",
+            "set",
+            "certhost",
+            "127.0.0.1",
+            "x",
+            "1",
+            "1",
+        ],
+        "",
+    );
+    let (code, _, _) = certutil(
+        d,
+        &["-d", "db", "policy", "unset", "certhost", "127.0.0.1"],
+        "",
+    );
+    assert_ne!(code, 0, "unset without the password");
+    let out = certutil_ok(d, &["-d", "db", "-f", "pw", "policy", "show"], "");
+    assert!(
+        out.contains("CERTHOST 127.0.0.1 ") && out.contains("\"x\" certverify=1 forcessl=1"),
+        "{out}"
+    );
 }

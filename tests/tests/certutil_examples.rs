@@ -40,31 +40,6 @@ fn confs(out: &Path) -> (UpsdConf, UpsmonConf) {
     )
 }
 
-fn server_settings(c: &UpsdConf) -> ServerTlsSettings {
-    ServerTlsSettings {
-        certpath: c.certpath.clone(),
-        certident_name: c.certident.as_ref().map(|i| i.name.clone()),
-        certident_password: c.certident.as_ref().map(|i| i.password.clone()),
-        certfile: c.certfile.clone(),
-        certrequest: c.certrequest,
-        certrequest_is_default: c.certrequest_line.is_none(),
-    }
-}
-
-fn client_settings(c: &UpsmonConf) -> ClientTlsSettings {
-    ClientTlsSettings {
-        certpath: c.certpath.clone(),
-        certident_name: c.certident.as_ref().map(|i| i.name.clone()),
-        certident_password: c.certident.as_ref().map(|i| i.password.clone()),
-        certfile: c.certfile.clone(),
-        certhosts: c.certhosts.clone(),
-        certverify: c.certverify,
-        forcessl: c.forcessl,
-        certverify_is_default: c.certverify_line.is_none(),
-        forcessl_is_default: c.forcessl_line.is_none(),
-    }
-}
-
 #[test]
 fn nss_walkthrough_script_ends_in_a_handshake() {
     let t = tempfile::tempdir().expect("tmp");
@@ -93,9 +68,9 @@ fn nss_walkthrough_script_ends_in_a_handshake() {
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("is not empty"));
     let (upsd, upsmon) = confs(&out);
-    let srv = build_server_config(&server_settings(&upsd)).expect("server from upsd.conf");
+    let srv = build_server_config(&ServerTlsSettings::from(&upsd)).expect("server from upsd.conf");
     let m = &upsmon.monitors[0].system;
-    let policy = build_client_config(&client_settings(&upsmon), &m.host, m.port)
+    let policy = build_client_config(&ClientTlsSettings::from(&upsmon), &m.host, m.port)
         .expect("client from upsmon.conf");
     assert!(policy.certverify && policy.forcessl);
     let x = exchange(srv.clone(), &policy);
@@ -105,9 +80,8 @@ fn nss_walkthrough_script_ends_in_a_handshake() {
         x.server.as_ref().ok().cloned().flatten().as_deref(),
         Some("CN=My nut client,O=MyCompany,ST=MyState,C=US")
     );
-    let mut anonymous = client_settings(&upsmon);
-    anonymous.certident_name = None;
-    anonymous.certident_password = None;
+    let mut anonymous = ClientTlsSettings::from(&upsmon);
+    anonymous.certident = None;
     let x = exchange(
         srv,
         &build_client_config(&anonymous, &m.host, m.port).expect("client"),
@@ -122,9 +96,9 @@ fn openssl_style_script_ends_in_a_handshake_with_client_certificate() {
     let log = run_script("openssl-style.sh", &out);
     assert!(log.contains("no problem found"), "{log}");
     let (upsd, upsmon) = confs(&out);
-    let srv = build_server_config(&server_settings(&upsd)).expect("server from upsd.conf");
+    let srv = build_server_config(&ServerTlsSettings::from(&upsd)).expect("server from upsd.conf");
     let m = &upsmon.monitors[0].system;
-    let policy = build_client_config(&client_settings(&upsmon), &m.host, m.port)
+    let policy = build_client_config(&ClientTlsSettings::from(&upsmon), &m.host, m.port)
         .expect("client from upsmon.conf");
     let x = exchange(srv.clone(), &policy);
     assert!(x.ok(), "{x:?}");
@@ -133,7 +107,7 @@ fn openssl_style_script_ends_in_a_handshake_with_client_certificate() {
         Some("CN=upsmon,O=Example")
     );
     // CERTREQUEST REQUIRE: the same client without its CERTFILE is refused.
-    let mut anonymous = client_settings(&upsmon);
+    let mut anonymous = ClientTlsSettings::from(&upsmon);
     anonymous.certfile = None;
     let x = exchange(
         srv,

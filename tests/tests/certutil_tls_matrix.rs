@@ -15,9 +15,10 @@ use nut_certutil::rcgen;
 use nut_certutil::rustls;
 use nut_certutil::time::{Duration, OffsetDateTime};
 use nut_certutil::tls::{
-    CertHostRule, CertRequest, ClientTlsSettings, ServerTlsSettings, TlsError, build_client_config,
-    build_server_config,
+    CertHostRule, CertIdent, CertRequest, ClientTlsSettings, ServerTlsSettings, TlsError,
+    build_client_config, build_server_config,
 };
+use nut_core::config::Secret;
 
 struct World {
     _tmp: tempfile::TempDir,
@@ -79,11 +80,12 @@ impl World {
 fn server(dir: &Path, level: CertRequest) -> Arc<rustls::ServerConfig> {
     build_server_config(&ServerTlsSettings {
         certpath: Some(dir.to_path_buf()),
-        certident_name: Some("My nut server".into()),
-        certident_password: Some("srvpw".into()),
+        certident: Some(CertIdent {
+            name: "My nut server".into(),
+            password: Secret::from("srvpw"),
+        }),
         certfile: None,
-        certrequest: level,
-        certrequest_is_default: false,
+        certrequest: Some(level),
     })
     .expect("server config")
 }
@@ -97,24 +99,24 @@ fn client(
 ) -> ClientTlsSettings {
     ClientTlsSettings {
         certpath: Some(dir.to_path_buf()),
-        certident_name: identity.then(|| "my client".to_string()),
-        certident_password: identity.then(|| "clipw".to_string()),
+        certident: identity.then(|| CertIdent {
+            name: "my client".into(),
+            password: Secret::from("clipw"),
+        }),
         certfile: None,
         certhosts: certhost
             .map(|(name, verify)| {
                 vec![CertHostRule {
                     host: host.to_string(),
-                    port: 3493,
+                    port: Some(3493),
                     cert_name: name.to_string(),
                     certverify: verify,
                     forcessl: true,
                 }]
             })
             .unwrap_or_default(),
-        certverify,
-        forcessl: false,
-        certverify_is_default: false,
-        forcessl_is_default: false,
+        certverify: Some(certverify),
+        forcessl: Some(false),
     }
 }
 
@@ -467,8 +469,10 @@ fn configuration_errors_are_reported() {
     let srv_dir = w.server_store("srv", "CN=localhost", &server_profile());
     let wrong_pw = build_server_config(&ServerTlsSettings {
         certpath: Some(srv_dir.clone()),
-        certident_name: Some("My nut server".into()),
-        certident_password: Some("nope".into()),
+        certident: Some(CertIdent {
+            name: "My nut server".into(),
+            password: Secret::from("nope"),
+        }),
         ..Default::default()
     });
     assert!(
@@ -484,8 +488,10 @@ fn configuration_errors_are_reported() {
     assert!(matches!(no_ident, Err(TlsError::NoCertIdent(_))));
     let missing = build_server_config(&ServerTlsSettings {
         certpath: Some(srv_dir.clone()),
-        certident_name: Some("nobody".into()),
-        certident_password: Some("srvpw".into()),
+        certident: Some(CertIdent {
+            name: "nobody".into(),
+            password: Secret::from("srvpw"),
+        }),
         ..Default::default()
     });
     assert!(
@@ -502,15 +508,17 @@ fn configuration_errors_are_reported() {
     let cli_dir = w.client_store("cli", &w.ca.der, "C,,", None);
     let bad = build_server_config(&ServerTlsSettings {
         certpath: Some(cli_dir.clone()),
-        certident_name: Some("CA".into()),
-        certident_password: Some("clipw".into()),
-        certrequest: CertRequest::Require,
+        certident: Some(CertIdent {
+            name: "CA".into(),
+            password: Secret::from("clipw"),
+        }),
+        certrequest: Some(CertRequest::Require),
         ..Default::default()
     });
     assert!(bad.is_err());
     // CERTVERIFY 1 without CERTPATH.
     let s = ClientTlsSettings {
-        certverify: true,
+        certverify: Some(true),
         ..Default::default()
     };
     assert!(matches!(

@@ -339,6 +339,174 @@ fn a_session_lost_after_a_good_status_gives_commbad_then_commok() {
     assert_eq!(d.shutdown_count(), 0);
 }
 
+// --- A man in the middle that strips STARTTLS (issue 13, findings 2 and 3) ---------------------
+//
+// The scripted server answers `STARTTLS` with `ERR FEATURE-NOT-CONFIGURED` (what a proxy that
+// strips TLS says) and `OK` to USERNAME / PASSWORD, recording every line. Wherever rnut's
+// configuration asks for TLS toward that host, upsmon must hang up before it sends a user name
+// or a password, and try again later (the server sees a second STARTTLS).
+
+/// Run upsmon with `monitor_extra` after its MONITOR line for the stripping server; return what
+/// the server received once upsmon has connected twice (or the deadline passed), and the log.
+fn upsmon_behind_a_starttls_stripper(extra: impl Fn(u16) -> String) -> (Vec<String>, String) {
+    let s = ScriptServer::start(|line| {
+        common_reply(line).unwrap_or_else(|| vec!["ERR VAR-NOT-SUPPORTED".to_string()])
+    });
+    let d = MonDir::new();
+    d.write_conf(
+        &format!(
+            "MONITOR ups@127.0.0.1:{} 1 upsmon \"mitm-must-not-see-this\" primary\n",
+            s.port()
+        ),
+        &extra(s.port()),
+    );
+    let mon = start_upsmon(&d, &[]);
+    let retried = wait_until(Duration::from_secs(20), || {
+        s.lines()
+            .iter()
+            .filter(|l| l.as_str() == "STARTTLS")
+            .count()
+            >= 2
+            || s.lines().iter().any(|l| l.starts_with("PASSWORD"))
+    });
+    assert!(
+        retried,
+        "upsmon never came back: {:?}\n{}",
+        s.lines(),
+        mon.text()
+    );
+    (s.lines(), mon.text())
+}
+
+fn assert_no_credentials(lines: &[String], log: &str) {
+    assert!(
+        !lines
+            .iter()
+            .any(|l| l.starts_with("USERNAME") || l.starts_with("PASSWORD")),
+        "credentials sent in plaintext: {lines:?}\n{log}"
+    );
+    assert!(!log.contains("mitm-must-not-see-this"), "{log}");
+    assert!(log.contains("in SSL, disconnect"), "{log}");
+}
+
+/// A PEM bundle for CERTPATH (a certificate-verifying rule needs trust anchors).
+fn ca_bundle() -> (tempfile::TempDir, String) {
+    let dir = rnut_tests::private_tempdir();
+    let pki = monitor_support::pki::Pki::new(dir.path());
+    let ca = pki.file("ca.pem");
+    (dir, ca)
+}
+
+/// Finding 2: `CERTHOST 127.0.0.1 ...` written without a port protects 127.0.0.1 on every
+/// port (C NUT 2.8.0 matches on the host), here the MONITOR's port that is not 3493.
+#[test]
+fn certhost_without_port_refuses_a_stripped_starttls_on_any_port() {
+    let (_ca_dir, ca) = ca_bundle();
+    let (lines, log) = upsmon_behind_a_starttls_stripper(|_| {
+        format!(
+            "CERTPATH \"{ca}\"\nCERTHOST 127.0.0.1 \"My nut server\" 1 1\nCERTVERIFY 0\nFORCESSL 0\n\
+             CERTHOST 127.0.0.1:1 unused 1 1\n"
+        )
+    });
+    assert_no_credentials(&lines, &log);
+    // A rule no MONITOR line reaches is named at start, with the MONITOR lines.
+    assert!(
+        log.contains("CERTHOST 127.0.0.1:1 matches no MONITOR line (ups@127.0.0.1:"),
+        "{log}"
+    );
+}
+
+/// A client store (password `pw`) with the test CA trusted for servers and a client
+/// certificate `mon` with its key; `policy` sets rows with the password (signed).
+fn client_store(policy: impl FnOnce(&mut nut_certutil::store::Store)) -> tempfile::TempDir {
+    use nut_certutil::keys::{KeyAlgorithm, PrivateKey};
+    use nut_certutil::pki::{CertProfile, CertRole, issue, self_signed};
+    let dir = rnut_tests::private_tempdir();
+    let store_dir = dir.path().join("db");
+    let ca_key = PrivateKey::generate(KeyAlgorithm::EcdsaP256).expect("key");
+    let ca = self_signed(
+        &ca_key,
+        "CN=strip test CA",
+        &CertProfile::for_months(CertRole::Ca { path_len: None }, 12),
+    )
+    .expect("ca");
+    let key = PrivateKey::generate(KeyAlgorithm::EcdsaP256).expect("key");
+    let cert = issue(
+        &key,
+        "CN=mon",
+        &CertProfile::for_months(CertRole::Client, 12),
+        &ca,
+        &ca_key,
+    )
+    .expect("client");
+    let mut s = nut_certutil::store::Store::create_with_kdf(&store_dir, "pw", 1000).expect("store");
+    let c = s.unlock("pw").expect("unlock");
+    s.add_certificate("CA", &ca, "C,,".parse().expect("trust"))
+        .expect("ca");
+    s.add_certificate_with_key(&c, "mon", &cert, Default::default(), &key)
+        .expect("client");
+    policy(&mut s);
+    dir
+}
+
+fn store_conf(dir: &tempfile::TempDir, extra: &str) -> String {
+    format!(
+        "CERTPATH \"{}\"\nCERTIDENT mon pw\n{extra}",
+        dir.path().join("db").display()
+    )
+}
+
+/// Finding 3: `CERTVERIFY 1` / `FORCESSL 1` written in upsmon.conf win over a store CERTHOST
+/// row (signed with the password) that says 0 0 for exactly this server.
+#[test]
+fn config_forcessl_wins_over_a_store_certhost_row_behind_a_starttls_stripper() {
+    let stores = std::sync::Mutex::new(Vec::new());
+    let (lines, log) = upsmon_behind_a_starttls_stripper(|port| {
+        let dir = client_store(|s| {
+            s.set_certhost(&nut_certutil::tls::CertHostRule {
+                host: "127.0.0.1".into(),
+                port: Some(port),
+                cert_name: String::new(),
+                certverify: false,
+                forcessl: false,
+            })
+            .expect("policy");
+        });
+        let conf = store_conf(&dir, "CERTVERIFY 1\nFORCESSL 1\n");
+        stores.lock().unwrap().push(dir);
+        conf
+    });
+    assert_no_credentials(&lines, &log);
+}
+
+/// Finding 3: a CERTHOST row written into the store with raw SQL (no MAC: someone who can
+/// write the file but does not know the password) is ignored by upsmon, which has the
+/// password (CERTIDENT): the store's signed FORCESSL 1 stands.
+#[test]
+fn a_store_row_inserted_without_the_password_is_ignored_by_upsmon() {
+    let stores = std::sync::Mutex::new(Vec::new());
+    let (lines, log) = upsmon_behind_a_starttls_stripper(|port| {
+        let dir = client_store(|s| s.set_forcessl(Some(true)).expect("policy"));
+        let db = nut_certutil::store::Store::db_path(&dir.path().join("db"));
+        rusqlite::Connection::open(db)
+            .expect("sqlite")
+            .execute(
+                "INSERT INTO certhost (host, port, cert_name, certverify, forcessl) \
+                 VALUES ('127.0.0.1', ?1, '', 0, 0)",
+                [port],
+            )
+            .expect("tamper");
+        let conf = store_conf(&dir, "");
+        stores.lock().unwrap().push(dir);
+        conf
+    });
+    assert_no_credentials(&lines, &log);
+    assert!(
+        log.contains("not protected by the database password"),
+        "{log}"
+    );
+}
+
 #[test]
 fn upsmon_conf_permissions_and_a_lone_certident_are_not_accepted_in_silence() {
     use std::os::unix::fs::PermissionsExt;

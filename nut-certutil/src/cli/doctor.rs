@@ -10,7 +10,7 @@ use nut_certutil::certinfo::format_time;
 use nut_certutil::policy::Role;
 use nut_certutil::store::Store;
 use nut_certutil::tls::{TrustMaterial, Usage, validate_certificate};
-use nut_core::config::{UpsdConf, UpsmonConf};
+use nut_core::config::{Secret, UpsdConf, UpsmonConf};
 use time::OffsetDateTime;
 
 /// Days before expiry that count as "expiring".
@@ -76,7 +76,7 @@ pub struct DoctorInput {
 /// Run every check.
 pub fn run(input: &DoctorInput) -> Result<Report> {
     let mut r = Report::default();
-    let mut idents: Vec<(String, String, Option<String>)> = Vec::new(); // (role, nickname, password)
+    let mut idents: Vec<(String, String, Option<Secret>)> = Vec::new(); // (role, nickname, password)
     let mut dir = input.dir.clone();
     for (path, role) in [(&input.upsd_conf, "upsd"), (&input.upsmon_conf, "upsmon")] {
         let Some(path) = path else { continue };
@@ -207,7 +207,7 @@ pub fn run(input: &DoctorInput) -> Result<Report> {
         if let Some(pw) = pw {
             passwords.push((
                 format!("{role} CERTIDENT password"),
-                zeroize::Zeroizing::new(pw.clone()),
+                zeroize::Zeroizing::new(pw.expose().to_string()),
             ));
         }
     }
@@ -243,7 +243,17 @@ pub fn run(input: &DoctorInput) -> Result<Report> {
             }
         }
     }
-    // With the password known, trust that its MAC does not protect shows as lost.
+    // With the password known, policy rows and trust that their MAC does not protect show as
+    // lost (`policy` was read before the password was given: as stored).
+    if store.is_unlocked() && store.policy()? != policy {
+        r.problem(
+            "some policy rows are not protected by the database password (set by an older \
+             nut-certutil, or changed without the password): upsd and the clients ignore them; \
+             compare `nut-certutil -d DIR policy show` with and without -f, and set them again \
+             with `nut-certutil -d DIR policy set ...`"
+                .into(),
+        );
+    }
     if store.is_unlocked() {
         let verified = store.certificates()?;
         for (nickname, stored) in store.list_trust()? {

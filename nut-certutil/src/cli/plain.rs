@@ -622,8 +622,17 @@ pub fn run(args: &[String]) -> Result<i32> {
             }
         }
         Cmd::Policy { cmd } => match cmd {
-            PolicyCmd::Set { words } => policy_cmd::set(&mut ops::open(&dir()?)?, &words)?,
-            PolicyCmd::Unset { words } => policy_cmd::unset(&mut ops::open(&dir()?)?, &words)?,
+            // As `-M`: changing the policy needs the database password (rows carry its MAC).
+            PolicyCmd::Set { words } => {
+                let mut store = ops::open(&dir()?)?;
+                pw.unlock(&store)?;
+                policy_cmd::set(&mut store, &words)?
+            }
+            PolicyCmd::Unset { words } => {
+                let mut store = ops::open(&dir()?)?;
+                pw.unlock(&store)?;
+                policy_cmd::unset(&mut store, &words)?
+            }
             PolicyCmd::Show {
                 upsd_conf,
                 upsmon_conf,
@@ -632,6 +641,10 @@ pub fn run(args: &[String]) -> Result<i32> {
                     Some(_) => Some(ops::open_ro(&dir()?)?),
                     None => None,
                 };
+                // Given the password without a prompt, rows that do not verify are left out.
+                if let Some(s) = &store {
+                    ops::unlock_for_trust(s, &pw)?;
+                }
                 print!(
                     "{}",
                     policy_cmd::show(store.as_ref(), upsd_conf.as_deref(), upsmon_conf.as_deref())?

@@ -10,23 +10,9 @@ use nut_certutil::store::Store;
 use nut_certutil::tls::CertHostRule;
 use nut_core::config::{UpsdConf, UpsmonConf};
 
-/// Split `host[:port]` (with `[v6]:port`).
-pub fn parse_host_port(s: &str) -> Result<(String, u16)> {
-    if let Some(rest) = s.strip_prefix('[') {
-        let (h, p) = rest.split_once(']').context("unterminated [")?;
-        let port = match p.strip_prefix(':') {
-            Some(p) => p.parse().with_context(|| format!("bad port in '{s}'"))?,
-            None => 3493,
-        };
-        return Ok((h.to_string(), port));
-    }
-    match s.rsplit_once(':') {
-        Some((h, p)) if !h.contains(':') => Ok((
-            h.to_string(),
-            p.parse().with_context(|| format!("bad port in '{s}'"))?,
-        )),
-        _ => Ok((s.to_string(), 3493)),
-    }
+/// Split `host[:port]` (with `[v6]:port`); no port: the rule covers every port of the host.
+pub fn parse_host_port(s: &str) -> Result<(String, Option<u16>)> {
+    nut_core::config::parse_certhost_target(s).with_context(|| format!("bad host[:port] '{s}'"))
 }
 
 /// `policy set KEY VALUE...` and `policy unset KEY`.
@@ -77,7 +63,7 @@ pub fn unset(store: &mut Store, words: &[String]) -> Result<()> {
         ["certhost", hostport] => {
             let (h, p) = parse_host_port(hostport)?;
             if !store.delete_certhost(&h, p)? {
-                bail!("no CERTHOST row for {h}:{p}");
+                bail!("no CERTHOST row for {hostport}");
             }
         }
         _ => bail!(
@@ -168,8 +154,9 @@ pub fn show(
         (Some(src), _) => (
             upsd_parsed
                 .as_ref()
-                .map(|u| u.certrequest.to_string())
-                .unwrap_or_default(),
+                .and_then(|u| u.certrequest)
+                .unwrap_or_default()
+                .to_string(),
             src,
         ),
         (None, Some(l)) => (l.to_string(), store_src.clone()),
@@ -229,7 +216,7 @@ pub fn show(
         ),
     ] {
         let (v, src) = match (mon.as_ref().and_then(|c| c.from(name)), store_val) {
-            (Some(src), _) => (file_val.unwrap_or(false), src),
+            (Some(src), _) => (file_val.flatten().unwrap_or(false), src),
             (None, Some(v)) => (v, store_src.clone()),
             (None, None) => (false, "default".into()),
         };
@@ -253,17 +240,14 @@ pub fn show(
         ));
     }
     for h in &sp.certhosts {
-        if !hosts
-            .iter()
-            .any(|(x, _)| x.host == h.host && x.port == h.port)
-        {
+        if !hosts.iter().any(|(x, _)| x.same_target(h)) {
             hosts.push((h.clone(), store_src.clone()));
         }
     }
     for (h, src) in hosts {
         row(
             &mut out,
-            &format!("CERTHOST {}:{}", h.host, h.port),
+            &format!("CERTHOST {}", h.target()),
             &format!(
                 "\"{}\" certverify={} forcessl={}",
                 h.cert_name,
@@ -284,14 +268,17 @@ mod tests {
     fn host_port_forms() {
         assert_eq!(
             parse_host_port("localhost").expect("p"),
-            ("localhost".into(), 3493)
+            ("localhost".into(), None)
         );
         assert_eq!(
             parse_host_port("localhost:1234").expect("p"),
-            ("localhost".into(), 1234)
+            ("localhost".into(), Some(1234))
         );
-        assert_eq!(parse_host_port("[::1]:99").expect("p"), ("::1".into(), 99));
-        assert_eq!(parse_host_port("::1").expect("p"), ("::1".into(), 3493));
+        assert_eq!(
+            parse_host_port("[::1]:99").expect("p"),
+            ("::1".into(), Some(99))
+        );
+        assert_eq!(parse_host_port("[::1]").expect("p"), ("::1".into(), None));
         assert!(parse_host_port("h:x").is_err());
     }
 

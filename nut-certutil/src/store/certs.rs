@@ -353,13 +353,7 @@ impl Store {
         // Distrust is kept: it can only deny (so unprotected distrust loses nothing and is
         // not warned about).
         rec.trust = trust.distrust_only();
-        let first_time = || {
-            self.warned
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .insert(rec.nickname.clone())
-        };
-        if rec.trust != trust && first_time() {
+        if rec.trust != trust && self.first_warning(&rec.nickname) {
             tracing::warn!(
                 nickname = %rec.nickname,
                 trust = %trust,

@@ -8,6 +8,7 @@
 mod certs;
 mod keyrows;
 pub mod schema;
+pub mod visits;
 
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
@@ -68,6 +69,11 @@ pub enum StoreError {
         "setting trust on \"{0}\" needs the database password (trust flags are protected by it)"
     )]
     TrustNeedsPassword(String),
+    /// Policy rows are protected by the password too.
+    #[error(
+        "changing the policy ({0}) needs the database password (policy rows are protected by it)"
+    )]
+    PolicyNeedsPassword(String),
     /// Written by an older rnut and opened read-only: it cannot be migrated.
     #[error(
         "certificate database schema version {found} is older than this tool's ({supported}): run any nut-certutil command on it once (with write access) to upgrade it"
@@ -118,7 +124,7 @@ pub struct Store {
     /// The database key once the password was given ([`Store::unlock`]): trust flags are
     /// written with their MAC and read back only when it verifies.
     unlocked: std::sync::Mutex<Option<KeyCipher>>,
-    /// Certificates whose unprotected trust was already warned about by this handle.
+    /// Rows (certificates' trust, policy rows) already warned about by this handle.
     warned: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
@@ -366,6 +372,7 @@ impl Store {
 
     /// A handle on an open connection, not yet given the password.
     fn handle(dir: &Path, conn: Connection) -> Store {
+        visits::count_open();
         Store {
             dir: dir.to_path_buf(),
             conn,
@@ -395,6 +402,15 @@ impl Store {
             )));
         }
         Ok(())
+    }
+
+    /// True the first time this handle is asked about `key`: a row that does not verify is
+    /// warned about once per handle, not at every read.
+    pub(crate) fn first_warning(&self, key: &str) -> bool {
+        self.warned
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key.to_string())
     }
 
     /// The store directory.

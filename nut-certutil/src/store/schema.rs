@@ -6,7 +6,7 @@ use rusqlite::{Connection, params};
 use super::StoreError;
 
 /// The schema version this code writes.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 const MIGRATIONS: &[&str] = &[
     // 1: certificates, keys, metadata (password salt and check value), policy.
@@ -55,6 +55,12 @@ const MIGRATIONS: &[&str] = &[
     // 2: trust flags protected by a MAC keyed by the database password.
     r#"
     ALTER TABLE certificates ADD COLUMN trust_mac BLOB;
+    "#,
+    // 3: policy rows protected by a MAC keyed by the database password. Rows written before
+    // have none: a reader with the password ignores them until they are set again.
+    r#"
+    ALTER TABLE policy ADD COLUMN mac BLOB;
+    ALTER TABLE certhost ADD COLUMN mac BLOB;
     "#,
 ];
 

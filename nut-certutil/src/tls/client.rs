@@ -1,16 +1,19 @@
-//! A client's `ClientConfig` for one server (host, port): CERTHOST lookup, anchors, identity.
+//! A client's `ClientConfig` for one server (host, port): CERTHOST lookup, anchors, identity,
+//! from one visit to a store CERTPATH (opened once, key derived at most once).
 
 use std::sync::Arc;
 
+use nut_core::config::{CertHostRule, find_certhost};
 use rustls::ClientConfig;
+use rustls::sign::SingleCertAndKey;
 use rustls_pki_types::ServerName;
 
-use super::identity::{self, Identity};
+use super::identity;
+use super::store_visit::StoreVisit;
 use super::{
     ClientTlsSettings, NutServerCertVerifier, TlsError, TrustMaterial, VERSIONS, provider,
 };
-use crate::policy::Role;
-use crate::store::Store;
+use crate::policy::{Role, StorePolicy};
 
 /// What a client needs to connect to one server.
 #[derive(Debug, Clone)]
@@ -25,107 +28,162 @@ pub struct ClientTlsPolicy {
     pub forcessl: bool,
 }
 
-/// Build the client config for `host:port`.
-///
-/// The CERTHOST row for exactly `host` and `port` (first one wins) decides certverify,
-/// forcessl and the name the certificate must carry; without one the defaults apply and the
-/// certificate must carry `host`. When CERTPATH is a store, its policy adds CERTHOST rows for
-/// hosts the config does not name, and the client CERTIDENT (role upsmon) if none is given.
+/// certverify and forcessl for one server, field by field: the config file's CERTHOST rule for
+/// the server, else the file's CERTVERIFY / FORCESSL, else the store's CERTHOST row, else the
+/// store's default, else off. A directive in the file always wins over the store.
+fn decide(
+    file_rule: Option<&CertHostRule>,
+    file_default: Option<bool>,
+    store_rule: Option<&CertHostRule>,
+    store_default: Option<bool>,
+    field: fn(&CertHostRule) -> bool,
+) -> bool {
+    file_rule
+        .map(field)
+        .or(file_default)
+        .or(store_rule.map(field))
+        .or(store_default)
+        .unwrap_or(false)
+}
+
+/// A client's TLS setup read once (one store visit: opened once, key derived at most once):
+/// the store's policy, the trust of CERTPATH and the client identity. [`ClientTls::for_server`]
+/// then makes the config of each server without touching the store again; upsmon loads one
+/// per start (and per reload) for all its MONITOR lines.
+pub struct ClientTls {
+    settings: ClientTlsSettings,
+    policy: Option<StorePolicy>,
+    /// The trust of CERTPATH; `Err` when it is not usable (a server that is verified then
+    /// gets the error, read again; one that is not only loses pinned peers and distrust).
+    trust: Option<Result<TrustMaterial, ()>>,
+    identity: Option<Arc<SingleCertAndKey>>,
+}
+
+impl std::fmt::Debug for ClientTls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientTls")
+            .field("settings", &self.settings)
+            .field("policy", &self.policy)
+            .field("has_identity", &self.identity.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientTls {
+    /// Read what `s` names: a store CERTPATH once (its policy, trust and the CERTIDENT key),
+    /// or a PEM CERTPATH / CERTFILE.
+    pub fn load(s: &ClientTlsSettings) -> Result<ClientTls, TlsError> {
+        // CERTIDENT's password opens the store CERTPATH names: its trust and policy are then
+        // checked.
+        let password = s
+            .certident
+            .as_ref()
+            .map(|c| &c.password)
+            .filter(|_| s.certfile.is_none());
+        let visit = StoreVisit::open(s.certpath.as_deref(), password)?;
+        let trust = match (&visit, &s.certpath) {
+            (Some(v), _) => Some(Ok(TrustMaterial::from_store(&v.store)?)),
+            (None, Some(p)) => Some(TrustMaterial::load(p).map_err(drop)),
+            (None, None) => None,
+        };
+        let name = s.certident_name().or_else(|| {
+            visit
+                .as_ref()
+                .and_then(|v| v.policy.certident.get(&Role::Upsmon))
+                .map(String::as_str)
+        });
+        let identity = match (&s.certfile, &visit, name) {
+            (Some(file), _, name) => Some(identity::from_certfile(file, name)?.certified()?),
+            (None, Some(v), Some(name)) => Some(identity::from_store(&v.store, name)?.certified()?),
+            _ => None,
+        };
+        Ok(ClientTls {
+            settings: s.clone(),
+            policy: visit.map(|v| v.policy),
+            trust,
+            identity,
+        })
+    }
+
+    /// The config for `host:port`.
+    ///
+    /// The CERTHOST rule for the server ([`find_certhost`]: `host:port`'s, else `host`'s
+    /// without a port) decides the name the certificate must carry; without one the
+    /// certificate must carry `host`. When CERTPATH is a store, its policy fills in what the
+    /// config file leaves unset (see [`decide`]; a CERTHOST row of the store names the
+    /// certificate only when the file has no CERTHOST for the server).
+    pub fn for_server(&self, host: &str, port: u16) -> Result<ClientTlsPolicy, TlsError> {
+        let s = &self.settings;
+        let bare_host = host.trim_start_matches('[').trim_end_matches(']');
+        let store_policy = self.policy.as_ref();
+        let file_rule = find_certhost(&s.certhosts, bare_host, port);
+        let store_rule = store_policy.and_then(|p| find_certhost(&p.certhosts, bare_host, port));
+        let certverify = decide(
+            file_rule,
+            s.certverify,
+            store_rule,
+            store_policy.and_then(|p| p.certverify),
+            |r| r.certverify,
+        );
+        let forcessl = decide(
+            file_rule,
+            s.forcessl,
+            store_rule,
+            store_policy.and_then(|p| p.forcessl),
+            |r| r.forcessl,
+        );
+        let rule = file_rule.or(store_rule);
+        let expected = match rule {
+            Some(r) if !r.cert_name.is_empty() => r.cert_name.clone(),
+            _ => bare_host.to_string(),
+        };
+        let trust = match (&self.trust, &s.certpath, certverify) {
+            (Some(Ok(t)), _, _) => Some(t.clone()),
+            // Read again for its error (a PEM CERTPATH: no store, no key derivation).
+            (Some(Err(())), Some(p), true) => Some(TrustMaterial::load(p)?),
+            // Not verifying: an unusable CERTPATH only costs the pinned peers and distrust
+            // lists.
+            (Some(Err(())), Some(p), false) => {
+                tracing::warn!(certpath = %p.display(), "CERTPATH not usable");
+                None
+            }
+            (_, _, true) => return Err(TlsError::NoCertPath),
+            (_, _, false) => None,
+        };
+        let provider = provider();
+        let verifier = NutServerCertVerifier::new(
+            trust,
+            expected,
+            rule.is_some_and(|r| !r.cert_name.is_empty()),
+            certverify,
+            provider.clone(),
+        );
+        let builder = ClientConfig::builder_with_provider(provider)
+            .with_protocol_versions(VERSIONS)?
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(verifier));
+        let config = match &self.identity {
+            Some(id) => builder.with_client_cert_resolver(id.clone()),
+            None => builder.with_no_client_auth(),
+        };
+        let server_name = ServerName::try_from(bare_host.to_string())
+            .map_err(|_| TlsError::BadHost(host.to_string()))?;
+        Ok(ClientTlsPolicy {
+            config: Arc::new(config),
+            server_name,
+            certverify,
+            forcessl,
+        })
+    }
+}
+
+/// Build the client config for `host:port` from scratch: [`ClientTls::load`], then
+/// [`ClientTls::for_server`] (one store visit per call; a process that connects to several
+/// servers or reconnects keeps a [`ClientTls`] instead).
 pub fn build_client_config(
     s: &ClientTlsSettings,
     host: &str,
     port: u16,
 ) -> Result<ClientTlsPolicy, TlsError> {
-    let bare_host = host.trim_start_matches('[').trim_end_matches(']');
-    // The store's policy (when CERTPATH is a store) fills in what the config file leaves out:
-    // CERTHOST rows for other hosts, and the client's CERTIDENT.
-    let store_policy = match &s.certpath {
-        Some(p) if Store::exists(p) => Some(Store::open_read_only(p)?.policy()?),
-        _ => None,
-    };
-    let rule = s
-        .certhosts
-        .iter()
-        .chain(store_policy.iter().flat_map(|p| p.certhosts.iter()))
-        .find(|r| r.host == host && r.port == port);
-    // Defaults the config file leaves unset come from the store's policy.
-    let policy_default = |is_default: bool, value: bool, stored: Option<bool>| match stored {
-        Some(v) if is_default => v,
-        _ => value,
-    };
-    let default_certverify = policy_default(
-        s.certverify_is_default,
-        s.certverify,
-        store_policy.as_ref().and_then(|p| p.certverify),
-    );
-    let default_forcessl = policy_default(
-        s.forcessl_is_default,
-        s.forcessl,
-        store_policy.as_ref().and_then(|p| p.forcessl),
-    );
-    let certverify = rule.map_or(default_certverify, |r| r.certverify);
-    let forcessl = rule.map_or(default_forcessl, |r| r.forcessl);
-    let expected = match rule {
-        Some(r) if !r.cert_name.is_empty() => r.cert_name.clone(),
-        _ => bare_host.to_string(),
-    };
-    // CERTIDENT's password opens the store CERTPATH names: its trust is then checked.
-    let password = s
-        .certident_password
-        .as_deref()
-        .filter(|_| s.certfile.is_none());
-    let trust = match (&s.certpath, certverify) {
-        (Some(p), true) => Some(TrustMaterial::load_with_password(p, password)?),
-        // Not verifying: an unusable CERTPATH only costs the pinned peers and distrust lists.
-        (Some(p), false) => TrustMaterial::load_with_password(p, password)
-            .map_err(|e| tracing::warn!(certpath = %p.display(), error = %e, "CERTPATH not usable"))
-            .ok(),
-        (None, true) => return Err(TlsError::NoCertPath),
-        (None, false) => None,
-    };
-    let provider = provider();
-    let verifier = NutServerCertVerifier::new(
-        trust,
-        expected,
-        rule.is_some_and(|r| !r.cert_name.is_empty()),
-        certverify,
-        provider.clone(),
-    );
-    let builder = ClientConfig::builder_with_provider(provider)
-        .with_protocol_versions(VERSIONS)?
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(verifier));
-    let identity = match (
-        &s.certfile,
-        &s.certpath,
-        s.certident_name
-            .as_deref()
-            .filter(|n| !n.is_empty())
-            .or_else(|| {
-                store_policy
-                    .as_ref()
-                    .and_then(|p| p.certident.get(&Role::Upsmon))
-                    .map(String::as_str)
-            }),
-    ) {
-        (Some(file), _, name) => Some(identity::from_certfile(file, name)?),
-        (None, Some(dir), Some(name)) if Store::exists(dir) => Some(identity::from_store(
-            dir,
-            name,
-            s.certident_password.as_deref().unwrap_or(""),
-        )?),
-        _ => None,
-    };
-    let config = match identity {
-        Some(Identity { chain, key }) => builder.with_client_auth_cert(chain, key)?,
-        None => builder.with_no_client_auth(),
-    };
-    let server_name = ServerName::try_from(bare_host.to_string())
-        .map_err(|_| TlsError::BadHost(host.to_string()))?;
-    Ok(ClientTlsPolicy {
-        config: Arc::new(config),
-        server_name,
-        certverify,
-        forcessl,
-    })
+    ClientTls::load(s)?.for_server(host, port)
 }

@@ -1,9 +1,13 @@
-//! Loading the certificate chain and key a side presents: from the store (CERTIDENT nickname
-//! and password; the key is decrypted once) or from a CERTFILE PEM (chain, then key).
+//! Loading the certificate chain and key a side presents: from the store (CERTIDENT nickname;
+//! the key is decrypted once, with the key the store visit derived) or from a CERTFILE PEM
+//! (chain, then key). Decrypted key bytes live in wiped buffers until rustls has parsed them.
 
 use std::path::Path;
+use std::sync::Arc;
 
+use rustls::sign::{CertifiedKey, SingleCertAndKey};
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+use zeroize::Zeroizing;
 
 use super::TlsError;
 use super::names::certificate_matches_certname;
@@ -13,18 +17,37 @@ use crate::store::Store;
 /// A chain (end entity first) and its key.
 pub(crate) struct Identity {
     pub chain: Vec<CertificateDer<'static>>,
-    pub key: PrivateKeyDer<'static>,
+    pub key: Zeroizing<PrivateKeyDer<'static>>,
 }
 
-/// From a store: CERTIDENT nickname, password.
-pub(crate) fn from_store(dir: &Path, nickname: &str, password: &str) -> Result<Identity, TlsError> {
-    let store = Store::open_read_only(dir)?;
+impl Identity {
+    /// The chain and the parsed signing key for rustls (server or client side). rustls'
+    /// `with_single_cert` takes the key bytes by value and drops them unwiped; here ring parses
+    /// them by reference from `self.key`, which is wiped when this returns.
+    pub fn certified(self) -> Result<Arc<SingleCertAndKey>, TlsError> {
+        let signing = rustls::crypto::ring::sign::any_supported_type(&self.key)?;
+        let certified = CertifiedKey::new(self.chain, signing);
+        match certified.keys_match() {
+            Ok(()) | Err(rustls::Error::InconsistentKeys(rustls::InconsistentKeys::Unknown)) => {
+                Ok(Arc::new(SingleCertAndKey::from(certified)))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// From a store visit: the CERTIDENT nickname's chain and key. The key is decrypted with the
+/// key the visit derived (a store without a password is unlocked here).
+pub(crate) fn from_store(store: &Store, nickname: &str) -> Result<Identity, TlsError> {
     let chain = store.chain(nickname)?;
     let leaf = &chain[0];
     if !leaf.has_key {
         return Err(crate::store::StoreError::NoKeyFor(nickname.to_string()).into());
     }
-    let cipher = store.unlock(password)?;
+    let cipher = match store.unlocked_cipher() {
+        Some(c) => c,
+        None => store.unlock("")?,
+    };
     let key = store.private_key(&cipher, &leaf.key_id)?;
     // Present the chain without a self-signed root (peers have it, or do not trust it anyway).
     let mut ders: Vec<CertificateDer<'static>> = Vec::new();
@@ -43,10 +66,11 @@ pub(crate) fn from_store(dir: &Path, nickname: &str, password: &str) -> Result<I
 /// From a CERTFILE: certificates, then the key. When `name` is given and not empty, the
 /// certificate must match it (as C NUT's OpenSSL build checks CERTIDENT).
 pub(crate) fn from_certfile(path: &Path, name: Option<&str>) -> Result<Identity, TlsError> {
-    let data = std::fs::read(path).map_err(|source| TlsError::Io {
+    // The file holds the key: its bytes are wiped once parsed.
+    let data = Zeroizing::new(std::fs::read(path).map_err(|source| TlsError::Io {
         path: path.to_path_buf(),
         source,
-    })?;
+    })?);
     let bad = |reason: &str| TlsError::CertFile {
         path: path.to_path_buf(),
         reason: reason.to_string(),
@@ -56,7 +80,7 @@ pub(crate) fn from_certfile(path: &Path, name: Option<&str>) -> Result<Identity,
         return Err(bad("no certificate (PEM \"CERTIFICATE\" block) found"));
     }
     let key = match crate::pem::private_key(&data) {
-        Some(k) => k,
+        Some(k) => Zeroizing::new(k),
         None if crate::pem::has_encrypted_key(&data) => {
             return Err(bad(
                 "the private key is encrypted; store it unencrypted in a 0640 file, or import it into a certificate database",

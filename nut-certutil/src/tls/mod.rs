@@ -15,19 +15,21 @@ mod identity;
 pub mod names;
 mod path;
 mod server;
+mod settings;
+mod store_visit;
 #[cfg(test)]
 mod tests;
 mod trust_material;
 mod verifier;
 
-use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-pub use client::{ClientTlsPolicy, build_client_config};
+pub use client::{ClientTls, ClientTlsPolicy, build_client_config};
 pub use distrust::CertIdentities;
-pub use nut_core::config::{CertHostRule, CertRequest};
-pub use server::{build_server_config, effective_certrequest};
+pub use nut_core::config::{CertHostRule, CertIdent, CertRequest};
+pub use server::{ServerTls, build_server_config, build_server_tls};
+pub use settings::{ClientTlsSettings, ServerTlsSettings};
 pub use trust_material::{CertPathKind, TrustMaterial};
 pub use verifier::{
     NutServerCertVerifier, Usage, VerifyFailure, handshake_error_text, plain_error,
@@ -105,95 +107,6 @@ pub enum TlsError {
         /// What is wrong.
         reason: String,
     },
-}
-
-/// upsd's TLS settings (from upsd.conf, or the store policy).
-#[derive(Clone, Default)]
-pub struct ServerTlsSettings {
-    /// CERTPATH: a store (NSS style) or, with CERTFILE, CAs for client verification.
-    pub certpath: Option<PathBuf>,
-    /// CERTIDENT name: the nickname in the store, or the name the CERTFILE certificate must match.
-    pub certident_name: Option<String>,
-    /// CERTIDENT password: the store password (never logged).
-    pub certident_password: Option<String>,
-    /// CERTFILE: PEM with the certificate chain, then the private key.
-    pub certfile: Option<PathBuf>,
-    /// CERTREQUEST.
-    pub certrequest: CertRequest,
-    /// True when `certrequest` is only the default (upsd.conf does not set it): a store
-    /// CERTPATH's policy then decides the level. Directives in the config file win.
-    pub certrequest_is_default: bool,
-}
-
-impl fmt::Debug for ServerTlsSettings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ServerTlsSettings")
-            .field("certpath", &self.certpath)
-            .field("certident_name", &self.certident_name)
-            .field(
-                "certident_password",
-                &self.certident_password.as_ref().map(|_| "<redacted>"),
-            )
-            .field("certfile", &self.certfile)
-            .field("certrequest", &self.certrequest)
-            .field("certrequest_is_default", &self.certrequest_is_default)
-            .finish()
-    }
-}
-
-/// A client's TLS settings (from upsmon.conf or the store policy).
-#[derive(Clone, Default)]
-pub struct ClientTlsSettings {
-    /// CERTPATH: a store, a directory of PEM CA files, or a PEM bundle.
-    pub certpath: Option<PathBuf>,
-    /// CERTIDENT name: nickname of the client certificate in the store (or CERTFILE name).
-    pub certident_name: Option<String>,
-    /// CERTIDENT password (never logged).
-    pub certident_password: Option<String>,
-    /// CERTFILE: client certificate chain then key, PEM.
-    pub certfile: Option<PathBuf>,
-    /// CERTHOST rows (first match for host and port wins).
-    pub certhosts: Vec<CertHostRule>,
-    /// Default CERTVERIFY.
-    pub certverify: bool,
-    /// Default FORCESSL.
-    pub forcessl: bool,
-    /// True when `certverify` is only the default (the config does not set CERTVERIFY): a
-    /// store CERTPATH's policy then decides it. Directives in the config file win.
-    pub certverify_is_default: bool,
-    /// True when `forcessl` is only the default (the config does not set FORCESSL).
-    pub forcessl_is_default: bool,
-}
-
-impl ClientTlsSettings {
-    /// Settings from no configuration at all: CERTVERIFY and FORCESSL are only defaults, which
-    /// a store CERTPATH's policy may decide.
-    pub fn unconfigured() -> ClientTlsSettings {
-        ClientTlsSettings {
-            certverify_is_default: true,
-            forcessl_is_default: true,
-            ..ClientTlsSettings::default()
-        }
-    }
-}
-
-impl fmt::Debug for ClientTlsSettings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientTlsSettings")
-            .field("certpath", &self.certpath)
-            .field("certident_name", &self.certident_name)
-            .field(
-                "certident_password",
-                &self.certident_password.as_ref().map(|_| "<redacted>"),
-            )
-            .field("certfile", &self.certfile)
-            .field("certhosts", &self.certhosts)
-            .field("certverify", &self.certverify)
-            .field("forcessl", &self.forcessl)
-            .field("certverify_is_default", &self.certverify_is_default)
-            .field("forcessl_is_default", &self.forcessl_is_default)
-            .finish()
-    }
 }
 
 /// The ring provider every config is built with.

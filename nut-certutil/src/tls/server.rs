@@ -1,4 +1,4 @@
-//! upsd's `ServerConfig`.
+//! upsd's `ServerConfig`, from one visit to the store (opened once, key derived once).
 
 use std::sync::Arc;
 
@@ -7,60 +7,75 @@ use rustls::server::WebPkiClientVerifier;
 use rustls::server::danger::ClientCertVerifier;
 
 use super::identity::{self, Identity};
+use super::store_visit::StoreVisit;
 use super::verifier::DistrustingClientVerifier;
 use super::{CertRequest, ServerTlsSettings, TlsError, TrustMaterial, VERSIONS, provider};
 use crate::policy::Role;
 use crate::store::Store;
 
-/// The CERTREQUEST level: upsd.conf's when it sets one, else a store CERTPATH's policy, else NO.
-pub fn effective_certrequest(s: &ServerTlsSettings) -> Result<CertRequest, TlsError> {
-    match &s.certpath {
-        Some(dir) if s.certrequest_is_default && Store::exists(dir) => {
-            Ok(Store::open_read_only(dir)?
-                .policy()?
-                .certrequest
-                .unwrap_or(s.certrequest))
-        }
-        _ => Ok(s.certrequest),
-    }
+/// upsd's TLS: the rustls config and the CERTREQUEST level it applies.
+#[derive(Debug, Clone)]
+pub struct ServerTls {
+    /// The rustls config.
+    pub config: Arc<ServerConfig>,
+    /// The effective CERTREQUEST: upsd.conf's when it sets one, else a store CERTPATH's
+    /// policy, else NO.
+    pub certrequest: CertRequest,
 }
 
-/// Build upsd's TLS config. The private key is decrypted here, once.
+/// Build upsd's TLS config (see [`build_server_tls`]).
+pub fn build_server_config(s: &ServerTlsSettings) -> Result<Arc<ServerConfig>, TlsError> {
+    Ok(build_server_tls(s)?.config)
+}
+
+/// Build upsd's TLS config and level. A store CERTPATH is opened once and its key derived at
+/// most once; the private key is decrypted here, once.
 ///
 /// Without a CERTIDENT name, a store CERTPATH's policy names the certificate (`nut-certutil
-/// policy set certident upsd NICK`).
-pub fn build_server_config(s: &ServerTlsSettings) -> Result<Arc<ServerConfig>, TlsError> {
-    let Identity { chain, key } = match (&s.certfile, &s.certpath) {
-        (Some(file), _) => identity::from_certfile(file, s.certident_name.as_deref())?,
-        (None, Some(dir)) => {
-            if !Store::exists(dir) {
-                return Err(Store::missing(dir).into());
-            }
-            // upsd.conf's CERTIDENT wins; else the store's policy for upsd.
-            let name = match s.certident_name.as_deref().filter(|n| !n.is_empty()) {
-                Some(n) => n.to_string(),
-                None => Store::open_read_only(dir)?
-                    .policy()?
+/// policy set certident upsd NICK`); a directive in upsd.conf always wins over the store.
+pub fn build_server_tls(s: &ServerTlsSettings) -> Result<ServerTls, TlsError> {
+    let name = s
+        .certident
+        .as_ref()
+        .map(|c| c.name.as_str())
+        .filter(|n| !n.is_empty());
+    // CERTIDENT's password opens the store CERTPATH names (not a CERTFILE's CA store).
+    let password = s
+        .certident
+        .as_ref()
+        .map(|c| &c.password)
+        .filter(|_| s.certfile.is_none());
+    let visit = StoreVisit::open(s.certpath.as_deref(), password)?;
+    let identity: Identity = match (&s.certfile, &s.certpath, &visit) {
+        (Some(file), _, _) => identity::from_certfile(file, name)?,
+        (None, Some(_), Some(v)) => {
+            let name = match name {
+                Some(n) => n,
+                None => v
+                    .policy
                     .certident
                     .get(&Role::Upsd)
-                    .cloned()
-                    .ok_or_else(|| TlsError::NoCertIdent(dir.clone()))?,
+                    .map(String::as_str)
+                    .ok_or_else(|| TlsError::NoCertIdent(v.store.dir().to_path_buf()))?,
             };
-            identity::from_store(dir, &name, s.certident_password.as_deref().unwrap_or(""))?
+            identity::from_store(&v.store, name)?
         }
-        (None, None) => return Err(TlsError::NoCertificate),
+        (None, Some(dir), None) => return Err(Store::missing(dir).into()),
+        (None, None, _) => return Err(TlsError::NoCertificate),
     };
+    let certrequest = s
+        .certrequest
+        .or(visit.as_ref().and_then(|v| v.policy.certrequest))
+        .unwrap_or_default();
     let provider = provider();
-    let verifier: Arc<dyn ClientCertVerifier> = match effective_certrequest(s)? {
+    let verifier: Arc<dyn ClientCertVerifier> = match certrequest {
         CertRequest::No => WebPkiClientVerifier::no_client_auth(),
         level => {
             let path = s.certpath.clone().ok_or(TlsError::NoCertPath)?;
-            // CERTIDENT's password opens the store CERTPATH names: its trust is then checked.
-            let password = s
-                .certident_password
-                .as_deref()
-                .filter(|_| s.certfile.is_none());
-            let trust = TrustMaterial::load_with_password(&path, password)?;
+            let trust = match &visit {
+                Some(v) => TrustMaterial::from_store(&v.store)?,
+                None => TrustMaterial::load(&path)?,
+            };
             if trust.client_anchors.is_empty() {
                 return Err(TlsError::NoClientCas { level, path });
             }
@@ -87,6 +102,9 @@ pub fn build_server_config(s: &ServerTlsSettings) -> Result<Arc<ServerConfig>, T
     let config = ServerConfig::builder_with_provider(provider)
         .with_protocol_versions(VERSIONS)?
         .with_client_cert_verifier(verifier)
-        .with_single_cert(chain, key)?;
-    Ok(Arc::new(config))
+        .with_cert_resolver(identity.certified()?);
+    Ok(ServerTls {
+        config: Arc::new(config),
+        certrequest,
+    })
 }

@@ -10,6 +10,8 @@ use super::*;
 use crate::keys::{KeyAlgorithm, PrivateKey};
 use crate::pki::{self, CertProfile, CertRole};
 use crate::store::Store;
+use crate::store::visits;
+use nut_core::config::Secret;
 
 fn pump(c: &mut ClientConnection, s: &mut ServerConnection) -> Result<(), String> {
     for _ in 0..20 {
@@ -101,11 +103,12 @@ fn setup(t: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
 fn server(dir: &std::path::Path, level: CertRequest) -> Arc<rustls::ServerConfig> {
     build_server_config(&ServerTlsSettings {
         certpath: Some(dir.to_path_buf()),
-        certident_name: Some("upsd".into()),
-        certident_password: Some("pw".into()),
+        certident: Some(CertIdent {
+            name: "upsd".into(),
+            password: Secret::from("pw"),
+        }),
         certfile: None,
-        certrequest: level,
-        certrequest_is_default: false,
+        certrequest: Some(level),
     })
     .expect("server")
 }
@@ -117,7 +120,7 @@ fn store_configs_handshake_and_name_rules_apply() {
     let srv = server(&sdir, CertRequest::No);
     let base = ClientTlsSettings {
         certpath: Some(cdir.clone()),
-        certverify: true,
+        certverify: Some(true),
         ..Default::default()
     };
     for host in ["ups.example.com", "127.0.0.1"] {
@@ -132,7 +135,7 @@ fn store_configs_handshake_and_name_rules_apply() {
     );
     let rule = CertHostRule {
         host: "127.0.0.1".into(),
-        port: 3493,
+        port: Some(3493),
         cert_name: "ups.example.com".into(),
         certverify: true,
         forcessl: true,
@@ -165,7 +168,7 @@ fn require_needs_a_client_certificate_from_a_t_ca() {
     let srv = server(&sdir, CertRequest::Require);
     let anon = ClientTlsSettings {
         certpath: Some(cdir.clone()),
-        certverify: true,
+        certverify: Some(true),
         ..Default::default()
     };
     assert!(
@@ -176,7 +179,10 @@ fn require_needs_a_client_certificate_from_a_t_ca() {
         .is_err()
     );
     let ident = ClientTlsSettings {
-        certident_name: Some("mon".into()),
+        certident: Some(CertIdent {
+            name: "mon".into(),
+            password: Secret::default(),
+        }),
         ..anon
     };
     assert_eq!(
@@ -193,6 +199,7 @@ fn store_policy_fills_in_certident_and_certhost() {
     let t = tempfile::tempdir().expect("tmp");
     let (sdir, cdir) = setup(t.path());
     let mut s = Store::open(&sdir).expect("open");
+    s.unlock("pw").expect("unlock");
     s.set_certident(crate::policy::Role::Upsd, Some("upsd"))
         .expect("policy");
     s.set_certrequest(Some(CertRequest::Require))
@@ -200,17 +207,21 @@ fn store_policy_fills_in_certident_and_certhost() {
     drop(s);
     let srv = build_server_config(&ServerTlsSettings {
         certpath: Some(sdir.clone()),
-        certident_password: Some("pw".into()),
-        certrequest: CertRequest::Require,
+        certident: Some(CertIdent {
+            name: String::new(),
+            password: Secret::from("pw"),
+        }),
+        certrequest: Some(CertRequest::Require),
         ..Default::default()
     })
     .expect("server named by the store policy");
     let mut c = Store::open(&cdir).expect("open");
+    c.unlock("").expect("unlock");
     c.set_certident(crate::policy::Role::Upsmon, Some("mon"))
         .expect("policy");
     c.set_certhost(&CertHostRule {
         host: "10.1.1.1".into(),
-        port: 3493,
+        port: Some(3493),
         cert_name: "ups.example.com".into(),
         certverify: true,
         forcessl: true,
@@ -219,7 +230,7 @@ fn store_policy_fills_in_certident_and_certhost() {
     drop(c);
     let settings = ClientTlsSettings {
         certpath: Some(cdir),
-        certverify: true,
+        certverify: Some(true),
         ..Default::default()
     };
     let p = build_client_config(&settings, "10.1.1.1", 3493).expect("client");
@@ -232,48 +243,37 @@ fn store_policy_decides_only_what_the_config_leaves_unset() {
     let t = tempfile::tempdir().expect("tmp");
     let (sdir, cdir) = setup(t.path());
     let mut s = Store::open(&sdir).expect("open");
+    s.unlock("pw").expect("unlock");
     s.set_certrequest(Some(CertRequest::Require))
         .expect("policy");
     drop(s);
     let mut c = Store::open(&cdir).expect("open");
+    c.unlock("").expect("unlock");
     c.set_certverify(Some(true)).expect("policy");
     c.set_forcessl(Some(true)).expect("policy");
     drop(c);
 
+    let level = |certrequest| {
+        build_server_tls(&ServerTlsSettings {
+            certpath: Some(sdir.clone()),
+            certident: Some(CertIdent {
+                name: "upsd".into(),
+                password: Secret::from("pw"),
+            }),
+            certrequest,
+            ..Default::default()
+        })
+        .expect("server")
+        .certrequest
+    };
     // upsd.conf without CERTREQUEST: the store's REQUIRE applies.
-    let unset = ServerTlsSettings {
-        certpath: Some(sdir.clone()),
-        certrequest_is_default: true,
-        ..Default::default()
-    };
-    assert_eq!(
-        effective_certrequest(&unset).expect("level"),
-        CertRequest::Require
-    );
+    assert_eq!(level(None), CertRequest::Require);
     // upsd.conf with CERTREQUEST 0: the file wins.
-    let set = ServerTlsSettings {
-        certpath: Some(sdir.clone()),
-        certrequest: CertRequest::No,
-        certrequest_is_default: false,
-        ..Default::default()
-    };
-    assert_eq!(effective_certrequest(&set).expect("level"), CertRequest::No);
-    // Not a store: the default stays.
-    let no_store = ServerTlsSettings {
-        certpath: Some(t.path().join("no-such-store")),
-        certrequest_is_default: true,
-        ..Default::default()
-    };
-    assert_eq!(
-        effective_certrequest(&no_store).expect("level"),
-        CertRequest::No
-    );
+    assert_eq!(level(Some(CertRequest::No)), CertRequest::No);
 
     // upsmon.conf without CERTVERIFY/FORCESSL: the store's 1/1 apply.
     let unset = ClientTlsSettings {
         certpath: Some(cdir.clone()),
-        certverify_is_default: true,
-        forcessl_is_default: true,
         ..Default::default()
     };
     let p = build_client_config(&unset, "localhost", 3493).expect("client");
@@ -284,8 +284,8 @@ fn store_policy_decides_only_what_the_config_leaves_unset() {
     // CERTVERIFY 0 and FORCESSL 0 written in the file win over the store.
     let set = ClientTlsSettings {
         certpath: Some(cdir),
-        certverify: false,
-        forcessl: false,
+        certverify: Some(false),
+        forcessl: Some(false),
         ..Default::default()
     };
     let p = build_client_config(&set, "localhost", 3493).expect("client");
@@ -346,8 +346,11 @@ fn a_client_chain_through_a_distrusted_sub_ca_is_refused() {
     .expect("leaf");
     let client = ClientTlsSettings {
         certpath: Some(cdir),
-        certident_name: Some("minted".into()),
-        certverify: true,
+        certident: Some(CertIdent {
+            name: "minted".into(),
+            password: Secret::default(),
+        }),
+        certverify: Some(true),
         ..Default::default()
     };
     let policy = build_client_config(&client, "127.0.0.1", 3493).expect("client");
@@ -366,4 +369,144 @@ fn a_client_chain_through_a_distrusted_sub_ca_is_refused() {
         .expect("sub");
     let e = talk(server(&sdir, CertRequest::Require), &policy).expect_err("distrusted");
     assert!(!e.is_empty());
+}
+
+/// upsd with CERTREQUEST from the store and a CERTIDENT opens the store once and runs the
+/// password key derivation once (it opened it up to 4 times and derived twice); a client
+/// loads once for all its servers (upsmon derived the key twice per connect).
+#[test]
+fn a_tls_setup_opens_the_store_once_and_derives_the_key_once() {
+    let t = tempfile::tempdir().expect("tmp");
+    let (sdir, cdir) = setup(t.path());
+    let mut s = Store::open(&sdir).expect("open");
+    s.unlock("pw").expect("unlock");
+    s.set_certrequest(Some(CertRequest::Require))
+        .expect("policy");
+    drop(s);
+    let before = visits::on_this_thread();
+    let tls = build_server_tls(&ServerTlsSettings {
+        certpath: Some(sdir),
+        certident: Some(CertIdent {
+            name: "upsd".into(),
+            password: Secret::from("pw"),
+        }),
+        ..Default::default()
+    })
+    .expect("server");
+    assert_eq!(tls.certrequest, CertRequest::Require);
+    let used = visits::on_this_thread() - before;
+    assert_eq!((used.opens, used.derivations), (1, 1), "upsd: {used:?}");
+
+    // upsmon: one load for every MONITOR line and every reconnect.
+    let before = visits::on_this_thread();
+    let client = ClientTls::load(&ClientTlsSettings {
+        certpath: Some(cdir),
+        certident: Some(CertIdent {
+            name: "mon".into(),
+            password: Secret::from(""),
+        }),
+        certverify: Some(true),
+        ..Default::default()
+    })
+    .expect("client");
+    for (host, port) in [
+        ("127.0.0.1", 3493),
+        ("ups.example.com", 3494),
+        ("127.0.0.1", 3493),
+    ] {
+        client.for_server(host, port).expect("server policy");
+    }
+    let used = visits::on_this_thread() - before;
+    assert_eq!((used.opens, used.derivations), (1, 1), "client: {used:?}");
+}
+
+/// Issue 13, finding 3: CERTVERIFY 1 / FORCESSL 1 written in the config win over a store
+/// CERTHOST row (signed, for that host) saying 0 0; a CERTHOST row written in the file wins
+/// over both.
+#[test]
+fn config_certverify_and_forcessl_win_over_a_store_certhost_row() {
+    let t = tempfile::tempdir().expect("tmp");
+    let (_, cdir) = setup(t.path());
+    let mut c = Store::open(&cdir).expect("open");
+    c.unlock("").expect("unlock");
+    c.set_certhost(&CertHostRule {
+        host: "127.0.0.1".into(),
+        port: None,
+        cert_name: String::new(),
+        certverify: false,
+        forcessl: false,
+    })
+    .expect("policy");
+    drop(c);
+    let file = ClientTlsSettings {
+        certpath: Some(cdir),
+        certverify: Some(true),
+        forcessl: Some(true),
+        ..Default::default()
+    };
+    let p = build_client_config(&file, "127.0.0.1", 3500).expect("client");
+    assert!(p.certverify && p.forcessl, "the file's directives win");
+    let unset = ClientTlsSettings {
+        certverify: None,
+        forcessl: None,
+        ..file.clone()
+    };
+    let p = build_client_config(&unset, "127.0.0.1", 3500).expect("client");
+    assert!(
+        !p.certverify && !p.forcessl,
+        "the store row decides what the file leaves unset"
+    );
+    let file_rule = ClientTlsSettings {
+        certhosts: vec![CertHostRule {
+            host: "127.0.0.1".into(),
+            port: None,
+            cert_name: "ups.example.com".into(),
+            certverify: true,
+            forcessl: true,
+        }],
+        ..unset
+    };
+    let p = build_client_config(&file_rule, "127.0.0.1", 3500).expect("client");
+    assert!(p.certverify && p.forcessl, "the file's CERTHOST wins");
+}
+
+/// Issue 13, finding 3, on upsd's side: a policy row rewritten with raw SQL (its MAC no longer
+/// matches) is ignored by upsd, which has the password: the CERTIDENT row pointing upsd at
+/// another certificate is not followed, and a rewritten CERTREQUEST row is not read (here
+/// raised, so that reading it would show).
+#[test]
+fn upsd_ignores_policy_rows_rewritten_without_the_password() {
+    let t = tempfile::tempdir().expect("tmp");
+    let (sdir, _) = setup(t.path());
+    let mut s = Store::open(&sdir).expect("open");
+    s.unlock("pw").expect("unlock");
+    s.set_certident(crate::policy::Role::Upsd, Some("upsd"))
+        .expect("policy");
+    s.set_certrequest(Some(CertRequest::No)).expect("policy");
+    s.conn()
+        .execute_batch(
+            "UPDATE policy SET value = 'CA' WHERE name = 'certident.upsd';
+             UPDATE policy SET value = 'REQUIRE' WHERE name = 'certrequest';",
+        )
+        .expect("tamper");
+    drop(s);
+    let settings = |name: &str, certrequest| ServerTlsSettings {
+        certpath: Some(sdir.clone()),
+        certident: Some(CertIdent {
+            name: name.into(),
+            password: Secret::from("pw"),
+        }),
+        certrequest,
+        ..Default::default()
+    };
+    assert!(matches!(
+        build_server_tls(&settings("", None)),
+        Err(TlsError::NoCertIdent(_))
+    ));
+    let tls = build_server_tls(&settings("upsd", None)).expect("server");
+    assert_eq!(
+        tls.certrequest,
+        CertRequest::No,
+        "the tampered row is not read"
+    );
 }

@@ -55,6 +55,9 @@ use std::time::Duration;
 
 use crate::words::{Event, Tokenizer, alteration};
 
+pub use crate::secret::Secret;
+
+pub mod certhost;
 pub mod file;
 pub mod notify;
 pub mod paths;
@@ -66,14 +69,15 @@ pub mod upsmon_conf;
 #[cfg(test)]
 mod tests;
 
+pub use certhost::{CertHostRule, find_certhost, parse_certhost_target};
 pub use notify::{NOTIFY_MAX_LEN, render_notify_message};
 pub use paths::{StateDir, StateDirSource, effective_state_dir};
 pub use ups_conf::{RetryLimit, Synchronous, UpsConf, UpsGlobals, UpsSection};
 pub use upsd_conf::{ListenAddr, UpsdConf};
 pub use upsd_users::{UpsdUsers, UpsmonRole, UserEntry};
 pub use upsmon_conf::{
-    CertHostRule, MonitorRole, MonitorSpec, MonitorTarget, NotifyEvent, NotifyFlags,
-    PollFailLogThrottle, ShutdownExit, UpsmonConf,
+    MonitorRole, MonitorSpec, MonitorTarget, NotifyEvent, NotifyFlags, PollFailLogThrottle,
+    ShutdownExit, UpsmonConf,
 };
 
 /// The NUT network port (3493), the default wherever a port may be omitted.
@@ -148,8 +152,8 @@ fn located(file: &Path, line: usize, message: &str) -> String {
 pub struct CertIdent {
     /// Certificate nickname in the store (or name the certificate must match).
     pub name: String,
-    /// Store / private key password.
-    pub password: String,
+    /// Store / private key password (zeroed on drop, never shown).
+    pub password: Secret,
 }
 
 impl fmt::Debug for CertIdent {
@@ -614,7 +618,10 @@ pub(crate) fn cert_ident(line: &Line, file: &Path) -> Result<CertIdent, ConfigEr
     let args = rejoin_single_quoted(&line.words[1..], line.quoted >> 1)
         .map_err(|e| ConfigError::new(file, line.number, format!("CERTIDENT: {e}")))?;
     match <[String; 2]>::try_from(args) {
-        Ok([name, password]) => Ok(CertIdent { name, password }),
+        Ok([name, password]) => Ok(CertIdent {
+            name,
+            password: Secret::new(password),
+        }),
         Err(args) => Err(ConfigError::new(
             file,
             line.number,

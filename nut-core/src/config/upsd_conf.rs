@@ -50,11 +50,9 @@ pub struct UpsdConf {
     pub certpath: Option<PathBuf>,
     /// `CERTIDENT <name> <password>`.
     pub certident: Option<CertIdent>,
-    /// `CERTREQUEST` (NO).
-    pub certrequest: CertRequest,
-    /// The line that set `CERTREQUEST`; `None` when it is the default, so that a certificate
-    /// store's policy may decide it (directives in the file win over the store).
-    pub certrequest_line: Option<usize>,
+    /// `CERTREQUEST`; `None` when the file does not set it (then a certificate store's policy
+    /// may decide it, else NO: directives in the file win over the store).
+    pub certrequest: Option<CertRequest>,
     /// `DISABLE_WEAK_SSL` (false): TLS 1.2 and later only.
     pub disable_weak_ssl: bool,
     /// `DEBUG_MIN`.
@@ -82,8 +80,7 @@ impl Default for UpsdConf {
             certfile: None,
             certpath: None,
             certident: None,
-            certrequest: CertRequest::No,
-            certrequest_line: None,
+            certrequest: None,
             disable_weak_ssl: false,
             debug_min: None,
             hosts_allow: None,
@@ -202,14 +199,13 @@ impl UpsdConf {
             "CERTIDENT" => self.certident = Some(cert_ident(line, file)?),
             "CERTREQUEST" => {
                 let v = one("0|1|2 or NO|REQUEST|REQUIRE")?;
-                self.certrequest = CertRequest::parse(v).ok_or_else(|| {
+                self.certrequest = Some(CertRequest::parse(v).ok_or_else(|| {
                     ConfigError::new(
                         file,
                         n,
                         format!("CERTREQUEST: invalid value {v:?} (expected 0, 1, 2, NO, REQUEST or REQUIRE)"),
                     )
-                })?;
-                self.certrequest_line = Some(n);
+                })?);
             }
             "DISABLE_WEAK_SSL" => {
                 self.disable_weak_ssl = bool_value(key, one("boolean")?, file, n)?

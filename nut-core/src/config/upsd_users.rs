@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use super::{ConfigError, ConfigWarning, Line, read_sections};
+use super::{ConfigError, ConfigWarning, Line, Secret, read_sections};
 
 /// `upsmon primary|master` or `upsmon secondary|slave`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -46,8 +46,9 @@ pub struct UserEntry {
     /// Line of the `[name]` header.
     pub line: usize,
     /// The first `password` of the section, kept as written: plain text or a hash such as
-    /// `$argon2id$...` (the server decides). None: the user can never authenticate.
-    pub password: Option<String>,
+    /// `$argon2id$...` (the server decides), zeroed on drop. None: the user can never
+    /// authenticate.
+    pub password: Option<Secret>,
     /// Granted actions, lower case (`set`, `fsd`, `login`, `master`, ...).
     pub actions: BTreeSet<String>,
     /// Allowed instant commands, lower case; `all` allows every command.
@@ -61,7 +62,7 @@ impl fmt::Debug for UserEntry {
         f.debug_struct("UserEntry")
             .field("name", &self.name)
             .field("line", &self.line)
-            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("password", &self.password)
             .field("actions", &self.actions)
             .field("instcmds", &self.instcmds)
             .field("upsmon", &self.upsmon)
@@ -237,7 +238,7 @@ fn apply_field(
                     format!("Ignoring duplicate password for [{}]", user.name),
                 ));
             } else {
-                user.password = Some(values[0].clone());
+                user.password = Some(Secret::from(values[0].as_str()));
             }
         }
         "actions" => {

@@ -11,14 +11,16 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use super::certhost::{CertHostRule, find_certhost, parse_certhost_target};
 use super::notify::check_notify_format;
 pub use super::notify::{NOTIFY_MAX_LEN, NotifyEvent, NotifyFlags, render_notify_message};
 use super::{
     CertIdent, ConfigError, ConfigWarning, Line, cert_ident, certident_line, certident_needs_store,
     expect_args, int_value, never_if_negative, path_arg, positive_seconds, read_lines,
-    seconds_value, uint_value, zero_one,
+    rejoin_single_quoted, seconds_value, uint_value, zero_one,
 };
-use crate::net::{SystemName, parse_host_port};
+use crate::net::SystemName;
+use crate::secret::Secret;
 use crate::words::split_line;
 
 /// `SHUTDOWNEXIT`: what the root parent does after running SHUTDOWNCMD.
@@ -71,8 +73,8 @@ pub struct MonitorSpec {
     pub power_value: u32,
     /// upsd.users user name.
     pub user: String,
-    /// Its password.
-    pub password: String,
+    /// Its password (zeroed on drop, never shown).
+    pub password: Secret,
     /// Primary or secondary.
     pub role: MonitorRole,
     /// Line of the MONITOR directive.
@@ -91,21 +93,6 @@ impl fmt::Debug for MonitorSpec {
             .field("line", &self.line)
             .finish()
     }
-}
-
-/// `CERTHOST <host[:port]> <certname> <certverify> <forcessl>`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct CertHostRule {
-    /// Host, compared exactly with the host part of a MONITOR system name.
-    pub host: String,
-    /// Port (3493 when omitted).
-    pub port: u16,
-    /// Name the server certificate must match (SAN/CN/subject).
-    pub cert_name: String,
-    /// Verify the server certificate.
-    pub certverify: bool,
-    /// Refuse plaintext.
-    pub forcessl: bool,
 }
 
 /// A parsed upsmon.conf with the C upsmon defaults.
@@ -164,17 +151,15 @@ pub struct UpsmonConf {
     pub certfile: Option<PathBuf>,
     /// `CERTIDENT`.
     pub certident: Option<CertIdent>,
-    /// `CERTHOST` rules (first one of a host:port wins).
+    /// `CERTHOST` rules (first one of a host[:port] wins; see [`UpsmonConf::certhost`]).
     pub certhosts: Vec<CertHostRule>,
-    /// `CERTVERIFY` (false).
-    pub certverify: bool,
-    /// `FORCESSL` (false).
-    pub forcessl: bool,
-    /// The line that set `CERTVERIFY`; `None` when it is the default, so that a certificate
-    /// store's policy may decide it (directives in the file win over the store).
-    pub certverify_line: Option<usize>,
-    /// The line that set `FORCESSL`; `None` when it is the default.
-    pub forcessl_line: Option<usize>,
+    /// The line of each rule of `certhosts`, in the same order.
+    pub certhost_lines: Vec<usize>,
+    /// `CERTVERIFY`; `None` when the file does not set it (then a certificate store's policy
+    /// may decide it, else it is off: directives in the file win over the store).
+    pub certverify: Option<bool>,
+    /// `FORCESSL`; `None` when the file does not set it.
+    pub forcessl: Option<bool>,
     /// `DEBUG_MIN`.
     pub debug_min: Option<u32>,
     /// Accepted oddities for the binary to log.
@@ -211,10 +196,9 @@ impl Default for UpsmonConf {
             certfile: None,
             certident: None,
             certhosts: Vec::new(),
-            certverify: false,
-            forcessl: false,
-            certverify_line: None,
-            forcessl_line: None,
+            certhost_lines: Vec::new(),
+            certverify: None,
+            forcessl: None,
             debug_min: None,
             warnings: Vec::new(),
         }
@@ -266,6 +250,7 @@ impl UpsmonConf {
         }
         let has_store = conf.certpath.is_some() || conf.certfile.is_some();
         certident_needs_store(certident_line(&lines), has_store, file)?;
+        conf.warn_unmatched_certhosts();
         conf.warnings.sort_by_key(|w| w.line);
         Ok(conf)
     }
@@ -310,11 +295,41 @@ impl UpsmonConf {
             .unwrap_or(event.stock_message())
     }
 
-    /// The CERTHOST rule for a server, compared exactly (no DNS, case-sensitive).
+    /// The CERTHOST rule for a server: `host:port`'s, else `host`'s without a port (compared
+    /// exactly: no DNS, case-sensitive).
     pub fn certhost(&self, host: &str, port: u16) -> Option<&CertHostRule> {
-        self.certhosts
+        find_certhost(&self.certhosts, host, port)
+    }
+
+    /// A CERTHOST that no MONITOR line reaches protects nothing: most often the port or the
+    /// host is written differently. Warn, naming the rule and the MONITOR lines (a file with
+    /// no MONITOR, such as a `upsc -C` settings file, is not checked).
+    fn warn_unmatched_certhosts(&mut self) {
+        if self.monitors.is_empty() {
+            return;
+        }
+        let monitors: Vec<&str> = self
+            .monitors
             .iter()
-            .find(|r| r.host == host && r.port == port)
+            .map(|m| m.system_text.as_str())
+            .collect();
+        for (rule, line) in self.certhosts.iter().zip(&self.certhost_lines) {
+            let reached = self.monitors.iter().any(|m| {
+                find_certhost(&self.certhosts, &m.system.host, m.system.port)
+                    .is_some_and(|r| r.same_target(rule))
+            });
+            if !reached {
+                self.warnings.push(ConfigWarning::new(
+                    &self.file,
+                    *line,
+                    format!(
+                        "CERTHOST {} matches no MONITOR line ({}): it protects nothing",
+                        rule.target(),
+                        monitors.join(", ")
+                    ),
+                ));
+            }
+        }
     }
 
     fn apply(&mut self, line: &Line, file: &Path) -> Result<(), ConfigError> {
@@ -391,14 +406,8 @@ impl UpsmonConf {
             "CERTFILE" => self.certfile = Some(path_arg(line, "PEM file", file)?),
             "CERTIDENT" => self.certident = Some(cert_ident(line, file)?),
             "CERTHOST" => self.certhost_rule(line, file)?,
-            "CERTVERIFY" => {
-                self.certverify = zero_one(key, one("0|1")?, file, n)?;
-                self.certverify_line = Some(n);
-            }
-            "FORCESSL" => {
-                self.forcessl = zero_one(key, one("0|1")?, file, n)?;
-                self.forcessl_line = Some(n);
-            }
+            "CERTVERIFY" => self.certverify = Some(zero_one(key, one("0|1")?, file, n)?),
+            "FORCESSL" => self.forcessl = Some(zero_one(key, one("0|1")?, file, n)?),
             "DEBUG_MIN" => self.debug_min = Some(uint_value(key, one("level")?, file, n)?),
             _ => {
                 let upper = word.to_ascii_uppercase();
@@ -475,7 +484,7 @@ impl UpsmonConf {
             system,
             power_value,
             user: args[2].clone(),
-            password: args[3].clone(),
+            password: Secret::from(args[3].as_str()),
             role,
             line: n,
         });
@@ -484,43 +493,48 @@ impl UpsmonConf {
 
     fn certhost_rule(&mut self, line: &Line, file: &Path) -> Result<(), ConfigError> {
         let n = line.number;
-        let args = expect_args(
-            line,
-            4,
-            "<host[:port]> <certname> <certverify 0|1> <forcessl 0|1>",
-            file,
-        )?;
-        let hostport = args[0]
-            .rsplit_once('@')
-            .map_or(args[0].as_str(), |(_, h)| h);
-        let (host, port) = parse_host_port(hostport).map_err(|_| {
+        let usage = "<host[:port]> <certname> <certverify 0|1> <forcessl 0|1>";
+        // Single-quoted words (`'My nut server'`) as in CERTIDENT.
+        let args = rejoin_single_quoted(&line.words[1..], line.quoted >> 1)
+            .map_err(|e| ConfigError::new(file, n, format!("CERTHOST: {e}")))?;
+        let [target, cert_name, certverify, forcessl] =
+            <[String; 4]>::try_from(args).map_err(|args| {
+                ConfigError::new(
+                    file,
+                    n,
+                    format!(
+                        "CERTHOST: expected 4 arguments ({usage}), got {}",
+                        args.len()
+                    ),
+                )
+            })?;
+        let hostport = target.rsplit_once('@').map_or(target.as_str(), |(_, h)| h);
+        let (host, port) = parse_certhost_target(hostport).map_err(|_| {
             ConfigError::new(
                 file,
                 n,
-                format!(
-                    "CERTHOST: invalid host {:?} (expected host[:port])",
-                    args[0]
-                ),
+                format!("CERTHOST: invalid host {target:?} (expected host[:port])"),
             )
         })?;
         let rule = CertHostRule {
             host,
             port,
-            cert_name: args[1].clone(),
-            certverify: zero_one("CERTHOST certverify", &args[2], file, n)?,
-            forcessl: zero_one("CERTHOST forcessl", &args[3], file, n)?,
+            cert_name,
+            certverify: zero_one("CERTHOST certverify", &certverify, file, n)?,
+            forcessl: zero_one("CERTHOST forcessl", &forcessl, file, n)?,
         };
-        if self.certhost(&rule.host, rule.port).is_some() {
+        if self.certhosts.iter().any(|r| r.same_target(&rule)) {
             self.warnings.push(ConfigWarning::new(
                 file,
                 n,
                 format!(
-                    "duplicate CERTHOST for {}:{} ignored (the first one wins)",
-                    rule.host, rule.port
+                    "duplicate CERTHOST for {} ignored (the first one wins)",
+                    rule.target()
                 ),
             ));
             return Ok(());
         }
+        self.certhost_lines.push(n);
         self.certhosts.push(rule);
         Ok(())
     }

@@ -62,14 +62,21 @@ impl Client {
             .prebuilt
             .as_ref()
             .filter(|p| p.host == host && p.port == port);
-        let policy = match (prebuilt, &opts.tls) {
-            (Some(p), _) => Some(p.policy.as_ref()),
-            (None, Some(settings)) => {
+        let policy = match (prebuilt, &opts.tls, &opts.loaded) {
+            (Some(p), _, _) => Some(p.policy.as_ref()),
+            // Read once (upsmon): no store visit per connect.
+            (None, Some(_), Some(loaded)) => {
+                built = loaded
+                    .for_server(host, port)
+                    .map_err(|e| ClientError::Tls(e.to_string()))?;
+                Some(&built)
+            }
+            (None, Some(settings), None) => {
                 built = nut_certutil::tls::build_client_config(settings, host, port)
                     .map_err(|e| ClientError::Tls(e.to_string()))?;
                 Some(&built)
             }
-            (None, None) => None,
+            (None, None, _) => None,
         };
         let tcp = tcp_connect(host, port, opts).await?;
         let mut conn = LineStream::new(Stream::Plain(tcp));
@@ -363,8 +370,13 @@ impl Client {
     pub async fn authenticate(&mut self, user: &str, password: &str) -> Result<(), ClientError> {
         self.ok_command(&Request::Username(user.into()).to_line())
             .await?;
-        self.ok_command(&Request::Password(password.into()).to_line())
-            .await?;
+        // The password's copies (the request and its line) are wiped once sent.
+        let mut request = Request::Password(password.into());
+        let line = zeroize::Zeroizing::new(request.to_line());
+        if let Request::Password(p) = &mut request {
+            zeroize::Zeroize::zeroize(p);
+        }
+        self.ok_command(&line).await?;
         Ok(())
     }
 

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use nut_certutil::tls::{ClientTlsPolicy, ClientTlsSettings};
+use nut_certutil::tls::{ClientTls, ClientTlsPolicy, ClientTlsSettings};
 
 use super::error::ClientError;
 
@@ -36,6 +36,9 @@ pub struct ConnectOptions {
     /// The TLS policy for the one server these options are for, built in advance (see
     /// [`ConnectOptions::prebuild`]); used instead of building one from `tls` per connect.
     pub prebuilt: Option<Prebuilt>,
+    /// `tls` read once (see [`ConnectOptions::load_tls`]): each connect makes its server's
+    /// policy from it without opening the store or deriving its key again.
+    pub loaded: Option<Arc<ClientTls>>,
 }
 
 /// A TLS policy built for one server.
@@ -67,6 +70,20 @@ impl ConnectOptions {
     }
 }
 
+impl ConnectOptions {
+    /// Read the TLS settings once (one store visit: opened once, key derived at most once),
+    /// for every later connect to any server. On error nothing is kept: each connect then
+    /// tries again and reports the error itself, as without a load.
+    pub fn load_tls(&mut self) -> Result<(), ClientError> {
+        self.loaded = None;
+        if let Some(settings) = &self.tls {
+            let loaded = ClientTls::load(settings).map_err(|e| ClientError::Tls(e.to_string()))?;
+            self.loaded = Some(Arc::new(loaded));
+        }
+        Ok(())
+    }
+}
+
 impl Default for ConnectOptions {
     fn default() -> Self {
         ConnectOptions {
@@ -75,6 +92,7 @@ impl Default for ConnectOptions {
             tls: Some(ClientTlsSettings::default()),
             tryssl: true,
             prebuilt: None,
+            loaded: None,
         }
     }
 }

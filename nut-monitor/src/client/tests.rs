@@ -144,7 +144,7 @@ async fn starttls_refused_continues_in_plaintext_unless_forced() {
 
     let (port, task) = server(|_| "ERR FEATURE-NOT-CONFIGURED\n".into()).await;
     let settings = nut_certutil::tls::ClientTlsSettings {
-        forcessl: true,
+        forcessl: Some(true),
         ..Default::default()
     };
     let opts = ConnectOptions {
@@ -169,7 +169,7 @@ async fn tls_server(reply: fn(&str) -> String) -> (u16, tokio::task::JoinHandle<
         .with_safe_default_protocol_versions()
         .expect("versions")
         .with_no_client_auth()
-        .with_single_cert(vec![cert.into()], key.rustls_key())
+        .with_single_cert(vec![cert.into()], key.rustls_key().clone_key())
         .expect("server config");
     let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");

@@ -84,7 +84,8 @@ impl LineStream {
 
     /// Write one line (the newline is added here) and flush.
     pub(crate) async fn write_line(&mut self, line: &str) -> Result<(), ClientError> {
-        let mut bytes = Vec::with_capacity(line.len() + 1);
+        // A line may carry a password (`PASSWORD ...`): the copy is wiped once written.
+        let mut bytes = zeroize::Zeroizing::new(Vec::with_capacity(line.len() + 1));
         bytes.extend_from_slice(line.as_bytes());
         bytes.push(b'\n');
         let io = async {

@@ -6,7 +6,8 @@
 
 use std::path::PathBuf;
 
-use nut_certutil::tls::CertHostRule;
+use nut_certutil::tls::{CertHostRule, CertIdent};
+use nut_core::config::{Secret, parse_certhost_target};
 
 use crate::client::ConnectOptions;
 
@@ -53,8 +54,10 @@ impl TlsArgs {
             s.certpath = Some(p.clone());
         }
         if let Some(ident) = &self.certident {
-            s.certident_name = ident.first().cloned();
-            s.certident_password = ident.get(1).cloned();
+            s.certident = Some(CertIdent {
+                name: ident.first().cloned().unwrap_or_default(),
+                password: Secret::from(ident.get(1).map_or("", String::as_str)),
+            });
         }
         if let Some(f) = &self.certfile {
             s.certfile = Some(f.clone());
@@ -63,8 +66,8 @@ impl TlsArgs {
             let [hostport, name, verify, force] = rule else {
                 anyhow::bail!("--certhost needs 4 values");
             };
-            let (host, port) = super::parse_host(hostport)
-                .ok_or_else(|| anyhow::anyhow!("--certhost: invalid host {hostport:?}"))?;
+            let (host, port) = parse_certhost_target(hostport)
+                .map_err(|_| anyhow::anyhow!("--certhost: invalid host {hostport:?}"))?;
             s.certhosts.push(CertHostRule {
                 host,
                 port,
@@ -74,12 +77,10 @@ impl TlsArgs {
             });
         }
         if self.certverify {
-            s.certverify = true;
-            s.certverify_is_default = false;
+            s.certverify = Some(true);
         }
         if self.forcessl {
-            s.forcessl = true;
-            s.forcessl_is_default = false;
+            s.forcessl = Some(true);
         }
         Ok(ConnectOptions {
             timeout: std::time::Duration::from_secs(self.timeout.max(1)),

@@ -7,6 +7,7 @@ use super::notify::NotifyConfig;
 use super::runner::{Runner, ShutdownHook};
 use super::settings;
 use super::tracker::UpsTracker;
+use nut_certutil::tls::ClientTlsSettings;
 
 impl Runner {
     /// Reload. `Err(exit code)` when the new config is fatal (power values below
@@ -94,7 +95,8 @@ impl Runner {
         self.conns = conns;
         self.monitor.set_timing(settings::timing(&new));
         self.notifier.set_config(NotifyConfig::from_conf(&new));
-        self.net.tls = Some(settings::tls_settings(&new));
+        self.net.tls = Some(ClientTlsSettings::from(&new));
+        super::runner::load_tls(&mut self.net);
         // SHUTDOWNCMD and POWERDOWNFLAG stay as the parent knows them in split mode.
         let keep_cmd = self.conf.shutdowncmd.clone();
         let keep_flag = self.conf.powerdownflag.clone();

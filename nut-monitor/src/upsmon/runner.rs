@@ -13,6 +13,7 @@ use super::settings;
 use super::signals::{Request, Signals};
 use super::tracker::{Effect, LogLevel};
 use crate::client::{Client, ClientError, ConnectOptions};
+use nut_certutil::tls::ClientTlsSettings;
 
 /// How the shutdown command gets run.
 #[derive(Debug)]
@@ -60,7 +61,8 @@ impl Runner {
         hook: ShutdownHook,
         powerdown_enabled: bool,
     ) -> std::io::Result<Runner> {
-        net.tls = Some(settings::tls_settings(&conf));
+        net.tls = Some(ClientTlsSettings::from(&conf));
+        load_tls(&mut net);
         net.tryssl = true;
         let mut monitor = Monitor::new(settings::timing(&conf), settings::trackers(&conf));
         monitor.set_timing(settings::timing(&conf));
@@ -295,7 +297,10 @@ impl Runner {
         let ups = spec.system.ups.as_str();
         let mut client = Client::connect(host, spec.system.port, &self.net).await?;
         let ssl = if client.is_tls() { " [SSL]" } else { "" };
-        if let Err(e) = client.authenticate(&spec.user, &spec.password).await {
+        if let Err(e) = client
+            .authenticate(&spec.user, spec.password.expose())
+            .await
+        {
             if e.is_fatal() {
                 return Err(e);
             }
@@ -372,5 +377,14 @@ pub(super) fn log(level: LogLevel, msg: &str) {
         LogLevel::Info | LogLevel::Notice => tracing::info!("{msg}"),
         LogLevel::Warning => tracing::warn!("{msg}"),
         LogLevel::Error | LogLevel::Critical => tracing::error!("{msg}"),
+    }
+}
+
+/// Read the TLS settings once for every MONITOR line (one store visit per start or reload).
+/// An error is logged here and again by each connect, which then retries the load (a store
+/// being repaired, a key file being replaced), as without a load.
+pub(super) fn load_tls(net: &mut ConnectOptions) {
+    if let Err(e) = net.load_tls() {
+        tracing::error!("the TLS settings of upsmon.conf cannot be used yet: {e}");
     }
 }

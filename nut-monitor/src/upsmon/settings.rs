@@ -44,21 +44,6 @@ pub fn trackers(conf: &UpsmonConf) -> Vec<UpsTracker> {
         .collect()
 }
 
-/// The client TLS settings of a config (the same for every server; CERTHOST rules inside).
-pub fn tls_settings(conf: &UpsmonConf) -> ClientTlsSettings {
-    ClientTlsSettings {
-        certpath: conf.certpath.clone(),
-        certident_name: conf.certident.as_ref().map(|c| c.name.clone()),
-        certident_password: conf.certident.as_ref().map(|c| c.password.clone()),
-        certfile: conf.certfile.clone(),
-        certhosts: conf.certhosts.clone(),
-        certverify: conf.certverify,
-        forcessl: conf.forcessl,
-        certverify_is_default: conf.certverify_line.is_none(),
-        forcessl_is_default: conf.forcessl_line.is_none(),
-    }
-}
-
 /// Why a TLS settings file could not be used.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -84,7 +69,7 @@ pub fn tls_settings_from_file(path: &Path) -> Result<ClientTlsSettings, TlsFileE
         path: path.to_path_buf(),
         source,
     })?;
-    Ok(tls_settings(&UpsmonConf::parse(&text, path)?))
+    Ok(ClientTlsSettings::from(&UpsmonConf::parse(&text, path)?))
 }
 
 /// The TLS settings of an optional upsmon.conf-style file; without one, the unconfigured
@@ -92,7 +77,7 @@ pub fn tls_settings_from_file(path: &Path) -> Result<ClientTlsSettings, TlsFileE
 pub fn tls_settings_or_defaults(file: Option<&Path>) -> Result<ClientTlsSettings, TlsFileError> {
     match file {
         Some(f) => tls_settings_from_file(f),
-        None => Ok(ClientTlsSettings::unconfigured()),
+        None => Ok(ClientTlsSettings::default()),
     }
 }
 

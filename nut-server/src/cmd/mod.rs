@@ -15,7 +15,7 @@ pub mod starttls;
 
 use std::sync::Arc;
 
-use nut_core::config::UserEntry;
+use nut_core::config::{Secret, UserEntry};
 use nut_core::net::{ErrCode, Request};
 use nut_core::words::Tokenizer;
 use zeroize::Zeroizing;
@@ -204,8 +204,13 @@ pub async fn authenticate(ctx: &ServerContext, session: &mut Session) -> Option<
             // `password::verify_login`), so that the reply time does not tell which names
             // exist.
             let stored = entry.as_ref().and_then(|u| u.password.clone());
-            let decoy = password::decoy(users.users.iter().filter_map(|u| u.password.as_deref()))
-                .map(str::to_owned);
+            let decoy = password::decoy(
+                users
+                    .users
+                    .iter()
+                    .filter_map(|u| u.password.as_ref().map(Secret::expose)),
+            )
+            .map(Secret::from);
             match check(&supplied, stored, decoy).await {
                 Some(v) => {
                     session.verified = Some((users.clone(), v));
@@ -243,20 +248,25 @@ pub async fn authenticate(ctx: &ServerContext, session: &mut Session) -> Option<
 /// (`None`: no slot freed up in time).
 async fn check(
     supplied: &Zeroizing<String>,
-    stored: Option<String>,
-    decoy: Option<String>,
+    stored: Option<Secret>,
+    decoy: Option<Secret>,
 ) -> Option<bool> {
-    if !password::login_is_slow(stored.as_deref(), decoy.as_deref()) {
-        return Some(password::verify_login(supplied, stored.as_deref(), None));
+    if !password::login_is_slow(
+        stored.as_ref().map(Secret::expose),
+        decoy.as_ref().map(Secret::expose),
+    ) {
+        return Some(password::verify_login(
+            supplied,
+            stored.as_ref().map(Secret::expose),
+            None,
+        ));
     }
     let supplied = supplied.clone();
-    let stored = stored.map(Zeroizing::new);
-    let decoy = decoy.map(Zeroizing::new);
     check_limit::verify_slow(move || {
         password::verify_login(
             &supplied,
-            stored.as_deref().map(String::as_str),
-            decoy.as_deref().map(String::as_str),
+            stored.as_ref().map(Secret::expose),
+            decoy.as_ref().map(Secret::expose),
         )
     })
     .await

@@ -205,11 +205,12 @@ pub fn store_server(
 ) -> Arc<rustls::ServerConfig> {
     nut_certutil::tls::build_server_config(&nut_certutil::tls::ServerTlsSettings {
         certpath: Some(dir.to_path_buf()),
-        certident_name: Some(nickname.to_string()),
-        certident_password: Some(password.to_string()),
+        certident: Some(nut_certutil::tls::CertIdent {
+            name: nickname.into(),
+            password: nut_core::config::Secret::from(password),
+        }),
         certfile: None,
-        certrequest: level,
-        certrequest_is_default: false,
+        certrequest: Some(level),
     })
     .expect("server config")
 }

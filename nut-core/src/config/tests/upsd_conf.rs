@@ -33,7 +33,7 @@ fn defaults_of_an_empty_file() {
     assert_eq!((c.statepath.as_ref(), c.datapath.as_ref()), (None, None));
     assert_eq!((c.certfile.as_ref(), c.certpath.as_ref()), (None, None));
     assert_eq!(c.certident, None);
-    assert_eq!(c.certrequest, CertRequest::No);
+    assert_eq!(c.certrequest, None);
     assert!(!c.disable_weak_ssl);
     assert_eq!(c.debug_min, None);
     assert_eq!(
@@ -82,7 +82,7 @@ CERTIDENT \"NIT upsd\" \"nit-pass\"\nCERTREQUEST 2\n";
             password: "nit-pass".into()
         })
     );
-    assert_eq!(c.certrequest, CertRequest::Require);
+    assert_eq!(c.certrequest, Some(CertRequest::Require));
 }
 
 #[test]
@@ -109,7 +109,7 @@ HOSTS_ALLOW /etc/hosts.allow\nHOSTS_DENY /etc/hosts.deny\n";
             password: "secret pw".into()
         })
     );
-    assert_eq!(c.certrequest, CertRequest::Request);
+    assert_eq!(c.certrequest, Some(CertRequest::Request));
     assert!(!c.disable_weak_ssl);
     assert_eq!(c.debug_min, Some(1));
     assert_eq!(c.hosts_allow, Some(PathBuf::from("/etc/hosts.allow")));
@@ -179,7 +179,7 @@ fn certrequest_values() {
     ] {
         assert_eq!(
             parse(&format!("CERTREQUEST {v}")).unwrap().certrequest,
-            want,
+            Some(want),
             "{v}"
         );
     }
@@ -289,13 +289,10 @@ fn environment_overrides_allow_flags() {
 }
 
 #[test]
-fn certrequest_line_says_whether_the_file_set_it() {
-    assert_eq!(parse("MAXAGE 20\n").unwrap().certrequest_line, None);
+fn certrequest_is_none_unless_the_file_sets_it() {
+    assert_eq!(parse("MAXAGE 20\n").unwrap().certrequest, None);
     let c = parse("MAXAGE 20\n\nCERTREQUEST 0\n").unwrap();
-    assert_eq!(
-        (c.certrequest, c.certrequest_line),
-        (CertRequest::No, Some(3))
-    );
+    assert_eq!(c.certrequest, Some(CertRequest::No));
 }
 
 /// Bytes C NUT's parser discards do not break a file: a byte-order mark, a Latin-1 letter in

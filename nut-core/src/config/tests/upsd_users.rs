@@ -1,7 +1,7 @@
 use std::path::Path;
 
 use super::assert_error;
-use crate::config::{UpsdUsers, UpsmonRole};
+use crate::config::{Secret, UpsdUsers, UpsmonRole};
 
 const FILE: &str = "/etc/nut/upsd.users";
 
@@ -59,7 +59,7 @@ fn nit_sandbox_users_and_rights() {
     assert!(u.warnings.is_empty(), "{:?}", u.warnings);
 
     let admin = u.get("admin").unwrap();
-    assert_eq!(admin.password.as_deref(), Some("mypass"));
+    assert_eq!(admin.password.as_ref().map(Secret::expose), Some("mypass"));
     assert!(admin.may_set() && admin.has_action("SET") && admin.has_action("set"));
     assert!(!admin.may_fsd() && !admin.may_login() && !admin.may_primary());
     assert!(admin.may_instcmd("test.panel.start") && admin.may_instcmd("LOAD.OFF"));
@@ -68,7 +68,10 @@ fn nit_sandbox_users_and_rights() {
     assert!(!reader.may_set() && !reader.may_login() && !reader.may_instcmd("test.battery.start"));
 
     let tester = u.get("tester").unwrap();
-    assert_eq!(tester.password.as_deref(), Some("pass words"));
+    assert_eq!(
+        tester.password.as_ref().map(Secret::expose),
+        Some("pass words")
+    );
     assert!(tester.may_instcmd("test.battery.start") && tester.may_instcmd("TEST.BATTERY.STOP"));
     assert!(!tester.may_instcmd("load.off"));
 
@@ -103,7 +106,11 @@ fn config_md_example() {
         ["fsd", "set"]
     );
     assert_eq!(
-        u.get("upsmon_local").unwrap().password.as_deref(),
+        u.get("upsmon_local")
+            .unwrap()
+            .password
+            .as_ref()
+            .map(Secret::expose),
         Some("P@ssW0rdAdm")
     );
     assert!(u.get("upsmon_remote").unwrap().may_login());
@@ -117,7 +124,7 @@ fn field_forms() {
     )
     .unwrap();
     let a = u.get("a").unwrap();
-    assert_eq!(a.password.as_deref(), Some("123=123"));
+    assert_eq!(a.password.as_ref().map(Secret::expose), Some("123=123"));
     assert!(
         a.may_instcmd("beeper.on")
             && a.may_instcmd("beeper.off")
@@ -125,10 +132,10 @@ fn field_forms() {
     );
     assert!(a.may_set() && a.may_fsd() && a.may_primary() && a.may_login());
     let b = u.get("b").unwrap();
-    assert_eq!(b.password.as_deref(), Some("123=123"));
+    assert_eq!(b.password.as_ref().map(Secret::expose), Some("123=123"));
     assert_eq!(b.upsmon, Some(UpsmonRole::Secondary));
     assert_eq!(
-        u.get("h").unwrap().password.as_deref(),
+        u.get("h").unwrap().password.as_ref().map(Secret::expose),
         Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA")
     );
 }
@@ -137,7 +144,10 @@ fn field_forms() {
 fn first_password_wins_and_duplicates_warn() {
     let u = parse("[a]\npassword = one\npassword = two\n[a]\npassword = three\n").unwrap();
     assert_eq!(u.users.len(), 1);
-    assert_eq!(u.get("a").unwrap().password.as_deref(), Some("one"));
+    assert_eq!(
+        u.get("a").unwrap().password.as_ref().map(Secret::expose),
+        Some("one")
+    );
     assert_eq!(u.warnings.len(), 2);
     assert_eq!(u.warnings[0].line, 3);
     assert!(u.warnings[0].message.contains("duplicate password"));
@@ -212,8 +222,14 @@ fn broken_files_name_file_and_line() {
 fn dropped_bytes_are_warned_about() {
     // A TAB inside quotes and a non-ASCII letter never reach the value (CVE-2012-2944 filter).
     let u = parse("[a]\npassword = \"p\tw\"\n\n[b]\npassword = pässword\n").unwrap();
-    assert_eq!(u.get("a").unwrap().password.as_deref(), Some("pw"));
-    assert_eq!(u.get("b").unwrap().password.as_deref(), Some("pssword"));
+    assert_eq!(
+        u.get("a").unwrap().password.as_ref().map(Secret::expose),
+        Some("pw")
+    );
+    assert_eq!(
+        u.get("b").unwrap().password.as_ref().map(Secret::expose),
+        Some("pssword")
+    );
     let lines: Vec<usize> = u.warnings.iter().map(|w| w.line).collect();
     assert_eq!(lines, [2, 5]);
     assert!(

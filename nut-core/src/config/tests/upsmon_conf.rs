@@ -35,7 +35,7 @@ POLLFREQALERT 5\nHOSTSYNC 15\nDEADTIME 15\nPOWERDOWNFLAG /run/nut/killpower\nFIN
     assert_eq!(m.system_text, "myups@localhost");
     assert_eq!(m.system, target("myups", "localhost", 3493));
     assert_eq!(
-        (m.power_value, m.user.as_str(), m.password.as_str()),
+        (m.power_value, m.user.as_str(), m.password.expose()),
         (1, "upsmon_local", "P@ssW0rdAdm")
     );
     assert_eq!((m.role, m.line), (MonitorRole::Primary, 1));
@@ -81,7 +81,7 @@ fn defaults() {
         (None, None, None)
     );
     assert!(c.certhosts.is_empty());
-    assert!(!c.certverify && !c.forcessl);
+    assert_eq!((c.certverify, c.forcessl), (None, None));
     assert_eq!(c.debug_min, None);
     for &e in NotifyEvent::ALL {
         assert_eq!(c.notify_flags(e), NotifyFlags::SYSLOG | NotifyFlags::WALL);
@@ -132,10 +132,10 @@ CERTHOST localhost:34931 "NIT upsd" 1 1
             password: "nit-pass".into()
         })
     );
-    assert!(c.forcessl && !c.certverify);
+    assert_eq!((c.certverify, c.forcessl), (None, Some(true)));
     let rule = CertHostRule {
         host: "localhost".into(),
-        port: 34931,
+        port: Some(34931),
         cert_name: "NIT upsd".into(),
         certverify: true,
         forcessl: true,
@@ -213,7 +213,7 @@ CERTHOST [::1]:3494 upsd.example 0 1\n";
             password: "x y".into()
         })
     );
-    assert!(c.certverify && !c.forcessl);
+    assert_eq!((c.certverify, c.forcessl), (Some(true), Some(false)));
     assert_eq!(c.debug_min, Some(4));
     let rule = c.certhost("::1", 3494).unwrap();
     assert_eq!(
@@ -341,7 +341,7 @@ fn notify_flags_and_messages() {
 
 #[test]
 fn duplicates_warn_and_first_wins() {
-    let c = parse("MONITOR a@h 1 u p primary\nMONITOR a@h 2 u p secondary\nCERTHOST h x 1 1\nCERTHOST h:3493 y 0 0\n").unwrap();
+    let c = parse("MONITOR a@h 1 u p primary\nMONITOR a@h 2 u p secondary\nCERTHOST h x 1 1\nCERTHOST h y 0 0\n").unwrap();
     assert_eq!(c.monitors.len(), 1);
     assert_eq!(c.monitors[0].power_value, 1);
     assert_eq!(c.certhosts.len(), 1);
@@ -512,12 +512,68 @@ fn errors_never_echo_a_password() {
 }
 
 #[test]
-fn certverify_and_forcessl_lines_say_whether_the_file_set_them() {
+fn certverify_and_forcessl_are_none_unless_the_file_sets_them() {
     let c = parse("").unwrap();
-    assert_eq!((c.certverify_line, c.forcessl_line), (None, None));
+    assert_eq!((c.certverify, c.forcessl), (None, None));
     let c = parse("CERTVERIFY 0\nFORCESSL 1\n").unwrap();
-    assert_eq!((c.certverify, c.certverify_line), (false, Some(1)));
-    assert_eq!((c.forcessl, c.forcessl_line), (true, Some(2)));
+    assert_eq!((c.certverify, c.forcessl), (Some(false), Some(true)));
+}
+
+/// C NUT 2.8.0 matches CERTHOST on the host alone: a rule without a port protects the host on
+/// every port (issue 13, finding 2); a `host:port` rule wins for its port.
+#[test]
+fn certhost_without_port_covers_every_port() {
+    let c = parse(
+        "MONITOR ups@127.0.0.1:3500 1 u p primary\nMONITOR b@127.0.0.1:3600 0 u p secondary\n\
+         CERTHOST 127.0.0.1 \"x\" 1 1\nCERTHOST 127.0.0.1:3600 y 0 1\n",
+    )
+    .unwrap();
+    let any = c.certhost("127.0.0.1", 3500).unwrap();
+    assert_eq!((any.port, any.cert_name.as_str()), (None, "x"));
+    assert!(any.certverify && any.forcessl);
+    assert_eq!(c.certhost("127.0.0.1", 3493).unwrap().cert_name, "x");
+    assert_eq!(c.certhost("127.0.0.1", 3600).unwrap().cert_name, "y");
+    assert!(c.certhost("localhost", 3500).is_none());
+    assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+}
+
+#[test]
+fn certhost_accepts_single_quoted_words() {
+    let c = parse("CERTHOST 'localhost:3494' 'My nut server' '1' 1\n").unwrap();
+    let r = c.certhost("localhost", 3494).unwrap();
+    assert_eq!(r.cert_name, "My nut server");
+    assert!(r.certverify && r.forcessl);
+    assert_error(
+        parse("CERTHOST h 'open 1 1\n"),
+        FILE,
+        1,
+        "unterminated single quote",
+    );
+}
+
+#[test]
+fn certhost_that_matches_no_monitor_warns_naming_both() {
+    let c = parse(
+        "MONITOR ups@127.0.0.1:3500 1 u p primary\nCERTHOST 127.0.0.1:3493 x 1 1\n\
+         CERTHOST other x 1 1\nCERTHOST 127.0.0.1:3500 x 1 1\n",
+    )
+    .unwrap();
+    let msgs: Vec<(usize, &str)> = c
+        .warnings
+        .iter()
+        .map(|w| (w.line, w.message.as_str()))
+        .collect();
+    assert_eq!(msgs.len(), 2, "{msgs:?}");
+    assert_eq!(msgs[0].0, 2);
+    assert!(
+        msgs[0]
+            .1
+            .contains("CERTHOST 127.0.0.1:3493 matches no MONITOR")
+    );
+    assert!(msgs[0].1.contains("ups@127.0.0.1:3500"));
+    assert!(msgs[1].1.contains("CERTHOST other matches no MONITOR"));
+    // A settings file without MONITOR lines (upsc -C) is not checked.
+    assert!(parse("CERTHOST other x 1 1\n").unwrap().warnings.is_empty());
 }
 
 #[test]
