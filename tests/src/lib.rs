@@ -7,6 +7,8 @@
 //! Tests that need a reference tool call [`require_tool`]; it returns `false` (and prints why)
 //! only when the tool is not installed: `.ci/run` installs all of them, so in CI nothing skips.
 
+pub mod procfs;
+
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
