@@ -201,15 +201,23 @@ async fn flush(transport: &mut Transport, session: &mut Session) -> bool {
     if session.out.is_empty() {
         return true;
     }
-    let ok = match tokio::time::timeout(WRITE_TIMEOUT, transport.write_all(&session.out)).await {
-        Ok(written) => written.is_ok(),
-        Err(_) => {
-            tracing::info!(
-                "disconnecting {}: it took no replies for {} s",
-                session.who(),
-                WRITE_TIMEOUT.as_secs()
-            );
-            false
+    let ok = {
+        let mut write = std::pin::pin!(transport.write_all(&session.out));
+        // The timer is only armed for a write the socket cannot take at once: arming one
+        // around every reply would cost more CPU than serving a GET VAR.
+        match std::future::poll_fn(|cx| Poll::Ready(write.as_mut().poll(cx))).await {
+            Poll::Ready(written) => written.is_ok(),
+            Poll::Pending => match tokio::time::timeout(WRITE_TIMEOUT, write).await {
+                Ok(written) => written.is_ok(),
+                Err(_) => {
+                    tracing::info!(
+                        "disconnecting {}: it did not take its replies within {} s",
+                        session.who(),
+                        WRITE_TIMEOUT.as_secs()
+                    );
+                    false
+                }
+            },
         }
     };
     session.out.clear();
