@@ -33,7 +33,9 @@ use crate::shutdown::Shutdown;
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Queued reply bytes past which the replies are written before the next request is run.
-pub const OUTPUT_QUEUE_LIMIT: usize = 64 * 1024;
+/// Small enough that a client that resets after pipelining costs a few replies (C upsd
+/// writes each one), large enough that pipelined replies still leave in few writes.
+pub const OUTPUT_QUEUE_LIMIT: usize = 8 * 1024;
 
 /// A write of queued replies (at most [`OUTPUT_QUEUE_LIMIT`] plus one reply) that the client
 /// has not taken in this long closes the connection.

@@ -91,7 +91,7 @@ impl Pipeliner {
 }
 
 /// Memory a connection that never reads may hold in upsd, stated: the queued output bound
-/// (64 KiB) plus one reply being built (a LIST VAR of the 3,000-variable UPS is ~170 KB of
+/// (8 KiB) plus one reply being built (a LIST VAR of the 3,000-variable UPS is ~170 KB of
 /// text, and about as much again while it is formatted), rounded up generously for the
 /// allocator. Before the fix each such client held ~5 MB (36 whole LIST VAR replies).
 const RSS_PER_NON_READER: u64 = 1024 * 1024;
