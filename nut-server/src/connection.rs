@@ -2,6 +2,13 @@
 //! while more pipelined requests are already buffered, flushed before waiting for input),
 //! kick the client after 60 s without a complete request, upgrade to TLS on STARTTLS, and
 //! leave on shutdown or when the UPS it logged into is removed.
+//!
+//! Output is bounded per connection: once the queued replies pass
+//! [`OUTPUT_QUEUE_LIMIT`] they are written before the next request is even read, so a client
+//! that pipelines and never reads stops being read (its requests wait in the kernel) and holds
+//! at most that much plus one reply; a write the client does not take within [`WRITE_TIMEOUT`]
+//! closes the connection; and a failed write (a reset) ends the connection before any more
+//! queued request is run.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -25,6 +32,15 @@ use crate::shutdown::Shutdown;
 
 /// A client silent for this long (no complete request line) is disconnected.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Queued reply bytes past which the replies are written before the next request is run.
+/// Small enough that a client that resets after pipelining costs a few replies (C upsd
+/// writes each one), large enough that pipelined replies still leave in few writes.
+pub const OUTPUT_QUEUE_LIMIT: usize = 8 * 1024;
+
+/// A write of queued replies (at most [`OUTPUT_QUEUE_LIMIT`] plus one reply) that the client
+/// has not taken in this long closes the connection.
+pub const WRITE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Serve one accepted connection until it ends.
 pub async fn serve(
@@ -123,9 +139,9 @@ pub async fn serve(
         }
         match action {
             Action::Continue => {
-                if !has_complete_line(transport.buffered())
-                    && !flush(&mut transport, &mut session).await
-                {
+                let must_write = session.out.len() >= OUTPUT_QUEUE_LIMIT
+                    || !has_complete_line(transport.buffered());
+                if must_write && !flush(&mut transport, &mut session).await {
                     break;
                 }
             }
@@ -188,11 +204,31 @@ pub async fn serve(
     tracing::debug!("connection from {} closed", session.ip());
 }
 
+/// Write the queued replies; false when the connection is done for (write error, or no
+/// completion within [`WRITE_TIMEOUT`]).
 async fn flush(transport: &mut Transport, session: &mut Session) -> bool {
     if session.out.is_empty() {
         return true;
     }
-    let ok = transport.write_all(&session.out).await.is_ok();
+    let ok = {
+        let mut write = std::pin::pin!(transport.write_all(&session.out));
+        // The timer is only armed for a write the socket cannot take at once: arming one
+        // around every reply would cost more CPU than serving a GET VAR.
+        match std::future::poll_fn(|cx| Poll::Ready(write.as_mut().poll(cx))).await {
+            Poll::Ready(written) => written.is_ok(),
+            Poll::Pending => match tokio::time::timeout(WRITE_TIMEOUT, write).await {
+                Ok(written) => written.is_ok(),
+                Err(_) => {
+                    tracing::info!(
+                        "disconnecting {}: it did not take its replies within {} s",
+                        session.who(),
+                        WRITE_TIMEOUT.as_secs()
+                    );
+                    false
+                }
+            },
+        }
+    };
     session.out.clear();
     if session.out.capacity() > 64 * 1024 {
         session.out.shrink_to(1024);
@@ -303,6 +339,42 @@ mod tests {
         assert!(
             waited >= Duration::from_secs(139) && waited <= Duration::from_secs(141),
             "kicked after {waited:?}, expected 60 s after the last request at 80 s"
+        );
+    }
+
+    /// A client that pipelines requests and never reads their replies is closed once a write
+    /// has waited [`WRITE_TIMEOUT`], instead of holding its task and buffers forever.
+    #[tokio::test(start_paused = true)]
+    async fn a_client_that_never_reads_is_closed_after_the_write_timeout() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let (_trigger, shutdown) = crate::shutdown::channel();
+        let server = tokio::spawn(async move {
+            let (s, peer) = listener.accept().await.expect("accept");
+            serve(context(), s, peer, shutdown).await;
+        });
+        // A small receive window, so that the server's writes block after a few kB.
+        let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+        socket.set_recv_buffer_size(4096).expect("SO_RCVBUF");
+        let c = socket.connect(addr).await.expect("connect");
+        let (_rd, mut wr) = c.into_split();
+        let writer = tokio::spawn(async move {
+            let _ = wr.write_all(&b"VER\n".repeat(50_000)).await;
+            wr
+        });
+        let start = Instant::now();
+        let ended = tokio::time::timeout(10 * WRITE_TIMEOUT, server).await;
+        let waited = start.elapsed();
+        writer.abort();
+        assert!(
+            ended.is_ok(),
+            "the connection was still open after {waited:?}"
+        );
+        assert!(
+            waited >= WRITE_TIMEOUT && waited <= WRITE_TIMEOUT + Duration::from_secs(2),
+            "closed after {waited:?}"
         );
     }
 

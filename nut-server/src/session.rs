@@ -2,7 +2,7 @@
 //! collected here and written by the connection loop, in one write for a whole LIST and for
 //! every pipelined request answered in a row.
 
-use std::fmt::Write as _;
+use std::io::Write as _;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
@@ -93,12 +93,10 @@ impl Session {
         if self.tls { " (SSL)" } else { "" }
     }
 
-    /// Queue one reply line.
+    /// Queue one reply line (formatted straight into the output buffer).
     pub fn reply(&mut self, reply: &Reply) {
-        let mut s = String::with_capacity(64);
-        let _ = write!(s, "{reply}");
-        self.out.extend_from_slice(s.as_bytes());
-        self.out.push(b'\n');
+        // Writing into a Vec cannot fail.
+        let _ = writeln!(self.out, "{reply}");
     }
 
     /// Queue `ERR <code>`.

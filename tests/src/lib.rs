@@ -12,6 +12,8 @@
 
 pub mod malleate;
 
+pub mod procfs;
+
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

@@ -8,12 +8,15 @@
 //! - [`flags`]: [`VarFlags`] (`RW`, `STRING`, `NUMBER`, internal `IMMUTABLE`).
 //! - [`state`]: [`DriverState`], the pure state tree shared by the driver framework and
 //!   upsd's registry: `apply` a message, `dump_all` in the exact `DUMPALL` order.
+//! - [`limits`]: the bounds on that tree's size and the count of messages refused at them.
 
 pub mod flags;
+pub mod limits;
 pub mod message;
 pub mod state;
 
 pub use flags::VarFlags;
+pub use limits::{Refusals, StateLimit};
 pub use message::{
     DriverMessage, ResultCode, ServerMessage, SockParseError, TRACKING_PENDING, atoi, strtol,
 };

@@ -1,11 +1,18 @@
 //! [`DriverState`]: the state tree of one UPS as a driver holds it and as upsd mirrors it
 //! (C NUT's `common/state.c`), kept in the same order and with the same change rules, so the
 //! driver framework and upsd's registry cannot disagree.
+//!
+//! Every change costs O(log n) or O(1) (C scans its lists): enum values and ranges are
+//! insertion-ordered hash sets, so a driver's burst of 100,000 `ADDENUM` costs 100,000
+//! lookups, not 5 billion comparisons. The tree's size is bounded ([`super::limits`]).
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
+use indexmap::IndexSet;
+
 use super::flags::VarFlags;
+use super::limits::{self, Refusals, StateLimit};
 use super::message::DriverMessage;
 
 /// One variable: value, flags, auxiliary number, enums and ranges.
@@ -19,10 +26,11 @@ pub struct VarNode {
     pub flags: VarFlags,
     /// Auxiliary number: maximum length of a STRING variable; 0 = none.
     pub aux: i64,
-    /// Allowed values, in insertion order.
-    pub enums: Vec<String>,
-    /// Allowed integer ranges `(min, max)`, in insertion order.
-    pub ranges: Vec<(i32, i32)>,
+    /// Allowed values, in insertion order (at most [`limits::MAX_ENUMS_PER_VAR`]).
+    pub enums: IndexSet<String>,
+    /// Allowed integer ranges `(min, max)`, in insertion order (at most
+    /// [`limits::MAX_RANGES_PER_VAR`]).
+    pub ranges: IndexSet<(i32, i32)>,
 }
 
 impl VarNode {
@@ -32,8 +40,8 @@ impl VarNode {
             value: value.to_string(),
             flags: VarFlags::empty(),
             aux: 0,
-            enums: Vec::new(),
-            ranges: Vec::new(),
+            enums: IndexSet::new(),
+            ranges: IndexSet::new(),
         }
     }
 
@@ -94,6 +102,8 @@ pub struct DriverState {
     vars: BTreeMap<String, VarNode>,
     cmds: BTreeMap<String, String>,
     stale: bool,
+    /// Messages refused at a bound, until [`DriverState::take_refusals`].
+    refused: Option<Refusals>,
 }
 
 impl Default for DriverState {
@@ -109,6 +119,7 @@ impl DriverState {
             vars: BTreeMap::new(),
             cmds: BTreeMap::new(),
             stale: true,
+            refused: None,
         }
     }
 
@@ -158,6 +169,18 @@ impl DriverState {
         self.vars.clear();
         self.cmds.clear();
         self.stale = true;
+        self.refused = None;
+    }
+
+    /// The messages refused at a bound since the last call (then forgotten).
+    pub fn take_refusals(&mut self) -> Option<Refusals> {
+        self.refused.take()
+    }
+
+    /// Count a message refused at `limit`; it changes nothing.
+    fn refuse(&mut self, limit: StateLimit, name: &str) -> bool {
+        Refusals::record(&mut self.refused, limit, name);
+        false
     }
 
     /// Mark a variable immutable (driver side, for `override.*`): later `SETINFO`s are
@@ -180,18 +203,16 @@ impl DriverState {
             DriverMessage::SetInfo { var, value } => self.set_info(var, value),
             DriverMessage::DelInfo { var } => self.vars.remove(key(var).as_ref()).is_some(),
             DriverMessage::AddEnum { var, value } => match self.vars.get_mut(key(var).as_ref()) {
-                Some(node) if !node.enums.iter().any(|e| e == value) => {
-                    node.enums.push(value.clone());
-                    true
+                Some(node) if node.enums.contains(value) => false,
+                Some(node) if node.enums.len() >= limits::MAX_ENUMS_PER_VAR => {
+                    self.refuse(StateLimit::EnumsPerVar, var)
                 }
-                _ => false,
+                Some(node) => node.enums.insert(value.clone()),
+                None => false,
             },
+            // Order-keeping removal: O(n), but one per message (C's is O(n) too).
             DriverMessage::DelEnum { var, value } => match self.vars.get_mut(key(var).as_ref()) {
-                Some(node) => {
-                    let before = node.enums.len();
-                    node.enums.retain(|e| e != value);
-                    node.enums.len() != before
-                }
+                Some(node) => node.enums.shift_remove(value),
                 None => false,
             },
             DriverMessage::AddRange { var, min, max } => {
@@ -199,20 +220,17 @@ impl DriverState {
                     return false;
                 }
                 match self.vars.get_mut(key(var).as_ref()) {
-                    Some(node) if !node.ranges.contains(&(*min, *max)) => {
-                        node.ranges.push((*min, *max));
-                        true
+                    Some(node) if node.ranges.contains(&(*min, *max)) => false,
+                    Some(node) if node.ranges.len() >= limits::MAX_RANGES_PER_VAR => {
+                        self.refuse(StateLimit::RangesPerVar, var)
                     }
-                    _ => false,
+                    Some(node) => node.ranges.insert((*min, *max)),
+                    None => false,
                 }
             }
             DriverMessage::DelRange { var, min, max } => match self.vars.get_mut(key(var).as_ref())
             {
-                Some(node) => {
-                    let before = node.ranges.len();
-                    node.ranges.retain(|r| *r != (*min, *max));
-                    node.ranges.len() != before
-                }
+                Some(node) => node.ranges.shift_remove(&(*min, *max)),
                 None => false,
             },
             DriverMessage::SetAux { var, n } => match self.vars.get_mut(key(var).as_ref()) {
@@ -241,13 +259,16 @@ impl DriverState {
                     None => false,
                 }
             }
-            DriverMessage::AddCmd { cmd } => match self.cmds.entry(key(cmd).into_owned()) {
-                std::collections::btree_map::Entry::Occupied(_) => false,
-                std::collections::btree_map::Entry::Vacant(slot) => {
-                    slot.insert(cmd.clone());
+            DriverMessage::AddCmd { cmd } => {
+                if self.cmds.contains_key(key(cmd).as_ref()) {
+                    false
+                } else if self.cmds.len() >= limits::MAX_COMMANDS {
+                    self.refuse(StateLimit::Commands, cmd)
+                } else {
+                    self.cmds.insert(key(cmd).into_owned(), cmd.clone());
                     true
                 }
-            },
+            }
             DriverMessage::DelCmd { cmd } => self.cmds.remove(key(cmd).as_ref()).is_some(),
             DriverMessage::DataOk => std::mem::replace(&mut self.stale, false),
             DriverMessage::DataStale => !std::mem::replace(&mut self.stale, true),
@@ -260,7 +281,9 @@ impl DriverState {
     }
 
     fn set_info(&mut self, var: &str, value: &str) -> bool {
+        let full = self.vars.len() >= limits::MAX_VARS;
         match self.vars.get_mut(key(var).as_ref()) {
+            None if full => self.refuse(StateLimit::Vars, var),
             None => {
                 self.vars
                     .insert(key(var).into_owned(), VarNode::new(var, value));
@@ -461,6 +484,119 @@ mod tests {
         st.clear();
         assert_eq!(st.var_count(), 0);
         assert!(st.is_stale());
+    }
+
+    #[test]
+    fn enum_and_range_order_is_insertion_order_and_deletes_keep_it() {
+        let mut st = DriverState::new();
+        apply(&mut st, "SETINFO v 1");
+        for e in ["c", "a", "b", "a"] {
+            apply(&mut st, &format!("ADDENUM v {e}"));
+        }
+        assert!(apply(&mut st, "DELENUM v a"));
+        assert!(apply(&mut st, "ADDENUM v a"));
+        let enums: Vec<&str> = st
+            .get("v")
+            .expect("v")
+            .enums
+            .iter()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(enums, ["c", "b", "a"]);
+        for r in [
+            "ADDRANGE v 5 9",
+            "ADDRANGE v 1 2",
+            "ADDRANGE v 3 4",
+            "DELRANGE v 1 2",
+        ] {
+            assert!(apply(&mut st, r), "{r}");
+        }
+        let ranges: Vec<(i32, i32)> = st.get("v").expect("v").ranges.iter().copied().collect();
+        assert_eq!(ranges, [(5, 9), (3, 4)]);
+    }
+
+    /// Each bound refuses the message that would cross it (changing nothing), counts the
+    /// refusals and names the first; a message already present is no change, not a refusal.
+    #[test]
+    fn bounds_refuse_and_count() {
+        let mut st = DriverState::new();
+        st.apply(&DriverMessage::SetInfo {
+            var: "v".into(),
+            value: "1".into(),
+        });
+        let add_enum = |st: &mut DriverState, i: usize| {
+            st.apply(&DriverMessage::AddEnum {
+                var: "v".into(),
+                value: format!("e{i}"),
+            })
+        };
+        for i in 0..limits::MAX_ENUMS_PER_VAR {
+            assert!(add_enum(&mut st, i), "enum {i}");
+        }
+        assert_eq!(st.take_refusals(), None);
+        assert!(!add_enum(&mut st, 0), "a duplicate is no change");
+        assert_eq!(st.take_refusals(), None);
+        assert!(!add_enum(&mut st, limits::MAX_ENUMS_PER_VAR));
+        assert!(!add_enum(&mut st, limits::MAX_ENUMS_PER_VAR + 1));
+        let r = st.take_refusals().expect("refused");
+        assert_eq!(
+            (r.limit, r.name.as_str(), r.count),
+            (StateLimit::EnumsPerVar, "v", 2)
+        );
+        assert_eq!(st.take_refusals(), None, "taken once");
+        assert_eq!(
+            st.get("v").expect("v").enums.len(),
+            limits::MAX_ENUMS_PER_VAR
+        );
+
+        for i in 0..limits::MAX_RANGES_PER_VAR {
+            let (min, max) = (i as i32, i as i32 + 1);
+            assert!(st.apply(&DriverMessage::AddRange {
+                var: "v".into(),
+                min,
+                max
+            }));
+        }
+        assert!(!st.apply(&DriverMessage::AddRange {
+            var: "v".into(),
+            min: -2,
+            max: -1
+        }));
+        let r = st.take_refusals().expect("refused");
+        assert_eq!((r.limit, r.count), (StateLimit::RangesPerVar, 1));
+
+        for i in 1..limits::MAX_VARS {
+            assert!(st.apply(&DriverMessage::SetInfo {
+                var: format!("var{i}"),
+                value: "x".into(),
+            }));
+        }
+        assert_eq!(st.var_count(), limits::MAX_VARS);
+        assert!(!st.apply(&DriverMessage::SetInfo {
+            var: "one.more".into(),
+            value: "x".into(),
+        }));
+        assert!(
+            st.apply(&DriverMessage::SetInfo {
+                var: "var7".into(),
+                value: "changed".into(),
+            }),
+            "existing variables still change at the bound"
+        );
+        let r = st.take_refusals().expect("refused");
+        assert_eq!((r.limit, r.name.as_str()), (StateLimit::Vars, "one.more"));
+
+        for i in 0..limits::MAX_COMMANDS {
+            assert!(st.apply(&DriverMessage::AddCmd {
+                cmd: format!("cmd.{i}"),
+            }));
+        }
+        assert!(!st.apply(&DriverMessage::AddCmd {
+            cmd: "cmd.more".into(),
+        }));
+        let r = st.take_refusals().expect("refused");
+        assert_eq!(r.limit, StateLimit::Commands);
+        assert_eq!(r.limit.to_string(), "10000 instant commands per UPS");
     }
 
     proptest::proptest! {

@@ -1,6 +1,7 @@
 //! `LIST UPS | VAR | RW | CMD | ENUM | RANGE | CLIENT`: `BEGIN LIST`, the lines, `END LIST`,
 //! all queued together so the connection sends the whole list in one write. An error is
-//! one `ERR` line instead of `BEGIN LIST`.
+//! one `ERR` line instead of `BEGIN LIST`. The lines are formatted straight into the
+//! session's output (no list of replies is built first): a list costs its text only.
 
 use nut_core::net::{ErrCode, ListQuery, Reply, Request};
 use nut_core::sock::VarFlags;
@@ -15,20 +16,25 @@ pub fn run(ctx: &ServerContext, session: &mut Session, request: &Request) {
     let Some(query) = request.list_query() else {
         return session.err(ErrCode::InvalidArgument);
     };
-    match lines(ctx, request) {
-        Ok(body) => {
-            session.reply(&Reply::BeginList(query.clone()));
-            for line in &body {
-                session.reply(line);
-            }
-            session.reply(&Reply::EndList(query));
+    let start = session.out.len();
+    session.reply(&Reply::BeginList(query.clone()));
+    let mut out = |line: Reply| session.reply(&line);
+    match lines(ctx, request, &mut out) {
+        Ok(()) => session.reply(&Reply::EndList(query)),
+        Err(code) => {
+            session.out.truncate(start);
+            session.err(code);
         }
-        Err(code) => session.err(code),
     }
 }
 
-fn lines(ctx: &ServerContext, request: &Request) -> Result<Vec<Reply>, ErrCode> {
-    Ok(match request {
+/// Hand each line of the list to `out`, or fail before the first one.
+fn lines(
+    ctx: &ServerContext,
+    request: &Request,
+    out: &mut impl FnMut(Reply),
+) -> Result<(), ErrCode> {
+    match request {
         Request::ListUps => ctx
             .registry
             .table()
@@ -37,7 +43,7 @@ fn lines(ctx: &ServerContext, request: &Request) -> Result<Vec<Reply>, ErrCode> 
                 ups: u.name.clone(),
                 desc: u.desc().unwrap_or_else(|| UNAVAILABLE.to_string()),
             })
-            .collect(),
+            .for_each(&mut *out),
         Request::ListVar { ups } => {
             let u = avail(ctx, ups)?;
             let live = u.live();
@@ -48,7 +54,7 @@ fn lines(ctx: &ServerContext, request: &Request) -> Result<Vec<Reply>, ErrCode> 
                     var: n.name.clone(),
                     value: u.status_value(&n.name, &n.value).into_owned(),
                 })
-                .collect()
+                .for_each(&mut *out)
         }
         Request::ListRw { ups } => {
             let u = avail(ctx, ups)?;
@@ -61,7 +67,7 @@ fn lines(ctx: &ServerContext, request: &Request) -> Result<Vec<Reply>, ErrCode> 
                     var: n.name.clone(),
                     value: n.value.clone(),
                 })
-                .collect()
+                .for_each(&mut *out)
         }
         Request::ListCmd { ups } => {
             let u = avail(ctx, ups)?;
@@ -72,7 +78,7 @@ fn lines(ctx: &ServerContext, request: &Request) -> Result<Vec<Reply>, ErrCode> 
                     ups: ups.clone(),
                     cmd: c.to_string(),
                 })
-                .collect()
+                .for_each(&mut *out)
         }
         Request::ListEnum { ups, var } => {
             let u = avail(ctx, ups)?;
@@ -85,7 +91,7 @@ fn lines(ctx: &ServerContext, request: &Request) -> Result<Vec<Reply>, ErrCode> 
                     var: var.clone(),
                     value: e.clone(),
                 })
-                .collect()
+                .for_each(&mut *out)
         }
         Request::ListRange { ups, var } => {
             let u = avail(ctx, ups)?;
@@ -99,7 +105,7 @@ fn lines(ctx: &ServerContext, request: &Request) -> Result<Vec<Reply>, ErrCode> 
                     min: min.into(),
                     max: max.into(),
                 })
-                .collect()
+                .for_each(&mut *out)
         }
         Request::ListClient { ups } => {
             let u = known(ctx, ups)?;
@@ -109,10 +115,11 @@ fn lines(ctx: &ServerContext, request: &Request) -> Result<Vec<Reply>, ErrCode> 
                     ups: u.name.clone(),
                     addr: a.to_string(),
                 })
-                .collect()
+                .for_each(&mut *out)
         }
         _ => return Err(ErrCode::InvalidArgument),
-    })
+    }
+    Ok(())
 }
 
 /// The query echoed by BEGIN/END LIST (exposed for tests).

@@ -2,6 +2,10 @@
 //! send `DUMPALL`, apply every message as it arrives, `PING` when the driver has been quiet
 //! for MAXAGE/3, log staleness transitions, and reconnect with backoff when the socket goes
 //! away (the UPS's data is dropped then: clients get `DRIVER-NOT-CONNECTED`).
+//!
+//! A driver that floods the socket cannot stall other work: each read (at most [`READ_SIZE`]
+//! bytes) is applied under the UPS's write lock in one short step, and the link yields to the
+//! other tasks of its runtime after every read.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -15,6 +19,8 @@ use super::UpsRegistry;
 use super::ups::{Unavailable, Ups};
 use crate::shutdown::Shutdown;
 
+/// Bytes taken from the driver socket per read: the most applied under one write lock.
+const READ_SIZE: usize = 4096;
 /// How often the link looks at the clock (pings, stale transitions).
 const TICK: Duration = Duration::from_millis(500);
 /// First and longest wait between connection attempts.
@@ -109,14 +115,20 @@ async fn serve(
     tracing::info!("Connected to UPS [{}]: {}", ups.name, ups.socket_name());
 
     let mut tok = Tokenizer::new();
-    let mut buf = vec![0u8; 4096];
+    let mut buf = vec![0u8; READ_SIZE];
+    let mut warned = false;
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             r = rd.read(&mut buf) => match r {
                 Ok(0) => return false,
-                Ok(n) => apply_bytes(registry, ups, &mut tok, &buf[..n]),
+                Ok(n) => {
+                    apply_bytes(registry, ups, &mut tok, &buf[..n], &mut warned);
+                    // A driver that always has more to say must not keep the runtime (and
+                    // the client connections it serves) to itself.
+                    tokio::task::yield_now().await;
+                }
                 Err(e) => {
                     tracing::warn!("UPS [{}]: read from driver failed: {e}", ups.name);
                     return false;
@@ -134,8 +146,16 @@ async fn serve(
     }
 }
 
-/// Tokenize and apply everything in one read under a single write lock.
-fn apply_bytes(registry: &UpsRegistry, ups: &Ups, tok: &mut Tokenizer, bytes: &[u8]) {
+/// Tokenize and apply everything in one read under a single write lock. Messages refused at
+/// a bound of the state tree are warned about once per connection (`warned`), then at debug
+/// level.
+fn apply_bytes(
+    registry: &UpsRegistry,
+    ups: &Ups,
+    tok: &mut Tokenizer,
+    bytes: &[u8],
+    warned: &mut bool,
+) {
     let mut msgs = Vec::new();
     for &b in bytes {
         match tok.feed(b) {
@@ -167,6 +187,26 @@ fn apply_bytes(registry: &UpsRegistry, ups: &Ups, tok: &mut Tokenizer, bytes: &[
             other => {
                 live.state.apply(other);
             }
+        }
+    }
+    let refused = live.state.take_refusals();
+    drop(live);
+    if let Some(r) = refused {
+        if std::mem::replace(warned, true) {
+            tracing::debug!(
+                "UPS [{}]: {} more driver messages refused at the bounds",
+                ups.name,
+                r.count
+            );
+        } else {
+            tracing::warn!(
+                "UPS [{}]: the driver went past the bound of {} ({}): {} message(s) refused; \
+                 further refusals from this driver connection are logged at debug level",
+                ups.name,
+                r.limit,
+                r.name,
+                r.count
+            );
         }
     }
 }

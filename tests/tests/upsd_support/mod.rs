@@ -354,6 +354,14 @@ impl FakeDriver {
         }
     }
 
+    /// Send raw protocol bytes to connected readers without applying them to the state
+    /// (a burst the test's own state need not mirror).
+    pub fn push_raw(&self, bytes: &[u8]) {
+        for c in self.conns.lock().unwrap().iter_mut() {
+            let _ = c.write_all(bytes);
+        }
+    }
+
     /// Close every reader connection and stop accepting (the driver went away).
     pub fn kill(&self) {
         self.stop.store(true, Ordering::Relaxed);

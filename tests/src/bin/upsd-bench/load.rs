@@ -7,12 +7,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Result, anyhow, bail};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinSet;
 
 use crate::conn::{self, Lines, TlsClient, within};
-use crate::procfs;
+use rnut_tests::procfs;
 
 /// Time limit of one request or one session inside a measurement.
 const OP_TIMEOUT: Duration = Duration::from_secs(10);
@@ -691,5 +692,46 @@ pub async fn idle(t: &Target, n: usize, tls: Option<&TlsClient>, limit: Duration
         rss_after,
         secs: t0.elapsed().as_secs_f64(),
         why_short: why_short.map(|e| format!("{e:#}")),
+    })
+}
+
+/// Result of the reset rounds.
+#[derive(Debug)]
+pub struct Resets {
+    pub rounds: usize,
+    /// Server CPU seconds over all rounds, until it had stopped working on them.
+    pub cpu: f64,
+}
+
+/// `rounds` connections that each pipeline `pipelined` LIST VAR and reset at once (SO_LINGER
+/// 0, nothing read): the server's CPU until it is idle again (waited for at most `limit`).
+pub async fn reset_rounds(
+    t: &Target,
+    rounds: usize,
+    pipelined: usize,
+    limit: Duration,
+) -> Result<Resets> {
+    let requests = t.list_var.repeat(pipelined);
+    let cpu0 = procfs::cpu_seconds(t.pid)?;
+    for _ in 0..rounds {
+        let mut c = within(OP_TIMEOUT, async { Ok(TcpStream::connect(t.addr).await?) }).await?;
+        within(OP_TIMEOUT, async { Ok(c.write_all(&requests).await?) }).await?;
+        let s = socket2::Socket::from(c.into_std()?);
+        s.set_linger(Some(Duration::ZERO))?;
+        drop(s);
+    }
+    let pid = t.pid;
+    let idle = tokio::task::spawn_blocking(move || procfs::wait_idle(pid, limit, || false))
+        .await
+        .map_err(|e| anyhow!("idle wait: {e}"))??;
+    if !idle {
+        bail!(
+            "the server was still busy {} s after the last reset",
+            limit.as_secs()
+        );
+    }
+    Ok(Resets {
+        rounds,
+        cpu: procfs::cpu_seconds(t.pid)? - cpu0,
     })
 }

@@ -8,7 +8,6 @@
 
 mod conn;
 mod load;
-mod procfs;
 mod setup;
 mod table;
 
@@ -19,6 +18,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow};
 use clap::{Parser, ValueEnum};
+use rnut_tests::procfs;
 
 use crate::load::Target;
 use crate::setup::{DriverKind, Impl, KeyChoice, Server, World};
@@ -77,6 +77,8 @@ enum RowGroup {
     Burst,
     /// Idle sessions' RSS.
     Idle,
+    /// Server CPU of connections that pipeline LIST VAR and reset.
+    Reset,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -117,6 +119,7 @@ struct Plan {
     idle_plain: usize,
     idle_tls: usize,
     idle_limit: Duration,
+    reset_rounds: usize,
     setup_limit: Duration,
 }
 
@@ -146,6 +149,7 @@ impl Plan {
                 idle_plain: 500,
                 idle_tls: 200,
                 idle_limit: Duration::from_secs(3),
+                reset_rounds: 200,
                 setup_limit: Duration::from_secs(20),
             }
         } else {
@@ -165,6 +169,7 @@ impl Plan {
                 idle_tls: 10_000,
                 // Below upsd's 60 s idle kick, so the first sessions are still there.
                 idle_limit: Duration::from_secs(40),
+                reset_rounds: 2000,
                 setup_limit: Duration::from_secs(60),
             }
         }
@@ -655,6 +660,28 @@ async fn measure_all(plan: &Plan, sides: &mut [Side], vars: Option<usize>) -> Ve
                     b.within_2s
                 ))
             }])
+        })
+        .await;
+        all.extend(rows);
+    }
+
+    let rounds = plan.reset_rounds;
+    let mut rows = vec![Row::new(
+        format!(
+            "{} x (200 LIST VAR, RST): server CPU ms/round",
+            thousands(rounds as f64)
+        ),
+        Goal::None,
+        "",
+    )];
+    if plan.wants(RowGroup::Reset) {
+        each_side(sides, &mut rows, "reset rounds", |t, _| async move {
+            let r = load::reset_rounds(&t, rounds, 200, Duration::from_secs(60)).await?;
+            let per = r.cpu / r.rounds as f64 * 1e3;
+            Ok(vec![Cell::Value(
+                per,
+                format!("{per:.2} ms ({:.1} s in all)", r.cpu),
+            )])
         })
         .await;
         all.extend(rows);

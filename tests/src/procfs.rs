@@ -1,5 +1,8 @@
-//! Server-side readings from `/proc`: CPU time (run time of every thread) and resident
-//! memory (VmRSS), plus the load average printed next to the figures.
+//! Readings of a process from `/proc`, for upsd-bench and the bounds tests: CPU time (run
+//! time of every thread) and resident memory (VmRSS), plus the load average printed next to
+//! the figures.
+
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow};
 
@@ -80,6 +83,48 @@ fn parse_vmrss(text: &str) -> Option<u64> {
         Some("kB") | None => Some(n * 1024),
         Some(_) => None,
     }
+}
+
+/// Whether any thread of the process is running or waiting for a CPU (state `R` in
+/// `/proc/<pid>/task/*/stat`): a process starved of CPU on a busy machine is not idle.
+pub fn any_thread_runnable(pid: u32) -> Result<bool> {
+    let dir = format!("/proc/{pid}/task");
+    for entry in std::fs::read_dir(&dir).with_context(|| format!("read {dir}"))? {
+        let path = entry.context("list threads")?.path().join("stat");
+        // A thread that ended meanwhile is not runnable.
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let state = text
+            .rfind(')')
+            .and_then(|close| text[close + 1..].split_whitespace().next());
+        if state == Some("R") {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Wait (at most `limit`) until the process has stopped working: no thread runnable and its
+/// CPU time standing still over three readings 20 ms apart in a row, while `poke` (which may
+/// hand it more input, and says whether it did) reports no progress. False at the limit.
+pub fn wait_idle(pid: u32, limit: Duration, mut poke: impl FnMut() -> bool) -> Result<bool> {
+    let deadline = Instant::now() + limit;
+    let mut last = cpu_seconds(pid)?;
+    let mut calm = 0;
+    while calm < 3 {
+        if Instant::now() > deadline {
+            return Ok(false);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+        let progressed = poke();
+        let now = cpu_seconds(pid)?;
+        // Under a millisecond per reading: idle bookkeeping (timers), not serving.
+        let still = now - last < 0.001 && !any_thread_runnable(pid)?;
+        calm = if still && !progressed { calm + 1 } else { 0 };
+        last = now;
+    }
+    Ok(true)
 }
 
 /// The 1-, 5- and 15-minute load averages as `/proc/loadavg` prints them.
