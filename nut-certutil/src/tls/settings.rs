@@ -83,7 +83,7 @@ mod tests {
     #[test]
     fn debug_of_configs_and_settings_shows_no_secret() {
         let mon = UpsmonConf::parse(
-            "MONITOR a@h 1 u monpass primary\nCERTIDENT 'client' 'idpass'\nCERTVERIFY 1\n",
+            "MONITOR a@h 1 u monpass primary\nCERTPATH /x\nCERTIDENT 'client' 'idpass'\nCERTVERIFY 1\n",
             Path::new("upsmon.conf"),
         )
         .expect("upsmon.conf");
