@@ -14,6 +14,8 @@
 
 pub mod config;
 pub mod net;
+#[doc(hidden)]
+pub mod smoke;
 pub mod sock;
 pub mod status;
 pub mod words;

@@ -47,6 +47,8 @@ use std::time::Duration;
 
 use crate::words::{Event, Tokenizer};
 
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod notify;
 pub mod paths;
 pub mod ups_conf;

@@ -10,6 +10,8 @@
 //!   upsd's registry: `apply` a message, `dump_all` in the exact `DUMPALL` order.
 
 pub mod flags;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod message;
 pub mod state;
 
