@@ -15,15 +15,25 @@ use nut_core::smoke;
 
 /// PEM words for the mutator.
 const PEM_DICT: &[&str] = &[
-    "-----BEGIN ", "-----END ", "CERTIFICATE-----\n", "PRIVATE KEY-----\n",
-    "EC PRIVATE KEY-----\n", "RSA PRIVATE KEY-----\n", "CERTIFICATE REQUEST-----\n",
-    "Proc-Type: 4,ENCRYPTED\n", "=", "\n", "\x30\x82", "\x02\x01\x00", "\x06\x08",
+    "-----BEGIN ",
+    "-----END ",
+    "CERTIFICATE-----\n",
+    "PRIVATE KEY-----\n",
+    "EC PRIVATE KEY-----\n",
+    "RSA PRIVATE KEY-----\n",
+    "CERTIFICATE REQUEST-----\n",
+    "Proc-Type: 4,ENCRYPTED\n",
+    "=",
+    "\n",
+    "\x30\x03",
+    "\x02\x01\x00",
+    "\x06\x08",
 ];
 
 fn main() -> ExitCode {
     let (iterations, seed) = smoke::args(100_000);
     let seeds = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/seeds");
-    let checks: [(&str, &[&str], fn(&[u8]) -> Result<(), String>); 2] = [
+    let checks: [smoke::NamedCheck; 2] = [
         ("pem_input", PEM_DICT, check_pem_input),
         ("nss_objects", &[], check_nss_objects),
     ];

@@ -17,8 +17,7 @@ use crate::keys::{KeyCipher, PrivateKey, Sealed};
 use crate::nssdb::keybuild;
 use crate::nssdb::objects::{
     CKA_CLASS, CKA_EC_PARAMS, CKA_KEY_TYPE, CKA_MODULUS, CKA_NSS_DB, CKA_PUBLIC_EXPONENT,
-    CKA_RSA_PRIVATE, CKA_VALUE, CKK_EC, CKK_RSA, CKO_NSS_TRUST, CKO_PRIVATE_KEY, CKO_TRUST,
-    Object,
+    CKA_RSA_PRIVATE, CKA_VALUE, CKK_EC, CKK_RSA, CKO_NSS_TRUST, CKO_PRIVATE_KEY, CKO_TRUST, Object,
 };
 use crate::nssdb::trust_objects::{
     NSS_CERT_SHA1_HASH, NSS_STEP_UP, NSS_TRUST_ATTRS, PKCS_HASH_OF_CERTIFICATE, PKCS_TRUST_ATTRS,
@@ -36,7 +35,11 @@ fn check_certificate(der: &[u8]) -> Result<(), String> {
         return Err("two parses of one certificate differ".into());
     }
     if info.fingerprint != der_fingerprint(der) || info.fingerprint_colons().len() != 95 {
-        return Err(format!("fingerprint {:?} of a {}-byte DER", info.fingerprint, der.len()));
+        return Err(format!(
+            "fingerprint {:?} of a {}-byte DER",
+            info.fingerprint,
+            der.len()
+        ));
     }
     let _ = (format_time(info.not_before), format_time(info.not_after));
     let _ = (info.display_name(), info.is_self_issued());
@@ -80,7 +83,7 @@ fn check_der(data: &[u8]) -> Result<(), String> {
     }
     if let Ok(pkcs8) = sec1_to_pkcs8(data) {
         match read_tlv(&pkcs8) {
-            Some((0x30, _, rest)) if rest.is_empty() => {}
+            Some((0x30, _, [])) => {}
             other => return Err(format!("sec1_to_pkcs8 wrote {other:?}")),
         }
     }
@@ -146,7 +149,10 @@ pub fn check_pem_input(data: &[u8]) -> Result<(), String> {
                 nonce: nonce.to_vec(),
                 ciphertext: ciphertext.to_vec(),
             };
-            if cipher().open_key(&sealed, "id", crate::keys::KeyAlgorithm::EcdsaP256).is_ok() {
+            if cipher()
+                .open_key(&sealed, "id", crate::keys::KeyAlgorithm::EcdsaP256)
+                .is_ok()
+            {
                 return Err("a forged sealed key opened".into());
             }
             Ok(())
@@ -239,15 +245,22 @@ pub fn check_nss_objects(data: &[u8]) -> Result<(), String> {
     let lv = levels(&obj);
     let attrs = trust_attributes(&obj);
     let hash = certificate_hash(&obj);
-    if lv.is_some() != !attrs.is_empty() || lv.is_some() != hash.is_some() {
-        return Err(format!("class {:?}: levels {lv:?}, attributes {attrs:?}, hash {hash:?}", obj.class()));
+    if lv.is_some() == attrs.is_empty() || lv.is_some() != hash.is_some() {
+        return Err(format!(
+            "class {:?}: levels {lv:?}, attributes {attrs:?}, hash {hash:?}",
+            obj.class()
+        ));
     }
     if let Some((levels, step_up)) = lv {
         let f = flags(levels, step_up);
         let text = f.to_string();
         match text.parse::<TrustFlags>() {
             Ok(back) if back == f => {}
-            other => return Err(format!("trust {f:?} prints as {text:?}, reads back {other:?}")),
+            other => {
+                return Err(format!(
+                    "trust {f:?} prints as {text:?}, reads back {other:?}"
+                ));
+            }
         }
     }
     let get = |attr: u32| obj.get(attr).unwrap_or_default();
@@ -280,8 +293,16 @@ mod tests {
     fn checks_pass_on_samples() {
         let key = PrivateKey::generate(crate::keys::KeyAlgorithm::EcdsaP256).expect("key");
         let pem_key = pem("PRIVATE KEY", key.pkcs8_der());
-        let bundle = format!("junk\n{pem_key}{}", pem("CERTIFICATE", b"\x30\x03\x02\x01\x00"));
-        for s in [bundle.as_bytes(), key.pkcs8_der(), b"-----BEGIN A------\n-----END A-----", b""] {
+        let bundle = format!(
+            "junk\n{pem_key}{}",
+            pem("CERTIFICATE", b"\x30\x03\x02\x01\x00")
+        );
+        for s in [
+            bundle.as_bytes(),
+            key.pkcs8_der(),
+            b"-----BEGIN A------\n-----END A-----",
+            b"",
+        ] {
             for selector in 0..4u8 {
                 let input: Vec<u8> = std::iter::once(selector).chain(s.iter().copied()).collect();
                 assert_eq!(check_pem_input(&input), Ok(()));
@@ -290,7 +311,9 @@ mod tests {
         // A CKO_NSS_TRUST object with server and client trust (CT,,), and an EC key object
         // with garbage parts.
         let trust = [0, 0, 0, 7, 0, 0xF1, 13, 0xF5, 14, 0xF5, 17, 1, 1];
-        let ec = [0, 0, 0, 9, 1, 0xF4, 3, 3, 6, 1, 42, 2, 2, 1, 2, 4, 3, 4, 0, 0];
+        let ec = [
+            0, 0, 0, 9, 1, 0xF4, 3, 3, 6, 1, 42, 2, 2, 1, 2, 4, 3, 4, 0, 0,
+        ];
         for s in [&trust[..], &ec[..], b"", b"\xff\xff\xff\xff\x00"] {
             assert_eq!(check_nss_objects(s), Ok(()), "{s:?}");
         }

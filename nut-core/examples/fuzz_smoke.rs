@@ -138,7 +138,7 @@ fn random_bytes(rng: &mut Rng, buf: &mut Vec<u8>) {
         match rng.below(4) {
             0 => buf.extend_from_slice(DICT[rng.below(DICT.len())].as_bytes()),
             1 => buf.push(SPECIAL[rng.below(SPECIAL.len())]),
-            _ => buf.push(rng.next() as u8),
+            _ => buf.push(rng.next_u64() as u8),
         }
     }
 }
@@ -186,7 +186,7 @@ fn generate(rng: &mut Rng, buf: &mut Vec<u8>) {
     if !buf.is_empty() {
         for _ in 0..rng.below(3) {
             let at = rng.below(buf.len());
-            buf[at] = rng.next() as u8;
+            buf[at] = rng.next_u64() as u8;
         }
     }
 }
@@ -236,7 +236,7 @@ fn main() -> ExitCode {
         start.elapsed()
     );
     let seeds = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/seeds");
-    let checks: [(&str, &[&str], fn(&[u8]) -> Result<(), String>); 2] = [
+    let checks: [smoke::NamedCheck; 2] = [
         ("config_files", CONFIG_DICT, check_config_selected),
         ("driver_socket", SOCK_DICT, check_driver_socket_selected),
     ];
@@ -249,16 +249,66 @@ fn main() -> ExitCode {
 
 /// Config directives and values for the config mutator.
 const CONFIG_DICT: &[&str] = &[
-    "[ups]\n", "driver = ", "port = ", "MONITOR ", "LISTEN ", "MAXAGE ", "MAXCONN ",
-    "CERTIDENT ", "CERTPATH ", "CERTHOST ", "password = ", "actions = ", "instcmds = ",
-    "upsmon primary", "NOTIFYFLAG ", "NOTIFYMSG ", "SHUTDOWNCMD ", "MINSUPPLIES ", "\"",
-    "\\\n", "4000000000000", "-1", "0", "=", "[", "]", "ALL", "@", "[::1]:3493",
+    "[ups]\n",
+    "driver = ",
+    "port = ",
+    "MONITOR ",
+    "LISTEN ",
+    "MAXAGE ",
+    "MAXCONN ",
+    "CERTIDENT ",
+    "CERTPATH ",
+    "CERTHOST ",
+    "password = ",
+    "actions = ",
+    "instcmds = ",
+    "upsmon primary",
+    "NOTIFYFLAG ",
+    "NOTIFYMSG ",
+    "SHUTDOWNCMD ",
+    "MINSUPPLIES ",
+    "\"",
+    "\\\n",
+    "4000000000000",
+    "-1",
+    "0",
+    "=",
+    "[",
+    "]",
+    "ALL",
+    "@",
+    "[::1]:3493",
 ];
 
 /// Driver socket keywords for the driver socket mutator.
 const SOCK_DICT: &[&str] = &[
-    "SETINFO ", "DELINFO ", "ADDENUM ", "DELENUM ", "ADDRANGE ", "DELRANGE ", "SETAUX ",
-    "SETFLAGS ", "ADDCMD ", "DELCMD ", "DATAOK\n", "DATASTALE\n", "DUMPDONE\n", "PONG\n",
-    "TRACKING ", "PENDING", "PID ", "OK Goodbye\n", "INSTCMD ", "SET ", "DUMPALL\n",
-    "DUMPVALUE ", "BROADCAST ", " RW", " STRING", " NUMBER", "\"", "2147483648", "\n",
+    "SETINFO ",
+    "DELINFO ",
+    "ADDENUM ",
+    "DELENUM ",
+    "ADDRANGE ",
+    "DELRANGE ",
+    "SETAUX ",
+    "SETFLAGS ",
+    "ADDCMD ",
+    "DELCMD ",
+    "DATAOK\n",
+    "DATASTALE\n",
+    "DUMPDONE\n",
+    "PONG\n",
+    "TRACKING ",
+    "PENDING",
+    "PID ",
+    "OK Goodbye\n",
+    "INSTCMD ",
+    "SET ",
+    "DUMPALL\n",
+    "DUMPVALUE ",
+    "BROADCAST ",
+    " RW",
+    " STRING",
+    " NUMBER",
+    "\"",
+    "2147483648",
+    "\n",
 ];

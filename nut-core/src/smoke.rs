@@ -19,7 +19,7 @@ impl Rng {
     }
 
     /// The next 64 random bits.
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
@@ -28,7 +28,7 @@ impl Rng {
 
     /// A number in `0..n` (`n` > 0).
     pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
+        (self.next_u64() % n as u64) as usize
     }
 }
 
@@ -42,7 +42,10 @@ pub fn read_seeds(dir: &Path) -> Vec<Vec<u8>> {
         .filter(|p| p.is_file())
         .collect();
     paths.sort();
-    paths.into_iter().filter_map(|p| std::fs::read(p).ok()).collect()
+    paths
+        .into_iter()
+        .filter_map(|p| std::fs::read(p).ok())
+        .collect()
 }
 
 /// Bytes the parsers treat specially, and some they filter out.
@@ -60,7 +63,7 @@ pub fn mutate(rng: &mut Rng, seeds: &[Vec<u8>], dict: &[&str], buf: &mut Vec<u8>
         match rng.below(8) {
             0 if !buf.is_empty() => {
                 let last = buf.len() - 1;
-                buf[at.min(last)] = rng.next() as u8;
+                buf[at.min(last)] = rng.next_u64() as u8;
             }
             1 => buf.insert(at, SPECIAL[rng.below(SPECIAL.len())]),
             2 if !dict.is_empty() => {
@@ -84,10 +87,17 @@ pub fn mutate(rng: &mut Rng, seeds: &[Vec<u8>], dict: &[&str], buf: &mut Vec<u8>
                 buf.splice(at..at, other[from..end].iter().copied());
             }
             6 => buf.truncate(at),
-            _ => buf.insert(at, rng.next() as u8),
+            _ => buf.insert(at, rng.next_u64() as u8),
         }
     }
 }
+
+/// A fuzzing check: the first broken invariant of one input.
+pub type Check = fn(&[u8]) -> Result<(), String>;
+
+/// A check of a `fuzz_smoke` example: its fuzz target's name (the seed directory), the
+/// dictionary words of its mutator, the check.
+pub type NamedCheck<'a> = (&'a str, &'a [&'a str], Check);
 
 /// What a smoke run did.
 #[derive(Debug, Clone, Copy)]
@@ -125,7 +135,9 @@ pub fn run(
             Err(_) => "panic (message above)".to_string(),
         };
         let hex: String = input.iter().map(|b| format!("{b:02x}")).collect();
-        return Err(format!("input #{i} broke an invariant: {failure}\ninput hex: {hex}"));
+        return Err(format!(
+            "input #{i} broke an invariant: {failure}\ninput hex: {hex}"
+        ));
     }
     Ok(Outcome {
         inputs: iterations,
@@ -148,12 +160,7 @@ pub fn args(default_iterations: u64) -> (u64, u64) {
 /// Run each named check of a `fuzz_smoke` example on inputs mutated from its seed
 /// directory under `seeds_root` (the repository's `fuzz/seeds`), printing one line per
 /// check; false at the first failure (printed to stderr).
-pub fn run_all(
-    seeds_root: &Path,
-    checks: &[(&str, &[&str], fn(&[u8]) -> Result<(), String>)],
-    iterations: u64,
-    seed: u64,
-) -> bool {
+pub fn run_all(seeds_root: &Path, checks: &[NamedCheck<'_>], iterations: u64, seed: u64) -> bool {
     for (target, dict, check) in checks {
         let seeds = read_seeds(&seeds_root.join(target));
         let mut rng = Rng::new(seed);
@@ -184,7 +191,11 @@ mod tests {
         let seeds = vec![b"ab".to_vec()];
         let mut rng = Rng::new(1);
         let err = run(&mut rng, 10, &seeds, &[], |d| {
-            if d == b"ab" { Err("found".into()) } else { Ok(()) }
+            if d == b"ab" {
+                Err("found".into())
+            } else {
+                Ok(())
+            }
         })
         .expect_err("the seed itself fails");
         assert!(err.contains("found") && err.contains("6162"), "{err}");

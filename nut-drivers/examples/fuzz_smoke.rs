@@ -14,15 +14,25 @@ use nut_drivers::dummy::fuzzing::check_devfile;
 
 /// Data file words for the mutator.
 const DICT: &[&str] = &[
-    "TIMER ", "ALARM ", "ups.status: ", "driver.name: ", "battery.charge: ", ": ", "\"", "\\#",
-    "\n", "5s", "18446744073709551616", "OB LB", "[too warm]",
+    "TIMER ",
+    "ALARM ",
+    "ups.status: ",
+    "driver.name: ",
+    "battery.charge: ",
+    ": ",
+    "\"",
+    "\\#",
+    "\n",
+    "5s",
+    "18446744073709551616",
+    "OB LB",
+    "[too warm]",
 ];
 
 fn main() -> ExitCode {
     let (iterations, seed) = smoke::args(1_000_000);
     let seeds = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/seeds");
-    let checks: [(&str, &[&str], fn(&[u8]) -> Result<(), String>); 1] =
-        [("dummy_devfile", DICT, check_devfile)];
+    let checks: [smoke::NamedCheck; 1] = [("dummy_devfile", DICT, check_devfile)];
     if smoke::run_all(&seeds, &checks, iterations, seed) {
         ExitCode::SUCCESS
     } else {

@@ -14,8 +14,24 @@ use nut_server::auth::fuzzing::check_hosts_access;
 
 /// Rule words for the mutator.
 const DICT: &[&str] = &[
-    "upsd : ", "ALL", "LOCAL", "EXCEPT ", "localhost", " : allow", " : deny", "@", "[::1]",
-    "/24", "/255.255.255.0", "192.168.", "[fe80::]/10", ",", "\\\n", "\0", "KNOWN", "/129",
+    "upsd : ",
+    "ALL",
+    "LOCAL",
+    "EXCEPT ",
+    "localhost",
+    " : allow",
+    " : deny",
+    "@",
+    "[::1]",
+    "/24",
+    "/255.255.255.0",
+    "192.168.",
+    "[fe80::]/10",
+    ",",
+    "\\\n",
+    "\0",
+    "KNOWN",
+    "/129",
 ];
 
 /// The bytes after the selector (the check itself needs none).
@@ -26,8 +42,7 @@ fn hosts(data: &[u8]) -> Result<(), String> {
 fn main() -> ExitCode {
     let (iterations, seed) = smoke::args(1_000_000);
     let seeds = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/seeds");
-    let checks: [(&str, &[&str], fn(&[u8]) -> Result<(), String>); 1] =
-        [("config_files", DICT, hosts)];
+    let checks: [smoke::NamedCheck; 1] = [("config_files", DICT, hosts)];
     if smoke::run_all(&seeds, &checks, iterations, seed) {
         ExitCode::SUCCESS
     } else {

@@ -23,7 +23,12 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind, in selector order.
-    pub const ALL: [Kind; 4] = [Kind::UpsConf, Kind::UpsdConf, Kind::UpsdUsers, Kind::UpsmonConf];
+    pub const ALL: [Kind; 4] = [
+        Kind::UpsConf,
+        Kind::UpsdConf,
+        Kind::UpsdUsers,
+        Kind::UpsmonConf,
+    ];
 
     /// The file name the parser is given (it only appears in messages).
     pub fn file_name(self) -> &'static str {
@@ -68,7 +73,10 @@ fn parse(
 fn ups_conf_broken(conf: &UpsConf) -> Option<String> {
     for (i, s) in conf.sections.iter().enumerate() {
         if s.driver.is_empty() || s.port.is_empty() {
-            return Some(format!("section [{}] accepted without driver or port", s.name));
+            return Some(format!(
+                "section [{}] accepted without driver or port",
+                s.name
+            ));
         }
         if s.name.contains('/') || s.name.eq_ignore_ascii_case("default") {
             return Some(format!("section name [{}] accepted", s.name));
@@ -113,7 +121,11 @@ fn secrets(text: &str, file: &Path) -> Vec<String> {
         if first.starts_with("password") {
             let rest = line.words[0].split_once('=').map(|(_, v)| v.to_string());
             out.extend(rest);
-            out.extend(line.words[1..].iter().flat_map(|w| w.split('=').map(str::to_string)));
+            out.extend(
+                line.words[1..]
+                    .iter()
+                    .flat_map(|w| w.split('=').map(str::to_string)),
+            );
         } else if first == "monitor" {
             out.extend(line.words.get(4).cloned());
         }
@@ -141,7 +153,9 @@ fn check_no_secret(kind: Kind, text: &str, file: &Path, messages: &[String]) -> 
             Err(e) => vec![e.message],
         };
         if !again.iter().any(|m| m.contains(&secret)) {
-            return Err(format!("a message repeats the secret {secret:?}: {messages:?}"));
+            return Err(format!(
+                "a message repeats the secret {secret:?}: {messages:?}"
+            ));
         }
     }
     Ok(())
@@ -164,7 +178,11 @@ pub fn check_config(kind: Kind, data: &[u8]) -> Result<(), String> {
     }
     let located = |what: &str, f: &Path, line: usize| -> Result<(), String> {
         if f != file {
-            return Err(format!("{what} names {} instead of {}", f.display(), file.display()));
+            return Err(format!(
+                "{what} names {} instead of {}",
+                f.display(),
+                file.display()
+            ));
         }
         if line > lines {
             return Err(format!("{what} at line {line} of a {lines}-line text"));
@@ -213,11 +231,23 @@ mod tests {
     #[test]
     fn checks_pass_on_example_shapes() {
         let samples: [(Kind, &[u8]); 6] = [
-            (Kind::UpsConf, b"maxretry = 3\n[ups]\n driver = dummy-ups\n port = x.dev\n"),
-            (Kind::UpsConf, b"[a]\ndriver=x\nport=y\n[A]\ndriver=x\nport=y\n"),
+            (
+                Kind::UpsConf,
+                b"maxretry = 3\n[ups]\n driver = dummy-ups\n port = x.dev\n",
+            ),
+            (
+                Kind::UpsConf,
+                b"[a]\ndriver=x\nport=y\n[A]\ndriver=x\nport=y\n",
+            ),
             (Kind::UpsdConf, b"LISTEN 127.0.0.1 3493\nMAXAGE 15\n"),
-            (Kind::UpsdUsers, b"[admin]\npassword = s\nactions = SET\n[admin]\n"),
-            (Kind::UpsmonConf, b"MONITOR ups@localhost 1 u p primary\nMINSUPPLIES 2\n"),
+            (
+                Kind::UpsdUsers,
+                b"[admin]\npassword = s\nactions = SET\n[admin]\n",
+            ),
+            (
+                Kind::UpsmonConf,
+                b"MONITOR ups@localhost 1 u p primary\nMINSUPPLIES 2\n",
+            ),
             (Kind::UpsmonConf, b"\xff\x00\"unclosed\n\\\n"),
         ];
         for (kind, text) in samples {

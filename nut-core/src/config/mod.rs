@@ -342,6 +342,21 @@ pub(crate) fn read_sections(
     Ok(out)
 }
 
+/// The directive of a line's first word, as messages name it: the word up to its first
+/// character that cannot be part of a directive name (`password:hunter2`, a quoted
+/// `"password hunter2"`: `password`), so that a mistyped line never echoes the value it
+/// holds.
+pub(crate) fn directive_name(word: &str) -> &str {
+    let end = word
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
+        .unwrap_or(word.len());
+    if end == 0 {
+        "(unreadable)"
+    } else {
+        &word[..end]
+    }
+}
+
 /// A `key = value` line (exactly three words, word two `=`): `Some(value)`.
 /// A one-word line: `None` (a flag). Anything else: an error naming the key.
 pub(crate) fn key_value<'a>(line: &'a Line, file: &Path) -> Result<Option<&'a str>, ConfigError> {

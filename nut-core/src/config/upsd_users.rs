@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use super::{ConfigError, ConfigWarning, Line, read_sections};
+use super::{ConfigError, ConfigWarning, Line, directive_name, read_sections};
 
 /// `upsmon primary|master` or `upsmon secondary|slave`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -148,7 +148,10 @@ impl UpsdUsers {
             warnings.push(ConfigWarning::new(
                 file,
                 line.number,
-                format!("{} outside of a [user] section (ignored)", line.words[0]),
+                format!(
+                    "{} outside of a [user] section (ignored)",
+                    directive_name(&line.words[0])
+                ),
             ));
         }
         let mut users: Vec<UserEntry> = Vec::new();
@@ -217,7 +220,8 @@ fn apply_field(
             n,
             format!(
                 "malformed line for field {}: expected `{} = <value>`",
-                w[0], w[0]
+                directive_name(&w[0]),
+                directive_name(&w[0])
             ),
         ));
     };
@@ -279,7 +283,7 @@ fn apply_field(
             "allowfrom is no longer supported - use LISTEN in upsd.conf or a firewall (line ignored)",
         )),
         _ => {
-            return Err(ConfigError::new(file, n, format!("Unrecognized user setting {}", w[0])));
+            return Err(ConfigError::new(file, n, format!("Unrecognized user setting {}", directive_name(&w[0]))));
         }
     }
     Ok(())

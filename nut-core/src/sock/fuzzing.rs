@@ -30,12 +30,12 @@ fn driver_names(msg: &DriverMessage) -> Vec<&str> {
 fn server_names(msg: &ServerMessage) -> Vec<&str> {
     match msg {
         ServerMessage::DumpValue(var) => vec![var],
-        ServerMessage::InstCmd { cmd, tracking, .. } => {
-            std::iter::once(cmd.as_str()).chain(tracking.as_deref()).collect()
-        }
-        ServerMessage::Set { var, tracking, .. } => {
-            std::iter::once(var.as_str()).chain(tracking.as_deref()).collect()
-        }
+        ServerMessage::InstCmd { cmd, tracking, .. } => std::iter::once(cmd.as_str())
+            .chain(tracking.as_deref())
+            .collect(),
+        ServerMessage::Set { var, tracking, .. } => std::iter::once(var.as_str())
+            .chain(tracking.as_deref())
+            .collect(),
         _ => Vec::new(),
     }
 }
@@ -69,7 +69,7 @@ pub fn check_server_messages(data: &[u8]) -> Result<(), String> {
         match ServerMessage::parse(&words) {
             Ok(msg) => {
                 if server_names(&msg).into_iter().all(bare) {
-                    round_trip(&msg, |w| ServerMessage::parse(w))?;
+                    round_trip(&msg, ServerMessage::parse::<String>)?;
                 }
             }
             Err(e) => check_error(&words, &e)?,
@@ -117,7 +117,7 @@ pub fn check_driver_messages(data: &[u8]) -> Result<(), String> {
             }
         };
         if driver_names(&msg).into_iter().all(bare) {
-            round_trip(&msg, |w| DriverMessage::parse(w))?;
+            round_trip(&msg, DriverMessage::parse::<String>)?;
         }
         let (entries, bytes) = measure(&state, &msg);
         let changed = state.apply(&msg);
@@ -130,7 +130,9 @@ pub fn check_driver_messages(data: &[u8]) -> Result<(), String> {
             ));
         }
         if !changed && (entries_after, bytes_after) != (entries, bytes) {
-            return Err(format!("{msg:?} changed the state but apply said it did not"));
+            return Err(format!(
+                "{msg:?} changed the state but apply said it did not"
+            ));
         }
     }
     if dumpable(&state) {

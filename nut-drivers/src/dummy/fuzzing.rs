@@ -49,7 +49,10 @@ pub fn check_devfile(data: &[u8]) -> Result<(), String> {
     let mut last = 0;
     for l in &parsed.lines {
         if l.line == 0 || l.line > lines || l.line < last {
-            return Err(format!("directive at line {} (previous {last}, {lines} lines)", l.line));
+            return Err(format!(
+                "directive at line {} (previous {last}, {lines} lines)",
+                l.line
+            ));
         }
         last = l.line;
         if let Directive::Set { var, .. } = &l.directive {
@@ -77,8 +80,8 @@ pub fn check_devfile(data: &[u8]) -> Result<(), String> {
             text.push('\n');
         }
     }
-    let again = DevFile::parse(text.as_bytes(), path)
-        .map_err(|e| format!("written back, refused: {e}"))?;
+    let again =
+        DevFile::parse(text.as_bytes(), path).map_err(|e| format!("written back, refused: {e}"))?;
     let back: Vec<&Directive> = again.lines.iter().map(|l| &l.directive).collect();
     if back != directives || !again.skipped.is_empty() {
         return Err(format!(
