@@ -108,9 +108,9 @@ fn users_broken(users: &UpsdUsers) -> Option<String> {
 }
 
 /// The secrets a text holds: the values of `password` lines (upsd.users) and the password
-/// word of `MONITOR` lines (upsmon.conf), at least 8 bytes long, written as is in the text
-/// once, and inside no other word (so that a message holding one can only have taken it
-/// from there).
+/// word of `MONITOR` lines (upsmon.conf) that look like passwords (ASCII letters and digits,
+/// both, at least 8 bytes, so no message wording contains one) and are part of no other word
+/// of the text (so that a message holding one can only have taken it from there).
 fn secrets(text: &str, file: &Path) -> Vec<String> {
     let Ok(lines) = read_lines(text, file, &mut Vec::new()) else {
         return Vec::new();
@@ -133,26 +133,18 @@ fn secrets(text: &str, file: &Path) -> Vec<String> {
     let words: Vec<&String> = lines.iter().flat_map(|l| &l.words).collect();
     out.retain(|s| {
         s.len() >= 8
-            && text.matches(s.as_str()).count() == 1
+            && s.bytes().all(|b| b.is_ascii_alphanumeric())
+            && s.bytes().any(|b| b.is_ascii_digit())
+            && s.bytes().any(|b| b.is_ascii_alphabetic())
             && words.iter().filter(|w| w.contains(s.as_str())).count() == 1
     });
     out
 }
 
-/// No message (error or warning) repeats a secret of the text, unless the same message
-/// carries the same words when the secret is replaced (then they come from the message's
-/// own wording).
-fn check_no_secret(kind: Kind, text: &str, file: &Path, messages: &[String]) -> Result<(), String> {
+/// No message (error or warning) repeats a secret of the text.
+fn check_no_secret(text: &str, file: &Path, messages: &[String]) -> Result<(), String> {
     for secret in secrets(text, file) {
-        if !messages.iter().any(|m| m.contains(&secret)) {
-            continue;
-        }
-        let masked = text.replace(&secret, &"Q".repeat(secret.len()));
-        let again = match parse(kind, &masked, file) {
-            Ok((warnings, _)) => warnings.into_iter().map(|w| w.message).collect(),
-            Err(e) => vec![e.message],
-        };
-        if !again.iter().any(|m| m.contains(&secret)) {
+        if messages.iter().any(|m| m.contains(&secret)) {
             return Err(format!(
                 "a message repeats the secret {secret:?}: {messages:?}"
             ));
@@ -193,7 +185,7 @@ pub fn check_config(kind: Kind, data: &[u8]) -> Result<(), String> {
         Ok((warnings, _)) => warnings.iter().map(|w| w.message.clone()).collect(),
         Err(e) => vec![e.message.clone()],
     };
-    check_no_secret(kind, &text, file, &messages)?;
+    check_no_secret(&text, file, &messages)?;
     match first {
         Ok((warnings, broken)) => {
             for w in &warnings {
@@ -230,7 +222,12 @@ mod tests {
 
     #[test]
     fn checks_pass_on_example_shapes() {
-        let samples: [(Kind, &[u8]); 6] = [
+        let samples: [(Kind, &[u8]); 8] = [
+            (Kind::UpsdUsers, b"[a]\npassword:hunter2secret\n"),
+            (
+                Kind::UpsmonConf,
+                b"MONITOR u@h 1 user hunter2secret primary\nFROB 1\n",
+            ),
             (
                 Kind::UpsConf,
                 b"maxretry = 3\n[ups]\n driver = dummy-ups\n port = x.dev\n",
