@@ -367,14 +367,14 @@ pub(crate) fn key_value<'a>(line: &'a Line, file: &Path) -> Result<Option<&'a st
         2 if w[1] == "=" => Err(ConfigError::new(
             file,
             line.number,
-            format!("{}: missing value after =", w[0]),
+            format!("{}: missing value after =", directive_name(&w[0])),
         )),
         n if n > 3 && w[1] == "=" => Err(ConfigError::new(
             file,
             line.number,
             format!(
                 "{}: extra words after the value (quote a value containing spaces)",
-                w[0]
+                directive_name(&w[0])
             ),
         )),
         _ => Err(ConfigError::new(
@@ -382,7 +382,8 @@ pub(crate) fn key_value<'a>(line: &'a Line, file: &Path) -> Result<Option<&'a st
             line.number,
             format!(
                 "{}: expected `{} = <value>` or a single flag word",
-                w[0], w[0]
+                directive_name(&w[0]),
+                directive_name(&w[0])
             ),
         )),
     }
