@@ -19,6 +19,8 @@
 
 pub mod certinfo;
 pub mod der;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod keys;
 pub mod name;
 pub mod nssdb;

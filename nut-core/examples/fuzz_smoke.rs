@@ -1,18 +1,24 @@
 //! Stable-toolchain stand-in for the cargo-fuzz targets in `fuzz/` (cargo-fuzz needs a
 //! nightly compiler): feeds pseudo-random, protocol-shaped byte strings to the same checks
-//! (`nut_core::net::fuzzing`) and stops at the first broken invariant or panic.
+//! (`nut_core::net::fuzzing`), then inputs mutated from the committed seeds of the
+//! `config_files` and `driver_socket` targets to `nut_core::config::fuzzing` and
+//! `nut_core::sock::fuzzing`, and stops at the first broken invariant or panic.
 //!
 //! ```text
 //! cargo run -p nut-core --release --example fuzz_smoke -- [ITERATIONS] [SEED]
 //! ```
-//! Defaults: 1,000,000 inputs, seed 0x5EED. Exit status 1 on failure, with the input in hex.
+//! Defaults: 1,000,000 inputs per check, seed 0x5EED. Exit status 1 on failure, with the
+//! input in hex.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::process::ExitCode;
 use std::time::Instant;
 
+use nut_core::config::fuzzing::check_config_selected;
 use nut_core::net::fuzzing::{check_reply_parser, check_request_parser, check_tokenizer};
 use nut_core::net::{Reply, Request};
+use nut_core::smoke::{self, Rng};
+use nut_core::sock::fuzzing::check_driver_socket_selected;
 use nut_core::words::{Event, Tokenizer};
 
 /// First words: request commands and reply keywords.
@@ -127,28 +133,12 @@ const DICT: &[&str] = &[
 /// Bytes the tokenizer treats specially, and some it filters out.
 const SPECIAL: &[u8] = b" \t\r\n\"\\#=\x00\x01\x0b\x7f\xff\xc3";
 
-/// xorshift64*: tiny, deterministic, good enough to spread inputs.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
 fn random_bytes(rng: &mut Rng, buf: &mut Vec<u8>) {
     for _ in 0..rng.below(6) {
         match rng.below(4) {
             0 => buf.extend_from_slice(DICT[rng.below(DICT.len())].as_bytes()),
             1 => buf.push(SPECIAL[rng.below(SPECIAL.len())]),
-            _ => buf.push(rng.next() as u8),
+            _ => buf.push(rng.next_u64() as u8),
         }
     }
 }
@@ -196,19 +186,14 @@ fn generate(rng: &mut Rng, buf: &mut Vec<u8>) {
     if !buf.is_empty() {
         for _ in 0..rng.below(3) {
             let at = rng.below(buf.len());
-            buf[at] = rng.next() as u8;
+            buf[at] = rng.next_u64() as u8;
         }
     }
 }
 
 fn main() -> ExitCode {
-    let mut args = std::env::args().skip(1);
-    let iterations: u64 = args
-        .next()
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(1_000_000);
-    let seed: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(0x5EED);
-    let mut rng = Rng(seed | 1);
+    let (iterations, seed) = smoke::args(1_000_000);
+    let mut rng = Rng::new(seed);
     let mut buf = Vec::new();
     let (mut bytes, mut lines, mut requests_ok, mut replies_ok) = (0u64, 0u64, 0u64, 0u64);
     let start = Instant::now();
@@ -250,5 +235,80 @@ fn main() -> ExitCode {
          check_request_parser and check_reply_parser in {:.1?} (seed {seed})",
         start.elapsed()
     );
-    ExitCode::SUCCESS
+    let seeds = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/seeds");
+    let checks: [smoke::NamedCheck; 2] = [
+        ("config_files", CONFIG_DICT, check_config_selected),
+        ("driver_socket", SOCK_DICT, check_driver_socket_selected),
+    ];
+    if smoke::run_all(&seeds, &checks, iterations, seed) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }
+
+/// Config directives and values for the config mutator.
+const CONFIG_DICT: &[&str] = &[
+    "[ups]\n",
+    "driver = ",
+    "port = ",
+    "MONITOR ",
+    "LISTEN ",
+    "MAXAGE ",
+    "MAXCONN ",
+    "CERTIDENT ",
+    "CERTPATH ",
+    "CERTHOST ",
+    "password = ",
+    "actions = ",
+    "instcmds = ",
+    "upsmon primary",
+    "NOTIFYFLAG ",
+    "NOTIFYMSG ",
+    "SHUTDOWNCMD ",
+    "MINSUPPLIES ",
+    "\"",
+    "\\\n",
+    "4000000000000",
+    "-1",
+    "0",
+    "=",
+    "[",
+    "]",
+    "ALL",
+    "@",
+    "[::1]:3493",
+];
+
+/// Driver socket keywords for the driver socket mutator.
+const SOCK_DICT: &[&str] = &[
+    "SETINFO ",
+    "DELINFO ",
+    "ADDENUM ",
+    "DELENUM ",
+    "ADDRANGE ",
+    "DELRANGE ",
+    "SETAUX ",
+    "SETFLAGS ",
+    "ADDCMD ",
+    "DELCMD ",
+    "DATAOK\n",
+    "DATASTALE\n",
+    "DUMPDONE\n",
+    "PONG\n",
+    "TRACKING ",
+    "PENDING",
+    "PID ",
+    "OK Goodbye\n",
+    "INSTCMD ",
+    "SET ",
+    "DUMPALL\n",
+    "DUMPVALUE ",
+    "BROADCAST ",
+    " RW",
+    " STRING",
+    " NUMBER",
+    "\"",
+    "2147483648",
+    "\n",
+];

@@ -16,6 +16,8 @@
 pub mod config;
 pub mod net;
 pub mod secret;
+#[doc(hidden)]
+pub mod smoke;
 pub mod sock;
 pub mod status;
 pub mod words;

@@ -59,6 +59,8 @@ pub use crate::secret::Secret;
 
 pub mod certhost;
 pub mod file;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod notify;
 pub mod paths;
 pub mod ups_conf;
@@ -358,6 +360,21 @@ pub(crate) fn read_sections(
     Ok(out)
 }
 
+/// The directive of a line's first word, as messages name it: the word up to its first
+/// character that cannot be part of a directive name (`password:hunter2`, a quoted
+/// `"password hunter2"`: `password`), so that a mistyped line never echoes the value it
+/// holds.
+pub(crate) fn directive_name(word: &str) -> &str {
+    let end = word
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
+        .unwrap_or(word.len());
+    if end == 0 {
+        "(unreadable)"
+    } else {
+        &word[..end]
+    }
+}
+
 /// A `key = value` line (exactly three words, word two `=`): `Some(value)`.
 /// A one-word line: `None` (a flag). Anything else: an error naming the key.
 pub(crate) fn key_value<'a>(line: &'a Line, file: &Path) -> Result<Option<&'a str>, ConfigError> {
@@ -368,14 +385,14 @@ pub(crate) fn key_value<'a>(line: &'a Line, file: &Path) -> Result<Option<&'a st
         2 if w[1] == "=" => Err(ConfigError::new(
             file,
             line.number,
-            format!("{}: missing value after =", w[0]),
+            format!("{}: missing value after =", directive_name(&w[0])),
         )),
         n if n > 3 && w[1] == "=" => Err(ConfigError::new(
             file,
             line.number,
             format!(
                 "{}: extra words after the value (quote a value containing spaces)",
-                w[0]
+                directive_name(&w[0])
             ),
         )),
         _ => Err(ConfigError::new(
@@ -383,7 +400,8 @@ pub(crate) fn key_value<'a>(line: &'a Line, file: &Path) -> Result<Option<&'a st
             line.number,
             format!(
                 "{}: expected `{} = <value>` or a single flag word",
-                w[0], w[0]
+                directive_name(&w[0]),
+                directive_name(&w[0])
             ),
         )),
     }

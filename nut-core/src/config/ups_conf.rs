@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::{
-    ConfigError, ConfigWarning, Line, bool_value, int_value, key_value, read_sections,
-    seconds_value, uint_value,
+    ConfigError, ConfigWarning, Line, bool_value, directive_name, int_value, key_value,
+    read_sections, seconds_value, uint_value,
 };
 
 /// `synchronous = yes|no|auto`: how a driver writes to its socket clients.
@@ -347,7 +347,7 @@ fn check_unique(seen: &mut HashSet<String>, line: &Line, file: &Path) -> Result<
         Err(ConfigError::new(
             file,
             line.number,
-            format!("{} is set more than once", line.words[0]),
+            format!("{} is set more than once", directive_name(&line.words[0])),
         ))
     }
 }

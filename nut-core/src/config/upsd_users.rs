@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use super::{ConfigError, ConfigWarning, Line, Secret, read_sections};
+use super::{ConfigError, ConfigWarning, Line, Secret, directive_name, read_sections};
 
 /// `upsmon primary|master` or `upsmon secondary|slave`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -149,7 +149,10 @@ impl UpsdUsers {
             warnings.push(ConfigWarning::new(
                 file,
                 line.number,
-                format!("{} outside of a [user] section (ignored)", line.words[0]),
+                format!(
+                    "{} outside of a [user] section (ignored)",
+                    directive_name(&line.words[0])
+                ),
             ));
         }
         let mut users: Vec<UserEntry> = Vec::new();
@@ -218,7 +221,8 @@ fn apply_field(
             n,
             format!(
                 "malformed line for field {}: expected `{} = <value>`",
-                w[0], w[0]
+                directive_name(&w[0]),
+                directive_name(&w[0])
             ),
         ));
     };
@@ -280,7 +284,7 @@ fn apply_field(
             "allowfrom is no longer supported - use LISTEN in upsd.conf or a firewall (line ignored)",
         )),
         _ => {
-            return Err(ConfigError::new(file, n, format!("Unrecognized user setting {}", w[0])));
+            return Err(ConfigError::new(file, n, format!("Unrecognized user setting {}", directive_name(&w[0]))));
         }
     }
     Ok(())

@@ -15,7 +15,7 @@ use super::request::{Request, command_needs_login};
 
 /// Every logical line the bytes contain (parse errors skipped), as a server would see them,
 /// the last one completed as at end of input.
-fn lines(data: &[u8]) -> Vec<Vec<String>> {
+pub(crate) fn lines(data: &[u8]) -> Vec<Vec<String>> {
     let mut tok = Tokenizer::new();
     let mut events = tok.feed_all(data);
     events.extend(tok.finish());

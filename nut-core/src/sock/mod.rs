@@ -12,6 +12,8 @@
 
 pub mod flags;
 pub mod limits;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod message;
 pub mod state;
 

@@ -2,6 +2,8 @@
 //! another upsd (C `drivers/dummy-ups.c`, spec drivers.md section 1).
 
 pub mod devfile;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod known;
 pub mod remote;
 

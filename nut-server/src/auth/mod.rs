@@ -3,5 +3,7 @@
 
 pub mod check_limit;
 pub mod failure_delay;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod hosts_access;
 pub mod password;

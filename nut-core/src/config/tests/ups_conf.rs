@@ -329,3 +329,23 @@ fn driver_must_be_a_file_name_in_the_driver_directory() {
         .unwrap();
     assert_eq!(c.sections[0].driver, "usbhid-ups");
 }
+
+/// Found by the config_files fuzz target: a driver `password` (network drivers keep one in
+/// ups.conf) glued to its keyword by a quoted word was refused with the whole word, value
+/// included, in the message.
+#[test]
+fn a_mistyped_key_value_line_never_echoes_its_value() {
+    for text in [
+        "[u]\ndriver = x\nport = y\n\"password hunter2secret\" x\n",
+        "[u]\ndriver = x\nport = y\n\"password hunter2secret\"\n\"password hunter2secret\"\n",
+        "[u]\ndriver = x\nport = y\n\"password=hunter2secret\" =\n",
+        "[u]\ndriver = x\nport = y\n\"password:hunter2secret\" = a b\n",
+    ] {
+        let message = match parse(text) {
+            Ok(_) => panic!("{text:?} accepted"),
+            Err(e) => e.message,
+        };
+        assert!(!message.contains("hunter2"), "{text:?}: {message}");
+        assert!(message.contains("password"), "{text:?}: {message}");
+    }
+}

@@ -176,6 +176,29 @@ fn debug_never_shows_passwords() {
     assert!(!format!("{u:?}").contains("hunter2"));
 }
 
+/// Found by the config_files fuzz target: a password line whose value is glued to the
+/// directive (`password:x`, a quoted `"password x"`) was refused with the whole first word,
+/// value included, in the message (which upsd logs).
+#[test]
+fn a_mistyped_password_line_never_echoes_its_value() {
+    for text in [
+        "[a]\npassword:hunter2secret\n",
+        "[a]\npassword:hunter2secret = x\n",
+        "[a]\n\"password hunter2secret\" = x\n",
+        "password:hunter2secret\n[a]\n",
+    ] {
+        let messages: Vec<String> = match parse(text) {
+            Ok(u) => u.warnings.iter().map(|w| w.message.clone()).collect(),
+            Err(e) => vec![e.message],
+        };
+        assert!(!messages.is_empty(), "{text:?} accepted in silence");
+        for m in messages {
+            assert!(!m.contains("hunter2"), "{text:?}: {m}");
+            assert!(m.contains("password"), "{text:?}: {m}");
+        }
+    }
+}
+
 #[test]
 fn broken_files_name_file_and_line() {
     assert_error(
