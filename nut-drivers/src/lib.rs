@@ -61,6 +61,7 @@ mod device;
 pub mod dstate;
 pub mod dummy;
 pub mod error;
+pub mod foreground;
 pub mod logging;
 pub mod megatec;
 pub mod number;

@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use nix::unistd::{Gid, Group, User};
+use nut_core::config::paths::DEFAULT_USER;
 
 use crate::error::DriverError;
 
@@ -17,13 +18,23 @@ pub fn group_id(name: &str) -> Result<Gid, DriverError> {
     }
 }
 
+/// The user a driver switches to: `-u` or ups.conf `user =` when given; otherwise, when
+/// started as root, the build's default user (C drivers become the configured RUN_AS_USER),
+/// so that upsd running as that user can open the socket. None: stay who we are.
+pub fn wanted_user(configured: Option<&str>) -> Option<&str> {
+    configured.or_else(|| nix::unistd::geteuid().is_root().then_some(DEFAULT_USER))
+}
+
 /// Look up a user (before a chroot hides /etc/passwd).
 pub fn lookup_user(name: &str) -> Result<User, DriverError> {
     match User::from_name(name) {
         Ok(Some(u)) => Ok(u),
         Ok(None) => Err(DriverError::Privileges {
             user: name.to_string(),
-            message: "no such user".into(),
+            message: format!(
+                "no such user; a driver started as root runs as `{DEFAULT_USER}` unless \
+                 ups.conf names another with `user =` (or -u): create the user or set `user =`"
+            ),
         }),
         Err(e) => Err(DriverError::Privileges {
             user: name.to_string(),

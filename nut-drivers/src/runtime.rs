@@ -166,7 +166,9 @@ async fn serve<B: DeviceBackend>(
     backend.open(&ctx)?;
 
     // Look everything up before a chroot hides /etc/passwd and /etc/group.
-    let user = config.user.as_deref().map(privs::lookup_user).transpose()?;
+    let user = privs::wanted_user(config.user.as_deref())
+        .map(privs::lookup_user)
+        .transpose()?;
     let groups = user.as_ref().map(privs::user_groups).transpose()?;
     let gid = config.group.as_deref().map(privs::group_id).transpose()?;
     if let Some(dir) = &config.chroot {

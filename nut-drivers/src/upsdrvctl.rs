@@ -18,6 +18,7 @@ use nut_core::config::file::{Writers, read_config};
 use nut_core::config::{UpsConf, UpsSection, paths};
 
 use crate::client::blocking;
+use crate::foreground;
 use crate::runtime::read_pid_file;
 
 /// The action to run.
@@ -274,7 +275,7 @@ impl Ctl<'_> {
 
     fn start_all(&mut self, ups: &[UpsSection]) -> bool {
         let mut ok = true;
-        let mut foreground_children = Vec::new();
+        let mut foreground = Vec::new();
         for s in ups {
             let path = self.driver_path(s);
             let mut argv = vec![path.display().to_string()];
@@ -301,37 +302,44 @@ impl Ctl<'_> {
                 ok = false;
                 continue;
             }
-            let nowait = self.conf.globals.nowait && !self.env.ignore_nowait;
-            if self.args.foreground > 0 || nowait {
-                match Command::new(&argv[0])
+            if self.args.foreground > 0 {
+                foreground.push(foreground::Driver {
+                    ups: s.name.clone(),
+                    argv,
+                });
+                continue;
+            }
+            if self.conf.globals.nowait && !self.env.ignore_nowait {
+                if let Err(e) = Command::new(&argv[0])
                     .args(&argv[1..])
                     .stdin(Stdio::null())
                     .spawn()
                 {
-                    Ok(child) => foreground_children.push((s.name.clone(), child)),
-                    Err(e) => {
-                        tracing::error!("can't start {}: {e}", path.display());
-                        ok = false;
-                    }
+                    tracing::error!("can't start {}: {e}", path.display());
+                    ok = false;
                 }
                 continue;
             }
             ok &= self.start_with_retries(s, &argv);
         }
-        if self.args.foreground > 0 {
-            // Drivers in the foreground run until stopped: stay with them, as C does.
-            for (name, mut child) in foreground_children {
-                match child.wait() {
-                    Ok(st) if st.success() => {}
-                    Ok(st) => {
-                        tracing::error!("driver for UPS [{name}] exited: {st}");
-                        ok = false;
-                    }
-                    Err(e) => tracing::error!("waiting for the driver of UPS [{name}]: {e}"),
-                }
+        match foreground.as_slice() {
+            [] => ok,
+            // One driver runs in our place: our PID, our signals, nothing left behind.
+            [one] if ok => {
+                let _ = self.out.flush();
+                let e = foreground::exec(one);
+                tracing::error!("can't start {}: {e}", one.argv[0]);
+                false
+            }
+            several => {
+                let grace = ups
+                    .iter()
+                    .map(|s| s.effective_maxstartdelay(&self.conf.globals))
+                    .max()
+                    .unwrap_or(Duration::from_secs(45));
+                foreground::supervise(several, grace) && ok
             }
         }
-        ok
     }
 
     fn start_with_retries(&mut self, s: &UpsSection, argv: &[String]) -> bool {

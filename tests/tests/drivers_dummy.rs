@@ -87,7 +87,7 @@ fn a_second_instance_refuses_a_socket_that_is_served() {
     tree.ups_conf(&[("t", "t.dev")]);
     let _drv = tree.start_dummy("t", &[]);
     let out = tree
-        .command(&bin("dummy-ups"))
+        .driver(&bin("dummy-ups"))
         .args(["-a", "t", "-F"])
         .output()
         .expect("run");
@@ -109,7 +109,7 @@ fn a_malformed_line_is_skipped_and_reported_naming_file_and_line() {
         "# header\nbattery.charge: 90\nb@d: 1\nbattery.runtime 3600\nTIMER 2s\n",
     );
     tree.ups_conf(&[("bad", "bad.dev")]);
-    let mut cmd = tree.command(&bin("dummy-ups"));
+    let mut cmd = tree.driver(&bin("dummy-ups"));
     cmd.args(["-a", "bad", "-F"])
         .stderr(std::process::Stdio::piped());
     let mut drv = ChildGuard::spawn("dummy-ups", &mut cmd);
@@ -141,7 +141,7 @@ fn a_missing_data_file_stops_the_driver_naming_it() {
     tree.ups_conf(&[("gone", "missing.dev")]);
     for extra in [&["-F"][..], &[][..]] {
         let out = tree
-            .command(&bin("dummy-ups"))
+            .driver(&bin("dummy-ups"))
             .args(["-a", "gone"])
             .args(extra)
             .output()
@@ -218,7 +218,7 @@ fn sigterm_removes_socket_and_pid_file_and_sighup_reloads() {
     );
     // `-c reload` finds the running instance through its PID file and sends SIGHUP.
     let st = tree
-        .command(&bin("dummy-ups"))
+        .driver(&bin("dummy-ups"))
         .args(["-a", "t", "-c", "reload"])
         .status()
         .expect("-c reload");
@@ -295,7 +295,7 @@ fn a_state_path_writable_by_others_is_refused() {
     tree.ups_conf(&[("t", "t.dev")]);
     std::fs::set_permissions(&tree.state, std::fs::Permissions::from_mode(0o777)).expect("chmod");
     let out = tree
-        .command(&bin("dummy-ups"))
+        .driver(&bin("dummy-ups"))
         .args(["-a", "t", "-F"])
         .output()
         .expect("run");
@@ -333,7 +333,7 @@ fn upsdrvctl_starts_reports_and_stops_background_drivers() {
     let mut syslog = rnut_tests::SyslogSink::new();
     let started = Instant::now();
     let st = tree
-        .command(&ctl)
+        .driver(&ctl)
         .arg("start")
         .env("RNUT_SYSLOG_SOCKET", syslog.path())
         .status()
@@ -397,7 +397,7 @@ fn upsdrvctl_reports_a_driver_that_fails_to_start() {
     tree.write("ups.conf", "maxretry = 2\nretrydelay = 1\n[bad]\n driver = dummy-ups\n port = missing.dev\n[nodrv]\n driver = no-such-driver\n port = x\n");
     let started = Instant::now();
     let out = tree
-        .command(&bin("upsdrvctl"))
+        .driver(&bin("upsdrvctl"))
         .arg("start")
         .output()
         .expect("start");
@@ -638,7 +638,7 @@ fn dash_d_dumps_the_tree_in_upsc_format_without_a_socket() {
     let tree = NutTree::new();
     let path = tree.write("t.seq", "ups.status: OB\nbattery.charge: 42\nTIMER 60\n");
     let out = tree
-        .command(&bin("dummy-ups"))
+        .driver(&bin("dummy-ups"))
         .args([
             "-s",
             "disc",
@@ -690,7 +690,7 @@ fn upsdrvctl_refuses_a_driver_name_that_is_a_path_and_runs_nothing() {
         ),
     );
     let out = tree
-        .command(&bin("upsdrvctl"))
+        .driver(&bin("upsdrvctl"))
         .arg("start")
         .output()
         .expect("run upsdrvctl");
@@ -726,7 +726,7 @@ fn upsdrvctl_and_drivers_refuse_a_ups_conf_writable_by_others() {
 
 /// dummy-ups under a 256 MiB address-space cap, expected to fail within 10 s naming `needle`.
 fn expect_dummy_refusal(tree: &NutTree, ups: &str, needle: &str) {
-    let mut cmd = tree.command(&bin("dummy-ups"));
+    let mut cmd = tree.driver(&bin("dummy-ups"));
     cmd.args(["-a", ups, "-F"]);
     expect_failure_naming(
         rnut_tests::with_address_space_limit(&cmd, 256 * 1024),
@@ -772,7 +772,7 @@ fn altered_data_file_lines_are_reported_naming_file_and_line() {
         "battery.charge: 90\nups.mfr: Ac\u{1}me\u{0}\nups.model: \"open\nups.serial: 42\nbattery.runtime: 600\"\nups.status: OL\n",
     );
     tree.ups_conf(&[("alt", "altered.dev")]);
-    let mut cmd = tree.command(&bin("dummy-ups"));
+    let mut cmd = tree.driver(&bin("dummy-ups"));
     cmd.args(["-a", "alt", "-F"])
         .stderr(std::process::Stdio::piped());
     let mut drv = ChildGuard::spawn("dummy-ups", &mut cmd);

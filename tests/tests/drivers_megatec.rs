@@ -208,7 +208,7 @@ fn start_ours(tree: &NutTree) -> ChildGuard {
 }
 
 fn start_driver(tree: &NutTree, driver: &str) -> ChildGuard {
-    let mut cmd = tree.command(&bin(driver));
+    let mut cmd = tree.driver(&bin(driver));
     cmd.args(["-a", "ups", "-F"]);
     let child = ChildGuard::spawn(driver, &mut cmd);
     assert!(wait_for_unix(&socket(tree, driver), T), "{driver} socket");
@@ -353,7 +353,7 @@ fn a_bad_runtimecal_stops_the_driver_with_the_reason() {
     let tree = NutTree::new();
     blazer_conf(&tree, &ups, "  runtimecal = 600,25,1200,50\n");
     let out = tree
-        .command(&bin("blazer_ser"))
+        .driver(&bin("blazer_ser"))
         .args(["-a", "ups", "-F"])
         .output()
         .expect("run");
@@ -449,7 +449,7 @@ fn no_ups_on_the_port_is_a_clear_error_and_minus_k_sends_the_shutdown() {
     blazer_conf(&tree, &ups, "  stayoff\n");
     ups.set_answering(false);
     let out = tree
-        .command(&bin("blazer_ser"))
+        .driver(&bin("blazer_ser"))
         .args(["-a", "ups", "-F"])
         .output()
         .expect("run");

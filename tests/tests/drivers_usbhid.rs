@@ -16,7 +16,7 @@ fn failing_run(tree: &NutTree, vendorid: &str) -> String {
         &format!("[ups]\n  driver = usbhid-ups\n  port = auto\n  vendorid = {vendorid}\n"),
     );
     let out = tree
-        .command(&bin("usbhid-ups"))
+        .driver(&bin("usbhid-ups"))
         .args(["-a", "ups", "-F"])
         .output()
         .expect("run usbhid-ups");

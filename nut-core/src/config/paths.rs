@@ -12,6 +12,9 @@ pub const DEFAULT_CONFPATH: &str = "/etc/nut";
 pub const DEFAULT_STATEPATH: &str = "/run/nut";
 /// Built-in PID file directory.
 pub const DEFAULT_PIDPATH: &str = "/run/nut";
+/// The build's unprivileged user (Debian's `RUN_AS_USER`): what daemons and drivers started
+/// as root become when no user is configured.
+pub const DEFAULT_USER: &str = "nut";
 
 /// The process environment, for binaries: `std::env::var(name).ok()`.
 pub fn process_env(name: &str) -> Option<String> {

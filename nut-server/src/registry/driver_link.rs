@@ -7,6 +7,8 @@
 //! bytes) is applied under the UPS's write lock in one short step, and the link yields to the
 //! other tasks of its runtime after every read.
 
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -53,7 +55,11 @@ pub async fn run(registry: Arc<UpsRegistry>, ups: Arc<Ups>, mut shutdown: Shutdo
             }
             Err(e) => {
                 if last_fail_log.is_none_or(|t| t.elapsed() >= CONNFAIL_LOG_INTERVAL) {
-                    tracing::warn!("Can't connect to UPS [{}] ({socket_name}): {e}", ups.name);
+                    tracing::warn!(
+                        "Can't connect to UPS [{}] ({socket_name}): {}",
+                        ups.name,
+                        explain_connect_failure(&path, &e)
+                    );
                     last_fail_log = Some(Instant::now());
                 }
             }
@@ -72,6 +78,49 @@ pub async fn run(registry: Arc<UpsRegistry>, ups: Arc<Ups>, mut shutdown: Shutdo
         backoff = (backoff * 2).min(BACKOFF_MAX);
     }
     disconnect(&ups).await;
+}
+
+/// The connect error, and for a refused permission why and what to do: the socket's owner
+/// and mode against the user upsd runs as (a driver left running as root is the usual cause).
+fn explain_connect_failure(path: &Path, e: &std::io::Error) -> String {
+    if e.kind() != std::io::ErrorKind::PermissionDenied {
+        return e.to_string();
+    }
+    let me = format!(
+        "{}:{}",
+        user_name(nix::unistd::geteuid()),
+        group_name(nix::unistd::getegid())
+    );
+    let Ok(meta) = std::fs::metadata(path) else {
+        return format!(
+            "{e}: upsd runs as {me} and cannot reach {}; make its directory searchable by \
+             that user",
+            path.display()
+        );
+    };
+    format!(
+        "{e}: the socket {} is {}:{} mode {:04o} and upsd runs as {me}; run the driver as \
+         upsd's user (`user =` in ups.conf, or upsdrvctl -u), give the socket to upsd's group \
+         (`group =` in ups.conf), or chown it",
+        path.display(),
+        user_name(nix::unistd::Uid::from_raw(meta.uid())),
+        group_name(nix::unistd::Gid::from_raw(meta.gid())),
+        meta.mode() & 0o7777
+    )
+}
+
+fn user_name(uid: nix::unistd::Uid) -> String {
+    match nix::unistd::User::from_uid(uid) {
+        Ok(Some(u)) => u.name,
+        _ => uid.to_string(),
+    }
+}
+
+fn group_name(gid: nix::unistd::Gid) -> String {
+    match nix::unistd::Group::from_gid(gid) {
+        Ok(Some(g)) => g.name,
+        _ => gid.to_string(),
+    }
 }
 
 async fn disconnect(ups: &Ups) {

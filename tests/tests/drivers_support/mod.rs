@@ -63,13 +63,26 @@ impl NutTree {
         c
     }
 
+    /// [`Self::command`] for a driver (or upsdrvctl starting drivers) that must stay root
+    /// when the tests run as root (`-u root`): started as root without a user, drivers become
+    /// `nut` (as C's do), which cannot enter this private tree.
+    pub fn driver(&self, program: &Path) -> Command {
+        let mut c = self.command(program);
+        c.args(rnut_tests::stay_root_args());
+        c
+    }
+
     pub fn socket(&self, ups: &str) -> PathBuf {
         self.state.join(format!("dummy-ups-{ups}"))
     }
 
     /// Start our dummy-ups for a section in the foreground and wait for its socket.
     pub fn start_dummy(&self, ups: &str, extra: &[&str]) -> ChildGuard {
-        let mut cmd = self.command(&bin("dummy-ups"));
+        let mut cmd = if extra.contains(&"-u") {
+            self.command(&bin("dummy-ups"))
+        } else {
+            self.driver(&bin("dummy-ups"))
+        };
         cmd.args(["-a", ups, "-F"]).args(extra);
         let child = ChildGuard::spawn("dummy-ups", &mut cmd);
         assert!(
