@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
+use nut_core::config::nut_conf::{Daemon, check_start};
 use nut_core::config::paths::{pid_dir, process_env};
 
 use crate::cli::Cli;
@@ -60,6 +61,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             None => crate::pidfile::read(&pidfile)?,
         };
         return crate::pidfile::send_command(command, pid);
+    }
+
+    // nut.conf's MODE, as Debian's /sbin/upsd wrapper checks it (a missing file is no
+    // objection: the C binary itself never reads it).
+    for w in check_start(process_env, Daemon::Upsd)? {
+        tracing::warn!("{w}");
     }
 
     // Resolve the user while /etc/passwd is still reachable, then chroot. Started as root

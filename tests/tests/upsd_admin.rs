@@ -699,3 +699,29 @@ fn hashed_passwords_in_upsd_users() {
     }
     assert!(!u.log_text().contains("S3cret"));
 }
+
+/// nut.conf's MODE decides whether upsd starts, as Debian's `/sbin/upsd` wrapper does:
+/// none and netclient are refused with one line naming the file; netserver runs.
+#[test]
+fn nut_conf_mode_decides_whether_upsd_runs() {
+    let d = NutDir::standard("");
+    let _drv = FakeDriver::start(&d.state(), "fake-test", sample_state());
+    let nut_conf = d.conf().join("nut.conf");
+    for mode in ["none", "netclient"] {
+        rnut_tests::write_file(&nut_conf, &format!("MODE={mode}\n"), 0o644);
+        let (mut child, log) = spawn_upsd(&d, &[], |_| {});
+        let status = child.wait_exit(Duration::from_secs(10));
+        let expected = format!("upsd is disabled by MODE={mode} in {}", nut_conf.display());
+        assert!(
+            wait_until(Duration::from_secs(5), || {
+                log.lock().unwrap().iter().any(|l| l.contains(&expected))
+            }),
+            "{:?}",
+            log.lock().unwrap()
+        );
+        assert_eq!(status.and_then(|s| s.code()), Some(1), "MODE={mode}");
+    }
+    rnut_tests::write_file(&nut_conf, "MODE=netserver\n", 0o644);
+    let u = Upsd::start(&d);
+    wait_ups_ready(&u, "test");
+}

@@ -194,9 +194,8 @@ impl NutConf {
                      around =, as a shell reads it)",
                 ));
             }
-            let value = shell_value(value).map_err(|why| {
-                ConfigError::new(file, number, format!("{name}: {why}"))
-            })?;
+            let value = shell_value(value)
+                .map_err(|why| ConfigError::new(file, number, format!("{name}: {why}")))?;
             if !KNOWN_VARIABLES.contains(&name) {
                 warnings.push(ConfigWarning::new(
                     file,
@@ -285,7 +284,13 @@ pub fn check_start(
     env: impl Fn(&str) -> Option<String>,
     daemon: Daemon,
 ) -> Result<Vec<ConfigWarning>, NutConfError> {
-    let file = super::paths::conf_file(env, "nut.conf");
+    check_start_at(&super::paths::conf_file(env, "nut.conf"), daemon)
+}
+
+/// [`check_start`] for the nut.conf at `file` (a program that already knows its
+/// configuration directory, e.g. from the path of its ups.conf).
+pub fn check_start_at(file: &Path, daemon: Daemon) -> Result<Vec<ConfigWarning>, NutConfError> {
+    let file = file.to_path_buf();
     let text = match super::file::read_config(&file, super::file::Writers::NotOthers) {
         Ok(contents) => contents.into_text(),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -432,7 +437,11 @@ mod tests {
             "upsd is disabled by MODE=netclient in /etc/nut/nut.conf: set MODE to standalone \
              or netserver there to run it"
         );
-        let e = parse("").unwrap().refusal(Daemon::Upsmon).unwrap().to_string();
+        let e = parse("")
+            .unwrap()
+            .refusal(Daemon::Upsmon)
+            .unwrap()
+            .to_string();
         assert!(e.contains("/etc/nut/nut.conf sets no MODE"), "{e}");
     }
 }

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use nut_core::config::paths;
+use nut_core::config::{nut_conf, paths};
 
 use super::powerdown::{self, FlagState};
 use super::privsep;
@@ -133,6 +133,13 @@ fn run(args: Args) -> anyhow::Result<u8> {
         };
     }
 
+    // nut.conf's MODE, as Debian's /sbin/upsmon wrapper checks it (a missing file is no
+    // objection: the C binary itself never reads it). `-K` only reads a flag file.
+    let mode_warnings = if args.check_killpower {
+        Vec::new()
+    } else {
+        nut_conf::check_start(paths::process_env, nut_conf::Daemon::Upsmon)?
+    };
     let conf_path = args
         .file
         .clone()
@@ -148,7 +155,7 @@ fn run(args: Args) -> anyhow::Result<u8> {
     let foreground = args.foreground || (args.debug > 0 && !args.background);
     let monitoring = args.privsep_child || (args.no_split && foreground);
     if monitoring {
-        for w in &conf.warnings {
+        for w in mode_warnings.iter().chain(&conf.warnings) {
             tracing::warn!("{w}");
         }
     }
