@@ -18,4 +18,5 @@ pub mod net;
 pub mod secret;
 pub mod sock;
 pub mod status;
+pub mod version;
 pub mod words;

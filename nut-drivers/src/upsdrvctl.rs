@@ -53,6 +53,9 @@ pub struct Args {
     /// Test mode: print what would be done, do nothing.
     #[arg(short = 't')]
     pub test: bool,
+    /// Show the version and exit.
+    #[arg(short = 'V', long = "version")]
+    pub version: bool,
     /// Debug upsdrvctl itself (repeatable).
     #[arg(short = 'D', action = ArgAction::Count)]
     pub debug: u8,

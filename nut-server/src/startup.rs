@@ -18,12 +18,21 @@ use crate::registry::UpsRegistry;
 /// Entry point of the `upsd` binary.
 pub fn main_entry() -> ExitCode {
     let cli = Cli::parse();
+    if cli.version {
+        println!("{}", nut_core::version::version_line("upsd"));
+        return ExitCode::SUCCESS;
+    }
     init_logging(&cli);
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            tracing::error!("{e:#}");
-            eprintln!("upsd: {e:#}");
+            // One line: to standard error, and to syslog once upsd is in the background
+            // (in the foreground the log already is standard error).
+            let line = nut_log::error_line(e.as_ref());
+            if nut_log::is_syslog() {
+                tracing::error!("{line}");
+            }
+            eprintln!("upsd: {line}");
             ExitCode::FAILURE
         }
     }

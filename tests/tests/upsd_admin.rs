@@ -725,3 +725,25 @@ fn nut_conf_mode_decides_whether_upsd_runs() {
     let u = Upsd::start(&d);
     wait_ups_ready(&u, "test");
 }
+
+/// A fatal error is one line, printed once, with the OS error once: a port already taken
+/// used to give `upsd: ... Address already in use (os error 98): Address already in use
+/// (os error 98)` twice (the log line and the exit line).
+#[test]
+fn a_fatal_error_is_one_clean_line() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = taken.local_addr().expect("addr").port();
+    let d = NutDir::standard("");
+    d.write_upsd_conf(&format!("LISTEN 127.0.0.1 {port}\n"));
+    let out = upsd_command(&d, rnut_tests::stay_root_args())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run upsd");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 1, "{err}");
+    assert!(lines[0].starts_with("upsd: "), "{err}");
+    assert!(lines[0].contains(&format!("127.0.0.1:{port}")), "{err}");
+    assert_eq!(lines[0].matches("(os error 98)").count(), 1, "{err}");
+}

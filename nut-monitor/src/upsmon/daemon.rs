@@ -59,7 +59,7 @@ pub struct Args {
     #[arg(short = 'W', value_name = "secs")]
     pub timeout: Option<u64>,
     /// Show the version.
-    #[arg(short = 'V')]
+    #[arg(short = 'V', long = "version")]
     pub version: bool,
     /// Internal: this process is the monitoring child of the split.
     #[arg(long = "privsep-child", hide = true)]
@@ -77,19 +77,17 @@ const DEFAULT_USER: &str = "nut";
 pub fn main() -> ExitCode {
     let args = Args::parse();
     if args.version {
-        println!(
-            "Network UPS Tools upsmon {} (rnut)",
-            env!("CARGO_PKG_VERSION")
-        );
+        println!("{}", nut_core::version::version_line("upsmon"));
         return ExitCode::SUCCESS;
     }
     match run(args) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
+            let line = nut_log::error_line(e.as_ref());
             if nut_log::is_syslog() {
-                tracing::error!("Fatal error: {e:#}");
+                tracing::error!("Fatal error: {line}");
             }
-            eprintln!("Fatal error: {e:#}");
+            eprintln!("Fatal error: {line}");
             ExitCode::FAILURE
         }
     }
