@@ -31,7 +31,7 @@ fn main() -> ExitCode {
         Ok(0) => ExitCode::SUCCESS,
         Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
         Err(e) => {
-            eprintln!("nut-certutil: {e:#}");
+            eprintln!("nut-certutil: {}", nut_log::error_line(e.as_ref()));
             ExitCode::from(255)
         }
     }

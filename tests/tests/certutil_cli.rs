@@ -850,3 +850,52 @@ fn policy_changes_need_the_database_password() {
         "{out}"
     );
 }
+
+/// A store user `nut` cannot read is named as such, with the user and the fix, not
+/// reported as "no certificate database" (a directory without search permission) or with
+/// SQLite's `file:` URI (a file without read permission).
+#[test]
+fn an_unreadable_store_names_the_path_the_user_and_the_fix() {
+    if !rnut_tests::require_root("running nut-certutil as user nut") {
+        return;
+    }
+    let t = tempfile::tempdir().expect("tmp");
+    let d = t.path();
+    std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    std::fs::write(d.join("pw"), "database password\n").expect("pw");
+    certutil_ok(d, &["-N", "-d", "db", "-f", "pw"], "");
+    let db = d.join("db");
+    let file = Store::db_path(&db);
+    let as_nut = || {
+        let out = std::process::Command::new("runuser")
+            .args(["-u", "nut", "--"])
+            .arg(rnut_tests::bin("nut-certutil"))
+            .args(["-L", "-d"])
+            .arg(&db)
+            .output()
+            .expect("runuser");
+        assert_ne!(out.status.code(), Some(0));
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o700)).expect("chmod");
+    let err = as_nut();
+    assert!(
+        err.contains(&format!(
+            "cannot read {} as user nut: chown root:nut",
+            db.display()
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("no certificate database"), "{err}");
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    let err = as_nut();
+    assert!(
+        err.contains(&format!(
+            "cannot read {} as user nut: chown root:nut",
+            file.display()
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("file:"), "{err}");
+}

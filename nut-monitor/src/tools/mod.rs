@@ -36,7 +36,7 @@ pub fn run_tool(
     match runtime().and_then(|rt| rt.block_on(run)) {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("{e:#}");
+            eprintln!("{}", nut_log::error_line(e.as_ref()));
             1
         }
     }
