@@ -15,7 +15,7 @@ pub(super) fn check_readable(dir: &Path, file: &Path) -> Result<bool, StoreError
     let denied = |path: &Path| StoreError::Unreadable {
         path: path.to_path_buf(),
         user: current_user(),
-        fix: fix_for(dir, file),
+        fix: read_fix(dir, file, &current_group()),
     };
     match std::fs::metadata(file) {
         Ok(m) if !m.is_file() => return Ok(false),
@@ -39,14 +39,17 @@ fn current_user() -> String {
     }
 }
 
-/// The commands that let the effective user's group read the store, its directory
-/// included.
-fn fix_for(dir: &Path, file: &Path) -> String {
+/// The group name (or gid) of the effective group.
+fn current_group() -> String {
     let gid = nix::unistd::getegid();
-    let group = match nix::unistd::Group::from_gid(gid) {
+    match nix::unistd::Group::from_gid(gid) {
         Ok(Some(g)) => g.name,
         _ => gid.to_string(),
-    };
+    }
+}
+
+/// The commands that let `group` read the store, its directory included.
+pub fn read_fix(dir: &Path, file: &Path, group: &str) -> String {
     format!(
         "chown root:{group} {dir} {file} && chmod g+rx {dir} && chmod g+r {file}",
         dir = dir.display(),

@@ -6,6 +6,7 @@
 //! password check live in the same file: see [`schema`].
 
 mod access;
+pub use access::read_fix;
 mod certs;
 mod keyrows;
 pub mod schema;
