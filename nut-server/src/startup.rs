@@ -69,7 +69,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Some(p) => p,
             None => crate::pidfile::read(&pidfile)?,
         };
-        return crate::pidfile::send_command(command, pid);
+        // A reload is answered through the status file: wait for it, so that a refused
+        // reload is an error here too (C upsd only sends the signal).
+        let dir = pid_dir(process_env);
+        let before = crate::reload_status::count_before(&dir, pid);
+        crate::pidfile::send_command(command, pid)?;
+        if command == "reload" {
+            crate::reload_status::wait_answer(
+                &dir,
+                pid,
+                before,
+                crate::reload_status::ANSWER_TIMEOUT,
+            )?;
+        }
+        return Ok(());
     }
 
     // nut.conf's MODE, as Debian's /sbin/upsd wrapper checks it (a missing file is no

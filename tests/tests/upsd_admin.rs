@@ -747,3 +747,33 @@ fn a_fatal_error_is_one_clean_line() {
     assert!(lines[0].contains(&format!("127.0.0.1:{port}")), "{err}");
     assert_eq!(lines[0].matches("(os error 98)").count(), 1, "{err}");
 }
+
+/// `upsd -c reload` reports what the running upsd made of the reload: exit 0 once it is
+/// applied, exit 1 with the reason when upsd refused it (C upsd's `-c reload` exits 0
+/// whatever happens).
+#[test]
+fn reload_command_fails_when_the_reload_is_refused() {
+    let d = NutDir::standard("");
+    let _drv = FakeDriver::start(&d.state(), "fake-test", sample_state());
+    let u = Upsd::start_with(&d, &["-F"], |_| {});
+    let pid = u.child.pid().to_string();
+    let ctl = || {
+        Command::new(bin("upsd"))
+            .args(["-c", "reload", "-P", &pid])
+            .env("NUT_CONFPATH", d.conf())
+            .env("NUT_ALTPIDPATH", d.run())
+            .output()
+            .expect("run upsd -c reload")
+    };
+    let ok = ctl();
+    assert!(ok.status.success(), "{ok:?}");
+    let conf = std::fs::read_to_string(d.conf().join("upsd.conf")).expect("upsd.conf");
+    d.write_upsd_conf(&format!("{conf}NO_SUCH_DIRECTIVE 1\n"));
+    let refused = ctl();
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(1), "{err}");
+    assert!(err.contains("the reload was refused"), "{err}");
+    assert!(err.contains("NO_SUCH_DIRECTIVE"), "{err}");
+    assert!(u.wait_log("reload failed", Duration::from_secs(5)));
+    assert_eq!(u.client().cmd("PROTVER"), "1.3");
+}
