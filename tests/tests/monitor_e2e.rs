@@ -221,7 +221,12 @@ fn upsmon_c_stop_exits_and_c_fsd_forces_a_shutdown() {
     d.write_conf(&stack.primary_monitor(), "");
     let conf = d.conf_file();
     let run = d.run_dir();
-    let env = [("NUT_ALTPIDPATH", run.to_str().unwrap())];
+    // NUT_CONFPATH too: the host's /etc/nut/nut.conf (Debian's says MODE=none) must not
+    // decide for the test.
+    let env = [
+        ("NUT_ALTPIDPATH", run.to_str().unwrap()),
+        ("NUT_CONFPATH", d.path().to_str().unwrap()),
+    ];
     let mut mon = start_upsmon(&d, &["-u", "root"]);
     assert!(
         mon.wait_log("Logged into UPS", Duration::from_secs(15)),
