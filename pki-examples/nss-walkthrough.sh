@@ -79,4 +79,5 @@ chmod 0640 upsd.conf upsmon.conf
 
 echo "== 7. check"
 "$CERTUTIL" -V -d cert_db -n "My nut server" -u V
+let_nut_read cert_db cert_db_client
 "$CERTUTIL" doctor -d cert_db -f server.pw --upsd-conf upsd.conf

@@ -54,4 +54,5 @@ CERTVERIFY 1
 FORCESSL 1
 CONF
 chmod 0640 upsd.conf upsmon.conf
+let_nut_read pki
 "$CERTUTIL" doctor -d pki -f pki.pw

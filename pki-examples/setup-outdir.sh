@@ -20,3 +20,14 @@ mkdir -p "$OUT"
 cd "$OUT"
 OUT=$(pwd)
 umask 027
+
+# upsd and upsmon read their store and key files as user nut after dropping root, and
+# `nut-certutil doctor` run as root checks that they can: give group nut read access to OUTDIR
+# and the paths named (nothing to do when not root or without a user nut).
+let_nut_read() {
+    if [ "$(id -u)" = 0 ] && id nut >/dev/null 2>&1; then
+        chgrp -R nut "$OUT" "$@"
+        chmod g+x "$OUT"
+        chmod -R g+rX "$@"
+    fi
+}

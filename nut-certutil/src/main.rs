@@ -14,6 +14,11 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let args: Vec<String> = std::env::args().skip(1).collect();
+    // `-V` keeps NSS certutil's meaning (verify a certificate); the version is `--version`.
+    if args == ["--version"] {
+        println!("{}", nut_core::version::version_line("nut-certutil"));
+        return ExitCode::SUCCESS;
+    }
     let result = if args.is_empty() {
         println!("{}", cli::USAGE);
         Ok(1)
@@ -26,7 +31,7 @@ fn main() -> ExitCode {
         Ok(0) => ExitCode::SUCCESS,
         Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
         Err(e) => {
-            eprintln!("nut-certutil: {e:#}");
+            eprintln!("nut-certutil: {}", nut_log::error_line(e.as_ref()));
             ExitCode::from(255)
         }
     }

@@ -20,4 +20,5 @@ pub mod secret;
 pub mod smoke;
 pub mod sock;
 pub mod status;
+pub mod version;
 pub mod words;

@@ -62,7 +62,7 @@ pub struct DriverArgs {
     #[arg(short = 'P', value_name = "pid")]
     pub pid: Option<i32>,
     /// Print the version and exit.
-    #[arg(short = 'V')]
+    #[arg(short = 'V', long = "version")]
     pub version: bool,
     /// Internal: this process is the background child of `-B` (readiness on stdout).
     #[arg(long = "rnut-daemon-child", hide = true)]

@@ -24,9 +24,9 @@ pub fn run<B: DeviceBackend>(driver: &str, backend: B) -> ExitCode {
     let args = DriverArgs::parse();
     if args.version {
         println!(
-            "Network UPS Tools {driver} {} (rnut {})",
+            "Network UPS Tools {driver} {} ({})",
             backend.version(),
-            env!("CARGO_PKG_VERSION")
+            nut_core::version::VERSION
         );
         return ExitCode::SUCCESS;
     }
@@ -139,9 +139,9 @@ async fn serve<B: DeviceBackend>(
     mut backend: B,
 ) -> Result<ExitCode, DriverError> {
     tracing::info!(
-        "Network UPS Tools {driver} {} (rnut {})",
+        "Network UPS Tools {driver} {} ({})",
         backend.version(),
-        env!("CARGO_PKG_VERSION")
+        nut_core::version::VERSION
     );
     let dstate = Dstate::new();
     dstate.set_ignorelb(config.ignorelb);

@@ -15,6 +15,7 @@ use clap::{ArgAction, Parser, ValueEnum};
 use nix::sys::signal::Signal;
 use nix::unistd::Pid;
 use nut_core::config::file::{Writers, read_config};
+use nut_core::config::nut_conf::{Daemon, check_start_at};
 use nut_core::config::{UpsConf, UpsSection, paths};
 
 use crate::client::blocking;
@@ -53,6 +54,9 @@ pub struct Args {
     /// Test mode: print what would be done, do nothing.
     #[arg(short = 't')]
     pub test: bool,
+    /// Show the version and exit.
+    #[arg(short = 'V', long = "version")]
+    pub version: bool,
     /// Debug upsdrvctl itself (repeatable).
     #[arg(short = 'D', action = ArgAction::Count)]
     pub debug: u8,
@@ -169,6 +173,20 @@ pub fn run(args: &Args, env: &Env, out: &mut dyn Write) -> ExitCode {
     } else {
         action
     };
+    // nut.conf (next to ups.conf) must call for drivers before any is started or told to
+    // power the UPS off; stop, status and list stay available.
+    if matches!(
+        (&args.command, action),
+        (None, Some(Action::Start | Action::Shutdown))
+    ) {
+        match check_start_at(&env.upsconf.with_file_name("nut.conf"), Daemon::Upsdrvctl) {
+            Ok(warnings) => warnings.iter().for_each(|w| tracing::warn!("{w}")),
+            Err(e) => {
+                tracing::error!("{e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
     let mut ctl = Ctl {
         args,
         env,

@@ -18,9 +18,11 @@
 //! forge a line. Warnings that an outside party can trigger at will go through a
 //! [`Throttle`] ([`throttle`]).
 
+pub mod error_line;
 pub mod escape;
 pub mod throttle;
 
+pub use error_line::error_line;
 pub use escape::escape_controls;
 pub use throttle::Throttle;
 

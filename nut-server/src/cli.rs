@@ -10,7 +10,7 @@ use clap::Parser;
 #[derive(Debug, Clone, Parser)]
 #[command(
     name = "upsd",
-    version,
+    disable_version_flag = true,
     about = "Network UPS Tools data server (rnut)",
     disable_help_flag = false
 )]
@@ -63,6 +63,10 @@ pub struct Cli {
     /// hosts.deny file (rnut; overrides upsd.conf HOSTS_DENY).
     #[arg(long = "hosts-deny", value_name = "file")]
     pub hosts_deny: Option<PathBuf>,
+
+    /// Show the version and exit.
+    #[arg(short = 'V', long = "version")]
+    pub version: bool,
 
     /// Read a password from standard input and print its `$argon2id$` hash for upsd.users
     /// (rnut), then exit.

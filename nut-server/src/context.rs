@@ -16,7 +16,7 @@ use crate::warnings::Warnings;
 
 /// The version upsd reports (`VER`, `server.version`): the C NUT release whose protocol and
 /// behaviour rnut reproduces, tagged with rnut's own version.
-pub const SERVER_VERSION: &str = concat!("2.8.0-rnut", env!("CARGO_PKG_VERSION"));
+pub const SERVER_VERSION: &str = nut_core::version::VERSION;
 
 /// The parts of the configuration that a reload replaces.
 #[derive(Clone)]

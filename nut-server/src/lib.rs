@@ -33,6 +33,7 @@ pub mod io;
 pub mod pidfile;
 pub mod privileges;
 pub mod registry;
+pub mod reload_status;
 pub mod server;
 pub mod session;
 pub mod settings;

@@ -140,9 +140,17 @@ pub async fn reload(cli: &Cli, ctx: &ServerContext, shutdown: &Shutdown) {
         Ok(Err(e)) => Err(e),
         Err(e) => Err(anyhow::anyhow!("the reload task failed: {e}")),
     };
+    let dir = nut_core::config::paths::pid_dir(nut_core::config::paths::process_env);
     match result {
-        Ok(()) => tracing::info!("Configuration reloaded"),
-        Err(e) => tracing::error!("reload failed, keeping the previous configuration: {e:#}"),
+        Ok(()) => {
+            tracing::info!("Configuration reloaded");
+            crate::reload_status::record(&dir, Ok(()));
+        }
+        Err(e) => {
+            let reason = nut_log::error_line(e.as_ref());
+            tracing::error!("reload failed, keeping the previous configuration: {reason}");
+            crate::reload_status::record(&dir, Err(&reason));
+        }
     }
 }
 

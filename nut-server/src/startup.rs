@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
+use nut_core::config::nut_conf::{Daemon, check_start};
 use nut_core::config::paths::{pid_dir, process_env};
 
 use crate::cli::Cli;
@@ -17,12 +18,21 @@ use crate::registry::UpsRegistry;
 /// Entry point of the `upsd` binary.
 pub fn main_entry() -> ExitCode {
     let cli = Cli::parse();
+    if cli.version {
+        println!("{}", nut_core::version::version_line("upsd"));
+        return ExitCode::SUCCESS;
+    }
     init_logging(&cli);
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            tracing::error!("{e:#}");
-            eprintln!("upsd: {e:#}");
+            // One line: to standard error, and to syslog once upsd is in the background
+            // (in the foreground the log already is standard error).
+            let line = nut_log::error_line(e.as_ref());
+            if nut_log::is_syslog() {
+                tracing::error!("{line}");
+            }
+            eprintln!("upsd: {line}");
             ExitCode::FAILURE
         }
     }
@@ -59,7 +69,26 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Some(p) => p,
             None => crate::pidfile::read(&pidfile)?,
         };
-        return crate::pidfile::send_command(command, pid);
+        // A reload is answered through the status file: wait for it, so that a refused
+        // reload is an error here too (C upsd only sends the signal).
+        let dir = pid_dir(process_env);
+        let before = crate::reload_status::count_before(&dir, pid);
+        crate::pidfile::send_command(command, pid)?;
+        if command == "reload" {
+            crate::reload_status::wait_answer(
+                &dir,
+                pid,
+                before,
+                crate::reload_status::ANSWER_TIMEOUT,
+            )?;
+        }
+        return Ok(());
+    }
+
+    // nut.conf's MODE, as Debian's /sbin/upsd wrapper checks it (a missing file is no
+    // objection: the C binary itself never reads it).
+    for w in check_start(process_env, Daemon::Upsd)? {
+        tracing::warn!("{w}");
     }
 
     // Resolve the user while /etc/passwd is still reachable, then chroot. Started as root

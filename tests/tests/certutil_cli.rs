@@ -426,6 +426,11 @@ fn doctor_finds_expiry_permissions_missing_keys_and_bad_passwords() {
         ],
         "",
     );
+    // As root, doctor also checks that user nut (the daemons' user) can read the store:
+    // give it what doctor's fix says.
+    if rnut_tests::is_root() {
+        let_nut_read(d, &d.join("db"));
+    }
     let (code, out, _) = certutil(d, &["-d", "db", "-f", "pw", "doctor"], "");
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("no problem found"), "{out}");
@@ -849,4 +854,99 @@ fn policy_changes_need_the_database_password() {
         out.contains("CERTHOST 127.0.0.1 ") && out.contains("\"x\" certverify=1 forcessl=1"),
         "{out}"
     );
+}
+
+/// A store user `nut` cannot read is named as such, with the user and the fix, not
+/// reported as "no certificate database" (a directory without search permission) or with
+/// SQLite's `file:` URI (a file without read permission).
+#[test]
+fn an_unreadable_store_names_the_path_the_user_and_the_fix() {
+    if !rnut_tests::require_root("running nut-certutil as user nut") {
+        return;
+    }
+    let t = tempfile::tempdir().expect("tmp");
+    let d = t.path();
+    std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    std::fs::write(d.join("pw"), "database password\n").expect("pw");
+    certutil_ok(d, &["-N", "-d", "db", "-f", "pw"], "");
+    let db = d.join("db");
+    let file = Store::db_path(&db);
+    let as_nut = || {
+        let out = std::process::Command::new("runuser")
+            .args(["-u", "nut", "--"])
+            .arg(rnut_tests::bin("nut-certutil"))
+            .args(["-L", "-d"])
+            .arg(&db)
+            .output()
+            .expect("runuser");
+        assert_ne!(out.status.code(), Some(0));
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o700)).expect("chmod");
+    let err = as_nut();
+    assert!(
+        err.contains(&format!(
+            "cannot read {} as user nut: chown root:nut",
+            db.display()
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("no certificate database"), "{err}");
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    let err = as_nut();
+    assert!(
+        err.contains(&format!(
+            "cannot read {} as user nut: chown root:nut",
+            file.display()
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("file:"), "{err}");
+}
+
+/// What doctor's fix says: the store's directory and file readable by group nut, and the
+/// directories above searchable.
+fn let_nut_read(top: &Path, db: &Path) {
+    std::fs::set_permissions(top, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let file = Store::db_path(db);
+    let st = std::process::Command::new("chown")
+        .arg("root:nut")
+        .arg(db)
+        .arg(&file)
+        .status()
+        .expect("chown");
+    assert!(st.success());
+    std::fs::set_permissions(db, std::fs::Permissions::from_mode(0o750)).expect("chmod");
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o640)).expect("chmod");
+}
+
+/// doctor run as root checks the store as user nut reads it: a store nut cannot read is a
+/// problem naming the path and the fix, not "no problem found".
+#[test]
+fn doctor_as_root_checks_that_user_nut_can_read_the_store() {
+    if !rnut_tests::require_root("checking doctor against user nut") {
+        return;
+    }
+    let t = tempfile::tempdir().expect("tmp");
+    let d = t.path();
+    std::fs::write(d.join("pw"), "secret\n").expect("pw");
+    certutil_ok(d, &["init", "db", "-f", "pw"], "");
+    let db = d.join("db");
+    std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o700)).expect("chmod");
+    let (code, out, _) = certutil(d, &["-d", "db", "-f", "pw", "doctor"], "");
+    assert_ne!(code, 0, "{out}");
+    assert!(
+        out.contains(&format!(
+            "PROBLEM: cannot read {} as user nut: chown root:nut",
+            db.display()
+        )),
+        "{out}"
+    );
+    assert!(!out.contains("no problem found"), "{out}");
+    let_nut_read(d, &db);
+    let (code, out, _) = certutil(d, &["-d", "db", "-f", "pw", "doctor"], "");
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("ok: user nut can read"), "{out}");
 }

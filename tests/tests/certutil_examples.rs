@@ -12,6 +12,15 @@ use nut_certutil::tls::{
 };
 use nut_core::config::{UpsdConf, UpsmonConf};
 
+/// A temporary directory others may traverse: the scripts' doctor checks, as root, that user
+/// nut reaches the store.
+fn searchable_tempdir() -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt;
+    let t = tempfile::tempdir().expect("tmp");
+    std::fs::set_permissions(t.path(), std::fs::Permissions::from_mode(0o711)).expect("chmod");
+    t
+}
+
 fn run_script(name: &str, out: &Path) -> String {
     let script = rnut_tests::workspace_root().join("pki-examples").join(name);
     let o = std::process::Command::new("sh")
@@ -42,7 +51,7 @@ fn confs(out: &Path) -> (UpsdConf, UpsmonConf) {
 
 #[test]
 fn nss_walkthrough_script_ends_in_a_handshake() {
-    let t = tempfile::tempdir().expect("tmp");
+    let t = searchable_tempdir();
     // A space in the directory: the configs must quote the paths they write.
     let out = t.path().join("nss out");
     let log = run_script("nss-walkthrough.sh", &out);
@@ -91,7 +100,7 @@ fn nss_walkthrough_script_ends_in_a_handshake() {
 
 #[test]
 fn openssl_style_script_ends_in_a_handshake_with_client_certificate() {
-    let t = tempfile::tempdir().expect("tmp");
+    let t = searchable_tempdir();
     let out = t.path().join("ossl");
     let log = run_script("openssl-style.sh", &out);
     assert!(log.contains("no problem found"), "{log}");

@@ -23,6 +23,7 @@ fn ups_server() -> ScriptServer {
                 "END LIST VAR dummy",
             ]),
             "GET VAR dummy ups.status" => v(&["VAR dummy ups.status \"OB LB\""]),
+            "GET VAR dummy nosuch.var" => v(&["ERR VAR-NOT-SUPPORTED"]),
             "LIST UPS" => v(&[
                 "BEGIN LIST UPS",
                 "UPS dummy \"Dummy UPS\"",
@@ -173,7 +174,16 @@ fn upsc_json_output() {
     );
     let o = run_tool("upsc", &["-j", &format!("nosuch@127.0.0.1:{}", s.port())]);
     assert_eq!(o.status.code(), Some(1));
-    assert_eq!(stdout(&o), "{\n  \"error\": \"Error: Unknown UPS\"\n}\n");
+    // As upstream's upsc -j: the bare reason as JSON, `Error: ...` on standard error.
+    assert_eq!(stdout(&o), "{\n  \"error\": \"Unknown UPS\"\n}\n");
+    assert_eq!(stderr(&o), "Error: Unknown UPS\n");
+    let o = run_tool("upsc", &["-j", &sys, "nosuch.var"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stdout(&o),
+        "{\n  \"error\": \"Variable not supported by UPS\"\n}\n"
+    );
+    assert_eq!(stderr(&o), "Error: Variable not supported by UPS\n");
 }
 
 #[test]

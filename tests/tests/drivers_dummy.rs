@@ -800,3 +800,37 @@ fn altered_data_file_lines_are_reported_naming_file_and_line() {
         "{err}"
     );
 }
+
+/// nut.conf's MODE governs `upsdrvctl start` and `shutdown` (standalone or netserver only);
+/// `list` stays available. Nothing is started under MODE=netclient.
+#[test]
+fn upsdrvctl_start_follows_nut_conf_mode() {
+    let tree = NutTree::new();
+    tree.write("u.dev", "ups.status: OL\n");
+    tree.ups_conf(&[("u", "u.dev")]);
+    let nut_conf = tree.write("nut.conf", "MODE=netclient\n");
+    for action in ["start", "shutdown"] {
+        let out = tree
+            .command(&bin("upsdrvctl"))
+            .arg(action)
+            .output()
+            .expect("run upsdrvctl");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{action}: {stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "upsdrvctl is disabled by MODE=netclient in {}",
+                nut_conf.display()
+            )),
+            "{action}: {stderr}"
+        );
+    }
+    assert!(!tree.socket("u").exists(), "a driver was started");
+    let out = tree
+        .command(&bin("upsdrvctl"))
+        .arg("list")
+        .output()
+        .expect("list");
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "u\n");
+}

@@ -221,7 +221,12 @@ fn upsmon_c_stop_exits_and_c_fsd_forces_a_shutdown() {
     d.write_conf(&stack.primary_monitor(), "");
     let conf = d.conf_file();
     let run = d.run_dir();
-    let env = [("NUT_ALTPIDPATH", run.to_str().unwrap())];
+    // NUT_CONFPATH too: the host's /etc/nut/nut.conf (Debian's says MODE=none) must not
+    // decide for the test.
+    let env = [
+        ("NUT_ALTPIDPATH", run.to_str().unwrap()),
+        ("NUT_CONFPATH", d.path().to_str().unwrap()),
+    ];
     let mut mon = start_upsmon(&d, &["-u", "root"]);
     assert!(
         mon.wait_log("Logged into UPS", Duration::from_secs(15)),
@@ -351,5 +356,33 @@ fn in_the_background_upsmon_logs_to_syslog_once_per_notification() {
     assert!(
         !log.lines().iter().any(|l| l.contains("P@ss W0rd")),
         "the MONITOR password reached syslog"
+    );
+}
+
+/// nut.conf's MODE decides whether upsmon starts, as Debian's `/sbin/upsmon` wrapper does:
+/// none is refused with one line naming the file; netclient runs and logs in.
+#[test]
+fn nut_conf_mode_decides_whether_upsmon_runs() {
+    let mut stack = Stack::new("ups.status: OL\nbattery.charge: 100\n", "");
+    stack.start();
+    let d = MonDir::new();
+    d.write_conf(&stack.primary_monitor(), "");
+    let nut_conf = d.path().join("nut.conf");
+    rnut_tests::write_file(&nut_conf, "MODE=none\n", 0o644);
+    let mut mon = start_upsmon(&d, &["-u", "root"]);
+    let status = mon.child.wait_exit(Duration::from_secs(10));
+    let expected = format!("upsmon is disabled by MODE=none in {}", nut_conf.display());
+    assert!(
+        mon.wait_log(&expected, Duration::from_secs(5)),
+        "{}",
+        mon.text()
+    );
+    assert_eq!(status.and_then(|s| s.code()), Some(1));
+    rnut_tests::write_file(&nut_conf, "MODE=netclient\n", 0o644);
+    let mon = start_upsmon(&d, &["-u", "root"]);
+    assert!(
+        mon.wait_log("Logged into UPS", Duration::from_secs(15)),
+        "{}",
+        mon.text()
     );
 }

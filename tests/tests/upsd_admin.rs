@@ -699,3 +699,81 @@ fn hashed_passwords_in_upsd_users() {
     }
     assert!(!u.log_text().contains("S3cret"));
 }
+
+/// nut.conf's MODE decides whether upsd starts, as Debian's `/sbin/upsd` wrapper does:
+/// none and netclient are refused with one line naming the file; netserver runs.
+#[test]
+fn nut_conf_mode_decides_whether_upsd_runs() {
+    let d = NutDir::standard("");
+    let _drv = FakeDriver::start(&d.state(), "fake-test", sample_state());
+    let nut_conf = d.conf().join("nut.conf");
+    for mode in ["none", "netclient"] {
+        rnut_tests::write_file(&nut_conf, &format!("MODE={mode}\n"), 0o644);
+        let (mut child, log) = spawn_upsd(&d, &[], |_| {});
+        let status = child.wait_exit(Duration::from_secs(10));
+        let expected = format!("upsd is disabled by MODE={mode} in {}", nut_conf.display());
+        assert!(
+            wait_until(Duration::from_secs(5), || {
+                log.lock().unwrap().iter().any(|l| l.contains(&expected))
+            }),
+            "{:?}",
+            log.lock().unwrap()
+        );
+        assert_eq!(status.and_then(|s| s.code()), Some(1), "MODE={mode}");
+    }
+    rnut_tests::write_file(&nut_conf, "MODE=netserver\n", 0o644);
+    let u = Upsd::start(&d);
+    wait_ups_ready(&u, "test");
+}
+
+/// A fatal error is one line, printed once, with the OS error once: a port already taken
+/// used to give `upsd: ... Address already in use (os error 98): Address already in use
+/// (os error 98)` twice (the log line and the exit line).
+#[test]
+fn a_fatal_error_is_one_clean_line() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = taken.local_addr().expect("addr").port();
+    let d = NutDir::standard("");
+    d.write_upsd_conf(&format!("LISTEN 127.0.0.1 {port}\n"));
+    let out = upsd_command(&d, rnut_tests::stay_root_args())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run upsd");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 1, "{err}");
+    assert!(lines[0].starts_with("upsd: "), "{err}");
+    assert!(lines[0].contains(&format!("127.0.0.1:{port}")), "{err}");
+    assert_eq!(lines[0].matches("(os error 98)").count(), 1, "{err}");
+}
+
+/// `upsd -c reload` reports what the running upsd made of the reload: exit 0 once it is
+/// applied, exit 1 with the reason when upsd refused it (C upsd's `-c reload` exits 0
+/// whatever happens).
+#[test]
+fn reload_command_fails_when_the_reload_is_refused() {
+    let d = NutDir::standard("");
+    let _drv = FakeDriver::start(&d.state(), "fake-test", sample_state());
+    let u = Upsd::start_with(&d, &["-F"], |_| {});
+    let pid = u.child.pid().to_string();
+    let ctl = || {
+        Command::new(bin("upsd"))
+            .args(["-c", "reload", "-P", &pid])
+            .env("NUT_CONFPATH", d.conf())
+            .env("NUT_ALTPIDPATH", d.run())
+            .output()
+            .expect("run upsd -c reload")
+    };
+    let ok = ctl();
+    assert!(ok.status.success(), "{ok:?}");
+    let conf = std::fs::read_to_string(d.conf().join("upsd.conf")).expect("upsd.conf");
+    d.write_upsd_conf(&format!("{conf}NO_SUCH_DIRECTIVE 1\n"));
+    let refused = ctl();
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(1), "{err}");
+    assert!(err.contains("the reload was refused"), "{err}");
+    assert!(err.contains("NO_SUCH_DIRECTIVE"), "{err}");
+    assert!(u.wait_log("reload failed", Duration::from_secs(5)));
+    assert_eq!(u.client().cmd("PROTVER"), "1.3");
+}

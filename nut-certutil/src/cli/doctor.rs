@@ -60,6 +60,39 @@ fn check_mode(r: &mut Report, path: &Path, what: &str, allow_other_read: bool) {
     }
 }
 
+/// The user upsd and upsmon run as unless told otherwise (Debian's).
+const DAEMON_USER: &str = "nut";
+
+/// Can `name` read the store in `dir`? Doctor runs as root, who reads anything.
+fn check_reader(r: &mut Report, name: &str, dir: &Path) {
+    // Absolute, so that the directories above a relative -d are checked (and named) too.
+    let dir = &std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let file = Store::db_path(dir);
+    let user = match nix::unistd::User::from_name(name) {
+        Ok(Some(u)) => u,
+        _ => {
+            r.note(format!(
+                "no user {name} on this host: store access not checked for it"
+            ));
+            return;
+        }
+    };
+    match super::reader_access::first_refused(&user, &file) {
+        None => r.ok(format!("user {name} can read {}", file.display())),
+        Some(path) => {
+            let group = nix::unistd::Group::from_gid(user.gid)
+                .ok()
+                .flatten()
+                .map_or_else(|| user.gid.to_string(), |g| g.name);
+            r.problem(format!(
+                "cannot read {} as user {name}: {}",
+                path.display(),
+                nut_certutil::store::read_fix(dir, &file, &group)
+            ));
+        }
+    }
+}
+
 /// Inputs of a doctor run.
 #[derive(Debug, Default)]
 pub struct DoctorInput {
@@ -78,6 +111,9 @@ pub fn run(input: &DoctorInput) -> Result<Report> {
     let mut r = Report::default();
     let mut idents: Vec<(String, String, Option<Secret>)> = Vec::new(); // (role, nickname, password)
     let mut dir = input.dir.clone();
+    // The users the daemons read the store as: upsd's and upsmon's default `nut`, and
+    // upsmon.conf's RUN_AS_USER.
+    let mut readers = vec![DAEMON_USER.to_string()];
     for (path, role) in [(&input.upsd_conf, "upsd"), (&input.upsmon_conf, "upsmon")] {
         let Some(path) = path else { continue };
         let text = nut_core::config::read_config_text(path)
@@ -87,6 +123,7 @@ pub fn run(input: &DoctorInput) -> Result<Report> {
             (c.certpath, c.certident)
         } else {
             let c = UpsmonConf::parse(&text, path)?;
+            readers.extend(c.run_as_user.clone());
             (c.certpath, c.certident)
         };
         if let Some(ci) = certident {
@@ -110,6 +147,10 @@ pub fn run(input: &DoctorInput) -> Result<Report> {
     // or rollback journal (what read-only readers such as upsd cannot do); else read-only.
     let store = Store::open(&dir).or_else(|_| Store::open_read_only(&dir))?;
     check_mode(&mut r, &dir, "store directory", true);
+    readers.dedup();
+    for name in &readers {
+        check_reader(&mut r, name, &dir);
+    }
     for suffix in ["", "-wal", "-shm"] {
         let p = PathBuf::from(format!("{}{suffix}", Store::db_path(&dir).display()));
         if p.exists() {

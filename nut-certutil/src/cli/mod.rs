@@ -8,6 +8,7 @@ pub mod nss;
 pub mod ops;
 pub mod plain;
 pub mod policy_cmd;
+pub mod reader_access;
 
 /// Short help for the NSS dialect.
 pub const USAGE: &str = "nut-certutil: rnut certificate database tool

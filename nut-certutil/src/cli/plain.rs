@@ -20,7 +20,7 @@ use super::policy_cmd;
 #[derive(Debug, Parser)]
 #[command(
     name = "nut-certutil",
-    version,
+    disable_version_flag = true,
     about = "rnut certificate database tool (also accepts NSS certutil command lines)"
 )]
 struct Cli {

@@ -5,6 +5,8 @@
 //! any instant leaves either the old or the new state. Certificates, keys, policy rows and the
 //! password check live in the same file: see [`schema`].
 
+mod access;
+pub use access::read_fix;
 mod certs;
 mod keyrows;
 pub mod schema;
@@ -46,6 +48,16 @@ pub enum StoreError {
         "no certificate database in {0} (create one with `nut-certutil -N -d DIR` or `nut-certutil init DIR`)"
     )]
     NotFound(PathBuf),
+    /// The store (or its directory) is there but this process may not read it.
+    #[error("cannot read {} as user {user}: {fix}", path.display())]
+    Unreadable {
+        /// The directory or file refused.
+        path: PathBuf,
+        /// Who this process runs as.
+        user: String,
+        /// The commands that give the user read access.
+        fix: String,
+    },
     /// The directory holds an NSS database, not a rnut store.
     #[error(
         "{0} holds an NSS database (cert9.db/key4.db), not a rnut certificate database: import it with `nut-certutil -d NEWDIR init` then `nut-certutil -d NEWDIR import-nss --from {0}`, and point CERTPATH at NEWDIR"
@@ -296,7 +308,7 @@ impl Store {
     /// Open an existing store (migrating its schema if it is older).
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
         let path = Store::db_path(dir);
-        if !path.is_file() {
+        if !access::check_readable(dir, &path)? {
             return Err(Store::missing(dir));
         }
         Store::refuse_empty(&path)?;
@@ -311,7 +323,7 @@ impl Store {
     pub fn open_read_only(dir: &Path) -> Result<Store, StoreError> {
         use rusqlite::OpenFlags;
         let path = Store::db_path(dir);
-        if !path.is_file() {
+        if !access::check_readable(dir, &path)? {
             return Err(Store::missing(dir));
         }
         Store::refuse_empty(&path)?;

@@ -9,6 +9,7 @@
 //! - [`upsd_users`]: `upsd.users` and the rights check of net-protocol.md section 3.
 //! - [`upsmon_conf`]: `upsmon.conf`, notify events and flags, `MONITOR` and `CERTHOST` rows.
 //! - [`notify`]: upsmon notify events, flags and message formats.
+//! - [`nut_conf`]: `nut.conf` (`MODE`), and which daemons it lets start.
 //! - [`paths`]: where the files and the state live, from the environment.
 //! - [`file`](mod@file): the one bounded reader of config and data files (regular files, 4 MiB).
 //!
@@ -62,6 +63,7 @@ pub mod file;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod notify;
+pub mod nut_conf;
 pub mod paths;
 pub mod ups_conf;
 pub mod upsd_conf;

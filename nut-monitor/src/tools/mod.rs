@@ -30,16 +30,13 @@ pub fn run_tool(
     run: impl std::future::Future<Output = anyhow::Result<()>>,
 ) -> u8 {
     if version {
-        println!(
-            "Network UPS Tools {tool} {} (rnut)",
-            env!("CARGO_PKG_VERSION")
-        );
+        println!("{}", nut_core::version::version_line(tool));
         return 0;
     }
     match runtime().and_then(|rt| rt.block_on(run)) {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("{e:#}");
+            eprintln!("{}", nut_log::error_line(e.as_ref()));
             1
         }
     }

@@ -30,7 +30,7 @@ pub struct Args {
     #[arg(short = 'j')]
     pub json: bool,
     /// Show the version.
-    #[arg(short = 'V')]
+    #[arg(short = 'V', long = "version")]
     pub version: bool,
     /// TLS options.
     #[command(flatten)]
@@ -52,10 +52,7 @@ pub fn main() -> u8 {
     super::init_logging();
     let args = Args::parse();
     if args.version {
-        println!(
-            "Network UPS Tools upsc {} (rnut)",
-            env!("CARGO_PKG_VERSION")
-        );
+        println!("{}", nut_core::version::version_line("upsc"));
         return 0;
     }
     let json = args.json;
@@ -75,11 +72,13 @@ pub fn main() -> u8 {
             0
         }
         Err(msg) => {
+            // As upstream's upsc -j: the bare reason as JSON on standard output, and the
+            // usual `Error: ...` line on standard error.
             if json {
-                let _ = writeln!(out, "{}", json::object([("error", msg.as_str())]));
-            } else {
-                eprintln!("{msg}");
+                let reason = msg.strip_prefix("Error: ").unwrap_or(&msg);
+                let _ = writeln!(out, "{}", json::object([("error", reason)]));
             }
+            eprintln!("{msg}");
             1
         }
     }

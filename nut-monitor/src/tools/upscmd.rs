@@ -32,7 +32,7 @@ pub struct Args {
     #[arg(short = 't', value_name = "timeout", default_value_t = 10)]
     pub wait_timeout: u64,
     /// Show the version.
-    #[arg(short = 'V')]
+    #[arg(short = 'V', long = "version")]
     pub version: bool,
     /// TLS options.
     #[command(flatten)]

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use nut_core::config::paths;
+use nut_core::config::{nut_conf, paths};
 
 use super::powerdown::{self, FlagState};
 use super::privsep;
@@ -59,7 +59,7 @@ pub struct Args {
     #[arg(short = 'W', value_name = "secs")]
     pub timeout: Option<u64>,
     /// Show the version.
-    #[arg(short = 'V')]
+    #[arg(short = 'V', long = "version")]
     pub version: bool,
     /// Internal: this process is the monitoring child of the split.
     #[arg(long = "privsep-child", hide = true)]
@@ -77,19 +77,17 @@ const DEFAULT_USER: &str = "nut";
 pub fn main() -> ExitCode {
     let args = Args::parse();
     if args.version {
-        println!(
-            "Network UPS Tools upsmon {} (rnut)",
-            env!("CARGO_PKG_VERSION")
-        );
+        println!("{}", nut_core::version::version_line("upsmon"));
         return ExitCode::SUCCESS;
     }
     match run(args) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
+            let line = nut_log::error_line(e.as_ref());
             if nut_log::is_syslog() {
-                tracing::error!("Fatal error: {e:#}");
+                tracing::error!("Fatal error: {line}");
             }
-            eprintln!("Fatal error: {e:#}");
+            eprintln!("Fatal error: {line}");
             ExitCode::FAILURE
         }
     }
@@ -133,6 +131,13 @@ fn run(args: Args) -> anyhow::Result<u8> {
         };
     }
 
+    // nut.conf's MODE, as Debian's /sbin/upsmon wrapper checks it (a missing file is no
+    // objection: the C binary itself never reads it). `-K` only reads a flag file.
+    let mode_warnings = if args.check_killpower {
+        Vec::new()
+    } else {
+        nut_conf::check_start(paths::process_env, nut_conf::Daemon::Upsmon)?
+    };
     let conf_path = args
         .file
         .clone()
@@ -148,7 +153,7 @@ fn run(args: Args) -> anyhow::Result<u8> {
     let foreground = args.foreground || (args.debug > 0 && !args.background);
     let monitoring = args.privsep_child || (args.no_split && foreground);
     if monitoring {
-        for w in &conf.warnings {
+        for w in mode_warnings.iter().chain(&conf.warnings) {
             tracing::warn!("{w}");
         }
     }
