@@ -1,7 +1,7 @@
 //! Importing NSS databases (cert9.db + key4.db, what C NUT's CERTPATH names) with
 //! `nut-certutil import-nss`: every fixture made by NSS 3.87, NSS 3.123 and an independent
 //! writer, with its trust flags and keys; wrong and missing passwords; the listing compared
-//! with Debian's NSS certutil on the same database; an NSS directory given as CERTPATH; an
+//! with Debian's NSS certutil on the same database; an
 //! imported identity serving STARTTLS from our upsd; and `export-nss`: a database NSS's own
 //! tools accept and C upsd serves STARTTLS from.
 
@@ -253,28 +253,12 @@ fn the_imported_listing_matches_nss_certutil() {
     }
 }
 
+/// The NSS database used directly as CERTPATH is tests/tests/certpath_nssdb.rs; here the
+/// other way, `import-nss` into our store, serves the same identity.
 #[test]
-fn an_nss_directory_as_certpath_gets_a_hint_and_an_import_serves_tls() {
+fn an_import_of_an_nss_database_serves_tls() {
     let t = private_tempdir();
-    // upsd pointed at the NSS directory itself: a clear refusal naming the import.
-    let mut stack = Stack::new(
-        "ups.status: OL\nTIMER 1000\n",
-        &format!(
-            "CERTPATH {}\nCERTIDENT \"My nut server\" \"nut-Secret-42\"\n",
-            fixture("nss3.87/ec_pw").display()
-        ),
-    );
-    let o = Command::new(bin("upsd"))
-        .arg("-F")
-        .args(rnut_tests::stay_root_args())
-        .env("NUT_CONFPATH", stack.path().join("conf"))
-        .env("NUT_STATEPATH", stack.path().join("state"))
-        .env("NUT_ALTPIDPATH", stack.path().join("run"))
-        .output()
-        .expect("upsd");
-    assert!(!o.status.success());
-    assert!(text(&o).contains("import-nss"), "{}", text(&o));
-
+    let mut stack = Stack::new("ups.status: OL\nTIMER 1000\n", "");
     // Imported into a password-protected store, the same identity serves STARTTLS.
     let store = t.path().join("imported");
     let pwfile = t.path().join("pw");
