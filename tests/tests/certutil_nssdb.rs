@@ -645,3 +645,36 @@ fn a_renewed_certificate_sharing_a_nickname_imports_the_newest() {
     assert!(not_after(&newest).is_some(), "{}", text(&newest));
     assert_eq!(not_after(&shown), not_after(&newest));
 }
+
+/// What a TLS setup reads of an NSS CERTPATH: only the CERTIDENT nickname's key is decrypted;
+/// without the password, a database that has one gives its certificates and trust as stored
+/// and no key; a wrong password is still an error.
+#[test]
+fn a_tls_read_decrypts_only_the_named_key_and_reads_trust_as_stored_without_password() {
+    use nssdb::{KeysWanted, ReadOptions};
+    let dir = fixture("nss3.87/ec_pw");
+    let opts = |password, keys| ReadOptions {
+        password,
+        keys,
+        trust_as_stored_without_password: password.is_none(),
+    };
+    let trust_of = |c: &nssdb::NssContents, nick: &str| {
+        let cert = c.certs.iter().find(|c| c.nickname == nick).expect(nick);
+        (cert.trust.to_string(), cert.key.is_some())
+    };
+    let c = nssdb::read_with(
+        &dir,
+        &opts(Some("nut-Secret-42"), KeysWanted::Of("My nut server")),
+    )
+    .expect("read");
+    assert_eq!(trust_of(&c, "NUT Test CA"), ("CT,,".to_string(), false));
+    assert_eq!(trust_of(&c, "My nut server"), (",,".to_string(), true));
+    assert_eq!(c.orphan_keys, 0);
+    let c = nssdb::read_with(&dir, &opts(None, KeysWanted::Of("My nut server"))).expect("read");
+    assert_eq!(trust_of(&c, "NUT Test CA"), ("CT,,".to_string(), false));
+    assert_eq!(trust_of(&c, "My nut server"), (",,".to_string(), false));
+    assert!(matches!(
+        nssdb::read_with(&dir, &opts(Some("not-it"), KeysWanted::Nothing)),
+        Err(NssError::WrongPassword)
+    ));
+}
