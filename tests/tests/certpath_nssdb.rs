@@ -388,6 +388,49 @@ fn p_distrust_in_an_nss_database_is_honoured() {
     assert!(!o.status.success(), "{}", text(&o));
 }
 
+/// Damage the integrity entries (in key4.db) of the trust object of `nick` (in cert9.db).
+fn break_trust_integrity(db: &NssDb, nick: &str) {
+    let conn = rusqlite::Connection::open(db.dir.join("key4.db")).expect("key4.db");
+    conn.execute(
+        "ATTACH DATABASE ?1 AS certs",
+        [db.dir.join("cert9.db").display().to_string()],
+    )
+    .expect("attach");
+    let changed = conn
+        .execute(
+            "UPDATE metaData SET item1 = CAST(substr(item1, 1, length(item1) - 32) || randomblob(32) AS BLOB) \
+             WHERE EXISTS (SELECT 1 FROM certs.nssPublic t, certs.nssPublic c \
+               WHERE c.a3 = CAST(?1 AS BLOB) AND t.a82 = c.a82 AND t.a81 = c.a81 AND t.id != c.id \
+               AND metaData.id LIKE 'sig_cert_' || printf('%08x', t.id) || '_%')",
+            [nick],
+        )
+        .expect("tamper");
+    assert!(changed > 0, "no integrity entry of {nick}'s trust");
+}
+
+/// A `p` whose integrity entry no longer matches still distrusts (distrust can only deny; a
+/// store keeps it too); the trust it would have given is what is dropped.
+#[test]
+fn a_p_whose_integrity_entry_fails_still_distrusts() {
+    if !require_tool("certutil") {
+        return;
+    }
+    let t = private_tempdir();
+    let server = guide_server_db(t.path(), None);
+    let client = client_db(t.path(), &server, "CT,,");
+    client.import(SERVER_NICK, &server.export(SERVER_NICK), "p,p,p");
+    break_trust_integrity(&client, SERVER_NICK);
+    let mut stack = Stack::new("ups.status: OL\nTIMER 1000\n", "");
+    upsd_conf(&stack, &server.dir, SERVER_NICK, DB_PASSWORD, "");
+    stack.start();
+    // With the password (trust authenticated) and without (as stored): refused both ways.
+    for extra in [&["--certident", "", "client-Pass-2"][..], &[][..]] {
+        let o = upsc_verified(&stack, &client.dir, SERVER_NICK, extra);
+        assert!(!o.status.success(), "{extra:?}: {}", text(&o));
+        assert!(text(&o).contains("distrust"), "{extra:?}: {}", text(&o));
+    }
+}
+
 #[test]
 fn certrequest_require_takes_client_cas_trusted_t_in_the_nss_database() {
     if !require_tool("certutil") {

@@ -417,17 +417,22 @@ fn cert_trust(
         TrustCheck::AsStored => return Ok(flags),
         TrustCheck::Authenticate(pk) => pk,
     };
-    let Some(pk) = pk else {
-        notes.push(format!(
-            "\"{nickname}\": trust {flags} not imported (cannot be authenticated without the key database)"
-        ));
-        return Ok(TrustFlags::NONE);
-    };
+    // Distrust can only deny: it is kept whatever its integrity entries say, as a store
+    // keeps it.
     let refuse = |why: &str, notes: &mut Vec<String>| {
+        let kept = flags.distrust_only();
+        let keeping = if kept == TrustFlags::NONE {
+            String::new()
+        } else {
+            format!("; its distrust {kept} is kept")
+        };
         notes.push(format!(
-            "\"{nickname}\": trust {flags} not imported ({why})"
+            "\"{nickname}\": trust {flags} not imported ({why}){keeping}"
         ));
-        Ok(TrustFlags::NONE)
+        Ok(kept)
+    };
+    let Some(pk) = pk else {
+        return refuse("cannot be authenticated without the key database", notes);
     };
     for attr in trust_objects::trust_attributes(obj) {
         if obj.get(*attr).is_some() && !authentic(obj, "cert", *attr, pk, meta)? {
