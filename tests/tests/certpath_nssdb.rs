@@ -107,6 +107,10 @@ impl NssDb {
                 "CT,,",
                 "-x",
                 "-2",
+                // Serial numbers given: NSS's default comes from the clock, and a leaf signed
+                // in the same second as the CA would share the CA's issuer + serial.
+                "-m",
+                "1",
             ],
             // CA: yes; no path length limit; critical.
             "y\n-1\ny\n",
@@ -146,9 +150,10 @@ impl NssDb {
         );
         let ca_arg = ca_db.arg();
         let ca_pw = ca_db.pw();
+        let serial = if eku == '0' { "2" } else { "3" };
         let mut sign = vec![
             "-C", "-d", &ca_arg, "-f", &ca_pw, "-c", CA_NICK, "-a", "-i", &req_s, "-o", &crt_s,
-            "-2", "-6",
+            "-2", "-6", "-m", serial,
         ];
         if let Some(names) = sans {
             sign.extend(["-8", names]);
@@ -429,6 +434,64 @@ fn a_p_whose_integrity_entry_fails_still_distrusts() {
         assert!(!o.status.success(), "{extra:?}: {}", text(&o));
         assert!(text(&o).contains("distrust"), "{extra:?}: {}", text(&o));
     }
+}
+
+/// Whether process `pid` holds `file` open.
+fn holds_open(pid: u32, file: &Path) -> bool {
+    std::fs::read_dir(format!("/proc/{pid}/fd")).is_ok_and(|fds| {
+        fds.filter_map(Result::ok)
+            .any(|fd| std::fs::read_link(fd.path()).is_ok_and(|target| target == file))
+    })
+}
+
+/// A running NSS writer holds key4.db locked (NSS databases use SQLite's rollback journal):
+/// a client reading it waits (bounded) for the lock and then reads one consistent state
+/// (here the one before the writer's uncommitted change), instead of failing with "database
+/// is locked".
+#[test]
+fn a_client_waits_for_an_nss_writer_and_reads_one_state() {
+    if !require_tool("certutil") {
+        return;
+    }
+    let t = private_tempdir();
+    let server = guide_server_db(t.path(), None);
+    let client = client_db(t.path(), &server, "CT,,");
+    let mut stack = Stack::new("ups.status: OL\nTIMER 1000\n", "");
+    upsd_conf(&stack, &server.dir, SERVER_NICK, DB_PASSWORD, "");
+    stack.start();
+    let key4 = client.dir.join("key4.db");
+    let writer = rusqlite::Connection::open(&key4).expect("key4.db");
+    writer.execute_batch("BEGIN EXCLUSIVE").expect("lock");
+    // A change in progress: the password check entry gone (never committed).
+    writer
+        .execute("DELETE FROM metaData WHERE id = 'password'", [])
+        .expect("change");
+    let out = t.path().join("upsc.out");
+    let hostport = format!("127.0.0.1:{}", stack.port);
+    let mut cmd = Command::new(rnut_tests::bin("upsc"));
+    cmd.args(["--certpath", &client.dir.display().to_string()])
+        .args(["--certident", "", "client-Pass-2"])
+        .args(["--certhost", &hostport, SERVER_NICK, "1", "1"])
+        .args([stack.system().as_str(), "ups.status"])
+        .stdout(std::fs::File::create(&out).expect("out"))
+        .stderr(Stdio::null());
+    let mut upsc = rnut_tests::ChildGuard::spawn("upsc", &mut cmd);
+    let pid = upsc.pid();
+    let canonical = key4.canonicalize().expect("canonical");
+    assert!(
+        rnut_tests::wait_until(Duration::from_secs(20), || holds_open(pid, &canonical)
+            || upsc.try_wait().is_some()),
+        "upsc never opened key4.db"
+    );
+    let idle = rnut_tests::procfs::wait_idle(pid, Duration::from_secs(5), || false);
+    assert!(
+        upsc.try_wait().is_none(),
+        "upsc gave up on the locked database instead of waiting (idle: {idle:?})"
+    );
+    writer.execute_batch("ROLLBACK").expect("rollback");
+    let status = upsc.wait_exit(Duration::from_secs(20)).expect("upsc ends");
+    let got = std::fs::read_to_string(&out).expect("out");
+    assert!(status.success() && got == "OL\n", "{status:?} {got:?}");
 }
 
 #[test]
