@@ -365,6 +365,33 @@ fn a_wrong_nss_password_is_refused_with_a_clear_error() {
     assert!(msg.contains("No such server"), "{msg}");
 }
 
+/// A database made with `--empty-password` is opened whatever CERTIDENT's password says, as
+/// NSS never asks for it (C upsd serves it with any CERTIDENT password); an old `cert8.db`
+/// database is refused with the way to convert it.
+#[test]
+fn an_empty_password_nss_database_takes_any_certident_password_and_cert8_is_explained() {
+    let t = private_tempdir();
+    let dir = t.path().join("nopw");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    for f in ["cert9.db", "key4.db"] {
+        std::fs::copy(fixture("nss3.87/ec_nopw").join(f), dir.join(f)).expect("copy");
+    }
+    let mut stack = Stack::new("ups.status: OL\nTIMER 1000\n", "");
+    upsd_conf(&stack, &dir, SERVER_NICK, "whatever-Pass", "");
+    stack.start();
+    let o = upsc_verified(&stack, &dir, "nutserver.example", &[]);
+    assert_eq!(stdout(&o), "OL\n", "{}", text(&o));
+    stack.stop_upsd();
+    let legacy = t.path().join("legacy");
+    std::fs::create_dir_all(&legacy).expect("mkdir");
+    std::fs::write(legacy.join("cert8.db"), b"").expect("cert8");
+    std::fs::write(legacy.join("key3.db"), b"").expect("key3");
+    upsd_conf(&stack, &legacy, SERVER_NICK, "", "");
+    let msg = text(&upsd_refusal(&stack));
+    assert!(msg.contains("legacy NSS database"), "{msg}");
+    assert!(msg.contains("certutil -K -d sql:"), "{msg}");
+}
+
 #[test]
 fn p_distrust_in_an_nss_database_is_honoured() {
     if !require_tool("certutil") {

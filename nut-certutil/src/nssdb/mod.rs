@@ -109,7 +109,7 @@ pub fn is_nss_database(dir: &Path) -> bool {
 }
 
 /// The key database's password key, checked. `password` None: the database must have an
-/// empty password. `Ok(None)`: the key database was never initialized (no keys).
+/// empty password; a database with an empty password takes any password, as NSS does. `Ok(None)`: the key database was never initialized (no keys).
 fn unlock(meta: &Metadata, password: Option<&str>) -> Result<Option<Zeroizing<Vec<u8>>>, NssError> {
     let Some((salt, Some(check))) = meta.get("password") else {
         return Ok(None);
@@ -123,7 +123,12 @@ fn unlock(meta: &Metadata, password: Option<&str>) -> Result<Option<Zeroizing<Ve
         }
     };
     match password {
-        Some(pw) => try_pw(pw)?.map(Some).ok_or(NssError::WrongPassword),
+        Some(pw) => match try_pw(pw)? {
+            Some(pk) => Ok(Some(pk)),
+            // NSS never asks for the password of a database whose password is empty: a
+            // password given for one (CERTIDENT's) is not checked there either.
+            None => try_pw("")?.map(Some).ok_or(NssError::WrongPassword),
+        },
         None => try_pw("")?.map(Some).ok_or(NssError::NeedPassword),
     }
 }
