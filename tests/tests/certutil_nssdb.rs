@@ -1,7 +1,7 @@
 //! Importing NSS databases (cert9.db + key4.db, what C NUT's CERTPATH names) with
 //! `nut-certutil import-nss`: every fixture made by NSS 3.87, NSS 3.123 and an independent
 //! writer, with its trust flags and keys; wrong and missing passwords; the listing compared
-//! with Debian's NSS certutil on the same database; an NSS directory given as CERTPATH; an
+//! with Debian's NSS certutil on the same database; an
 //! imported identity serving STARTTLS from our upsd; and `export-nss`: a database NSS's own
 //! tools accept and C upsd serves STARTTLS from.
 
@@ -253,28 +253,12 @@ fn the_imported_listing_matches_nss_certutil() {
     }
 }
 
+/// The NSS database used directly as CERTPATH is tests/tests/certpath_nssdb.rs; here the
+/// other way, `import-nss` into our store, serves the same identity.
 #[test]
-fn an_nss_directory_as_certpath_gets_a_hint_and_an_import_serves_tls() {
+fn an_import_of_an_nss_database_serves_tls() {
     let t = private_tempdir();
-    // upsd pointed at the NSS directory itself: a clear refusal naming the import.
-    let mut stack = Stack::new(
-        "ups.status: OL\nTIMER 1000\n",
-        &format!(
-            "CERTPATH {}\nCERTIDENT \"My nut server\" \"nut-Secret-42\"\n",
-            fixture("nss3.87/ec_pw").display()
-        ),
-    );
-    let o = Command::new(bin("upsd"))
-        .arg("-F")
-        .args(rnut_tests::stay_root_args())
-        .env("NUT_CONFPATH", stack.path().join("conf"))
-        .env("NUT_STATEPATH", stack.path().join("state"))
-        .env("NUT_ALTPIDPATH", stack.path().join("run"))
-        .output()
-        .expect("upsd");
-    assert!(!o.status.success());
-    assert!(text(&o).contains("import-nss"), "{}", text(&o));
-
+    let mut stack = Stack::new("ups.status: OL\nTIMER 1000\n", "");
     // Imported into a password-protected store, the same identity serves STARTTLS.
     let store = t.path().join("imported");
     let pwfile = t.path().join("pw");
@@ -660,4 +644,37 @@ fn a_renewed_certificate_sharing_a_nickname_imports_the_newest() {
     };
     assert!(not_after(&newest).is_some(), "{}", text(&newest));
     assert_eq!(not_after(&shown), not_after(&newest));
+}
+
+/// What a TLS setup reads of an NSS CERTPATH: only the CERTIDENT nickname's key is decrypted;
+/// without the password, a database that has one gives its certificates and trust as stored
+/// and no key; a wrong password is still an error.
+#[test]
+fn a_tls_read_decrypts_only_the_named_key_and_reads_trust_as_stored_without_password() {
+    use nssdb::{KeysWanted, ReadOptions};
+    let dir = fixture("nss3.87/ec_pw");
+    let opts = |password, keys| ReadOptions {
+        password,
+        keys,
+        trust_as_stored_without_password: password.is_none(),
+    };
+    let trust_of = |c: &nssdb::NssContents, nick: &str| {
+        let cert = c.certs.iter().find(|c| c.nickname == nick).expect(nick);
+        (cert.trust.to_string(), cert.key.is_some())
+    };
+    let c = nssdb::read_with(
+        &dir,
+        &opts(Some("nut-Secret-42"), KeysWanted::Of("My nut server")),
+    )
+    .expect("read");
+    assert_eq!(trust_of(&c, "NUT Test CA"), ("CT,,".to_string(), false));
+    assert_eq!(trust_of(&c, "My nut server"), (",,".to_string(), true));
+    assert_eq!(c.orphan_keys, 0);
+    let c = nssdb::read_with(&dir, &opts(None, KeysWanted::Of("My nut server"))).expect("read");
+    assert_eq!(trust_of(&c, "NUT Test CA"), ("CT,,".to_string(), false));
+    assert_eq!(trust_of(&c, "My nut server"), (",,".to_string(), false));
+    assert!(matches!(
+        nssdb::read_with(&dir, &opts(Some("not-it"), KeysWanted::Nothing)),
+        Err(NssError::WrongPassword)
+    ));
 }

@@ -109,7 +109,7 @@ pub fn is_nss_database(dir: &Path) -> bool {
 }
 
 /// The key database's password key, checked. `password` None: the database must have an
-/// empty password. `Ok(None)`: the key database was never initialized (no keys).
+/// empty password; a database with an empty password takes any password, as NSS does. `Ok(None)`: the key database was never initialized (no keys).
 fn unlock(meta: &Metadata, password: Option<&str>) -> Result<Option<Zeroizing<Vec<u8>>>, NssError> {
     let Some((salt, Some(check))) = meta.get("password") else {
         return Ok(None);
@@ -123,7 +123,12 @@ fn unlock(meta: &Metadata, password: Option<&str>) -> Result<Option<Zeroizing<Ve
         }
     };
     match password {
-        Some(pw) => try_pw(pw)?.map(Some).ok_or(NssError::WrongPassword),
+        Some(pw) => match try_pw(pw)? {
+            Some(pk) => Ok(Some(pk)),
+            // NSS never asks for the password of a database whose password is empty: a
+            // password given for one (CERTIDENT's) is not checked there either.
+            None => try_pw("")?.map(Some).ok_or(NssError::WrongPassword),
+        },
         None => try_pw("")?.map(Some).ok_or(NssError::NeedPassword),
     }
 }
@@ -219,22 +224,88 @@ fn build_key(key: &Object, pk: &[u8], meta: &Metadata) -> Result<PrivateKey, Nss
     }
 }
 
+/// Which private keys a read decrypts (each costs PBKDF2 rounds per attribute).
+#[derive(Debug, Clone, Copy)]
+pub enum KeysWanted<'a> {
+    /// Every key (an import).
+    All,
+    /// Only the keys of the certificates with this nickname (a TLS identity).
+    Of(&'a str),
+    /// None (trust only).
+    Nothing,
+}
+
+/// How to read a database.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadOptions<'a> {
+    /// The database password; `None`: the database must have an empty one, unless
+    /// `trust_as_stored_without_password`.
+    pub password: Option<&'a str>,
+    /// The keys to decrypt.
+    pub keys: KeysWanted<'a>,
+    /// Without the password of a database that has one, read certificates and trust as
+    /// stored (trust cannot be authenticated without the password key, as NSS itself reads
+    /// it when not logged in) instead of failing with [`NssError::NeedPassword`]; no key is
+    /// read then.
+    pub trust_as_stored_without_password: bool,
+}
+
 /// Read every certificate, its trust and its key. `password`: the database password (None:
 /// the database must have an empty one).
 pub fn read(dir: &Path, password: Option<&str>) -> Result<NssContents, NssError> {
+    read_with(
+        dir,
+        &ReadOptions {
+            password,
+            keys: KeysWanted::All,
+            trust_as_stored_without_password: false,
+        },
+    )
+}
+
+/// Read the certificates, their trust and the keys `opts` asks for. Each file is read in one
+/// read transaction, opened read-only: a concurrent NSS writer is never disturbed and never
+/// seen half-way (a trust object whose integrity entry it has not written yet is refused).
+pub fn read_with(dir: &Path, opts: &ReadOptions<'_>) -> Result<NssContents, NssError> {
     let cert_file = dir.join("cert9.db");
     let key_file = dir.join("key4.db");
     let cert_db = objects::open(&cert_file)?;
     let key_db = objects::open(&key_file)?;
+    let key_snapshot = objects::snapshot(&key_db, &key_file)?;
     let meta = objects::read_metadata(&key_db, &key_file)?;
-    let pk = unlock(&meta, password)?;
+    let (pk, authenticate) = match unlock(&meta, opts.password) {
+        Err(NssError::NeedPassword) if opts.trust_as_stored_without_password => (None, false),
+        Ok(None) if opts.trust_as_stored_without_password => (None, false),
+        other => (other?, true),
+    };
+    let cert_snapshot = objects::snapshot(&cert_db, &cert_file)?;
     let public = objects::read_objects(&cert_db, "nssPublic", &cert_file)?;
-    let private = objects::read_objects(&key_db, "nssPrivate", &key_file)?;
+    let private = match (&pk, opts.keys) {
+        (None, _) | (_, KeysWanted::Nothing) => Vec::new(),
+        _ => objects::read_objects(&key_db, "nssPrivate", &key_file)?,
+    };
+    drop((cert_snapshot, key_snapshot));
     let mut out = NssContents::default();
-    if pk.is_none() {
+    if pk.is_none() && authenticate {
         out.notes
             .push("the key database was never initialized: no private keys".into());
     }
+
+    let certs: Vec<&Object> = public
+        .iter()
+        .filter(|o| o.class() == Some(CKO_CERTIFICATE) && o.ulong(CKA_CERTIFICATE_TYPE) == Some(0))
+        .collect();
+    // The CKA_IDs whose keys are wanted.
+    let wanted: Option<std::collections::HashSet<&[u8]>> = match opts.keys {
+        KeysWanted::Of(nick) => Some(
+            certs
+                .iter()
+                .filter(|c| c.get(CKA_LABEL) == Some(nick.as_bytes()))
+                .filter_map(|c| c.get(CKA_ID))
+                .collect(),
+        ),
+        _ => None,
+    };
 
     // Keys by CKA_ID.
     let mut keys: HashMap<Vec<u8>, PrivateKey> = HashMap::new();
@@ -243,10 +314,13 @@ pub fn read(dir: &Path, password: Option<&str>) -> Result<NssContents, NssError>
             .iter()
             .filter(|o| o.class() == Some(CKO_PRIVATE_KEY))
         {
-            let id = k.get(CKA_ID).unwrap_or_default().to_vec();
+            let id = k.get(CKA_ID).unwrap_or_default();
+            if wanted.as_ref().is_some_and(|w| !w.contains(id)) {
+                continue;
+            }
             match build_key(k, pk, &meta) {
                 Ok(key) => {
-                    keys.insert(id, key);
+                    keys.insert(id.to_vec(), key);
                 }
                 Err(e @ (NssError::Unsupported(_) | NssError::BadKey(_))) => {
                     out.notes.push(format!("private key {} skipped: {e}", k.id));
@@ -256,10 +330,6 @@ pub fn read(dir: &Path, password: Option<&str>) -> Result<NssContents, NssError>
         }
     }
 
-    let certs: Vec<&Object> = public
-        .iter()
-        .filter(|o| o.class() == Some(CKO_CERTIFICATE) && o.ulong(CKA_CERTIFICATE_TYPE) == Some(0))
-        .collect();
     let mut used: std::collections::HashSet<Vec<u8>> = std::collections::HashSet::new();
     for c in &certs {
         let Some(der) = c.get(CKA_VALUE) else {
@@ -268,14 +338,12 @@ pub fn read(dir: &Path, password: Option<&str>) -> Result<NssContents, NssError>
             continue;
         };
         let nickname = String::from_utf8_lossy(c.get(CKA_LABEL).unwrap_or_default()).into_owned();
-        let trust = cert_trust(
-            c,
-            &public,
-            pk.as_deref().map(|v| v.as_slice()),
-            &meta,
-            &nickname,
-            &mut out.notes,
-        )?;
+        let check = if authenticate {
+            TrustCheck::Authenticate(pk.as_deref().map(|v| v.as_slice()))
+        } else {
+            TrustCheck::AsStored
+        };
+        let trust = cert_trust(c, &public, check, &meta, &nickname, &mut out.notes)?;
         // A renewed certificate may share its key with the old one: each gets it.
         let key = c.get(CKA_ID).and_then(|id| {
             used.insert(id.to_vec());
@@ -306,12 +374,22 @@ pub fn read(dir: &Path, password: Option<&str>) -> Result<NssContents, NssError>
     Ok(out)
 }
 
+/// How a trust object is checked.
+#[derive(Clone, Copy)]
+enum TrustCheck<'a> {
+    /// Against its integrity entries with the password key (`None`: no key database, so no
+    /// trust).
+    Authenticate(Option<&'a [u8]>),
+    /// Read as stored (no password given for a database that has one).
+    AsStored,
+}
+
 /// The trust of a certificate: its CKO_TRUST object if there is one, else its CKO_NSS_TRUST,
 /// else none; a trust object whose integrity entries fail is ignored with a note.
 fn cert_trust(
     cert: &Object,
     public: &[Object],
-    pk: Option<&[u8]>,
+    check: TrustCheck<'_>,
     meta: &Metadata,
     nickname: &str,
     notes: &mut Vec<String>,
@@ -340,17 +418,26 @@ fn cert_trust(
     if flags == TrustFlags::NONE {
         return Ok(flags);
     }
-    let Some(pk) = pk else {
-        notes.push(format!(
-            "\"{nickname}\": trust {flags} not imported (cannot be authenticated without the key database)"
-        ));
-        return Ok(TrustFlags::NONE);
+    let pk = match check {
+        TrustCheck::AsStored => return Ok(flags),
+        TrustCheck::Authenticate(pk) => pk,
     };
+    // Distrust can only deny: it is kept whatever its integrity entries say, as a store
+    // keeps it.
     let refuse = |why: &str, notes: &mut Vec<String>| {
+        let kept = flags.distrust_only();
+        let keeping = if kept == TrustFlags::NONE {
+            String::new()
+        } else {
+            format!("; its distrust {kept} is kept")
+        };
         notes.push(format!(
-            "\"{nickname}\": trust {flags} not imported ({why})"
+            "\"{nickname}\": trust {flags} not imported ({why}){keeping}"
         ));
-        Ok(TrustFlags::NONE)
+        Ok(kept)
+    };
+    let Some(pk) = pk else {
+        return refuse("cannot be authenticated without the key database", notes);
     };
     for attr in trust_objects::trust_attributes(obj) {
         if obj.get(*attr).is_some() && !authentic(obj, "cert", *attr, pk, meta)? {

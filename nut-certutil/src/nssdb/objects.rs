@@ -80,11 +80,34 @@ impl Object {
 
 /// Open an NSS SQLite file read-only, leaving a running NSS user undisturbed.
 pub fn open(path: &Path) -> Result<Connection, NssError> {
-    Connection::open_with_flags(
+    let err = |e: rusqlite::Error| NssError::Sqlite(path.to_path_buf(), e.to_string());
+    let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
-    .map_err(|e| NssError::Sqlite(path.to_path_buf(), e.to_string()))
+    .map_err(err)?;
+    // A writer's lock is waited for (bounded), not failed on.
+    conn.busy_timeout(std::time::Duration::from_secs(10))
+        .map_err(err)?;
+    Ok(conn)
+}
+
+/// Hold a read transaction on `conn` until the guard drops: every read in between sees one
+/// state of the file, whatever a concurrent writer does.
+pub fn snapshot<'c>(conn: &'c Connection, file: &Path) -> Result<Snapshot<'c>, NssError> {
+    conn.execute_batch("BEGIN DEFERRED")
+        .map_err(|e| NssError::Sqlite(file.to_path_buf(), e.to_string()))?;
+    Ok(Snapshot(conn))
+}
+
+/// A read transaction, ended on drop.
+#[derive(Debug)]
+pub struct Snapshot<'c>(&'c Connection);
+
+impl Drop for Snapshot<'_> {
+    fn drop(&mut self) {
+        let _ = self.0.execute_batch("COMMIT");
+    }
 }
 
 /// Every object of an object table (`nssPublic` or `nssPrivate`).

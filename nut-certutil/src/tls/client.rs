@@ -80,9 +80,9 @@ impl ClientTls {
             .as_ref()
             .map(|c| &c.password)
             .filter(|_| s.certfile.is_none());
-        let visit = StoreVisit::open(s.certpath.as_deref(), password)?;
+        let visit = StoreVisit::open(s.certpath.as_deref(), password, s.certident_name())?;
         let trust = match (&visit, &s.certpath) {
-            (Some(v), _) => Some(Ok(TrustMaterial::from_store(&v.store)?)),
+            (Some(v), _) => Some(Ok(v.trust()?)),
             (None, Some(p)) => Some(TrustMaterial::load(p).map_err(drop)),
             (None, None) => None,
         };
@@ -94,7 +94,7 @@ impl ClientTls {
         });
         let identity = match (&s.certfile, &visit, name) {
             (Some(file), _, name) => Some(identity::from_certfile(file, name)?.certified()?),
-            (None, Some(v), Some(name)) => Some(identity::from_store(&v.store, name)?.certified()?),
+            (None, Some(v), Some(name)) => Some(v.identity(name)?.certified()?),
             _ => None,
         };
         Ok(ClientTls {

@@ -1,4 +1,5 @@
-//! Loading the certificate chain and key a side presents: from the store (CERTIDENT nickname;
+//! Loading the certificate chain and key a side presents: from the store or an NSS database
+//! (see `nss_db`; CERTIDENT nickname;
 //! the key is decrypted once, with the key the store visit derived) or from a CERTFILE PEM
 //! (chain, then key). Decrypted key bytes live in wiped buffers until rustls has parsed them.
 
@@ -49,18 +50,29 @@ pub(crate) fn from_store(store: &Store, nickname: &str) -> Result<Identity, TlsE
         None => store.unlock("")?,
     };
     let key = store.private_key(&cipher, &leaf.key_id)?;
-    // Present the chain without a self-signed root (peers have it, or do not trust it anyway).
-    let mut ders: Vec<CertificateDer<'static>> = Vec::new();
-    for (i, c) in chain.iter().enumerate() {
-        if i > 0 && c.subject == c.issuer {
-            break;
-        }
-        ders.push(CertificateDer::from(c.der.clone()));
-    }
     Ok(Identity {
-        chain: ders,
+        chain: presented_chain(
+            chain
+                .iter()
+                .map(|c| (CertificateDer::from(c.der.clone()), c.subject == c.issuer)),
+        ),
         key: key.rustls_key(),
     })
+}
+
+/// The chain a side presents, from (certificate, self-issued) end entity first: without a
+/// self-signed root (peers have it, or do not trust it anyway).
+pub(crate) fn presented_chain(
+    chain: impl Iterator<Item = (CertificateDer<'static>, bool)>,
+) -> Vec<CertificateDer<'static>> {
+    let mut ders = Vec::new();
+    for (i, (der, self_issued)) in chain.enumerate() {
+        if i > 0 && self_issued {
+            break;
+        }
+        ders.push(der);
+    }
+    ders
 }
 
 /// From a CERTFILE: certificates, then the key. When `name` is given and not empty, the

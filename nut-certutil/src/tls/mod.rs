@@ -1,5 +1,5 @@
-//! The rustls configs upsd and the clients use, built from a store (NSS style: CERTPATH +
-//! CERTIDENT) or from PEM files (OpenSSL style: CERTFILE, CERTPATH as CA directory or bundle).
+//! The rustls configs upsd and the clients use, built from a store or an NSS database (NSS
+//! style: CERTPATH + CERTIDENT) or from PEM files (OpenSSL style: CERTFILE, CERTPATH as CA directory or bundle).
 //!
 //! - [`build_server_config`]: upsd. TLS 1.2+, the CERTIDENT chain and key (decrypted once,
 //!   here), and a client verifier per CERTREQUEST (NO: none; REQUEST: optional, verified when
@@ -13,6 +13,7 @@ mod client;
 mod distrust;
 mod identity;
 pub mod names;
+mod nss_db;
 mod path;
 mod server;
 mod settings;
@@ -45,6 +46,14 @@ pub enum TlsError {
     /// The store failed (not found, wrong password, no such nickname, ...).
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// An NSS database CERTPATH could not be read (wrong password, damaged, legacy format).
+    #[error("NSS database {path}: {source}")]
+    Nss {
+        /// The CERTPATH.
+        path: PathBuf,
+        /// What went wrong.
+        source: crate::nssdb::NssError,
+    },
     /// rustls refused the configuration.
     #[error("TLS configuration rejected: {0}")]
     Rustls(#[from] rustls::Error),

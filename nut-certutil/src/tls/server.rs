@@ -1,4 +1,5 @@
-//! upsd's `ServerConfig`, from one visit to the store (opened once, key derived once).
+//! upsd's `ServerConfig`, from one visit to the store or NSS database (opened once, key
+//! derived once).
 
 use std::sync::Arc;
 
@@ -45,7 +46,7 @@ pub fn build_server_tls(s: &ServerTlsSettings) -> Result<ServerTls, TlsError> {
         .as_ref()
         .map(|c| &c.password)
         .filter(|_| s.certfile.is_none());
-    let visit = StoreVisit::open(s.certpath.as_deref(), password)?;
+    let visit = StoreVisit::open(s.certpath.as_deref(), password, name)?;
     let identity: Identity = match (&s.certfile, &s.certpath, &visit) {
         (Some(file), _, _) => identity::from_certfile(file, name)?,
         (None, Some(_), Some(v)) => {
@@ -56,9 +57,9 @@ pub fn build_server_tls(s: &ServerTlsSettings) -> Result<ServerTls, TlsError> {
                     .certident
                     .get(&Role::Upsd)
                     .map(String::as_str)
-                    .ok_or_else(|| TlsError::NoCertIdent(v.store.dir().to_path_buf()))?,
+                    .ok_or_else(|| TlsError::NoCertIdent(v.dir().to_path_buf()))?,
             };
-            identity::from_store(&v.store, name)?
+            v.identity(name)?
         }
         (None, Some(dir), None) => return Err(Store::missing(dir).into()),
         (None, None, _) => return Err(TlsError::NoCertificate),
@@ -73,7 +74,7 @@ pub fn build_server_tls(s: &ServerTlsSettings) -> Result<ServerTls, TlsError> {
         level => {
             let path = s.certpath.clone().ok_or(TlsError::NoCertPath)?;
             let trust = match &visit {
-                Some(v) => TrustMaterial::from_store(&v.store)?,
+                Some(v) => v.trust()?,
                 None => TrustMaterial::load(&path)?,
             };
             if trust.client_anchors.is_empty() {

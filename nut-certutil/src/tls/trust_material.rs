@@ -1,5 +1,6 @@
-//! What a CERTPATH trusts: our store directory (trust flags decide), a directory of PEM CA
-//! files (`<hash>.0`, OpenSSL style), or a single PEM bundle file.
+//! What a CERTPATH trusts: our store directory or an NSS database (trust flags decide, the
+//! same way for both), a directory of PEM CA files (`<hash>.0`, OpenSSL style), or a single
+//! PEM bundle file.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -11,12 +12,16 @@ use super::TlsError;
 use super::distrust::CertIdentities;
 use crate::certinfo::CertInfo;
 use crate::store::Store;
+use crate::trust::FieldFlags;
 
 /// The kind of CERTPATH.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CertPathKind {
     /// An rnut store directory: trust flags decide.
     Store,
+    /// An NSS database (cert9.db / key4.db) read directly: its trust flags decide, as a
+    /// store's do.
+    NssDb,
     /// A directory of PEM files (OpenSSL `c_rehash` style): every CA is trusted.
     PemDirectory,
     /// One PEM file with CA certificates.
@@ -89,8 +94,8 @@ impl TrustMaterial {
             }
             return TrustMaterial::from_store(&store);
         }
-        if crate::nssdb::is_nss_database(path) {
-            return Err(crate::store::StoreError::NssDatabase(path.to_path_buf()).into());
+        if let Some(dir) = super::nss_db::nss_database_dir(path) {
+            return Ok(super::nss_db::NssDb::open(&dir, password, None)?.trust());
         }
         let io = |source| TlsError::Io {
             path: path.to_path_buf(),
@@ -142,23 +147,46 @@ impl TrustMaterial {
 
     /// Trust from a store's flags.
     pub fn from_store(store: &Store) -> Result<TrustMaterial, TlsError> {
-        let mut tm = TrustMaterial::empty(store.dir(), CertPathKind::Store);
-        for rec in store.certificates()? {
-            let ssl = rec.trust.ssl;
-            let der = CertificateDer::from(rec.der.clone());
+        let records = store.certificates()?;
+        Ok(TrustMaterial::from_records(
+            store.dir(),
+            CertPathKind::Store,
+            records.iter().map(|rec| TrustRecord {
+                nickname: &rec.nickname,
+                der: &rec.der,
+                ssl: rec.trust.ssl,
+                subject: &rec.subject,
+                fingerprint: &rec.fingerprint,
+                is_ca: rec.is_ca,
+            }),
+        ))
+    }
+
+    /// Trust from certificates and their SSL trust flags (a store's rows, an NSS database's
+    /// objects): `p` distrusts (by issuer + serial and key, see [`CertIdentities`]), `P`
+    /// pins, `C` anchors servers, `T` anchors clients, other CAs link chains.
+    pub(crate) fn from_records<'a>(
+        path: &Path,
+        kind: CertPathKind,
+        records: impl Iterator<Item = TrustRecord<'a>>,
+    ) -> TrustMaterial {
+        let mut tm = TrustMaterial::empty(path, kind);
+        for rec in records {
+            let ssl = rec.ssl;
+            let der = CertificateDer::from(rec.der.to_vec());
             // A stored row that does not parse gives no identity; it cannot anchor either.
-            if let Ok(info) = CertInfo::parse(&rec.der) {
-                tm.ids.note_stored(&info, &rec.nickname);
+            if let Ok(info) = CertInfo::parse(rec.der) {
+                tm.ids.note_stored(&info, rec.nickname);
                 if ssl.distrusted() {
                     tm.ids.note_distrusted(&info);
                 }
             }
             if ssl.distrusted() {
-                tm.distrusted_subjects.insert(rec.subject.clone());
+                tm.distrusted_subjects.insert(rec.subject.to_string());
                 continue;
             }
             if ssl.trusted_peer() {
-                tm.peers.insert(rec.fingerprint.clone());
+                tm.peers.insert(rec.fingerprint.to_string());
             }
             if ssl.trusted_server_ca() {
                 tm.server_anchors.push(der.clone());
@@ -167,7 +195,7 @@ impl TrustMaterial {
                 tm.client_anchors.push(der.clone());
             }
             if rec.is_ca && !ssl.trusted_server_ca() {
-                tm.untrusted_ca_subjects.insert(rec.subject.clone());
+                tm.untrusted_ca_subjects.insert(rec.subject.to_string());
             }
             if rec.is_ca {
                 tm.intermediates.push(der);
@@ -184,7 +212,7 @@ impl TrustMaterial {
             tm.client_anchors.retain(clean);
             tm.intermediates.retain(clean);
         }
-        Ok(tm)
+        tm
     }
 
     /// A root store of the server anchors (`C`).
@@ -196,6 +224,22 @@ impl TrustMaterial {
     pub fn client_roots(&self) -> RootCertStore {
         roots(&self.client_anchors)
     }
+}
+
+/// One certificate and its SSL trust, as a trust source holds it.
+pub(crate) struct TrustRecord<'a> {
+    /// Its nickname (to name it in errors).
+    pub nickname: &'a str,
+    /// The DER.
+    pub der: &'a [u8],
+    /// The SSL trust flags.
+    pub ssl: FieldFlags,
+    /// Its subject, NSS style.
+    pub subject: &'a str,
+    /// Its SHA-256 fingerprint.
+    pub fingerprint: &'a str,
+    /// Whether it is a CA.
+    pub is_ca: bool,
 }
 
 fn roots(certs: &[CertificateDer<'static>]) -> RootCertStore {
