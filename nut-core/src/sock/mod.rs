@@ -11,9 +11,9 @@
 //! - [`limits`]: the bounds on that tree's size and the count of messages refused at them.
 
 pub mod flags;
-pub mod limits;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod limits;
 pub mod message;
 pub mod state;
 
