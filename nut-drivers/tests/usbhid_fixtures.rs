@@ -16,14 +16,9 @@ use nut_drivers::usbhid::descriptor::{self, ReportKind};
 use nut_drivers::usbhid::transport::{HidTransport, Matcher, TransportError};
 use nut_drivers::usbhid::usages::path_name;
 
+/// The recorded descriptors in `shared/` beside the workspace (as in CI).
 fn fixtures() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    for cand in [root.join("shared"), PathBuf::from("/work/shared")] {
-        if cand.join("fixtures/hid").is_dir() {
-            return cand.join("fixtures/hid");
-        }
-    }
-    root.join("shared/fixtures/hid")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/hid")
 }
 
 fn hex_bytes(text: &str) -> Vec<u8> {

@@ -81,13 +81,7 @@ pub fn bin(name: &str) -> PathBuf {
 
 /// The shared reference directory (`../shared` beside the workspace).
 pub fn shared_dir() -> PathBuf {
-    let root = workspace_root();
-    for cand in [root.join("../shared"), PathBuf::from("/work/shared")] {
-        if cand.join("spec").is_dir() {
-            return cand;
-        }
-    }
-    root.join("../shared")
+    workspace_root().join("../shared")
 }
 
 /// True if `tool` (an absolute path or a name on PATH) exists. Otherwise prints a skip line.
