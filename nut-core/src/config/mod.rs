@@ -113,6 +113,39 @@ impl ConfigError {
     }
 }
 
+/// The error for a line whose first word is no directive of `file_kind` (`upsd.conf`,
+/// `upsmon.conf`): it names only the keyword, never the rest of the line, which may hold a
+/// password, and names no keyword at all when the first word does not look like one (a quoted
+/// word with spaces, control or non-ASCII bytes), since such a word may be a mistyped
+/// `password = ...` line run together. A known directive written in the wrong case gets a hint.
+pub(crate) fn invalid_directive(
+    file: &Path,
+    line: usize,
+    word: &str,
+    file_kind: &str,
+    directives: &[&str],
+) -> ConfigError {
+    let keyword_like = !word.is_empty()
+        && word.len() <= 32
+        && word
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.');
+    if !keyword_like {
+        return ConfigError::new(
+            file,
+            line,
+            "invalid directive (the line does not start with a keyword)",
+        );
+    }
+    let upper = word.to_ascii_uppercase();
+    let hint = if directives.contains(&upper.as_str()) {
+        format!(" ({file_kind} directives are upper case: {upper})")
+    } else {
+        String::new()
+    };
+    ConfigError::new(file, line, format!("invalid directive {word}{hint}"))
+}
+
 /// Something C NUT accepts with a warning and rnut accepts too: the binary logs it.
 /// Displayed like [`ConfigError`].
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use super::{
     CertIdent, CertRequest, ConfigError, ConfigWarning, DEFAULT_PORT, Line, bool_value, cert_ident,
-    certident_line, certident_needs_store, expect_args, parse_bool, path_arg, positive_seconds,
-    read_lines, seconds_value, uint_value,
+    certident_line, certident_needs_store, expect_args, invalid_directive, parse_bool, path_arg,
+    positive_seconds, read_lines, seconds_value, uint_value,
 };
 
 /// One `LISTEN <addr> [<port>]` line.
@@ -218,20 +218,7 @@ impl UpsdConf {
                 n,
                 format!("{key} is no longer supported - switch to LISTEN (line ignored)"),
             )),
-            _ => {
-                let upper = word.to_ascii_uppercase();
-                let hint = if DIRECTIVES.contains(&upper.as_str()) {
-                    format!(" (upsd.conf directives are upper case: {upper})")
-                } else {
-                    String::new()
-                };
-                return Err(ConfigError::new(
-                    file,
-                    n,
-                    // Only the keyword: the rest of a mistyped line may be a password.
-                    format!("invalid directive {word}{hint}"),
-                ));
-            }
+            _ => return Err(invalid_directive(file, n, word, "upsd.conf", DIRECTIVES)),
         }
         Ok(())
     }
