@@ -7,6 +7,7 @@
 
 mod error;
 mod options;
+mod raw;
 mod starttls;
 mod transport;
 
@@ -18,6 +19,7 @@ use tokio::net::TcpStream;
 
 pub use error::ClientError;
 pub use options::{AddrFamily, ConnectOptions, Prebuilt};
+pub use raw::{RawRead, TlsSessionInfo};
 pub use transport::MAX_LINE;
 
 use starttls::{Decision, StartTls, decide_on_refusal};
