@@ -30,7 +30,11 @@ impl Outcome {
     }
 
     /// A failure.
-    pub fn fail(sent: impl Into<String>, expected: impl Into<String>, got: impl Into<String>) -> Outcome {
+    pub fn fail(
+        sent: impl Into<String>,
+        expected: impl Into<String>,
+        got: impl Into<String>,
+    ) -> Outcome {
         Outcome::Fail(Failure {
             sent: sent.into(),
             expected: expected.into(),

@@ -63,7 +63,9 @@ impl Line {
 
     /// Whether the words are exactly these (as sent by the server).
     pub fn is(&self, words: &[&str]) -> bool {
-        self.parse_error.is_none() && self.words.len() == words.len() && self.words.iter().zip(words).all(|(a, b)| a == b)
+        self.parse_error.is_none()
+            && self.words.len() == words.len()
+            && self.words.iter().zip(words).all(|(a, b)| a == b)
     }
 
     /// Whether the line is `ERR <code>`.
@@ -146,7 +148,11 @@ impl ListAnswer {
                 parts.push(format!("... {} more item lines ...", n - 1));
             }
         }
-        if self.begin.line().is_some_and(|l| l.words.first().map(String::as_str) == Some("BEGIN")) {
+        if self
+            .begin
+            .line()
+            .is_some_and(|l| l.words.first().map(String::as_str) == Some("BEGIN"))
+        {
             parts.push(self.end.text());
         }
         parts.join(" | ")
@@ -218,7 +224,9 @@ impl Probe {
     pub async fn ask_list(&mut self, line: &str) -> ListAnswer {
         let begin = self.ask(line).await;
         let mut items = Vec::new();
-        let begun = begin.line().is_some_and(|l| l.words.first().map(String::as_str) == Some("BEGIN"));
+        let begun = begin
+            .line()
+            .is_some_and(|l| l.words.first().map(String::as_str) == Some("BEGIN"));
         if !begun {
             return ListAnswer {
                 begin,
@@ -249,8 +257,14 @@ impl Probe {
     pub async fn credentials(&mut self, user: &str, password: &str) -> Result<(), String> {
         use nut_core::net::Request;
         for (shown, line) in [
-            (Request::Username(user.into()).to_line(), Request::Username(user.into()).to_line()),
-            ("PASSWORD <hidden>".to_string(), Request::Password(password.into()).to_line()),
+            (
+                Request::Username(user.into()).to_line(),
+                Request::Username(user.into()).to_line(),
+            ),
+            (
+                "PASSWORD <hidden>".to_string(),
+                Request::Password(password.into()).to_line(),
+            ),
         ] {
             let a = self.ask(&line).await;
             if !a.line().is_some_and(|l| l.is(&["OK"])) {
@@ -294,7 +308,15 @@ mod tests {
         assert_eq!(l.quoted, [false, false, false, true]);
         let l = Line::parse(b"VAR ups ups.status OL".to_vec());
         assert_eq!(l.quoted, [false, false, false, false]);
-        assert!(Line::parse(br#"VAR u v "a#b""#.to_vec()).parse_error.is_some());
-        assert!(Line::parse(br#"VAR u v "open"#.to_vec()).parse_error.is_some());
+        assert!(
+            Line::parse(br#"VAR u v "a#b""#.to_vec())
+                .parse_error
+                .is_some()
+        );
+        assert!(
+            Line::parse(br#"VAR u v "open"#.to_vec())
+                .parse_error
+                .is_some()
+        );
     }
 }

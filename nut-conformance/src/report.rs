@@ -16,7 +16,10 @@ pub fn table(r: &Report) -> String {
         r.ups.as_deref().unwrap_or("(none)")
     );
     let width = r.results.iter().map(|(d, _)| d.id.len()).max().unwrap_or(2);
-    out.push_str(&format!("{:<width$}  {:<12}  {:<6}  note\n", "id", "severity", "result"));
+    out.push_str(&format!(
+        "{:<width$}  {:<12}  {:<6}  note\n",
+        "id", "severity", "result"
+    ));
     for (d, o) in &r.results {
         let note = match o {
             Outcome::Pass(n) | Outcome::Skip(n) => n.clone(),
@@ -99,7 +102,10 @@ pub fn markdown(r: &Report) -> String {
     for (d, o) in &r.results {
         let note = match o {
             Outcome::Pass(n) | Outcome::Skip(n) => n.clone(),
-            Outcome::Fail(f) => format!("sent `{}`, expected `{}`, got `{}`", f.sent, f.expected, f.got),
+            Outcome::Fail(f) => format!(
+                "sent `{}`, expected `{}`, got `{}`",
+                f.sent, f.expected, f.got
+            ),
         };
         out.push_str(&format!(
             "| `{}` | {} | {} | {} |\n",

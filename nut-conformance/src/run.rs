@@ -108,7 +108,10 @@ impl Report {
 
     /// The outcome of one check.
     pub fn outcome(&self, id: &str) -> Option<&Outcome> {
-        self.results.iter().find(|(d, _)| d.id == id).map(|(_, o)| o)
+        self.results
+            .iter()
+            .find(|(d, _)| d.id == id)
+            .map(|(_, o)| o)
     }
 }
 
@@ -160,10 +163,9 @@ impl Ctx {
 
     /// The UPS under test, or the reason checks on it are skipped.
     pub fn ups(&self) -> Result<String, Outcome> {
-        self.facts
-            .ups
-            .clone()
-            .ok_or_else(|| Outcome::skip("no UPS to test (LIST UPS gave none; name one as UPS@HOST)"))
+        self.facts.ups.clone().ok_or_else(|| {
+            Outcome::skip("no UPS to test (LIST UPS gave none; name one as UPS@HOST)")
+        })
     }
 }
 

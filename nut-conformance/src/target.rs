@@ -41,7 +41,10 @@ mod tests {
     #[test]
     fn forms() {
         let t = Target::parse("ups1@[::1]:3500").unwrap();
-        assert_eq!((t.host.as_str(), t.port, t.ups.as_deref()), ("::1", 3500, Some("ups1")));
+        assert_eq!(
+            (t.host.as_str(), t.port, t.ups.as_deref()),
+            ("::1", 3500, Some("ups1"))
+        );
         let t = Target::parse("127.0.0.1:3494").unwrap();
         assert_eq!((t.host.as_str(), t.port, t.ups), ("127.0.0.1", 3494, None));
         assert_eq!(Target::parse("nas").unwrap().port, 3493);

@@ -59,7 +59,11 @@ struct Args {
     tls: TlsArgs,
 }
 
-fn credentials(user: &Option<String>, password: &Option<String>, what: &str) -> anyhow::Result<Option<Credentials>> {
+fn credentials(
+    user: &Option<String>,
+    password: &Option<String>,
+    what: &str,
+) -> anyhow::Result<Option<Credentials>> {
     match (user, password) {
         (None, None) => Ok(None),
         (Some(u), Some(p)) => Ok(Some(Credentials {
@@ -78,8 +82,16 @@ fn settings(a: &Args) -> anyhow::Result<Settings> {
         target,
         wait: opts.timeout,
         reader: credentials(&a.user, &a.password, "--user/--password")?,
-        admin: credentials(&a.admin_user, &a.admin_password, "--admin-user/--admin-password")?,
-        monitor: credentials(&a.monitor_user, &a.monitor_password, "--monitor-user/--monitor-password")?,
+        admin: credentials(
+            &a.admin_user,
+            &a.admin_password,
+            "--admin-user/--admin-password",
+        )?,
+        monitor: credentials(
+            &a.monitor_user,
+            &a.monitor_password,
+            "--monitor-user/--monitor-password",
+        )?,
         enabled: a.enable.clone(),
         instcmd: a.instcmd.clone(),
         tls: opts.tls.unwrap_or_default(),

@@ -23,12 +23,35 @@ pub(super) async fn run(ctx: &mut Ctx) {
     .await;
     let ups = ctx.ups().unwrap_or_else(|_| NO_SUCH_UPS.to_string());
     let user = format!("USERNAME {NOBODY}");
-    twice(ctx, "auth.username-twice", &user, "USERNAME other", "ALREADY-SET-USERNAME").await;
-    twice(ctx, "auth.password-twice", "PASSWORD one", "PASSWORD two", "ALREADY-SET-PASSWORD").await;
-    expect_err(ctx, "auth.login-needs-username", &format!("LOGIN {ups}"), "USERNAME-REQUIRED").await;
-    let o = sequence(ctx, &[&user, &format!("LOGIN {ups}")], "OK | ERR PASSWORD-REQUIRED", |a| {
-        a[0].line().is_some_and(|l| l.is(&["OK"])) && a[1].is_err("PASSWORD-REQUIRED")
-    })
+    twice(
+        ctx,
+        "auth.username-twice",
+        &user,
+        "USERNAME other",
+        "ALREADY-SET-USERNAME",
+    )
+    .await;
+    twice(
+        ctx,
+        "auth.password-twice",
+        "PASSWORD one",
+        "PASSWORD two",
+        "ALREADY-SET-PASSWORD",
+    )
+    .await;
+    expect_err(
+        ctx,
+        "auth.login-needs-username",
+        &format!("LOGIN {ups}"),
+        "USERNAME-REQUIRED",
+    )
+    .await;
+    let o = sequence(
+        ctx,
+        &[&user, &format!("LOGIN {ups}")],
+        "OK | ERR PASSWORD-REQUIRED",
+        |a| a[0].line().is_some_and(|l| l.is(&["OK"])) && a[1].is_err("PASSWORD-REQUIRED"),
+    )
     .await;
     ctx.record("auth.login-needs-password", o);
     expect_err(
@@ -65,7 +88,11 @@ pub(super) async fn run(ctx: &mut Ctx) {
                 p.close().await;
                 Outcome::Pass(format!("USERNAME {} accepted", c.user))
             }
-            Err(e) => Outcome::fail(format!("USERNAME {} | PASSWORD <hidden>", c.user), "OK | OK", e),
+            Err(e) => Outcome::fail(
+                format!("USERNAME {} | PASSWORD <hidden>", c.user),
+                "OK | OK",
+                e,
+            ),
         },
     };
     ctx.record("auth.readonly-user", o);
@@ -83,7 +110,12 @@ async fn twice(ctx: &mut Ctx, id: &str, first: &str, second: &str, code: &str) {
 
 /// Send `requests` one after another on a fresh session (no credentials) and judge the
 /// replies together.
-async fn sequence(ctx: &Ctx, requests: &[&str], expected: &str, ok: impl Fn(&[Answer]) -> bool) -> Outcome {
+async fn sequence(
+    ctx: &Ctx,
+    requests: &[&str],
+    expected: &str,
+    ok: impl Fn(&[Answer]) -> bool,
+) -> Outcome {
     let sent = requests.join(" | ");
     let mut p = match ctx.bare_session().await {
         Ok(p) => p,
@@ -111,7 +143,9 @@ async fn logout(ctx: &mut Ctx) {
         }
     };
     let a = p.ask("LOGOUT").await;
-    let reply = judge("LOGOUT", "OK Goodbye", &a, |l| l.is(&["OK", "Goodbye"]) || l.raw.starts_with(b"Goodbye"));
+    let reply = judge("LOGOUT", "OK Goodbye", &a, |l| {
+        l.is(&["OK", "Goodbye"]) || l.raw.starts_with(b"Goodbye")
+    });
     let closes = if reply.is_fail() {
         Outcome::skip("LOGOUT was not answered")
     } else {

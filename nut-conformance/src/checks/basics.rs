@@ -15,7 +15,11 @@ pub(super) async fn run(ctx: &mut Ctx) {
         let o = if text.starts_with(VER_PREFIX) {
             Outcome::pass()
         } else {
-            Outcome::fail("VER", format!("{VER_PREFIX} <version> - <url>"), text.clone())
+            Outcome::fail(
+                "VER",
+                format!("{VER_PREFIX} <version> - <url>"),
+                text.clone(),
+            )
         };
         ctx.record("ver.text", o);
     }
@@ -38,7 +42,10 @@ pub(super) async fn run(ctx: &mut Ctx) {
     ctx.record("netver.reply", netver);
     ctx.record("protver.reply", protver);
 
-    let o = one_line(ctx, "HELP", "Commands: ...", |l| l.raw.starts_with(b"Commands:")).await;
+    let o = one_line(ctx, "HELP", "Commands: ...", |l| {
+        l.raw.starts_with(b"Commands:")
+    })
+    .await;
     ctx.record("help.reply", o);
     expect_err(ctx, "cmd.unknown", "FROBNICATE", "UNKNOWN-COMMAND").await;
     expect_err(ctx, "cmd.empty-line", "", "UNKNOWN-COMMAND").await;
@@ -48,7 +55,10 @@ pub(super) async fn run(ctx: &mut Ctx) {
             let lower = one_line(ctx, "netver", v, |l| l.is(&[v.as_str()])).await;
             match lower {
                 Outcome::Pass(_) => {
-                    one_line(ctx, "list ups", "BEGIN LIST UPS", |l| l.is(&["BEGIN", "LIST", "UPS"])).await
+                    one_line(ctx, "list ups", "BEGIN LIST UPS", |l| {
+                        l.is(&["BEGIN", "LIST", "UPS"])
+                    })
+                    .await
                 }
                 other => other,
             }
@@ -99,9 +109,9 @@ async fn pipelined(ctx: &Ctx, version: &str) -> Outcome {
     p.close().await;
     let ok = got[0].line().is_some_and(|l| l.is(&[version]))
         && got[1].is_err("UNKNOWN-COMMAND")
-        && got[2]
-            .line()
-            .is_some_and(|l| !l.words.is_empty() && l.words[0] != "ERR" && !is_version(&l.words[0]));
+        && got[2].line().is_some_and(|l| {
+            !l.words.is_empty() && l.words[0] != "ERR" && !is_version(&l.words[0])
+        });
     if ok {
         Outcome::pass()
     } else {

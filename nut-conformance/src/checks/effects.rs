@@ -1,15 +1,17 @@
 //! Checks that change state, run only when named with `--enable`: LOGIN / PRIMARY (a login
 //! count), SET VAR, INSTCMD, FSD (which makes upsmon shut its systems down).
 
+use std::time::{Duration, Instant};
+
 use nut_core::net::TrackingId;
 
 use super::lists::NO_SUCH_UPS;
 use crate::outcome::Outcome;
-use crate::probe::{Answer, Probe};
+use crate::probe::Probe;
 use crate::run::{Credentials, Ctx};
 
-/// GET TRACKING polls before a PENDING command counts as never finished.
-const MAX_TRACKING_POLLS: usize = 50;
+/// Pause between GET TRACKING polls of a PENDING command (until the reply wait is over).
+const TRACKING_POLL: Duration = Duration::from_millis(100);
 
 pub(super) async fn run(ctx: &mut Ctx) {
     let ups = ctx.ups().unwrap_or_else(|_| NO_SUCH_UPS.to_string());
@@ -21,19 +23,42 @@ pub(super) async fn run(ctx: &mut Ctx) {
         ctx.record("login.primary", o);
     }
     if ctx.wanted("set.readonly") {
-        let o = match with(ctx, ctx.settings.admin.clone(), "--admin-user").await {
-            Ok(mut p) => {
-                let sent = format!("SET VAR {ups} ups.status \"OL\"");
+        // A variable LIST VAR shows and LIST RW does not: SET must be refused, so nothing
+        // changes on a correct server.
+        let readonly = ctx
+            .facts
+            .vars
+            .iter()
+            .find(|(n, _)| !ctx.facts.rw.iter().any(|(r, _)| r == n))
+            .cloned();
+        let o = match (
+            readonly,
+            with(ctx, ctx.settings.admin.clone(), "--admin-user").await,
+        ) {
+            (_, Err(o)) => o,
+            (None, Ok(p)) => {
+                p.close().await;
+                Outcome::skip("every variable of the UPS is writable")
+            }
+            (Some((var, value)), Ok(mut p)) => {
+                let sent = nut_core::net::Request::SetVar {
+                    ups: ups.clone(),
+                    var,
+                    value,
+                }
+                .to_line();
                 let a = p.ask(&sent).await;
                 p.close().await;
                 super::judge(&sent, "ERR READONLY", &a, |l| l.is_err("READONLY"))
             }
-            Err(o) => o,
         };
         ctx.record("set.readonly", o);
     }
     if ctx.wanted("set.var") {
-        let o = match (ctx.facts.rw.first().cloned(), with(ctx, ctx.settings.admin.clone(), "--admin-user").await) {
+        let o = match (
+            ctx.facts.rw.first().cloned(),
+            with(ctx, ctx.settings.admin.clone(), "--admin-user").await,
+        ) {
             (_, Err(o)) => o,
             (None, Ok(p)) => {
                 p.close().await;
@@ -57,14 +82,19 @@ pub(super) async fn run(ctx: &mut Ctx) {
                 let sent = format!("INSTCMD {ups} conformance.no.such.command");
                 let a = p.ask(&sent).await;
                 p.close().await;
-                super::judge(&sent, "ERR CMD-NOT-SUPPORTED", &a, |l| l.is_err("CMD-NOT-SUPPORTED"))
+                super::judge(&sent, "ERR CMD-NOT-SUPPORTED", &a, |l| {
+                    l.is_err("CMD-NOT-SUPPORTED")
+                })
             }
             Err(o) => o,
         };
         ctx.record("instcmd.unknown", o);
     }
     if ctx.wanted("instcmd.run") {
-        let o = match (ctx.settings.instcmd.clone(), with(ctx, ctx.settings.admin.clone(), "--admin-user").await) {
+        let o = match (
+            ctx.settings.instcmd.clone(),
+            with(ctx, ctx.settings.admin.clone(), "--admin-user").await,
+        ) {
             (_, Err(o)) => o,
             (None, Ok(p)) => {
                 p.close().await;
@@ -92,9 +122,13 @@ async fn with(ctx: &Ctx, creds: Option<Credentials>, option: &str) -> Result<Pro
         .bare_session()
         .await
         .map_err(|e| Outcome::fail("USERNAME", "OK", e))?;
-    p.credentials(&c.user, &c.password)
-        .await
-        .map_err(|e| Outcome::fail(format!("USERNAME {} | PASSWORD <hidden>", c.user), "OK | OK", e))?;
+    p.credentials(&c.user, &c.password).await.map_err(|e| {
+        Outcome::fail(
+            format!("USERNAME {} | PASSWORD <hidden>", c.user),
+            "OK | OK",
+            e,
+        )
+    })?;
     Ok(p)
 }
 
@@ -118,7 +152,9 @@ async fn login_primary(mut p: Probe, ups: &str) -> Outcome {
         let a = p.ask(sent).await;
         let ok = match i {
             0 => a.line().is_some_and(|l| l.is(&["OK"])),
-            1 => a.line().is_some_and(|l| l.words.first().map(String::as_str) == Some("OK")),
+            1 => a
+                .line()
+                .is_some_and(|l| l.words.first().map(String::as_str) == Some("OK")),
             _ => a.is_err("ALREADY-LOGGED-IN"),
         };
         if !ok {
@@ -139,7 +175,11 @@ async fn login_primary(mut p: Probe, ups: &str) -> Outcome {
             let clients = p.ask_list(&format!("LIST CLIENT {ups}")).await;
             if clients.items.is_empty() {
                 p.close().await;
-                return Outcome::fail(format!("LIST CLIENT {ups}"), "our address listed", clients.text());
+                return Outcome::fail(
+                    format!("LIST CLIENT {ups}"),
+                    "our address listed",
+                    clients.text(),
+                );
             }
         }
     }
@@ -165,15 +205,17 @@ async fn tracked(mut p: Probe, line: &str) -> Outcome {
         return Outcome::fail(line, "OK TRACKING <v4 UUID>", a.text());
     };
     let get = format!("GET TRACKING {id}");
-    let mut last = Answer::Silent;
-    for _ in 0..MAX_TRACKING_POLLS {
+    let deadline = Instant::now() + p.wait();
+    let mut last = p.ask(&get).await;
+    while last.line().is_some_and(|l| l.is(&["PENDING"])) && Instant::now() < deadline {
+        // The driver answers in its own time; ask again after a pause, until the deadline.
+        tokio::time::sleep(TRACKING_POLL).await;
         last = p.ask(&get).await;
-        if !last.line().is_some_and(|l| l.is(&["PENDING"])) {
-            break;
-        }
     }
     p.close().await;
-    super::judge(&format!("{line} | {get}"), "SUCCESS", &last, |l| l.is(&["SUCCESS"]))
+    super::judge(&format!("{line} | {get}"), "SUCCESS", &last, |l| {
+        l.is(&["SUCCESS"])
+    })
 }
 
 async fn fsd(mut p: Probe, ups: &str) -> Outcome {
@@ -186,7 +228,10 @@ async fn fsd(mut p: Probe, ups: &str) -> Outcome {
     let get = format!("GET VAR {ups} ups.status");
     let a = p.ask(&get).await;
     p.close().await;
-    super::judge(&format!("{sent} | {get}"), "VAR ... ups.status \"FSD ...\"", &a, |l| {
-        l.words.len() == 4 && l.words[3].starts_with("FSD")
-    })
+    super::judge(
+        &format!("{sent} | {get}"),
+        "VAR ... ups.status \"FSD ...\"",
+        &a,
+        |l| l.words.len() == 4 && l.words[3].starts_with("FSD"),
+    )
 }

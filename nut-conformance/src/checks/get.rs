@@ -8,11 +8,24 @@ const STATUS: &str = "ups.status";
 
 pub(super) async fn run(ctx: &mut Ctx) {
     expect_err(ctx, "get.noargs", "GET", "INVALID-ARGUMENT").await;
-    expect_err(ctx, "get.ups.unknown", &format!("GET VAR {NO_SUCH_UPS} {STATUS}"), "UNKNOWN-UPS").await;
+    expect_err(
+        ctx,
+        "get.ups.unknown",
+        &format!("GET VAR {NO_SUCH_UPS} {STATUS}"),
+        "UNKNOWN-UPS",
+    )
+    .await;
     let ups = match ctx.ups() {
         Ok(u) => u,
         Err(skip) => {
-            for id in ["get.var", "get.var.unknown", "get.numlogins", "get.upsdesc", "get.type", "get.desc"] {
+            for id in [
+                "get.var",
+                "get.var.unknown",
+                "get.numlogins",
+                "get.upsdesc",
+                "get.type",
+                "get.desc",
+            ] {
                 ctx.record(id, skip.clone());
             }
             return;
@@ -25,12 +38,17 @@ pub(super) async fn run(ctx: &mut Ctx) {
         .find(|(n, _)| n == STATUS)
         .map(|(_, v)| v.clone());
     let request = format!("GET VAR {ups} {STATUS}");
-    let o = one_line(ctx, &request, &format!("VAR {ups} {STATUS} \"<value>\""), |l| {
-        l.words.len() == 4
-            && l.words[..3] == ["VAR", ups.as_str(), STATUS]
-            && l.quoted[3]
-            && listed.as_ref().is_none_or(|v| *v == l.words[3])
-    })
+    let o = one_line(
+        ctx,
+        &request,
+        &format!("VAR {ups} {STATUS} \"<value>\""),
+        |l| {
+            l.words.len() == 4
+                && l.words[..3] == ["VAR", ups.as_str(), STATUS]
+                && l.quoted[3]
+                && listed.as_ref().is_none_or(|v| *v == l.words[3])
+        },
+    )
     .await;
     ctx.record("get.var", o);
     expect_err(
@@ -51,21 +69,34 @@ pub(super) async fn run(ctx: &mut Ctx) {
     .await;
     ctx.record("get.numlogins", o);
     let request = format!("GET UPSDESC {ups}");
-    let o = one_line(ctx, &request, &format!("UPSDESC {ups} \"<description>\""), |l| {
-        l.words.len() == 3 && l.words[..2] == ["UPSDESC", ups.as_str()] && l.quoted[2]
-    })
+    let o = one_line(
+        ctx,
+        &request,
+        &format!("UPSDESC {ups} \"<description>\""),
+        |l| l.words.len() == 3 && l.words[..2] == ["UPSDESC", ups.as_str()] && l.quoted[2],
+    )
     .await;
     ctx.record("get.upsdesc", o);
     let request = format!("GET TYPE {ups} {STATUS}");
-    let o = one_line(ctx, &request, &format!("TYPE {ups} {STATUS} <RW|ENUM|RANGE|STRING:n|NUMBER>..."), |l| {
-        l.words.len() >= 4 && l.words[..3] == ["TYPE", ups.as_str(), STATUS] && l.words[3..].iter().all(|w| type_word(w))
-    })
+    let o = one_line(
+        ctx,
+        &request,
+        &format!("TYPE {ups} {STATUS} <RW|ENUM|RANGE|STRING:n|NUMBER>..."),
+        |l| {
+            l.words.len() >= 4
+                && l.words[..3] == ["TYPE", ups.as_str(), STATUS]
+                && l.words[3..].iter().all(|w| type_word(w))
+        },
+    )
     .await;
     ctx.record("get.type", o);
     let request = format!("GET DESC {ups} {STATUS}");
-    let o = one_line(ctx, &request, &format!("DESC {ups} {STATUS} \"<text>\""), |l| {
-        l.words.len() == 4 && l.words[..3] == ["DESC", ups.as_str(), STATUS] && l.quoted[3]
-    })
+    let o = one_line(
+        ctx,
+        &request,
+        &format!("DESC {ups} {STATUS} \"<text>\""),
+        |l| l.words.len() == 4 && l.words[..3] == ["DESC", ups.as_str(), STATUS] && l.quoted[3],
+    )
     .await;
     ctx.record("get.desc", o);
 }

@@ -17,7 +17,9 @@ pub(super) async fn run(ctx: &mut Ctx) {
         Ok(mut p) => {
             let start = Instant::now();
             match p.next_within(wait).await {
-                Answer::Closed => Outcome::Pass(format!("closed after {} s", start.elapsed().as_secs())),
+                Answer::Closed => {
+                    Outcome::Pass(format!("closed after {} s", start.elapsed().as_secs()))
+                }
                 other => Outcome::fail(
                     format!("(nothing for {} s)", wait.as_secs()),
                     "the server closes the connection",

@@ -47,7 +47,12 @@ fn item_ok(item: &Line, shape: &Shape<'_>) -> bool {
 /// Quoting: the words at `shape.quoted` of every item were written in double quotes.
 fn check_quoting(request: &str, list: &ListAnswer, shape: &Shape<'_>) -> Outcome {
     for item in &list.items {
-        if item.parse_error.is_some() || shape.quoted.iter().any(|&i| !item.quoted.get(i).copied().unwrap_or(false)) {
+        if item.parse_error.is_some()
+            || shape
+                .quoted
+                .iter()
+                .any(|&i| !item.quoted.get(i).copied().unwrap_or(false))
+        {
             return Outcome::fail(
                 request,
                 "every value in double quotes, with \\\\, \\\" and \\# escaped",
@@ -104,7 +109,13 @@ pub(super) async fn discover(ctx: &mut Ctx) {
     let ups = match ctx.ups() {
         Ok(u) => u,
         Err(skip) => {
-            for id in ["anon.reads", "list.var.framing", "list.var.quoting", "list.var.order", "list.var.status"] {
+            for id in [
+                "anon.reads",
+                "list.var.framing",
+                "list.var.quoting",
+                "list.var.order",
+                "list.var.status",
+            ] {
                 ctx.record(id, skip.clone());
             }
             return;
@@ -138,20 +149,31 @@ pub(super) async fn discover(ctx: &mut Ctx) {
         ctx.record("list.var.framing", o);
         return;
     }
-    ctx.record("list.var.framing", Outcome::Pass(format!("{} variables", list.items.len())));
+    ctx.record(
+        "list.var.framing",
+        Outcome::Pass(format!("{} variables", list.items.len())),
+    );
     ctx.record("list.var.quoting", check_quoting(&request, &list, &shape));
     let names: Vec<String> = list.items.iter().map(|l| l.words[2].clone()).collect();
     let order = names
         .windows(2)
         .find(|w| w[0].to_ascii_lowercase() > w[1].to_ascii_lowercase())
         .map_or_else(Outcome::pass, |w| {
-            Outcome::fail(&request, "names in ascending order, case-insensitively", format!("{} before {}", w[0], w[1]))
+            Outcome::fail(
+                &request,
+                "names in ascending order, case-insensitively",
+                format!("{} before {}", w[0], w[1]),
+            )
         });
     ctx.record("list.var.order", order);
     let status = if names.iter().any(|n| n == "ups.status") {
         Outcome::pass()
     } else {
-        Outcome::fail(&request, format!("VAR {ups} ups.status \"...\""), "no ups.status line")
+        Outcome::fail(
+            &request,
+            format!("VAR {ups} ups.status \"...\""),
+            "no ups.status line",
+        )
     };
     ctx.record("list.var.status", status);
     ctx.facts.vars = list
@@ -175,14 +197,33 @@ pub(super) async fn run(ctx: &mut Ctx) {
         };
         let o = match fetch(ctx, &request).await {
             Err(o) => o,
-            Ok(list) if list.framed(shape.echo) && list.items.iter().all(|l| l.words.len() == 3 && l.words[0] == "CLIENT") => {
+            Ok(list)
+                if list.framed(shape.echo)
+                    && list
+                        .items
+                        .iter()
+                        .all(|l| l.words.len() == 3 && l.words[0] == "CLIENT") =>
+            {
                 Outcome::pass()
             }
-            Ok(list) => Outcome::fail(&request, format!("BEGIN LIST CLIENT {ups} | CLIENT {ups} <address> lines | END LIST CLIENT {ups}"), list.text()),
+            Ok(list) => Outcome::fail(
+                &request,
+                format!(
+                    "BEGIN LIST CLIENT {ups} | CLIENT {ups} <address> lines | END LIST CLIENT {ups}"
+                ),
+                list.text(),
+            ),
         };
         ctx.record("list.client.framing", o);
     } else if let Err(skip) = ctx.ups() {
-        for id in ["list.rw.framing", "list.cmd.framing", "get.cmddesc", "list.enum.framing", "list.range.framing", "list.client.framing"] {
+        for id in [
+            "list.rw.framing",
+            "list.cmd.framing",
+            "get.cmddesc",
+            "list.enum.framing",
+            "list.range.framing",
+            "list.client.framing",
+        ] {
             ctx.record(id, skip.clone());
         }
     }
@@ -211,7 +252,11 @@ async fn rw_and_cmd(ctx: &mut Ctx, ups: &str) {
         Ok(list) => match check_list(&request, &list, &shape) {
             Err(o) => o,
             Ok(()) => {
-                ctx.facts.rw = list.items.iter().map(|l| (l.words[2].clone(), l.words[3].clone())).collect();
+                ctx.facts.rw = list
+                    .items
+                    .iter()
+                    .map(|l| (l.words[2].clone(), l.words[3].clone()))
+                    .collect();
                 check_quoting(&request, &list, &shape)
             }
         },
@@ -238,9 +283,16 @@ async fn rw_and_cmd(ctx: &mut Ctx, ups: &str) {
         None => Outcome::skip("the UPS has no instant commands"),
         Some(cmd) => {
             let request = format!("GET CMDDESC {ups} {cmd}");
-            one_line(ctx, &request, &format!("CMDDESC {ups} {cmd} \"<text>\""), |l| {
-                l.words.len() == 4 && l.words[..3] == ["CMDDESC", ups, cmd.as_str()] && l.quoted[3]
-            })
+            one_line(
+                ctx,
+                &request,
+                &format!("CMDDESC {ups} {cmd} \"<text>\""),
+                |l| {
+                    l.words.len() == 4
+                        && l.words[..3] == ["CMDDESC", ups, cmd.as_str()]
+                        && l.quoted[3]
+                },
+            )
             .await
         }
     };
@@ -268,7 +320,10 @@ async fn enum_and_range(ctx: &mut Ctx, ups: &str) {
         ("list.range.framing", "RANGE", range_var, 2, &[3, 4][..]),
     ] {
         let Some(var) = var else {
-            ctx.record(id, Outcome::skip(format!("no writable variable of type {kw} (GET TYPE)")));
+            ctx.record(
+                id,
+                Outcome::skip(format!("no writable variable of type {kw} (GET TYPE)")),
+            );
             continue;
         };
         let request = format!("LIST {kw} {ups} {var}");

@@ -35,7 +35,12 @@ async fn one_line(ctx: &Ctx, request: &str, expected: &str, ok: impl Fn(&Line) -
     };
     let a = p.ask(request).await;
     p.close().await;
-    judge(request, expected, &a, ok)
+    let shown = if request.is_empty() {
+        "<empty line>"
+    } else {
+        request
+    };
+    judge(shown, expected, &a, ok)
 }
 
 /// Pass when the answer is a line for which `ok` holds, else a failure naming all three.
@@ -62,5 +67,7 @@ fn is_version(word: &str) -> bool {
     let (Some(a), Some(b), None) = (parts.next(), parts.next(), parts.next()) else {
         return false;
     };
-    [a, b].iter().all(|p| !p.is_empty() && p.bytes().all(|c| c.is_ascii_digit()))
+    [a, b]
+        .iter()
+        .all(|p| !p.is_empty() && p.bytes().all(|c| c.is_ascii_digit()))
 }

@@ -5,7 +5,9 @@
 use std::time::Duration;
 
 use nut_certutil::certinfo::CertInfo;
-use nut_certutil::tls::names::{certificate_matches_certname, certificate_matches_host, certificate_names};
+use nut_certutil::tls::names::{
+    certificate_matches_certname, certificate_matches_host, certificate_names,
+};
 use nut_certutil::tls::{CertHostRule, ClientTlsSettings, build_client_config};
 
 use super::is_version;
@@ -41,9 +43,15 @@ pub(super) async fn run(ctx: &mut Ctx) {
             p.close().await;
             if a.is_err("FEATURE-NOT-CONFIGURED") || a.is_err("FEATURE-NOT-SUPPORTED") {
                 ctx.record("starttls.answer", Outcome::Pass(a.text()));
-                ctx.record("starttls.offered", Outcome::fail("STARTTLS", "OK STARTTLS", a.text()));
+                ctx.record(
+                    "starttls.offered",
+                    Outcome::fail("STARTTLS", "OK STARTTLS", a.text()),
+                );
             } else {
-                ctx.record("starttls.answer", Outcome::fail("STARTTLS", expected, a.text()));
+                ctx.record(
+                    "starttls.answer",
+                    Outcome::fail("STARTTLS", expected, a.text()),
+                );
             }
             skip_rest(ctx, "the server did not answer OK STARTTLS");
             return;
@@ -57,12 +65,23 @@ pub(super) async fn run(ctx: &mut Ctx) {
     let early = p.next_within(PLAINTEXT_WINDOW).await;
     let plaintext = match &early {
         Answer::Silent if !p.has_pending_bytes() => Outcome::pass(),
-        Answer::Silent => Outcome::fail("STARTTLS", "nothing until the client's ClientHello", "a partial plaintext line"),
-        other => Outcome::fail("STARTTLS", "nothing until the client's ClientHello", other.text()),
+        Answer::Silent => Outcome::fail(
+            "STARTTLS",
+            "nothing until the client's ClientHello",
+            "a partial plaintext line",
+        ),
+        other => Outcome::fail(
+            "STARTTLS",
+            "nothing until the client's ClientHello",
+            other.text(),
+        ),
     };
     ctx.record("starttls.no-plaintext", plaintext);
     if matches!(early, Answer::Closed | Answer::Broken(_)) {
-        ctx.record("tls.handshake", Outcome::fail("STARTTLS", "a TLS handshake", early.text()));
+        ctx.record(
+            "tls.handshake",
+            Outcome::fail("STARTTLS", "a TLS handshake", early.text()),
+        );
         skip_rest(ctx, "no TLS session");
         return;
     }
@@ -76,7 +95,10 @@ pub(super) async fn run(ctx: &mut Ctx) {
     let policy = match build_client_config(&unverified, &host, ctx.settings.target.port) {
         Ok(p) => p,
         Err(e) => {
-            ctx.record("tls.handshake", Outcome::skip(format!("TLS options not usable: {e}")));
+            ctx.record(
+                "tls.handshake",
+                Outcome::skip(format!("TLS options not usable: {e}")),
+            );
             skip_rest(ctx, "no TLS session");
             return;
         }
@@ -84,14 +106,23 @@ pub(super) async fn run(ctx: &mut Ctx) {
     p = match p.handshake(&policy).await {
         Ok(p) => p,
         Err(e) => {
-            ctx.record("tls.handshake", Outcome::fail("STARTTLS, ClientHello (TLS 1.2 and 1.3)", "a completed handshake", e.to_string()));
+            ctx.record(
+                "tls.handshake",
+                Outcome::fail(
+                    "STARTTLS, ClientHello (TLS 1.2 and 1.3)",
+                    "a completed handshake",
+                    e.to_string(),
+                ),
+            );
             skip_rest(ctx, "no TLS session");
             return;
         }
     };
     ctx.record("tls.handshake", Outcome::pass());
     let session = p.tls_session();
-    let version = session.as_ref().map_or_else(|| "unknown".to_string(), |s| s.version.clone());
+    let version = session
+        .as_ref()
+        .map_or_else(|| "unknown".to_string(), |s| s.version.clone());
     let o = if matches!(version.as_str(), "TLSv1_2" | "TLSv1_3") {
         Outcome::Pass(version.clone())
     } else {
@@ -110,7 +141,9 @@ pub(super) async fn run(ctx: &mut Ctx) {
     });
     ctx.record("tls.protver", o);
     let a = p.ask("STARTTLS").await;
-    let o = super::judge("STARTTLS (in TLS)", "ERR ALREADY-SSL-MODE", &a, |l| l.is_err("ALREADY-SSL-MODE"));
+    let o = super::judge("STARTTLS (in TLS)", "ERR ALREADY-SSL-MODE", &a, |l| {
+        l.is_err("ALREADY-SSL-MODE")
+    });
     ctx.record("tls.starttls-twice", o);
     p.close().await;
     certificate(ctx, session.and_then(|s| s.peer_chain.into_iter().next())).await;
@@ -129,18 +162,32 @@ fn skip_rest(ctx: &mut Ctx, why: &str) {
     }
 }
 
-async fn certificate(ctx: &mut Ctx, leaf: Option<nut_certutil::rustls::pki_types::CertificateDer<'static>>) {
+async fn certificate(
+    ctx: &mut Ctx,
+    leaf: Option<nut_certutil::rustls::pki_types::CertificateDer<'static>>,
+) {
     let Some(info) = leaf.and_then(|d| CertInfo::parse(d.as_ref()).ok()) else {
-        ctx.record("tls.name", Outcome::fail("STARTTLS", "a server certificate", "none that parses"));
+        ctx.record(
+            "tls.name",
+            Outcome::fail("STARTTLS", "a server certificate", "none that parses"),
+        );
         ctx.record("tls.validity", Outcome::skip("no certificate"));
         return;
     };
     let host = ctx.settings.target.host.clone();
     let o = match &ctx.settings.certname {
         Some(name) if certificate_matches_certname(&info, name) => Outcome::pass(),
-        Some(name) => Outcome::fail("STARTTLS", format!("a certificate for {name}"), certificate_names(&info)),
+        Some(name) => Outcome::fail(
+            "STARTTLS",
+            format!("a certificate for {name}"),
+            certificate_names(&info),
+        ),
         None if certificate_matches_host(&info, &host) => Outcome::pass(),
-        None => Outcome::fail("STARTTLS", format!("a certificate for {host}"), certificate_names(&info)),
+        None => Outcome::fail(
+            "STARTTLS",
+            format!("a certificate for {host}"),
+            certificate_names(&info),
+        ),
     };
     ctx.record("tls.name", o);
     let now = nut_certutil::time::OffsetDateTime::now_utc();
@@ -194,6 +241,10 @@ async fn chain(ctx: &Ctx) -> Outcome {
             p.close().await;
             Outcome::pass()
         }
-        Err(e) => Outcome::fail("STARTTLS, verified handshake", "a certificate that verifies", e.to_string()),
+        Err(e) => Outcome::fail(
+            "STARTTLS, verified handshake",
+            "a certificate that verifies",
+            e.to_string(),
+        ),
     }
 }
