@@ -572,6 +572,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn doc_lists_every_check() {
+        let doc = include_str!("../../docs/CONFORMANCE.md");
+        let listed = doc
+            .split_once("<!-- checks:begin -->\n")
+            .and_then(|(_, rest)| rest.split_once("<!-- checks:end -->"))
+            .map(|(table, _)| table)
+            .expect("docs/CONFORMANCE.md has the checks markers");
+        assert_eq!(
+            listed,
+            markdown_table(),
+            "docs/CONFORMANCE.md is stale: paste `nut-conformance --list-checks` between the markers"
+        );
+    }
+
+    #[test]
     fn ids_are_unique_and_findable() {
         for (i, c) in CHECKS.iter().enumerate() {
             assert!(
