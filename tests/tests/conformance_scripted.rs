@@ -25,6 +25,9 @@ enum Defect {
     UnsortedVars,
     NoProtVer,
     TrackingWithoutSession,
+    /// Not a defect: the script hangs up on a client silent for a second (upsd's idle timeout,
+    /// shortened).
+    ClosesIdle,
 }
 
 const UPS: &str = "fake";
@@ -143,6 +146,10 @@ fn list(query: &[&str], items: &[String], defect: Defect) -> (Vec<String>, bool)
 }
 
 fn serve(mut s: TcpStream, defect: Defect) {
+    if defect == Defect::ClosesIdle {
+        s.set_read_timeout(Some(Duration::from_secs(1)))
+            .expect("timeout");
+    }
     let mut tok = Tokenizer::new();
     let (mut user, mut pass) = (false, false);
     let mut raw_len = 0usize;
@@ -183,6 +190,10 @@ fn scripted(defect: Defect) -> u16 {
 }
 
 fn run_against(defect: Defect) -> Report {
+    run_enabling(defect, &[])
+}
+
+fn run_enabling(defect: Defect, enabled: &[&str]) -> Report {
     let port = scripted(defect);
     let settings = Settings {
         target: Target {
@@ -194,11 +205,11 @@ fn run_against(defect: Defect) -> Report {
         reader: None,
         admin: None,
         monitor: None,
-        enabled: Vec::new(),
+        enabled: enabled.iter().map(|e| e.to_string()).collect(),
         instcmd: None,
         tls: ClientTlsSettings::default(),
         certname: None,
-        idle_wait: Duration::from_secs(1),
+        idle_wait: Duration::from_secs(3),
     };
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -325,4 +336,22 @@ fn json_and_exit_status_of_the_binary() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
+}
+
+#[test]
+fn the_idle_timeout_runs_only_when_enabled() {
+    let r = run_against(Defect::ClosesIdle);
+    assert!(matches!(result(&r, "idle.timeout"), Outcome::Skip(_)));
+    // Only the one check is looked at: the script's short timeout is not upsd's.
+    let r = run_enabling(Defect::ClosesIdle, &["idle.timeout"]);
+    assert!(
+        matches!(result(&r, "idle.timeout"), Outcome::Pass(_)),
+        "{:?}",
+        result(&r, "idle.timeout")
+    );
+    let r = run_enabling(Defect::None, &["idle.timeout"]);
+    let Outcome::Fail(f) = result(&r, "idle.timeout") else {
+        panic!("a server that never hangs up passed");
+    };
+    assert_eq!(f.got, "<no reply>");
 }
