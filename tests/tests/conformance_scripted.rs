@@ -32,14 +32,21 @@ enum Defect {
 
 const UPS: &str = "fake";
 
-/// The reply lines to one request (each without its newline); `None` closes the connection
-/// after them.
+/// What a connection has said so far.
+#[derive(Debug, Default)]
+struct Session {
+    user: bool,
+    pass: bool,
+    tracking: bool,
+}
+
+/// The reply lines to one request (each without its newline), and whether the connection
+/// stays open after them.
 fn answer(
     words: &[String],
     raw_len: usize,
     defect: Defect,
-    user: &mut bool,
-    pass: &mut bool,
+    session: &mut Session,
 ) -> (Vec<String>, bool) {
     let w: Vec<&str> = words.iter().map(String::as_str).collect();
     let upper: Vec<String> = w.iter().map(|s| s.to_ascii_uppercase()).collect();
@@ -69,27 +76,42 @@ fn answer(
             true,
         ),
         ["STARTTLS", ..] => err("FEATURE-NOT-CONFIGURED"),
-        ["USERNAME", _] if *user => err("ALREADY-SET-USERNAME"),
+        ["USERNAME", _] if session.user => err("ALREADY-SET-USERNAME"),
         ["USERNAME", _] => {
-            *user = true;
+            session.user = true;
             one("OK")
         }
-        ["PASSWORD", _] if *pass => err("ALREADY-SET-PASSWORD"),
+        ["PASSWORD", _] if session.pass => err("ALREADY-SET-PASSWORD"),
         ["PASSWORD", _] => {
-            *pass = true;
+            session.pass = true;
             one("OK")
         }
-        ["LOGIN" | "INSTCMD" | "SET" | "FSD" | "PRIMARY", ..] if !*user => err("USERNAME-REQUIRED"),
-        ["LOGIN" | "INSTCMD" | "SET" | "FSD" | "PRIMARY", ..] if !*pass => err("PASSWORD-REQUIRED"),
+        ["USERNAME" | "PASSWORD", ..] => err("INVALID-ARGUMENT"),
+        ["LOGIN" | "INSTCMD" | "SET" | "FSD" | "PRIMARY", ..] if !session.user => {
+            err("USERNAME-REQUIRED")
+        }
+        ["LOGIN" | "INSTCMD" | "SET" | "FSD" | "PRIMARY", ..] if !session.pass => {
+            err("PASSWORD-REQUIRED")
+        }
+        ["SET", "TRACKING", on @ ("ON" | "OFF")] => {
+            session.tracking = *on == "ON";
+            one("OK")
+        }
+        ["SET", "TRACKING", ..] => err("INVALID-ARGUMENT"),
         ["LOGIN" | "INSTCMD" | "SET" | "FSD" | "PRIMARY", ..] => err("ACCESS-DENIED"),
         ["LOGOUT"] if defect == Defect::NoGoodbye => (vec!["OK".into()], true),
         ["LOGOUT"] => (vec!["OK Goodbye".into()], false),
         ["GET", "TRACKING"] if defect == Defect::TrackingWithoutSession => one("ON"),
+        ["GET", "TRACKING"] if session.tracking => one("ON"),
         ["GET", "TRACKING"] => one("OFF"),
         ["GET", "TRACKING", _] => err("FEATURE-NOT-CONFIGURED"),
         ["GET", "VAR", ups, var] if ups.eq_ignore_ascii_case(UPS) => {
             match var.to_ascii_lowercase().as_str() {
                 "ups.status" => one(&format!("VAR {} {} \"OL\"", w[2], w[3])),
+                "server.info" => one(&format!(
+                    "VAR {} {} \"Network UPS Tools upsd 2.8.0 - http://www.networkupstools.org/\"",
+                    w[2], w[3]
+                )),
                 _ if defect == Defect::WrongErrWords => err("UNKNOWN-VAR"),
                 _ => err("VAR-NOT-SUPPORTED"),
             }
@@ -100,12 +122,16 @@ fn answer(
         ["GET", "UPSDESC", ups] if ups.eq_ignore_ascii_case(UPS) => {
             one(&format!("UPSDESC {} \"Fake UPS\"", w[2]))
         }
+        ["GET", "TYPE", ups, var] if ups.eq_ignore_ascii_case(UPS) && *var != "UPS.STATUS" => {
+            err("VAR-NOT-SUPPORTED")
+        }
         ["GET", "TYPE", ups, _] if ups.eq_ignore_ascii_case(UPS) => {
             one(&format!("TYPE {} {} STRING:32", w[2], w[3]))
         }
         ["GET", "DESC", ups, _] if ups.eq_ignore_ascii_case(UPS) => {
             one(&format!("DESC {} {} \"UPS status\"", w[2], w[3]))
         }
+        ["GET", "VAR", _] => err("INVALID-ARGUMENT"),
         ["GET", _, _, ..] => err("UNKNOWN-UPS"),
         ["GET", ..] => err("INVALID-ARGUMENT"),
         ["LIST", "UPS"] => list(&["UPS"], &[format!("UPS {UPS} \"Fake UPS\"")], defect),
@@ -130,6 +156,9 @@ fn answer(
             list(&[u[1], w[2]], &[], defect)
         }
         ["LIST", "VAR" | "RW" | "CMD" | "CLIENT", _] => err("UNKNOWN-UPS"),
+        ["LIST", "ENUM" | "RANGE", ups, _] if ups.eq_ignore_ascii_case(UPS) => {
+            err("VAR-NOT-SUPPORTED")
+        }
         ["LIST", ..] => err("INVALID-ARGUMENT"),
         _ => err(unknown_cmd),
     }
@@ -151,7 +180,7 @@ fn serve(mut s: TcpStream, defect: Defect) {
             .expect("timeout");
     }
     let mut tok = Tokenizer::new();
-    let (mut user, mut pass) = (false, false);
+    let mut session = Session::default();
     let mut raw_len = 0usize;
     let mut buf = [0u8; 4096];
     loop {
@@ -164,7 +193,7 @@ fn serve(mut s: TcpStream, defect: Defect) {
             let Some(ev) = tok.feed(b) else { continue };
             let len = std::mem::take(&mut raw_len);
             let Event::Line(words) = ev else { continue };
-            let (lines, keep) = answer(&words, len, defect, &mut user, &mut pass);
+            let (lines, keep) = answer(&words, len, defect, &mut session);
             let mut out = String::new();
             for l in lines {
                 out.push_str(&l);

@@ -21,8 +21,34 @@ pub(super) async fn run(ctx: &mut Ctx) {
         "FEATURE-NOT-CONFIGURED",
     )
     .await;
-    let ups = ctx.ups().unwrap_or_else(|_| NO_SUCH_UPS.to_string());
+    expect_err(
+        ctx,
+        "tracking.set-needs-username",
+        "SET TRACKING ON",
+        "USERNAME-REQUIRED",
+    )
+    .await;
     let user = format!("USERNAME {NOBODY}");
+    let o = sequence(
+        ctx,
+        &[
+            &user,
+            "PASSWORD conformance",
+            "SET TRACKING ON",
+            "GET TRACKING",
+            "SET TRACKING MAYBE",
+        ],
+        "OK | OK | OK | ON | ERR INVALID-ARGUMENT",
+        |a| {
+            a[2].line().is_some_and(|l| l.is(&["OK"]))
+                && a[3].line().is_some_and(|l| l.is(&["ON"]))
+                && a[4].is_err("INVALID-ARGUMENT")
+        },
+    )
+    .await;
+    ctx.record("tracking.set", o);
+    let ups = ctx.ups().unwrap_or_else(|_| NO_SUCH_UPS.to_string());
+    expect_err(ctx, "auth.username-args", "USERNAME", "INVALID-ARGUMENT").await;
     twice(
         ctx,
         "auth.username-twice",

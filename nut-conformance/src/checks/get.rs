@@ -15,6 +15,13 @@ pub(super) async fn run(ctx: &mut Ctx) {
         "UNKNOWN-UPS",
     )
     .await;
+    expect_err(
+        ctx,
+        "get.upsdesc.unknown",
+        &format!("GET UPSDESC {NO_SUCH_UPS}"),
+        "UNKNOWN-UPS",
+    )
+    .await;
     let ups = match ctx.ups() {
         Ok(u) => u,
         Err(skip) => {
@@ -25,6 +32,9 @@ pub(super) async fn run(ctx: &mut Ctx) {
                 "get.upsdesc",
                 "get.type",
                 "get.desc",
+                "get.var.args",
+                "get.type.unknown",
+                "get.server-info",
             ] {
                 ctx.record(id, skip.clone());
             }
@@ -99,6 +109,34 @@ pub(super) async fn run(ctx: &mut Ctx) {
     )
     .await;
     ctx.record("get.desc", o);
+    expect_err(
+        ctx,
+        "get.var.args",
+        &format!("GET VAR {ups}"),
+        "INVALID-ARGUMENT",
+    )
+    .await;
+    expect_err(
+        ctx,
+        "get.type.unknown",
+        &format!("GET TYPE {ups} conformance.no.such.var"),
+        "VAR-NOT-SUPPORTED",
+    )
+    .await;
+    let request = format!("GET VAR {ups} server.info");
+    let o = one_line(
+        ctx,
+        &request,
+        &format!("VAR {ups} server.info \"Network UPS Tools upsd ...\""),
+        |l| {
+            l.words.len() == 4
+                && l.words[..3] == ["VAR", ups.as_str(), "server.info"]
+                && l.quoted[3]
+                && l.words[3].starts_with("Network UPS Tools")
+        },
+    )
+    .await;
+    ctx.record("get.server-info", o);
 }
 
 fn type_word(w: &str) -> bool {

@@ -236,6 +236,20 @@ pub(super) async fn run(ctx: &mut Ctx) {
         };
         ctx.record("list.unknown-ups", o);
     }
+    expect_err(
+        ctx,
+        "list.client.unknown-ups",
+        &format!("LIST CLIENT {NO_SUCH_UPS}"),
+        "UNKNOWN-UPS",
+    )
+    .await;
+    match ctx.ups() {
+        Ok(ups) => {
+            let request = format!("LIST ENUM {ups} conformance.no.such.var");
+            expect_err(ctx, "list.enum.unknown-var", &request, "VAR-NOT-SUPPORTED").await;
+        }
+        Err(skip) => ctx.record("list.enum.unknown-var", skip),
+    }
     expect_err(ctx, "list.noargs", "LIST", "INVALID-ARGUMENT").await;
     expect_err(ctx, "list.bad-subcommand", "LIST FROB", "INVALID-ARGUMENT").await;
 }
