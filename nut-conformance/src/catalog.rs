@@ -560,7 +560,7 @@ pub const CHECKS: &[CheckDef] = &[
         "net §4.7, §4.9",
         Must,
         Changes,
-        "with --monitor-user: LOGIN answers OK, NUMLOGINS counts it, LIST CLIENT lists us, PRIMARY answers OK, a second LOGIN answers ERR ALREADY-LOGGED-IN",
+        "with --monitor-user: LOGIN answers OK, NUMLOGINS counts it, LIST CLIENT lists us, PRIMARY and its old name MASTER answer OK, a second LOGIN answers ERR ALREADY-LOGGED-IN",
     ),
     def(
         "set.readonly",

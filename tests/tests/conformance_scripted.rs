@@ -384,3 +384,33 @@ fn the_idle_timeout_runs_only_when_enabled() {
     };
     assert_eq!(f.got, "<no reply>");
 }
+
+#[test]
+fn passwords_never_appear_in_the_report() {
+    // The script refuses every LOGIN: the failure shows the exchange, with the password hidden.
+    const SECRET: &str = "S3cret-Pw-of-the-monitor";
+    let port = scripted(Defect::None);
+    let out = std::process::Command::new(rnut_tests::bin("nut-conformance"))
+        .arg(format!("{UPS}@127.0.0.1:{port}"))
+        .args([
+            "--timeout",
+            "2",
+            "--enable",
+            "login.primary",
+            "--enable",
+            "set.var",
+        ])
+        .args(["--monitor-user", "mon", "--monitor-password", SECRET])
+        .args(["--admin-user", "adm", "--admin-password", SECRET])
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(text.contains("login.primary"), "{text}");
+    assert!(text.contains("sent:     LOGIN fake"), "{text}");
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        !text.contains(SECRET) && !err.contains(SECRET),
+        "{text}{err}"
+    );
+}

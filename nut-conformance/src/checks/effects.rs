@@ -142,9 +142,10 @@ async fn numlogins(p: &mut Probe, ups: &str) -> Option<u64> {
 async fn login_primary(mut p: Probe, ups: &str) -> Outcome {
     let before = numlogins(&mut p, ups).await;
     let login = format!("LOGIN {ups}");
-    let steps: [(String, &str); 3] = [
+    let steps: [(String, &str); 4] = [
         (login.clone(), "OK"),
         (format!("PRIMARY {ups}"), "OK PRIMARY-GRANTED (or OK ...)"),
+        (format!("MASTER {ups}"), "OK MASTER-GRANTED (or OK ...)"),
         (login.clone(), "ERR ALREADY-LOGGED-IN"),
     ];
     let mut got = Vec::new();
@@ -152,7 +153,7 @@ async fn login_primary(mut p: Probe, ups: &str) -> Outcome {
         let a = p.ask(sent).await;
         let ok = match i {
             0 => a.line().is_some_and(|l| l.is(&["OK"])),
-            1 => a
+            1 | 2 => a
                 .line()
                 .is_some_and(|l| l.words.first().map(String::as_str) == Some("OK")),
             _ => a.is_err("ALREADY-LOGGED-IN"),
