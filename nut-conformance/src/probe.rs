@@ -2,7 +2,7 @@
 //! go out as given, each reply line comes back with its raw bytes and its words (split by
 //! nut-core's tokenizer, with which words were quoted), every wait bounded.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use nut_certutil::tls::ClientTlsPolicy;
 use nut_core::words::{Event, Tokenizer};
@@ -12,7 +12,10 @@ use crate::outcome::printable;
 use crate::target::Target;
 
 /// Most item lines read from one LIST reply before the check gives up on it.
-const MAX_LIST_ITEMS: usize = 100_000;
+pub const MAX_LIST_ITEMS: usize = 100_000;
+
+/// A whole LIST reply must arrive within this many reply waits (`--timeout`).
+pub const LIST_WAITS: u32 = 6;
 
 /// One reply line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -234,15 +237,28 @@ impl Probe {
                 end: Answer::Silent,
             };
         }
+        // A server that drips lines must not hold the run: the whole list gets a deadline.
+        let deadline = Instant::now() + self.wait * LIST_WAITS;
         loop {
-            let a = self.next().await;
+            let left = deadline.saturating_duration_since(Instant::now());
+            let a = self.next_within(left.min(self.wait)).await;
             match a {
                 Answer::Line(l) if l.words.first().map(String::as_str) != Some("END") => {
-                    if items.len() >= MAX_LIST_ITEMS {
+                    let trouble = if items.len() >= MAX_LIST_ITEMS {
+                        Some(format!("more than {MAX_LIST_ITEMS} item lines"))
+                    } else if Instant::now() >= deadline {
+                        Some(format!(
+                            "no END LIST within {} s",
+                            (self.wait * LIST_WAITS).as_secs()
+                        ))
+                    } else {
+                        None
+                    };
+                    if let Some(why) = trouble {
                         return ListAnswer {
                             begin,
                             items,
-                            end: Answer::Broken("too many item lines".into()),
+                            end: Answer::Broken(why),
                         };
                     }
                     items.push(l);

@@ -25,6 +25,8 @@ enum Defect {
     UnsortedVars,
     NoProtVer,
     TrackingWithoutSession,
+    /// LIST VAR goes on for ever, one item line every 50 ms.
+    EndlessList,
     /// Not a defect: the script hangs up on a client silent for a second (upsd's idle timeout,
     /// shortened).
     ClosesIdle,
@@ -193,6 +195,10 @@ fn serve(mut s: TcpStream, defect: Defect) {
             let Some(ev) = tok.feed(b) else { continue };
             let len = std::mem::take(&mut raw_len);
             let Event::Line(words) = ev else { continue };
+            if defect == Defect::EndlessList && words.len() == 3 && words[1] == "VAR" {
+                drip(&mut s, &words[2]);
+                return;
+            }
             let (lines, keep) = answer(&words, len, defect, &mut session);
             let mut out = String::new();
             for l in lines {
@@ -203,6 +209,18 @@ fn serve(mut s: TcpStream, defect: Defect) {
                 return;
             }
         }
+    }
+}
+
+/// BEGIN LIST VAR, then item lines paced at 50 ms until the client goes away.
+fn drip(s: &mut TcpStream, ups: &str) {
+    let mut line = format!("BEGIN LIST VAR {ups}\n");
+    for i in 0u64.. {
+        if s.write_all(line.as_bytes()).is_err() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+        line = format!("VAR {ups} item.{i} \"{i}\"\n");
     }
 }
 
@@ -223,6 +241,10 @@ fn run_against(defect: Defect) -> Report {
 }
 
 fn run_enabling(defect: Defect, enabled: &[&str]) -> Report {
+    run_with(defect, enabled, Duration::from_secs(2))
+}
+
+fn run_with(defect: Defect, enabled: &[&str], wait: Duration) -> Report {
     let port = scripted(defect);
     let settings = Settings {
         target: Target {
@@ -230,7 +252,7 @@ fn run_enabling(defect: Defect, enabled: &[&str]) -> Report {
             port,
             ups: None,
         },
-        wait: Duration::from_secs(2),
+        wait,
         reader: None,
         admin: None,
         monitor: None,
@@ -412,5 +434,22 @@ fn passwords_never_appear_in_the_report() {
     assert!(
         !text.contains(SECRET) && !err.contains(SECRET),
         "{text}{err}"
+    );
+}
+
+#[test]
+fn a_list_that_never_ends_is_cut_at_its_deadline() {
+    let wait = Duration::from_millis(400);
+    let start = std::time::Instant::now();
+    let r = run_with(Defect::EndlessList, &[], wait);
+    let Outcome::Fail(f) = result(&r, "list.var.framing") else {
+        panic!("not reported: {:?}", result(&r, "list.var.framing"));
+    };
+    assert!(f.got.contains("no END LIST within"), "{f:?}");
+    // One list deadline (6 waits) and the other checks' replies, not the endless list.
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        start.elapsed()
     );
 }

@@ -185,46 +185,49 @@ pub(super) async fn discover(ctx: &mut Ctx) {
 
 /// LIST RW, CMD, CLIENT, ENUM, RANGE, GET CMDDESC, and the errors.
 pub(super) async fn run(ctx: &mut Ctx) {
-    if let Ok(ups) = ctx.ups() {
-        rw_and_cmd(ctx, &ups).await;
-        enum_and_range(ctx, &ups).await;
-        let request = format!("LIST CLIENT {ups}");
-        let shape = Shape {
-            // The UPS is echoed as sent in the frame; items carry the ups.conf spelling.
-            echo: &["CLIENT", &ups],
-            data: 1,
-            quoted: &[],
-        };
-        let o = match fetch(ctx, &request).await {
-            Err(o) => o,
-            Ok(list)
-                if list.framed(shape.echo)
-                    && list
-                        .items
-                        .iter()
-                        .all(|l| l.words.len() == 3 && l.words[0] == "CLIENT") =>
-            {
-                Outcome::pass()
-            }
-            Ok(list) => Outcome::fail(
-                &request,
-                format!(
-                    "BEGIN LIST CLIENT {ups} | CLIENT {ups} <address> lines | END LIST CLIENT {ups}"
+    match ctx.ups() {
+        Ok(ups) => {
+            rw_and_cmd(ctx, &ups).await;
+            enum_and_range(ctx, &ups).await;
+            let request = format!("LIST CLIENT {ups}");
+            let shape = Shape {
+                // The UPS is echoed as sent in the frame; items carry the ups.conf spelling.
+                echo: &["CLIENT", &ups],
+                data: 1,
+                quoted: &[],
+            };
+            let o = match fetch(ctx, &request).await {
+                Err(o) => o,
+                Ok(list)
+                    if list.framed(shape.echo)
+                        && list
+                            .items
+                            .iter()
+                            .all(|l| l.words.len() == 3 && l.words[0] == "CLIENT") =>
+                {
+                    Outcome::pass()
+                }
+                Ok(list) => Outcome::fail(
+                    &request,
+                    format!(
+                        "BEGIN LIST CLIENT {ups} | CLIENT {ups} <address> lines | END LIST CLIENT {ups}"
+                    ),
+                    list.text(),
                 ),
-                list.text(),
-            ),
-        };
-        ctx.record("list.client.framing", o);
-    } else if let Err(skip) = ctx.ups() {
-        for id in [
-            "list.rw.framing",
-            "list.cmd.framing",
-            "get.cmddesc",
-            "list.enum.framing",
-            "list.range.framing",
-            "list.client.framing",
-        ] {
-            ctx.record(id, skip.clone());
+            };
+            ctx.record("list.client.framing", o);
+        }
+        Err(skip) => {
+            for id in [
+                "list.rw.framing",
+                "list.cmd.framing",
+                "get.cmddesc",
+                "list.enum.framing",
+                "list.range.framing",
+                "list.client.framing",
+            ] {
+                ctx.record(id, skip.clone());
+            }
         }
     }
     let request = format!("LIST VAR {NO_SUCH_UPS}");
