@@ -4,6 +4,10 @@
 //! Arguments are always escaped and quoted when needed (unlike libupsclient, a password with
 //! spaces works). With FORCESSL, a server without TLS is refused right after its answer to
 //! `STARTTLS`: no USERNAME or PASSWORD is ever sent in plaintext.
+//!
+//! Protocol testers (`nut-conformance`) get raw access in `raw`: bytes out as given, reply
+//! lines back as received with bounded waits, the TLS handshake after an `OK STARTTLS` they
+//! read themselves, and what the TLS session negotiated.
 
 mod error;
 mod options;
