@@ -256,3 +256,34 @@ fn rnut_and_c_upsd_pass_every_check_alike() {
         "{differ:?}\nrnut:\n{r_text}\nC:\n{c_text}"
     );
 }
+
+/// The row of `id` in a run's Markdown table (the whole line).
+fn row<'a>(text: &'a str, id: &str) -> &'a str {
+    let head = format!("| `{id}` |");
+    text.lines()
+        .find(|l| l.starts_with(&head))
+        .unwrap_or_else(|| panic!("no row {id}:\n{text}"))
+}
+
+#[test]
+fn a_certificate_for_another_name_or_from_another_ca_is_reported() {
+    let ours = start_rnut();
+    let ca = ours.ca.display().to_string();
+    // The certificate names localhost and 127.0.0.1, not this.
+    let (_, text, code) = conformance(
+        ours.port,
+        &["--certpath", &ca, "--certname", "ups.example.org"],
+    );
+    assert!(row(&text, "tls.name").contains("| fail |"), "{text}");
+    assert!(row(&text, "tls.name").contains("localhost"), "{text}");
+    assert!(row(&text, "tls.chain").contains("| fail |"), "{text}");
+    assert_eq!(code, 1, "tls.chain is a MUST:\n{text}");
+    // Another CA: the name is right, the chain is not.
+    let other = TestPki::new();
+    let dir = rnut_tests::private_tempdir();
+    let other_ca = other.write_ca_bundle(&dir.path().join("other-ca.pem"));
+    let (_, text, code) = conformance(ours.port, &["--certpath", &other_ca.display().to_string()]);
+    assert!(row(&text, "tls.name").contains("| pass |"), "{text}");
+    assert!(row(&text, "tls.chain").contains("| fail |"), "{text}");
+    assert_eq!(code, 1, "{text}");
+}
