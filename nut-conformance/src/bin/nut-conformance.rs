@@ -11,11 +11,14 @@ use nut_monitor::tools::tls_args::TlsArgs;
 
 /// Tell whether a NUT server speaks the network protocol correctly.
 #[derive(Debug, Parser)]
-#[command(name = "nut-conformance", version = nut_core::version::VERSION)]
+#[command(name = "nut-conformance", disable_version_flag = true)]
 struct Args {
     /// The server: HOST[:PORT], or UPS@HOST[:PORT] to pick the UPS (default: the first listed).
-    #[arg(required_unless_present = "list_checks")]
+    #[arg(required_unless_present_any = ["list_checks", "version"])]
     target: Option<String>,
+    /// Print the version (`Network UPS Tools nut-conformance ...`, as every rnut tool) and exit.
+    #[arg(short = 'V', long = "version")]
+    version: bool,
     /// Print the checks (a Markdown table) and exit.
     #[arg(long)]
     list_checks: bool,
@@ -108,6 +111,10 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
+    if args.version {
+        println!("{}", nut_core::version::version_line("nut-conformance"));
+        return ExitCode::SUCCESS;
+    }
     if args.list_checks {
         print!("{}", catalog::markdown_table());
         return ExitCode::SUCCESS;
