@@ -238,30 +238,32 @@ impl Probe {
             };
         }
         // A server that drips lines must not hold the run: the whole list gets a deadline.
-        let deadline = Instant::now() + self.wait * LIST_WAITS;
+        let budget = self.wait * LIST_WAITS;
+        let deadline = Instant::now() + budget;
+        let cut = || Answer::Broken(format!("no END LIST within {} s", budget.as_secs()));
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             let a = self.next_within(left.min(self.wait)).await;
+            let over = Instant::now() >= deadline;
             match a {
                 Answer::Line(l) if l.words.first().map(String::as_str) != Some("END") => {
-                    let trouble = if items.len() >= MAX_LIST_ITEMS {
-                        Some(format!("more than {MAX_LIST_ITEMS} item lines"))
-                    } else if Instant::now() >= deadline {
-                        Some(format!(
-                            "no END LIST within {} s",
-                            (self.wait * LIST_WAITS).as_secs()
-                        ))
+                    let end = if items.len() >= MAX_LIST_ITEMS {
+                        Answer::Broken(format!("more than {MAX_LIST_ITEMS} item lines"))
+                    } else if over {
+                        cut()
                     } else {
-                        None
+                        items.push(l);
+                        continue;
                     };
-                    if let Some(why) = trouble {
-                        return ListAnswer {
-                            begin,
-                            items,
-                            end: Answer::Broken(why),
-                        };
-                    }
-                    items.push(l);
+                    return ListAnswer { begin, items, end };
+                }
+                // Silence cut short by the deadline is the deadline's doing.
+                Answer::Silent if over && left < self.wait => {
+                    return ListAnswer {
+                        begin,
+                        items,
+                        end: cut(),
+                    };
                 }
                 end => return ListAnswer { begin, items, end },
             }

@@ -25,6 +25,8 @@ enum Defect {
     UnsortedVars,
     NoProtVer,
     TrackingWithoutSession,
+    /// A tracked INSTCMD answers `OK TRACKING 12345`, not a UUID.
+    TrackingIdNotUuid,
     /// LIST VAR goes on for ever, one item line every 50 ms.
     EndlessList,
     /// Not a defect: the script hangs up on a client silent for a second (upsd's idle timeout,
@@ -33,6 +35,9 @@ enum Defect {
 }
 
 const UPS: &str = "fake";
+
+/// The id the script gives a tracked instant command.
+const TRACKING_ID: &str = "1BD31808-CB49-4AEC-9D75-D056E6F018D2";
 
 /// What a connection has said so far.
 #[derive(Debug, Default)]
@@ -100,12 +105,21 @@ fn answer(
             one("OK")
         }
         ["SET", "TRACKING", ..] => err("INVALID-ARGUMENT"),
+        ["INSTCMD", ups, "BEEPER.ENABLE"] if ups.eq_ignore_ascii_case(UPS) && session.tracking => {
+            if defect == Defect::TrackingIdNotUuid {
+                one("OK TRACKING 12345")
+            } else {
+                one(&format!("OK TRACKING {TRACKING_ID}"))
+            }
+        }
         ["LOGIN" | "INSTCMD" | "SET" | "FSD" | "PRIMARY", ..] => err("ACCESS-DENIED"),
         ["LOGOUT"] if defect == Defect::NoGoodbye => (vec!["OK".into()], true),
         ["LOGOUT"] => (vec!["OK Goodbye".into()], false),
         ["GET", "TRACKING"] if defect == Defect::TrackingWithoutSession => one("ON"),
         ["GET", "TRACKING"] if session.tracking => one("ON"),
         ["GET", "TRACKING"] => one("OFF"),
+        ["GET", "TRACKING", id] if session.tracking && *id == TRACKING_ID => one("SUCCESS"),
+        ["GET", "TRACKING", _] if session.tracking => err("UNKNOWN"),
         ["GET", "TRACKING", _] => err("FEATURE-NOT-CONFIGURED"),
         ["GET", "VAR", ups, var] if ups.eq_ignore_ascii_case(UPS) => {
             match var.to_ascii_lowercase().as_str() {
@@ -245,8 +259,17 @@ fn run_enabling(defect: Defect, enabled: &[&str]) -> Report {
 }
 
 fn run_with(defect: Defect, enabled: &[&str], wait: Duration) -> Report {
+    run_settings(defect, enabled, wait, |_| {})
+}
+
+fn run_settings(
+    defect: Defect,
+    enabled: &[&str],
+    wait: Duration,
+    adjust: impl FnOnce(&mut Settings),
+) -> Report {
     let port = scripted(defect);
-    let settings = Settings {
+    let mut settings = Settings {
         target: Target {
             host: "127.0.0.1".into(),
             port,
@@ -262,6 +285,7 @@ fn run_with(defect: Defect, enabled: &[&str], wait: Duration) -> Report {
         certname: None,
         idle_wait: Duration::from_secs(3),
     };
+    adjust(&mut settings);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -452,4 +476,30 @@ fn a_list_that_never_ends_is_cut_at_its_deadline() {
         "{:?}",
         start.elapsed()
     );
+}
+
+#[test]
+fn a_tracked_instant_command_runs_only_when_named_and_needs_a_uuid() {
+    let admin = |s: &mut Settings| {
+        s.admin = Some(nut_conformance::Credentials {
+            user: "adm".into(),
+            password: "pw".into(),
+        });
+        s.instcmd = Some("beeper.enable".into());
+    };
+    let wait = Duration::from_secs(2);
+    let r = run_settings(Defect::None, &[], wait, admin);
+    assert!(matches!(result(&r, "instcmd.run"), Outcome::Skip(_)));
+    let r = run_settings(Defect::None, &["instcmd.run"], wait, admin);
+    assert!(
+        matches!(result(&r, "instcmd.run"), Outcome::Pass(_)),
+        "{:?}",
+        result(&r, "instcmd.run")
+    );
+    let r = run_settings(Defect::TrackingIdNotUuid, &["instcmd.run"], wait, admin);
+    let Outcome::Fail(f) = result(&r, "instcmd.run") else {
+        panic!("not reported: {:?}", result(&r, "instcmd.run"));
+    };
+    assert_eq!(f.got, "OK TRACKING 12345");
+    assert_eq!(f.expected, "OK TRACKING <v4 UUID>");
 }
