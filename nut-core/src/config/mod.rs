@@ -113,6 +113,17 @@ impl ConfigError {
     }
 }
 
+/// Whether a config word has the shape of a keyword (ASCII letters, digits, `_`, `-`, `.`;
+/// at most 32 bytes), so that a message may name it: a word of any other shape may be a
+/// mistyped line run together, password included.
+pub(crate) fn keyword_like(word: &str) -> bool {
+    !word.is_empty()
+        && word.len() <= 32
+        && word
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.')
+}
+
 /// The error for a line whose first word is no directive of `file_kind` (`upsd.conf`,
 /// `upsmon.conf`): it names only the keyword, never the rest of the line, which may hold a
 /// password, and names no keyword at all when the first word does not look like one (a quoted
@@ -125,12 +136,7 @@ pub(crate) fn invalid_directive(
     file_kind: &str,
     directives: &[&str],
 ) -> ConfigError {
-    let keyword_like = !word.is_empty()
-        && word.len() <= 32
-        && word
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.');
-    if !keyword_like {
+    if !keyword_like(word) {
         return ConfigError::new(
             file,
             line,
