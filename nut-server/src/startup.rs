@@ -67,11 +67,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     if let Some(command) = &cli.command {
         let pid = match cli.pid {
             Some(p) => p,
-            None => crate::pidfile::read(&pidfile)?,
+            None => crate::pidfile::read(&crate::pidfile::path_for_command(
+                cli.chroot.as_deref(),
+                &pid_dir(process_env),
+            ))?,
         };
         // A reload is answered through the status file: wait for it, so that a refused
-        // reload is an error here too (C upsd only sends the signal).
-        let dir = pid_dir(process_env);
+        // reload is an error here too (C upsd only sends the signal). A chrooted upsd
+        // wrote it inside its jail.
+        let dir = crate::reload_status::dir_seen_by(pid, &pid_dir(process_env));
         let before = crate::reload_status::count_before(&dir, pid);
         crate::pidfile::send_command(command, pid)?;
         if command == "reload" {
