@@ -127,20 +127,6 @@ pub fn skip(reason: &str) {
     record_skip(&format!("{test}: {reason}\n"));
 }
 
-/// A test that needs what no install step can bring to this machine (upstream's source,
-/// which the package mirror does not serve): prints `NOT RUN: reason` and records it in
-/// [`skip_log`] like a skip, so `scripts/test`'s summary counts it, but never panics, even
-/// with `RNUT_TESTS_NO_SKIP=1`. Use [`skip`] for anything `scripts/install-test-deps` can
-/// install.
-pub fn not_available(reason: &str) {
-    let test = std::thread::current()
-        .name()
-        .unwrap_or("unknown test")
-        .to_string();
-    eprintln!("NOT RUN: {reason}");
-    record_skip(&format!("{test}: not run: {reason}\n"));
-}
-
 fn record_skip(line: &str) {
     let log = skip_log();
     let written = std::fs::OpenOptions::new()

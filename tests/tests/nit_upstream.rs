@@ -1,93 +1,12 @@
-//! Upstream NUT's integration suite (NIT: `tests/NIT/nit.sh` of NUT's source) against rnut's
-//! binaries, through `scripts/nit-against-rnut`. NUT's source is never part of this
-//! repository: the test uses `RNUT_NIT_SOURCE` (a NUT source directory or tarball) or what
-//! `apt-get source nut` brings from the Debian mirror. Where neither is available (the
-//! project's mirror refuses NUT's source files: see docs/NIT.md), the test records that it
-//! did not run. Every NIT case must pass, except the ones nit.sh itself skips because they
-//! need a program that neither rnut nor Debian's packages provide (listed below).
+//! `scripts/nit-against-rnut`, which runs upstream NUT's integration suite (NIT:
+//! `tests/NIT/nit.sh` of NUT's source) against rnut's binaries. NUT's source is never part of
+//! this repository, and the package mirror CI reaches does not serve it (docs/NIT.md), so the
+//! full NIT run is a documented manual step with its results in docs/NIT.md; what runs here is
+//! the script's plumbing, on a stand-in nit.sh.
 
 use std::process::Command;
-use std::time::Duration;
 
-use rnut_tests::{ChildGuard, bin_dir, free_port, workspace_root};
-
-/// Cases nit.sh skips by itself, with why: each needs a program built from NUT's source
-/// that neither rnut nor Debian's packages provide. (PyNUT's and UPS::Nut's own suites do
-/// run: the script makes their files from NUT's `.in` templates as configure would.)
-const SKIPPED_BY_DESIGN: [(&str, &str); 2] = [
-    (
-        "testcase_sandbox_cppnit",
-        "NUT's C++ client library test program (tests/cppnit), built from NUT's source",
-    ),
-    (
-        "testcase_sandbox_nutscanner",
-        "nut-scanner, which rnut does not ship (nit.sh wants it in the build tree)",
-    ),
-];
-
-/// How long the whole NIT may take (2.8.0's takes about 20 s, today's 30-70 s).
-const NIT_DEADLINE: Duration = Duration::from_secs(600);
-
-#[test]
-#[ignore = "slow: runs upstream's NIT (20-70 s); scripts/test runs it"]
-fn upstream_nit_passes_against_rnut() {
-    let bins = bin_dir();
-    let work = tempfile::tempdir().expect("tempdir");
-    let log_path = work.path().join("nit.log");
-    let log = std::fs::File::create(&log_path).expect("log file");
-    let mut cmd = Command::new(workspace_root().join("scripts/nit-against-rnut"));
-    if let Some(source) = std::env::var_os("RNUT_NIT_SOURCE") {
-        cmd.arg(source);
-    }
-    cmd.env("RNUT_BIN_DIR", bins)
-        .env("NUT_PORT", free_port().to_string())
-        .stdout(log.try_clone().expect("log"))
-        .stderr(log);
-    let mut child = ChildGuard::spawn("nit-against-rnut", &mut cmd);
-    let status = child.wait_exit(NIT_DEADLINE);
-    let out = std::fs::read_to_string(&log_path).unwrap_or_default();
-    let Some(status) = status else {
-        panic!("the NIT did not finish within {NIT_DEADLINE:?}:\n{out}");
-    };
-    if status.code() == Some(77) {
-        rnut_tests::not_available(&format!(
-            "no NUT source (set RNUT_NIT_SOURCE to a NUT source tree or tarball): {}",
-            out.trim().replace('\n', "; ")
-        ));
-        return;
-    }
-    let (passed, failed) = overall(&out).unwrap_or_else(|| panic!("no NIT summary:\n{out}"));
-    assert!(status.success(), "the NIT failed ({status:?}):\n{out}");
-    assert_eq!(failed, 0, "NIT cases failed:\n{out}");
-    assert!(passed >= 10, "too few NIT cases passed ({passed}):\n{out}");
-    for name in skipped_cases(&out) {
-        assert!(
-            SKIPPED_BY_DESIGN.iter().any(|(p, _)| name.starts_with(p)),
-            "the NIT skipped {name}, which is not a known skip:\n{out}"
-        );
-    }
-}
-
-/// `PASSED=N FAILED=N` from nit.sh's `OVERALL:` line.
-fn overall(log: &str) -> Option<(u32, u32)> {
-    let line = log.lines().rev().find(|l| l.contains("OVERALL: PASSED="))?;
-    let count = |key: &str| -> Option<u32> {
-        let rest = line.split(key).nth(1)?;
-        rest.split(|c: char| !c.is_ascii_digit())
-            .next()?
-            .parse()
-            .ok()
-    };
-    Some((count("PASSED=")?, count("FAILED=")?))
-}
-
-/// The cases listed as `[S] name` in nit.sh's summary (newer NITs).
-fn skipped_cases(log: &str) -> Vec<String> {
-    log.lines()
-        .filter_map(|l| l.split("[S] ").nth(1))
-        .map(|name| name.trim().to_string())
-        .collect()
-}
+use rnut_tests::{bin_dir, free_port, workspace_root};
 
 /// The script's plumbing, checked where NUT's source is not at hand (CI): on a source tree
 /// whose `tests/NIT/nit.sh` only reports what it sees, the programs nit.sh finds first are
@@ -136,14 +55,4 @@ fn the_script_puts_rnut_binaries_where_nit_looks() {
     let user = if rnut_tests::is_root() { "nut" } else { "" };
     assert!(text.contains(&format!("user {user}")), "{text}");
     assert!(text.contains(&format!("port {port}")), "{text}");
-}
-
-#[test]
-fn nit_summary_is_read() {
-    let log =
-        "x\n[INFO] OVERALL: PASSED=15 FAILED=2 SKIPPED=1\n      1 [S] testcase_sandbox_cppnit_x\n";
-    assert_eq!(overall(log), Some((15, 2)));
-    assert_eq!(skipped_cases(log), vec!["testcase_sandbox_cppnit_x"]);
-    assert_eq!(overall("[INFO] OVERALL: PASSED=10 FAILED=0"), Some((10, 0)));
-    assert_eq!(overall("nothing"), None);
 }
