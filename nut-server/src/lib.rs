@@ -14,6 +14,7 @@
 //!   hosts.allow / hosts.deny.
 //! - [`registry`]: the UPS table, the per-UPS state fed by driver links, tracking ids.
 //! - [`descriptions`]: `cmdvartab` for `GET DESC` / `GET CMDDESC`.
+//! - [`counters`]: upsd's own figures for `/metrics` (atomics bumped by the NUT paths).
 //! - [`context`]: what all sessions share; [`session`]: one connection's state.
 //! - [`cmd`]: one module per command family (`get`, `list`, `set`, `instcmd`, `login`,
 //!   `primary`, `credentials`, `info`, `starttls`) and the dispatcher with C upsd's check order.
@@ -28,6 +29,7 @@ pub mod cli;
 pub mod cmd;
 pub mod connection;
 pub mod context;
+pub mod counters;
 pub mod descriptions;
 pub mod io;
 pub mod pidfile;
