@@ -20,6 +20,7 @@
 //!   `primary`, `credentials`, `info`, `starttls`) and the dispatcher with C upsd's check order.
 //! - [`connection`]: the per-connection loop (idle kick, batching, STARTTLS upgrade).
 //! - [`server`]: accept loops, MAXCONN, signals, reload; [`startup`]: the startup sequence.
+//! - [`http`]: the optional HTTP listener: `/metrics`, `/api/v1`, the status page.
 //! - [`settings`]: reading the config files; [`tls`]: the STARTTLS acceptor.
 #![forbid(unsafe_code)]
 
@@ -31,6 +32,7 @@ pub mod connection;
 pub mod context;
 pub mod counters;
 pub mod descriptions;
+pub mod http;
 pub mod io;
 pub mod pidfile;
 pub mod privileges;
