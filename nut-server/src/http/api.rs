@@ -1,6 +1,6 @@
 //! `/api/v1/...`: the view as JSON. Where `upsc -j` prints the same thing, the shape is
 //! the same (`/api/v1/ups` is `upsc -L -j`, `/api/v1/ups/<name>` is `upsc -j <name>`,
-//! `.../clients` is `upsc -c -j`, `/api/v1/all` is `upsc -j -a`); the rest adds what the
+//! `.../clients` is `upsc -c -j`, `/api/v1/all` is `upsc -a -j`); the rest adds what the
 //! NUT protocol spreads over several commands (types and descriptions, link state).
 
 use nut_core::json::Json;
@@ -18,12 +18,13 @@ pub fn respond(path: &str, view: &ServerView, descriptions: &Descriptions) -> Op
                 .iter()
                 .map(|u| (u.name.clone(), Json::str(&u.desc))),
         ),
-        ["all"] => Json::object(
-            view.upses
-                .iter()
-                .filter(|u| u.available())
-                .map(|u| (u.name.clone(), vars(u))),
-        ),
+        ["all"] => Json::object(view.upses.iter().map(|u| {
+            let value = match unavailable_reason(u) {
+                None => vars(u),
+                Some(reason) => Json::object([("error", Json::str(reason))]),
+            };
+            (u.name.clone(), value)
+        })),
         ["status"] => status(view),
         ["ups", name, rest @ ..] => {
             let ups = view.ups(name)?;
@@ -78,13 +79,18 @@ fn vars(ups: &UpsView) -> Json {
     )
 }
 
+/// Why `upsc` cannot read the UPS, in libupsclient's words (`None`: it can).
+fn unavailable_reason(ups: &UpsView) -> Option<&'static str> {
+    match (ups.available(), ups.connected) {
+        (true, _) => None,
+        (false, true) => Some("Data stale"),
+        (false, false) => Some("Driver not connected"),
+    }
+}
+
 /// 503 with `upsc -j`'s error shape and the protocol's reason.
 fn unavailable(ups: &UpsView) -> Response {
-    let reason = if ups.connected {
-        "Data stale"
-    } else {
-        "Driver not connected"
-    };
+    let reason = unavailable_reason(ups).unwrap_or("Data stale");
     let body = Json::object([("error", Json::str(reason))]).render() + "\n";
     Response {
         status: 503,
