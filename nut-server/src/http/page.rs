@@ -21,13 +21,13 @@ section.ups{background:#fff;border-radius:.6rem;border-left:.5rem solid #2e7d32;
 section.ups h2{font-size:1.1rem;margin:0;word-break:break-all}\
 section.ups p.desc{margin:0 0 .5rem;color:#5b6472;font-size:.85rem}\
 .state{display:inline-block;font-weight:700;padding:.15rem .5rem;border-radius:.3rem;color:#fff;background:#2e7d32;margin-bottom:.5rem}\
-.onbatt{border-left-color:#ef6c00}.onbatt .state{background:#ef6c00}\
-.lowbatt,.commlost{border-left-color:#c62828}.lowbatt .state,.commlost .state{background:#c62828}\
-.stale{border-left-color:#f9a825}.stale .state{background:#f9a825;color:#1d2330}\
-.commlost,.stale{background:#fff4f4}\
+section.onbatt{border-left-color:#ef6c00}.onbatt .state{background:#ef6c00}\
+section.lowbatt,section.commlost{border-left-color:#c62828}.lowbatt .state,.commlost .state{background:#c62828}\
+section.stale{border-left-color:#f9a825}.stale .state{background:#f9a825;color:#1d2330}\
+section.commlost,section.stale{background:#fff4f4}\
 dl{display:grid;grid-template-columns:auto 1fr;gap:.15rem .8rem;margin:0}\
 dt{color:#5b6472}dd{margin:0;font-weight:600;font-variant-numeric:tabular-nums}\
-@media (prefers-color-scheme:dark){body{background:#15181e;color:#e6e8eb}section.ups{background:#1f242c}.commlost,.stale{background:#2a1f22}p.meta,section.ups p.desc,dt{color:#9aa3ad}}";
+@media (prefers-color-scheme:dark){body{background:#15181e;color:#e6e8eb}section.ups{background:#1f242c}section.commlost,section.stale{background:#2a1f22}p.meta,section.ups p.desc,dt{color:#9aa3ad}}";
 
 /// The page.
 pub fn render(view: &ServerView) -> String {
