@@ -153,3 +153,44 @@ fn plain_http_with_a_tls_identity_still_reports_expiry() {
         m.body
     );
 }
+
+/// Every upsd family the example dashboard and alert rules query is one upsd serves (the
+/// variable families depend on the UPS and are left aside).
+#[test]
+fn the_examples_query_only_metrics_upsd_serves() {
+    let s = start("");
+    let m = http_support::get(http_addr(&s.u), "/metrics").body;
+    let root = rnut_tests::workspace_root();
+    for file in [
+        "examples/grafana-dashboard.json",
+        "examples/prometheus-alerts.yml",
+    ] {
+        let text = std::fs::read_to_string(root.join(file)).expect("example");
+        let mut names: Vec<&str> = text
+            .match_indices("nut_")
+            .map(|(i, _)| {
+                let rest = &text[i..];
+                let end = rest
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(rest.len());
+                &rest[..end]
+            })
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        assert!(names.len() >= 5, "{file}: {names:?}");
+        for name in names {
+            let variable = ["nut_battery_", "nut_input_", "nut_output_"]
+                .iter()
+                .any(|p| name.starts_with(p))
+                || name == "nut_ups_load_percent";
+            let served = m
+                .lines()
+                .any(|l| l.starts_with(&format!("{name}{{")) || l.starts_with(&format!("{name} ")));
+            assert!(
+                variable || served,
+                "{file} queries {name}, which upsd does not serve"
+            );
+        }
+    }
+}
