@@ -254,10 +254,12 @@ fn info_labels(u: &UpsView) -> Vec<(String, String)> {
     out
 }
 
+/// One variable's family: the variable's name and its `(ups, value)` samples.
+type VariableFamily<'a> = (String, Vec<(&'a str, &'a str)>);
+
 /// One family per numeric variable, UPSes in ups.conf order within each.
 fn variables(w: &mut Writer, view: &ServerView, descriptions: &Descriptions) {
-    // family name -> (variable name, samples)
-    let mut families: BTreeMap<String, (String, Vec<(&str, &str)>)> = BTreeMap::new();
+    let mut families: BTreeMap<String, VariableFamily> = BTreeMap::new();
     for u in view.upses.iter().filter(|u| u.available()) {
         for v in u.vars.iter().filter(|v| is_number(&v.value)) {
             let name = metric_name(&v.name);
