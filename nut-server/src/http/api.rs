@@ -45,7 +45,10 @@ pub fn respond(path: &str, view: &ServerView, descriptions: &Descriptions) -> Op
                             Json::object([
                                 ("name", Json::str(&v.name)),
                                 ("value", Json::str(&v.value)),
-                                ("type", Json::Array(v.types.iter().map(Json::str).collect())),
+                                (
+                                    "type",
+                                    Json::Array(v.types().into_iter().map(Json::Str).collect()),
+                                ),
                                 ("description", Json::str(descriptions.var(&v.name))),
                             ])
                         })

@@ -8,7 +8,7 @@
 //! the last word from the driver, logged-in clients. Then upsd's own counters and the
 //! seconds left on its certificates.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::time::SystemTime;
 
@@ -260,15 +260,22 @@ type VariableFamily<'a> = (String, Vec<(&'a str, &'a str)>);
 /// One family per numeric variable, UPSes in ups.conf order within each.
 fn variables(w: &mut Writer, view: &ServerView, descriptions: &Descriptions) {
     let mut families: BTreeMap<String, VariableFamily> = BTreeMap::new();
+    // Most UPSes share their variable names: each name is mapped once.
+    let mut names: HashMap<&str, String> = HashMap::new();
     for u in view.upses.iter().filter(|u| u.available()) {
         for v in u.vars.iter().filter(|v| is_number(&v.value)) {
-            let name = metric_name(&v.name);
+            let name = names
+                .entry(v.name.as_str())
+                .or_insert_with(|| metric_name(&v.name));
             if RESERVED.contains(&name.as_str()) {
                 continue;
             }
-            let entry = families
-                .entry(name)
-                .or_insert_with(|| (v.name.clone(), Vec::new()));
+            let entry = match families.get_mut(name.as_str()) {
+                Some(e) => e,
+                None => families
+                    .entry(name.clone())
+                    .or_insert_with(|| (v.name.clone(), Vec::new())),
+            };
             // Two variables of one UPS mapping to one name (`a.b` and `a_b`): the first wins.
             if !entry.1.iter().any(|(ups, _)| *ups == u.name) {
                 entry.1.push((&u.name, &v.value));

@@ -21,8 +21,24 @@ pub struct VarView {
     pub name: String,
     /// The value `GET VAR` answers (`ups.status` with the FSD prefix while latched).
     pub value: String,
+    /// RW flag.
+    pub rw: bool,
+    /// Has enum values.
+    pub has_enums: bool,
+    /// Has ranges.
+    pub has_ranges: bool,
+    /// STRING with its maximum length.
+    pub string_len: Option<i64>,
+}
+
+impl VarView {
     /// The words `GET TYPE` answers (`RW`, `ENUM`, `RANGE`, `STRING:n`, `NUMBER`).
-    pub types: Vec<String>,
+    pub fn types(&self) -> Vec<String> {
+        VarType::for_variable(self.rw, self.has_enums, self.has_ranges, self.string_len)
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
 }
 
 /// One UPS at the moment of the read.
@@ -99,15 +115,10 @@ impl ServerView {
                             .map(|n| VarView {
                                 name: n.name.clone(),
                                 value: u.status_value(&n.name, &n.value).into_owned(),
-                                types: VarType::for_variable(
-                                    n.flags.contains(VarFlags::RW),
-                                    !n.enums.is_empty(),
-                                    !n.ranges.is_empty(),
-                                    n.flags.contains(VarFlags::STRING).then_some(n.aux),
-                                )
-                                .iter()
-                                .map(ToString::to_string)
-                                .collect(),
+                                rw: n.flags.contains(VarFlags::RW),
+                                has_enums: !n.enums.is_empty(),
+                                has_ranges: !n.ranges.is_empty(),
+                                string_len: n.flags.contains(VarFlags::STRING).then_some(n.aux),
                             })
                             .collect();
                         let cmds = live.state.commands().map(str::to_string).collect();
