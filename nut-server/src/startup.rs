@@ -168,10 +168,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         registry.sync_sections(&ups_conf.sections, &statepath, &shutdown);
         let ctx = ServerContext::new(registry, reloadable);
         if !http_listeners.is_empty() {
-            let shared = std::sync::Arc::new(crate::http::HttpShared {
-                ctx: ctx.clone(),
-                tls: http_tls,
-            });
+            let shared = crate::http::HttpShared::new(ctx.clone(), http_tls);
             crate::http::spawn(
                 shared,
                 http_listeners,

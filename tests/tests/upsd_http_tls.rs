@@ -194,3 +194,63 @@ fn the_examples_query_only_metrics_upsd_serves() {
         }
     }
 }
+
+/// The expiry seconds of upsd's identity in `/metrics` over HTTPS.
+fn identity_expiry(s: &Setup, pki: &TestPki) -> i64 {
+    let m = get_tls(http_addr(&s.u), pki.client_config(None), "/metrics").expect("HTTPS");
+    sample(
+        &m.body,
+        "nut_upsd_certificate_expiry_seconds",
+        "role=\"identity\",subject=\"CN=My nut server,O=rnut\"",
+    )
+    .expect("identity expiry")
+    .parse()
+    .expect("integer")
+}
+
+/// SIGHUP re-reads the HTTPS certificate: a renewed one (two years instead of one) is served
+/// and its expiry reported without a restart; HTTPS stays on.
+#[test]
+fn sighup_serves_and_reports_a_renewed_https_certificate() {
+    use nut_certutil::keys::{KeyAlgorithm, PrivateKey};
+    use nut_certutil::pki::{CertProfile, CertRole, issue};
+    let s = start("HTTP_TLS yes\n");
+    let year = 365 * 24 * 3600;
+    assert!(identity_expiry(&s, &s.pki) < year + 24 * 3600);
+
+    let key = PrivateKey::generate(KeyAlgorithm::EcdsaP256).expect("key");
+    let mut profile = CertProfile::for_months(CertRole::Server, 24);
+    profile.sans = vec!["localhost".into(), "127.0.0.1".into()];
+    let der = issue(
+        &key,
+        "CN=My nut server,O=rnut",
+        &profile,
+        &s.pki.ca_der,
+        &s.pki.ca_key,
+    )
+    .expect("renewed certificate");
+    let store = s._d.path().join("certdb");
+    std::fs::remove_dir_all(&store).expect("remove the old store");
+    // The same CA, the renewed server certificate.
+    let renewed = TestPki {
+        ca_key: PrivateKey::from_pkcs8(s.pki.ca_key.pkcs8_der()).expect("ca key"),
+        ca_der: s.pki.ca_der.clone(),
+        server_key: key,
+        server_der: der,
+        ..TestPki::new()
+    };
+    renewed.write_store(&store);
+    s.u.child.signal(nix::sys::signal::Signal::SIGHUP);
+    assert!(
+        s.u.wait_log("HTTP: certificates reloaded", Duration::from_secs(10)),
+        "{}",
+        s.u.log_text()
+    );
+    let left = identity_expiry(&s, &renewed);
+    assert!(
+        left > 2 * year - 40 * 24 * 3600,
+        "{left} s left after the renewal"
+    );
+    let page = get_tls(http_addr(&s.u), renewed.client_config(None), "/").expect("HTTPS");
+    assert_eq!(page.status, 200);
+}

@@ -18,18 +18,20 @@
 //! - [`request`], [`response`]: the wire.
 //! - [`view`]: one consistent read of the registry and the counters.
 //! - [`prometheus`], [`api`], [`page`]: the three renderings.
-//! - [`certs`]: the HTTPS acceptor and the certificate expiry figures.
+//! - [`certs`]: the HTTPS acceptor and the certificate expiry figures; [`reload`]: both
+//!   read again on SIGHUP.
 
 pub mod api;
 pub mod certs;
 pub mod page;
 pub mod prometheus;
+pub mod reload;
 pub mod request;
 pub mod response;
 pub mod view;
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -62,8 +64,29 @@ pub const MAX_REQUESTS_PER_CONNECTION: usize = 100;
 pub struct HttpShared {
     /// The NUT side's state.
     pub ctx: Arc<ServerContext>,
-    /// HTTPS acceptor and certificate expiry figures.
-    pub tls: HttpTls,
+    /// HTTPS acceptor and certificate expiry figures (replaced on reload; a connection
+    /// keeps the set it started with).
+    tls: RwLock<Arc<HttpTls>>,
+}
+
+impl HttpShared {
+    /// The shared state.
+    pub fn new(ctx: Arc<ServerContext>, tls: HttpTls) -> Arc<HttpShared> {
+        Arc::new(HttpShared {
+            ctx,
+            tls: RwLock::new(Arc::new(tls)),
+        })
+    }
+
+    /// The current TLS set.
+    pub fn tls(&self) -> Arc<HttpTls> {
+        self.tls.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Replace the TLS set (reload).
+    pub fn replace_tls(&self, next: HttpTls) {
+        *self.tls.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(next);
+    }
 }
 
 /// Bind the `HTTP_LISTEN` addresses (startup, before the privilege drop, like LISTEN); each
@@ -102,6 +125,7 @@ pub fn spawn(
     shutdown: &Shutdown,
 ) -> std::io::Result<()> {
     let permits = Arc::new(Semaphore::new(maxconn));
+    reload::spawn(shared.clone(), shutdown.clone())?;
     for l in listeners {
         let l = TcpListener::from_std(l)?;
         tokio::spawn(accept_loop(
@@ -161,8 +185,9 @@ async fn serve_connection(
     mut shutdown: Shutdown,
 ) {
     let _ = stream.set_nodelay(true);
+    let tls = shared.tls();
     let served = async {
-        match &shared.tls.acceptor {
+        match &tls.acceptor {
             None => exchange(&shared, stream).await,
             Some(acceptor) => {
                 let acceptor: TlsAcceptor = acceptor.clone();
@@ -249,7 +274,7 @@ async fn read_head<S: AsyncRead + Unpin>(
 
 /// Route a request; the rendering runs on a blocking thread.
 async fn respond(shared: Arc<HttpShared>, head: RequestHead) -> Response {
-    tokio::task::spawn_blocking(move || route(&shared.ctx, &shared.tls.certs, &head))
+    tokio::task::spawn_blocking(move || route(&shared.ctx, &shared.tls().certs, &head))
         .await
         .unwrap_or_else(|_| Response::error(500))
 }
