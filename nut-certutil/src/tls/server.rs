@@ -22,6 +22,8 @@ pub struct ServerTls {
     /// The effective CERTREQUEST: upsd.conf's when it sets one, else a store CERTPATH's
     /// policy, else NO.
     pub certrequest: CertRequest,
+    /// The certificate upsd presents (end entity), for its expiry in upsd's metrics.
+    pub leaf: rustls_pki_types::CertificateDer<'static>,
 }
 
 /// Build upsd's TLS config (see [`build_server_tls`]).
@@ -100,6 +102,11 @@ pub fn build_server_tls(s: &ServerTlsSettings) -> Result<ServerTls, TlsError> {
             ))
         }
     };
+    let leaf = identity
+        .chain
+        .first()
+        .cloned()
+        .ok_or(TlsError::NoCertificate)?;
     let config = ServerConfig::builder_with_provider(provider)
         .with_protocol_versions(VERSIONS)?
         .with_client_cert_verifier(verifier)
@@ -107,5 +114,6 @@ pub fn build_server_tls(s: &ServerTlsSettings) -> Result<ServerTls, TlsError> {
     Ok(ServerTls {
         config: Arc::new(config),
         certrequest,
+        leaf,
     })
 }

@@ -5,7 +5,7 @@
 //! - this file: [`ConfigError`], [`ConfigWarning`], [`CertIdent`], [`CertRequest`] and the
 //!   helpers every format shares (line walker, section walker, booleans, numbers).
 //! - [`ups_conf`]: `ups.conf` (drivers, upsdrvctl, upsd).
-//! - [`upsd_conf`]: the `upsd.conf` of upsd.
+//! - [`upsd_conf`]: the `upsd.conf` of upsd; [`upsd_http`]: its `HTTP_*` directives.
 //! - [`upsd_users`]: `upsd.users` and the rights check of net-protocol.md section 3.
 //! - [`upsmon_conf`]: `upsmon.conf`, notify events and flags, `MONITOR` and `CERTHOST` rows.
 //! - [`notify`]: upsmon notify events, flags and message formats.
@@ -67,6 +67,7 @@ pub mod nut_conf;
 pub mod paths;
 pub mod ups_conf;
 pub mod upsd_conf;
+pub mod upsd_http;
 pub mod upsd_users;
 pub mod upsmon_conf;
 

@@ -8,6 +8,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use super::upsd_http::{HTTP_DIRECTIVES, HttpConf};
+
 use super::{
     CertIdent, CertRequest, ConfigError, ConfigWarning, DEFAULT_PORT, Line, bool_value, cert_ident,
     certident_line, certident_needs_store, expect_args, invalid_directive, parse_bool, path_arg,
@@ -61,6 +63,8 @@ pub struct UpsdConf {
     pub hosts_allow: Option<PathBuf>,
     /// rnut: `HOSTS_DENY <file>` (hosts_access deny file).
     pub hosts_deny: Option<PathBuf>,
+    /// rnut: the `HTTP_*` directives (metrics, JSON API, status page).
+    pub http: HttpConf,
     /// Accepted oddities for the binary to log (obsolete ACCEPT/REJECT/ACL).
     pub warnings: Vec<ConfigWarning>,
 }
@@ -85,6 +89,7 @@ impl Default for UpsdConf {
             debug_min: None,
             hosts_allow: None,
             hosts_deny: None,
+            http: HttpConf::default(),
             warnings: Vec::new(),
         }
     }
@@ -129,6 +134,7 @@ impl UpsdConf {
             conf.apply(line, file)?;
         }
         certident_needs_store(certident_line(&lines), conf.tls_configured(), file)?;
+        conf.http.check(conf.tls_configured(), file)?;
         conf.warnings.sort_by_key(|w| w.line);
         Ok(conf)
     }
@@ -218,7 +224,11 @@ impl UpsdConf {
                 n,
                 format!("{key} is no longer supported - switch to LISTEN (line ignored)"),
             )),
-            _ => return Err(invalid_directive(file, n, word, "upsd.conf", DIRECTIVES)),
+            _ if self.http.apply(line, file)? => {}
+            _ => {
+                let known = [DIRECTIVES, HTTP_DIRECTIVES].concat();
+                return Err(invalid_directive(file, n, word, "upsd.conf", &known));
+            }
         }
         Ok(())
     }
