@@ -222,3 +222,38 @@ fn generated_man_pages_completions_and_udev_rules() {
         assert!(page.is_file(), "{}", page.display());
     }
 }
+
+#[test]
+fn every_man_page_renders_without_warnings() {
+    if !require_tool("man") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let status = Command::new(bin("rnut-pkg-gen"))
+        .arg("man")
+        .arg(dir.path())
+        .status()
+        .expect("run rnut-pkg-gen");
+    assert!(status.success());
+    let generated = std::fs::read_dir(dir.path()).expect("read generated pages");
+    let handwritten =
+        std::fs::read_dir(workspace_root().join("packaging/man")).expect("read packaging/man");
+    let mut pages = 0;
+    for entry in generated.chain(handwritten) {
+        let page = entry.expect("entry").path();
+        let out = Command::new("man")
+            .args(["--warnings", "-l"])
+            .arg(&page)
+            .env("MANWIDTH", "80")
+            .output()
+            .expect("run man");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success() && stderr.trim().is_empty() && !out.stdout.is_empty(),
+            "{}: {stderr}",
+            page.display()
+        );
+        pages += 1;
+    }
+    assert_eq!(pages, 16, "11 binaries and 5 config files");
+}
