@@ -17,6 +17,7 @@
 //! - [`context`]: what all sessions share; [`session`]: one connection's state.
 //! - [`cmd`]: one module per command family (`get`, `list`, `set`, `instcmd`, `login`,
 //!   `primary`, `credentials`, `info`, `starttls`) and the dispatcher with C upsd's check order.
+//! - [`push`]: the push extension's per-session watches (`WATCH` / `NOTIFY`).
 //! - [`connection`]: the per-connection loop (idle kick, batching, STARTTLS upgrade).
 //! - [`server`]: accept loops, MAXCONN, signals, reload; [`startup`]: the startup sequence.
 //! - [`settings`]: reading the config files; [`tls`]: the STARTTLS acceptor.
@@ -32,6 +33,7 @@ pub mod descriptions;
 pub mod io;
 pub mod pidfile;
 pub mod privileges;
+pub mod push;
 pub mod registry;
 pub mod reload_status;
 pub mod server;

@@ -37,6 +37,8 @@ pub struct Session {
     pub out: Vec<u8>,
     /// The UPS table as of a registry generation (refreshed when the generation changes).
     pub(crate) snapshot: Option<(u64, Arc<UpsTable>)>,
+    /// The UPSes this session `WATCH`es (push extension); boxed, and only once asked for.
+    pub(crate) watches: Option<Box<crate::push::Watches>>,
 }
 
 impl std::fmt::Debug for Session {
@@ -69,6 +71,7 @@ impl Session {
             verified: None,
             out: Vec::new(),
             snapshot: None,
+            watches: None,
         }
     }
 
