@@ -29,6 +29,10 @@ pub struct Args {
     /// JSON output.
     #[arg(short = 'j')]
     pub json: bool,
+    /// Watch <ups>: print its variables, then each change as the server pushes it (rnut
+    /// extension; needs a server that offers WATCH).
+    #[arg(short = 'w', conflicts_with_all = ["list", "list_verbose", "clients", "json"])]
+    pub watch: bool,
     /// Show the version.
     #[arg(short = 'V', long = "version")]
     pub version: bool,
@@ -131,6 +135,10 @@ async fn run(args: Args) -> Result<Output, String> {
         if !var.contains('.') && !args.clients {
             return Err("Error: old-style variable names are not supported".into());
         }
+    }
+    if args.watch {
+        super::upsc_watch::watch(&sys, args.variable.as_deref(), &opts).await?;
+        return Ok(Output::Lines(Vec::new()));
     }
     let mut c = Client::connect(&sys.host, sys.port, &opts)
         .await

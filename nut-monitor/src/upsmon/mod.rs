@@ -6,6 +6,7 @@
 //! - [`notify`]: SYSLOG, WALL, EXEC delivery; [`signals`]: signal handling.
 //! - [`privsep`]: the root parent and the unprivileged child; [`powerdown`]: POWERDOWNFLAG;
 //!   [`pidfile`]: the PID file and `-c`.
+//! - [`push`]: watching UPSes on servers that push changes (poll at once on a change).
 //! - [`settings`]: upsmon.conf to the state machine's settings.
 
 mod conf_file;
@@ -16,6 +17,7 @@ pub mod notify;
 pub mod pidfile;
 pub mod powerdown;
 pub mod privsep;
+mod push;
 mod reload;
 pub mod runner;
 pub mod settings;

@@ -113,6 +113,10 @@ impl Runner {
 
     /// The main loop. Returns the exit code.
     pub async fn run(mut self) -> i32 {
+        // Every UPS is polled at the state machine's interval; a change pushed by a server
+        // (push extension) polls its UPS at once in between, without moving that schedule.
+        let mut next_full = Instant::now();
+        let mut pushed: Option<usize> = None;
         loop {
             if self.fsd_requested {
                 tracing::info!("Signal: User requested FSD");
@@ -123,8 +127,14 @@ impl Runner {
                 if let Err(code) = self.reload().await {
                     return code;
                 }
+                pushed = None;
             }
-            for idx in 0..self.conns.len() {
+            let full = Instant::now() >= next_full;
+            let targets: Vec<usize> = match pushed.take() {
+                Some(idx) if !full && idx < self.conns.len() => vec![idx],
+                _ => (0..self.conns.len()).collect(),
+            };
+            for idx in targets {
                 self.poll_ups(idx).await;
                 self.apply_effects();
             }
@@ -138,9 +148,17 @@ impl Runner {
             if self.exit_requested.is_some() {
                 break;
             }
-            let sleep = Duration::from_secs(self.monitor.sleepval().max(1));
-            if let Some(req) = self.signals.sleep(sleep).await {
-                self.handle(req);
+            if full {
+                next_full = Instant::now() + Duration::from_secs(self.monitor.sleepval().max(1));
+            }
+            let sleep = next_full.saturating_duration_since(Instant::now());
+            tokio::select! {
+                req = self.signals.sleep(sleep) => {
+                    if let Some(req) = req {
+                        self.handle(req);
+                    }
+                }
+                idx = super::push::next_change(&mut self.conns) => pushed = Some(idx),
             }
             if self.exit_requested.is_some() && !self.fsd_requested {
                 break;
@@ -242,6 +260,8 @@ impl Runner {
                 Err(e) => broken = e.is_fatal(),
             }
         }
+        // What was pushed so far is in what was just read.
+        client.clear_notifications();
         let outcome = match (&status, &buzzwords) {
             (Ok(s), _) => PollOutcome::Status {
                 status: s.clone(),
@@ -316,6 +336,7 @@ impl Runner {
             Err(e) if e.is_fatal() => return Err(e),
             Err(e) => tracing::error!("Login on UPS [{}] failed - got [{e}]", spec.system_text),
         }
+        super::push::start(&mut client, ups, &spec.system_text).await?;
         if spec.role == MonitorRole::Primary {
             if let Err(e) = client.primary(ups).await {
                 if e.is_fatal() {
