@@ -201,15 +201,38 @@ impl Runner {
 
     async fn poll_ups(&mut self, idx: usize) {
         let spec = self.conf.monitors[idx].clone();
+        let mut lost = None;
+        // A failover line gets one more try, on its other servers, when the session broke
+        // before the status was read (see `failover`).
+        for _ in 0..2 {
+            match self.poll_session(idx, &spec, lost.take()).await {
+                Some(server) if !spec.alternates.is_empty() => lost = Some(server),
+                _ => return,
+            }
+        }
+        let now = self.now();
+        self.monitor.poll(idx, &PollOutcome::Failed, now);
+        self.drop_connection(idx).await;
+    }
+
+    /// Poll once over the session (connecting first, to the servers in failover order with
+    /// `lost` last). `Some(server)`: a failover line's session to `server` broke before the
+    /// status was read; nothing was recorded and the caller tries the other servers.
+    async fn poll_session(
+        &mut self,
+        idx: usize,
+        spec: &MonitorSpec,
+        lost: Option<(String, u16)>,
+    ) -> Option<(String, u16)> {
         // Every outcome is stamped with the time it was known, after the network work: a
         // slow reconnect must not make a status read just now look DEADTIME old.
         if self.conns[idx].is_none() {
-            match self.try_connect(idx, &spec).await {
+            match self.try_connect(idx, spec, lost.as_ref()).await {
                 Ok(true) => {}
                 Ok(false) => {
                     let now = self.now();
                     self.monitor.poll(idx, &PollOutcome::Failed, now);
-                    return;
+                    return None;
                 }
                 Err(e) => {
                     self.log_poll_failure(
@@ -218,14 +241,15 @@ impl Runner {
                     );
                     let now = self.now();
                     self.monitor.poll(idx, &PollOutcome::Failed, now);
-                    return;
+                    return None;
                 }
             }
         }
         let Some(client) = self.conns[idx].as_mut() else {
-            return;
+            return None;
         };
-        let ups = spec.system.ups.as_str();
+        let server = (client.host().to_string(), client.port());
+        let ups = super::failover::ups_name(spec, client);
         tracing::debug!(
             "polling ups: {}{}",
             spec.system_text,
@@ -262,6 +286,20 @@ impl Runner {
         }
         // What was pushed so far is in what was just read.
         client.clear_notifications();
+        // A server that answers but cannot report the UPS is as lost as a dead one, for a
+        // line with other servers to ask.
+        let unavailable = status
+            .as_ref()
+            .err()
+            .and_then(ClientError::code)
+            .is_some_and(|c| {
+                matches!(
+                    c,
+                    nut_core::net::ErrCode::DataStale
+                        | nut_core::net::ErrCode::DriverNotConnected
+                        | nut_core::net::ErrCode::UnknownUps
+                )
+            });
         let outcome = match (&status, &buzzwords) {
             (Ok(s), _) => PollOutcome::Status {
                 status: s.clone(),
@@ -289,6 +327,19 @@ impl Runner {
         if read {
             self.pollfail[idx] = PollFailLog::default();
         }
+        if (broken || unavailable) && !read && !spec.alternates.is_empty() && lost.is_none() {
+            // Lost the server this failover line was using: no COMMBAD yet, the other
+            // servers are tried first.
+            tracing::warn!(
+                "UPS [{}]: lost server {}:{}, trying the others",
+                spec.system_text,
+                server.0,
+                server.1
+            );
+            self.conns[idx] = None;
+            self.monitor.set_logged_in(idx, false);
+            return Some(server);
+        }
         let now = self.now();
         self.monitor.poll(idx, &outcome, now);
         if broken {
@@ -301,6 +352,16 @@ impl Runner {
                 self.drop_connection(idx).await;
             }
         }
+        None
+    }
+
+    /// The UPS name of MONITOR line `idx` on the server its session is connected to.
+    pub(super) fn ups_of(&self, idx: usize) -> String {
+        let spec = &self.conf.monitors[idx];
+        match &self.conns[idx] {
+            Some(c) => super::failover::ups_name(spec, c).to_string(),
+            None => spec.system.ups.clone(),
+        }
     }
 
     pub(super) async fn drop_connection(&mut self, idx: usize) {
@@ -310,12 +371,42 @@ impl Runner {
         self.monitor.connection_dropped(idx);
     }
 
-    /// Connect, authenticate, LOGIN, and PRIMARY for a primary. `Ok(false)`: connected but the
-    /// primary privilege was refused (counts as a failed poll, the session is kept).
-    async fn try_connect(&mut self, idx: usize, spec: &MonitorSpec) -> Result<bool, ClientError> {
-        let host = spec.system.host.as_str();
-        let ups = spec.system.ups.as_str();
-        let mut client = Client::connect(host, spec.system.port, &self.net).await?;
+    /// Connect to the first of the line's servers that answers (in failover order, `lost`
+    /// last), then as [`Runner::connect_server`].
+    async fn try_connect(
+        &mut self,
+        idx: usize,
+        spec: &MonitorSpec,
+        lost: Option<&(String, u16)>,
+    ) -> Result<bool, ClientError> {
+        let mut last_err = None;
+        for server in super::failover::connect_order(spec, lost) {
+            match self.connect_server(idx, spec, server).await {
+                Ok(primary_ok) => {
+                    super::failover::log_using(spec, server, lost);
+                    return Ok(primary_ok);
+                }
+                Err(e) => {
+                    super::failover::log_no_answer(spec, server, &e);
+                    last_err = Some(e);
+                }
+            }
+        }
+        Err(last_err.unwrap_or(ClientError::Disconnected))
+    }
+
+    /// Connect to `server`, authenticate, LOGIN, WATCH when offered, and PRIMARY for a
+    /// primary. `Ok(false)`: connected but the primary privilege was refused (counts as a
+    /// failed poll, the session is kept).
+    async fn connect_server(
+        &mut self,
+        idx: usize,
+        spec: &MonitorSpec,
+        server: &nut_core::config::MonitorTarget,
+    ) -> Result<bool, ClientError> {
+        let host = server.host.as_str();
+        let ups = server.ups.as_str();
+        let mut client = Client::connect(host, server.port, &self.net).await?;
         let ssl = if client.is_tls() { " [SSL]" } else { "" };
         if let Err(e) = client
             .authenticate(&spec.user, spec.password.expose())

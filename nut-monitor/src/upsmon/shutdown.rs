@@ -22,7 +22,7 @@ impl Runner {
                 continue;
             }
             primary = true;
-            let ups = self.conf.monitors[idx].system.ups.clone();
+            let ups = self.ups_of(idx);
             let sys = self.conf.monitors[idx].system_text.clone();
             let Some(client) = self.conns[idx].as_mut() else {
                 tracing::error!("FSD set on UPS {sys} failed: not connected");
@@ -55,7 +55,7 @@ impl Runner {
                 if self.conf.monitors[idx].role != MonitorRole::Primary {
                     continue;
                 }
-                let ups = self.conf.monitors[idx].system.ups.clone();
+                let ups = self.ups_of(idx);
                 if let Some(client) = self.conns[idx].as_mut() {
                     if let Ok(n) = client.get_numlogins(&ups).await {
                         maxlogins = maxlogins.max(n);
@@ -133,7 +133,7 @@ impl Runner {
                     break;
                 }
                 for idx in 0..self.conns.len() {
-                    let ups = self.conf.monitors[idx].system.ups.clone();
+                    let ups = self.ups_of(idx);
                     if let Some(c) = self.conns[idx].as_mut() {
                         let _ = c.get_numlogins(&ups).await;
                     }
