@@ -33,7 +33,15 @@ fn set_status(stack: &Stack, status: &str) {
 }
 
 fn dev_stack() -> Stack {
+    dev_stack_with(|_| String::new())
+}
+
+/// [`dev_stack`] with `extra(stack dir)` appended to upsd.conf.
+fn dev_stack_with(extra: impl FnOnce(&std::path::Path) -> String) -> Stack {
     let mut stack = Stack::new(ONLINE_DEV, "");
+    let upsd_conf = stack.path().join("conf/upsd.conf");
+    let text = std::fs::read_to_string(&upsd_conf).expect("upsd.conf") + &extra(stack.path());
+    rnut_tests::write_file(&upsd_conf, &text, 0o640);
     // The data file is a .dev (static, settable), not a sequence.
     let conf = stack.path().join("conf");
     std::fs::rename(conf.join("test.seq"), conf.join("test.dev")).expect("rename");
@@ -120,41 +128,93 @@ fn our_upsmon_polls_a_c_upsd() {
     );
 }
 
+/// A running `upsc -w`: its stdout lines through a channel, its stderr collected.
+struct Watcher {
+    _child: ChildGuard,
+    lines: mpsc::Receiver<String>,
+    stderr: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl Watcher {
+    fn start(args: &[&str]) -> Watcher {
+        let mut cmd = Command::new(bin("upsc"));
+        cmd.arg("-w")
+            .args(args)
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = ChildGuard::spawn("upsc -w", &mut cmd);
+        let out = child.child_mut().stdout.take().expect("stdout");
+        let stderr = capture("upsc -w", child.child_mut().stderr.take().expect("stderr"));
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Watcher {
+            _child: child,
+            lines,
+            stderr,
+        }
+    }
+
+    fn next(&self, what: &str) -> String {
+        self.lines
+            .recv_timeout(Duration::from_secs(10))
+            .unwrap_or_else(|_| panic!("upsc -w printed no {what}"))
+    }
+
+    /// Read the listing up to `ups.status: <status>`, then whatever else comes at once.
+    fn skip_listing(&self, status: &str) {
+        let want = format!("ups.status: {status}");
+        let mut seen = Vec::new();
+        while !seen.iter().any(|l: &String| *l == want) {
+            seen.push(self.next("listing"));
+            assert!(seen.len() < 200, "{seen:?}");
+        }
+        while self.lines.recv_timeout(Duration::from_millis(300)).is_ok() {}
+    }
+}
+
 /// `upsc -w`: the current values, then each change as a line of its own.
 #[test]
 fn upsc_watch_prints_each_change() {
     let stack = dev_stack();
-    let mut cmd = Command::new(bin("upsc"));
-    cmd.args(["-w", &stack.system()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
-    let mut child = ChildGuard::spawn("upsc -w", &mut cmd);
-    let out = child.child_mut().stdout.take().expect("stdout");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(out).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let next = |what: &str| {
-        rx.recv_timeout(Duration::from_secs(10))
-            .unwrap_or_else(|_| panic!("upsc -w printed no {what}"))
-    };
-    // The listing first, then changes.
-    let mut seen = Vec::new();
-    while !seen.iter().any(|l: &String| l == "ups.status: OL") {
-        seen.push(next("listing"));
-        assert!(seen.len() < 200, "{seen:?}");
-    }
-    // Nothing is printed without a change...
-    while let Ok(l) = rx.recv_timeout(Duration::from_millis(300)) {
-        seen.push(l);
-    }
+    let w = Watcher::start(&[&stack.system()]);
+    w.skip_listing("OL");
     set_status(&stack, "OB LB");
-    assert_eq!(next("change"), "ups.status: OB LB");
+    assert_eq!(w.next("change"), "ups.status: OB LB");
     set_status(&stack, "OL");
-    assert_eq!(next("change"), "ups.status: OL");
+    assert_eq!(w.next("change"), "ups.status: OL");
+}
+
+/// The push extension over STARTTLS: `upsc -w` with a verified certificate gets its
+/// notifications inside the TLS session.
+#[test]
+fn upsc_watch_works_over_tls() {
+    let mut pki = None;
+    let stack = dev_stack_with(|dir| {
+        let p = monitor_support::pki::Pki::new(&dir.join("pki"));
+        let line = format!("CERTFILE {}\n", p.file("upsd.pem"));
+        pki = Some(p);
+        line
+    });
+    let ca = pki.as_ref().expect("pki").file("ca.pem");
+    let w = Watcher::start(&["--certpath", &ca, "--certverify", &stack.system()]);
+    w.skip_listing("OL");
+    assert!(
+        w.stderr
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|l| l.contains("in SSL")),
+        "{:?}",
+        w.stderr.lock().unwrap()
+    );
+    set_status(&stack, "OB");
+    assert_eq!(w.next("change"), "ups.status: OB");
 }
