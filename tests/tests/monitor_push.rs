@@ -172,7 +172,7 @@ impl Watcher {
     fn skip_listing(&self, status: &str) {
         let want = format!("ups.status: {status}");
         let mut seen = Vec::new();
-        while !seen.iter().any(|l: &String| *l == want) {
+        while !seen.contains(&want) {
             seen.push(self.next("listing"));
             assert!(seen.len() < 200, "{seen:?}");
         }

@@ -245,9 +245,7 @@ impl Runner {
                 }
             }
         }
-        let Some(client) = self.conns[idx].as_mut() else {
-            return None;
-        };
+        let client = self.conns[idx].as_mut()?;
         let server = (client.host().to_string(), client.port());
         let ups = super::failover::ups_name(spec, client);
         tracing::debug!(
