@@ -67,3 +67,38 @@ pub(super) fn log_no_answer(spec: &MonitorSpec, server: &MonitorTarget, e: &Clie
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(line: &str) -> MonitorSpec {
+        nut_core::config::UpsmonConf::parse(line, std::path::Path::new("upsmon.conf"))
+            .expect("upsmon.conf")
+            .monitors
+            .remove(0)
+    }
+
+    fn hosts(order: &[&MonitorTarget]) -> Vec<String> {
+        order
+            .iter()
+            .map(|s| format!("{}:{}", s.host, s.port))
+            .collect()
+    }
+
+    #[test]
+    fn servers_in_written_order_with_the_lost_one_last() {
+        let s = spec("MONITOR a@h1,a@h2:4000,b@h3 1 u:p primary\n");
+        assert_eq!(
+            hosts(&connect_order(&s, None)),
+            ["h1:3493", "h2:4000", "h3:3493"]
+        );
+        let lost = ("h1".to_string(), 3493);
+        assert_eq!(
+            hosts(&connect_order(&s, Some(&lost))),
+            ["h2:4000", "h3:3493", "h1:3493"]
+        );
+        let one = spec("MONITOR a@h1 1 u p primary\n");
+        assert_eq!(hosts(&connect_order(&one, Some(&lost))), ["h1:3493"]);
+    }
+}

@@ -10,4 +10,7 @@
 
 pub mod watches;
 
+#[cfg(test)]
+mod tests;
+
 pub use watches::{MAX_WATCHES, Watches};
