@@ -159,7 +159,8 @@ fn write_lines(lines: &[Notification], out: &mut Vec<u8>) {
 }
 
 /// The values a client would read now (`ups.status` with the FSD prefix) and the
-/// availability; no values unless available, as `GET VAR` would answer.
+/// availability; no values unless available (as `GET VAR` would answer) and the driver's
+/// dump is complete.
 fn current(
     ups: &Ups,
     maxage: std::time::Duration,
@@ -173,7 +174,9 @@ fn current(
         Err(Unavailable::NotConnected) => Availability::DriverNotConnected,
         Err(Unavailable::Stale) => Availability::DataStale,
     };
-    if state != Availability::Ok {
+    // Values are compared only once the driver's dump is complete: a reconnecting driver
+    // starts from an empty tree, and its half-sent dump is not a change.
+    if state != Availability::Ok || !live.dumpdone {
         return (None, state);
     }
     let values = live
