@@ -213,3 +213,35 @@ fn a_watcher_that_stops_reading_keeps_upsd_memory_bounded() {
     }
     assert!(lines < rounds * 50, "not coalesced: {lines} lines");
 }
+
+/// Debian's C upsc against our upsd while another session watches and the UPS changes: its
+/// output is the plain listing, nothing of the extension.
+#[test]
+fn c_upsc_is_unaffected_by_watchers() {
+    if !rnut_tests::require_tool("/bin/upsc") {
+        return;
+    }
+    let (_d, drv, u) = setup();
+    let mut watcher = u.client();
+    assert_eq!(watcher.cmd("WATCH test"), "OK WATCH test");
+    set(&drv, "ups.status", "OB");
+    assert_eq!(watcher.line(), r#"NOTIFY VAR test ups.status "OB""#);
+    let sys = format!("test@{}", u.addr);
+    let out = std::process::Command::new("/bin/upsc")
+        .arg(&sys)
+        .output()
+        .expect("run C upsc");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.lines().any(|l| l == "ups.status: OB"), "{text}");
+    assert!(!text.contains("NOTIFY"), "{text}");
+    let one = std::process::Command::new("/bin/upsc")
+        .args([&sys, "ups.status"])
+        .output()
+        .expect("run C upsc");
+    assert_eq!(String::from_utf8_lossy(&one.stdout), "OB\n");
+}
