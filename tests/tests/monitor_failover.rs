@@ -191,3 +191,35 @@ fn c_upsmon_refuses_the_failover_line() {
         "{text}"
     );
 }
+
+/// A upsd that still answers but has lost its driver cannot report the UPS: upsmon moves to
+/// the other server, again without COMMBAD.
+#[test]
+fn a_upsd_without_its_driver_counts_as_lost() {
+    let (mut a, b) = two_stacks();
+    let d = MonDir::new();
+    d.write_conf(&failover_line(&a, &b), "");
+    let mon = start_upsmon(&d, &["-u", "root"]);
+    let addr_a = format!("127.0.0.1:{}", a.port);
+    let addr_b = format!("127.0.0.1:{}", b.port);
+    assert!(
+        mon.wait_log(&format!("using server {addr_a}"), Duration::from_secs(20)),
+        "{}",
+        mon.text()
+    );
+    a.stop_driver();
+    assert!(
+        mon.wait_log(
+            &format!("failed over from {addr_a} to {addr_b}"),
+            Duration::from_secs(15)
+        ),
+        "{}",
+        mon.text()
+    );
+    std::thread::sleep(Duration::from_secs(4));
+    assert!(
+        !has(&d, "COMMBAD") && d.shutdown_count() == 0,
+        "{:?}",
+        d.events()
+    );
+}

@@ -298,6 +298,25 @@ impl Runner {
                         | nut_core::net::ErrCode::UnknownUps
                 )
             });
+        let answered = status.is_ok() || buzzwords.is_some();
+        if (broken || unavailable) && !answered && !spec.alternates.is_empty() && lost.is_none() {
+            // Lost the server this failover line was using: no COMMBAD yet, the other
+            // servers are tried first.
+            let why = status
+                .as_ref()
+                .err()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            tracing::warn!(
+                "UPS [{}]: lost server {}:{} ({why}), trying the others",
+                spec.system_text,
+                server.0,
+                server.1
+            );
+            self.conns[idx] = None;
+            self.monitor.set_logged_in(idx, false);
+            return Some(server);
+        }
         let outcome = match (&status, &buzzwords) {
             (Ok(s), _) => PollOutcome::Status {
                 status: s.clone(),
@@ -313,7 +332,7 @@ impl Runner {
                 let msg = match e.code() {
                     Some(nut_core::net::ErrCode::UnknownUps) => format!(
                         "Poll UPS [{}] failed - [{}] does not exist on server {}",
-                        spec.system_text, ups, spec.system.host
+                        spec.system_text, ups, server.0
                     ),
                     _ => format!("Poll UPS [{}] failed - {e}", spec.system_text),
                 };
@@ -324,19 +343,6 @@ impl Runner {
         let read = matches!(outcome, PollOutcome::Status { .. });
         if read {
             self.pollfail[idx] = PollFailLog::default();
-        }
-        if (broken || unavailable) && !read && !spec.alternates.is_empty() && lost.is_none() {
-            // Lost the server this failover line was using: no COMMBAD yet, the other
-            // servers are tried first.
-            tracing::warn!(
-                "UPS [{}]: lost server {}:{}, trying the others",
-                spec.system_text,
-                server.0,
-                server.1
-            );
-            self.conns[idx] = None;
-            self.monitor.set_logged_in(idx, false);
-            return Some(server);
         }
         let now = self.now();
         self.monitor.poll(idx, &outcome, now);
