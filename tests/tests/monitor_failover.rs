@@ -223,3 +223,28 @@ fn a_upsd_without_its_driver_counts_as_lost() {
         d.events()
     );
 }
+
+/// A primary shutting down sets FSD on every server of the line, so that secondaries that
+/// watch the UPS through the other upsd see it too.
+#[test]
+fn the_primary_sets_fsd_on_every_server_of_the_line() {
+    let (a, b) = two_stacks();
+    let d = MonDir::new();
+    d.write_conf(&failover_line(&a, &b), "");
+    let mon = start_upsmon(&d, &["-u", "root"]);
+    assert!(
+        mon.wait_log("using server", Duration::from_secs(20)),
+        "{}",
+        mon.text()
+    );
+    set_status(&a, "OB LB");
+    set_status(&b, "OB LB");
+    assert!(
+        wait_until(Duration::from_secs(30), || d.shutdown_count() > 0),
+        "{:?}\n{}",
+        d.events(),
+        mon.text()
+    );
+    assert!(a.status().starts_with("FSD"), "A: {}", a.status());
+    assert!(b.status().starts_with("FSD"), "B: {}", b.status());
+}

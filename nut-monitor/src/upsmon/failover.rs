@@ -12,7 +12,7 @@
 
 use nut_core::config::{MonitorSpec, MonitorTarget};
 
-use crate::client::{Client, ClientError};
+use crate::client::{Client, ClientError, ConnectOptions};
 
 /// The servers to try, in the line's order, with `lost` (the one just lost) moved last.
 pub(super) fn connect_order<'a>(
@@ -52,6 +52,43 @@ pub(super) fn log_using(spec: &MonitorSpec, server: &MonitorTarget, lost: Option
             server.host,
             server.port
         ),
+    }
+}
+
+/// As a primary shutting down: set FSD on the line's servers other than `active` (the one
+/// the session uses, already done), so that secondaries watching the UPS through another upsd
+/// see it too. Best effort, each server within the connect options' timeout; failures are
+/// logged.
+pub(super) async fn fsd_elsewhere(
+    spec: &MonitorSpec,
+    active: Option<(&str, u16)>,
+    net: &ConnectOptions,
+) {
+    let others = spec
+        .servers()
+        .filter(|s| active.is_none_or(|(h, p)| s.host != h || s.port != p));
+    for server in others {
+        let set = async {
+            let mut c = Client::connect(&server.host, server.port, net).await?;
+            c.authenticate(&spec.user, spec.password.expose()).await?;
+            let r = c.fsd(&server.ups).await;
+            c.logout().await;
+            r
+        };
+        match set.await {
+            Ok(()) => tracing::info!(
+                "Set FSD on UPS [{}] through {}:{}",
+                spec.system_text,
+                server.host,
+                server.port
+            ),
+            Err(e) => tracing::error!(
+                "FSD set on UPS {} through {}:{} failed: {e}",
+                spec.system_text,
+                server.host,
+                server.port
+            ),
+        }
     }
 }
 
