@@ -79,7 +79,7 @@ fn watch_sends_each_change_between_replies() {
         }
         items += 1;
     }
-    assert!(items > 10, "{items} variables listed");
+    assert!(items >= 5, "{items} variables listed");
     let charge = r#"NOTIFY VAR test battery.charge "90""#;
     if !before.iter().any(|l| l == charge) {
         assert_eq!(c.line(), charge, "before the list: {before:?}");
