@@ -96,6 +96,16 @@ pub async fn serve(
                         tracing::info!("disconnecting {}: its UPS was removed from the configuration", session.who());
                         break;
                     }
+                    _ = watched_change(&mut session.watches) => {
+                        // Notifications go out between replies: nothing is half written here.
+                        if let Some(w) = session.watches.as_mut() {
+                            w.drain(ctx.registry.maxage(), &mut session.out);
+                        }
+                        if !flush(&mut transport, &mut session).await {
+                            break;
+                        }
+                        continue;
+                    }
                 };
                 match read {
                     None => {
@@ -238,6 +248,14 @@ async fn flush(transport: &mut Transport, session: &mut Session) -> bool {
         session.out.shrink_to(1024);
     }
     ok
+}
+
+/// Completes when a UPS this session watches changed; never without a `WATCH`.
+async fn watched_change(watches: &mut Option<Box<crate::push::Watches>>) {
+    match watches {
+        Some(w) => w.changed().await,
+        None => std::future::pending().await,
+    }
 }
 
 /// Completes once the UPS a session logged into is removed from the configuration (never if

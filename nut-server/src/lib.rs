@@ -18,6 +18,7 @@
 //! - [`context`]: what all sessions share; [`session`]: one connection's state.
 //! - [`cmd`]: one module per command family (`get`, `list`, `set`, `instcmd`, `login`,
 //!   `primary`, `credentials`, `info`, `starttls`) and the dispatcher with C upsd's check order.
+//! - [`push`]: the push extension's per-session watches (`WATCH` / `NOTIFY`).
 //! - [`connection`]: the per-connection loop (idle kick, batching, STARTTLS upgrade).
 //! - [`server`]: accept loops, MAXCONN, signals, reload; [`startup`]: the startup sequence.
 //! - [`http`]: the optional HTTP listener: `/metrics`, `/api/v1`, the status page.
@@ -36,6 +37,7 @@ pub mod http;
 pub mod io;
 pub mod pidfile;
 pub mod privileges;
+pub mod push;
 pub mod registry;
 pub mod reload_status;
 pub mod server;

@@ -40,6 +40,8 @@ pub struct Session {
     pub(crate) snapshot: Option<(u64, Arc<UpsTable>)>,
     /// Where ERR replies are counted.
     counters: Arc<Counters>,
+    /// The UPSes this session `WATCH`es (push extension); boxed, and only once asked for.
+    pub(crate) watches: Option<Box<crate::push::Watches>>,
 }
 
 impl std::fmt::Debug for Session {
@@ -73,6 +75,7 @@ impl Session {
             out: Vec::new(),
             snapshot: None,
             counters,
+            watches: None,
         }
     }
 

@@ -62,6 +62,7 @@ pub mod certhost;
 pub mod file;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod monitor_failover;
 pub mod notify;
 pub mod nut_conf;
 pub mod paths;

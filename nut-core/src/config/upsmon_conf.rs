@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::certhost::{CertHostRule, find_certhost, parse_certhost_target};
+use super::monitor_failover;
 use super::notify::check_notify_format;
 pub use super::notify::{NOTIFY_MAX_LEN, NotifyEvent, NotifyFlags, render_notify_message};
 use super::{
@@ -79,6 +80,16 @@ pub struct MonitorSpec {
     pub role: MonitorRole,
     /// Line of the MONITOR directive.
     pub line: usize,
+    /// The other servers of a failover line (`MONITOR a@h1,a@h2 ...`), tried in order after
+    /// [`MonitorSpec::system`]; empty for the usual one-server line.
+    pub alternates: Vec<MonitorTarget>,
+}
+
+impl MonitorSpec {
+    /// Every server of the line, in the order they are tried.
+    pub fn servers(&self) -> impl Iterator<Item = &MonitorTarget> {
+        std::iter::once(&self.system).chain(&self.alternates)
+    }
 }
 
 impl fmt::Debug for MonitorSpec {
@@ -91,6 +102,7 @@ impl fmt::Debug for MonitorSpec {
             .field("password", &"<redacted>")
             .field("role", &self.role)
             .field("line", &self.line)
+            .field("alternates", &self.alternates)
             .finish()
     }
 }
@@ -314,10 +326,14 @@ impl UpsmonConf {
             .map(|m| m.system_text.as_str())
             .collect();
         for (rule, line) in self.certhosts.iter().zip(&self.certhost_lines) {
-            let reached = self.monitors.iter().any(|m| {
-                find_certhost(&self.certhosts, &m.system.host, m.system.port)
-                    .is_some_and(|r| r.same_target(rule))
-            });
+            let reached = self
+                .monitors
+                .iter()
+                .flat_map(MonitorSpec::servers)
+                .any(|s| {
+                    find_certhost(&self.certhosts, &s.host, s.port)
+                        .is_some_and(|r| r.same_target(rule))
+                });
             if !reached {
                 self.warnings.push(ConfigWarning::new(
                     &self.file,
@@ -417,26 +433,51 @@ impl UpsmonConf {
     fn monitor(&mut self, line: &Line, file: &Path) -> Result<(), ConfigError> {
         let n = line.number;
         let args = &line.words[1..];
-        if args.len() == 4 {
+        let failover = args.len() == 4 && monitor_failover::is_server_list(&args[0]);
+        if args.len() == 4 && !failover {
             return Err(ConfigError::new(
                 file,
                 n,
                 "MONITOR: old-style line without a user name; use MONITOR <system> <powervalue> <user> <password> <primary|secondary>",
             ));
         }
-        let args = expect_args(
-            line,
-            5,
-            "<system> <powervalue> <user> <password> <primary|secondary>",
-            file,
-        )?;
-        let system = SystemName::parse(&args[0]).map_err(|e| {
-            ConfigError::new(
+        // The failover form, normalised to the usual five arguments plus the other servers.
+        let (args, mut servers) = if failover {
+            let f = monitor_failover::parse(&args[0], &args[2])
+                .map_err(|e| ConfigError::new(file, n, e))?;
+            let args = vec![
+                args[0].clone(),
+                args[1].clone(),
+                f.user,
+                f.password,
+                args[3].clone(),
+            ];
+            (args, f.servers)
+        } else {
+            let args = expect_args(
+                line,
+                5,
+                "<system> <powervalue> <user> <password> <primary|secondary>",
                 file,
-                n,
-                format!("MONITOR: invalid system name (expected ups[@host[:port]]): {e}"),
-            )
-        })?;
+            )?;
+            if monitor_failover::is_server_list(&args[0]) {
+                return Err(ConfigError::new(
+                    file,
+                    n,
+                    "MONITOR: a list of servers takes the failover form MONITOR <ups@hostA>,<ups@hostB> <powervalue> <user>:<password> <role> (C upsmon refuses it; it would monitor the first server alone in this form)",
+                ));
+            }
+            let system = SystemName::parse(&args[0]).map_err(|e| {
+                ConfigError::new(
+                    file,
+                    n,
+                    format!("MONITOR: invalid system name (expected ups[@host[:port]]): {e}"),
+                )
+            })?;
+            (args.to_vec(), vec![system])
+        };
+        let system = servers.remove(0);
+        let alternates = servers;
         let power_value = uint_value("MONITOR power value", &args[1], file, n)?;
         let role = match args[4].to_ascii_lowercase().as_str() {
             "primary" | "master" => MonitorRole::Primary,
@@ -474,6 +515,7 @@ impl UpsmonConf {
             password: Secret::from(args[3].as_str()),
             role,
             line: n,
+            alternates,
         });
         Ok(())
     }

@@ -7,6 +7,7 @@
 //! - [`request`]: [`Request`] parsed from the words of a line with upsd's exact argument
 //!   rules, [`RequestError`] (the `ERR` code plus whether USERNAME/PASSWORD come first).
 //! - [`list`]: [`ListQuery`], what `LIST` asks for and `BEGIN LIST` / `END LIST` echo.
+//! - [`push`]: the push extension's `NOTIFY` lines and capability words.
 //! - [`reply`]: [`Reply`], [`OkMessage`], [`VarType`]: every reply line, both directions.
 //! - [`tracking`]: [`TrackingId`] (v4 UUIDs) and [`TrackingStatus`] for `GET TRACKING`.
 //! - [`system_name`]: [`SystemName`], `ups@host:port` as the clients take it.
@@ -25,6 +26,7 @@
 pub mod error;
 pub mod fuzzing;
 pub mod list;
+pub mod push;
 pub mod reply;
 pub mod request;
 pub mod system_name;

@@ -145,6 +145,18 @@ pub enum Request {
         /// The optional parameter (only when the line had exactly three arguments).
         param: Option<String>,
     },
+    /// `CAPABILITIES` (extension, see [`super::push`]): the extensions this server offers.
+    Capabilities,
+    /// `WATCH <ups>` (extension): send this session `NOTIFY` lines for the UPS's changes.
+    Watch {
+        /// UPS name as sent.
+        ups: String,
+    },
+    /// `UNWATCH <ups>` (extension): stop the `NOTIFY` lines for the UPS.
+    Unwatch {
+        /// UPS name as sent.
+        ups: String,
+    },
 }
 
 /// Why a line is not a valid request: the `ERR` code upsd answers, and whether the command
@@ -256,6 +268,12 @@ impl Request {
                 }),
                 _ => Err(invalid()),
             }
+        } else if is("CAPABILITIES") {
+            no_args(Request::Capabilities)
+        } else if is("WATCH") {
+            one_arg().map(|ups| Request::Watch { ups })
+        } else if is("UNWATCH") {
+            one_arg().map(|ups| Request::Unwatch { ups })
         } else {
             Err(RequestError::new(ErrCode::UnknownCommand, false))
         }
@@ -329,6 +347,9 @@ impl Request {
             Request::SetVar { .. } => "SET VAR",
             Request::SetTracking(_) => "SET TRACKING",
             Request::InstCmd { .. } => "INSTCMD",
+            Request::Capabilities => "CAPABILITIES",
+            Request::Watch { .. } => "WATCH",
+            Request::Unwatch { .. } => "UNWATCH",
         }
     }
 
@@ -354,6 +375,7 @@ impl Request {
             | Request::StartTls
             | Request::Logout
             | Request::ListUps
+            | Request::Capabilities
             | Request::GetTracking(None) => {}
             Request::Username(arg) | Request::Password(arg) | Request::GetTracking(Some(arg)) => {
                 push(arg)
@@ -367,7 +389,9 @@ impl Request {
             | Request::ListVar { ups }
             | Request::ListRw { ups }
             | Request::ListCmd { ups }
-            | Request::ListClient { ups } => push(ups),
+            | Request::ListClient { ups }
+            | Request::Watch { ups }
+            | Request::Unwatch { ups } => push(ups),
             Request::GetVar { ups, var }
             | Request::GetType { ups, var }
             | Request::GetDesc { ups, var }

@@ -374,6 +374,7 @@ fn simple_commands_take_no_arguments() {
         ("NETVER", Request::NetVer),
         ("PROTVER", Request::ProtVer),
         ("HELP", Request::Help),
+        ("capabilities", Request::Capabilities),
         ("LOGOUT", Request::Logout),
     ] {
         assert_eq!(req(line), Ok(expected.clone()));
@@ -879,6 +880,9 @@ fn request_strategy() -> impl Strategy<Value = Request> {
         Just(Request::StartTls),
         Just(Request::Logout),
         Just(Request::ListUps),
+        Just(Request::Capabilities),
+        a().prop_map(|ups| Request::Watch { ups }),
+        a().prop_map(|ups| Request::Unwatch { ups }),
         a().prop_map(Request::Username),
         a().prop_map(Request::Password),
         a().prop_map(|ups| Request::Login { ups }),

@@ -11,6 +11,7 @@
 
 mod error;
 mod options;
+mod push;
 mod raw;
 mod starttls;
 mod transport;
@@ -51,6 +52,10 @@ pub struct Client {
     port: u16,
     tls: bool,
     timeout: Duration,
+    /// `NOTIFY` lines read while waiting for a reply (push extension), bounded.
+    notifications: push::Pending,
+    /// A `WATCH` succeeded on this session.
+    watching: bool,
 }
 
 impl Client {
@@ -131,6 +136,8 @@ impl Client {
             port,
             tls,
             timeout: opts.timeout,
+            notifications: push::Pending::default(),
+            watching: false,
         })
     }
 
@@ -161,9 +168,15 @@ impl Client {
             .map_err(|_| ClientError::Timeout(timeout.as_secs()))?
     }
 
+    /// The next reply line; `NOTIFY` lines (push extension) met on the way are kept for
+    /// [`Client::next_notification`].
     async fn read_reply(&mut self) -> Result<Vec<String>, ClientError> {
-        let words = self.conn.read_words().await?;
-        check_err(words)
+        loop {
+            let words = self.conn.read_words().await?;
+            if !self.notifications.keep(&words) {
+                return check_err(words);
+            }
+        }
     }
 
     /// A command whose success reply starts with `OK`; returns the words after `OK`.

@@ -5,6 +5,7 @@ pub mod json;
 pub mod prompt;
 pub mod tls_args;
 pub mod upsc;
+pub mod upsc_watch;
 pub mod upscmd;
 pub mod upsrw;
 

@@ -31,8 +31,12 @@ pub struct Args {
     pub json: bool,
     /// rnut: every UPS on <hostname> with all its variables (with -j: one JSON document,
     /// {"<ups>": {"<var>": "<value>", ...}, ...}; a UPS that cannot answer has {"error": ...}).
-    #[arg(short = 'a', long = "all", conflicts_with_all = ["list", "list_verbose", "clients"])]
+    #[arg(short = 'a', long = "all", conflicts_with_all = ["list", "list_verbose", "clients", "watch"])]
     pub all: bool,
+    /// Watch <ups>: print its variables, then each change as the server pushes it (rnut
+    /// extension; needs a server that offers WATCH).
+    #[arg(short = 'w', conflicts_with_all = ["list", "list_verbose", "clients", "json"])]
+    pub watch: bool,
     /// Show the version.
     #[arg(short = 'V', long = "version")]
     pub version: bool,
@@ -186,6 +190,10 @@ async fn run(args: Args) -> Result<Output, String> {
         if !var.contains('.') && !args.clients {
             return Err("Error: old-style variable names are not supported".into());
         }
+    }
+    if args.watch {
+        super::upsc_watch::watch(&sys, args.variable.as_deref(), &opts).await?;
+        return Ok(Output::Lines(Vec::new()));
     }
     let mut c = Client::connect(&sys.host, sys.port, &opts)
         .await

@@ -6,16 +6,20 @@
 //! - [`notify`]: SYSLOG, WALL, EXEC delivery; [`signals`]: signal handling.
 //! - [`privsep`]: the root parent and the unprivileged child; [`powerdown`]: POWERDOWNFLAG;
 //!   [`pidfile`]: the PID file and `-c`.
+//! - [`failover`]: one MONITOR line served by several upsd (first that answers).
+//! - [`push`]: watching UPSes on servers that push changes (poll at once on a change).
 //! - [`settings`]: upsmon.conf to the state machine's settings.
 
 mod conf_file;
 pub mod daemon;
 pub mod events;
+mod failover;
 pub mod machine;
 pub mod notify;
 pub mod pidfile;
 pub mod powerdown;
 pub mod privsep;
+mod push;
 mod reload;
 pub mod runner;
 pub mod settings;

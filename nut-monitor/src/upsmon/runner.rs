@@ -113,6 +113,10 @@ impl Runner {
 
     /// The main loop. Returns the exit code.
     pub async fn run(mut self) -> i32 {
+        // Every UPS is polled at the state machine's interval; a change pushed by a server
+        // (push extension) polls its UPS at once in between, without moving that schedule.
+        let mut next_full = Instant::now();
+        let mut pushed: Option<usize> = None;
         loop {
             if self.fsd_requested {
                 tracing::info!("Signal: User requested FSD");
@@ -123,8 +127,14 @@ impl Runner {
                 if let Err(code) = self.reload().await {
                     return code;
                 }
+                pushed = None;
             }
-            for idx in 0..self.conns.len() {
+            let full = Instant::now() >= next_full;
+            let targets: Vec<usize> = match pushed.take() {
+                Some(idx) if !full && idx < self.conns.len() => vec![idx],
+                _ => (0..self.conns.len()).collect(),
+            };
+            for idx in targets {
                 self.poll_ups(idx).await;
                 self.apply_effects();
             }
@@ -138,9 +148,17 @@ impl Runner {
             if self.exit_requested.is_some() {
                 break;
             }
-            let sleep = Duration::from_secs(self.monitor.sleepval().max(1));
-            if let Some(req) = self.signals.sleep(sleep).await {
-                self.handle(req);
+            if full {
+                next_full = Instant::now() + Duration::from_secs(self.monitor.sleepval().max(1));
+            }
+            let sleep = next_full.saturating_duration_since(Instant::now());
+            tokio::select! {
+                req = self.signals.sleep(sleep) => {
+                    if let Some(req) = req {
+                        self.handle(req);
+                    }
+                }
+                idx = super::push::next_change(&mut self.conns) => pushed = Some(idx),
             }
             if self.exit_requested.is_some() && !self.fsd_requested {
                 break;
@@ -183,15 +201,38 @@ impl Runner {
 
     async fn poll_ups(&mut self, idx: usize) {
         let spec = self.conf.monitors[idx].clone();
+        let mut lost = None;
+        // A failover line gets one more try, on its other servers, when the session broke
+        // before the status was read (see `failover`).
+        for _ in 0..2 {
+            match self.poll_session(idx, &spec, lost.take()).await {
+                Some(server) if !spec.alternates.is_empty() => lost = Some(server),
+                _ => return,
+            }
+        }
+        let now = self.now();
+        self.monitor.poll(idx, &PollOutcome::Failed, now);
+        self.drop_connection(idx).await;
+    }
+
+    /// Poll once over the session (connecting first, to the servers in failover order with
+    /// `lost` last). `Some(server)`: a failover line's session to `server` broke before the
+    /// status was read; nothing was recorded and the caller tries the other servers.
+    async fn poll_session(
+        &mut self,
+        idx: usize,
+        spec: &MonitorSpec,
+        lost: Option<(String, u16)>,
+    ) -> Option<(String, u16)> {
         // Every outcome is stamped with the time it was known, after the network work: a
         // slow reconnect must not make a status read just now look DEADTIME old.
         if self.conns[idx].is_none() {
-            match self.try_connect(idx, &spec).await {
+            match self.try_connect(idx, spec, lost.as_ref()).await {
                 Ok(true) => {}
                 Ok(false) => {
                     let now = self.now();
                     self.monitor.poll(idx, &PollOutcome::Failed, now);
-                    return;
+                    return None;
                 }
                 Err(e) => {
                     self.log_poll_failure(
@@ -200,14 +241,13 @@ impl Runner {
                     );
                     let now = self.now();
                     self.monitor.poll(idx, &PollOutcome::Failed, now);
-                    return;
+                    return None;
                 }
             }
         }
-        let Some(client) = self.conns[idx].as_mut() else {
-            return;
-        };
-        let ups = spec.system.ups.as_str();
+        let client = self.conns[idx].as_mut()?;
+        let server = (client.host().to_string(), client.port());
+        let ups = super::failover::ups_name(spec, client);
         tracing::debug!(
             "polling ups: {}{}",
             spec.system_text,
@@ -242,6 +282,41 @@ impl Runner {
                 Err(e) => broken = e.is_fatal(),
             }
         }
+        // What was pushed so far is in what was just read.
+        client.clear_notifications();
+        // A server that answers but cannot report the UPS is as lost as a dead one, for a
+        // line with other servers to ask.
+        let unavailable = status
+            .as_ref()
+            .err()
+            .and_then(ClientError::code)
+            .is_some_and(|c| {
+                matches!(
+                    c,
+                    nut_core::net::ErrCode::DataStale
+                        | nut_core::net::ErrCode::DriverNotConnected
+                        | nut_core::net::ErrCode::UnknownUps
+                )
+            });
+        let answered = status.is_ok() || buzzwords.is_some();
+        if (broken || unavailable) && !answered && !spec.alternates.is_empty() && lost.is_none() {
+            // Lost the server this failover line was using: no COMMBAD yet, the other
+            // servers are tried first.
+            let why = status
+                .as_ref()
+                .err()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            tracing::warn!(
+                "UPS [{}]: lost server {}:{} ({why}), trying the others",
+                spec.system_text,
+                server.0,
+                server.1
+            );
+            self.conns[idx] = None;
+            self.monitor.set_logged_in(idx, false);
+            return Some(server);
+        }
         let outcome = match (&status, &buzzwords) {
             (Ok(s), _) => PollOutcome::Status {
                 status: s.clone(),
@@ -257,7 +332,7 @@ impl Runner {
                 let msg = match e.code() {
                     Some(nut_core::net::ErrCode::UnknownUps) => format!(
                         "Poll UPS [{}] failed - [{}] does not exist on server {}",
-                        spec.system_text, ups, spec.system.host
+                        spec.system_text, ups, server.0
                     ),
                     _ => format!("Poll UPS [{}] failed - {e}", spec.system_text),
                 };
@@ -281,6 +356,16 @@ impl Runner {
                 self.drop_connection(idx).await;
             }
         }
+        None
+    }
+
+    /// The UPS name of MONITOR line `idx` on the server its session is connected to.
+    pub(super) fn ups_of(&self, idx: usize) -> String {
+        let spec = &self.conf.monitors[idx];
+        match &self.conns[idx] {
+            Some(c) => super::failover::ups_name(spec, c).to_string(),
+            None => spec.system.ups.clone(),
+        }
     }
 
     pub(super) async fn drop_connection(&mut self, idx: usize) {
@@ -290,12 +375,42 @@ impl Runner {
         self.monitor.connection_dropped(idx);
     }
 
-    /// Connect, authenticate, LOGIN, and PRIMARY for a primary. `Ok(false)`: connected but the
-    /// primary privilege was refused (counts as a failed poll, the session is kept).
-    async fn try_connect(&mut self, idx: usize, spec: &MonitorSpec) -> Result<bool, ClientError> {
-        let host = spec.system.host.as_str();
-        let ups = spec.system.ups.as_str();
-        let mut client = Client::connect(host, spec.system.port, &self.net).await?;
+    /// Connect to the first of the line's servers that answers (in failover order, `lost`
+    /// last), then as [`Runner::connect_server`].
+    async fn try_connect(
+        &mut self,
+        idx: usize,
+        spec: &MonitorSpec,
+        lost: Option<&(String, u16)>,
+    ) -> Result<bool, ClientError> {
+        let mut last_err = None;
+        for server in super::failover::connect_order(spec, lost) {
+            match self.connect_server(idx, spec, server).await {
+                Ok(primary_ok) => {
+                    super::failover::log_using(spec, server, lost);
+                    return Ok(primary_ok);
+                }
+                Err(e) => {
+                    super::failover::log_no_answer(spec, server, &e);
+                    last_err = Some(e);
+                }
+            }
+        }
+        Err(last_err.unwrap_or(ClientError::Disconnected))
+    }
+
+    /// Connect to `server`, authenticate, LOGIN, WATCH when offered, and PRIMARY for a
+    /// primary. `Ok(false)`: connected but the primary privilege was refused (counts as a
+    /// failed poll, the session is kept).
+    async fn connect_server(
+        &mut self,
+        idx: usize,
+        spec: &MonitorSpec,
+        server: &nut_core::config::MonitorTarget,
+    ) -> Result<bool, ClientError> {
+        let host = server.host.as_str();
+        let ups = server.ups.as_str();
+        let mut client = Client::connect(host, server.port, &self.net).await?;
         let ssl = if client.is_tls() { " [SSL]" } else { "" };
         if let Err(e) = client
             .authenticate(&spec.user, spec.password.expose())
@@ -316,6 +431,7 @@ impl Runner {
             Err(e) if e.is_fatal() => return Err(e),
             Err(e) => tracing::error!("Login on UPS [{}] failed - got [{e}]", spec.system_text),
         }
+        super::push::start(&mut client, ups, &spec.system_text).await?;
         if spec.role == MonitorRole::Primary {
             if let Err(e) = client.primary(ups).await {
                 if e.is_fatal() {

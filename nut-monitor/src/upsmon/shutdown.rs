@@ -22,19 +22,26 @@ impl Runner {
                 continue;
             }
             primary = true;
-            let ups = self.conf.monitors[idx].system.ups.clone();
+            let ups = self.ups_of(idx);
             let sys = self.conf.monitors[idx].system_text.clone();
-            let Some(client) = self.conns[idx].as_mut() else {
-                tracing::error!("FSD set on UPS {sys} failed: not connected");
-                continue;
-            };
-            match client.fsd(&ups).await {
-                Ok(()) => {
-                    tracing::info!("Set FSD on UPS [{sys}]");
-                    let now = self.now();
-                    self.monitor.fsd_set(idx, now);
-                }
-                Err(e) => tracing::error!("FSD set on UPS {sys} failed: {e}"),
+            let active = self.conns[idx]
+                .as_ref()
+                .map(|c| (c.host().to_string(), c.port()));
+            match self.conns[idx].as_mut() {
+                None => tracing::error!("FSD set on UPS {sys} failed: not connected"),
+                Some(client) => match client.fsd(&ups).await {
+                    Ok(()) => {
+                        tracing::info!("Set FSD on UPS [{sys}]");
+                        let now = self.now();
+                        self.monitor.fsd_set(idx, now);
+                    }
+                    Err(e) => tracing::error!("FSD set on UPS {sys} failed: {e}"),
+                },
+            }
+            let spec = &self.conf.monitors[idx];
+            if !spec.alternates.is_empty() {
+                let active = active.as_ref().map(|(h, p)| (h.as_str(), *p));
+                super::failover::fsd_elsewhere(spec, active, &self.net).await;
             }
         }
         self.apply_effects();
@@ -55,7 +62,7 @@ impl Runner {
                 if self.conf.monitors[idx].role != MonitorRole::Primary {
                     continue;
                 }
-                let ups = self.conf.monitors[idx].system.ups.clone();
+                let ups = self.ups_of(idx);
                 if let Some(client) = self.conns[idx].as_mut() {
                     if let Ok(n) = client.get_numlogins(&ups).await {
                         maxlogins = maxlogins.max(n);
@@ -133,7 +140,7 @@ impl Runner {
                     break;
                 }
                 for idx in 0..self.conns.len() {
-                    let ups = self.conf.monitors[idx].system.ups.clone();
+                    let ups = self.ups_of(idx);
                     if let Some(c) = self.conns[idx].as_mut() {
                         let _ = c.get_numlogins(&ups).await;
                     }

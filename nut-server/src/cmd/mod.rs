@@ -12,6 +12,7 @@ pub mod login;
 pub mod primary;
 pub mod set;
 pub mod starttls;
+pub mod watch;
 
 use std::sync::Arc;
 
@@ -118,6 +119,9 @@ pub async fn execute(ctx: &ServerContext, session: &mut Session, words: &[String
         Request::InstCmd { ups, cmd, param } => {
             instcmd::run(ctx, session, &ups, &cmd, param.as_deref()).await
         }
+        Request::Capabilities => watch::capabilities(session),
+        Request::Watch { ups } => watch::watch(ctx, session, &ups),
+        Request::Unwatch { ups } => watch::unwatch(session, &ups),
     }
     Action::Continue
 }

@@ -132,6 +132,8 @@ async fn disconnect(ups: &Ups) {
     live.connected = false;
     live.dumpdone = false;
     live.state.clear();
+    drop(live);
+    ups.mark_changed();
 }
 
 /// Serve one connection; returns true when the link must stop for good.
@@ -161,6 +163,7 @@ async fn serve(
         });
     }
     ups.set_writer(Some(wr)).await;
+    ups.mark_changed();
     tracing::info!("Connected to UPS [{}]: {}", ups.name, ups.socket_name());
 
     let mut tok = Tokenizer::new();
@@ -241,6 +244,7 @@ fn apply_bytes(
     }
     let refused = live.state.take_refusals();
     drop(live);
+    ups.mark_changed();
     if let Some(r) = refused {
         if std::mem::replace(warned, true) {
             tracing::debug!(
@@ -290,6 +294,7 @@ async fn housekeeping(registry: &UpsRegistry, ups: &Ups) -> bool {
             tracing::info!("UPS [{}] data is no longer stale", ups.name);
         }
         ups.live_mut().logged_stale = stale_now;
+        ups.mark_changed();
     }
     registry.tracking.expire();
     if need_ping {

@@ -92,6 +92,9 @@ pub struct Ups {
     pub(crate) link_broken: Notify,
     /// Set to true when the UPS is removed by a reload: its link stops, its clients leave.
     removed: watch::Sender<bool>,
+    /// Marked on every change of the state, the availability or the FSD latch: wakes the
+    /// sessions that `WATCH` the UPS (they diff against what they last sent).
+    changes: watch::Sender<()>,
 }
 
 impl Ups {
@@ -107,6 +110,7 @@ impl Ups {
             writer: tokio::sync::Mutex::new(None),
             link_broken: Notify::new(),
             removed: watch::channel(false).0,
+            changes: watch::channel(()).0,
         }
     }
 
@@ -155,6 +159,18 @@ impl Ups {
     /// Set the FSD latch (`FSD <ups>`); it stays until upsd restarts or the section goes.
     pub fn set_fsd(&self) {
         self.fsd.store(true, Ordering::Relaxed);
+        self.mark_changed();
+    }
+
+    /// Wake the watchers of this UPS (after the state, its availability or FSD changed).
+    /// Costs one atomic and a wake-up per watching session; nothing without watchers.
+    pub(crate) fn mark_changed(&self) {
+        self.changes.send_modify(|_| {});
+    }
+
+    /// A receiver woken by [`Ups::mark_changed`], for a session that watches the UPS.
+    pub fn change_signal(&self) -> watch::Receiver<()> {
+        self.changes.subscribe()
     }
 
     /// `ups.status` as clients see it: `FSD ` prefixed while the latch is set.
@@ -228,6 +244,12 @@ impl Ups {
     /// Mark the UPS removed (reload): its link stops and logged-in clients are disconnected.
     pub fn remove(&self) {
         let _ = self.removed.send(true);
+        self.mark_changed();
+    }
+
+    /// Whether a reload removed the UPS.
+    pub fn is_removed(&self) -> bool {
+        *self.removed.borrow()
     }
 
     /// A receiver that turns true when the UPS is removed.

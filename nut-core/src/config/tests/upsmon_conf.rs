@@ -629,3 +629,40 @@ fn an_unclosed_quote_is_refused_not_swallowing_a_monitor() {
         "a double quote is not closed",
     );
 }
+
+#[test]
+fn failover_monitor_lines() {
+    let c = parse(
+        "MONITOR ups@a:3493,ups@b:3494 1 \"mon:P@ss W0rd\" primary\nMONITOR x@c 0 u p secondary\n",
+    )
+    .unwrap();
+    let m = &c.monitors[0];
+    assert_eq!(m.system_text, "ups@a:3493,ups@b:3494");
+    assert_eq!(m.system, target("ups", "a", 3493));
+    assert_eq!(m.alternates, [target("ups", "b", 3494)]);
+    assert_eq!(m.user, "mon");
+    assert_eq!(m.password.expose(), "P@ss W0rd");
+    assert_eq!(m.role, MonitorRole::Primary);
+    assert_eq!(m.servers().count(), 2);
+    assert!(c.monitors[1].alternates.is_empty());
+    // A server list in the six-word form would be the first server alone to C upsmon.
+    assert_error(
+        parse("MONITOR ups@a,ups@b 1 mon pw primary\n"),
+        FILE,
+        1,
+        "failover form",
+    );
+    // Five words without a list stay the old, refused form.
+    assert_error(
+        parse("MONITOR ups@a 1 mon:pw primary\n"),
+        FILE,
+        1,
+        "old-style",
+    );
+    assert_error(
+        parse("MONITOR ups@a,ups@b 1 monpw primary\n"),
+        FILE,
+        1,
+        "<user>:<password>",
+    );
+}

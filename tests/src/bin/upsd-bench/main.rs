@@ -8,6 +8,7 @@
 
 mod conn;
 mod load;
+mod push;
 mod scrape;
 mod setup;
 mod table;
@@ -83,6 +84,9 @@ enum RowGroup {
     /// /metrics scrape p99 with 100 UPSes x 60 variables while 100 NUT clients poll (rnut
     /// only).
     Scrape,
+    /// Push vs polling: OL->OB to upsmon's ONBATT, upsd CPU of watchers vs pollers (a world
+    /// of its own: 20 of our dummy-ups, our upsmon).
+    Push,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -125,6 +129,7 @@ struct Plan {
     idle_limit: Duration,
     reset_rounds: usize,
     setup_limit: Duration,
+    push: push::PushPlan,
 }
 
 impl Plan {
@@ -155,6 +160,11 @@ impl Plan {
                 idle_limit: Duration::from_secs(3),
                 reset_rounds: 200,
                 setup_limit: Duration::from_secs(20),
+                push: push::PushPlan {
+                    changes: 20,
+                    sessions: 200,
+                    window: Duration::from_secs(10),
+                },
             }
         } else {
             Plan {
@@ -175,6 +185,11 @@ impl Plan {
                 idle_limit: Duration::from_secs(40),
                 reset_rounds: 2000,
                 setup_limit: Duration::from_secs(60),
+                push: push::PushPlan {
+                    changes: 200,
+                    sessions: 1000,
+                    window: Duration::from_secs(30),
+                },
             }
         }
     }
@@ -263,6 +278,26 @@ async fn run(cli: Cli, nofile: u64) -> Result<()> {
     plan.idle_tls = plan.idle_tls.min(idle_cap);
     plan.burst = plan.burst.min(idle_cap);
 
+    let push_rows = if plan.wants(RowGroup::Push) {
+        progress("push rows (their own drivers, upsd and upsmon)");
+        push::rows(&bin_dir, plan.push).await
+    } else {
+        Vec::new()
+    };
+    if plan.groups == [RowGroup::Push] {
+        println!(
+            "upsd-bench: push rows only; machine: {} CPUs, load average before {load_before}, after {}",
+            procfs::cpus(),
+            procfs::loadavg()
+        );
+        if cfg!(debug_assertions) {
+            println!("WARNING: this is a debug build of upsd-bench: the load generator is slow");
+        }
+        println!();
+        print!("{}", table::render(&push_rows));
+        return Ok(());
+    }
+
     progress(&format!("starting the driver ({driver:?} dummy-ups)"));
     let mut world = World::start(driver, &bin_dir)?;
     if cli.keep {
@@ -332,6 +367,7 @@ async fn run(cli: Cli, nofile: u64) -> Result<()> {
         // Three times the row duration: enough scrapes for a p99 at SCRAPE_EVERY.
         rows.extend(scrape::rows(&bin_dir, plan.dur * 3).await);
     }
+    rows.extend(push_rows);
     let driver_cpu = world.driver_cpu().zip(driver_cpu0).map(|(b, a)| b - a);
 
     let key_desc: Vec<String> = sides
