@@ -6,8 +6,9 @@ use std::io::Write;
 use clap::Parser;
 
 use super::json;
+use super::read_auth::ReadAuthArgs;
 use super::tls_args::TlsArgs;
-use crate::client::{Client, ClientError};
+use crate::client::ClientError;
 
 /// upsc command line.
 #[derive(Debug, Parser)]
@@ -35,7 +36,11 @@ pub struct Args {
     /// TLS options.
     #[command(flatten)]
     pub tls: TlsArgs,
-    /// <upsname>[@<hostname>[:<port>]], or [<hostname>[:<port>]] with -l/-L.
+    /// Credentials for servers that require a login for reads.
+    #[command(flatten)]
+    pub auth: ReadAuthArgs,
+    /// <upsname>[@<hostname>[:<port>]] (or @/path/to/upsd.sock), or [<hostname>[:<port>]]
+    /// with -l/-L.
     pub target: Option<String>,
     /// Show only this variable.
     pub variable: Option<String>,
@@ -93,11 +98,17 @@ async fn run(args: Args) -> Result<Output, String> {
         .tls
         .connect_options()
         .map_err(|e| format!("Error: {e:#}"))?;
+    let creds = args
+        .auth
+        .resolve(nut_core::config::paths::process_env)
+        .map_err(|e| format!("Error: {e}"))?;
     if args.list || args.list_verbose {
         let hostspec = args.target.as_deref().unwrap_or("localhost");
         let (host, port) = super::parse_host(hostspec)
             .ok_or("Error: invalid hostname.\nRequired format: [hostname[:port]]")?;
-        let mut c = Client::connect(&host, port, &opts).await.map_err(err)?;
+        let mut c = super::connect_reading(&host, port, &opts, creds.as_ref())
+            .await
+            .map_err(err)?;
         let upses = c.list_ups().await.map_err(err);
         c.logout().await;
         let upses = upses?;
@@ -132,7 +143,7 @@ async fn run(args: Args) -> Result<Output, String> {
             return Err("Error: old-style variable names are not supported".into());
         }
     }
-    let mut c = Client::connect(&sys.host, sys.port, &opts)
+    let mut c = super::connect_reading(&sys.host, sys.port, &opts, creds.as_ref())
         .await
         .map_err(err)?;
     let out = if args.clients {
