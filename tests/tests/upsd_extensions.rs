@@ -535,3 +535,42 @@ fn c_upsc_and_c_upsmon_against_our_upsd_with_each_extension_on() {
         );
     }
 }
+
+/// The switch follows a reload both ways; sessions that logged in keep reading.
+#[test]
+fn a_reload_turns_login_for_reads_on_and_off() {
+    let (d, sock) = with_socket("");
+    let (_drv, u) = start(&d);
+    let mut anon = u.client();
+    assert_eq!(
+        anon.cmd("GET VAR test ups.status"),
+        "VAR test ups.status \"OL\""
+    );
+    let mut known = LocalClient::connect(&sock);
+    assert_eq!(known.cmd("USERNAME mons"), "OK");
+    assert_eq!(known.cmd("PASSWORD secpass"), "OK");
+    // On the socket too, the uid is no login: LOGIN still needs the password's check.
+    let mut l = LocalClient::connect(&sock);
+    assert_eq!(l.cmd("LOGIN test"), "ERR USERNAME-REQUIRED");
+
+    add_conf(&d, "REQUIRE_LOGIN_FOR_READS yes\n");
+    u.child.signal(nix::sys::signal::Signal::SIGHUP);
+    assert!(
+        u.wait_log("Configuration reloaded", Duration::from_secs(10)),
+        "{}",
+        u.log_text()
+    );
+    assert_eq!(anon.cmd("GET VAR test ups.status"), "ERR USERNAME-REQUIRED");
+    assert_eq!(
+        known.cmd("GET VAR test ups.status"),
+        "VAR test ups.status \"OL\""
+    );
+
+    let conf = std::fs::read_to_string(d.conf().join("upsd.conf")).expect("read");
+    d.write_upsd_conf(&conf.replace("REQUIRE_LOGIN_FOR_READS yes", "REQUIRE_LOGIN_FOR_READS no"));
+    u.child.signal(nix::sys::signal::Signal::SIGHUP);
+    let reopened = rnut_tests::wait_until(Duration::from_secs(10), || {
+        anon.cmd("GET VAR test ups.status") == "VAR test ups.status \"OL\""
+    });
+    assert!(reopened, "{}", u.log_text());
+}
