@@ -18,7 +18,7 @@ use std::task::Poll;
 use std::time::Duration;
 
 use nut_core::words::Tokenizer;
-use tokio::net::TcpStream;
+use tokio::net::{TcpStream, UnixStream};
 use tokio::sync::watch;
 use tokio::time::Instant;
 use zeroize::Zeroizing;
@@ -26,6 +26,7 @@ use zeroize::Zeroizing;
 use crate::cmd::{self, Action};
 use crate::context::ServerContext;
 use crate::io::line_reader::{has_complete_line, next_event, scan};
+use crate::io::local_peer::LocalPeer;
 use crate::io::transport::{HANDSHAKE_TIMEOUT, Transport};
 use crate::session::Session;
 use crate::shutdown::Shutdown;
@@ -42,19 +43,43 @@ pub const OUTPUT_QUEUE_LIMIT: usize = 8 * 1024;
 /// has not taken in this long closes the connection.
 pub const WRITE_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// Serve one accepted connection until it ends.
-pub async fn serve(
+/// Serve one accepted TCP connection until it ends. (Plain functions returning the session
+/// future, not `async fn`s: a wrapper future would add its own state to every connection.)
+pub fn serve(
     ctx: Arc<ServerContext>,
     stream: TcpStream,
     peer: SocketAddr,
-    mut shutdown: Shutdown,
-) {
+    shutdown: Shutdown,
+) -> impl Future<Output = ()> + Send {
     // Replies are whole lines written at once: Nagle would only delay them.
     let _ = stream.set_nodelay(true);
-    let mut transport = Transport::plain(stream);
+    serve_session(ctx, Transport::plain(stream), peer, None, shutdown)
+}
+
+/// Serve one connection accepted on the Unix socket until it ends.
+pub fn serve_local(
+    ctx: Arc<ServerContext>,
+    stream: UnixStream,
+    peer: LocalPeer,
+    shutdown: Shutdown,
+) -> impl Future<Output = ()> + Send {
+    let addr = SocketAddr::new(crate::io::local_peer::LOCAL_IP, 0);
+    serve_session(ctx, Transport::local(stream), addr, Some(peer), shutdown)
+}
+
+/// The session loop, whatever listener the connection came from. The session is made here,
+/// not passed in: an argument would take room of its own in every connection's task.
+async fn serve_session(
+    ctx: Arc<ServerContext>,
+    mut transport: Transport,
+    peer: SocketAddr,
+    local: Option<LocalPeer>,
+    mut shutdown: Shutdown,
+) {
     let mut session = Session::new(ctx.next_session_id(), peer, ctx.counters.clone());
     ctx.counters.connection_opened();
-    tracing::debug!("connection from {}", session.ip());
+    session.local = local;
+    tracing::debug!("connection from {}", session.addr());
     let mut tok = Tokenizer::new();
     // One idle timer per connection, re-armed only when it fires: re-registering a timer
     // around every request costs more CPU than serving a GET VAR.
@@ -215,7 +240,7 @@ pub async fn serve(
     }
     cmd::login::on_disconnect(&mut session);
     ctx.counters.connection_closed(session.tls);
-    tracing::debug!("connection from {} closed", session.ip());
+    tracing::debug!("connection from {} closed", session.addr());
 }
 
 /// Write the queued replies; false when the connection is done for (write error, or no
@@ -298,6 +323,7 @@ mod tests {
             hosts: Arc::new(crate::auth::hosts_access::HostsAccess::permissive()),
             descriptions: Arc::new(crate::descriptions::Descriptions::default()),
             tls: None,
+            require_login_for_reads: false,
         };
         ServerContext::new(registry, reloadable)
     }

@@ -2,7 +2,7 @@
 //! descriptions / TLS acceptor (if configured), the failure-delay table and the rate limits
 //! of the warnings outsiders can trigger.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use nut_core::config::UpsdUsers;
@@ -30,6 +30,8 @@ pub struct Reloadable {
     /// STARTTLS acceptor (certificate, key, CERTREQUEST level); `None` when no certificate
     /// is configured. A reload swaps it for new handshakes; live TLS sessions keep theirs.
     pub tls: Option<TlsAcceptor>,
+    /// upsd.conf `REQUIRE_LOGIN_FOR_READS`.
+    pub require_login_for_reads: bool,
 }
 
 impl std::fmt::Debug for Reloadable {
@@ -39,6 +41,7 @@ impl std::fmt::Debug for Reloadable {
             .field("hosts", &self.hosts)
             .field("descriptions", &self.descriptions)
             .field("tls", &self.tls.is_some())
+            .field("require_login_for_reads", &self.require_login_for_reads)
             .finish()
     }
 }
@@ -48,6 +51,9 @@ pub struct ServerContext {
     /// The UPSes.
     pub registry: Arc<UpsRegistry>,
     reloadable: RwLock<Reloadable>,
+    /// `require_login_for_reads` of the current [`Reloadable`], readable without the lock
+    /// on the GET VAR fast path.
+    reads_need_login: AtomicBool,
     /// Growing delays after failed authentications.
     pub failures: FailureDelay,
     /// Rate limits of the warnings outsiders can trigger.
@@ -72,6 +78,7 @@ impl ServerContext {
         Arc::new(ServerContext {
             counters: registry.counters.clone(),
             registry,
+            reads_need_login: AtomicBool::new(reloadable.require_login_for_reads),
             reloadable: RwLock::new(reloadable),
             failures: FailureDelay::new(),
             warnings: Warnings::default(),
@@ -113,6 +120,14 @@ impl ServerContext {
     /// Replace users, rules, descriptions and the TLS acceptor (reload); live sessions keep
     /// going, TLS sessions with the certificate they were opened with.
     pub fn replace(&self, next: Reloadable) {
-        *self.reloadable.write().unwrap_or_else(|e| e.into_inner()) = next;
+        let mut current = self.reloadable.write().unwrap_or_else(|e| e.into_inner());
+        self.reads_need_login
+            .store(next.require_login_for_reads, Ordering::Relaxed);
+        *current = next;
+    }
+
+    /// Whether every read needs valid credentials (`REQUIRE_LOGIN_FOR_READS`).
+    pub fn reads_need_login(&self) -> bool {
+        self.reads_need_login.load(Ordering::Relaxed)
     }
 }

@@ -1,18 +1,18 @@
-//! The running server: accept loops (one per listener) under the MAXCONN semaphore, one task
-//! per connection, signal handling (SIGTERM/SIGINT/SIGQUIT stop, SIGHUP reloads), and the
+//! The running server: accept loops (one per listener, TCP or Unix socket) under the MAXCONN
+//! semaphore, one task per connection, signal handling (SIGTERM/SIGINT/SIGQUIT stop, SIGHUP reloads), and the
 //! drain on exit.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::io::AsyncWriteExt;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, UnixListener};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::Semaphore;
 
 use crate::cli::Cli;
-use crate::connection;
 use crate::context::ServerContext;
+use crate::io::accepting::Listening;
 use crate::shutdown::{self, Shutdown, ShutdownTrigger};
 use crate::workers::Workers;
 
@@ -22,11 +22,13 @@ pub const MAXCONN_REFUSAL: &[u8] = b"ERR ACCESS-DENIED\n";
 /// How long shutdown waits for sessions to finish.
 const DRAIN: Duration = Duration::from_secs(3);
 
-/// Run until a stop signal. `listeners` are already bound (before the privilege drop).
+/// Run until a stop signal. `listeners` and `local` (the Unix sockets) are already bound
+/// (before the privilege drop).
 pub async fn run(
     cli: Cli,
     ctx: Arc<ServerContext>,
     listeners: Vec<std::net::TcpListener>,
+    local: Vec<std::os::unix::net::UnixListener>,
     maxconn: usize,
     trigger: ShutdownTrigger,
     shutdown: Shutdown,
@@ -38,6 +40,16 @@ pub async fn run(
         let l = TcpListener::from_std(l)?;
         tokio::spawn(accept_loop(
             l,
+            ctx.clone(),
+            workers.clone(),
+            permits.clone(),
+            maxconn,
+            shutdown.clone(),
+        ));
+    }
+    for l in local {
+        tokio::spawn(accept_loop(
+            UnixListener::from_std(l)?,
             ctx.clone(),
             workers.clone(),
             permits.clone(),
@@ -77,8 +89,8 @@ async fn flush_warnings(ctx: Arc<ServerContext>, mut shutdown: Shutdown) {
     }
 }
 
-async fn accept_loop(
-    listener: TcpListener,
+async fn accept_loop<L: Listening>(
+    listener: L,
     ctx: Arc<ServerContext>,
     workers: Arc<Workers>,
     permits: Arc<Semaphore>,
@@ -87,7 +99,7 @@ async fn accept_loop(
 ) {
     loop {
         let accepted = tokio::select! {
-            r = listener.accept() => r,
+            r = listener.next() => r,
             _ = shutdown.recv() => return,
         };
         match accepted {
@@ -96,7 +108,7 @@ async fn accept_loop(
                     let ctx = ctx.clone();
                     let sd = shutdown.clone();
                     workers.serve(stream, move |stream| async move {
-                        connection::serve(ctx, stream, peer, sd).await;
+                        L::serve(ctx, stream, peer, sd).await;
                         drop(permit);
                     });
                 }

@@ -11,14 +11,17 @@ use nut_core::net::{ErrCode, Reply};
 use zeroize::Zeroizing;
 
 use crate::counters::Counters;
+use crate::io::local_peer::LocalPeer;
 use crate::registry::{Ups, UpsTable};
 
 /// One client connection's state (its `Debug` form never shows the password).
 pub struct Session {
     /// Unique, increasing id.
     pub id: u64,
-    /// The client's address.
+    /// The client's address (for a Unix-socket client, [`crate::io::local_peer::LOCAL_IP`] port 0).
     pub peer: SocketAddr,
+    /// The peer credentials of a Unix-socket client; `None` over TCP.
+    pub local: Option<LocalPeer>,
     /// `USERNAME`, once given.
     pub username: Option<String>,
     /// `PASSWORD`, once given (wiped from memory on drop).
@@ -49,6 +52,7 @@ impl std::fmt::Debug for Session {
         f.debug_struct("Session")
             .field("id", &self.id)
             .field("peer", &self.peer)
+            .field("local", &self.local)
             .field("username", &self.username)
             .field("password", &self.password.as_ref().map(|_| "<redacted>"))
             .field("login", &self.login.as_ref().map(|u| u.name.as_str()))
@@ -65,6 +69,7 @@ impl Session {
         Session {
             id,
             peer,
+            local: None,
             username: None,
             password: None,
             login: None,
@@ -90,9 +95,22 @@ impl Session {
         }
     }
 
-    /// `user@addr` for logs (`-@addr` before USERNAME).
+    /// `user@addr` for logs (`-@addr` before USERNAME; `user@unix(uid=..,pid=..)` on the
+    /// Unix socket).
     pub fn who(&self) -> String {
-        format!("{}@{}", self.username.as_deref().unwrap_or("-"), self.ip())
+        format!(
+            "{}@{}",
+            self.username.as_deref().unwrap_or("-"),
+            self.addr()
+        )
+    }
+
+    /// The client as log lines name it: its IP, or its peer credentials on the Unix socket.
+    pub fn addr(&self) -> String {
+        match &self.local {
+            Some(peer) => peer.to_string(),
+            None => self.ip().to_string(),
+        }
     }
 
     /// Suffix for login/logout log lines.

@@ -106,5 +106,6 @@ pub fn load_reloadable(cli: &Cli, conf: &UpsdConf) -> anyhow::Result<Reloadable>
         hosts: Arc::new(load_hosts(cli, conf)?),
         descriptions: Arc::new(load_descriptions(conf)),
         tls: crate::tls::acceptor_from(conf)?,
+        require_login_for_reads: conf.require_login_for_reads,
     })
 }

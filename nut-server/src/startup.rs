@@ -12,7 +12,7 @@ use nut_core::config::paths::{pid_dir, process_env};
 
 use crate::cli::Cli;
 use crate::context::ServerContext;
-use crate::io::listener;
+use crate::io::{listener, unix_listener};
 use crate::registry::UpsRegistry;
 
 /// Entry point of the `upsd` binary.
@@ -130,6 +130,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let addrs = listener::resolve(&conf.effective_listen(), cli.family())?;
     let listeners = listener::bind_all(&addrs, conf.allow_not_all_listeners)?;
     let http_listeners = crate::http::bind(&conf, cli.family())?;
+    let socket_owner =
+        unix_listener::SocketOwner::resolve(&conf.unix_socket, user.as_ref().map(|(u, _)| u))?;
+    let local = unix_listener::bind_all(&conf.unix_socket, socket_owner)?;
+    let local_paths: Vec<_> = local.iter().map(|b| b.path.clone()).collect();
 
     if let Some((u, groups)) = &user {
         crate::privileges::drop_to(u, groups)?;
@@ -184,8 +188,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             "upsd {} ready (MAXCONN {maxconn})",
             crate::context::SERVER_VERSION
         );
-        crate::server::run(cli, ctx, listeners, maxconn, trigger, shutdown).await
+        let local = local.into_iter().map(|b| b.listener).collect();
+        crate::server::run(cli, ctx, listeners, local, maxconn, trigger, shutdown).await
     })?;
+    unix_listener::remove_all(&local_paths);
     runtime.shutdown_timeout(std::time::Duration::from_secs(1));
     Ok(())
 }

@@ -12,7 +12,8 @@ use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::Context as _;
-use tokio::net::TcpStream;
+
+use crate::io::accepting::MovableStream;
 use tokio::runtime::{Builder, Handle};
 use tokio::sync::watch;
 
@@ -69,9 +70,10 @@ impl Workers {
     /// Serve an accepted connection (registered with the first runtime's reactor, where the
     /// accept loops run) on the next runtime in turn: `serve` runs there, the socket moved
     /// to that runtime's reactor first.
-    pub fn serve<F, Fut>(&self, stream: TcpStream, serve: F)
+    pub fn serve<S, F, Fut>(&self, stream: S, serve: F)
     where
-        F: FnOnce(TcpStream) -> Fut + Send + 'static,
+        S: MovableStream,
+        F: FnOnce(S) -> Fut + Send + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
         let i = self.next.fetch_add(1, Ordering::Relaxed) % self.handles.len();
@@ -87,7 +89,7 @@ impl Workers {
             }
         };
         self.handles[i].spawn(async move {
-            match TcpStream::from_std(std_stream) {
+            match S::from_std(std_stream) {
                 Ok(s) => serve(s).await,
                 Err(e) => tracing::warn!("cannot take over a connection: {e}"),
             }
@@ -101,6 +103,7 @@ mod tests {
     use std::collections::HashSet;
     use std::sync::{Arc, Mutex};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
 
     /// Connections are dealt to every runtime in turn, each is served on the thread of its
     /// runtime, and sockets moved between reactors still work both ways.

@@ -5,7 +5,8 @@
 //! - this file: [`ConfigError`], [`ConfigWarning`], [`CertIdent`], [`CertRequest`] and the
 //!   helpers every format shares (line walker, section walker, booleans, numbers).
 //! - [`ups_conf`]: `ups.conf` (drivers, upsdrvctl, upsd).
-//! - [`upsd_conf`]: the `upsd.conf` of upsd; [`upsd_http`]: its `HTTP_*` directives.
+//! - [`upsd_conf`]: the `upsd.conf` of upsd; [`upsd_http`]: its `HTTP_*` directives;
+//!   [`unix_socket`]: its Unix-socket listener.
 //! - [`upsd_users`]: `upsd.users` and the rights check of net-protocol.md section 3.
 //! - [`upsmon_conf`]: `upsmon.conf`, notify events and flags, `MONITOR` and `CERTHOST` rows.
 //! - [`notify`]: upsmon notify events, flags and message formats.
@@ -66,6 +67,7 @@ pub mod monitor_failover;
 pub mod notify;
 pub mod nut_conf;
 pub mod paths;
+pub mod unix_socket;
 pub mod ups_conf;
 pub mod upsd_conf;
 pub mod upsd_http;
@@ -78,6 +80,7 @@ mod tests;
 pub use certhost::{CertHostRule, find_certhost, parse_certhost_target};
 pub use notify::{NOTIFY_MAX_LEN, render_notify_message};
 pub use paths::{StateDir, StateDirSource, effective_state_dir};
+pub use unix_socket::UnixSocketConf;
 pub use ups_conf::{RetryLimit, Synchronous, UpsConf, UpsGlobals, UpsSection};
 pub use upsd_conf::{ListenAddr, UpsdConf};
 pub use upsd_users::{UpsdUsers, UpsmonRole, UserEntry};

@@ -8,8 +8,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use super::unix_socket::{UnixSocketConf, is_socket_path};
 use super::upsd_http::{HTTP_DIRECTIVES, HttpConf};
-
 use super::{
     CertIdent, CertRequest, ConfigError, ConfigWarning, DEFAULT_PORT, Line, bool_value, cert_ident,
     certident_line, certident_needs_store, expect_args, invalid_directive, parse_bool, path_arg,
@@ -65,6 +65,11 @@ pub struct UpsdConf {
     pub hosts_deny: Option<PathBuf>,
     /// rnut: the `HTTP_*` directives (metrics, JSON API, status page).
     pub http: HttpConf,
+    /// rnut: `LISTEN /path` and the `UNIX_SOCKET_*` directives (the Unix-socket listener).
+    pub unix_socket: UnixSocketConf,
+    /// rnut: `REQUIRE_LOGIN_FOR_READS` (false): every command but VER, NETVER, PROTVER, HELP,
+    /// STARTTLS, USERNAME, PASSWORD and LOGOUT needs valid credentials first.
+    pub require_login_for_reads: bool,
     /// Accepted oddities for the binary to log (obsolete ACCEPT/REJECT/ACL).
     pub warnings: Vec<ConfigWarning>,
 }
@@ -90,6 +95,8 @@ impl Default for UpsdConf {
             hosts_allow: None,
             hosts_deny: None,
             http: HttpConf::default(),
+            unix_socket: UnixSocketConf::default(),
+            require_login_for_reads: false,
             warnings: Vec::new(),
         }
     }
@@ -117,6 +124,10 @@ const DIRECTIVES: &[&str] = &[
     "DEBUG_MIN",
     "HOSTS_ALLOW",
     "HOSTS_DENY",
+    "UNIX_SOCKET_OWNER",
+    "UNIX_SOCKET_GROUP",
+    "UNIX_SOCKET_MODE",
+    "REQUIRE_LOGIN_FOR_READS",
     "ACCEPT",
     "REJECT",
     "ACL",
@@ -148,7 +159,13 @@ impl UpsdConf {
             word
         };
         let one = |usage: &str| expect_args(line, 1, usage, file).map(|a| a[0].as_str());
+        if self.unix_socket.apply(key, line, file)? {
+            return Ok(());
+        }
         match key {
+            "LISTEN" if line.words.get(1).is_some_and(|a| is_socket_path(a)) => {
+                self.unix_socket.listen(line, file)?
+            }
             "LISTEN" => {
                 let args = &line.words[1..];
                 let (host, port) = match args {
@@ -219,6 +236,9 @@ impl UpsdConf {
             "DEBUG_MIN" => self.debug_min = Some(uint_value(key, one("level")?, file, n)?),
             "HOSTS_ALLOW" => self.hosts_allow = Some(path_arg(line, "hosts_access file", file)?),
             "HOSTS_DENY" => self.hosts_deny = Some(path_arg(line, "hosts_access file", file)?),
+            "REQUIRE_LOGIN_FOR_READS" => {
+                self.require_login_for_reads = bool_value(key, one("boolean")?, file, n)?
+            }
             "ACCEPT" | "REJECT" | "ACL" => self.warnings.push(ConfigWarning::new(
                 file,
                 n,
@@ -234,7 +254,8 @@ impl UpsdConf {
     }
 
     /// The addresses to listen on: the `LISTEN` lines, with `*` standing for `0.0.0.0` and
-    /// `::`, or `127.0.0.1` and `::1` on port 3493 when there is none.
+    /// `::`, or `127.0.0.1` and `::1` on port 3493 when there is none. Unix-socket LISTEN
+    /// lines are not counted here: with only those, the TCP defaults still apply.
     pub fn effective_listen(&self) -> Vec<ListenAddr> {
         if self.listen.is_empty() {
             return ["127.0.0.1", "::1"]

@@ -2,6 +2,10 @@
 //! brackets (`ups@[::1]:3493`), default host `localhost` and port 3493 (C
 //! `upscli_splitname` / `upscli_splitaddr`).
 //!
+//! rnut extension (docs/PROTOCOL-EXTENSIONS.md): a host that starts with `/` is the path of
+//! upsd's Unix socket, `ups@/run/nut/upsd.sock`; everything after the `@` is the path (no
+//! port; the port field keeps 3493 and is not used).
+//!
 //! Stricter than C NUT, which silently ignores trailing garbage after a port or a closing
 //! bracket: here such names are errors.
 
@@ -81,6 +85,11 @@ impl SystemName {
         }
     }
 
+    /// True when the host is the path of a Unix socket (rnut extension).
+    pub fn is_unix_socket(&self) -> bool {
+        is_unix_socket_host(&self.host)
+    }
+
     /// `host:port` (IPv6 in brackets), as used in log messages and for connecting.
     pub fn host_port(&self) -> HostPort<'_> {
         HostPort {
@@ -105,7 +114,12 @@ impl fmt::Display for SystemName {
     }
 }
 
-/// Display adapter: `host:port`, `[v6addr]:port`.
+/// True when `host` names a Unix socket: an absolute path (rnut extension).
+pub fn is_unix_socket_host(host: &str) -> bool {
+    host.starts_with('/')
+}
+
+/// Display adapter: `host:port`, `[v6addr]:port`, or a Unix socket's path alone.
 #[derive(Debug, Clone, Copy)]
 pub struct HostPort<'a> {
     host: &'a str,
@@ -114,7 +128,9 @@ pub struct HostPort<'a> {
 
 impl fmt::Display for HostPort<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.host.contains(':') {
+        if is_unix_socket_host(self.host) {
+            f.write_str(self.host)
+        } else if self.host.contains(':') {
             write!(f, "[{}]:{}", self.host, self.port)
         } else {
             write!(f, "{}:{}", self.host, self.port)
@@ -123,9 +139,12 @@ impl fmt::Display for HostPort<'_> {
 }
 
 /// Parse `host`, `host:port`, `[v6addr]` or `[v6addr]:port` (what `upsc -l` takes), default
-/// port 3493.
+/// port 3493; or `/path/to/upsd.sock` (a Unix socket, the whole text is the path).
 pub fn parse_host_port(text: &str) -> Result<(String, u16), SystemNameError> {
     let err_text = || text.to_string();
+    if is_unix_socket_host(text) {
+        return Ok((text.to_string(), DEFAULT_PORT));
+    }
     let (host, port) = if let Some(bracketed) = text.strip_prefix('[') {
         let Some((host, after)) = bracketed.split_once(']') else {
             return Err(SystemNameError::MissingBracket(err_text()));
@@ -204,6 +223,19 @@ mod tests {
         );
         assert_eq!(parse_host_port("[::1]:4000"), Ok(("::1".to_string(), 4000)));
         assert_eq!(parse_host_port("nas"), Ok(("nas".to_string(), 3493)));
+    }
+
+    #[test]
+    fn unix_socket_paths_are_hosts_without_a_port() {
+        let name = SystemName::parse("ups@/run/nut/upsd.sock").unwrap();
+        assert_eq!(name, sn("ups", "/run/nut/upsd.sock", 3493));
+        assert!(name.is_unix_socket());
+        assert_eq!(name.to_string(), "ups@/run/nut/upsd.sock");
+        assert_eq!(SystemName::parse(&name.to_string()), Ok(name));
+        // Colons and brackets belong to the path.
+        let odd = SystemName::parse("u@/tmp/a:1/[x]").unwrap();
+        assert_eq!((odd.host.as_str(), odd.port), ("/tmp/a:1/[x]", 3493));
+        assert!(!SystemName::parse("ups@nas").unwrap().is_unix_socket());
     }
 
     #[test]

@@ -59,12 +59,29 @@ pub struct Client {
 }
 
 impl Client {
-    /// Connect to `host:port` and run the tls.md 3.1 connection decision.
+    /// Connect to `host:port` and run the tls.md 3.1 connection decision. A host that is an
+    /// absolute path is upsd's Unix socket (rnut extension): no STARTTLS there, and FORCESSL
+    /// does not apply (the bytes never leave the kernel).
     pub async fn connect(
         host: &str,
         port: u16,
         opts: &ConnectOptions,
     ) -> Result<Client, ClientError> {
+        if nut_core::net::system_name::is_unix_socket_host(host) {
+            let stream = tokio::time::timeout(opts.timeout, tokio::net::UnixStream::connect(host))
+                .await
+                .map_err(|_| ClientError::Connect("Connection timed out".into()))?
+                .map_err(|e| ClientError::Connect(error::io_text(&e)))?;
+            return Ok(Client {
+                conn: LineStream::new(Stream::Local(stream)),
+                host: host.to_string(),
+                port,
+                tls: false,
+                timeout: opts.timeout,
+                notifications: push::Pending::default(),
+                watching: false,
+            });
+        }
         // Build the TLS policy first: a broken TLS configuration must not lead to a
         // plaintext session.
         let built;

@@ -1,4 +1,4 @@
-//! The byte stream under a session: plain TCP or TLS after STARTTLS, and a line reader with
+//! The byte stream under a session: plain TCP or TLS after STARTTLS, or upsd's Unix socket, and a line reader with
 //! a bounded buffer (a server cannot make the client grow without limit).
 
 use std::io;
@@ -7,7 +7,7 @@ use std::task::{Context, Poll};
 
 use nut_core::words::{Event, Tokenizer};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
-use tokio::net::TcpStream;
+use tokio::net::{TcpStream, UnixStream};
 
 use super::error::ClientError;
 
@@ -15,11 +15,12 @@ use super::error::ClientError;
 /// send longer values).
 pub const MAX_LINE: usize = 8192;
 
-/// Plain TCP or TLS.
+/// Plain TCP, TLS, or a Unix socket.
 #[derive(Debug)]
 pub(crate) enum Stream {
     Plain(TcpStream),
     Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
+    Local(UnixStream),
 }
 
 impl AsyncRead for Stream {
@@ -31,6 +32,7 @@ impl AsyncRead for Stream {
         match self.get_mut() {
             Stream::Plain(s) => Pin::new(s).poll_read(cx, buf),
             Stream::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+            Stream::Local(s) => Pin::new(s).poll_read(cx, buf),
         }
     }
 }
@@ -44,6 +46,7 @@ impl AsyncWrite for Stream {
         match self.get_mut() {
             Stream::Plain(s) => Pin::new(s).poll_write(cx, buf),
             Stream::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+            Stream::Local(s) => Pin::new(s).poll_write(cx, buf),
         }
     }
 
@@ -51,6 +54,7 @@ impl AsyncWrite for Stream {
         match self.get_mut() {
             Stream::Plain(s) => Pin::new(s).poll_flush(cx),
             Stream::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+            Stream::Local(s) => Pin::new(s).poll_flush(cx),
         }
     }
 
@@ -58,6 +62,7 @@ impl AsyncWrite for Stream {
         match self.get_mut() {
             Stream::Plain(s) => Pin::new(s).poll_shutdown(cx),
             Stream::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+            Stream::Local(s) => Pin::new(s).poll_shutdown(cx),
         }
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod json;
 pub mod prompt;
+pub mod read_auth;
 pub mod tls_args;
 pub mod upsc;
 pub mod upsc_watch;
@@ -43,11 +44,27 @@ pub fn run_tool(
     }
 }
 
+/// Connect with the tool's options, then log in with the read credentials if there are any
+/// (servers with `REQUIRE_LOGIN_FOR_READS`).
+pub async fn connect_reading(
+    host: &str,
+    port: u16,
+    opts: &crate::client::ConnectOptions,
+    creds: Option<&read_auth::ReadCredentials>,
+) -> Result<crate::client::Client, crate::client::ClientError> {
+    let mut c = crate::client::Client::connect(host, port, opts).await?;
+    if let Some(creds) = creds {
+        c.authenticate(&creds.user, creds.password.expose()).await?;
+    }
+    Ok(c)
+}
+
 /// The session upscmd and upsrw work in: `upsname[@hostname[:port]]` parsed, then connected
-/// with the tool's TLS options.
+/// with the tool's TLS options, logged in first when read credentials are given.
 pub async fn connect_system(
     target: &str,
     tls: &tls_args::TlsArgs,
+    creds: Option<&read_auth::ReadCredentials>,
 ) -> anyhow::Result<(MonitorTarget, crate::client::Client)> {
     let sys = parse_system(target).ok_or_else(|| {
         anyhow::anyhow!(
@@ -57,10 +74,36 @@ pub async fn connect_system(
     let opts = tls
         .connect_options()
         .map_err(|e| anyhow::anyhow!("Error: {e:#}"))?;
-    let c = crate::client::Client::connect(&sys.host, sys.port, &opts)
+    let c = connect_reading(&sys.host, sys.port, &opts, creds)
         .await
         .map_err(|e| anyhow::anyhow!("Error: {e}"))?;
     Ok((sys, c))
+}
+
+/// `-u`/`-p` for a command (prompting for what is missing); `None` when the session already
+/// logged in with read credentials.
+pub fn command_credentials(
+    user: Option<String>,
+    password: Option<String>,
+    logged_in: bool,
+) -> anyhow::Result<Option<(String, String)>> {
+    if logged_in {
+        return Ok(None);
+    }
+    prompt::credentials(user, password).map(Some)
+}
+
+/// Log in with what [`command_credentials`] gave.
+pub async fn command_login(
+    c: &mut crate::client::Client,
+    creds: Option<(String, String)>,
+) -> anyhow::Result<()> {
+    let Some((user, pass)) = creds else {
+        return Ok(());
+    };
+    c.authenticate(&user, &pass)
+        .await
+        .map_err(|e| anyhow::anyhow!("Set username/password failed: {e}"))
 }
 
 /// A single-threaded runtime for a tool.

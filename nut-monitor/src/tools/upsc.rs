@@ -6,8 +6,9 @@ use std::io::Write;
 use clap::Parser;
 
 use super::json;
+use super::read_auth::ReadAuthArgs;
 use super::tls_args::TlsArgs;
-use crate::client::{Client, ClientError};
+use crate::client::ClientError;
 
 /// upsc command line.
 #[derive(Debug, Parser)]
@@ -43,7 +44,11 @@ pub struct Args {
     /// TLS options.
     #[command(flatten)]
     pub tls: TlsArgs,
-    /// <upsname>[@<hostname>[:<port>]], or [<hostname>[:<port>]] with -l/-L.
+    /// Credentials for servers that require a login for reads.
+    #[command(flatten)]
+    pub auth: ReadAuthArgs,
+    /// <upsname>[@<hostname>[:<port>]] (or @/path/to/upsd.sock), or [<hostname>[:<port>]]
+    /// with -l/-L.
     pub target: Option<String>,
     /// Show only this variable.
     pub variable: Option<String>,
@@ -93,11 +98,17 @@ pub fn main() -> u8 {
 }
 
 /// `upsc -a [-j] [<hostname>[:<port>]]`: every UPS and its variables, in `LIST UPS` order.
-async fn all_upses(args: &Args, opts: &crate::client::ConnectOptions) -> Result<Output, String> {
+async fn all_upses(
+    args: &Args,
+    opts: &crate::client::ConnectOptions,
+    creds: Option<&super::read_auth::ReadCredentials>,
+) -> Result<Output, String> {
     let hostspec = args.target.as_deref().unwrap_or("localhost");
     let (host, port) = super::parse_host(hostspec)
         .ok_or("Error: invalid hostname.\nRequired format: [hostname[:port]]")?;
-    let mut c = Client::connect(&host, port, opts).await.map_err(err)?;
+    let mut c = super::connect_reading(&host, port, opts, creds)
+        .await
+        .map_err(err)?;
     let upses = match c.list_ups().await {
         Ok(u) => u,
         Err(e) => {
@@ -149,14 +160,20 @@ async fn run(args: Args) -> Result<Output, String> {
         .tls
         .connect_options()
         .map_err(|e| format!("Error: {e:#}"))?;
+    let creds = args
+        .auth
+        .resolve(nut_core::config::paths::process_env)
+        .map_err(|e| format!("Error: {e}"))?;
     if args.all {
-        return all_upses(&args, &opts).await;
+        return all_upses(&args, &opts, creds.as_ref()).await;
     }
     if args.list || args.list_verbose {
         let hostspec = args.target.as_deref().unwrap_or("localhost");
         let (host, port) = super::parse_host(hostspec)
             .ok_or("Error: invalid hostname.\nRequired format: [hostname[:port]]")?;
-        let mut c = Client::connect(&host, port, &opts).await.map_err(err)?;
+        let mut c = super::connect_reading(&host, port, &opts, creds.as_ref())
+            .await
+            .map_err(err)?;
         let upses = c.list_ups().await.map_err(err);
         c.logout().await;
         let upses = upses?;
@@ -195,7 +212,7 @@ async fn run(args: Args) -> Result<Output, String> {
         super::upsc_watch::watch(&sys, args.variable.as_deref(), &opts).await?;
         return Ok(Output::Lines(Vec::new()));
     }
-    let mut c = Client::connect(&sys.host, sys.port, &opts)
+    let mut c = super::connect_reading(&sys.host, sys.port, &opts, creds.as_ref())
         .await
         .map_err(err)?;
     let out = if args.clients {

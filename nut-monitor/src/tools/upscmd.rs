@@ -37,6 +37,9 @@ pub struct Args {
     /// TLS options.
     #[command(flatten)]
     pub tls: TlsArgs,
+    /// Credentials for servers that require a login for reads (used for the command too).
+    #[command(flatten)]
+    pub auth: super::read_auth::ReadAuthArgs,
     /// <upsname>[@<hostname>[:<port>]]
     pub target: Option<String>,
     /// The instant command.
@@ -59,13 +62,18 @@ async fn run(args: Args) -> anyhow::Result<()> {
         Args::command().print_help()?;
         return Ok(());
     };
-    let (sys, mut c) = super::connect_system(target, &args.tls).await?;
-    let result = session(&mut c, &sys.ups, &args).await;
+    let creds = args
+        .auth
+        .resolve(nut_core::config::paths::process_env)
+        .map_err(|e| anyhow::anyhow!("Error: {e}"))?;
+    let (sys, mut c) = super::connect_system(target, &args.tls, creds.as_ref()).await?;
+    let logged_in = creds.is_some();
+    let result = session(&mut c, &sys.ups, &args, logged_in).await;
     c.logout().await;
     result
 }
 
-async fn session(c: &mut Client, ups: &str, args: &Args) -> anyhow::Result<()> {
+async fn session(c: &mut Client, ups: &str, args: &Args, logged_in: bool) -> anyhow::Result<()> {
     if args.list {
         let cmds = c
             .list_cmd(ups)
@@ -89,10 +97,8 @@ async fn session(c: &mut Client, ups: &str, args: &Args) -> anyhow::Result<()> {
     if !cmd.contains('.') {
         anyhow::bail!("Error: old command names are not supported");
     }
-    let (user, pass) = super::prompt::credentials(args.user.clone(), args.password.clone())?;
-    c.authenticate(&user, &pass)
-        .await
-        .map_err(|e| anyhow::anyhow!("Set username/password failed: {e}"))?;
+    let creds = super::command_credentials(args.user.clone(), args.password.clone(), logged_in)?;
+    super::command_login(c, creds).await?;
     if args.wait {
         c.set_tracking(true)
             .await

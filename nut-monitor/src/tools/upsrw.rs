@@ -39,6 +39,9 @@ pub struct Args {
     /// TLS options.
     #[command(flatten)]
     pub tls: TlsArgs,
+    /// Credentials for servers that require a login for reads (used for the command too).
+    #[command(flatten)]
+    pub auth: super::read_auth::ReadAuthArgs,
     /// <upsname>[@<hostname>[:<port>]]
     pub target: Option<String>,
 }
@@ -56,17 +59,28 @@ async fn run(args: Args) -> anyhow::Result<()> {
         Args::command().print_help()?;
         return Ok(());
     };
-    let (sys, mut c) = super::connect_system(target, &args.tls).await?;
+    let creds = args
+        .auth
+        .resolve(nut_core::config::paths::process_env)
+        .map_err(|e| anyhow::anyhow!("Error: {e}"))?;
+    let (sys, mut c) = super::connect_system(target, &args.tls, creds.as_ref()).await?;
+    let logged_in = creds.is_some();
     let result = match args.set.as_deref().filter(|_| !args.list) {
-        Some(setvar) => set(&mut c, &sys.ups, setvar, &args).await,
+        Some(setvar) => set(&mut c, &sys.ups, setvar, &args, logged_in).await,
         None => list(&mut c, &sys.ups).await,
     };
     c.logout().await;
     result
 }
 
-async fn set(c: &mut Client, ups: &str, setvar: &str, args: &Args) -> anyhow::Result<()> {
-    let (user, pass) = super::prompt::credentials(args.user.clone(), args.password.clone())?;
+async fn set(
+    c: &mut Client,
+    ups: &str,
+    setvar: &str,
+    args: &Args,
+    logged_in: bool,
+) -> anyhow::Result<()> {
+    let creds = super::command_credentials(args.user.clone(), args.password.clone(), logged_in)?;
     let (var, value) = match setvar.split_once('=') {
         Some((v, val)) => (v.to_string(), val.to_string()),
         None => {
@@ -74,9 +88,7 @@ async fn set(c: &mut Client, ups: &str, setvar: &str, args: &Args) -> anyhow::Re
             (setvar.to_string(), v)
         }
     };
-    c.authenticate(&user, &pass)
-        .await
-        .map_err(|e| anyhow::anyhow!("Set username/password failed: {e}"))?;
+    super::command_login(c, creds).await?;
     if !var.contains('.') {
         anyhow::bail!("Error: old variable names are not supported");
     }

@@ -10,6 +10,7 @@ pub mod instcmd;
 pub mod list;
 pub mod login;
 pub mod primary;
+pub mod read_login;
 pub mod set;
 pub mod starttls;
 pub mod watch;
@@ -40,8 +41,12 @@ pub enum Action {
 /// The request monitoring clients send most, `GET VAR <ups> <var> [...]`, answered
 /// synchronously: it needs no credentials and no parsed `Request` (the checks are those of
 /// `Request::parse`: at least two arguments after `VAR`, extra words ignored), straight from
-/// the words the tokenizer holds. Returns false when the line is something else.
+/// the words the tokenizer holds. Returns false when the line is something else, or when
+/// reads need a login (`REQUIRE_LOGIN_FOR_READS`: the full path checks the credentials).
 pub fn fast_path(ctx: &ServerContext, session: &mut Session, line: &Tokenizer) -> bool {
+    if ctx.reads_need_login() {
+        return false;
+    }
     if let (Some(get), Some(sub), Some(ups), Some(var)) =
         (line.word(0), line.word(1), line.word(2), line.word(3))
     {
@@ -88,6 +93,12 @@ pub async fn execute(ctx: &ServerContext, session: &mut Session, words: &[String
             return Action::Continue;
         }
     }
+    if ctx.reads_need_login()
+        && read_login::needs_check(&request)
+        && !read_login::check(ctx, session).await
+    {
+        return Action::Continue;
+    }
     match request {
         Request::Ver | Request::NetVer | Request::ProtVer | Request::Help => {
             info::run(session, &request)
@@ -126,7 +137,12 @@ pub async fn execute(ctx: &ServerContext, session: &mut Session, words: &[String
     Action::Continue
 }
 
+/// hosts.allow / hosts.deny for a command that needs a user. They name IP addresses and do
+/// not apply to the Unix socket, whose owner, group and mode decide who may connect.
 fn host_allowed(ctx: &ServerContext, session: &Session) -> bool {
+    if session.local.is_some() {
+        return true;
+    }
     let allowed = ctx
         .current()
         .hosts

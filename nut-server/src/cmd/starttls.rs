@@ -14,7 +14,9 @@ pub fn check(ctx: &ServerContext, session: &mut Session) -> Action {
         session.err(ErrCode::AlreadySslMode);
         return Action::Continue;
     }
-    if ctx.tls().is_none() {
+    // The Unix socket has no TLS (nothing to protect between two processes on one host):
+    // answered as C upsd answers when TLS is not configured.
+    if session.local.is_some() || ctx.tls().is_none() {
         session.err(ErrCode::FeatureNotConfigured);
         return Action::Continue;
     }

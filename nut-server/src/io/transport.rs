@@ -1,5 +1,5 @@
 //! One client connection's byte stream: plain TCP, or TLS on the same socket after
-//! `STARTTLS`. Both are buffered readers that also write, so the session code reads lines
+//! `STARTTLS`, or a Unix-socket connection (never TLS: the kernel carries its bytes). Both are buffered readers that also write, so the session code reads lines
 //! and writes replies the same way whichever is active.
 
 use std::io;
@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::io::{AsyncBufRead, AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
+use tokio::net::{TcpStream, UnixStream};
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 
@@ -29,6 +29,8 @@ pub enum Transport {
     Plain(BufReader<TcpStream>),
     /// TLS after STARTTLS.
     Tls(Box<TlsBuf>),
+    /// A connection to the Unix-socket listener.
+    Local(BufReader<UnixStream>),
     /// Nothing (after a failed handshake consumed the socket).
     Closed,
 }
@@ -42,8 +44,8 @@ pub enum UpgradeError {
     /// The client did not finish in time.
     #[error("TLS handshake timed out after {0:?}")]
     Timeout(Duration),
-    /// Already TLS or closed.
-    #[error("connection is not in plaintext mode")]
+    /// Already TLS, a Unix-socket connection, or closed.
+    #[error("connection is not a plaintext TCP connection")]
     NotPlain,
 }
 
@@ -51,6 +53,11 @@ impl Transport {
     /// Wrap an accepted socket.
     pub fn plain(stream: TcpStream) -> Self {
         Transport::Plain(BufReader::with_capacity(READ_BUFFER, stream))
+    }
+
+    /// Wrap a connection accepted on the Unix socket.
+    pub fn local(stream: UnixStream) -> Self {
+        Transport::Local(BufReader::with_capacity(READ_BUFFER, stream))
     }
 
     /// True once TLS is active.
@@ -63,6 +70,7 @@ impl Transport {
         match self {
             Transport::Plain(r) => r.buffer(),
             Transport::Tls(r) => r.buffer(),
+            Transport::Local(r) => r.buffer(),
             Transport::Closed => &[],
         }
     }
@@ -72,6 +80,7 @@ impl Transport {
         match self {
             Transport::Plain(r) => Pin::new(r).consume(n),
             Transport::Tls(r) => Pin::new(r.as_mut()).consume(n),
+            Transport::Local(r) => Pin::new(r).consume(n),
             Transport::Closed => {}
         }
     }
@@ -81,6 +90,7 @@ impl Transport {
         match self {
             Transport::Plain(r) => Some(r),
             Transport::Tls(r) => Some(r.as_mut()),
+            Transport::Local(r) => Some(r),
             Transport::Closed => None,
         }
     }
@@ -94,6 +104,7 @@ impl Transport {
                 s.write_all(bytes).await?;
                 s.flush().await
             }
+            Transport::Local(r) => r.get_mut().write_all(bytes).await,
             Transport::Closed => Err(io::Error::from(io::ErrorKind::NotConnected)),
         }
     }
@@ -136,6 +147,7 @@ impl Transport {
         let _ = match self {
             Transport::Plain(r) => r.get_mut().shutdown().await,
             Transport::Tls(r) => r.get_mut().shutdown().await,
+            Transport::Local(r) => r.get_mut().shutdown().await,
             Transport::Closed => Ok(()),
         };
     }

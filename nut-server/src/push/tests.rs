@@ -46,6 +46,7 @@ fn context_with_ups(shutdown: &crate::shutdown::Shutdown) -> (Arc<ServerContext>
             hosts: Arc::new(crate::auth::hosts_access::HostsAccess::permissive()),
             descriptions: Arc::new(crate::descriptions::Descriptions::default()),
             tls: None,
+            require_login_for_reads: false,
         },
     );
     (ctx, ups)

@@ -107,9 +107,10 @@ impl Upsd {
                 .any(|l| l.contains("listening on "))
                 || child.try_wait().is_some()
         });
-        let addr = log
-            .lock()
-            .unwrap()
+        // A copy: the panic message below must not lock the log while it is held (that
+        // deadlocked, so an upsd that refused to start hung the test instead of failing it).
+        let lines = log.lock().unwrap().clone();
+        let addr = lines
             .iter()
             .find_map(|l| {
                 l.split("listening on ")
@@ -117,10 +118,7 @@ impl Upsd {
                     .map(|a| a.trim().to_string())
             })
             .unwrap_or_else(|| {
-                panic!(
-                    "upsd did not report a listening address (found={found}): {:?}",
-                    log.lock().unwrap()
-                )
+                panic!("upsd did not report a listening address (found={found}): {lines:?}")
             })
             .parse()
             .expect("socket address");

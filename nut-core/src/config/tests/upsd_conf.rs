@@ -373,3 +373,58 @@ fn an_unclosed_quote_is_refused_not_swallowing_lines() {
         "a double quote is not closed on this line: the next 2 line(s)",
     );
 }
+
+#[test]
+fn unix_socket_listen_and_its_file_settings() {
+    let c = parse(
+        "LISTEN 127.0.0.1 3493\nLISTEN /run/nut/upsd.sock\nLISTEN /run/nut/upsd.sock\n\
+         UNIX_SOCKET_OWNER nut\nUNIX_SOCKET_GROUP nutmon\nUNIX_SOCKET_MODE 0640\n",
+    )
+    .unwrap();
+    assert_eq!(c.listen, [addr("127.0.0.1", 3493)]);
+    assert_eq!(c.unix_socket.paths, [PathBuf::from("/run/nut/upsd.sock")]);
+    assert_eq!(c.unix_socket.owner.as_deref(), Some("nut"));
+    assert_eq!(c.unix_socket.group.as_deref(), Some("nutmon"));
+    assert_eq!(c.unix_socket.mode, 0o640);
+    // Only a socket: the TCP defaults still apply.
+    let c = parse("LISTEN /run/nut/upsd.sock\n").unwrap();
+    assert_eq!(c.effective_listen().len(), 2);
+    assert_eq!(c.unix_socket.mode, 0o660);
+    assert!(c.unix_socket.owner.is_none() && c.unix_socket.group.is_none());
+}
+
+#[test]
+fn unix_socket_mistakes_are_errors() {
+    assert_error(
+        parse("LISTEN /run/nut/upsd.sock 3493\n"),
+        FILE,
+        1,
+        "takes no port",
+    );
+    assert_error(parse("LISTEN /\n"), FILE, 1, "file name");
+    assert_error(parse("UNIX_SOCKET_MODE 4770\n"), FILE, 1, "invalid mode");
+    assert_error(parse("UNIX_SOCKET_MODE rw\n"), FILE, 1, "invalid mode");
+    assert_error(parse("UNIX_SOCKET_OWNER\n"), FILE, 1, "UNIX_SOCKET_OWNER");
+    assert_error(parse("unix_socket_mode 0600\n"), FILE, 1, "upper case");
+}
+
+#[test]
+fn require_login_for_reads_is_a_boolean_off_by_default() {
+    assert!(!parse("").unwrap().require_login_for_reads);
+    assert!(
+        parse("REQUIRE_LOGIN_FOR_READS yes\n")
+            .unwrap()
+            .require_login_for_reads
+    );
+    assert!(
+        !parse("REQUIRE_LOGIN_FOR_READS off\n")
+            .unwrap()
+            .require_login_for_reads
+    );
+    assert_error(
+        parse("REQUIRE_LOGIN_FOR_READS maybe\n"),
+        FILE,
+        1,
+        "invalid boolean",
+    );
+}
