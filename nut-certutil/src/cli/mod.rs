@@ -2,6 +2,7 @@
 //! ([`plain`]), on top of shared operations ([`ops`]), terminal/file I/O ([`io`]),
 //! [`policy_cmd`] and [`doctor`].
 
+pub mod crl_cmd;
 pub mod doctor;
 pub mod io;
 pub mod nss;
@@ -28,4 +29,4 @@ NSS certutil command lines (certutil may be replaced by nut-certutil):
   -W -d DIR [-f OLDPWFILE] [-@ NEWPWFILE]           change the password
 
 Plain subcommands: init, ca create, request, sign, issue, import, export, list, show, trust,
-delete, passwd, verify, policy (set/unset/show), doctor. See `nut-certutil help`.";
+delete, passwd, verify, policy (set/unset/show), revoke, crl (list/export/import/update), doctor. See `nut-certutil help`.";

@@ -1,5 +1,5 @@
 //! Plain subcommands for people who never used NSS: `init`, `ca create`, `request`, `sign`,
-//! `issue`, `import`, `import-nss`, `export`, `export-nss`, `list`, `show`, `trust`, `delete`, `passwd`, `policy`, `doctor`,
+//! `issue`, `import`, `import-nss`, `export`, `export-nss`, `list`, `show`, `trust`, `delete`, `passwd`, `policy`, `revoke`, `crl`, `doctor`,
 //! `verify`.
 
 use std::path::PathBuf;
@@ -12,6 +12,7 @@ use nut_certutil::pki::CertRole;
 use nut_certutil::tls::{TrustMaterial, Usage, validate_certificate};
 use nut_certutil::trust::TrustFlags;
 
+use super::crl_cmd::{self, CrlCmd, RevokeArgs};
 use super::doctor::{self, DoctorInput};
 use super::io::{PasswordSource, read_input, write_output};
 use super::ops::{self, NewCert};
@@ -265,6 +266,13 @@ enum Cmd {
         #[command(subcommand)]
         cmd: PolicyCmd,
     },
+    /// Revoke a certificate a CA of this database issued, and update that CA's CRL.
+    Revoke(RevokeArgs),
+    /// Certificate revocation lists: list, export, import (outside CAs'), update (re-sign).
+    Crl {
+        #[command(subcommand)]
+        cmd: CrlCmd,
+    },
     /// Report problems: expiry, missing keys, untrusted chains, permissions, password.
     Doctor {
         /// upsd.conf to check with the store.
@@ -303,7 +311,7 @@ enum CaCmd {
 #[derive(Debug, Subcommand)]
 enum PolicyCmd {
     /// Set: certident upsd|upsmon NICK, certverify 0|1, forcessl 0|1, certrequest LEVEL,
-    /// certhost HOST[:PORT] NAME CERTVERIFY FORCESSL.
+    /// crl-stale refuse|warn, certhost HOST[:PORT] NAME CERTVERIFY FORCESSL.
     Set {
         /// Key and values.
         #[arg(required = true, num_args = 1..)]
@@ -651,6 +659,8 @@ pub fn run(args: &[String]) -> Result<i32> {
                 );
             }
         },
+        Cmd::Revoke(args) => crl_cmd::run_revoke(&dir()?, &pw, args)?,
+        Cmd::Crl { cmd } => crl_cmd::run(&dir()?, &pw, cmd)?,
         Cmd::Doctor {
             upsd_conf,
             upsmon_conf,

@@ -8,6 +8,7 @@
 mod access;
 pub use access::read_fix;
 mod certs;
+mod crls;
 mod keyrows;
 pub mod schema;
 pub mod visits;
@@ -19,6 +20,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OptionalExtension, params};
 
 pub use certs::{AddOutcome, CertRecord};
+pub use crls::StoredCrl;
 pub use keyrows::KeyRecord;
 
 use crate::certinfo::CertParseError;

@@ -2,14 +2,16 @@
 //! same way for both), a directory of PEM CA files (`<hash>.0`, OpenSSL style), or a single
 //! PEM bundle file.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rustls::RootCertStore;
 use rustls_pki_types::CertificateDer;
 
 use super::TlsError;
 use super::distrust::CertIdentities;
+use super::revocation::Revocations;
 use crate::certinfo::CertInfo;
 use crate::store::Store;
 use crate::trust::FieldFlags;
@@ -50,6 +52,8 @@ pub struct TrustMaterial {
     pub intermediates: Vec<CertificateDer<'static>>,
     /// Subjects of CAs in the store without `C` (to explain UnknownIssuer).
     pub untrusted_ca_subjects: HashSet<String>,
+    /// The CRLs, verified against their CAs, and the stale-CRL policy.
+    pub revocations: Arc<Revocations>,
 }
 
 impl TrustMaterial {
@@ -64,6 +68,7 @@ impl TrustMaterial {
             distrusted_subjects: HashSet::new(),
             intermediates: Vec::new(),
             untrusted_ca_subjects: HashSet::new(),
+            revocations: Arc::default(),
         }
     }
 
@@ -148,7 +153,17 @@ impl TrustMaterial {
     /// Trust from a store's flags.
     pub fn from_store(store: &Store) -> Result<TrustMaterial, TlsError> {
         let records = store.certificates()?;
-        Ok(TrustMaterial::from_records(
+        let cas: HashMap<String, CertInfo> = records
+            .iter()
+            .filter(|r| r.is_ca)
+            .filter_map(|r| Some((r.fingerprint.clone(), r.info().ok()?)))
+            .collect();
+        let revocations = Revocations::from_rows(
+            store.crls()?,
+            &cas,
+            store.crl_stale_policy()?.unwrap_or_default(),
+        );
+        let mut tm = TrustMaterial::from_records(
             store.dir(),
             CertPathKind::Store,
             records.iter().map(|rec| TrustRecord {
@@ -159,7 +174,9 @@ impl TrustMaterial {
                 fingerprint: &rec.fingerprint,
                 is_ca: rec.is_ca,
             }),
-        ))
+        );
+        tm.revocations = Arc::new(revocations);
+        Ok(tm)
     }
 
     /// Trust from certificates and their SSL trust flags (a store's rows, an NSS database's
