@@ -276,6 +276,7 @@ mod tests {
             hosts: Arc::new(crate::auth::hosts_access::HostsAccess::permissive()),
             descriptions: Arc::new(crate::descriptions::Descriptions::default()),
             tls: None,
+            cert_expiry: None,
         };
         ServerContext::new(registry, reloadable)
     }

@@ -30,6 +30,8 @@ pub struct Reloadable {
     /// STARTTLS acceptor (certificate, key, CERTREQUEST level); `None` when no certificate
     /// is configured. A reload swaps it for new handshakes; live TLS sessions keep theirs.
     pub tls: Option<TlsAcceptor>,
+    /// The certificates that TLS depends on, checked daily for expiry.
+    pub cert_expiry: Option<Arc<crate::cert_expiry::CertExpiry>>,
 }
 
 impl std::fmt::Debug for Reloadable {

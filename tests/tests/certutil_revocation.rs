@@ -319,19 +319,15 @@ fn an_openssl_ca_crl_is_imported_and_enforced_and_a_forged_one_refused() {
 fn import_stale_crl(pki: &CliPki) {
     use nut_certutil::crl::{CrlTimes, sign_crl};
     use nut_certutil::time::{Duration as D, OffsetDateTime};
-    let store = nut_certutil::store::Store::open(&pki.root.join("srv_db")).expect("store");
-    let cipher = store.unlock("").expect("unlock");
-    let ca = store.certificate(CA).expect("ca");
-    let key = store.key_for_certificate(&cipher, CA).expect("key");
+    let (ca, key) = pki.ca_material();
     let now = OffsetDateTime::now_utc().replace_nanosecond(0).expect("ns");
     let times = CrlTimes {
         this_update: now - D::days(8),
         next_update: now - D::days(1),
         number: 1,
     };
-    let der = sign_crl(&ca.der, &key, times, &[]).expect("crl");
+    let der = sign_crl(&ca, &key, times, &[]).expect("crl");
     std::fs::write(pki.root.join("stale.crl"), der).expect("write");
-    drop(store);
     pki.certutil(&["-d", "srv_db", "crl", "import", "-i", "stale.crl"]);
 }
 

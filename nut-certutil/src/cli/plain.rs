@@ -218,7 +218,7 @@ enum Cmd {
         #[arg(long)]
         ca_dir: Option<PathBuf>,
     },
-    /// List certificates (NSS layout); --keys lists keys.
+    /// List certificates with their trust and notAfter; --keys lists keys.
     List {
         /// List keys instead.
         #[arg(long)]
@@ -576,7 +576,7 @@ pub fn run(args: &[String]) -> Result<i32> {
             if keys {
                 print!("{}", ops::format_keys(&store)?);
             } else {
-                print!("{}", ops::format_list(&store)?);
+                print!("{}", ops::format_list_with_expiry(&store)?);
             }
         }
         Cmd::Show { nickname } => {

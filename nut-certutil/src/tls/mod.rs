@@ -11,6 +11,7 @@
 
 mod client;
 mod distrust;
+pub mod expiry;
 mod identity;
 pub mod names;
 mod nss_db;

@@ -7,6 +7,7 @@ use rustls::ServerConfig;
 use rustls::server::WebPkiClientVerifier;
 use rustls::server::danger::ClientCertVerifier;
 
+use super::expiry::WatchedCert;
 use super::identity::{self, Identity};
 use super::store_visit::StoreVisit;
 use super::verifier::DistrustingClientVerifier;
@@ -22,6 +23,9 @@ pub struct ServerTls {
     /// The effective CERTREQUEST: upsd.conf's when it sets one, else a store CERTPATH's
     /// policy, else NO.
     pub certrequest: CertRequest,
+    /// What this setup depends on, for expiry warnings: the chain it presents, then the CAs
+    /// it trusts for client certificates (when CERTREQUEST asks for them).
+    pub watched: Vec<WatchedCert>,
 }
 
 /// Build upsd's TLS config (see [`build_server_tls`]).
@@ -69,6 +73,12 @@ pub fn build_server_tls(s: &ServerTlsSettings) -> Result<ServerTls, TlsError> {
         .or(visit.as_ref().and_then(|v| v.policy.certrequest))
         .unwrap_or_default();
     let provider = provider();
+    let mut watched: Vec<WatchedCert> = identity
+        .chain
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| WatchedCert::of(c.as_ref(), i == 0))
+        .collect();
     let verifier: Arc<dyn ClientCertVerifier> = match certrequest {
         CertRequest::No => WebPkiClientVerifier::no_client_auth(),
         level => {
@@ -80,6 +90,12 @@ pub fn build_server_tls(s: &ServerTlsSettings) -> Result<ServerTls, TlsError> {
             if trust.client_anchors.is_empty() {
                 return Err(TlsError::NoClientCas { level, path });
             }
+            watched.extend(
+                trust
+                    .client_anchors
+                    .iter()
+                    .filter_map(|c| WatchedCert::of(c.as_ref(), false)),
+            );
             let builder = WebPkiClientVerifier::builder_with_provider(
                 Arc::new(trust.client_roots()),
                 provider.clone(),
@@ -107,5 +123,6 @@ pub fn build_server_tls(s: &ServerTlsSettings) -> Result<ServerTls, TlsError> {
     Ok(ServerTls {
         config: Arc::new(config),
         certrequest,
+        watched,
     })
 }

@@ -83,6 +83,42 @@ impl CliPki {
         }
     }
 
+    /// The CA's certificate and key, read from the CA host's store with the library.
+    pub fn ca_material(&self) -> (Vec<u8>, nut_certutil::keys::PrivateKey) {
+        let store = nut_certutil::store::Store::open(&self.root.join("srv_db")).expect("store");
+        let cipher = store.unlock("").expect("unlock");
+        let ca = store.certificate(CA).expect("ca");
+        let key = store.key_for_certificate(&cipher, CA).expect("key");
+        (ca.der, key)
+    }
+
+    /// Issue a server certificate for 127.0.0.1/localhost valid from `from` to `to` with the
+    /// library, and import it (with its key) into the CA host's store as `nickname`.
+    pub fn import_server_cert(
+        &self,
+        nickname: &str,
+        from: nut_certutil::time::OffsetDateTime,
+        to: nut_certutil::time::OffsetDateTime,
+    ) {
+        use nut_certutil::der::pem;
+        use nut_certutil::keys::{KeyAlgorithm, PrivateKey};
+        use nut_certutil::pki::{CertProfile, CertRole, issue};
+        let (ca, ca_key) = self.ca_material();
+        let key = PrivateKey::generate(KeyAlgorithm::EcdsaP256).expect("key");
+        let mut profile = CertProfile::for_months(CertRole::Server, 1);
+        profile.not_before = from;
+        profile.not_after = to;
+        profile.sans = vec!["127.0.0.1".into()];
+        let der = issue(&key, "CN=localhost,O=rnut", &profile, &ca, &ca_key).expect("issue");
+        let file = format!("{nickname}.pem");
+        rnut_tests::write_file(
+            &self.root.join(&file),
+            &(pem("CERTIFICATE", &der) + &pem("PRIVATE KEY", key.pkcs8_der())),
+            0o600,
+        );
+        self.certutil(&["-d", "srv_db", "import", "-n", nickname, "-i", &file]);
+    }
+
     /// `nut-certutil ARGS` in the PKI directory, asserting success.
     pub fn certutil(&self, args: &[&str]) -> String {
         certutil_ok(&self.root, args, "")
