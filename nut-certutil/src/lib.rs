@@ -10,6 +10,7 @@
 //! - [`policy`]: CERTIDENT per role, CERTHOST rows, CERTVERIFY / FORCESSL, CERTREQUEST.
 //! - [`pki`]: self-signed CAs, requests, signing (our requests and foreign ones).
 //! - [`revoke`]: revoking what our CAs issued, their CRLs, importing outside CAs' CRLs.
+//! - [`rotate`]: re-issuing a certificate (same or new key) under its nickname.
 //! - [`certinfo`]: what rnut reads out of a certificate.
 //! - [`crl`]: certificate revocation lists: read, verified against their CA, signed.
 //! - [`name`]: subject strings, their display, OpenSSL's subject hash.
@@ -31,6 +32,7 @@ pub mod pem;
 pub mod pki;
 pub mod policy;
 pub mod revoke;
+pub mod rotate;
 pub mod store;
 pub mod tls;
 pub mod trust;

@@ -45,6 +45,9 @@ pub enum RevokeError {
     /// A serial that is not hex.
     #[error("'{0}' is not a serial number (hex, as `list`/`show` print it)")]
     BadSerial(String),
+    /// The new certificate could not be made.
+    #[error("cannot re-issue the certificate: {0}")]
+    Renew(String),
     /// nextUpdate out of range.
     #[error("next update in {0} days is out of range (1..=3650)")]
     BadNextUpdate(u32),

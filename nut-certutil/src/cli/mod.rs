@@ -10,6 +10,7 @@ pub mod ops;
 pub mod plain;
 pub mod policy_cmd;
 pub mod reader_access;
+pub mod renew_cmd;
 
 /// Short help for the NSS dialect.
 pub const USAGE: &str = "nut-certutil: rnut certificate database tool
@@ -29,4 +30,4 @@ NSS certutil command lines (certutil may be replaced by nut-certutil):
   -W -d DIR [-f OLDPWFILE] [-@ NEWPWFILE]           change the password
 
 Plain subcommands: init, ca create, request, sign, issue, import, export, list, show, trust,
-delete, passwd, verify, policy (set/unset/show), revoke, crl (list/export/import/update), doctor. See `nut-certutil help`.";
+delete, passwd, verify, policy (set/unset/show), revoke, renew, crl (list/export/import/update), doctor. See `nut-certutil help`.";

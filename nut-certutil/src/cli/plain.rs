@@ -17,6 +17,7 @@ use super::doctor::{self, DoctorInput};
 use super::io::{PasswordSource, read_input, write_output};
 use super::ops::{self, NewCert};
 use super::policy_cmd;
+use super::renew_cmd::{self, RenewArgs};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -268,6 +269,9 @@ enum Cmd {
     },
     /// Revoke a certificate a CA of this database issued, and update that CA's CRL.
     Revoke(RevokeArgs),
+    /// Re-issue a certificate (same key, or --new-key) under its nickname; the old one is
+    /// kept as "NICK (serial S)" until revoked.
+    Renew(RenewArgs),
     /// Certificate revocation lists: list, export, import (outside CAs'), update (re-sign).
     Crl {
         #[command(subcommand)]
@@ -661,6 +665,7 @@ pub fn run(args: &[String]) -> Result<i32> {
         },
         Cmd::Revoke(args) => crl_cmd::run_revoke(&dir()?, &pw, args)?,
         Cmd::Crl { cmd } => crl_cmd::run(&dir()?, &pw, cmd)?,
+        Cmd::Renew(args) => renew_cmd::run(&dir()?, &pw, args)?,
         Cmd::Doctor {
             upsd_conf,
             upsmon_conf,

@@ -10,6 +10,7 @@ pub use access::read_fix;
 mod certs;
 mod crls;
 mod keyrows;
+mod rotate;
 pub mod schema;
 pub mod visits;
 

@@ -223,3 +223,49 @@ pub fn upsc_as_upsmon(stack: &Stack, d: &MonDir) -> std::process::Output {
         &[("RUST_LOG", "info")],
     )
 }
+
+/// The serial of the certificate upsd presents to a new connection: STARTTLS and a handshake
+/// with the TLS settings of `d`'s upsmon.conf (verified, with upsmon's client certificate).
+pub fn served_serial(stack: &Stack, d: &MonDir) -> Result<String, String> {
+    use nut_certutil::tls::{ClientTlsSettings, build_client_config};
+    use nut_core::config::UpsmonConf;
+    use std::io::{BufRead, BufReader, Write};
+    use std::net::TcpStream;
+    let text = std::fs::read_to_string(d.conf_file()).expect("upsmon.conf");
+    let conf = UpsmonConf::parse(&text, &d.conf_file()).expect("parse upsmon.conf");
+    let policy = build_client_config(&ClientTlsSettings::from(&conf), "127.0.0.1", stack.port)
+        .map_err(|e| e.to_string())?;
+    let mut tcp = TcpStream::connect(("127.0.0.1", stack.port)).map_err(|e| e.to_string())?;
+    tcp.set_read_timeout(Some(Duration::from_secs(10)))
+        .map_err(|e| e.to_string())?;
+    tcp.write_all(b"STARTTLS\n").map_err(|e| e.to_string())?;
+    let mut line = String::new();
+    BufReader::new(&mut tcp)
+        .read_line(&mut line)
+        .map_err(|e| e.to_string())?;
+    if line.trim() != "OK STARTTLS" {
+        return Err(format!("STARTTLS answered {line:?}"));
+    }
+    let conn = nut_certutil::rustls::ClientConnection::new(policy.config, policy.server_name)
+        .map_err(|e| e.to_string())?;
+    let mut tls = nut_certutil::rustls::StreamOwned::new(conn, tcp);
+    tls.write_all(b"VER\n").map_err(|e| e.to_string())?;
+    let mut reply = String::new();
+    BufReader::new(&mut tls)
+        .read_line(&mut reply)
+        .map_err(|e| e.to_string())?;
+    let der = tls
+        .conn
+        .peer_certificates()
+        .and_then(|c| c.first())
+        .ok_or("no server certificate")?;
+    Ok(nut_certutil::certinfo::CertInfo::parse(der.as_ref())
+        .map_err(|e| e.to_string())?
+        .serial)
+}
+
+/// The serial of a certificate of the CA host's store.
+pub fn stored_serial(pki: &CliPki, nickname: &str) -> String {
+    let store = nut_certutil::store::Store::open(&pki.root.join("srv_db")).expect("store");
+    store.certificate(nickname).expect("certificate").serial
+}
