@@ -4,6 +4,7 @@
 
 pub mod crl_cmd;
 pub mod doctor;
+pub mod enroll_cmd;
 pub mod io;
 pub mod nss;
 pub mod ops;
@@ -30,4 +31,4 @@ NSS certutil command lines (certutil may be replaced by nut-certutil):
   -W -d DIR [-f OLDPWFILE] [-@ NEWPWFILE]           change the password
 
 Plain subcommands: init, ca create, request, sign, issue, import, export, list, show, trust,
-delete, passwd, verify, policy (set/unset/show), revoke, renew, crl (list/export/import/update), doctor. See `nut-certutil help`.";
+delete, passwd, verify, policy (set/unset/show), revoke, renew, enroll, crl (list/export/import/update), doctor. See `nut-certutil help`.";

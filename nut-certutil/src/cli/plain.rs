@@ -14,6 +14,7 @@ use nut_certutil::trust::TrustFlags;
 
 use super::crl_cmd::{self, CrlCmd, RevokeArgs};
 use super::doctor::{self, DoctorInput};
+use super::enroll_cmd::{self, EnrollArgs};
 use super::io::{PasswordSource, read_input, write_output};
 use super::ops::{self, NewCert};
 use super::policy_cmd;
@@ -269,6 +270,9 @@ enum Cmd {
     },
     /// Revoke a certificate a CA of this database issued, and update that CA's CRL.
     Revoke(RevokeArgs),
+    /// Issue an identity for a new upsmon or upsd host and write its certificate database,
+    /// config lines and password file into one directory.
+    Enroll(EnrollArgs),
     /// Re-issue a certificate (same key, or --new-key) under its nickname; the old one is
     /// kept as "NICK (serial S)" until revoked.
     Renew(RenewArgs),
@@ -666,6 +670,7 @@ pub fn run(args: &[String]) -> Result<i32> {
         Cmd::Revoke(args) => crl_cmd::run_revoke(&dir()?, &pw, args)?,
         Cmd::Crl { cmd } => crl_cmd::run(&dir()?, &pw, cmd)?,
         Cmd::Renew(args) => renew_cmd::run(&dir()?, &pw, args)?,
+        Cmd::Enroll(args) => enroll_cmd::run(&dir()?, &pw, args)?,
         Cmd::Doctor {
             upsd_conf,
             upsmon_conf,
