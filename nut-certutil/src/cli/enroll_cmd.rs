@@ -2,7 +2,8 @@
 //! everything that host needs into one directory: its own certificate database (an rnut store,
 //! PEM files for an OpenSSL-built C NUT, or an NSS database for an NSS-built one) holding its
 //! key, its certificate and the CA; the config lines to paste (`upsmon.conf.tls` or
-//! `upsd.conf.tls`); and the database password in `password` (mode 0600). Keys that must never
+//! `upsd.conf.tls`); and the database password in `password` (mode 0600). The CA's database
+//! keeps the certificate under the host's name (to revoke it later). Keys that must never
 //! leave their host keep the `request` / `sign` flow instead.
 
 use std::os::unix::fs::DirBuilderExt;
@@ -105,8 +106,15 @@ fn write_private(path: &Path, text: &str) -> Result<()> {
 
 /// `enroll`.
 pub fn run(dir: &Path, pw: &PasswordSource, a: EnrollArgs) -> Result<()> {
-    let ca_store = ops::open_ro(dir)?;
+    let mut ca_store = ops::open(dir)?;
     let cipher = pw.unlock(&ca_store)?;
+    if ca_store.find_certificate(&a.name)?.is_some() {
+        bail!(
+            "nickname \"{}\" is already used in {}: the CA keeps what it issued under the host's name",
+            a.name,
+            dir.display()
+        );
+    }
     let ca = ca_store.certificate(&a.ca)?;
     let ca_key = ca_store.key_for_certificate(&cipher, &a.ca)?;
     let role = match a.side {
@@ -120,6 +128,8 @@ pub fn run(dir: &Path, pw: &PasswordSource, a: EnrollArgs) -> Result<()> {
     let der = pki::issue(&key, &subject, &profile, &ca.der, &ca_key)?;
 
     make_out_dir(&a.out)?;
+    // The CA host keeps the certificate (not the key): to revoke or renew it by name later.
+    ca_store.add_certificate(&a.name, &der, TrustFlags::NONE)?;
     let install = match &a.install_dir {
         Some(p) => p.clone(),
         None => std::path::absolute(&a.out)?,
