@@ -1,6 +1,8 @@
 //! Certificate expiry end to end: our upsd serving an identity that expires in 10 days warns at
 //! start and at each reload; an expired identity stops upsd from starting unless
-//! `ALLOW_EXPIRED_CERT` says otherwise; `nut-certutil list` shows notAfter.
+//! `ALLOW_EXPIRED_CERT` says otherwise; `nut-certutil list` shows notAfter; our upsmon warns
+//! about the server certificate it verified and its own, and runs NOTIFYCMD with CERTEXPIRY
+//! only when NOTIFYFLAG asks for it.
 
 mod certutil_support;
 mod lifecycle_support;
@@ -140,5 +142,78 @@ fn an_expired_identity_stops_upsd_unless_allowed() {
         upsd.wait_log("served anyway: ALLOW_EXPIRED_CERT", Duration::from_secs(10)),
         "{}",
         upsd.text()
+    );
+}
+
+#[test]
+fn upsmon_warns_about_certificates_expiring_in_10_days_and_notifies_only_when_asked() {
+    use nut_certutil::pki::CertRole;
+    let now = OffsetDateTime::now_utc();
+    let soon = now + D::days(10) + D::hours(1);
+    let (mut stack, pki) = stack_with_identity(
+        |pki| {
+            pki.import_server_cert("short", now - D::days(1), soon);
+            pki.import_cert(
+                "mon_db",
+                "short client",
+                CertRole::Client,
+                "CN=short client,O=rnut",
+                now - D::days(1),
+                soon,
+            );
+        },
+        "short",
+        "CERTREQUEST REQUIRE\n",
+    );
+    stack.start_upsd();
+    let d = monitor_support::MonDir::new();
+    let tls = pki
+        .upsmon_conf()
+        .replace("CERTIDENT upsmon", "CERTIDENT \"short client\"");
+    let server_warning = format!(
+        "TLS: {}: the server's certificate 'localhost' expires on",
+        stack.system()
+    );
+    let own_warning = "TLS: upsmon: upsmon's client certificate 'short client' expires on";
+
+    // Without NOTIFYFLAG CERTEXPIRY: logged, no NOTIFYCMD.
+    d.write_conf(&stack.primary_monitor(), &tls);
+    let mut mon = upsmon_logged_in(&d);
+    assert!(
+        mon.wait_log(&server_warning, Duration::from_secs(10))
+            && mon.wait_log(own_warning, Duration::from_secs(10)),
+        "{}",
+        mon.text()
+    );
+    assert!(mon.text().contains("(in 10 days)"), "{}", mon.text());
+    mon.child.stop(Duration::from_secs(5));
+    assert!(
+        !d.events().iter().any(|e| e == "CERTEXPIRY"),
+        "CERTEXPIRY sent unasked: {:?}",
+        d.events()
+    );
+
+    // With it: NOTIFYCMD runs with NOTIFYTYPE=CERTEXPIRY, once per certificate.
+    d.write_conf(
+        &stack.primary_monitor(),
+        &format!("{tls}NOTIFYFLAG CERTEXPIRY SYSLOG+EXEC\n"),
+    );
+    let mut mon = upsmon_logged_in(&d);
+    let lines = || std::fs::read_to_string(d.events_file()).unwrap_or_default();
+    assert!(
+        rnut_tests::wait_until(Duration::from_secs(15), || {
+            let l = lines();
+            l.contains(&format!("CERTEXPIRY {}", stack.system())) && l.contains("CERTEXPIRY upsmon")
+        }),
+        "{}\n{}",
+        lines(),
+        mon.text()
+    );
+    mon.child.stop(Duration::from_secs(5));
+    assert_eq!(
+        lines().matches("CERTEXPIRY").count(),
+        2,
+        "once per certificate: {}",
+        lines()
     );
 }

@@ -8,6 +8,7 @@
 //!   [`pidfile`]: the PID file and `-c`.
 //! - [`settings`]: upsmon.conf to the state machine's settings.
 
+pub mod cert_expiry;
 mod conf_file;
 pub mod daemon;
 pub mod events;

@@ -49,6 +49,7 @@ pub struct Runner {
     pub(super) reload_requested: bool,
     pub(super) last_noparent: Option<Instant>,
     pollfail: Vec<PollFailLog>,
+    pub(super) cert_watch: super::cert_expiry::CertExpiryWatch,
 }
 
 impl Runner {
@@ -99,6 +100,7 @@ impl Runner {
             reload_requested: false,
             last_noparent: None,
             pollfail: vec![PollFailLog::default(); n],
+            cert_watch: super::cert_expiry::CertExpiryWatch::new(n),
         })
     }
 
@@ -204,6 +206,7 @@ impl Runner {
                 }
             }
         }
+        self.check_cert_expiry(idx, &spec.system_text);
         let Some(client) = self.conns[idx].as_mut() else {
             return;
         };
@@ -297,6 +300,9 @@ impl Runner {
         let ups = spec.system.ups.as_str();
         let mut client = Client::connect(host, spec.system.port, &self.net).await?;
         let ssl = if client.is_tls() { " [SSL]" } else { "" };
+        if self.server_verified(host, spec.system.port) {
+            self.cert_watch.set_server(idx, &client.peer_certificates());
+        }
         if let Err(e) = client
             .authenticate(&spec.user, spec.password.expose())
             .await
@@ -331,6 +337,27 @@ impl Runner {
         }
         self.conns[idx] = Some(client);
         Ok(true)
+    }
+
+    /// Whether the server certificate of `host:port` is verified (CERTVERIFY).
+    fn server_verified(&self, host: &str, port: u16) -> bool {
+        self.net
+            .loaded
+            .as_ref()
+            .and_then(|l| l.for_server(host, port).ok())
+            .is_some_and(|p| p.certverify)
+    }
+
+    /// Warn about the certificates of line `idx` and upsmon's own that expire soon.
+    fn check_cert_expiry(&mut self, idx: usize, system: &str) {
+        let own = self
+            .net
+            .loaded
+            .as_ref()
+            .map(|l| l.watched().to_vec())
+            .unwrap_or_default();
+        self.cert_watch
+            .check(idx, system, &own, self.conf.certexpirywarn, &self.notifier);
     }
 
     fn log_poll_failure(&mut self, idx: usize, msg: &str) {

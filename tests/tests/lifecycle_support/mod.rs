@@ -100,23 +100,40 @@ impl CliPki {
         from: nut_certutil::time::OffsetDateTime,
         to: nut_certutil::time::OffsetDateTime,
     ) {
+        let role = nut_certutil::pki::CertRole::Server;
+        self.import_cert("srv_db", nickname, role, "CN=localhost,O=rnut", from, to);
+    }
+
+    /// Issue a certificate for `subject` and `role` valid from `from` to `to` with the
+    /// library (signed by the CA), and import it with its key into `store` as `nickname`.
+    pub fn import_cert(
+        &self,
+        store: &str,
+        nickname: &str,
+        role: nut_certutil::pki::CertRole,
+        subject: &str,
+        from: nut_certutil::time::OffsetDateTime,
+        to: nut_certutil::time::OffsetDateTime,
+    ) {
         use nut_certutil::der::pem;
         use nut_certutil::keys::{KeyAlgorithm, PrivateKey};
-        use nut_certutil::pki::{CertProfile, CertRole, issue};
+        use nut_certutil::pki::{CertProfile, issue};
         let (ca, ca_key) = self.ca_material();
         let key = PrivateKey::generate(KeyAlgorithm::EcdsaP256).expect("key");
-        let mut profile = CertProfile::for_months(CertRole::Server, 1);
+        let mut profile = CertProfile::for_months(role, 1);
         profile.not_before = from;
         profile.not_after = to;
-        profile.sans = vec!["127.0.0.1".into()];
-        let der = issue(&key, "CN=localhost,O=rnut", &profile, &ca, &ca_key).expect("issue");
+        if role == nut_certutil::pki::CertRole::Server {
+            profile.sans = vec!["127.0.0.1".into()];
+        }
+        let der = issue(&key, subject, &profile, &ca, &ca_key).expect("issue");
         let file = format!("{nickname}.pem");
         rnut_tests::write_file(
             &self.root.join(&file),
             &(pem("CERTIFICATE", &der) + &pem("PRIVATE KEY", key.pkcs8_der())),
             0o600,
         );
-        self.certutil(&["-d", "srv_db", "import", "-n", nickname, "-i", &file]);
+        self.certutil(&["-d", store, "import", "-n", nickname, "-i", &file]);
     }
 
     /// `nut-certutil ARGS` in the PKI directory, asserting success.
@@ -161,8 +178,14 @@ pub fn require_stack() -> (Stack, CliPki) {
 
 /// `upsd -c reload` for the stack's upsd, then wait for it to log the reload.
 pub fn reload_upsd(stack: &Stack) {
+    let upsd = stack.upsd.as_ref().expect("upsd");
+    // Signals are handled once upsd is ready (TLS is loaded, and warned about, before).
+    assert!(
+        upsd.wait_log(" ready (MAXCONN", Duration::from_secs(15)),
+        "upsd ready"
+    );
     let before = reloads(stack);
-    let pid = stack.upsd.as_ref().expect("upsd").child.pid().to_string();
+    let pid = upsd.child.pid().to_string();
     let out = Command::new(rnut_tests::bin("upsd"))
         .args(["-c", "reload", "-P", &pid])
         .env("NUT_CONFPATH", stack.path().join("conf"))
