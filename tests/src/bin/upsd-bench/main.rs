@@ -7,6 +7,7 @@
 //! process started is stopped at the end, also on error or Ctrl-C.
 
 mod conn;
+mod crl;
 mod load;
 mod setup;
 mod table;
@@ -79,6 +80,8 @@ enum RowGroup {
     Idle,
     /// Server CPU of connections that pipeline LIST VAR and reset.
     Reset,
+    /// rnut only: STARTTLS at CERTREQUEST REQUIRE without and with a 10,000-entry CRL.
+    Crl,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -322,7 +325,24 @@ async fn run(cli: Cli, nofile: u64) -> Result<()> {
 
     let vars = count_vars(&sides).await;
     let driver_cpu0 = world.driver_cpu();
-    let rows = measure_all(&plan, &mut sides, vars).await;
+    let mut rows = measure_all(&plan, &mut sides, vars).await;
+    let rnut_up = sides
+        .iter()
+        .any(|s| s.which == Impl::Rnut && s.server.is_some());
+    if plan.wants(RowGroup::Crl) && rnut_up {
+        progress("rnut: STARTTLS at REQUIRE without and with a CRL");
+        rows.extend(
+            crl::rows(
+                &world,
+                &bin_dir.join("upsd"),
+                maxconn,
+                10,
+                plan.dur,
+                plan.repeat,
+            )
+            .await,
+        );
+    }
     let driver_cpu = world.driver_cpu().zip(driver_cpu0).map(|(b, a)| b - a);
 
     let key_desc: Vec<String> = sides
