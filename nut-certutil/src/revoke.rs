@@ -407,4 +407,63 @@ mod tests {
             .expect("tamper");
         check(&s, &cli, OffsetDateTime::now_utc()).expect("tampered CRL ignored");
     }
+
+    /// OpenSSL style: a PEM CERTPATH holding the CA and its CRL refuses what the CRL lists; a
+    /// CRL in it that no CA of the file signed is ignored.
+    #[test]
+    fn a_pem_certpath_with_a_crl_refuses_the_revoked_certificate() {
+        use crate::der::pem;
+        let t = tempfile::tempdir().expect("tmp");
+        let (mut s, cipher, cli) = store(&t.path().join("db"));
+        let ca = s.certificate("CA").expect("ca").der;
+        revoke(
+            &mut s,
+            &cipher,
+            &Target::Nickname("cli".into()),
+            Reason(4),
+            None,
+            30,
+        )
+        .expect("revoke");
+        let crl = s.crls().expect("crls").remove(0).der;
+        let rogue_key = key();
+        let rogue = self_signed(
+            &rogue_key,
+            "CN=Lifecycle CA",
+            &CertProfile::for_months(CertRole::Ca { path_len: None }, 12),
+        )
+        .expect("rogue");
+        let now = OffsetDateTime::now_utc().replace_nanosecond(0).expect("ns");
+        let times = CrlTimes {
+            this_update: now,
+            next_update: now + Duration::days(1),
+            number: 5,
+        };
+        let forged = sign_crl(&rogue, &rogue_key, times, &[]).expect("forged");
+        let at = UnixTime::now();
+        let bundle = |crls: &[&[u8]]| {
+            let mut text = pem("CERTIFICATE", &ca);
+            for c in crls {
+                text.push_str(&pem("X509 CRL", c));
+            }
+            let p = t.path().join("bundle.pem");
+            std::fs::write(&p, text).expect("write");
+            TrustMaterial::load(&p).expect("load")
+        };
+        let tm = bundle(&[&forged]);
+        validate_certificate(&tm, &cli, Usage::Client, at).expect("forged CRL ignored");
+        let tm = bundle(&[&forged, &crl]);
+        let e = validate_certificate(&tm, &cli, Usage::Client, at).expect_err("revoked");
+        assert!(
+            e.contains("was revoked on") && e.contains("(superseded)"),
+            "{e}"
+        );
+        // The same in a directory of PEM files.
+        let dir = t.path().join("certs");
+        std::fs::create_dir(&dir).expect("mkdir");
+        std::fs::write(dir.join("ca.pem"), pem("CERTIFICATE", &ca)).expect("ca");
+        std::fs::write(dir.join("ca.crl"), pem("X509 CRL", &crl)).expect("crl");
+        let tm = TrustMaterial::load(&dir).expect("load dir");
+        assert!(validate_certificate(&tm, &cli, Usage::Client, at).is_err());
+    }
 }

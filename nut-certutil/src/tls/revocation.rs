@@ -71,6 +71,36 @@ impl Revocations {
         r
     }
 
+    /// Build from the `X509 CRL` blocks of a PEM CERTPATH (OpenSSL style: CRLs beside the CA
+    /// certificates), each verified against a CA of that CERTPATH; the stale policy is the
+    /// default (warn). One that verifies against none is left out with a warning.
+    pub(crate) fn from_pem(
+        path: &std::path::Path,
+        crls: &[Vec<u8>],
+        cas: &[CertInfo],
+    ) -> Revocations {
+        let mut r = Revocations::default();
+        for der in crls {
+            let crl = match ParsedCrl::parse(der) {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::warn!(path = %path.display(), error = %e, "CRL ignored");
+                    continue;
+                }
+            };
+            if cas.iter().any(|ca| crl.verify(ca).is_ok()) {
+                r.add(crl);
+            } else {
+                tracing::warn!(
+                    path = %path.display(),
+                    issuer = %crl.issuer,
+                    "CRL ignored: it does not verify against a CA of this CERTPATH"
+                );
+            }
+        }
+        r
+    }
+
     /// Add a verified CRL (several for one issuer name: their entries add up, the freshest
     /// nextUpdate counts).
     pub(crate) fn add(&mut self, crl: ParsedCrl) {

@@ -109,6 +109,7 @@ impl TrustMaterial {
         let meta = std::fs::metadata(path).map_err(io)?;
         let mut tm;
         let mut ders = Vec::new();
+        let mut crls = Vec::new();
         if meta.is_dir() {
             tm = TrustMaterial::empty(path, CertPathKind::PemDirectory);
             let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
@@ -120,16 +121,20 @@ impl TrustMaterial {
                 if let Ok(data) = std::fs::read(&p) {
                     if data.windows(11).any(|w| w == b"-----BEGIN ") {
                         ders.extend(crate::pem::certificates(&data));
+                        crls.extend(crate::pem::crls(&data));
                     }
                 }
             }
         } else {
             tm = TrustMaterial::empty(path, CertPathKind::PemBundle);
-            ders = crate::pem::certificates(&std::fs::read(path).map_err(io)?);
+            let data = std::fs::read(path).map_err(io)?;
+            ders = crate::pem::certificates(&data);
+            crls = crate::pem::crls(&data);
         }
         if ders.is_empty() {
             return Err(TlsError::NoCertificatesIn(path.to_path_buf()));
         }
+        let mut cas = Vec::new();
         for der in ders {
             let Ok(info) = CertInfo::parse(&der) else {
                 continue;
@@ -146,7 +151,9 @@ impl TrustMaterial {
             }
             tm.server_anchors.push(CertificateDer::from(der.clone()));
             tm.client_anchors.push(CertificateDer::from(der));
+            cas.push(info);
         }
+        tm.revocations = Arc::new(Revocations::from_pem(path, &crls, &cas));
         Ok(tm)
     }
 
