@@ -347,6 +347,14 @@ fn a_stale_crl_warns_by_default_and_refuses_under_the_policy() {
         "{}",
         upsd.text()
     );
+    // doctor names it, with the fix.
+    let (_, report, _) = certutil(&pki.root, &["-d", "srv_db", "doctor"], "");
+    assert!(
+        report.contains(
+            "PROBLEM: the CRL of CN=Lifecycle CA,O=rnut (0 entries) is past its next update"
+        ) && report.contains("nut-certutil crl import"),
+        "{report}"
+    );
     let shown = pki.certutil(&["-d", "srv_db", "policy", "show"]);
     assert!(
         shown.contains("CRL-STALE") && shown.contains("warn"),
@@ -364,6 +372,11 @@ fn a_stale_crl_warns_by_default_and_refuses_under_the_policy() {
         upsd.text()
     );
     pki.certutil(&["-d", "srv_db", "crl", "update", "-n", CA]);
+    let (_, report, _) = certutil(&pki.root, &["-d", "srv_db", "doctor"], "");
+    assert!(
+        report.contains("ok: CRL of CN=Lifecycle CA,O=rnut (0 entries)"),
+        "{report}"
+    );
     reload_upsd(&stack);
     let o = upsc_as_upsmon(&stack, &d);
     assert!(o.status.success(), "fresh CRL: {}", stderr(&o));
