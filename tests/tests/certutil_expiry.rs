@@ -217,3 +217,73 @@ fn upsmon_warns_about_certificates_expiring_in_10_days_and_notifies_only_when_as
         lines()
     );
 }
+
+/// The root of upsd's own chain (what its clients trust) is watched too, at CERTREQUEST NO.
+#[test]
+fn a_ca_of_upsds_chain_expiring_soon_is_warned_about() {
+    use nut_certutil::der::pem;
+    use nut_certutil::keys::{KeyAlgorithm, PrivateKey};
+    use nut_certutil::pki::{CertProfile, CertRole, issue, self_signed};
+    let now = OffsetDateTime::now_utc();
+    let (mut stack, _pki) = stack_with_identity(
+        |pki| {
+            let key = || PrivateKey::generate(KeyAlgorithm::EcdsaP256).expect("key");
+            let ca_key = key();
+            let mut cp = CertProfile::for_months(CertRole::Ca { path_len: None }, 1);
+            cp.not_after = now + D::days(20) + D::hours(1);
+            let ca = self_signed(&ca_key, "CN=Short CA,O=rnut", &cp).expect("ca");
+            let srv_key = key();
+            let mut sp = CertProfile::for_months(CertRole::Server, 1);
+            sp.not_after = now + D::days(19) + D::hours(1);
+            sp.sans = vec!["127.0.0.1".into()];
+            let srv = issue(&srv_key, "CN=localhost,O=rnut", &sp, &ca, &ca_key).expect("srv");
+            let w = |name: &str, text: String| {
+                rnut_tests::write_file(&pki.root.join(name), &text, 0o600)
+            };
+            w("short-ca.pem", pem("CERTIFICATE", &ca));
+            w(
+                "short-srv.pem",
+                pem("CERTIFICATE", &srv) + &pem("PRIVATE KEY", srv_key.pkcs8_der()),
+            );
+            pki.certutil(&[
+                "-d",
+                "srv_db",
+                "import",
+                "-n",
+                "Short CA",
+                "-i",
+                "short-ca.pem",
+                "-t",
+                "CT,,",
+            ]);
+            pki.certutil(&[
+                "-d",
+                "srv_db",
+                "import",
+                "-n",
+                "short",
+                "-i",
+                "short-srv.pem",
+            ]);
+        },
+        "short",
+        "",
+    );
+    stack.start_upsd();
+    let upsd = stack.upsd.as_ref().expect("upsd");
+    assert!(
+        upsd.wait_log(
+            "TLS: trusted CA 'CN=Short CA,O=rnut' expires on",
+            Duration::from_secs(10)
+        ),
+        "{}",
+        upsd.text()
+    );
+    assert!(upsd.text().contains("(in 20 days)"), "{}", upsd.text());
+    assert!(
+        upsd.text()
+            .contains("TLS: certificate 'localhost' expires on"),
+        "{}",
+        upsd.text()
+    );
+}

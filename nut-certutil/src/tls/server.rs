@@ -51,6 +51,8 @@ pub fn build_server_tls(s: &ServerTlsSettings) -> Result<ServerTls, TlsError> {
         .map(|c| &c.password)
         .filter(|_| s.certfile.is_none());
     let visit = StoreVisit::open(s.certpath.as_deref(), password, name)?;
+    // The store's whole chain (up to the root the clients trust) is watched for expiry.
+    let mut full_chain = Vec::new();
     let identity: Identity = match (&s.certfile, &s.certpath, &visit) {
         (Some(file), _, _) => identity::from_certfile(file, name)?,
         (None, Some(_), Some(v)) => {
@@ -63,6 +65,7 @@ pub fn build_server_tls(s: &ServerTlsSettings) -> Result<ServerTls, TlsError> {
                     .map(String::as_str)
                     .ok_or_else(|| TlsError::NoCertIdent(v.dir().to_path_buf()))?,
             };
+            full_chain = v.full_chain(name);
             v.identity(name)?
         }
         (None, Some(dir), None) => return Err(Store::missing(dir).into()),
@@ -73,11 +76,16 @@ pub fn build_server_tls(s: &ServerTlsSettings) -> Result<ServerTls, TlsError> {
         .or(visit.as_ref().and_then(|v| v.policy.certrequest))
         .unwrap_or_default();
     let provider = provider();
-    let mut watched: Vec<WatchedCert> = identity
-        .chain
+    let presented: Vec<&[u8]> = identity.chain.iter().map(|c| c.as_ref()).collect();
+    let chain: Vec<&[u8]> = if full_chain.is_empty() {
+        presented
+    } else {
+        full_chain.iter().map(Vec::as_slice).collect()
+    };
+    let mut watched: Vec<WatchedCert> = chain
         .iter()
         .enumerate()
-        .filter_map(|(i, c)| WatchedCert::of(c.as_ref(), i == 0))
+        .filter_map(|(i, c)| WatchedCert::of(c, i == 0))
         .collect();
     let verifier: Arc<dyn ClientCertVerifier> = match certrequest {
         CertRequest::No => WebPkiClientVerifier::no_client_auth(),
