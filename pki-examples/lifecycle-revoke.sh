@@ -29,7 +29,7 @@ fi
 
 echo "== 3. the CRL for the other hosts (PEM; openssl crl -text reads it too)"
 "$CERTUTIL" -d ca crl export -n "NUT CA" -o nut-ca.crl
-"$CERTUTIL" -d upsmon-host/certdb crl import -i nut-ca.crl
+"$CERTUTIL" -d upsmon-host/certdb -f upsmon-host/password crl import -i nut-ca.crl
 # Before its next update (30 days by default), re-sign it: `crl update -n "NUT CA"`.
 # Past it, the CRL is used with a warning; `policy set crl-stale refuse` refuses instead.
 

@@ -384,10 +384,16 @@ mod tests {
         check(&s, &cli, later).expect("policy warn");
     }
 
+    /// A CRL row changed behind the tool's back (a broken signature, or a replayed older CRL
+    /// that would un-revoke) is refused by a reader with the password: the CA's certificates
+    /// fail closed. A password change keeps intact rows valid.
     #[test]
-    fn a_crl_row_changed_behind_the_tool_is_ignored() {
+    fn a_crl_row_changed_behind_the_tool_fails_closed() {
         let t = tempfile::tempdir().expect("tmp");
         let (mut s, cipher, cli) = store(t.path());
+        let before = update_crl(&mut s, &cipher, "CA", 30)
+            .expect("empty CRL")
+            .der;
         revoke(
             &mut s,
             &cipher,
@@ -397,15 +403,33 @@ mod tests {
             30,
         )
         .expect("revoke");
-        // A flipped byte in the signature: the CRL no longer verifies and is left out (with
-        // a warning); nothing else breaks.
+        let now = OffsetDateTime::now_utc();
+        s.change_password("", "new pw").expect("passwd");
+        let e = check(&s, &cli, now).expect_err("still revoked after passwd");
+        assert!(e.contains("was revoked on"), "{e}");
+        // Replay the older CRL (validly signed, without the revocation).
+        s.conn()
+            .execute("UPDATE crls SET der = ?1", rusqlite::params![before])
+            .expect("replay");
+        let e = check(&s, &cli, now).expect_err("replayed");
+        assert!(e.contains("was changed without its password"), "{e}");
+        // A broken signature: the same.
         s.conn()
             .execute(
                 "UPDATE crls SET der = CAST(substr(der, 1, length(der) - 1) || x'00' AS BLOB)",
                 [],
             )
             .expect("tamper");
-        check(&s, &cli, OffsetDateTime::now_utc()).expect("tampered CRL ignored");
+        let e = check(&s, &cli, now).expect_err("tampered");
+        assert!(e.contains("was changed without its password"), "{e}");
+        // Without the password, a CRL that does not verify is ignored (signature only).
+        let ro = Store::open_read_only(t.path()).expect("ro");
+        let tm = TrustMaterial::from_store(&ro).expect("trust");
+        validate_certificate(&tm, &cli, Usage::Client, UnixTime::now()).expect("ignored");
+        // Importing needs the password.
+        let mut ro = Store::open(t.path()).expect("open");
+        let e = import_crl(&mut ro, &before).expect_err("no password");
+        assert!(e.to_string().contains("needs the database password"), "{e}");
     }
 
     /// OpenSSL style: a PEM CERTPATH holding the CA and its CRL refuses what the CRL lists; a

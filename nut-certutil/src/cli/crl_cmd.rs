@@ -33,7 +33,8 @@ pub enum CrlCmd {
         der: bool,
     },
     /// Import a CRL (PEM or DER) of a CA in the database: refused unless its signature
-    /// verifies against that CA, or when it is older than the one stored.
+    /// verifies against that CA, or when it is older than the one stored. Needs the database
+    /// password (stored CRLs are protected by it).
     Import {
         /// Input file (stdin if absent).
         #[arg(short = 'i', long = "in")]
@@ -139,6 +140,8 @@ pub fn run(dir: &Path, pw: &PasswordSource, cmd: CrlCmd) -> Result<()> {
         CrlCmd::Import { input } => {
             let data = read_input(input.as_deref())?;
             let mut store = ops::open(dir)?;
+            // Stored CRLs carry a MAC keyed by the password, as trust does.
+            pw.unlock(&store)?;
             let (ca, crl) = revoke::import_crl(&mut store, &data)?;
             println!(
                 "imported the CRL of \"{ca}\" ({} entries, next update {})",

@@ -8,6 +8,42 @@ use time::OffsetDateTime;
 
 use super::{Store, StoreError, now_unix};
 use crate::crl::{ParsedCrl, Reason, Revocation, serial_key};
+use crate::keys::KeyCipher;
+
+/// The text a CRL row's MAC covers: the CA it belongs to and the CRL's digest.
+pub(crate) fn crl_row_text(ca_fingerprint: &str, der: &[u8]) -> Vec<u8> {
+    let digest = crate::certinfo::der_fingerprint(der);
+    [
+        b"crl".as_slice(),
+        ca_fingerprint.as_bytes(),
+        digest.as_bytes(),
+    ]
+    .join(&0u8)
+}
+
+/// Re-key the MAC of every CRL row that verifies under `old` (password change); the others
+/// lose theirs (they were not protected: readers with the password refuse their CA).
+pub(super) fn remac(
+    tx: &rusqlite::Transaction<'_>,
+    old: &KeyCipher,
+    new: &KeyCipher,
+) -> Result<(), StoreError> {
+    let rows: Vec<(String, Vec<u8>, Option<Vec<u8>>)> = {
+        let mut st = tx.prepare("SELECT ca_fingerprint, der, mac FROM crls")?;
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<_, _>>()?
+    };
+    for (fp, der, mac) in rows {
+        let text = crl_row_text(&fp, &der);
+        let ok = mac.as_deref().is_some_and(|m| old.policy_mac_ok(&text, m));
+        let mac = ok.then(|| new.policy_mac(&text));
+        tx.execute(
+            "UPDATE crls SET mac = ?1 WHERE ca_fingerprint = ?2",
+            params![mac, fp],
+        )?;
+    }
+    Ok(())
+}
 
 /// A CRL as stored.
 #[derive(Debug, Clone)]
@@ -28,6 +64,18 @@ pub struct StoredCrl {
     pub der: Vec<u8>,
     /// Signed by this store (a CA whose key it holds), not imported.
     pub ours: bool,
+    /// The row's MAC (None: written without the password).
+    pub(crate) mac: Option<Vec<u8>>,
+}
+
+impl StoredCrl {
+    /// Whether the row is intact under the database key `cipher`.
+    pub(crate) fn mac_ok(&self, cipher: &KeyCipher) -> bool {
+        let text = crl_row_text(&self.ca_fingerprint, &self.der);
+        self.mac
+            .as_deref()
+            .is_some_and(|m| cipher.policy_mac_ok(&text, m))
+    }
 }
 
 fn ts(v: i64) -> OffsetDateTime {
@@ -35,7 +83,7 @@ fn ts(v: i64) -> OffsetDateTime {
 }
 
 const SELECT: &str = "SELECT ca_fingerprint, issuer, this_update, next_update, crl_number, entries, \
-     der, ours FROM crls";
+     der, ours, mac FROM crls";
 
 impl StoredCrl {
     fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredCrl> {
@@ -49,6 +97,7 @@ impl StoredCrl {
             entries: usize::try_from(entries).unwrap_or(0),
             der: r.get(6)?,
             ours: r.get(7)?,
+            mac: r.get(8)?,
         })
     }
 }
@@ -103,7 +152,7 @@ impl Store {
     }
 
     /// Record `revocation` (if any) by the CA `ca_fingerprint` and store `crl` as that CA's
-    /// CRL, in one transaction.
+    /// CRL, in one transaction, with its MAC: the store must have been given the password.
     pub fn save_crl(
         &mut self,
         ca_fingerprint: &str,
@@ -111,6 +160,10 @@ impl Store {
         crl: &ParsedCrl,
         ours: bool,
     ) -> Result<(), StoreError> {
+        let key = self
+            .unlocked_cipher()
+            .ok_or_else(|| StoreError::CrlNeedsPassword(crl.issuer.clone()))?;
+        let mac = key.policy_mac(&crl_row_text(ca_fingerprint, &crl.der));
         let tx = self.conn_mut().transaction()?;
         if let Some(r) = revocation {
             tx.execute(
@@ -126,11 +179,11 @@ impl Store {
         }
         tx.execute(
             "INSERT INTO crls (ca_fingerprint, issuer, this_update, next_update, crl_number, \
-             entries, der, ours, added_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
+             entries, der, ours, added_at, mac) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) \
              ON CONFLICT(ca_fingerprint) DO UPDATE SET issuer = excluded.issuer, \
              this_update = excluded.this_update, next_update = excluded.next_update, \
              crl_number = excluded.crl_number, entries = excluded.entries, der = excluded.der, \
-             ours = excluded.ours, added_at = excluded.added_at",
+             ours = excluded.ours, added_at = excluded.added_at, mac = excluded.mac",
             params![
                 ca_fingerprint,
                 crl.issuer,
@@ -140,7 +193,8 @@ impl Store {
                 i64::try_from(crl.entries.len()).unwrap_or(i64::MAX),
                 crl.der,
                 ours,
-                now_unix()
+                now_unix(),
+                mac
             ],
         )?;
         tx.commit()?;

@@ -89,6 +89,11 @@ pub enum StoreError {
         "changing the policy ({0}) needs the database password (policy rows are protected by it)"
     )]
     PolicyNeedsPassword(String),
+    /// CRL rows are protected by the password too.
+    #[error(
+        "storing the CRL of {0} needs the database password (CRLs in the database are protected by it)"
+    )]
+    CrlNeedsPassword(String),
     /// Written by an older rnut and opened read-only: it cannot be migrated.
     #[error(
         "certificate database schema version {found} is older than this tool's ({supported}): run any nut-certutil command on it once (with write access) to upgrade it"
@@ -567,6 +572,7 @@ impl Store {
                 params![kept, mac, id],
             )?;
         }
+        crls::remac(&tx, &old_cipher, &new_cipher)?;
         put_meta(&tx, "kdf_salt", &salt)?;
         put_meta(&tx, "check_nonce", &check.nonce)?;
         put_meta(&tx, "check_value", &check.ciphertext)?;

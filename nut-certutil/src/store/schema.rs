@@ -64,7 +64,8 @@ const MIGRATIONS: &[&str] = &[
     "#,
     // 4: revocation. `revoked`: what our CAs revoked (issuer + serial, never bytes);
     // `crls`: one CRL per CA (ours, signed here, or imported), kept with the fingerprint of
-    // the stored CA it verified against.
+    // the stored CA it verified against and a MAC keyed by the database password (a CRL
+    // swapped for an older one would un-revoke).
     r#"
     CREATE TABLE revoked (
         ca_fingerprint TEXT NOT NULL,
@@ -82,7 +83,8 @@ const MIGRATIONS: &[&str] = &[
         entries        INTEGER NOT NULL,
         der            BLOB NOT NULL,
         ours           INTEGER NOT NULL,
-        added_at       INTEGER NOT NULL
+        added_at       INTEGER NOT NULL,
+        mac            BLOB
     );
     "#,
 ];

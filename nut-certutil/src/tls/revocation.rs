@@ -12,6 +12,7 @@ use time::OffsetDateTime;
 
 use crate::certinfo::{CertInfo, format_time};
 use crate::crl::{ParsedCrl, Revoked, serial_key};
+use crate::keys::KeyCipher;
 use crate::policy::CrlStale;
 use crate::store::StoredCrl;
 
@@ -38,6 +39,10 @@ pub(crate) enum RevocationRefusal {
 #[derive(Debug, Default)]
 pub struct Revocations {
     by_issuer: HashMap<Vec<u8>, CaCrl>,
+    /// CAs whose CRL row does not carry a valid MAC (read with the password): swapped or
+    /// written without the password. Their certificates are refused (fail closed: an older
+    /// CRL would un-revoke).
+    unprotected: HashMap<Vec<u8>, String>,
     stale: CrlStale,
 }
 
@@ -45,16 +50,34 @@ impl Revocations {
     /// Build from a store's CRL rows; `cas`: the store's certificates (fingerprint, parsed). A
     /// row whose CA is gone, that does not parse, or whose signature does not verify against
     /// its CA is left out with a warning.
+    /// With the database key (`cipher`), a row whose MAC does not verify makes its CA's
+    /// certificates refused.
     pub(crate) fn from_rows(
         rows: Vec<StoredCrl>,
         cas: &HashMap<String, CertInfo>,
         stale: CrlStale,
+        cipher: Option<&KeyCipher>,
     ) -> Revocations {
         let mut r = Revocations {
-            by_issuer: HashMap::new(),
             stale,
+            ..Revocations::default()
         };
         for row in rows {
+            if let Some(c) = cipher {
+                if !row.mac_ok(c) {
+                    tracing::warn!(
+                        issuer = %row.issuer,
+                        "the CRL of this CA in the certificate database is not protected by \
+                         the database password (changed without it): its certificates are \
+                         refused until the CRL is imported (crl import) or re-signed (crl \
+                         update) with the password"
+                    );
+                    if let Ok(crl) = ParsedCrl::parse(&row.der) {
+                        r.unprotected.insert(crl.issuer_der, row.issuer.clone());
+                    }
+                    continue;
+                }
+            }
             let Some(ca) = cas.get(&row.ca_fingerprint) else {
                 tracing::warn!(issuer = %row.issuer, "CRL ignored: its CA is no longer in the certificate database");
                 continue;
@@ -127,7 +150,7 @@ impl Revocations {
 
     /// Whether no CRL is known.
     pub fn is_empty(&self) -> bool {
-        self.by_issuer.is_empty()
+        self.by_issuer.is_empty() && self.unprotected.is_empty()
     }
 
     /// Why `info` is refused, if it is: on its issuer's CRL, or that CRL is stale under the
@@ -138,6 +161,12 @@ impl Revocations {
         who: &str,
         now: UnixTime,
     ) -> Option<RevocationRefusal> {
+        if let Some(issuer) = self.unprotected.get(&info.issuer_der) {
+            return Some(RevocationRefusal::Stale(format!(
+                "the CRL of '{issuer}' in the certificate database was changed without its \
+                 password: {who} is refused until the CRL is imported or re-signed with it"
+            )));
+        }
         let crl = self.by_issuer.get(&info.issuer_der)?;
         if let Some(r) = crl.entries.get(&serial_key(&info.serial)) {
             return Some(RevocationRefusal::Revoked(format!(

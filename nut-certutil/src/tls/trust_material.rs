@@ -169,6 +169,7 @@ impl TrustMaterial {
             store.crls()?,
             &cas,
             store.crl_stale_policy()?.unwrap_or_default(),
+            store.unlocked_cipher().as_ref(),
         );
         let mut tm = TrustMaterial::from_records(
             store.dir(),
