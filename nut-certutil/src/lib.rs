@@ -20,7 +20,12 @@
 //! The `nut-certutil` binary (`src/main.rs`, `src/cli/`) speaks NSS certutil's command lines
 //! and plain subcommands on top of this library.
 
+// The command line lives in the library so the packaging's man page and completion
+// generator reads the same clap definitions the binary parses with.
+extern crate self as nut_certutil;
+
 pub mod certinfo;
+pub mod cli;
 pub mod crl;
 pub mod der;
 #[doc(hidden)]

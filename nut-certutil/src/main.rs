@@ -1,9 +1,9 @@
 //! `nut-certutil`: the rnut certificate database tool. NSS `certutil` command lines work
 //! verbatim; plain subcommands exist for everyone else.
 
-mod cli;
-
 use std::process::ExitCode;
+
+use nut_certutil::cli;
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()

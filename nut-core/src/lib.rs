@@ -11,9 +11,11 @@
 //! - `sock`: the driver <-> upsd socket protocol, both directions.
 //! - `config`: `ups.conf`, `upsd.conf`, `upsd.users`, `upsmon.conf` as typed structs.
 //! - [`secret`]: the zeroizing, redacted string every password travels in.
+//! - [`json`]: JSON output (`upsc -j`, upsd's `/api/v1`).
 #![forbid(unsafe_code)]
 
 pub mod config;
+pub mod json;
 pub mod net;
 pub mod secret;
 #[doc(hidden)]

@@ -52,7 +52,8 @@ pub async fn serve(
     // Replies are whole lines written at once: Nagle would only delay them.
     let _ = stream.set_nodelay(true);
     let mut transport = Transport::plain(stream);
-    let mut session = Session::new(ctx.next_session_id(), peer);
+    let mut session = Session::new(ctx.next_session_id(), peer, ctx.counters.clone());
+    ctx.counters.connection_opened();
     tracing::debug!("connection from {}", session.ip());
     let mut tok = Tokenizer::new();
     // One idle timer per connection, re-armed only when it fires: re-registering a timer
@@ -163,6 +164,7 @@ pub async fn serve(
                 // inflate every plaintext connection's task.
                 match Box::pin(transport.upgrade(&acceptor, HANDSHAKE_TIMEOUT)).await {
                     Ok(()) => {
+                        ctx.counters.starttls(true);
                         session.tls = true;
                         // Credentials sent in plaintext before STARTTLS (perhaps injected by
                         // someone on the path) do not carry over into the TLS session.
@@ -189,6 +191,7 @@ pub async fn serve(
                         }
                     }
                     Err(e) => {
+                        ctx.counters.starttls(false);
                         nut_log::warn_throttled!(
                             ctx.warnings.handshakes,
                             "STARTTLS with client {} failed: {e}",
@@ -201,6 +204,7 @@ pub async fn serve(
         }
     }
     cmd::login::on_disconnect(&mut session);
+    ctx.counters.connection_closed(session.tls);
     tracing::debug!("connection from {} closed", session.ip());
 }
 

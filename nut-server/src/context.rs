@@ -54,6 +54,8 @@ pub struct ServerContext {
     pub failures: FailureDelay,
     /// Rate limits of the warnings outsiders can trigger.
     pub warnings: Warnings,
+    /// upsd's own figures for `/metrics`.
+    pub counters: Arc<crate::counters::Counters>,
     next_session: AtomicU64,
 }
 
@@ -70,6 +72,7 @@ impl ServerContext {
     /// A context.
     pub fn new(registry: Arc<UpsRegistry>, reloadable: Reloadable) -> Arc<Self> {
         Arc::new(ServerContext {
+            counters: registry.counters.clone(),
             registry,
             reloadable: RwLock::new(reloadable),
             failures: FailureDelay::new(),

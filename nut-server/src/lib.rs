@@ -14,11 +14,13 @@
 //!   hosts.allow / hosts.deny.
 //! - [`registry`]: the UPS table, the per-UPS state fed by driver links, tracking ids.
 //! - [`descriptions`]: `cmdvartab` for `GET DESC` / `GET CMDDESC`.
+//! - [`counters`]: upsd's own figures for `/metrics` (atomics bumped by the NUT paths).
 //! - [`context`]: what all sessions share; [`session`]: one connection's state.
 //! - [`cmd`]: one module per command family (`get`, `list`, `set`, `instcmd`, `login`,
 //!   `primary`, `credentials`, `info`, `starttls`) and the dispatcher with C upsd's check order.
 //! - [`connection`]: the per-connection loop (idle kick, batching, STARTTLS upgrade).
 //! - [`server`]: accept loops, MAXCONN, signals, reload; [`startup`]: the startup sequence.
+//! - [`http`]: the optional HTTP listener: `/metrics`, `/api/v1`, the status page.
 //! - [`settings`]: reading the config files; [`tls`]: the STARTTLS acceptor.
 #![forbid(unsafe_code)]
 
@@ -29,7 +31,9 @@ pub mod cli;
 pub mod cmd;
 pub mod connection;
 pub mod context;
+pub mod counters;
 pub mod descriptions;
+pub mod http;
 pub mod io;
 pub mod pidfile;
 pub mod privileges;

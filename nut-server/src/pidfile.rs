@@ -12,6 +12,16 @@ pub fn path_in(dir: &Path) -> PathBuf {
     dir.join("upsd.pid")
 }
 
+/// The PID file `upsd -c` reads: a chrooted upsd (`-r jail`) wrote it inside its jail, so
+/// `upsd -r jail -c reload` (the daemon's own command line plus `-c`) finds it there.
+pub fn path_for_command(chroot: Option<&Path>, dir: &Path) -> PathBuf {
+    let file = path_in(dir);
+    match chroot {
+        Some(jail) => jail.join(file.strip_prefix("/").unwrap_or(&file)),
+        None => file,
+    }
+}
+
 /// A written PID file, removed on drop.
 #[derive(Debug)]
 pub struct PidFile {
@@ -70,6 +80,19 @@ pub fn send_command(command: &str, pid: i32) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_chrooted_pid_file_is_read_inside_the_jail() {
+        let dir = Path::new("/run/nut");
+        assert_eq!(
+            path_for_command(None, dir),
+            PathBuf::from("/run/nut/upsd.pid")
+        );
+        assert_eq!(
+            path_for_command(Some(Path::new("/srv/jail")), dir),
+            PathBuf::from("/srv/jail/run/nut/upsd.pid")
+        );
+    }
 
     #[test]
     fn write_read_remove() {

@@ -2,7 +2,8 @@
 //! writes `upsd.reload` next to its PID file after each SIGHUP (`<pid> <count> ok` or
 //! `<pid> <count> failed: <reason>`, atomically), and `upsd -c reload` waits for the count
 //! of that process to move, then exits 0 or 1 with the reason. C upsd only sends the signal
-//! and exits 0 whatever happens.
+//! and exits 0 whatever happens. A chrooted upsd (`-r`) writes the file inside its jail:
+//! `upsd -c reload` reads it there, through the process's own root ([`dir_seen_by`]).
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -15,6 +16,21 @@ pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
 /// The status file's path in the PID directory.
 pub fn path_in(dir: &Path) -> PathBuf {
     dir.join("upsd.reload")
+}
+
+/// `dir` as the process `pid` resolves it: an absolute path under its root directory
+/// (`/proc/<pid>/root`, its jail when chrooted), a relative one under its working directory.
+/// Where /proc does not let us look (another user's process), `dir` as this process sees it.
+pub fn dir_seen_by(pid: i32, dir: &Path) -> PathBuf {
+    let (base, rest) = match dir.strip_prefix("/") {
+        Ok(rest) => ("root", rest),
+        Err(_) => ("cwd", dir),
+    };
+    let base = PathBuf::from(format!("/proc/{pid}/{base}"));
+    match std::fs::read_link(&base) {
+        Ok(_) => base.join(rest),
+        Err(_) => dir.to_path_buf(),
+    }
 }
 
 /// One status line.
@@ -118,5 +134,18 @@ mod tests {
         assert!(e.to_string().contains("upsd.conf:3: bad line"), "{e}");
         assert!(wait_answer(dir.path(), pid, 2, Duration::ZERO).is_err());
         assert!(wait_answer(dir.path(), pid + 1, 0, Duration::ZERO).is_err());
+    }
+
+    #[test]
+    fn a_process_directory_is_reached_through_its_root_and_cwd() {
+        let pid = std::process::id() as i32;
+        let seen = dir_seen_by(pid, Path::new("/run/nut"));
+        assert_eq!(seen, PathBuf::from(format!("/proc/{pid}/root/run/nut")));
+        assert!(dir_seen_by(pid, Path::new("run")).starts_with(format!("/proc/{pid}/cwd")));
+        // No such process: the path as given.
+        assert_eq!(
+            dir_seen_by(i32::MAX, Path::new("/run/nut")),
+            PathBuf::from("/run/nut")
+        );
     }
 }

@@ -102,6 +102,7 @@ async fn accept_loop(
                     });
                 }
                 Err(_) => {
+                    ctx.counters.maxconn_refused();
                     nut_log::warn_throttled!(
                         ctx.warnings.maxconn,
                         "refusing connection from {peer}: MAXCONN ({maxconn}) connections are open"

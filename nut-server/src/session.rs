@@ -10,6 +10,7 @@ use nut_core::config::UpsdUsers;
 use nut_core::net::{ErrCode, Reply};
 use zeroize::Zeroizing;
 
+use crate::counters::Counters;
 use crate::registry::{Ups, UpsTable};
 
 /// One client connection's state (its `Debug` form never shows the password).
@@ -37,6 +38,8 @@ pub struct Session {
     pub out: Vec<u8>,
     /// The UPS table as of a registry generation (refreshed when the generation changes).
     pub(crate) snapshot: Option<(u64, Arc<UpsTable>)>,
+    /// Where ERR replies are counted.
+    counters: Arc<Counters>,
 }
 
 impl std::fmt::Debug for Session {
@@ -56,7 +59,7 @@ impl std::fmt::Debug for Session {
 
 impl Session {
     /// A fresh plaintext session.
-    pub fn new(id: u64, peer: SocketAddr) -> Self {
+    pub fn new(id: u64, peer: SocketAddr, counters: Arc<Counters>) -> Self {
         Session {
             id,
             peer,
@@ -69,6 +72,7 @@ impl Session {
             verified: None,
             out: Vec::new(),
             snapshot: None,
+            counters,
         }
     }
 
@@ -95,12 +99,16 @@ impl Session {
 
     /// Queue one reply line (formatted straight into the output buffer).
     pub fn reply(&mut self, reply: &Reply) {
+        if let Reply::Err(code, _) = reply {
+            self.counters.error(code);
+        }
         // Writing into a Vec cannot fail.
         let _ = writeln!(self.out, "{reply}");
     }
 
     /// Queue `ERR <code>`.
     pub fn err(&mut self, code: ErrCode) {
+        self.counters.error(&code);
         self.out.extend_from_slice(b"ERR ");
         self.out.extend_from_slice(code.as_str().as_bytes());
         self.out.push(b'\n');
@@ -118,7 +126,7 @@ mod tests {
 
     #[test]
     fn the_debug_form_never_shows_the_password() {
-        let mut s = Session::new(1, "127.0.0.1:4000".parse().expect("addr"));
+        let mut s = Session::new(1, "127.0.0.1:4000".parse().expect("addr"), Arc::default());
         s.username = Some("monuser".into());
         s.password = Some(Zeroizing::new("hunter2-secret".into()));
         let shown = format!("{s:?}");

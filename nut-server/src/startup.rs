@@ -67,11 +67,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     if let Some(command) = &cli.command {
         let pid = match cli.pid {
             Some(p) => p,
-            None => crate::pidfile::read(&pidfile)?,
+            None => crate::pidfile::read(&crate::pidfile::path_for_command(
+                cli.chroot.as_deref(),
+                &pid_dir(process_env),
+            ))?,
         };
         // A reload is answered through the status file: wait for it, so that a refused
-        // reload is an error here too (C upsd only sends the signal).
-        let dir = pid_dir(process_env);
+        // reload is an error here too (C upsd only sends the signal). A chrooted upsd
+        // wrote it inside its jail.
+        let dir = crate::reload_status::dir_seen_by(pid, &pid_dir(process_env));
         let before = crate::reload_status::count_before(&dir, pid);
         crate::pidfile::send_command(command, pid)?;
         if command == "reload" {
@@ -125,6 +129,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let conf = crate::settings::load_upsd_conf()?;
     let addrs = listener::resolve(&conf.effective_listen(), cli.family())?;
     let listeners = listener::bind_all(&addrs, conf.allow_not_all_listeners)?;
+    let http_listeners = crate::http::bind(&conf, cli.family())?;
 
     if let Some((u, groups)) = &user {
         crate::privileges::drop_to(u, groups)?;
@@ -143,6 +148,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     // it cannot read is a startup error here (and a reload reads them the same way).
     let reloadable = crate::settings::load_reloadable(&cli, &conf)?;
     let maxconn = effective_maxconn(conf.maxconn, &conf.file);
+    let http_tls = if conf.http.enabled() {
+        crate::http::certs::load(&conf)?
+    } else {
+        crate::http::certs::HttpTls::default()
+    };
 
     if !cli.stays_foreground() {
         // As C upsd: standard streams to /dev/null, log lines to syslog from here on.
@@ -161,6 +171,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         let registry = UpsRegistry::new(&statepath, conf.maxage, conf.trackingdelay);
         registry.sync_sections(&ups_conf.sections, &statepath, &shutdown);
         let ctx = ServerContext::new(registry, reloadable);
+        if !http_listeners.is_empty() {
+            let shared = crate::http::HttpShared::new(ctx.clone(), http_tls);
+            crate::http::spawn(
+                shared,
+                http_listeners,
+                conf.http.maxconn as usize,
+                &shutdown,
+            )?;
+        }
         tracing::info!(
             "upsd {} ready (MAXCONN {maxconn})",
             crate::context::SERVER_VERSION

@@ -124,7 +124,10 @@ pub fn skip(reason: &str) {
         panic!("{test} would skip ({reason}), and {NO_SKIP_VAR}=1 forbids skipping");
     }
     eprintln!("SKIP: {reason}");
-    let line = format!("{test}: {reason}\n");
+    record_skip(&format!("{test}: {reason}\n"));
+}
+
+fn record_skip(line: &str) {
     let log = skip_log();
     let written = std::fs::OpenOptions::new()
         .create(true)

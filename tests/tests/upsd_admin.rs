@@ -593,6 +593,28 @@ fn drops_privileges(with_u: bool) {
 #[test]
 fn chroots_with_r_and_drops_with_u() {
     let Some(nut) = nut_user() else { return };
+    let (_d, root, _drv, u) = start_jailed(&nut, &[]);
+    let proc_root = std::fs::read_link(format!("/proc/{}/root", u.child.pid())).expect("proc root");
+    assert_eq!(proc_root, root.canonicalize().expect("canonical"));
+    let uid = proc_field(u.child.pid(), "Uid:");
+    assert!(
+        uid.split_whitespace()
+            .skip(1)
+            .all(|v| v == nut.uid.as_raw().to_string()),
+        "{uid}"
+    );
+    assert_eq!(
+        u.client().cmd("GET VAR test ups.load"),
+        "VAR test ups.load \"23\""
+    );
+}
+
+/// A jail (`conf`, `state`, `run` under `<d>/jail`, group `nut`) with a fake driver, and upsd
+/// started as root with `-r jail -u nut` plus `extra` arguments, paths given as seen inside.
+fn start_jailed(
+    nut: &nix::unistd::User,
+    extra: &[&str],
+) -> (NutDir, std::path::PathBuf, FakeDriver, Upsd) {
     let d = NutDir::new();
     let root = d.path().join("jail");
     for sub in ["conf", "state", "run"] {
@@ -611,32 +633,67 @@ fn chroots_with_r_and_drops_with_u() {
     );
     rnut_tests::write_file(&root.join("conf/upsd.users"), STANDARD_USERS, 0o640);
     grant_group(d.path(), nut.gid);
-    std::fs::set_permissions(root.join("state"), std::fs::Permissions::from_mode(0o770))
-        .expect("chmod");
+    for sub in ["state", "run"] {
+        std::fs::set_permissions(root.join(sub), std::fs::Permissions::from_mode(0o770))
+            .expect("chmod");
+    }
     let drv = FakeDriver::start(&root.join("state"), "fake-test", sample_state());
     std::fs::set_permissions(&drv.path, std::fs::Permissions::from_mode(0o660))
         .expect("chmod socket");
     grant_group(&drv.path, nut.gid);
-    let u = Upsd::start_with(&d, &["-r", root.to_str().unwrap(), "-u", "nut"], |cmd| {
-        cmd.env("NUT_CONFPATH", "/conf")
-            .env("NUT_STATEPATH", "/state")
-            .env("NUT_ALTPIDPATH", "/run")
-            .env("NUT_DATAPATH", "/conf");
+    let mut args = vec!["-r", root.to_str().unwrap(), "-u", "nut"];
+    args.extend_from_slice(extra);
+    let u = Upsd::start_with(&d, &args, |cmd| {
+        jail_env(cmd);
     });
     wait_ups_ready(&u, "test");
-    let proc_root = std::fs::read_link(format!("/proc/{}/root", u.child.pid())).expect("proc root");
-    assert_eq!(proc_root, root.canonicalize().expect("canonical"));
-    let uid = proc_field(u.child.pid(), "Uid:");
+    (d, root, drv, u)
+}
+
+/// The NUT paths of [`start_jailed`], as seen inside the jail.
+fn jail_env(cmd: &mut Command) -> &mut Command {
+    cmd.env("NUT_CONFPATH", "/conf")
+        .env("NUT_STATEPATH", "/state")
+        .env("NUT_ALTPIDPATH", "/run")
+        .env("NUT_DATAPATH", "/conf")
+}
+
+/// `upsd -c reload` against a chrooted upsd gets its answer: the status file the server
+/// writes is inside the jail, and the command finds it there, both with `-P pid` (the form
+/// of Debian's ExecReload) and with the daemon's own `-r jail` (PID file inside the jail).
+#[test]
+fn reload_command_answers_for_a_chrooted_upsd() {
+    let Some(nut) = nut_user() else { return };
+    let (_d, root, _drv, u) = start_jailed(&nut, &["-F"]);
+    let pidfile = root.join("run/upsd.pid");
     assert!(
-        uid.split_whitespace()
-            .skip(1)
-            .all(|v| v == nut.uid.as_raw().to_string()),
-        "{uid}"
+        wait_until(Duration::from_secs(5), || pidfile.exists()),
+        "no PID file in the jail with -FF"
     );
-    assert_eq!(
-        u.client().cmd("GET VAR test ups.load"),
-        "VAR test ups.load \"23\""
-    );
+    let pid = u.child.pid().to_string();
+    let reload = |args: &[&str]| {
+        let mut cmd = Command::new(bin("upsd"));
+        jail_env(cmd.args(["-c", "reload"]).args(args));
+        let mut child = rnut_tests::ChildGuard::spawn("upsd -c reload", &mut cmd);
+        let status = child.wait_exit(Duration::from_secs(10));
+        assert!(
+            status.is_some(),
+            "upsd -c reload {args:?} got no answer from the chrooted upsd within 10 s"
+        );
+        status.unwrap()
+    };
+    assert!(reload(&["-P", &pid]).success());
+    assert!(reload(&["-r", root.to_str().unwrap()]).success());
+    let reloaded = || {
+        u.log
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|l| l.contains("Configuration reloaded"))
+            .count()
+    };
+    assert!(wait_until(Duration::from_secs(5), || reloaded() == 2));
+    assert_eq!(u.client().cmd("PROTVER"), "1.3");
 }
 
 #[test]

@@ -7,6 +7,7 @@ mod upsd_support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use nut_certutil::der::pem;
@@ -346,13 +347,68 @@ fn guide_certhost(_port: u16) -> String {
 
 const GUIDE_CERTHOST: fn(u16) -> String = guide_certhost;
 
-/// upsd says why the handshake failed and what to change, in words.
+/// upsd says why the handshake failed and what to change, in words (a sentence upsd gives
+/// for rustls's `ServerNameMustContainOneHostName` alone); the SNI C upsmon sent is the
+/// guide's certificate name; and no session is ever logged in.
 #[test]
 fn a_non_host_sni_is_explained_in_upsd_log() {
-    c_upsmon_over_tls(
+    let Some(run) = c_upsmon_over_tls(
         GUIDE_CERTHOST,
         "the client sent a TLS server name (SNI) that is not a host name",
+    ) else {
+        return;
+    };
+    // What NSS put in the ClientHello's server_name extension: the CERTHOST certificate
+    // name, as a host_name entry (type 0), which is not a valid DNS name.
+    let sent = run.client_bytes.lock().unwrap().clone();
+    let name = b"My nut server";
+    let mut entry = vec![0u8];
+    entry.extend_from_slice(&u16::try_from(name.len()).unwrap().to_be_bytes());
+    entry.extend_from_slice(name);
+    assert!(
+        sent.windows(entry.len()).any(|w| w == entry),
+        "C upsmon's ClientHello carries no SNI host_name \"My nut server\""
     );
+    assert!(
+        !run.u.log_text().contains("logged into"),
+        "{}",
+        run.u.log_text()
+    );
+}
+
+/// A loopback relay to `upstream` that records every byte the clients send.
+fn recording_relay(upstream: std::net::SocketAddr) -> (u16, Arc<Mutex<Vec<u8>>>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind relay");
+    let port = listener.local_addr().expect("relay address").port();
+    let recorded = Arc::new(Mutex::new(Vec::new()));
+    let sink = recorded.clone();
+    std::thread::spawn(move || {
+        // C upsmon reconnects every POLLFREQ: a test needs a handful of connections.
+        for client in listener.incoming().take(32) {
+            let Ok(client) = client else { continue };
+            let Ok(server) = std::net::TcpStream::connect(upstream) else {
+                continue;
+            };
+            let (mut from_client, mut to_server) = (client.try_clone().expect("clone"), server);
+            let (mut from_server, mut to_client) = (to_server.try_clone().expect("clone"), client);
+            let sink = sink.clone();
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                while let Ok(n @ 1..) = std::io::Read::read(&mut from_client, &mut buf) {
+                    sink.lock().unwrap().extend_from_slice(&buf[..n]);
+                    if std::io::Write::write_all(&mut to_server, &buf[..n]).is_err() {
+                        break;
+                    }
+                }
+                let _ = to_server.shutdown(std::net::Shutdown::Write);
+            });
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut from_server, &mut to_client);
+                let _ = to_client.shutdown(std::net::Shutdown::Write);
+            });
+        }
+    });
+    (port, recorded)
 }
 
 /// C upsmon (NSS, CERTVERIFY 1, FORCESSL 1) against our upsd over TLS, `certhost` giving the
@@ -377,6 +433,8 @@ fn c_upsmon_over_tls(certhost: impl FnOnce(u16) -> String, expect: &str) -> Opti
     let drv = FakeDriver::start(&d.state(), "fake-test", sample_state());
     let u = Upsd::start(&d);
     wait_ups_ready(&u, "test");
+    // C upsmon reaches upsd through a relay that keeps what it sends (its ClientHello).
+    let (port, client_bytes) = recording_relay(u.addr);
 
     let mon = d.path().join("mon");
     let nssdb: PathBuf = mon.join("nssdb");
@@ -417,6 +475,7 @@ fn c_upsmon_over_tls(certhost: impl FnOnce(u16) -> String, expect: &str) -> Opti
         _drv: drv,
         u,
         _upsmon: upsmon,
+        client_bytes,
     })
 }
 
@@ -429,4 +488,6 @@ struct CUpsmonRun {
     _drv: FakeDriver,
     u: Upsd,
     _upsmon: ChildGuard,
+    /// Every byte C upsmon sent to upsd.
+    client_bytes: Arc<Mutex<Vec<u8>>>,
 }

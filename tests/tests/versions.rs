@@ -17,7 +17,15 @@ fn version_of(program: &str, flag: &str) -> String {
 #[test]
 fn every_binary_reports_the_same_version() {
     let version = concat!("2.8.0-rnut", env!("CARGO_PKG_VERSION"));
-    for program in ["upsd", "upsmon", "upsc", "upscmd", "upsrw", "upsdrvctl"] {
+    for program in [
+        "upsd",
+        "upsmon",
+        "upsc",
+        "upscmd",
+        "upsrw",
+        "upsdrvctl",
+        "nut-conformance",
+    ] {
         for flag in ["-V", "--version"] {
             assert_eq!(
                 version_of(program, flag),

@@ -361,6 +361,11 @@ fn spec(
 }
 
 /// Run a plain command line. Returns the exit code.
+/// The plain subcommands' clap definition (for the man page and shell completions).
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}
+
 pub fn run(args: &[String]) -> Result<i32> {
     let cli =
         Cli::parse_from(std::iter::once("nut-certutil".to_string()).chain(args.iter().cloned()));

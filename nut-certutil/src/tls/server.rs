@@ -26,6 +26,8 @@ pub struct ServerTls {
     /// What this setup depends on, for expiry warnings: the chain it presents, then the CAs
     /// it trusts for client certificates (when CERTREQUEST asks for them).
     pub watched: Vec<WatchedCert>,
+    /// The certificate upsd presents (end entity), for its expiry in upsd's metrics.
+    pub leaf: rustls_pki_types::CertificateDer<'static>,
 }
 
 /// Build upsd's TLS config (see [`build_server_tls`]).
@@ -124,6 +126,11 @@ pub fn build_server_tls(s: &ServerTlsSettings) -> Result<ServerTls, TlsError> {
             ))
         }
     };
+    let leaf = identity
+        .chain
+        .first()
+        .cloned()
+        .ok_or(TlsError::NoCertificate)?;
     let config = ServerConfig::builder_with_provider(provider)
         .with_protocol_versions(VERSIONS)?
         .with_client_cert_verifier(verifier)
@@ -132,5 +139,6 @@ pub fn build_server_tls(s: &ServerTlsSettings) -> Result<ServerTls, TlsError> {
         config: Arc::new(config),
         certrequest,
         watched,
+        leaf,
     })
 }

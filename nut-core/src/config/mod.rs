@@ -5,7 +5,7 @@
 //! - this file: [`ConfigError`], [`ConfigWarning`], [`CertIdent`], [`CertRequest`] and the
 //!   helpers every format shares (line walker, section walker, booleans, numbers).
 //! - [`ups_conf`]: `ups.conf` (drivers, upsdrvctl, upsd).
-//! - [`upsd_conf`]: the `upsd.conf` of upsd.
+//! - [`upsd_conf`]: the `upsd.conf` of upsd; [`upsd_http`]: its `HTTP_*` directives.
 //! - [`upsd_users`]: `upsd.users` and the rights check of net-protocol.md section 3.
 //! - [`upsmon_conf`]: `upsmon.conf`, notify events and flags, `MONITOR` and `CERTHOST` rows.
 //! - [`notify`]: upsmon notify events, flags and message formats.
@@ -67,6 +67,7 @@ pub mod nut_conf;
 pub mod paths;
 pub mod ups_conf;
 pub mod upsd_conf;
+pub mod upsd_http;
 pub mod upsd_users;
 pub mod upsmon_conf;
 
@@ -111,6 +112,45 @@ impl ConfigError {
             message: message.into(),
         }
     }
+}
+
+/// Whether a config word has the shape of a keyword (ASCII letters, digits, `_`, `-`, `.`;
+/// at most 32 bytes), so that a message may name it: a word of any other shape may be a
+/// mistyped line run together, password included.
+pub(crate) fn keyword_like(word: &str) -> bool {
+    !word.is_empty()
+        && word.len() <= 32
+        && word
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.')
+}
+
+/// The error for a line whose first word is no directive of `file_kind` (`upsd.conf`,
+/// `upsmon.conf`): it names only the keyword, never the rest of the line, which may hold a
+/// password, and names no keyword at all when the first word does not look like one (a quoted
+/// word with spaces, control or non-ASCII bytes), since such a word may be a mistyped
+/// `password = ...` line run together. A known directive written in the wrong case gets a hint.
+pub(crate) fn invalid_directive(
+    file: &Path,
+    line: usize,
+    word: &str,
+    file_kind: &str,
+    directives: &[&str],
+) -> ConfigError {
+    if !keyword_like(word) {
+        return ConfigError::new(
+            file,
+            line,
+            "invalid directive (the line does not start with a keyword)",
+        );
+    }
+    let upper = word.to_ascii_uppercase();
+    let hint = if directives.contains(&upper.as_str()) {
+        format!(" ({file_kind} directives are upper case: {upper})")
+    } else {
+        String::new()
+    };
+    ConfigError::new(file, line, format!("invalid directive {word}{hint}"))
 }
 
 /// Something C NUT accepts with a warning and rnut accepts too: the binary logs it.

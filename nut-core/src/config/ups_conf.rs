@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use super::{
     ConfigError, ConfigWarning, Line, bool_value, directive_name, int_value, key_value,
-    read_sections, seconds_value, uint_value,
+    keyword_like, read_sections, seconds_value, uint_value,
 };
 
 /// `synchronous = yes|no|auto`: how a driver writes to its socket clients.
@@ -451,12 +451,16 @@ fn parse_global(g: &mut UpsGlobals, line: &Line, file: &Path) -> Result<(), Conf
         "reconnect_report_freq",
     ];
     if !known.contains(&key) {
+        let what = if keyword_like(key) {
+            format!("unknown global setting {key}")
+        } else {
+            // Only a keyword-shaped name is repeated: this may be a password line run together.
+            "unknown global setting (the line does not start with a setting name)".to_string()
+        };
         return Err(ConfigError::new(
             file,
             n,
-            format!(
-                "unknown global setting {key} (settings for one UPS belong inside its [section])"
-            ),
+            format!("{what} (settings for one UPS belong inside its [section])"),
         ));
     }
     let v = needs_value(key, value, line, file)?;

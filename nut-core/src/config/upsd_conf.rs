@@ -8,10 +8,12 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use super::upsd_http::{HTTP_DIRECTIVES, HttpConf};
+
 use super::{
     CertIdent, CertRequest, ConfigError, ConfigWarning, DEFAULT_PORT, Line, bool_value, cert_ident,
-    certident_line, certident_needs_store, expect_args, parse_bool, path_arg, positive_seconds,
-    read_lines, seconds_value, uint_value,
+    certident_line, certident_needs_store, expect_args, invalid_directive, parse_bool, path_arg,
+    positive_seconds, read_lines, seconds_value, uint_value,
 };
 
 /// One `LISTEN <addr> [<port>]` line.
@@ -66,6 +68,8 @@ pub struct UpsdConf {
     pub hosts_allow: Option<PathBuf>,
     /// rnut: `HOSTS_DENY <file>` (hosts_access deny file).
     pub hosts_deny: Option<PathBuf>,
+    /// rnut: the `HTTP_*` directives (metrics, JSON API, status page).
+    pub http: HttpConf,
     /// Accepted oddities for the binary to log (obsolete ACCEPT/REJECT/ACL).
     pub warnings: Vec<ConfigWarning>,
 }
@@ -92,6 +96,7 @@ impl Default for UpsdConf {
             debug_min: None,
             hosts_allow: None,
             hosts_deny: None,
+            http: HttpConf::default(),
             warnings: Vec::new(),
         }
     }
@@ -138,6 +143,7 @@ impl UpsdConf {
             conf.apply(line, file)?;
         }
         certident_needs_store(certident_line(&lines), conf.tls_configured(), file)?;
+        conf.http.check(conf.tls_configured(), file)?;
         conf.warnings.sort_by_key(|w| w.line);
         Ok(conf)
     }
@@ -241,19 +247,10 @@ impl UpsdConf {
                 n,
                 format!("{key} is no longer supported - switch to LISTEN (line ignored)"),
             )),
+            _ if self.http.apply(line, file)? => {}
             _ => {
-                let upper = word.to_ascii_uppercase();
-                let hint = if DIRECTIVES.contains(&upper.as_str()) {
-                    format!(" (upsd.conf directives are upper case: {upper})")
-                } else {
-                    String::new()
-                };
-                return Err(ConfigError::new(
-                    file,
-                    n,
-                    // Only the keyword: the rest of a mistyped line may be a password.
-                    format!("invalid directive {word}{hint}"),
-                ));
+                let known = [DIRECTIVES, HTTP_DIRECTIVES].concat();
+                return Err(invalid_directive(file, n, word, "upsd.conf", &known));
             }
         }
         Ok(())

@@ -16,8 +16,8 @@ use super::notify::check_notify_format;
 pub use super::notify::{NOTIFY_MAX_LEN, NotifyEvent, NotifyFlags, render_notify_message};
 use super::{
     CertIdent, ConfigError, ConfigWarning, Line, cert_ident, certident_line, certident_needs_store,
-    expect_args, int_value, never_if_negative, path_arg, positive_seconds, read_lines,
-    rejoin_single_quoted, seconds_value, uint_value, zero_one,
+    expect_args, int_value, invalid_directive, never_if_negative, path_arg, positive_seconds,
+    read_lines, rejoin_single_quoted, seconds_value, uint_value, zero_one,
 };
 use crate::net::SystemName;
 use crate::secret::Secret;
@@ -425,20 +425,7 @@ impl UpsmonConf {
                 self.certexpirywarn = Some(days);
             }
             "DEBUG_MIN" => self.debug_min = Some(uint_value(key, one("level")?, file, n)?),
-            _ => {
-                let upper = word.to_ascii_uppercase();
-                let hint = if DIRECTIVES.contains(&upper.as_str()) {
-                    format!(" (upsmon.conf directives are upper case: {upper})")
-                } else {
-                    String::new()
-                };
-                return Err(ConfigError::new(
-                    file,
-                    n,
-                    // Only the keyword: the rest of a mistyped line may be a password.
-                    format!("invalid directive {word}{hint}"),
-                ));
-            }
+            _ => return Err(invalid_directive(file, n, word, "upsmon.conf", DIRECTIVES)),
         }
         Ok(())
     }

@@ -4,9 +4,14 @@
 //! Arguments are always escaped and quoted when needed (unlike libupsclient, a password with
 //! spaces works). With FORCESSL, a server without TLS is refused right after its answer to
 //! `STARTTLS`: no USERNAME or PASSWORD is ever sent in plaintext.
+//!
+//! Protocol testers (`nut-conformance`) get raw access in `raw`: bytes out as given, reply
+//! lines back as received with bounded waits, the TLS handshake after an `OK STARTTLS` they
+//! read themselves, and what the TLS session negotiated.
 
 mod error;
 mod options;
+mod raw;
 mod starttls;
 mod transport;
 
@@ -18,6 +23,7 @@ use tokio::net::TcpStream;
 
 pub use error::ClientError;
 pub use options::{AddrFamily, ConnectOptions, Prebuilt};
+pub use raw::{RawRead, TlsSessionInfo};
 pub use transport::MAX_LINE;
 
 use starttls::{Decision, StartTls, decide_on_refusal};

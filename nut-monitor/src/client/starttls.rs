@@ -56,6 +56,20 @@ pub(crate) async fn starttls(
         // Bytes after "OK STARTTLS" before our handshake: not a NUT server we trust.
         return Err(ClientError::Tls("unexpected data after OK STARTTLS".into()));
     }
+    let mut conn = handshake(conn, policy).await?;
+    let version = probe_protver(&mut conn).await?;
+    if !matches!(version.as_str(), "1.0" | "1.1" | "1.2" | "1.3") {
+        return Err(ClientError::Protocol);
+    }
+    Ok((conn, StartTls::Up))
+}
+
+/// The client side of the TLS handshake on a plaintext session whose `OK STARTTLS` has been
+/// read (nothing else may be pending).
+pub(crate) async fn handshake(
+    conn: LineStream,
+    policy: &ClientTlsPolicy,
+) -> Result<LineStream, ClientError> {
     let Stream::Plain(tcp) = conn.stream else {
         return Err(ClientError::Tls("STARTTLS on an encrypted session".into()));
     };
@@ -64,12 +78,7 @@ pub(crate) async fn starttls(
         .connect(policy.server_name.clone(), tcp)
         .await
         .map_err(|e| ClientError::Tls(nut_certutil::tls::handshake_error_text(&e)))?;
-    let mut conn = LineStream::new(Stream::Tls(Box::new(tls)));
-    let version = probe_protver(&mut conn).await?;
-    if !matches!(version.as_str(), "1.0" | "1.1" | "1.2" | "1.3") {
-        return Err(ClientError::Protocol);
-    }
-    Ok((conn, StartTls::Up))
+    Ok(LineStream::new(Stream::Tls(Box::new(tls))))
 }
 
 /// PROTVER, falling back to NETVER when the server answers ERR. A TLS alert on this first read

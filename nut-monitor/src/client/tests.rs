@@ -257,3 +257,57 @@ async fn after_starttls_a_server_without_a_known_version_is_refused() {
         .unwrap_err();
     assert!(matches!(e, ClientError::Protocol), "{e:?}");
 }
+
+#[tokio::test]
+async fn raw_lines_go_out_as_given_and_reads_are_bounded() {
+    let (port, task) = server(|line| match line {
+        // tokio's `lines()` drops the CR of a CR LF ending.
+        "NETVER" => "1.3\n".into(),
+        "QUIET" => String::new(),
+        _ => "ERR UNKNOWN-COMMAND\n".into(),
+    })
+    .await;
+    let mut c = Client::connect("127.0.0.1", port, &plain())
+        .await
+        .expect("connect");
+    c.send_raw(b"NETVER\r\n").await.expect("send");
+    let wait = Duration::from_secs(2);
+    assert_eq!(
+        c.read_raw(wait).await.unwrap(),
+        RawRead::Line(b"1.3".to_vec())
+    );
+    // Nothing comes back: the read ends at its bound, the session stays usable.
+    c.send_raw(b"QUIET\n").await.expect("send");
+    assert_eq!(
+        c.read_raw(Duration::from_millis(200)).await.unwrap(),
+        RawRead::Silent
+    );
+    assert!(!c.has_pending_bytes());
+    assert!(c.tls_session().is_none());
+    c.send_raw(b"FROB\n").await.expect("send");
+    assert_eq!(
+        c.read_raw(wait).await.unwrap(),
+        RawRead::Line(b"ERR UNKNOWN-COMMAND".to_vec())
+    );
+    drop(c);
+    let seen = task.await.expect("server");
+    assert_eq!(seen, ["NETVER", "QUIET", "FROB"]);
+}
+
+#[tokio::test]
+async fn raw_read_reports_a_close() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let task = tokio::spawn(async move {
+        let (sock, _) = listener.accept().await.expect("accept");
+        drop(sock);
+    });
+    let mut c = Client::connect("127.0.0.1", port, &plain())
+        .await
+        .expect("connect");
+    task.await.expect("server");
+    assert_eq!(
+        c.read_raw(Duration::from_secs(5)).await.unwrap(),
+        RawRead::Closed
+    );
+}

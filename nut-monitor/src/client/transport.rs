@@ -96,6 +96,16 @@ impl LineStream {
             .map_err(|e| ClientError::Write(super::error::io_text(&e)))
     }
 
+    /// Write `bytes` as they are and flush (protocol testers send malformed lines).
+    pub(crate) async fn write_bytes(&mut self, bytes: &[u8]) -> Result<(), ClientError> {
+        let io = async {
+            self.stream.write_all(bytes).await?;
+            self.stream.flush().await
+        };
+        io.await
+            .map_err(|e| ClientError::Write(super::error::io_text(&e)))
+    }
+
     /// Read one raw line (without the newline). At most [`MAX_LINE`] bytes are buffered.
     pub(crate) async fn read_raw_line(&mut self) -> Result<Vec<u8>, ClientError> {
         loop {

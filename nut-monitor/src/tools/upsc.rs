@@ -29,6 +29,10 @@ pub struct Args {
     /// JSON output.
     #[arg(short = 'j')]
     pub json: bool,
+    /// rnut: every UPS on <hostname> with all its variables (with -j: one JSON document,
+    /// {"<ups>": {"<var>": "<value>", ...}, ...}; a UPS that cannot answer has {"error": ...}).
+    #[arg(short = 'a', long = "all", conflicts_with_all = ["list", "list_verbose", "clients"])]
+    pub all: bool,
     /// Show the version.
     #[arg(short = 'V', long = "version")]
     pub version: bool,
@@ -84,6 +88,54 @@ pub fn main() -> u8 {
     }
 }
 
+/// `upsc -a [-j] [<hostname>[:<port>]]`: every UPS and its variables, in `LIST UPS` order.
+async fn all_upses(args: &Args, opts: &crate::client::ConnectOptions) -> Result<Output, String> {
+    let hostspec = args.target.as_deref().unwrap_or("localhost");
+    let (host, port) = super::parse_host(hostspec)
+        .ok_or("Error: invalid hostname.\nRequired format: [hostname[:port]]")?;
+    let mut c = Client::connect(&host, port, opts).await.map_err(err)?;
+    let upses = match c.list_ups().await {
+        Ok(u) => u,
+        Err(e) => {
+            c.logout().await;
+            return Err(err(e));
+        }
+    };
+    let mut each = Vec::with_capacity(upses.len());
+    for (name, _) in upses {
+        let vars = c.list_var(&name).await.map_err(|e| e.to_string());
+        each.push((name, vars));
+    }
+    c.logout().await;
+    Ok(if args.json {
+        Output::Json(
+            json::Json::object(each.into_iter().map(|(name, vars)| {
+                let value = match vars {
+                    Ok(vars) => {
+                        json::Json::object(vars.into_iter().map(|(k, v)| (k, json::Json::Str(v))))
+                    }
+                    Err(reason) => json::Json::object([("error", json::Json::Str(reason))]),
+                };
+                (name, value)
+            }))
+            .render(),
+        )
+    } else {
+        let mut lines = Vec::new();
+        for (name, vars) in each {
+            if !lines.is_empty() {
+                lines.push(String::new());
+            }
+            lines.push(format!("[{name}]"));
+            match vars {
+                Ok(vars) => lines.extend(vars.into_iter().map(|(k, v)| format!("{k}: {v}"))),
+                Err(reason) => lines.push(format!("Error: {reason}")),
+            }
+        }
+        Output::Lines(lines)
+    })
+}
+
 fn err(e: ClientError) -> String {
     format!("Error: {e}")
 }
@@ -93,6 +145,9 @@ async fn run(args: Args) -> Result<Output, String> {
         .tls
         .connect_options()
         .map_err(|e| format!("Error: {e:#}"))?;
+    if args.all {
+        return all_upses(&args, &opts).await;
+    }
     if args.list || args.list_verbose {
         let hostspec = args.target.as_deref().unwrap_or("localhost");
         let (host, port) = super::parse_host(hostspec)

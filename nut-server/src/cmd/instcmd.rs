@@ -45,6 +45,7 @@ pub async fn run(
     if !ups.send_line(&msg.to_string()).await {
         return session.err(ErrCode::InstcmdFailed);
     }
+    ctx.counters.forwarded(true);
     let with = param
         .map(|p| format!(" with value {p}"))
         .unwrap_or_default();

@@ -45,6 +45,7 @@ pub fn fast_path(ctx: &ServerContext, session: &mut Session, line: &Tokenizer) -
         (line.word(0), line.word(1), line.word(2), line.word(3))
     {
         if get.eq_ignore_ascii_case("GET") && sub.eq_ignore_ascii_case("VAR") {
+            ctx.counters.get_var();
             get::get_var(ctx, session, ups, var);
             return true;
         }
@@ -71,6 +72,7 @@ pub async fn execute(ctx: &ServerContext, session: &mut Session, words: &[String
             return Action::Continue;
         }
     };
+    ctx.counters.command(request.name());
     if request.needs_login() {
         if session.username.is_none() {
             session.err(ErrCode::UsernameRequired);
@@ -228,6 +230,10 @@ pub async fn authenticate(ctx: &ServerContext, session: &mut Session) -> Option<
             }
         }
     };
+    if cached.is_none() {
+        // One count per password check, not per command that reuses its verdict.
+        ctx.counters.login(ok);
+    }
     if ok {
         ctx.failures.record_success(session.ip(), &name);
         entry

@@ -47,6 +47,7 @@ pub async fn set_var(
     if !ups.send_line(&msg.to_string()).await {
         return session.err(ErrCode::SetFailed);
     }
+    ctx.counters.forwarded(false);
     let id_text = tracking
         .as_ref()
         .map(|i| i.to_string())

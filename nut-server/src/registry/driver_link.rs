@@ -231,6 +231,7 @@ fn apply_bytes(
                 if *code != TRACKING_PENDING {
                     tracing::info!("tracking ID: {id}\tresult: {}", result_text(*code));
                     registry.tracking.complete(id, *code);
+                    registry.counters.tracking_result(*code);
                 }
             }
             other => {

@@ -71,6 +71,8 @@ pub struct UpsRegistry {
     generation: AtomicU64,
     /// Tracked SET / INSTCMD results.
     pub tracking: TrackingTable,
+    /// upsd's counters (the same as [`crate::context::ServerContext::counters`]).
+    pub counters: Arc<crate::counters::Counters>,
 }
 
 impl UpsRegistry {
@@ -82,6 +84,7 @@ impl UpsRegistry {
             maxage_ms: AtomicU64::new(u64::try_from(maxage.as_millis()).unwrap_or(u64::MAX)),
             generation: AtomicU64::new(0),
             tracking: TrackingTable::new(trackingdelay),
+            counters: Arc::default(),
         })
     }
 

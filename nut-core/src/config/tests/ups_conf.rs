@@ -223,6 +223,14 @@ fn broken_lines_name_file_and_line() {
         2,
         "unknown global setting ondelay",
     );
+    // Found by the config_files fuzz target: a quoted name that holds a run-together
+    // password line is not repeated.
+    let e = parse("\"password and login=hunter2secret9\" = x\n").unwrap_err();
+    assert!(!e.message.contains("hunter2"), "{e}");
+    assert!(
+        e.message.contains("does not start with a setting name"),
+        "{e}"
+    );
     assert_error(parse("maxstartdelay = soon\n"), FILE, 1, "non numeric");
     assert_error(parse("maxretry = -2\n"), FILE, 1, "negative");
     assert_error(parse("synchronous = sometimes\n"), FILE, 1, "synchronous");

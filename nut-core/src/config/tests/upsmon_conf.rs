@@ -518,6 +518,13 @@ fn errors_never_echo_a_password() {
     }
     let e = parse("PASSWORD hunter2\n").unwrap_err();
     assert_eq!(e.message, "invalid directive PASSWORD");
+    // Found by the config_files fuzz target: a quoted first word is no keyword, and may be a
+    // whole `password = ...` line run together; the message names no part of it.
+    let e = parse("\"password and login=hunter2secret9\" x\n").unwrap_err();
+    assert_eq!(
+        e.message,
+        "invalid directive (the line does not start with a keyword)"
+    );
 }
 
 #[test]

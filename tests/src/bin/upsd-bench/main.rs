@@ -9,6 +9,7 @@
 mod conn;
 mod crl;
 mod load;
+mod scrape;
 mod setup;
 mod table;
 
@@ -82,6 +83,9 @@ enum RowGroup {
     Reset,
     /// rnut only: STARTTLS at CERTREQUEST REQUIRE without and with a 10,000-entry CRL.
     Crl,
+    /// /metrics scrape p99 with 100 UPSes x 60 variables while 100 NUT clients poll (rnut
+    /// only).
+    Scrape,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -342,6 +346,11 @@ async fn run(cli: Cli, nofile: u64) -> Result<()> {
             )
             .await,
         );
+    }
+    if plan.wants(RowGroup::Scrape) && cli.only != Some(Only::C) {
+        progress("scrape rows: upsd with 100 UPSes x 60 variables");
+        // Three times the row duration: enough scrapes for a p99 at SCRAPE_EVERY.
+        rows.extend(scrape::rows(&bin_dir, plan.dur * 3).await);
     }
     let driver_cpu = world.driver_cpu().zip(driver_cpu0).map(|(b, a)| b - a);
 

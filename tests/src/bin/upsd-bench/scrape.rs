@@ -1,0 +1,329 @@
+//! The scrape rows (issue 16): rnut's upsd with 100 UPSes of 60 variables each (served by
+//! fake drivers from this process), 100 NUT clients polling `GET VAR` one request at a time;
+//! the clients' p99 without scraping, then with `/metrics` scraped every
+//! [`SCRAPE_EVERY`] (sixty times Prometheus' usual 15 s), and the scrapes' own p99. C upsd
+//! has no HTTP side: its column is n/a.
+
+use std::io::{Read, Write};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow};
+use nut_core::sock::{DriverMessage, DriverState, ServerMessage};
+use nut_core::words::{Event, Tokenizer};
+use rnut_tests::{ChildGuard, free_port, private_tempdir, wait_for_tcp, write_file};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+
+use crate::table::{Cell, Goal, Row, ms};
+
+/// UPSes served.
+pub const UPSES: usize = 100;
+/// Variables per UPS.
+pub const VARS: usize = 60;
+/// NUT clients polling.
+pub const CLIENTS: usize = 100;
+/// Time between scrapes.
+pub const SCRAPE_EVERY: Duration = Duration::from_millis(250);
+
+/// A UPS state of `VARS` variables: the usual ones, then numbered numeric ones.
+fn ups_state(i: usize) -> DriverState {
+    let mut st = DriverState::new();
+    let fixed = [
+        ("ups.status", "OL CHRG".to_string()),
+        ("battery.charge", format!("{}", 50 + i % 50)),
+        ("battery.runtime", format!("{}", 1200 + i)),
+        ("ups.load", format!("{}", 10 + i % 60)),
+        ("input.voltage", "230.5".to_string()),
+        ("device.mfr", "Bench".to_string()),
+        ("device.model", format!("Bench {i}")),
+    ];
+    for (var, value) in &fixed {
+        st.apply(&DriverMessage::SetInfo {
+            var: (*var).into(),
+            value: value.clone(),
+        });
+    }
+    for k in fixed.len()..VARS {
+        st.apply(&DriverMessage::SetInfo {
+            var: format!("ambient.{k}.temperature"),
+            value: format!("{}.{}", 20 + k % 10, i % 10),
+        });
+    }
+    st.apply(&DriverMessage::DataOk);
+    st
+}
+
+/// One fake driver socket: answers DUMPALL with its state and PING with PONG.
+fn serve_driver(listener: UnixListener, state: DriverState, stop: Arc<AtomicBool>) {
+    let dump: String = state.dump_all().iter().map(|m| format!("{m}\n")).collect();
+    listener.set_nonblocking(true).ok();
+    while !stop.load(Ordering::Relaxed) {
+        match listener.accept() {
+            Ok((s, _)) => {
+                let dump = dump.clone();
+                let stop = stop.clone();
+                std::thread::spawn(move || answer(s, &dump, &stop));
+            }
+            Err(_) => std::thread::sleep(Duration::from_millis(20)),
+        }
+    }
+}
+
+fn answer(mut s: UnixStream, dump: &str, stop: &AtomicBool) {
+    let _ = s.set_nonblocking(false);
+    let _ = s.set_read_timeout(Some(Duration::from_millis(500)));
+    let mut tok = Tokenizer::new();
+    let mut buf = [0u8; 1024];
+    while !stop.load(Ordering::Relaxed) {
+        let n = match s.read(&mut buf) {
+            Ok(0) => return,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => continue,
+            Err(_) => return,
+        };
+        for &b in &buf[..n] {
+            let Some(Event::Line(words)) = tok.feed(b) else {
+                continue;
+            };
+            let reply = match ServerMessage::parse(&words) {
+                Ok(ServerMessage::DumpAll) => dump,
+                Ok(ServerMessage::Ping) => "PONG\n",
+                _ => continue,
+            };
+            if s.write_all(reply.as_bytes()).is_err() {
+                return;
+            }
+        }
+    }
+}
+
+/// The measured rows.
+pub async fn rows(rnut_bin: &Path, dur: Duration) -> Vec<Row> {
+    let mut scrape = Row::new(
+        format!("/metrics scrape p99 ({UPSES} UPS x {VARS} vars, {CLIENTS} NUT clients)"),
+        Goal::Below(0.010),
+        "< 10 ms",
+    );
+    let mut quiet = Row::new(
+        format!("GET VAR p99, {CLIENTS} clients, no scraping"),
+        Goal::None,
+        "",
+    );
+    let mut busy = Row::new(
+        format!(
+            "GET VAR p99, {CLIENTS} clients, scraped every {} ms",
+            SCRAPE_EVERY.as_millis()
+        ),
+        Goal::None,
+        "~ no scraping",
+    );
+    let na = || Cell::Na("C upsd has no HTTP side".into());
+    scrape.c = na();
+    quiet.c = na();
+    busy.c = na();
+    match measure(rnut_bin, dur).await {
+        Ok(m) => {
+            scrape.rnut = Cell::Value(
+                m.scrape_p99,
+                format!(
+                    "{} ({} scrapes, {} kB)",
+                    ms(m.scrape_p99),
+                    m.scrapes,
+                    m.scrape_bytes / 1024
+                ),
+            );
+            quiet.rnut = Cell::Value(m.quiet_p99, ms(m.quiet_p99));
+            busy.rnut = Cell::Value(m.busy_p99, ms(m.busy_p99));
+        }
+        Err(e) => {
+            let why = format!("{e:#}");
+            scrape.rnut = Cell::Na(why.clone());
+            quiet.rnut = Cell::Na(why.clone());
+            busy.rnut = Cell::Na(why);
+        }
+    }
+    vec![scrape, quiet, busy]
+}
+
+struct Measured {
+    scrape_p99: f64,
+    scrapes: usize,
+    scrape_bytes: usize,
+    quiet_p99: f64,
+    busy_p99: f64,
+}
+
+async fn measure(rnut_bin: &Path, dur: Duration) -> Result<Measured> {
+    let dir = private_tempdir();
+    for d in ["conf", "state", "run"] {
+        std::fs::create_dir_all(dir.path().join(d)).context("mkdir")?;
+    }
+    let (nut_port, http_port) = (free_port(), free_port());
+    write_file(
+        &dir.path().join("conf/upsd.conf"),
+        &format!("LISTEN 127.0.0.1 {nut_port}\nHTTP_LISTEN 127.0.0.1 {http_port}\nMAXAGE 15\n"),
+        0o640,
+    );
+    let mut ups_conf = String::new();
+    for i in 0..UPSES {
+        ups_conf.push_str(&format!("[u{i:03}]\n\tdriver = fake\n\tport = none\n"));
+    }
+    write_file(&dir.path().join("conf/ups.conf"), &ups_conf, 0o640);
+    write_file(&dir.path().join("conf/upsd.users"), "", 0o640);
+    let stop = Arc::new(AtomicBool::new(false));
+    for i in 0..UPSES {
+        let path = dir.path().join(format!("state/fake-u{i:03}"));
+        let l = UnixListener::bind(&path).with_context(|| format!("bind {}", path.display()))?;
+        let stop = stop.clone();
+        std::thread::spawn(move || serve_driver(l, ups_state(i), stop));
+    }
+    let _stop_drivers = StopOnDrop(stop);
+    let mut cmd = Command::new(rnut_bin.join("upsd"));
+    cmd.arg("-F")
+        .args(rnut_tests::stay_root_args())
+        .env("NUT_CONFPATH", dir.path().join("conf"))
+        .env("NUT_STATEPATH", dir.path().join("state"))
+        .env("NUT_ALTPIDPATH", dir.path().join("run"))
+        .env("UPSD_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let _upsd = ChildGuard::spawn("upsd (scrape)", &mut cmd);
+    let nut = std::net::SocketAddr::from(([127, 0, 0, 1], nut_port));
+    let http = std::net::SocketAddr::from(([127, 0, 0, 1], http_port));
+    if !wait_for_tcp(nut, Duration::from_secs(20)) || !wait_for_tcp(http, Duration::from_secs(5)) {
+        return Err(anyhow!("upsd with {UPSES} UPSes did not start"));
+    }
+    wait_all_fresh(http).await?;
+
+    let quiet = poll(nut, dur, None).await?;
+    let busy = poll(nut, dur, Some(http)).await?;
+    let (scrapes, bytes) = busy.1.context("scrapes")?;
+    Ok(Measured {
+        scrape_p99: quantile(&scrapes, 0.99),
+        scrapes: scrapes.len(),
+        scrape_bytes: bytes,
+        quiet_p99: quantile(&quiet.0, 0.99),
+        busy_p99: quantile(&busy.0, 0.99),
+    })
+}
+
+struct StopOnDrop(Arc<AtomicBool>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+fn quantile(samples: &[f64], p: f64) -> f64 {
+    let mut v = samples.to_vec();
+    v.sort_by(f64::total_cmp);
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p * v.len() as f64).ceil() as usize).clamp(1, v.len());
+    v[rank - 1]
+}
+
+/// Until every UPS has fresh data (no `nut_ups_data_stale ... 1` left), within 30 s.
+async fn wait_all_fresh(http: std::net::SocketAddr) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let body = scrape(http).await?;
+        let stale = body
+            .lines()
+            .filter(|l| l.starts_with("nut_ups_data_stale{") && l.ends_with(" 1"))
+            .count();
+        if stale == 0 && body.contains("nut_ambient_59_temperature_celsius{ups=\"u099\"}") {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(anyhow!("{stale} UPSes still stale after 30 s"));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// One `GET /metrics` (Connection: close): the body.
+async fn scrape(http: std::net::SocketAddr) -> Result<String> {
+    let mut s = TcpStream::connect(http).await.context("connect HTTP")?;
+    s.write_all(b"GET /metrics HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n")
+        .await?;
+    let mut all = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut all))
+        .await
+        .context("scrape timed out")??;
+    let text = String::from_utf8(all).context("scrape not UTF-8")?;
+    if !text.starts_with("HTTP/1.1 200") {
+        return Err(anyhow!("scrape answered {:?}", text.lines().next()));
+    }
+    Ok(text)
+}
+
+type Polled = (Vec<f64>, Option<(Vec<f64>, usize)>);
+
+/// `CLIENTS` connections polling GET VAR for `dur` (their latencies), and with `http` a
+/// scraper every SCRAPE_EVERY meanwhile (its latencies and the body size).
+async fn poll(
+    nut: std::net::SocketAddr,
+    dur: Duration,
+    http: Option<std::net::SocketAddr>,
+) -> Result<Polled> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut tasks = Vec::with_capacity(CLIENTS);
+    for c in 0..CLIENTS {
+        let stop = stop.clone();
+        let s = TcpStream::connect(nut).await.context("connect NUT")?;
+        let _ = s.set_nodelay(true);
+        tasks.push(tokio::spawn(async move {
+            let (r, mut w) = s.into_split();
+            let mut r = BufReader::new(r);
+            let req = format!("GET VAR u{:03} ups.load\n", c % UPSES);
+            let mut line = String::new();
+            let mut lat = Vec::new();
+            while !stop.load(Ordering::Relaxed) {
+                let t = Instant::now();
+                w.write_all(req.as_bytes()).await?;
+                line.clear();
+                r.read_line(&mut line).await?;
+                if !line.starts_with("VAR ") {
+                    return Err(anyhow!("GET VAR answered {line:?}"));
+                }
+                lat.push(t.elapsed().as_secs_f64());
+            }
+            Ok::<_, anyhow::Error>(lat)
+        }));
+    }
+    let scraper = http.map(|http| {
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut bytes = 0;
+            let mut tick = tokio::time::interval(SCRAPE_EVERY);
+            while !stop.load(Ordering::Relaxed) {
+                tick.tick().await;
+                let t = Instant::now();
+                bytes = scrape(http).await?.len();
+                lat.push(t.elapsed().as_secs_f64());
+            }
+            Ok::<_, anyhow::Error>((lat, bytes))
+        })
+    });
+    tokio::time::sleep(dur).await;
+    stop.store(true, Ordering::Relaxed);
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.context("client task")??);
+    }
+    let scraped = match scraper {
+        Some(s) => Some(s.await.context("scraper task")??),
+        None => None,
+    };
+    Ok((all, scraped))
+}
