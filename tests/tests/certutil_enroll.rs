@@ -174,3 +174,23 @@ fn an_enrolled_nss_database_lets_c_upsmon_log_in_at_require() {
         upsmon.text()
     );
 }
+
+/// `--name` becomes a CN, a nickname and a quoted word of the config lines: anything but a host
+/// name is refused before anything is written.
+#[test]
+fn a_name_that_is_not_a_host_name_is_refused() {
+    let t = rnut_tests::private_tempdir();
+    let pki = CliPki::new(t.path());
+    for bad in ["x,O=evil", "a\"b", "two words", "line\nbreak", ""] {
+        let (code, _, err) = certutil_support::certutil(
+            &pki.root,
+            &[
+                "-d", "srv_db", "enroll", "upsmon", "-c", CA, "--name", bad, "--out", "out",
+            ],
+            "",
+        );
+        assert_ne!(code, 0, "{bad:?} accepted");
+        assert!(err.contains("is not a host name"), "{bad:?}: {err}");
+        assert!(!pki.root.join("out").exists());
+    }
+}

@@ -104,8 +104,26 @@ fn write_private(path: &Path, text: &str) -> Result<()> {
     super::io::write_output(Some(path), text.as_bytes(), 0o600)
 }
 
+/// A host name for `--name`: it becomes a CN, a nickname and a quoted word of the config
+/// lines, so separators, quotes and control characters are refused.
+fn check_name(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 253
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+    if !ok {
+        bail!(
+            "--name '{}' is not a host name (letters, digits, '.', '-', '_')",
+            name.escape_debug()
+        );
+    }
+    Ok(())
+}
+
 /// `enroll`.
 pub fn run(dir: &Path, pw: &PasswordSource, a: EnrollArgs) -> Result<()> {
+    check_name(&a.name)?;
     let mut ca_store = ops::open(dir)?;
     let cipher = pw.unlock(&ca_store)?;
     if ca_store.find_certificate(&a.name)?.is_some() {
