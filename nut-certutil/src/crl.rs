@@ -192,6 +192,22 @@ impl ParsedCrl {
         if !rest.is_empty() {
             return Err(CrlError::Parse("trailing data after the CRL".into()));
         }
+        // One complete CRL per CA: a delta CRL or one scoped by an issuing distribution point
+        // lists only part of what is revoked, and stored in place of the full one it would
+        // un-revoke the rest.
+        for ext in crl.extensions() {
+            let oid = ext.oid.to_id_string();
+            if oid == "2.5.29.27" || oid == "2.5.29.28" {
+                return Err(CrlError::Parse(format!(
+                    "a {} CRL lists only part of its CA's revocations: give the complete CRL",
+                    if oid == "2.5.29.27" {
+                        "delta"
+                    } else {
+                        "partitioned (issuingDistributionPoint)"
+                    }
+                )));
+            }
+        }
         let mut entries = HashMap::new();
         for (n, r) in crl.iter_revoked_certificates().enumerate() {
             if n >= MAX_CRL_ENTRIES {

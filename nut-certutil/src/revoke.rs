@@ -357,6 +357,31 @@ mod tests {
         // Garbage is refused as not a CRL.
         let e = import_crl(&mut s, b"not a crl").expect_err("garbage");
         assert!(matches!(e, RevokeError::Crl(CrlError::Parse(_))), "{e}");
+        // A partitioned CRL (issuingDistributionPoint) of the right CA: only part of the
+        // picture, refused.
+        let ca = s.certificate("CA").expect("ca").der;
+        let ca_key = s.key_for_certificate(&cipher, "CA").expect("key");
+        let idp = rcgen::CertificateRevocationListParams {
+            this_update: now,
+            next_update: now + Duration::days(1),
+            crl_number: rcgen::SerialNumber::from(7u64),
+            issuing_distribution_point: Some(rcgen::CrlIssuingDistributionPoint {
+                distribution_point: rcgen::CrlDistributionPoint {
+                    uris: vec!["http://crl.example/part1.crl".into()],
+                },
+                scope: Some(rcgen::CrlScope::UserCertsOnly),
+            }),
+            revoked_certs: Vec::new(),
+            key_identifier_method: rcgen::KeyIdMethod::Sha256,
+        };
+        let issuer = rcgen::Issuer::from_ca_cert_der(
+            &rustls_pki_types::CertificateDer::from(ca.as_slice()),
+            ca_key.key_pair().expect("kp"),
+        )
+        .expect("issuer");
+        let part = idp.signed_by(&issuer).expect("idp crl").der().to_vec();
+        let e = import_crl(&mut s, &part).expect_err("partitioned");
+        assert!(e.to_string().contains("partitioned"), "{e}");
         // Ours, twice: the first (number 1) cannot be imported over the second (number 2).
         let first = update_crl(&mut s, &cipher, "CA", 30).expect("crl 1");
         update_crl(&mut s, &cipher, "CA", 30).expect("crl 2");
