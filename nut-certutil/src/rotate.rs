@@ -9,6 +9,9 @@ use crate::pki::{self, CertProfile, CertRole};
 use crate::revoke::{RevokeError, find_issuer};
 use crate::store::Store;
 
+/// Longest validity a renewal gives, in months (as `issue`: 100 years).
+pub const MAX_MONTHS: u32 = 1200;
+
 /// What a renewal did.
 #[derive(Debug, Clone)]
 pub struct Renewed {
@@ -38,6 +41,11 @@ pub fn renew(
     new_key: bool,
     months: u32,
 ) -> Result<Renewed, RevokeError> {
+    if !(1..=MAX_MONTHS).contains(&months) {
+        return Err(RevokeError::Renew(format!(
+            "a validity of {months} months is out of range (1..={MAX_MONTHS})"
+        )));
+    }
     let rec = store.certificate(nickname)?;
     let info = rec.info()?;
     if info.is_self_issued() {

@@ -176,9 +176,10 @@ fn an_enrolled_nss_database_lets_c_upsmon_log_in_at_require() {
 }
 
 /// `--name` becomes a CN, a nickname and a quoted word of the config lines: anything but a host
-/// name is refused before anything is written.
+/// name is refused before anything is written; a validity out of range is an error, never a
+/// panic.
 #[test]
-fn a_name_that_is_not_a_host_name_is_refused() {
+fn a_bad_name_or_validity_is_refused_cleanly() {
     let t = rnut_tests::private_tempdir();
     let pki = CliPki::new(t.path());
     for bad in ["x,O=evil", "a\"b", "two words", "line\nbreak", ""] {
@@ -192,5 +193,28 @@ fn a_name_that_is_not_a_host_name_is_refused() {
         assert_ne!(code, 0, "{bad:?} accepted");
         assert!(err.contains("is not a host name"), "{bad:?}: {err}");
         assert!(!pki.root.join("out").exists());
+    }
+    // Validity out of range: a clear error, not a panic (enroll and renew alike).
+    for args in [
+        &[
+            "-d",
+            "srv_db",
+            "enroll",
+            "upsmon",
+            "-c",
+            CA,
+            "--name",
+            "h",
+            "--out",
+            "out",
+            "--months",
+            "4000000000",
+        ][..],
+        &["-d", "srv_db", "renew", "upsd", "--months", "4000000000"][..],
+        &["-d", "srv_db", "renew", "upsd", "--months", "0"][..],
+    ] {
+        let (code, _, err) = certutil_support::certutil(&pki.root, args, "");
+        assert_eq!(code, 255, "{args:?}: {err}");
+        assert!(err.contains("out of range"), "{args:?}: {err}");
     }
 }

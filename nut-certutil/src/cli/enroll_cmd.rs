@@ -124,6 +124,13 @@ fn check_name(name: &str) -> Result<()> {
 /// `enroll`.
 pub fn run(dir: &Path, pw: &PasswordSource, a: EnrollArgs) -> Result<()> {
     check_name(&a.name)?;
+    if !(1..=nut_certutil::rotate::MAX_MONTHS).contains(&a.months) {
+        bail!(
+            "--months {} is out of range (1..={})",
+            a.months,
+            nut_certutil::rotate::MAX_MONTHS
+        );
+    }
     let mut ca_store = ops::open(dir)?;
     let cipher = pw.unlock(&ca_store)?;
     if ca_store.find_certificate(&a.name)?.is_some() {
