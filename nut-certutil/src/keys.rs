@@ -297,6 +297,17 @@ pub fn hex(bytes: &[u8]) -> String {
     s
 }
 
+/// Bytes from hex (either case, even length); None for anything else.
+pub fn unhex(text: &str) -> Option<Vec<u8>> {
+    if text.len() % 2 != 0 || !text.is_ascii() {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).ok())
+        .collect()
+}
+
 /// Fill a buffer with random bytes.
 pub fn random_bytes(buf: &mut [u8]) -> Result<(), KeyError> {
     SystemRandom::new().fill(buf).map_err(|_| KeyError::Random)

@@ -9,7 +9,10 @@
 //! - [`keys`]: key generation (ECDSA, Ed25519, RSA), PKCS#8, encryption at rest.
 //! - [`policy`]: CERTIDENT per role, CERTHOST rows, CERTVERIFY / FORCESSL, CERTREQUEST.
 //! - [`pki`]: self-signed CAs, requests, signing (our requests and foreign ones).
+//! - [`revoke`]: revoking what our CAs issued, their CRLs, importing outside CAs' CRLs.
+//! - [`rotate`]: re-issuing a certificate (same or new key) under its nickname.
 //! - [`certinfo`]: what rnut reads out of a certificate.
+//! - [`crl`]: certificate revocation lists: read, verified against their CA, signed.
 //! - [`name`]: subject strings, their display, OpenSSL's subject hash.
 //! - [`pem`], [`der`]: reading and writing PEM/DER.
 //! - [`tls`]: the rustls server and client configs built from a store or from PEM files.
@@ -23,6 +26,7 @@ extern crate self as nut_certutil;
 
 pub mod certinfo;
 pub mod cli;
+pub mod crl;
 pub mod der;
 #[doc(hidden)]
 pub mod fuzzing;
@@ -32,6 +36,8 @@ pub mod nssdb;
 pub mod pem;
 pub mod pki;
 pub mod policy;
+pub mod revoke;
+pub mod rotate;
 pub mod store;
 pub mod tls;
 pub mod trust;

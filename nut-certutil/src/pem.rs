@@ -26,6 +26,18 @@ pub fn certificates(data: &[u8]) -> Vec<Vec<u8>> {
     }
 }
 
+/// Certificate revocation lists in a PEM file: every `X509 CRL` block (none in DER input).
+pub fn crls(data: &[u8]) -> Vec<Vec<u8>> {
+    if !looks_like_pem(data) {
+        return Vec::new();
+    }
+    pem_blocks(&String::from_utf8_lossy(data))
+        .into_iter()
+        .filter(|(l, _)| l == "X509 CRL")
+        .map(|(_, d)| d)
+        .collect()
+}
+
 /// A certificate request: the first `CERTIFICATE REQUEST` / `NEW CERTIFICATE REQUEST` block,
 /// or the whole file as DER.
 pub fn request(data: &[u8]) -> Option<Vec<u8>> {

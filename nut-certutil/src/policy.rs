@@ -64,6 +64,38 @@ pub struct StorePolicy {
     pub forcessl: Option<bool>,
     /// upsd's CERTREQUEST, if set.
     pub certrequest: Option<CertRequest>,
+    /// What a CRL past its nextUpdate does, if set (default: warn).
+    pub crl_stale: Option<CrlStale>,
+}
+
+/// What happens to certificates a CRL covers once it is past its nextUpdate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CrlStale {
+    /// Log a warning and use the CRL anyway (the default).
+    #[default]
+    Warn,
+    /// Refuse every certificate the CRL's CA issued until a fresh CRL is imported.
+    Refuse,
+}
+
+impl CrlStale {
+    /// Parse `warn` / `refuse`.
+    pub fn parse(s: &str) -> Option<CrlStale> {
+        match s.to_ascii_lowercase().as_str() {
+            "warn" => Some(CrlStale::Warn),
+            "refuse" => Some(CrlStale::Refuse),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for CrlStale {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            CrlStale::Warn => "warn",
+            CrlStale::Refuse => "refuse",
+        })
+    }
 }
 
 /// Parse a CERTREQUEST level: 0/1/2 or NO/REQUEST/REQUIRE (any case).
@@ -192,6 +224,7 @@ impl Store {
         p.certrequest = self
             .policy_value("certrequest")?
             .and_then(|v| parse_certrequest(&v));
+        p.crl_stale = self.crl_stale_policy()?;
         let mut st = self.conn().prepare(
             "SELECT host, port, cert_name, certverify, forcessl, mac FROM certhost ORDER BY host, port",
         )?;
@@ -248,6 +281,19 @@ impl Store {
     pub fn set_certrequest(&mut self, v: Option<CertRequest>) -> Result<(), StoreError> {
         let s = v.map(|c| c.to_string());
         self.set_policy_value("certrequest", s.as_deref())
+    }
+
+    /// The stored stale-CRL policy (rows that do not verify are ignored, as for every row).
+    pub fn crl_stale_policy(&self) -> Result<Option<CrlStale>, StoreError> {
+        Ok(self
+            .policy_value("crl-stale")?
+            .and_then(|v| CrlStale::parse(&v)))
+    }
+
+    /// Set (or clear) the stale-CRL policy.
+    pub fn set_crl_stale(&mut self, v: Option<CrlStale>) -> Result<(), StoreError> {
+        let s = v.map(|c| c.to_string());
+        self.set_policy_value("crl-stale", s.as_deref())
     }
 
     /// Insert or replace a CERTHOST row (a rule without a port covers every port of the host).

@@ -324,6 +324,7 @@ mod tests {
             descriptions: Arc::new(crate::descriptions::Descriptions::default()),
             tls: None,
             require_login_for_reads: false,
+            cert_expiry: None,
         };
         ServerContext::new(registry, reloadable)
     }

@@ -32,6 +32,8 @@ pub struct Reloadable {
     pub tls: Option<TlsAcceptor>,
     /// upsd.conf `REQUIRE_LOGIN_FOR_READS`.
     pub require_login_for_reads: bool,
+    /// The certificates that TLS depends on, checked daily for expiry.
+    pub cert_expiry: Option<Arc<crate::cert_expiry::CertExpiry>>,
 }
 
 impl std::fmt::Debug for Reloadable {

@@ -27,6 +27,7 @@
 
 pub mod auth;
 mod bounded_table;
+pub mod cert_expiry;
 pub mod cli;
 pub mod cmd;
 pub mod connection;

@@ -58,6 +58,7 @@ pub async fn run(
         ));
     }
     tokio::spawn(flush_warnings(ctx.clone(), shutdown.clone()));
+    tokio::spawn(crate::cert_expiry::daily(ctx.clone(), shutdown.clone()));
     let mut term = signal(SignalKind::terminate())?;
     let mut int = signal(SignalKind::interrupt())?;
     let mut quit = signal(SignalKind::quit())?;

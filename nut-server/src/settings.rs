@@ -101,11 +101,13 @@ pub fn load_descriptions(conf: &UpsdConf) -> Descriptions {
 
 /// Everything a reload replaces on the session side.
 pub fn load_reloadable(cli: &Cli, conf: &UpsdConf) -> anyhow::Result<Reloadable> {
+    let tls = crate::tls::acceptor_from(conf)?;
     Ok(Reloadable {
         users: Arc::new(load_users()?),
         hosts: Arc::new(load_hosts(cli, conf)?),
         descriptions: Arc::new(load_descriptions(conf)),
-        tls: crate::tls::acceptor_from(conf)?,
+        cert_expiry: tls.as_ref().map(|t| t.expiry.clone()),
+        tls: tls.map(|t| t.acceptor),
         require_login_for_reads: conf.require_login_for_reads,
     })
 }

@@ -4,13 +4,34 @@
 //! load, never per handshake. A configuration that fails to load stops upsd at startup and
 //! refuses the reload later (the previous one stays): it never falls back to plaintext.
 
+use std::sync::Arc;
+
 use anyhow::Context;
 use nut_core::config::UpsdConf;
 use tokio_rustls::TlsAcceptor;
 
+use crate::cert_expiry::CertExpiry;
+
+/// A loaded TLS setup: the acceptor and the certificates it depends on.
+pub struct LoadedTls {
+    /// The acceptor for STARTTLS.
+    pub acceptor: TlsAcceptor,
+    /// Expiry watch of its certificates (checked at load, then daily).
+    pub expiry: Arc<CertExpiry>,
+}
+
+impl std::fmt::Debug for LoadedTls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoadedTls")
+            .field("expiry", &self.expiry)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Build the acceptor, or `None` when upsd.conf configures no TLS (then STARTTLS answers
-/// `ERR FEATURE-NOT-CONFIGURED`).
-pub fn acceptor_from(conf: &UpsdConf) -> anyhow::Result<Option<TlsAcceptor>> {
+/// `ERR FEATURE-NOT-CONFIGURED`). An expired identity is refused unless `ALLOW_EXPIRED_CERT`;
+/// certificates expiring within `CERTEXPIRYWARN` days are logged.
+pub fn acceptor_from(conf: &UpsdConf) -> anyhow::Result<Option<LoadedTls>> {
     if !conf.tls_configured() {
         return Ok(None);
     }
@@ -47,7 +68,11 @@ pub fn acceptor_from(conf: &UpsdConf) -> anyhow::Result<Option<TlsAcceptor>> {
         },
         tls.certrequest
     );
-    Ok(Some(TlsAcceptor::from(tls.config)))
+    let expiry = Arc::new(CertExpiry::check_new(conf, tls.watched)?);
+    Ok(Some(LoadedTls {
+        acceptor: TlsAcceptor::from(tls.config),
+        expiry,
+    }))
 }
 
 /// The subject of the client certificate verified in this session, if one was presented.

@@ -2,6 +2,8 @@
 //!
 //! - `nss-walkthrough.sh NUT_CERTUTIL OUTDIR`: NUT's security guide, NSS command lines verbatim.
 //! - `openssl-style.sh NUT_CERTUTIL OUTDIR`: CERTFILE PEM and a `<hash>.0` CA directory.
+//! - `lifecycle-enroll.sh`, `lifecycle-revoke.sh`, `lifecycle-rotate.sh`: enrolling new
+//!   hosts, revoking a certificate and handing out the CRL, rotating upsd's certificate.
 //! - `conf/`: example upsd.conf / upsmon.conf for both styles.
 //!
 //! The end-to-end tests (`tests/tests/certutil_examples.rs`) run both scripts and finish with a

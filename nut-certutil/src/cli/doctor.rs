@@ -1,6 +1,7 @@
 //! `doctor`: what is wrong with a store (and the config files that use it), one clear line
 //! each: expiry, identities without key, server certificates that do not chain to a CA trusted
-//! with C, permissions, and a password that does not open the keys.
+//! with C, CRLs past (or near) their next update, permissions, and a password that does not
+//! open the keys.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -36,6 +37,35 @@ impl Report {
     fn note(&mut self, s: String) {
         self.lines.push(format!("note: {s}"));
     }
+}
+
+/// Days before a CRL's next update that count as "due".
+pub const CRL_DUE_DAYS: i64 = 7;
+
+/// Each CRL: past its next update (a problem), due within [`CRL_DUE_DAYS`] (a note), or fine.
+fn check_crls(r: &mut Report, store: &Store, now: OffsetDateTime) -> Result<()> {
+    for c in store.crls()? {
+        let fix = if c.ours {
+            "re-sign it: nut-certutil crl update -n CA"
+        } else {
+            "import a fresh one: nut-certutil crl import -i FILE"
+        };
+        match c.next_update {
+            Some(next) if next < now => r.problem(format!(
+                "the CRL of {} ({} entries) is past its next update ({}): {fix}",
+                c.issuer,
+                c.entries,
+                format_time(next)
+            )),
+            Some(next) if (next - now).whole_days() < CRL_DUE_DAYS => r.note(format!(
+                "the CRL of {} is due on {}: {fix}",
+                c.issuer,
+                format_time(next)
+            )),
+            _ => r.ok(format!("CRL of {} ({} entries)", c.issuer, c.entries)),
+        }
+    }
+    Ok(())
 }
 
 fn check_mode(r: &mut Report, path: &Path, what: &str, allow_other_read: bool) {
@@ -197,6 +227,8 @@ pub fn run(input: &DoctorInput) -> Result<Report> {
         ));
     }
 
+    check_crls(&mut r, &store, now)?;
+
     for (role, nick, _) in &idents {
         match store.find_certificate(nick)? {
             None => r.problem(format!(
@@ -227,6 +259,10 @@ pub fn run(input: &DoctorInput) -> Result<Report> {
                 "server certificate \"{}\" chains to a CA trusted with C",
                 c.nickname
             )),
+            // A revoked certificate kept after a rotation is not a fault of the setup.
+            Err(e) if e.contains(" was revoked on ") => {
+                r.note(format!("server certificate \"{}\": {e}", c.nickname))
+            }
             Err(e) => r.problem(format!(
                 "server certificate \"{}\" does not chain to a CA trusted with C: {e}",
                 c.nickname

@@ -2,13 +2,16 @@
 //! ([`plain`]), on top of shared operations ([`ops`]), terminal/file I/O ([`io`]),
 //! [`policy_cmd`] and [`doctor`].
 
+pub mod crl_cmd;
 pub mod doctor;
+pub mod enroll_cmd;
 pub mod io;
 pub mod nss;
 pub mod ops;
 pub mod plain;
 pub mod policy_cmd;
 pub mod reader_access;
+pub mod renew_cmd;
 
 /// Short help for the NSS dialect.
 pub const USAGE: &str = "nut-certutil: rnut certificate database tool
@@ -28,4 +31,4 @@ NSS certutil command lines (certutil may be replaced by nut-certutil):
   -W -d DIR [-f OLDPWFILE] [-@ NEWPWFILE]           change the password
 
 Plain subcommands: init, ca create, request, sign, issue, import, export, list, show, trust,
-delete, passwd, verify, policy (set/unset/show), doctor. See `nut-certutil help`.";
+delete, passwd, verify, policy (set/unset/show), revoke, renew, enroll, crl (list/export/import/update), doctor. See `nut-certutil help`.";

@@ -428,6 +428,35 @@ pub fn format_list(store: &Store) -> Result<String> {
     Ok(out)
 }
 
+/// `list` output: nickname, trust, and notAfter (marked when expired or within 30 days).
+pub fn format_list_with_expiry(store: &Store) -> Result<String> {
+    let now = nut_certutil::time::OffsetDateTime::now_utc();
+    let soon = now
+        + nut_certutil::time::Duration::days(i64::from(
+            nut_certutil::tls::expiry::DEFAULT_WARN_DAYS,
+        ));
+    let mut out = format!(
+        "{:<40} {:<10} {:<23}\n",
+        "Certificate Nickname", "Trust", "Not After"
+    );
+    for rec in store.certificates()? {
+        let mark = if rec.not_after < now {
+            "  EXPIRED"
+        } else if rec.not_after <= soon {
+            "  expires soon"
+        } else {
+            ""
+        };
+        out.push_str(&format!(
+            "{:<40} {:<10} {}{mark}\n",
+            rec.nickname,
+            rec.effective_trust().to_string(),
+            nut_certutil::certinfo::format_time(rec.not_after)
+        ));
+    }
+    Ok(out)
+}
+
 /// NSS `-K` output (rows; the "Checking token" line goes to stderr).
 pub fn format_keys(store: &Store) -> Result<String> {
     let mut out = String::new();

@@ -1,5 +1,5 @@
 //! Plain subcommands for people who never used NSS: `init`, `ca create`, `request`, `sign`,
-//! `issue`, `import`, `import-nss`, `export`, `export-nss`, `list`, `show`, `trust`, `delete`, `passwd`, `policy`, `doctor`,
+//! `issue`, `import`, `import-nss`, `export`, `export-nss`, `list`, `show`, `trust`, `delete`, `passwd`, `policy`, `revoke`, `crl`, `doctor`,
 //! `verify`.
 
 use std::path::PathBuf;
@@ -12,10 +12,13 @@ use nut_certutil::pki::CertRole;
 use nut_certutil::tls::{TrustMaterial, Usage, validate_certificate};
 use nut_certutil::trust::TrustFlags;
 
+use super::crl_cmd::{self, CrlCmd, RevokeArgs};
 use super::doctor::{self, DoctorInput};
+use super::enroll_cmd::{self, EnrollArgs};
 use super::io::{PasswordSource, read_input, write_output};
 use super::ops::{self, NewCert};
 use super::policy_cmd;
+use super::renew_cmd::{self, RenewArgs};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -217,7 +220,7 @@ enum Cmd {
         #[arg(long)]
         ca_dir: Option<PathBuf>,
     },
-    /// List certificates (NSS layout); --keys lists keys.
+    /// List certificates with their trust and notAfter; --keys lists keys.
     List {
         /// List keys instead.
         #[arg(long)]
@@ -265,6 +268,19 @@ enum Cmd {
         #[command(subcommand)]
         cmd: PolicyCmd,
     },
+    /// Revoke a certificate a CA of this database issued, and update that CA's CRL.
+    Revoke(RevokeArgs),
+    /// Issue an identity for a new upsmon or upsd host and write its certificate database,
+    /// config lines and password file into one directory.
+    Enroll(EnrollArgs),
+    /// Re-issue a certificate (same key, or --new-key) under its nickname; the old one is
+    /// kept as "NICK (serial S)" until revoked.
+    Renew(RenewArgs),
+    /// Certificate revocation lists: list, export, import (outside CAs'), update (re-sign).
+    Crl {
+        #[command(subcommand)]
+        cmd: CrlCmd,
+    },
     /// Report problems: expiry, missing keys, untrusted chains, permissions, password.
     Doctor {
         /// upsd.conf to check with the store.
@@ -303,7 +319,7 @@ enum CaCmd {
 #[derive(Debug, Subcommand)]
 enum PolicyCmd {
     /// Set: certident upsd|upsmon NICK, certverify 0|1, forcessl 0|1, certrequest LEVEL,
-    /// certhost HOST[:PORT] NAME CERTVERIFY FORCESSL.
+    /// crl-stale refuse|warn, certhost HOST[:PORT] NAME CERTVERIFY FORCESSL.
     Set {
         /// Key and values.
         #[arg(required = true, num_args = 1..)]
@@ -573,7 +589,7 @@ pub fn run(args: &[String]) -> Result<i32> {
             if keys {
                 print!("{}", ops::format_keys(&store)?);
             } else {
-                print!("{}", ops::format_list(&store)?);
+                print!("{}", ops::format_list_with_expiry(&store)?);
             }
         }
         Cmd::Show { nickname } => {
@@ -656,6 +672,10 @@ pub fn run(args: &[String]) -> Result<i32> {
                 );
             }
         },
+        Cmd::Revoke(args) => crl_cmd::run_revoke(&dir()?, &pw, args)?,
+        Cmd::Crl { cmd } => crl_cmd::run(&dir()?, &pw, cmd)?,
+        Cmd::Renew(args) => renew_cmd::run(&dir()?, &pw, args)?,
+        Cmd::Enroll(args) => enroll_cmd::run(&dir()?, &pw, args)?,
         Cmd::Doctor {
             upsd_conf,
             upsmon_conf,

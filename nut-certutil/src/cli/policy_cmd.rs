@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use nut_certutil::policy::{Role, StorePolicy, parse_certrequest, parse_flag};
+use nut_certutil::policy::{CrlStale, Role, StorePolicy, parse_certrequest, parse_flag};
 use nut_certutil::store::Store;
 use nut_certutil::tls::CertHostRule;
 use nut_core::config::{UpsdConf, UpsmonConf};
@@ -31,6 +31,10 @@ pub fn set(store: &mut Store, words: &[String]) -> Result<()> {
                 .with_context(|| format!("'{v}' is not 0/1/2 or NO/REQUEST/REQUIRE"))?;
             store.set_certrequest(Some(level))?;
         }
+        ["crl-stale", v] => {
+            let p = CrlStale::parse(v).with_context(|| format!("'{v}' is not refuse or warn"))?;
+            store.set_crl_stale(Some(p))?;
+        }
         ["certhost", hostport, name, verify, force] => {
             let (host, port) = parse_host_port(hostport)?;
             store.set_certhost(&CertHostRule {
@@ -43,7 +47,8 @@ pub fn set(store: &mut Store, words: &[String]) -> Result<()> {
         }
         _ => bail!(
             "usage: policy set certident upsd|upsmon NICKNAME | certverify 0|1 | forcessl 0|1 | \
-             certrequest NO|REQUEST|REQUIRE | certhost HOST[:PORT] NAME CERTVERIFY FORCESSL"
+             certrequest NO|REQUEST|REQUIRE | crl-stale refuse|warn | \
+             certhost HOST[:PORT] NAME CERTVERIFY FORCESSL"
         ),
     }
     Ok(())
@@ -60,6 +65,7 @@ pub fn unset(store: &mut Store, words: &[String]) -> Result<()> {
         ["certverify"] => store.set_certverify(None)?,
         ["forcessl"] => store.set_forcessl(None)?,
         ["certrequest"] => store.set_certrequest(None)?,
+        ["crl-stale"] => store.set_crl_stale(None)?,
         ["certhost", hostport] => {
             let (h, p) = parse_host_port(hostport)?;
             if !store.delete_certhost(&h, p)? {
@@ -67,7 +73,7 @@ pub fn unset(store: &mut Store, words: &[String]) -> Result<()> {
             }
         }
         _ => bail!(
-            "usage: policy unset certident ROLE | certverify | forcessl | certrequest | certhost HOST[:PORT]"
+            "usage: policy unset certident ROLE | certverify | forcessl | certrequest | crl-stale | certhost HOST[:PORT]"
         ),
     }
     Ok(())
@@ -163,6 +169,10 @@ pub fn show(
         (None, None) => ("NO".into(), "default".into()),
     };
     row(&mut out, "CERTREQUEST", &level, &src);
+    match sp.crl_stale {
+        Some(p) => row(&mut out, "CRL-STALE", &p.to_string(), &store_src),
+        None => row(&mut out, "CRL-STALE", "warn", "default"),
+    }
     for (name, val) in [
         (
             "CERTFILE",

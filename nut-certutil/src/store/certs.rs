@@ -86,7 +86,7 @@ pub enum AddOutcome {
     TrustUpdated,
 }
 
-fn insert_cert(
+pub(super) fn insert_cert(
     tx: &rusqlite::Transaction<'_>,
     nickname: &str,
     der: &[u8],
@@ -310,7 +310,7 @@ impl Store {
 
     /// The MAC to store with `trust`: none for no trust; for any other, computed with the
     /// given or the unlocked database key, and refused without one.
-    fn trust_mac_for(
+    pub(super) fn trust_mac_for(
         &self,
         nickname: &str,
         fingerprint: &str,

@@ -8,7 +8,9 @@
 mod access;
 pub use access::read_fix;
 mod certs;
+mod crls;
 mod keyrows;
+mod rotate;
 pub mod schema;
 pub mod visits;
 
@@ -19,6 +21,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OptionalExtension, params};
 
 pub use certs::{AddOutcome, CertRecord};
+pub use crls::StoredCrl;
 pub use keyrows::KeyRecord;
 
 use crate::certinfo::CertParseError;
@@ -86,6 +89,11 @@ pub enum StoreError {
         "changing the policy ({0}) needs the database password (policy rows are protected by it)"
     )]
     PolicyNeedsPassword(String),
+    /// CRL rows are protected by the password too.
+    #[error(
+        "storing the CRL of {0} needs the database password (CRLs in the database are protected by it)"
+    )]
+    CrlNeedsPassword(String),
     /// Written by an older rnut and opened read-only: it cannot be migrated.
     #[error(
         "certificate database schema version {found} is older than this tool's ({supported}): run any nut-certutil command on it once (with write access) to upgrade it"
@@ -564,6 +572,7 @@ impl Store {
                 params![kept, mac, id],
             )?;
         }
+        crls::remac(&tx, &old_cipher, &new_cipher)?;
         put_meta(&tx, "kdf_salt", &salt)?;
         put_meta(&tx, "check_nonce", &check.nonce)?;
         put_meta(&tx, "check_value", &check.ciphertext)?;

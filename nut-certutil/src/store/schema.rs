@@ -6,7 +6,7 @@ use rusqlite::{Connection, params};
 use super::StoreError;
 
 /// The schema version this code writes.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 const MIGRATIONS: &[&str] = &[
     // 1: certificates, keys, metadata (password salt and check value), policy.
@@ -61,6 +61,31 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE policy ADD COLUMN mac BLOB;
     ALTER TABLE certhost ADD COLUMN mac BLOB;
+    "#,
+    // 4: revocation. `revoked`: what our CAs revoked (issuer + serial, never bytes);
+    // `crls`: one CRL per CA (ours, signed here, or imported), kept with the fingerprint of
+    // the stored CA it verified against and a MAC keyed by the database password (a CRL
+    // swapped for an older one would un-revoke).
+    r#"
+    CREATE TABLE revoked (
+        ca_fingerprint TEXT NOT NULL,
+        serial         TEXT NOT NULL,
+        revoked_at     INTEGER NOT NULL,
+        reason         INTEGER NOT NULL,
+        PRIMARY KEY (ca_fingerprint, serial)
+    );
+    CREATE TABLE crls (
+        ca_fingerprint TEXT PRIMARY KEY,
+        issuer         TEXT NOT NULL,
+        this_update    INTEGER NOT NULL,
+        next_update    INTEGER,
+        crl_number     TEXT,
+        entries        INTEGER NOT NULL,
+        der            BLOB NOT NULL,
+        ours           INTEGER NOT NULL,
+        added_at       INTEGER NOT NULL,
+        mac            BLOB
+    );
     "#,
 ];
 

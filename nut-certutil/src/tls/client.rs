@@ -8,6 +8,7 @@ use rustls::ClientConfig;
 use rustls::sign::SingleCertAndKey;
 use rustls_pki_types::ServerName;
 
+use super::expiry::WatchedCert;
 use super::identity;
 use super::store_visit::StoreVisit;
 use super::{
@@ -57,6 +58,8 @@ pub struct ClientTls {
     /// gets the error, read again; one that is not only loses pinned peers and distrust).
     trust: Option<Result<TrustMaterial, ()>>,
     identity: Option<Arc<SingleCertAndKey>>,
+    /// The chain this side presents, for expiry warnings.
+    watched: Vec<WatchedCert>,
 }
 
 impl std::fmt::Debug for ClientTls {
@@ -93,16 +96,33 @@ impl ClientTls {
                 .map(String::as_str)
         });
         let identity = match (&s.certfile, &visit, name) {
-            (Some(file), _, name) => Some(identity::from_certfile(file, name)?.certified()?),
-            (None, Some(v), Some(name)) => Some(v.identity(name)?.certified()?),
+            (Some(file), _, name) => Some(identity::from_certfile(file, name)?),
+            (None, Some(v), Some(name)) => Some(v.identity(name)?),
             _ => None,
         };
+        let watched = identity
+            .as_ref()
+            .map(|i| {
+                i.chain
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(n, c)| WatchedCert::of(c.as_ref(), n == 0))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let identity = identity.map(|i| i.certified()).transpose()?;
         Ok(ClientTls {
             settings: s.clone(),
             policy: visit.map(|v| v.policy),
             trust,
             identity,
+            watched,
         })
+    }
+
+    /// The chain this side presents (end entity first), for expiry warnings.
+    pub fn watched(&self) -> &[WatchedCert] {
+        &self.watched
     }
 
     /// The config for `host:port`.

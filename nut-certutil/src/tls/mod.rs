@@ -11,10 +11,12 @@
 
 mod client;
 mod distrust;
+pub mod expiry;
 mod identity;
 pub mod names;
 mod nss_db;
 mod path;
+mod revocation;
 mod server;
 mod settings;
 mod store_visit;
@@ -29,6 +31,7 @@ use std::sync::Arc;
 pub use client::{ClientTls, ClientTlsPolicy, build_client_config};
 pub use distrust::CertIdentities;
 pub use nut_core::config::{CertHostRule, CertIdent, CertRequest};
+pub use revocation::Revocations;
 pub use server::{ServerTls, build_server_config, build_server_tls};
 pub use settings::{ClientTlsSettings, ServerTlsSettings};
 pub use trust_material::{CertPathKind, TrustMaterial};

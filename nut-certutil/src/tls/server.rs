@@ -7,6 +7,7 @@ use rustls::ServerConfig;
 use rustls::server::WebPkiClientVerifier;
 use rustls::server::danger::ClientCertVerifier;
 
+use super::expiry::WatchedCert;
 use super::identity::{self, Identity};
 use super::store_visit::StoreVisit;
 use super::verifier::DistrustingClientVerifier;
@@ -22,6 +23,9 @@ pub struct ServerTls {
     /// The effective CERTREQUEST: upsd.conf's when it sets one, else a store CERTPATH's
     /// policy, else NO.
     pub certrequest: CertRequest,
+    /// What this setup depends on, for expiry warnings: the chain it presents, then the CAs
+    /// it trusts for client certificates (when CERTREQUEST asks for them).
+    pub watched: Vec<WatchedCert>,
     /// The certificate upsd presents (end entity), for its expiry in upsd's metrics.
     pub leaf: rustls_pki_types::CertificateDer<'static>,
 }
@@ -49,6 +53,8 @@ pub fn build_server_tls(s: &ServerTlsSettings) -> Result<ServerTls, TlsError> {
         .map(|c| &c.password)
         .filter(|_| s.certfile.is_none());
     let visit = StoreVisit::open(s.certpath.as_deref(), password, name)?;
+    // The store's whole chain (up to the root the clients trust) is watched for expiry.
+    let mut full_chain = Vec::new();
     let identity: Identity = match (&s.certfile, &s.certpath, &visit) {
         (Some(file), _, _) => identity::from_certfile(file, name)?,
         (None, Some(_), Some(v)) => {
@@ -61,6 +67,7 @@ pub fn build_server_tls(s: &ServerTlsSettings) -> Result<ServerTls, TlsError> {
                     .map(String::as_str)
                     .ok_or_else(|| TlsError::NoCertIdent(v.dir().to_path_buf()))?,
             };
+            full_chain = v.full_chain(name);
             v.identity(name)?
         }
         (None, Some(dir), None) => return Err(Store::missing(dir).into()),
@@ -71,6 +78,17 @@ pub fn build_server_tls(s: &ServerTlsSettings) -> Result<ServerTls, TlsError> {
         .or(visit.as_ref().and_then(|v| v.policy.certrequest))
         .unwrap_or_default();
     let provider = provider();
+    let presented: Vec<&[u8]> = identity.chain.iter().map(|c| c.as_ref()).collect();
+    let chain: Vec<&[u8]> = if full_chain.is_empty() {
+        presented
+    } else {
+        full_chain.iter().map(Vec::as_slice).collect()
+    };
+    let mut watched: Vec<WatchedCert> = chain
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| WatchedCert::of(c, i == 0))
+        .collect();
     let verifier: Arc<dyn ClientCertVerifier> = match certrequest {
         CertRequest::No => WebPkiClientVerifier::no_client_auth(),
         level => {
@@ -82,6 +100,12 @@ pub fn build_server_tls(s: &ServerTlsSettings) -> Result<ServerTls, TlsError> {
             if trust.client_anchors.is_empty() {
                 return Err(TlsError::NoClientCas { level, path });
             }
+            watched.extend(
+                trust
+                    .client_anchors
+                    .iter()
+                    .filter_map(|c| WatchedCert::of(c.as_ref(), false)),
+            );
             let builder = WebPkiClientVerifier::builder_with_provider(
                 Arc::new(trust.client_roots()),
                 provider.clone(),
@@ -114,6 +138,7 @@ pub fn build_server_tls(s: &ServerTlsSettings) -> Result<ServerTls, TlsError> {
     Ok(ServerTls {
         config: Arc::new(config),
         certrequest,
+        watched,
         leaf,
     })
 }

@@ -88,6 +88,18 @@ impl StoreVisit {
         }
     }
 
+    /// The whole chain of `nickname` in a store (end entity first, up to its root; DER), for
+    /// expiry warnings; empty for an NSS database or on error.
+    pub fn full_chain(&self, nickname: &str) -> Vec<Vec<u8>> {
+        match &self.db {
+            VisitedDb::Store(s) => s
+                .chain(nickname)
+                .map(|c| c.into_iter().map(|r| r.der).collect())
+                .unwrap_or_default(),
+            VisitedDb::Nss(_) => Vec::new(),
+        }
+    }
+
     /// The chain and key of `nickname`.
     pub fn identity(&self, nickname: &str) -> Result<Identity, TlsError> {
         match &self.db {

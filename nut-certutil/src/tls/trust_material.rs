@@ -2,14 +2,16 @@
 //! same way for both), a directory of PEM CA files (`<hash>.0`, OpenSSL style), or a single
 //! PEM bundle file.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rustls::RootCertStore;
 use rustls_pki_types::CertificateDer;
 
 use super::TlsError;
 use super::distrust::CertIdentities;
+use super::revocation::Revocations;
 use crate::certinfo::CertInfo;
 use crate::store::Store;
 use crate::trust::FieldFlags;
@@ -50,6 +52,8 @@ pub struct TrustMaterial {
     pub intermediates: Vec<CertificateDer<'static>>,
     /// Subjects of CAs in the store without `C` (to explain UnknownIssuer).
     pub untrusted_ca_subjects: HashSet<String>,
+    /// The CRLs, verified against their CAs, and the stale-CRL policy.
+    pub revocations: Arc<Revocations>,
 }
 
 impl TrustMaterial {
@@ -64,6 +68,7 @@ impl TrustMaterial {
             distrusted_subjects: HashSet::new(),
             intermediates: Vec::new(),
             untrusted_ca_subjects: HashSet::new(),
+            revocations: Arc::default(),
         }
     }
 
@@ -104,6 +109,7 @@ impl TrustMaterial {
         let meta = std::fs::metadata(path).map_err(io)?;
         let mut tm;
         let mut ders = Vec::new();
+        let mut crls = Vec::new();
         if meta.is_dir() {
             tm = TrustMaterial::empty(path, CertPathKind::PemDirectory);
             let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
@@ -115,16 +121,20 @@ impl TrustMaterial {
                 if let Ok(data) = std::fs::read(&p) {
                     if data.windows(11).any(|w| w == b"-----BEGIN ") {
                         ders.extend(crate::pem::certificates(&data));
+                        crls.extend(crate::pem::crls(&data));
                     }
                 }
             }
         } else {
             tm = TrustMaterial::empty(path, CertPathKind::PemBundle);
-            ders = crate::pem::certificates(&std::fs::read(path).map_err(io)?);
+            let data = std::fs::read(path).map_err(io)?;
+            ders = crate::pem::certificates(&data);
+            crls = crate::pem::crls(&data);
         }
         if ders.is_empty() {
             return Err(TlsError::NoCertificatesIn(path.to_path_buf()));
         }
+        let mut cas = Vec::new();
         for der in ders {
             let Ok(info) = CertInfo::parse(&der) else {
                 continue;
@@ -141,14 +151,27 @@ impl TrustMaterial {
             }
             tm.server_anchors.push(CertificateDer::from(der.clone()));
             tm.client_anchors.push(CertificateDer::from(der));
+            cas.push(info);
         }
+        tm.revocations = Arc::new(Revocations::from_pem(path, &crls, &cas));
         Ok(tm)
     }
 
     /// Trust from a store's flags.
     pub fn from_store(store: &Store) -> Result<TrustMaterial, TlsError> {
         let records = store.certificates()?;
-        Ok(TrustMaterial::from_records(
+        let cas: HashMap<String, CertInfo> = records
+            .iter()
+            .filter(|r| r.is_ca)
+            .filter_map(|r| Some((r.fingerprint.clone(), r.info().ok()?)))
+            .collect();
+        let revocations = Revocations::from_rows(
+            store.crls()?,
+            &cas,
+            store.crl_stale_policy()?.unwrap_or_default(),
+            store.unlocked_cipher().as_ref(),
+        );
+        let mut tm = TrustMaterial::from_records(
             store.dir(),
             CertPathKind::Store,
             records.iter().map(|rec| TrustRecord {
@@ -159,7 +182,9 @@ impl TrustMaterial {
                 fingerprint: &rec.fingerprint,
                 is_ca: rec.is_ca,
             }),
-        ))
+        );
+        tm.revocations = Arc::new(revocations);
+        Ok(tm)
     }
 
     /// Trust from certificates and their SSL trust flags (a store's rows, an NSS database's

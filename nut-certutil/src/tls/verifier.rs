@@ -32,6 +32,24 @@ fn fail(msg: String) -> Error {
     ))))
 }
 
+/// A certificate of the chain is on its CA's CRL: the sentence for the user (the peer gets the
+/// `certificate_revoked` alert, see [`DistrustingClientVerifier`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct RevokedFailure(pub String);
+
+fn fail_revoked(msg: String) -> Error {
+    Error::InvalidCertificate(CertificateError::Other(OtherError(Arc::new(
+        RevokedFailure(msg),
+    ))))
+}
+
+/// Whether a verifier error is a revocation.
+fn is_revocation(e: &Error) -> bool {
+    matches!(e, Error::InvalidCertificate(CertificateError::Other(o))
+        if (&*o.0 as &dyn std::error::Error).downcast_ref::<RevokedFailure>().is_some())
+}
+
 fn parse_end_entity(end_entity: &CertificateDer<'_>) -> Result<CertInfo, Error> {
     CertInfo::parse(end_entity.as_ref())
         .map_err(|_| Error::InvalidCertificate(CertificateError::BadEncoding))
@@ -44,6 +62,7 @@ fn explain_chain_error(e: PathError, info: &CertInfo, trust: &TrustMaterial, usa
     let e = match e {
         PathError::BadEncoding => return Error::InvalidCertificate(CertificateError::BadEncoding),
         PathError::Refused(why) => return fail(why),
+        PathError::Revoked(why) => return fail_revoked(why),
         PathError::Chain(e) => e,
     };
     fail(match e {
@@ -115,7 +134,7 @@ fn check_chain(
         Usage::Server => format!("certificate for '{}'", info.display_name()),
         Usage::Client => format!("client certificate '{}'", info.display_name()),
     };
-    check_presented(trust, &info, &who, intermediates)
+    check_presented(trust, &info, &who, intermediates, now)
         .map_err(|e| explain_chain_error(e, &info, trust, word))?;
     if usage == Usage::Server && trust.peers.contains(&info.fingerprint) {
         // A pinned peer: that exact certificate is trusted; still within its validity.
@@ -124,6 +143,7 @@ fn check_chain(
     }
     verify_path(
         trust,
+        &who,
         &roots.roots,
         provider.signature_verification_algorithms.all,
         end_entity,
@@ -368,7 +388,14 @@ impl ClientCertVerifier for DistrustingClientVerifier {
                 "client certificate rejected"
             ),
         }
-        r.map(|_| ClientCertVerified::assertion())
+        match r {
+            Ok(_) => Ok(ClientCertVerified::assertion()),
+            // The client learns why through the alert: certificate_revoked.
+            Err(e) if is_revocation(&e) => {
+                Err(Error::InvalidCertificate(CertificateError::Revoked))
+            }
+            Err(e) => Err(e),
+        }
     }
 
     fn verify_tls12_signature(

@@ -1,4 +1,4 @@
-//! upsmon notifications (upsmon.md section 2): the 32 event types with their ids and stock
+//! upsmon notifications (upsmon.md section 2): the 32 event types (and rnut's CERTEXPIRY) with their ids and stock
 //! messages, the NOTIFYFLAG flags, and the NOTIFYMSG format rules.
 
 use std::fmt;
@@ -72,6 +72,21 @@ notify_events! {
     NotOther = 29, "NOTOTHER", "UPS %s has no unclassified status tokens anymore";
     SuspendStarting = 30, "SUSPEND_STARTING", "OS is entering sleep/suspend/hibernate mode";
     SuspendFinished = 31, "SUSPEND_FINISHED", "OS just finished sleep/suspend/hibernate mode, de-activating obsolete UPS readings to avoid an unfortunate shutdown";
+    // rnut extension: a TLS certificate upsmon depends on expires soon (or has expired). The
+    // first %s is the MONITOR system (or `upsmon` for its own certificate), the second the
+    // sentence. Off unless NOTIFYFLAG CERTEXPIRY asks for it.
+    CertExpiry = 32, "CERTEXPIRY", "%s: %s";
+}
+
+impl NotifyEvent {
+    /// The flags an event has without a NOTIFYFLAG line: SYSLOG+WALL, as in C NUT, except
+    /// for rnut's extension events, which are off (existing scripts see nothing new).
+    pub fn default_flags(self) -> NotifyFlags {
+        match self {
+            NotifyEvent::CertExpiry => NotifyFlags::NONE,
+            _ => NotifyFlags::DEFAULT,
+        }
+    }
 }
 
 impl fmt::Display for NotifyEvent {

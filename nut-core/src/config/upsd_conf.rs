@@ -57,6 +57,11 @@ pub struct UpsdConf {
     pub certrequest: Option<CertRequest>,
     /// `DISABLE_WEAK_SSL` (false): TLS 1.2 and later only.
     pub disable_weak_ssl: bool,
+    /// rnut: `CERTEXPIRYWARN <days>` (None: 30): warn while a certificate upsd depends on
+    /// expires within this many days (0: never).
+    pub certexpirywarn: Option<u32>,
+    /// rnut: `ALLOW_EXPIRED_CERT` (false): start even when upsd's own certificate has expired.
+    pub allow_expired_cert: bool,
     /// `DEBUG_MIN`.
     pub debug_min: Option<u32>,
     /// rnut: `HOSTS_ALLOW <file>` (hosts_access allow file).
@@ -91,6 +96,8 @@ impl Default for UpsdConf {
             certident: None,
             certrequest: None,
             disable_weak_ssl: false,
+            certexpirywarn: None,
+            allow_expired_cert: false,
             debug_min: None,
             hosts_allow: None,
             hosts_deny: None,
@@ -121,6 +128,8 @@ const DIRECTIVES: &[&str] = &[
     "CERTIDENT",
     "CERTREQUEST",
     "DISABLE_WEAK_SSL",
+    "CERTEXPIRYWARN",
+    "ALLOW_EXPIRED_CERT",
     "DEBUG_MIN",
     "HOSTS_ALLOW",
     "HOSTS_DENY",
@@ -232,6 +241,20 @@ impl UpsdConf {
             }
             "DISABLE_WEAK_SSL" => {
                 self.disable_weak_ssl = bool_value(key, one("boolean")?, file, n)?
+            }
+            "CERTEXPIRYWARN" => {
+                let days: u32 = uint_value(key, one("days")?, file, n)?;
+                if days > 3650 {
+                    return Err(ConfigError::new(
+                        file,
+                        n,
+                        "CERTEXPIRYWARN must be between 0 and 3650 days",
+                    ));
+                }
+                self.certexpirywarn = Some(days);
+            }
+            "ALLOW_EXPIRED_CERT" => {
+                self.allow_expired_cert = allow_bool(key, one("boolean")?, file, n)?
             }
             "DEBUG_MIN" => self.debug_min = Some(uint_value(key, one("level")?, file, n)?),
             "HOSTS_ALLOW" => self.hosts_allow = Some(path_arg(line, "hosts_access file", file)?),

@@ -172,6 +172,9 @@ pub struct UpsmonConf {
     pub certverify: Option<bool>,
     /// `FORCESSL`; `None` when the file does not set it.
     pub forcessl: Option<bool>,
+    /// rnut: `CERTEXPIRYWARN <days>` (None: 30): warn (and notify CERTEXPIRY) while a
+    /// certificate upsmon verified or presents expires within this many days (0: never).
+    pub certexpirywarn: Option<u32>,
     /// `DEBUG_MIN`.
     pub debug_min: Option<u32>,
     /// Accepted oddities for the binary to log.
@@ -211,6 +214,7 @@ impl Default for UpsmonConf {
             certhost_lines: Vec::new(),
             certverify: None,
             forcessl: None,
+            certexpirywarn: None,
             debug_min: None,
             warnings: Vec::new(),
         }
@@ -245,6 +249,7 @@ const DIRECTIVES: &[&str] = &[
     "CERTHOST",
     "CERTVERIFY",
     "FORCESSL",
+    "CERTEXPIRYWARN",
     "DEBUG_MIN",
 ];
 
@@ -296,7 +301,7 @@ impl UpsmonConf {
         self.notifyflags
             .get(&event)
             .copied()
-            .unwrap_or(NotifyFlags::DEFAULT)
+            .unwrap_or(event.default_flags())
     }
 
     /// The message format for `event` (NOTIFYMSG, else the stock message).
@@ -424,6 +429,17 @@ impl UpsmonConf {
             "CERTHOST" => self.certhost_rule(line, file)?,
             "CERTVERIFY" => self.certverify = Some(zero_one(key, one("0|1")?, file, n)?),
             "FORCESSL" => self.forcessl = Some(zero_one(key, one("0|1")?, file, n)?),
+            "CERTEXPIRYWARN" => {
+                let days: u32 = uint_value(key, one("days")?, file, n)?;
+                if days > 3650 {
+                    return Err(ConfigError::new(
+                        file,
+                        n,
+                        "CERTEXPIRYWARN must be between 0 and 3650 days",
+                    ));
+                }
+                self.certexpirywarn = Some(days);
+            }
             "DEBUG_MIN" => self.debug_min = Some(uint_value(key, one("level")?, file, n)?),
             _ => return Err(invalid_directive(file, n, word, "upsmon.conf", DIRECTIVES)),
         }

@@ -163,6 +163,19 @@ impl Client {
         self.tls
     }
 
+    /// The certificate chain the server presented (DER, end entity first; empty without TLS).
+    pub fn peer_certificates(&self) -> Vec<Vec<u8>> {
+        match &self.conn.stream {
+            transport::Stream::Tls(tls) => tls
+                .get_ref()
+                .1
+                .peer_certificates()
+                .map(|c| c.iter().map(|d| d.as_ref().to_vec()).collect())
+                .unwrap_or_default(),
+            transport::Stream::Plain(_) | transport::Stream::Local(_) => Vec::new(),
+        }
+    }
+
     /// The server host as given.
     pub fn host(&self) -> &str {
         &self.host

@@ -10,6 +10,7 @@
 //! - [`push`]: watching UPSes on servers that push changes (poll at once on a change).
 //! - [`settings`]: upsmon.conf to the state machine's settings.
 
+pub mod cert_expiry;
 mod conf_file;
 pub mod daemon;
 pub mod events;

@@ -41,7 +41,7 @@ impl NotifyConfig {
         self.flags
             .get(&event)
             .copied()
-            .unwrap_or(NotifyFlags::DEFAULT)
+            .unwrap_or(event.default_flags())
     }
 
     /// The text of a notification.

@@ -97,6 +97,8 @@ impl Runner {
         self.notifier.set_config(NotifyConfig::from_conf(&new));
         self.net.tls = Some(ClientTlsSettings::from(&new));
         super::runner::load_tls(&mut self.net);
+        // Lines may have moved: the servers' chains are read again at their next connect.
+        self.cert_watch = super::cert_expiry::CertExpiryWatch::new(new.monitors.len());
         // SHUTDOWNCMD and POWERDOWNFLAG stay as the parent knows them in split mode.
         let keep_cmd = self.conf.shutdowncmd.clone();
         let keep_flag = self.conf.powerdownflag.clone();

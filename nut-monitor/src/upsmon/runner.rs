@@ -49,6 +49,7 @@ pub struct Runner {
     pub(super) reload_requested: bool,
     pub(super) last_noparent: Option<Instant>,
     pollfail: Vec<PollFailLog>,
+    pub(super) cert_watch: super::cert_expiry::CertExpiryWatch,
 }
 
 impl Runner {
@@ -99,6 +100,7 @@ impl Runner {
             reload_requested: false,
             last_noparent: None,
             pollfail: vec![PollFailLog::default(); n],
+            cert_watch: super::cert_expiry::CertExpiryWatch::new(n),
         })
     }
 
@@ -245,6 +247,7 @@ impl Runner {
                 }
             }
         }
+        self.check_cert_expiry(idx, &spec.system_text);
         let client = self.conns[idx].as_mut()?;
         let server = (client.host().to_string(), client.port());
         let ups = super::failover::ups_name(spec, client);
@@ -412,6 +415,9 @@ impl Runner {
         let ups = server.ups.as_str();
         let mut client = Client::connect(host, server.port, &self.net).await?;
         let ssl = if client.is_tls() { " [SSL]" } else { "" };
+        if self.server_verified(host, server.port) {
+            self.cert_watch.set_server(idx, &client.peer_certificates());
+        }
         if let Err(e) = client
             .authenticate(&spec.user, spec.password.expose())
             .await
@@ -447,6 +453,27 @@ impl Runner {
         }
         self.conns[idx] = Some(client);
         Ok(true)
+    }
+
+    /// Whether the server certificate of `host:port` is verified (CERTVERIFY).
+    fn server_verified(&self, host: &str, port: u16) -> bool {
+        self.net
+            .loaded
+            .as_ref()
+            .and_then(|l| l.for_server(host, port).ok())
+            .is_some_and(|p| p.certverify)
+    }
+
+    /// Warn about the certificates of line `idx` and upsmon's own that expire soon.
+    fn check_cert_expiry(&mut self, idx: usize, system: &str) {
+        let own = self
+            .net
+            .loaded
+            .as_ref()
+            .map(|l| l.watched().to_vec())
+            .unwrap_or_default();
+        self.cert_watch
+            .check(idx, system, &own, self.conf.certexpirywarn, &self.notifier);
     }
 
     fn log_poll_failure(&mut self, idx: usize, msg: &str) {

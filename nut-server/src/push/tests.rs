@@ -47,6 +47,7 @@ fn context_with_ups(shutdown: &crate::shutdown::Shutdown) -> (Arc<ServerContext>
             descriptions: Arc::new(crate::descriptions::Descriptions::default()),
             tls: None,
             require_login_for_reads: false,
+            cert_expiry: None,
         },
     );
     (ctx, ups)

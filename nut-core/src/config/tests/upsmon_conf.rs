@@ -84,7 +84,12 @@ fn defaults() {
     assert_eq!((c.certverify, c.forcessl), (None, None));
     assert_eq!(c.debug_min, None);
     for &e in NotifyEvent::ALL {
-        assert_eq!(c.notify_flags(e), NotifyFlags::SYSLOG | NotifyFlags::WALL);
+        let default = if e == NotifyEvent::CertExpiry {
+            NotifyFlags::NONE
+        } else {
+            NotifyFlags::SYSLOG | NotifyFlags::WALL
+        };
+        assert_eq!(c.notify_flags(e), default);
         assert_eq!(c.notify_format(e), e.stock_message());
     }
     assert!(c.warnings.is_empty());
@@ -280,7 +285,11 @@ fn pollfail_throttle_and_durations() {
 
 #[test]
 fn notify_events_are_complete() {
-    assert_eq!(NotifyEvent::ALL.len(), 32);
+    assert_eq!(
+        NotifyEvent::ALL.len(),
+        33,
+        "C NUT's 32 and rnut's CERTEXPIRY"
+    );
     for (i, &e) in NotifyEvent::ALL.iter().enumerate() {
         assert_eq!(usize::from(e.id()), i);
         assert_eq!(NotifyEvent::from_name(e.name()), Some(e));
@@ -304,8 +313,8 @@ fn notify_events_are_complete() {
         .map(|e| format!("NOTIFYFLAG {e} EXEC\nNOTIFYMSG {e} \"x %s\"\n"))
         .collect();
     let c = parse(&text).unwrap();
-    assert_eq!(c.notifyflags.len(), 32);
-    assert_eq!(c.notifymsg.len(), 32);
+    assert_eq!(c.notifyflags.len(), 33);
+    assert_eq!(c.notifymsg.len(), 33);
 }
 
 #[test]

@@ -123,6 +123,25 @@ impl TlsClient {
     /// A client trusting the CA certificates of a PEM file, verifying the name `localhost`,
     /// TLS 1.2 and 1.3, with session resumption disabled.
     pub fn from_ca_pem(path: &Path) -> Result<TlsClient> {
+        TlsClient::build(path, None)
+    }
+
+    /// [`TlsClient::from_ca_pem`] presenting a client certificate chain and its key.
+    pub fn with_identity(
+        path: &Path,
+        chain: Vec<CertificateDer<'static>>,
+        key: rustls_pki_types::PrivateKeyDer<'static>,
+    ) -> Result<TlsClient> {
+        TlsClient::build(path, Some((chain, key)))
+    }
+
+    fn build(
+        path: &Path,
+        identity: Option<(
+            Vec<CertificateDer<'static>>,
+            rustls_pki_types::PrivateKeyDer<'static>,
+        )>,
+    ) -> Result<TlsClient> {
         let mut roots = rustls::RootCertStore::empty();
         for cert in CertificateDer::pem_file_iter(path)
             .with_context(|| format!("read CA PEM {}", path.display()))?
@@ -134,11 +153,16 @@ impl TlsClient {
             bail!("no certificate in {}", path.display());
         }
         let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        let builder = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .context("TLS protocol versions")?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
+            .with_root_certificates(roots);
+        let mut config = match identity {
+            Some((chain, key)) => builder
+                .with_client_auth_cert(chain, key)
+                .context("client certificate")?,
+            None => builder.with_no_client_auth(),
+        };
         config.resumption = rustls::client::Resumption::disabled();
         Ok(TlsClient {
             connector: TlsConnector::from(Arc::new(config)),

@@ -7,6 +7,7 @@
 //! process started is stopped at the end, also on error or Ctrl-C.
 
 mod conn;
+mod crl;
 mod load;
 mod push;
 mod scrape;
@@ -81,6 +82,8 @@ enum RowGroup {
     Idle,
     /// Server CPU of connections that pipeline LIST VAR and reset.
     Reset,
+    /// rnut only: STARTTLS at CERTREQUEST REQUIRE without and with a 10,000-entry CRL.
+    Crl,
     /// /metrics scrape p99 with 100 UPSes x 60 variables while 100 NUT clients poll (rnut
     /// only).
     Scrape,
@@ -362,6 +365,23 @@ async fn run(cli: Cli, nofile: u64) -> Result<()> {
     let vars = count_vars(&sides).await;
     let driver_cpu0 = world.driver_cpu();
     let mut rows = measure_all(&plan, &mut sides, vars).await;
+    let rnut_up = sides
+        .iter()
+        .any(|s| s.which == Impl::Rnut && s.server.is_some());
+    if plan.wants(RowGroup::Crl) && rnut_up {
+        progress("rnut: STARTTLS at REQUIRE without and with a CRL");
+        rows.extend(
+            crl::rows(
+                &world,
+                &bin_dir.join("upsd"),
+                maxconn,
+                10,
+                plan.dur,
+                plan.repeat,
+            )
+            .await,
+        );
+    }
     if plan.wants(RowGroup::Scrape) && cli.only != Some(Only::C) {
         progress("scrape rows: upsd with 100 UPSes x 60 variables");
         // Three times the row duration: enough scrapes for a p99 at SCRAPE_EVERY.

@@ -302,12 +302,6 @@ pub async fn start_server(
     let conf = world.dir.path().join(which.dir_name());
     std::fs::create_dir_all(&conf)?;
     set_mode(&conf, 0o750)?;
-    write_file(&conf.join("ups.conf"), &ups_conf(), 0o640);
-    write_file(
-        &conf.join("upsd.users"),
-        "[bench]\n  password = bench-user-secret\n",
-        0o600,
-    );
 
     let store = conf.join("certs");
     let (tls_lines, tls) = match make_store(certutil, &store, key) {
@@ -323,7 +317,30 @@ pub async fn start_server(
         },
         Err(e) => (String::new(), Err(format!("certificate store: {e:#}"))),
     };
+    let mut server = spawn_server(world, which, upsd, &conf, &tls_lines, tls, maxconn).await?;
+    if server.tls.is_ok() {
+        server.key_desc = format!("{}, password-protected database", server.key_desc);
+    }
+    Ok(server)
+}
 
+/// Write upsd.conf in `conf` (a fresh port, MAXCONN, `tls_lines`), start `upsd` from it, wait
+/// until it serves the driver's data, and probe one TLS session with `tls`.
+pub async fn spawn_server(
+    world: &World,
+    which: Impl,
+    upsd: &Path,
+    conf: &Path,
+    tls_lines: &str,
+    tls: std::result::Result<TlsClient, String>,
+    maxconn: u64,
+) -> Result<Server> {
+    write_file(&conf.join("ups.conf"), &ups_conf(), 0o640);
+    write_file(
+        &conf.join("upsd.users"),
+        "[bench]\n  password = bench-user-secret\n",
+        0o600,
+    );
     let port = free_port();
     let addr: SocketAddr = SocketAddr::from(([127, 0, 0, 1], port));
     write_file(
@@ -331,10 +348,11 @@ pub async fn start_server(
         &format!("LISTEN 127.0.0.1 {port}\nMAXCONN {maxconn}\n{tls_lines}"),
         0o640,
     );
-    let log = world
-        .dir
-        .path()
-        .join(format!("upsd-{}.log", which.dir_name()));
+    let name = conf
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let log = world.dir.path().join(format!("upsd-{name}.log"));
     let logf = std::fs::File::create(&log)?;
     let mut cmd = Command::new(upsd);
     cmd.arg("-F");
@@ -343,12 +361,12 @@ pub async fn start_server(
     }
     let piddir = conf.join("run");
     std::fs::create_dir_all(&piddir)?;
-    cmd.env("NUT_CONFPATH", &conf)
+    cmd.env("NUT_CONFPATH", conf)
         .env("NUT_STATEPATH", &world.state)
         .env("NUT_ALTPIDPATH", &piddir)
         .stdout(Stdio::from(logf.try_clone()?))
         .stderr(Stdio::from(logf));
-    let guard = spawn_guarded(&format!("upsd ({})", which.label()), &mut cmd)?;
+    let guard = spawn_guarded(&format!("upsd ({}, {name})", which.label()), &mut cmd)?;
     let mut server = Server {
         which,
         addr,
@@ -360,7 +378,7 @@ pub async fn start_server(
     server.wait_ready(Duration::from_secs(20)).await?;
     if let Ok(client) = &server.tls {
         match conn::within(Duration::from_secs(10), client.probe(server.addr)).await {
-            Ok(desc) => server.key_desc = format!("{desc}, password-protected database"),
+            Ok(desc) => server.key_desc = desc,
             Err(e) => server.tls = Err(format!("STARTTLS session failed: {e:#}")),
         }
     }
