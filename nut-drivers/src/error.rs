@@ -4,8 +4,6 @@ use std::path::PathBuf;
 
 use nut_core::config::ConfigError;
 
-use crate::backend::BackendError;
-
 /// Why a driver could not start or run.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -47,4 +45,19 @@ pub enum DriverError {
     /// The device backend failed.
     #[error(transparent)]
     Backend(#[from] BackendError),
+}
+
+/// Why the device could not be opened or read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BackendError {
+    /// The device (or data file, or remote server) cannot be used at all: fatal at start.
+    #[error("{0}")]
+    Fatal(String),
+    /// The device did not answer this time: the data goes stale until it does.
+    #[error("device not answering: {0}")]
+    NotAnswering(String),
+    /// The operation is not supported by this driver.
+    #[error("{0} is not supported by this driver")]
+    Unsupported(&'static str),
 }

@@ -13,7 +13,7 @@
 //! - [`config`]: the common command line and the merged ups.conf / `-x` configuration.
 //! - [`runtime`]: the driver main program ([`run`]): background, privileges, PID file,
 //!   signals. [`daemon`]: background without `fork()`. [`privs`]: chroot and setuid.
-//! - [`client`]: [`client::DriverClient`], a reader of a driver socket (upsd-style).
+//! - [`socket_reader`]: [`socket_reader::SocketReader`], a reader of a driver socket (upsd-style).
 //! - [`dummy`]: the dummy-ups backend (`.dev`/`.seq` files, repeater over nut-monitor's
 //!   client, STARTTLS tried as C does).
 //! - [`number`]: numbers printed as C drivers print them (`%.Nf`).
@@ -54,7 +54,7 @@
 //! thread because device I/O is blocking. Readers are served while the device is busy.
 
 pub mod backend;
-pub mod client;
+
 pub mod config;
 pub mod daemon;
 mod device;
@@ -68,6 +68,7 @@ pub mod number;
 pub mod privs;
 pub mod runtime;
 pub mod server;
+pub mod socket_reader;
 pub mod upsdrvctl;
 pub mod usbhid;
 

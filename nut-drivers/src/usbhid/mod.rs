@@ -12,6 +12,7 @@
 //! `pollfreq` seconds). A transfer that fails makes the data stale; the device is opened
 //! again on the next cycle.
 
+mod commands;
 pub mod descriptor;
 pub mod model;
 pub mod transport;
@@ -23,6 +24,7 @@ use nut_core::sock::{ResultCode, VarFlags};
 
 use crate::backend::{BackendError, DeviceBackend, DriverContext, DriverOption};
 use crate::dstate::Dstate;
+use commands::Command;
 use descriptor::ReportKind;
 use model::Model;
 use transport::{HidTransport, Matcher, TransportError, UsbDevice};
@@ -311,64 +313,6 @@ impl UsbHid {
             }
         }
     }
-
-    /// The first of `paths` the device has.
-    fn first_path(&self, paths: &[&'static str]) -> Option<&'static str> {
-        paths
-            .iter()
-            .copied()
-            .find(|p| self.model.field(p).is_some())
-    }
-
-    /// Instant commands: (name, field paths, value).
-    fn commands(&self) -> Vec<(&'static str, &'static str, i64)> {
-        let mut out = Vec::new();
-        let beeper = self.first_path(&[
-            "UPS.PowerSummary.AudibleAlarmControl",
-            "UPS.AudibleAlarmControl",
-        ]);
-        if let Some(p) = beeper {
-            out.extend([
-                ("beeper.disable", p, 1),
-                ("beeper.enable", p, 2),
-                ("beeper.mute", p, 3),
-            ]);
-        }
-        if let Some(p) = self.first_path(&[
-            "UPS.Battery.Test",
-            "UPS.Output.Test",
-            "UPS.PowerSummary.Test",
-        ]) {
-            out.extend([
-                ("test.battery.start.quick", p, 1),
-                ("test.battery.start.deep", p, 2),
-                ("test.battery.stop", p, 3),
-            ]);
-        }
-        let off = self.first_path(&[
-            "UPS.PowerSummary.DelayBeforeShutdown",
-            "UPS.Output.DelayBeforeShutdown",
-        ]);
-        let on = self.first_path(&[
-            "UPS.PowerSummary.DelayBeforeStartup",
-            "UPS.Output.DelayBeforeStartup",
-        ]);
-        if let Some(p) = off {
-            out.push(("load.off.delay", p, self.offdelay));
-            out.push(("shutdown.stop", p, -1));
-        }
-        if let Some(p) = on {
-            out.push(("load.on.delay", p, self.ondelay));
-        }
-        if let Some(p) = self.first_path(&[
-            "UPS.PowerSummary.DelayBeforeReboot",
-            "UPS.Output.DelayBeforeReboot",
-        ]) {
-            // Off after offdelay, then back on by itself (the UPS's own restart).
-            out.push(("shutdown.reboot", p, self.offdelay));
-        }
-        out
-    }
 }
 
 impl DeviceBackend for UsbHid {
@@ -470,10 +414,10 @@ impl DeviceBackend for UsbHid {
         d.setinfo("ups.delay.shutdown", &self.offdelay.to_string());
         d.setinfo("ups.delay.start", &self.ondelay.to_string());
         let commands = self.commands();
-        for (cmd, _, _) in &commands {
-            d.addcmd(cmd);
+        for c in &commands {
+            d.addcmd(c.name);
         }
-        let has = |name: &str| commands.iter().any(|(c, _, _)| *c == name);
+        let has = |name: &str| commands.iter().any(|c| c.name == name);
         if has("load.off.delay") && has("load.on.delay") {
             d.addcmd("shutdown.return");
         }
@@ -507,7 +451,11 @@ impl DeviceBackend for UsbHid {
         if cmd == "shutdown.return" {
             return self.shutdown_sequence();
         }
-        let Some((_, path, default)) = self.commands().into_iter().find(|(c, _, _)| *c == cmd)
+        let Some(Command {
+            path,
+            value: default,
+            ..
+        }) = self.commands().into_iter().find(|c| c.name == cmd)
         else {
             return ResultCode::Unknown;
         };
@@ -534,7 +482,7 @@ impl DeviceBackend for UsbHid {
         let Some(spec) = model::VARS.iter().find(|s| s.var == var && s.writable) else {
             return ResultCode::Unknown;
         };
-        let Some(path) = self.first_path(spec.paths) else {
+        let Some(path) = commands::first_path(&self.model, spec.paths) else {
             return ResultCode::Unknown;
         };
         if self.model.field(path).is_none() {
@@ -573,20 +521,20 @@ impl UsbHid {
     /// (`load.off.delay`: the load goes off, and comes back as the UPS decides).
     fn shutdown_sequence(&mut self) -> ResultCode {
         let cmds = self.commands();
-        let find = |name: &str| cmds.iter().find(|(c, _, _)| *c == name).copied();
+        let find = |name: &str| cmds.iter().find(|c| c.name == name).copied();
         let (on, off) = (find("load.on.delay"), find("load.off.delay"));
         // Without a startup delay, C NUT's next choice is the reboot delay (APC Smart-UPS).
         if on.is_none() {
             if let Some(reboot) = find("shutdown.reboot") {
-                return self.write_physical(reboot.1, reboot.2 as f64);
+                return self.write_physical(reboot.path, reboot.value as f64);
             }
         }
         let Some(off) = off else {
             return ResultCode::Unknown;
         };
         if let Some(on) = on {
-            let first = match self.startup_after_shutdown(on.1, on.2, off.1, off.2) {
-                Some(logical) => self.write_field(on.1, logical),
+            let first = match self.startup_after_shutdown(on.path, on.value, off.path, off.value) {
+                Some(logical) => self.write_field(on.path, logical),
                 None => ResultCode::Invalid,
             };
             if first != ResultCode::Handled {
@@ -595,7 +543,7 @@ impl UsbHid {
             // Some units (Tripp Lite) miss a second SET_REPORT sent at once; C waits too.
             std::thread::sleep(std::time::Duration::from_millis(125));
         }
-        self.write_physical(off.1, off.2 as f64)
+        self.write_physical(off.path, off.value as f64)
     }
 
     /// Take an opened device. Reconnects must find this very unit again, not the first UPS
@@ -609,6 +557,11 @@ impl UsbHid {
             self.matcher.serial = d.serial().filter(|s| !s.trim().is_empty());
         }
         self.device = Some(d);
+    }
+
+    /// The instant commands this device supports.
+    fn commands(&self) -> Vec<Command> {
+        commands::supported(&self.model, self.offdelay, self.ondelay)
     }
 
     /// Close the device and forget what it said: after a reconnect, only fresh reports count.

@@ -1,4 +1,4 @@
-//! [`DriverClient`]: a reader of a driver socket, as upsd is one. Connects, `DUMPALL`s into a
+//! [`SocketReader`]: a reader of a driver socket, as upsd is one. Connects, `DUMPALL`s into a
 //! [`DriverState`], then applies every broadcast; also sends `PING`, `INSTCMD`, `SET` and
 //! waits for their answers. Works with rnut and C NUT drivers alike.
 
@@ -14,7 +14,7 @@ use tokio::net::UnixStream;
 /// Why a driver conversation failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum ClientError {
+pub enum SocketReaderError {
     /// Connecting, reading or writing failed.
     #[error("driver socket {path}: {source}")]
     Io {
@@ -33,7 +33,7 @@ pub enum ClientError {
 
 /// A connection to one driver socket with the mirrored state.
 #[derive(Debug)]
-pub struct DriverClient {
+pub struct SocketReader {
     stream: UnixStream,
     path: String,
     tok: Tokenizer,
@@ -45,17 +45,17 @@ pub struct DriverClient {
     pub ignored_lines: u64,
 }
 
-impl DriverClient {
+impl SocketReader {
     /// Connect to a driver socket.
-    pub async fn connect(path: &Path) -> Result<DriverClient, ClientError> {
+    pub async fn connect(path: &Path) -> Result<SocketReader, SocketReaderError> {
         let p = path.display().to_string();
         let stream = UnixStream::connect(path)
             .await
-            .map_err(|e| ClientError::Io {
+            .map_err(|e| SocketReaderError::Io {
                 path: p.clone(),
                 source: e,
             })?;
-        Ok(DriverClient {
+        Ok(SocketReader {
             stream,
             path: p,
             tok: Tokenizer::new(),
@@ -78,24 +78,24 @@ impl DriverClient {
     }
 
     /// Send one message (a newline is added).
-    pub async fn send(&mut self, msg: &ServerMessage) -> Result<(), ClientError> {
+    pub async fn send(&mut self, msg: &ServerMessage) -> Result<(), SocketReaderError> {
         let line = format!("{msg}\n");
         self.send_raw(line.as_bytes()).await
     }
 
     /// Send raw bytes (tests use this to send garbage).
-    pub async fn send_raw(&mut self, bytes: &[u8]) -> Result<(), ClientError> {
+    pub async fn send_raw(&mut self, bytes: &[u8]) -> Result<(), SocketReaderError> {
         self.stream
             .write_all(bytes)
             .await
-            .map_err(|e| ClientError::Io {
+            .map_err(|e| SocketReaderError::Io {
                 path: self.path.clone(),
                 source: e,
             })
     }
 
     /// The next message from the driver, already applied to the state; `None` at EOF.
-    pub async fn next_message(&mut self) -> Result<Option<DriverMessage>, ClientError> {
+    pub async fn next_message(&mut self) -> Result<Option<DriverMessage>, SocketReaderError> {
         loop {
             if let Some(msg) = self.queued.pop_front() {
                 if matches!(msg, DriverMessage::DumpDone) {
@@ -108,7 +108,7 @@ impl DriverClient {
                 .stream
                 .read(&mut self.buf)
                 .await
-                .map_err(|e| ClientError::Io {
+                .map_err(|e| SocketReaderError::Io {
                     path: self.path.clone(),
                     source: e,
                 })?;
@@ -130,14 +130,14 @@ impl DriverClient {
         }
     }
 
-    /// Like [`DriverClient::next_message`] with a time limit.
+    /// Like [`SocketReader::next_message`] with a time limit.
     pub async fn next_message_within(
         &mut self,
         limit: Duration,
-    ) -> Result<Option<DriverMessage>, ClientError> {
+    ) -> Result<Option<DriverMessage>, SocketReaderError> {
         match tokio::time::timeout(limit, self.next_message()).await {
             Ok(r) => r,
-            Err(_) => Err(ClientError::Timeout(self.path.clone())),
+            Err(_) => Err(SocketReaderError::Timeout(self.path.clone())),
         }
     }
 
@@ -146,20 +146,20 @@ impl DriverClient {
         &mut self,
         limit: Duration,
         mut stop: impl FnMut(&DriverMessage, &DriverState) -> bool,
-    ) -> Result<DriverMessage, ClientError> {
+    ) -> Result<DriverMessage, SocketReaderError> {
         let deadline = tokio::time::Instant::now() + limit;
         loop {
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
             match self.next_message_within(left).await? {
                 Some(m) if stop(&m, &self.state) => return Ok(m),
                 Some(_) => {}
-                None => return Err(ClientError::Closed(self.path.clone())),
+                None => return Err(SocketReaderError::Closed(self.path.clone())),
             }
         }
     }
 
     /// Send `DUMPALL` and read until `DUMPDONE`: the state is rebuilt from scratch.
-    pub async fn dump_all(&mut self, limit: Duration) -> Result<&DriverState, ClientError> {
+    pub async fn dump_all(&mut self, limit: Duration) -> Result<&DriverState, SocketReaderError> {
         self.state.clear();
         self.dump_done = false;
         self.send(&ServerMessage::DumpAll).await?;
@@ -169,7 +169,7 @@ impl DriverClient {
     }
 
     /// `PING`, waiting for `PONG` (broadcasts in between are applied).
-    pub async fn ping(&mut self, limit: Duration) -> Result<(), ClientError> {
+    pub async fn ping(&mut self, limit: Duration) -> Result<(), SocketReaderError> {
         self.send(&ServerMessage::Ping).await?;
         self.wait_for(limit, |m, _| matches!(m, DriverMessage::Pong))
             .await
@@ -177,14 +177,14 @@ impl DriverClient {
     }
 
     /// `GETPID`.
-    pub async fn get_pid(&mut self, limit: Duration) -> Result<String, ClientError> {
+    pub async fn get_pid(&mut self, limit: Duration) -> Result<String, SocketReaderError> {
         self.send(&ServerMessage::GetPid).await?;
         match self
             .wait_for(limit, |m, _| matches!(m, DriverMessage::Pid(_)))
             .await?
         {
             DriverMessage::Pid(p) => Ok(p),
-            _ => Err(ClientError::Closed(self.path.clone())),
+            _ => Err(SocketReaderError::Closed(self.path.clone())),
         }
     }
 
@@ -195,7 +195,7 @@ impl DriverClient {
         param: Option<&str>,
         id: &str,
         limit: Duration,
-    ) -> Result<i32, ClientError> {
+    ) -> Result<i32, SocketReaderError> {
         let msg = ServerMessage::InstCmd {
             cmd: cmd.into(),
             param: param.map(Into::into),
@@ -212,7 +212,7 @@ impl DriverClient {
         value: &str,
         id: &str,
         limit: Duration,
-    ) -> Result<i32, ClientError> {
+    ) -> Result<i32, SocketReaderError> {
         let msg = ServerMessage::Set {
             var: var.into(),
             value: value.into(),
@@ -222,7 +222,11 @@ impl DriverClient {
         self.tracking_result(id, limit).await
     }
 
-    async fn tracking_result(&mut self, id: &str, limit: Duration) -> Result<i32, ClientError> {
+    async fn tracking_result(
+        &mut self,
+        id: &str,
+        limit: Duration,
+    ) -> Result<i32, SocketReaderError> {
         let m = self
             .wait_for(
                 limit,
@@ -231,7 +235,7 @@ impl DriverClient {
             .await?;
         match m {
             DriverMessage::Tracking { code, .. } => Ok(code),
-            _ => Err(ClientError::Closed(self.path.clone())),
+            _ => Err(SocketReaderError::Closed(self.path.clone())),
         }
     }
 }
