@@ -47,17 +47,35 @@ pub enum DriverError {
     Backend(#[from] BackendError),
 }
 
-/// Why the device could not be opened or read.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// A backend's own typed error (`dummy::DummyError`, `megatec::MegatecError`,
+/// `usbhid::UsbHidError`), carried by [`BackendError`] and reachable through
+/// [`std::error::Error::source`] or by downcasting.
+pub type BackendCause = Box<dyn std::error::Error + Send + Sync>;
+
+/// Why the device could not be opened or read: how the framework must take it, and the
+/// backend's typed cause.
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum BackendError {
     /// The device (or data file, or remote server) cannot be used at all: fatal at start.
     #[error("{0}")]
-    Fatal(String),
+    Fatal(#[source] BackendCause),
     /// The device did not answer this time: the data goes stale until it does.
     #[error("device not answering: {0}")]
-    NotAnswering(String),
+    NotAnswering(#[source] BackendCause),
     /// The operation is not supported by this driver.
     #[error("{0} is not supported by this driver")]
     Unsupported(&'static str),
+}
+
+impl BackendError {
+    /// A fatal error with its typed cause.
+    pub fn fatal<E: std::error::Error + Send + Sync + 'static>(cause: E) -> BackendError {
+        BackendError::Fatal(Box::new(cause))
+    }
+
+    /// A device that did not answer, with the typed cause.
+    pub fn not_answering<E: std::error::Error + Send + Sync + 'static>(cause: E) -> BackendError {
+        BackendError::NotAnswering(Box::new(cause))
+    }
 }

@@ -14,6 +14,7 @@
 
 mod commands;
 pub mod descriptor;
+mod error;
 pub mod model;
 pub mod transport;
 pub mod usages;
@@ -26,6 +27,7 @@ use crate::backend::{BackendError, DeviceBackend, DriverContext, DriverOption};
 use crate::dstate::Dstate;
 use commands::Command;
 use descriptor::ReportKind;
+pub use error::UsbHidError;
 use model::Model;
 use transport::{HidTransport, Matcher, TransportError, UsbDevice};
 
@@ -116,15 +118,19 @@ const QUICK: &[&str] = &[
     "PresentStatus",
 ];
 
-fn hex_option(v: Option<&str>, name: &str) -> Result<Option<u16>, BackendError> {
+fn hex_option(v: Option<&str>, name: &'static str) -> Result<Option<u16>, BackendError> {
     v.map(|s| {
-        u16::from_str_radix(s.trim().trim_start_matches("0x"), 16)
-            .map_err(|_| BackendError::Fatal(format!("{name} = {s:?}: expected 4 hex digits")))
+        u16::from_str_radix(s.trim().trim_start_matches("0x"), 16).map_err(|_| {
+            BackendError::fatal(UsbHidError::BadHex {
+                name,
+                value: s.to_string(),
+            })
+        })
     })
     .transpose()
 }
 
-fn number_option(v: Option<&str>, name: &str, default: i64) -> Result<i64, BackendError> {
+fn number_option(v: Option<&str>, name: &'static str, default: i64) -> Result<i64, BackendError> {
     match v {
         None => Ok(default),
         Some(s) => s
@@ -132,7 +138,12 @@ fn number_option(v: Option<&str>, name: &str, default: i64) -> Result<i64, Backe
             .parse::<i64>()
             .ok()
             .filter(|n| *n >= 0)
-            .ok_or_else(|| BackendError::Fatal(format!("{name} = {s:?}: expected seconds"))),
+            .ok_or_else(|| {
+                BackendError::fatal(UsbHidError::BadSeconds {
+                    name,
+                    value: s.to_string(),
+                })
+            }),
     }
 }
 
@@ -156,12 +167,12 @@ impl UsbHid {
     fn device(&mut self) -> Result<&mut Box<dyn HidTransport>, BackendError> {
         if self.device.is_none() {
             let d = (self.opener)(&self.matcher)
-                .map_err(|e| BackendError::NotAnswering(e.to_string()))?;
+                .map_err(|e| BackendError::not_answering(UsbHidError::from(e)))?;
             self.attach(d);
         }
         self.device
             .as_mut()
-            .ok_or_else(|| BackendError::NotAnswering("no device".into()))
+            .ok_or_else(|| BackendError::not_answering(UsbHidError::NoDevice))
     }
 
     /// Read reports of one kind (all of them, or those holding a quick-poll field).
@@ -194,11 +205,11 @@ impl UsbHid {
                 // skip it, as NUT does.
                 Err(TransportError::Refused(e)) => {
                     tracing::debug!("feature report {id:#04x}: {e}");
-                    last_refusal = Some(e);
+                    last_refusal = Some(e.to_string());
                 }
                 Err(e) => {
                     self.drop_device();
-                    return Err(BackendError::NotAnswering(e.to_string()));
+                    return Err(BackendError::not_answering(UsbHidError::from(e)));
                 }
             }
         }
@@ -234,7 +245,7 @@ impl UsbHid {
                 }
                 Err(e) => {
                     self.drop_device();
-                    return Err(BackendError::NotAnswering(e.to_string()));
+                    return Err(BackendError::not_answering(UsbHidError::from(e)));
                 }
             }
         }
@@ -341,23 +352,22 @@ impl DeviceBackend for UsbHid {
         self.offdelay = number_option(cfg.option("offdelay"), "offdelay", 20)?;
         self.ondelay = number_option(cfg.option("ondelay"), "ondelay", 30)?;
         if self.ondelay <= self.offdelay {
-            return Err(BackendError::Fatal(format!(
-                "ondelay ({}) must be greater than offdelay ({}), or the UPS could come back before it went off",
-                self.ondelay, self.offdelay
-            )));
+            return Err(BackendError::fatal(UsbHidError::DelayOrder {
+                ondelay: self.ondelay,
+                offdelay: self.offdelay,
+            }));
         }
-        let dev = (self.opener)(&self.matcher).map_err(|e| BackendError::Fatal(e.to_string()))?;
+        let dev =
+            (self.opener)(&self.matcher).map_err(|e| BackendError::fatal(UsbHidError::from(e)))?;
         self.attach(dev);
         let bytes = self
             .device()?
             .report_descriptor()
-            .map_err(|e| BackendError::Fatal(format!("cannot read the report descriptor: {e}")))?;
-        let fields = descriptor::parse(&bytes)
-            .map_err(|e| BackendError::Fatal(format!("unusable report descriptor: {e}")))?;
+            .map_err(|e| BackendError::fatal(UsbHidError::DescriptorRead(e)))?;
+        let fields =
+            descriptor::parse(&bytes).map_err(|e| BackendError::fatal(UsbHidError::from(e)))?;
         if fields.is_empty() {
-            return Err(BackendError::Fatal(
-                "the report descriptor declares no data: not a HID power device".into(),
-            ));
+            return Err(BackendError::fatal(UsbHidError::NoData));
         }
         tracing::info!(
             "report descriptor: {} bytes, {} fields",
@@ -438,9 +448,7 @@ impl DeviceBackend for UsbHid {
             self.pushed_since_full = 0;
             self.last_full = Some(Instant::now());
             if silent && self.features_answered {
-                return Err(BackendError::NotAnswering(
-                    "the device answered no report in a whole poll".into(),
-                ));
+                return Err(BackendError::not_answering(UsbHidError::Silent));
             }
         }
         self.publish(&ctx.dstate);
@@ -501,9 +509,7 @@ impl DeviceBackend for UsbHid {
     fn shutdown(&mut self, _ctx: &DriverContext) -> Result<(), BackendError> {
         match self.shutdown_sequence() {
             ResultCode::Handled => Ok(()),
-            other => Err(BackendError::Fatal(format!(
-                "shutdown failed ({other:?}): the UPS has no usable DelayBeforeStartup/DelayBeforeShutdown"
-            ))),
+            other => Err(BackendError::fatal(UsbHidError::Shutdown(other))),
         }
     }
 
