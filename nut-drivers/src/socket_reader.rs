@@ -6,8 +6,9 @@ use std::collections::VecDeque;
 use std::path::Path;
 use std::time::Duration;
 
-use nut_core::sock::{DriverMessage, DriverState, ServerMessage};
-use nut_core::words::{Event, Tokenizer};
+use nut_core::sock::{
+    DriverDecoder, DriverMessage, DriverState, IgnoredLine, ServerMessage, SockParseError,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::UnixStream;
 
@@ -36,7 +37,7 @@ pub enum SocketReaderError {
 pub struct SocketReader {
     stream: UnixStream,
     path: String,
-    tok: Tokenizer,
+    decoder: DriverDecoder,
     state: DriverState,
     dump_done: bool,
     queued: VecDeque<DriverMessage>,
@@ -58,7 +59,7 @@ impl SocketReader {
         Ok(SocketReader {
             stream,
             path: p,
-            tok: Tokenizer::new(),
+            decoder: DriverDecoder::new(),
             state: DriverState::new(),
             dump_done: false,
             queued: VecDeque::new(),
@@ -115,18 +116,16 @@ impl SocketReader {
             if n == 0 {
                 return Ok(None);
             }
-            for i in 0..n {
-                match self.tok.feed(self.buf[i]) {
-                    Some(Event::Line(words)) if !words.is_empty() => {
-                        match DriverMessage::parse(&words) {
-                            Ok(m) => self.queued.push_back(m),
-                            Err(_) => self.ignored_lines += 1,
-                        }
-                    }
-                    Some(Event::Error(_)) => self.ignored_lines += 1,
-                    _ => {}
-                }
-            }
+            let (queued, ignored) = (&mut self.queued, &mut self.ignored_lines);
+            self.decoder.feed(&self.buf[..n], |line| match line {
+                Ok(m) => queued.push_back(m),
+                // An empty or comment-only line is no message, and no mistake either.
+                Err(IgnoredLine::Unparsed {
+                    error: SockParseError::Empty,
+                    ..
+                }) => {}
+                Err(_) => *ignored += 1,
+            });
         }
     }
 
@@ -247,8 +246,7 @@ pub mod blocking {
     use std::path::Path;
     use std::time::Duration;
 
-    use nut_core::sock::{DriverMessage, DriverState, ServerMessage};
-    use nut_core::words::{Event, Tokenizer};
+    use nut_core::sock::{DriverDecoder, DriverMessage, DriverState, ServerMessage};
 
     /// What `upsdrvctl status` learns from a socket.
     #[derive(Debug, Clone, PartialEq, Eq)]
@@ -272,7 +270,7 @@ pub mod blocking {
             ServerMessage::DumpStatus
         );
         s.write_all(req.as_bytes())?;
-        let mut tok = Tokenizer::new();
+        let mut decoder = DriverDecoder::new();
         let mut st = DriverState::new();
         let mut probe = Probe {
             responsive: false,
@@ -292,20 +290,19 @@ pub mod blocking {
                 }
                 Err(e) => return Err(e),
             };
-            for &b in &buf[..n] {
-                if let Some(Event::Line(words)) = tok.feed(b) {
-                    match DriverMessage::parse(&words) {
-                        Ok(DriverMessage::Pong) => probe.responsive = true,
-                        Ok(DriverMessage::Pid(p)) => probe.pid = Some(p),
-                        Ok(DriverMessage::DumpDone) => {
-                            probe.status = st.value("ups.status").map(str::to_string);
-                            let _ = s.write_all(b"LOGOUT\n");
-                            return Ok(probe);
-                        }
-                        Ok(m) => {
-                            st.apply(&m);
-                        }
-                        Err(_) => {}
+            let mut msgs = Vec::new();
+            decoder.feed(&buf[..n], |line| msgs.extend(line.ok()));
+            for m in msgs {
+                match m {
+                    DriverMessage::Pong => probe.responsive = true,
+                    DriverMessage::Pid(p) => probe.pid = Some(p),
+                    DriverMessage::DumpDone => {
+                        probe.status = st.value("ups.status").map(str::to_string);
+                        let _ = s.write_all(b"LOGOUT\n");
+                        return Ok(probe);
+                    }
+                    m => {
+                        st.apply(&m);
                     }
                 }
             }
