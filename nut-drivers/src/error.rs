@@ -79,3 +79,50 @@ impl BackendError {
         BackendError::NotAnswering(Box::new(cause))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::*;
+    use crate::megatec::{MegatecError, QueryFailure};
+    use crate::usbhid::UsbHidError;
+    use crate::usbhid::transport::{TransportError, UsbError};
+
+    /// The cause stays typed under the framework's classification, and the messages are
+    /// the ones the strings used to carry.
+    #[test]
+    fn causes_are_typed_and_read_as_before() {
+        let e = BackendError::not_answering(MegatecError::Query {
+            command: "Q1".into(),
+            last: QueryFailure::NoReply,
+        });
+        assert_eq!(e.to_string(), "device not answering: Q1: no reply");
+        let cause = e.source().and_then(|c| c.downcast_ref::<MegatecError>());
+        assert!(matches!(
+            cause,
+            Some(MegatecError::Query {
+                last: QueryFailure::NoReply,
+                ..
+            })
+        ));
+
+        let e = BackendError::fatal(UsbHidError::from(TransportError::Transfer(
+            UsbError::NoDevice,
+        )));
+        assert!(e.to_string().starts_with("USB transfer failed: "), "{e}");
+        let cause = e.source().and_then(|c| c.downcast_ref::<UsbHidError>());
+        assert!(matches!(
+            cause,
+            Some(UsbHidError::Transport(TransportError::Transfer(
+                UsbError::NoDevice
+            )))
+        ));
+
+        let e = BackendError::fatal(UsbHidError::BadHex {
+            name: "vendorid",
+            value: "xyz".into(),
+        });
+        assert_eq!(e.to_string(), r#"vendorid = "xyz": expected 4 hex digits"#);
+    }
+}
