@@ -8,7 +8,10 @@
 //! - [`backend`]: the [`DeviceBackend`] trait a driver implements (open, init, update,
 //!   instcmd, setvar, shutdown, reload).
 //! - [`dstate`]: [`Dstate`], the live state tree; every change is broadcast at once.
-//! - [`server`]: the socket server (one tokenizer and one queue per reader).
+//! - [`server`]: the socket server (one tokenizer and one queue per reader; the bounded
+//!   queue in `server::queue`).
+//! - [`error`]: [`DriverError`], and [`BackendError`] carrying each backend's typed cause
+//!   (`dummy::DummyError`, `megatec::MegatecError`, `usbhid::UsbHidError`).
 //! - [`device`]: the device thread, `driver.*` core commands and variables.
 //! - [`config`]: the common command line and the merged ups.conf / `-x` configuration.
 //! - [`runtime`]: the driver main program ([`run`]): background, privileges, PID file,
