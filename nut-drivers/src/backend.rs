@@ -11,33 +11,9 @@ use std::time::Duration;
 use nut_core::sock::ResultCode;
 
 use crate::config::DriverConfig;
+pub use crate::config::DriverOption;
 use crate::dstate::Dstate;
-
-/// Why the device could not be opened or read.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum BackendError {
-    /// The device (or data file, or remote server) cannot be used at all: fatal at start.
-    #[error("{0}")]
-    Fatal(String),
-    /// The device did not answer this time: the data goes stale until it does.
-    #[error("device not answering: {0}")]
-    NotAnswering(String),
-    /// The operation is not supported by this driver.
-    #[error("{0} is not supported by this driver")]
-    Unsupported(&'static str),
-}
-
-/// A driver-specific option accepted in ups.conf or with `-x` (C `addvar`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DriverOption {
-    /// Option name.
-    pub name: &'static str,
-    /// True for `name = value`, false for a value-less flag.
-    pub takes_value: bool,
-    /// One line of help.
-    pub help: &'static str,
-}
+pub use crate::error::BackendError;
 
 /// Everything a backend may use while it runs.
 #[derive(Debug, Clone)]

@@ -9,7 +9,6 @@ use clap::{ArgAction, Parser};
 use nut_core::config::file::{Writers, read_config};
 use nut_core::config::{UpsConf, UpsSection, paths};
 
-use crate::backend::DriverOption;
 use crate::error::DriverError;
 
 /// The common driver command line.
@@ -384,6 +383,17 @@ pub fn resolve_conf_relative(confdir: &Path, name: &str) -> PathBuf {
     } else {
         confdir.join(p)
     }
+}
+
+/// A driver-specific option accepted in ups.conf or with `-x` (C `addvar`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DriverOption {
+    /// Option name.
+    pub name: &'static str,
+    /// True for `name = value`, false for a value-less flag.
+    pub takes_value: bool,
+    /// One line of help.
+    pub help: &'static str,
 }
 
 #[cfg(test)]

@@ -8,12 +8,15 @@
 //! - [`backend`]: the [`DeviceBackend`] trait a driver implements (open, init, update,
 //!   instcmd, setvar, shutdown, reload).
 //! - [`dstate`]: [`Dstate`], the live state tree; every change is broadcast at once.
-//! - [`server`]: the socket server (one tokenizer and one queue per reader).
+//! - [`server`]: the socket server (one tokenizer and one queue per reader; the bounded
+//!   queue in `server::queue`).
+//! - [`error`]: [`DriverError`], and [`BackendError`] carrying each backend's typed cause
+//!   (`dummy::DummyError`, `megatec::MegatecError`, `usbhid::UsbHidError`).
 //! - [`device`]: the device thread, `driver.*` core commands and variables.
 //! - [`config`]: the common command line and the merged ups.conf / `-x` configuration.
 //! - [`runtime`]: the driver main program ([`run`]): background, privileges, PID file,
 //!   signals. [`daemon`]: background without `fork()`. [`privs`]: chroot and setuid.
-//! - [`client`]: [`client::DriverClient`], a reader of a driver socket (upsd-style).
+//! - [`socket_reader`]: [`socket_reader::SocketReader`], a reader of a driver socket (upsd-style).
 //! - [`dummy`]: the dummy-ups backend (`.dev`/`.seq` files, repeater over nut-monitor's
 //!   client, STARTTLS tried as C does).
 //! - [`number`]: numbers printed as C drivers print them (`%.Nf`).
@@ -54,7 +57,7 @@
 //! thread because device I/O is blocking. Readers are served while the device is busy.
 
 pub mod backend;
-pub mod client;
+
 pub mod config;
 pub mod daemon;
 mod device;
@@ -68,6 +71,7 @@ pub mod number;
 pub mod privs;
 pub mod runtime;
 pub mod server;
+pub mod socket_reader;
 pub mod upsdrvctl;
 pub mod usbhid;
 

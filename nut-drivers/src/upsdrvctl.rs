@@ -18,9 +18,9 @@ use nut_core::config::file::{Writers, read_config};
 use nut_core::config::nut_conf::{Daemon, check_start_at};
 use nut_core::config::{UpsConf, UpsSection, paths};
 
-use crate::client::blocking;
 use crate::foreground;
 use crate::runtime::read_pid_file;
+use crate::socket_reader::blocking;
 
 /// The action to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

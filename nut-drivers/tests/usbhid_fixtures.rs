@@ -13,7 +13,7 @@ use nut_drivers::config::DriverConfig;
 use nut_drivers::dstate::Dstate;
 use nut_drivers::usbhid::UsbHid;
 use nut_drivers::usbhid::descriptor::{self, ReportKind};
-use nut_drivers::usbhid::transport::{HidTransport, Matcher, TransportError};
+use nut_drivers::usbhid::transport::{HidTransport, Matcher, TransportError, UsbError};
 use nut_drivers::usbhid::usages::path_name;
 
 /// The recorded descriptors in `shared/` beside the workspace (as in CI).
@@ -133,7 +133,7 @@ impl HidTransport for Recorded {
         self.feature
             .get(&id)
             .cloned()
-            .ok_or_else(|| TransportError::Refused(format!("report {id:#04x} not recorded")))
+            .ok_or(TransportError::Refused(UsbError::Pipe))
     }
     fn set_report(&mut self, _k: ReportKind, report: &[u8]) -> Result<(), TransportError> {
         self.written.lock().unwrap().push(report.to_vec());
@@ -655,9 +655,9 @@ impl HidTransport for Faulty {
             Fault::None => self.inner.get_report(k, id, len),
             Fault::GoneOnce => {
                 *fault = Fault::None;
-                Err(TransportError::Transfer("no device".into()))
+                Err(TransportError::Transfer(UsbError::NoDevice))
             }
-            Fault::TimingOut => Err(TransportError::Refused("Operation timed out".into())),
+            Fault::TimingOut => Err(TransportError::Refused(UsbError::Timeout)),
         }
     }
     fn set_report(&mut self, k: ReportKind, report: &[u8]) -> Result<(), TransportError> {

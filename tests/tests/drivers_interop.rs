@@ -1,5 +1,5 @@
 //! Interoperability with Debian's C NUT 2.8: C upsd and upsc read our dummy-ups; our socket
-//! reader (`nut_drivers::client::DriverClient`) reads C dummy-ups; both dummy-ups dump the
+//! reader (`nut_drivers::socket_reader::SocketReader`) reads C dummy-ups; both dummy-ups dump the
 //! same data files identically; our repeater mirrors a UPS served by C upsd.
 //! Each test skips (with a printed reason) only when the Debian binaries are absent.
 
@@ -13,7 +13,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use nut_core::sock::ServerMessage;
-use nut_drivers::client::DriverClient;
+use nut_drivers::socket_reader::SocketReader;
 use rnut_tests::{
     ChildGuard, free_port, is_root, require_tool, shared_dir, wait_for_tcp, wait_for_unix,
 };
@@ -318,7 +318,7 @@ async fn our_driver_client_reads_c_dummy_ups_identically() {
     })
     .await
     .expect("raw dump");
-    let mut client = DriverClient::connect(&sock).await.expect("connect");
+    let mut client = SocketReader::connect(&sock).await.expect("connect");
     let state = client.dump_all(T).await.expect("dump").clone();
     let ours: Vec<String> = state.dump_all().iter().map(ToString::to_string).collect();
     assert_eq!(

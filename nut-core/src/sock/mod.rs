@@ -5,11 +5,14 @@
 //! - [`message`]: [`DriverMessage`] (driver -> reader) and [`ServerMessage`] (reader ->
 //!   driver), parsed from the words of [`crate::words::Tokenizer`] and displayed as one line
 //!   without its newline; [`ResultCode`] for `TRACKING` results.
+//! - [`decoder`]: [`DriverDecoder`], the bytes a reader of a driver socket reads into
+//!   [`DriverMessage`]s (upsd's driver link, nut-drivers' socket reader, upsdrvctl).
 //! - [`flags`]: [`VarFlags`] (`RW`, `STRING`, `NUMBER`, internal `IMMUTABLE`).
 //! - [`state`]: [`DriverState`], the pure state tree shared by the driver framework and
 //!   upsd's registry: `apply` a message, `dump_all` in the exact `DUMPALL` order.
 //! - [`limits`]: the bounds on that tree's size and the count of messages refused at them.
 
+pub mod decoder;
 pub mod flags;
 #[doc(hidden)]
 pub mod fuzzing;
@@ -17,6 +20,7 @@ pub mod limits;
 pub mod message;
 pub mod state;
 
+pub use decoder::{DriverDecoder, IgnoredLine};
 pub use flags::VarFlags;
 pub use limits::{Refusals, StateLimit};
 pub use message::{

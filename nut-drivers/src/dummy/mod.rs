@@ -2,6 +2,7 @@
 //! another upsd (C `drivers/dummy-ups.c`, spec drivers.md section 1).
 
 pub mod devfile;
+mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod known;
@@ -19,6 +20,7 @@ use crate::backend::{BackendError, DeviceBackend, DriverContext, DriverOption, R
 use crate::config::{DriverConfig, resolve_conf_relative};
 use crate::dstate::Dstate;
 use devfile::{DevFile, Directive};
+pub use error::DummyError;
 use remote::RemoteUps;
 
 /// The dummy-ups program name.
@@ -42,8 +44,8 @@ impl Mode {
             Some("repeater") => Ok(Mode::Repeater),
             Some("dummy-once") => Ok(Mode::Once),
             Some("dummy-loop") | Some("dummy") => Ok(Mode::Loop),
-            Some(other) => Err(BackendError::Fatal(format!(
-                "unsupported mode {other:?} (dummy-once, dummy-loop, dummy, repeater)"
+            Some(other) => Err(BackendError::fatal(DummyError::UnsupportedMode(
+                other.to_string(),
             ))),
             None if port.contains('@') => Ok(Mode::Repeater),
             None if port.ends_with(".seq") => Ok(Mode::Loop),
@@ -120,7 +122,7 @@ fn repeater_options(cfg: &DriverConfig) -> Result<ConnectOptions, BackendError> 
         .option("tlsconfig")
         .map(|f| resolve_conf_relative(&cfg.confdir, f));
     let tls = tls_settings_or_defaults(file.as_deref())
-        .map_err(|e| BackendError::Fatal(format!("tlsconfig: {e}")))?;
+        .map_err(|e| BackendError::fatal(DummyError::TlsFile(e)))?;
     Ok(ConnectOptions {
         timeout: NET_TIMEOUT,
         tls: Some(tls),
@@ -164,8 +166,8 @@ impl DummyUps {
         let path = self
             .path
             .as_ref()
-            .ok_or_else(|| BackendError::Fatal("no data file".into()))?;
-        let file = DevFile::load(path).map_err(|e| BackendError::Fatal(e.to_string()))?;
+            .ok_or_else(|| BackendError::fatal(DummyError::NoDataFile))?;
+        let file = DevFile::load(path).map_err(|e| BackendError::fatal(DummyError::from(e)))?;
         for e in &file.skipped {
             tracing::warn!("{e}: line skipped");
         }
@@ -242,9 +244,12 @@ impl DummyUps {
     }
 
     fn update_repeater(rep: &RemoteUps, d: &Dstate) -> Result<(), BackendError> {
-        let vars = rep
-            .list_var()
-            .map_err(|e| BackendError::NotAnswering(format!("{}: {e}", rep.name())))?;
+        let vars = rep.list_var().map_err(|reason| {
+            BackendError::not_answering(DummyError::Upstream {
+                ups: rep.name(),
+                reason,
+            })
+        })?;
         for (var, value) in vars {
             if var
                 .get(..7)
@@ -278,25 +283,24 @@ impl DeviceBackend for DummyUps {
         ctx.dstate.setinfo("driver.parameter.mode", mode.name());
         match mode {
             Mode::Repeater => {
-                let target = SystemName::parse(&cfg.port).map_err(|e| {
-                    BackendError::Fatal(format!("invalid UPS definition {:?}: {e}; required format: upsname[@hostname[:port]]", cfg.port))
+                let target = SystemName::parse(&cfg.port).map_err(|source| {
+                    BackendError::fatal(DummyError::UpsDefinition {
+                        port: cfg.port.clone(),
+                        source,
+                    })
                 })?;
                 // The TLS files are read now, before privileges are dropped; reconnects reuse
                 // what was read.
                 let opts = repeater_options(cfg)?
                     .prebuild(&target.host, target.port)
-                    .map_err(|e| BackendError::Fatal(format!("tlsconfig: {e}")))?;
-                let rep = RemoteUps::start(target, opts).map_err(|e| {
-                    BackendError::Fatal(format!("cannot start the repeater session: {e}"))
-                })?;
+                    .map_err(|e| BackendError::fatal(DummyError::TlsBuild(e)))?;
+                let rep = RemoteUps::start(target, opts)
+                    .map_err(|e| BackendError::fatal(DummyError::RepeaterStart(e)))?;
                 if let Err(e) = Self::update_repeater(&rep, &ctx.dstate) {
                     if cfg.has_flag("repeater_disable_strict_start") {
                         tracing::warn!("{e}; will retry");
                     } else {
-                        return Err(BackendError::Fatal(format!(
-                            "{e}. Any error starting the repeater mode ends the driver; \
-                             set 'repeater_disable_strict_start' to keep retrying instead"
-                        )));
+                        return Err(BackendError::fatal(DummyError::StrictStart(Box::new(e))));
                     }
                 }
                 self.repeater = Some(rep);

@@ -10,6 +10,8 @@
 //! packs, and then polls the status (`Q1`) every cycle: three failed tries in a row make the
 //! data stale until the UPS answers again.
 
+mod error;
+mod options;
 pub mod port;
 pub mod protocol;
 pub mod runtime;
@@ -22,6 +24,8 @@ use crate::backend::{BackendError, DeviceBackend, DriverContext, DriverOption, R
 use crate::config::DriverConfig;
 use crate::dstate::Dstate;
 use crate::number::fixed;
+pub use error::{MegatecError, QueryFailure};
+use options::{OPTIONS, delays_of};
 use port::{CablePower, Port};
 use protocol::{CommandError, Delays, Flavour, ReplyError, Status};
 use runtime::{Calibration, RuntimeModel};
@@ -45,64 +49,6 @@ pub enum Naming {
 
 /// Tries per query before it counts as failed (C `MAXTRIES`).
 const MAXTRIES: usize = 3;
-
-const OPTIONS: &[DriverOption] = &[
-    DriverOption {
-        name: "cablepower",
-        takes_value: true,
-        help: "power the cable through DTR/RTS: normal (DTR), reverse (RTS), both, none",
-    },
-    DriverOption {
-        name: "protocol",
-        takes_value: true,
-        help: "skip detection: megatec, mustek, megatec/old or zinto",
-    },
-    DriverOption {
-        name: "norating",
-        takes_value: false,
-        help: "do not ask the UPS for its ratings (F)",
-    },
-    DriverOption {
-        name: "novendor",
-        takes_value: false,
-        help: "do not ask the UPS for its vendor (I)",
-    },
-    DriverOption {
-        name: "offdelay",
-        takes_value: true,
-        help: "seconds before the load goes off after a shutdown command (12..600, default 30)",
-    },
-    DriverOption {
-        name: "ondelay",
-        takes_value: true,
-        help: "minutes before the load comes back (0..9999, default 3)",
-    },
-    DriverOption {
-        name: "stayoff",
-        takes_value: false,
-        help: "-k: keep the load off when the mains returns",
-    },
-    DriverOption {
-        name: "pollfreq",
-        takes_value: true,
-        help: "nutdrv_qx: accepted; the status is read every cycle and the ratings once",
-    },
-    DriverOption {
-        name: "runtimecal",
-        takes_value: true,
-        help: "t1,l1,t2,l2: runtime t1 s at load l1 %, t2 s at l2 %: estimate battery.runtime and integrate battery.charge",
-    },
-    DriverOption {
-        name: "chargetime",
-        takes_value: true,
-        help: "with runtimecal: seconds to recharge an empty battery (default 43200)",
-    },
-    DriverOption {
-        name: "idleload",
-        takes_value: true,
-        help: "with runtimecal: smallest load counted, % (default 10)",
-    },
-];
 
 /// The blazer_ser backend.
 #[derive(Debug)]
@@ -165,36 +111,11 @@ fn set_number(d: &Dstate, var: &str, v: Option<f64>, decimals: usize) {
     }
 }
 
-fn delays_of(cfg: &DriverConfig) -> Result<Delays, BackendError> {
-    let mut d = Delays::default();
-    let read =
-        |name: &str, range: std::ops::RangeInclusive<u32>| -> Result<Option<u32>, BackendError> {
-            let Some(text) = cfg.option(name) else {
-                return Ok(None);
-            };
-            match text.trim().parse::<u32>() {
-                Ok(v) if range.contains(&v) => Ok(Some(v)),
-                _ => Err(BackendError::Fatal(format!(
-                    "{name} = {text:?}: expected a whole number from {} to {}",
-                    range.start(),
-                    range.end()
-                ))),
-            }
-        };
-    if let Some(v) = read("offdelay", protocol::OFFDELAY_RANGE)? {
-        d.offdelay = protocol::settable_offdelay(v);
-    }
-    if let Some(v) = read("ondelay", protocol::ONDELAY_RANGE)? {
-        d.ondelay = v;
-    }
-    Ok(d)
-}
-
 impl Megatec {
     fn port(&mut self) -> Result<&mut Port, BackendError> {
         self.port
             .as_mut()
-            .ok_or_else(|| BackendError::NotAnswering("the serial port is not open".into()))
+            .ok_or_else(|| BackendError::not_answering(MegatecError::PortClosed))
     }
 
     /// Send a query up to [`MAXTRIES`] times; the first reply `parse` accepts.
@@ -203,27 +124,30 @@ impl Megatec {
         command: &str,
         parse: fn(&str) -> Result<T, ReplyError>,
     ) -> Result<T, BackendError> {
-        let mut last = String::from("no reply");
+        let mut last = QueryFailure::NoReply;
         for _ in 0..MAXTRIES {
             match self.port()?.exchange(command) {
                 Ok(Some(reply)) => match parse(&reply) {
                     Ok(v) => return Ok(v),
                     Err(e) => {
                         tracing::debug!("{command}: {e}: {reply:?}");
-                        last = e.to_string();
+                        last = e.into();
                     }
                 },
                 Ok(None) => {
                     tracing::debug!("{command}: no reply");
-                    last = "no reply".into();
+                    last = QueryFailure::NoReply;
                 }
                 Err(e) => {
                     tracing::debug!("{command}: {e}");
-                    last = e.to_string();
+                    last = e.into();
                 }
             }
         }
-        Err(BackendError::NotAnswering(format!("{command}: {last}")))
+        Err(BackendError::not_answering(MegatecError::Query {
+            command: command.to_string(),
+            last,
+        }))
     }
 
     /// Which flavour answers its status query (only the configured one, if any).
@@ -240,9 +164,7 @@ impl Megatec {
                 return Ok(());
             }
         }
-        Err(BackendError::Fatal(
-            "No supported UPS detected (is it connected, powered and speaking Megatec/Q1?)".into(),
-        ))
+        Err(BackendError::fatal(MegatecError::NotDetected))
     }
 
     fn publish_rating(&mut self, d: &Dstate) {
@@ -417,12 +339,7 @@ impl Megatec {
         let charge = d
             .getinfo("battery.charge")
             .and_then(|v| v.parse::<f64>().ok())
-            .ok_or_else(|| {
-                BackendError::Fatal(
-                    "runtimecal: initial battery charge undetermined (no battery voltage reading, or no battery.voltage.nominal / default.battery.voltage.low and .high to read it against)"
-                        .into(),
-                )
-            })?;
+            .ok_or_else(|| BackendError::fatal(MegatecError::ChargeUnknown))?;
         let mut model = RuntimeModel::new(cal, charge);
         if let Some(load) = first.and_then(|s| s.load) {
             model.set_load(load);
@@ -499,19 +416,15 @@ impl DeviceBackend for Megatec {
         let cfg = &ctx.config;
         let cable = match cfg.option("cablepower") {
             None => CablePower::Normal,
-            Some(v) => CablePower::from_name(v).ok_or_else(|| {
-                BackendError::Fatal(format!(
-                    "cablepower = {v:?}: expected normal, reverse, both or none"
-                ))
-            })?,
+            Some(v) => CablePower::from_name(v)
+                .ok_or_else(|| BackendError::fatal(MegatecError::BadCablePower(v.to_string())))?,
         };
         let flavour = match cfg.option("protocol") {
             None => None,
-            Some(v) => Some(Flavour::from_name(v).ok_or_else(|| {
-                BackendError::Fatal(format!(
-                    "protocol = {v:?}: expected megatec, mustek, megatec/old or zinto"
-                ))
-            })?),
+            Some(v) => Some(
+                Flavour::from_name(v)
+                    .ok_or_else(|| BackendError::fatal(MegatecError::BadProtocol(v.to_string())))?,
+            ),
         };
         self.delays = delays_of(cfg)?;
         self.calibration = match cfg.option("runtimecal") {
@@ -521,11 +434,15 @@ impl DeviceBackend for Megatec {
             }
             Some(v) => Some(
                 Calibration::parse(v, cfg.option("chargetime"), cfg.option("idleload"))
-                    .map_err(|e| BackendError::Fatal(e.to_string()))?,
+                    .map_err(|e| BackendError::fatal(MegatecError::from(e)))?,
             ),
         };
-        let port = Port::open(&cfg.port, cable)
-            .map_err(|e| BackendError::Fatal(format!("cannot open {}: {e}", cfg.port)))?;
+        let port = Port::open(&cfg.port, cable).map_err(|source| {
+            BackendError::fatal(MegatecError::Open {
+                port: cfg.port.clone(),
+                source,
+            })
+        })?;
         self.port = Some(port);
         self.detect(flavour)
     }
@@ -562,11 +479,7 @@ impl DeviceBackend for Megatec {
     fn update(&mut self, ctx: &DriverContext) -> Result<(), BackendError> {
         let status = self
             .query(self.flavour.status_command(), protocol::parse_status)
-            .map_err(|_| {
-                BackendError::NotAnswering(
-                    "Communications with UPS lost: status read failed!".into(),
-                )
-            })?;
+            .map_err(|_| BackendError::not_answering(MegatecError::StatusLost))?;
         self.publish_status(&status, &ctx.dstate);
         self.advance_runtime(&status, &ctx.dstate);
         Ok(())
@@ -628,9 +541,7 @@ impl DeviceBackend for Megatec {
                 return Ok(());
             }
         }
-        Err(BackendError::Fatal(format!(
-            "Shutdown failed: the UPS refused {serial}"
-        )))
+        Err(BackendError::fatal(MegatecError::ShutdownRefused(serial)))
     }
 
     fn reload(&mut self, ctx: &DriverContext, old: &DriverConfig) -> ReloadOutcome {

@@ -12,10 +12,13 @@
 //! `pollfreq` seconds). A transfer that fails makes the data stale; the device is opened
 //! again on the next cycle.
 
+mod commands;
 pub mod descriptor;
+mod error;
 pub mod model;
 pub mod transport;
 pub mod usages;
+mod writes;
 
 use std::time::{Duration, Instant};
 
@@ -23,7 +26,9 @@ use nut_core::sock::{ResultCode, VarFlags};
 
 use crate::backend::{BackendError, DeviceBackend, DriverContext, DriverOption};
 use crate::dstate::Dstate;
+use commands::Command;
 use descriptor::ReportKind;
+pub use error::UsbHidError;
 use model::Model;
 use transport::{HidTransport, Matcher, TransportError, UsbDevice};
 
@@ -114,15 +119,19 @@ const QUICK: &[&str] = &[
     "PresentStatus",
 ];
 
-fn hex_option(v: Option<&str>, name: &str) -> Result<Option<u16>, BackendError> {
+fn hex_option(v: Option<&str>, name: &'static str) -> Result<Option<u16>, BackendError> {
     v.map(|s| {
-        u16::from_str_radix(s.trim().trim_start_matches("0x"), 16)
-            .map_err(|_| BackendError::Fatal(format!("{name} = {s:?}: expected 4 hex digits")))
+        u16::from_str_radix(s.trim().trim_start_matches("0x"), 16).map_err(|_| {
+            BackendError::fatal(UsbHidError::BadHex {
+                name,
+                value: s.to_string(),
+            })
+        })
     })
     .transpose()
 }
 
-fn number_option(v: Option<&str>, name: &str, default: i64) -> Result<i64, BackendError> {
+fn number_option(v: Option<&str>, name: &'static str, default: i64) -> Result<i64, BackendError> {
     match v {
         None => Ok(default),
         Some(s) => s
@@ -130,7 +139,12 @@ fn number_option(v: Option<&str>, name: &str, default: i64) -> Result<i64, Backe
             .parse::<i64>()
             .ok()
             .filter(|n| *n >= 0)
-            .ok_or_else(|| BackendError::Fatal(format!("{name} = {s:?}: expected seconds"))),
+            .ok_or_else(|| {
+                BackendError::fatal(UsbHidError::BadSeconds {
+                    name,
+                    value: s.to_string(),
+                })
+            }),
     }
 }
 
@@ -154,12 +168,12 @@ impl UsbHid {
     fn device(&mut self) -> Result<&mut Box<dyn HidTransport>, BackendError> {
         if self.device.is_none() {
             let d = (self.opener)(&self.matcher)
-                .map_err(|e| BackendError::NotAnswering(e.to_string()))?;
+                .map_err(|e| BackendError::not_answering(UsbHidError::from(e)))?;
             self.attach(d);
         }
         self.device
             .as_mut()
-            .ok_or_else(|| BackendError::NotAnswering("no device".into()))
+            .ok_or_else(|| BackendError::not_answering(UsbHidError::NoDevice))
     }
 
     /// Read reports of one kind (all of them, or those holding a quick-poll field).
@@ -192,11 +206,11 @@ impl UsbHid {
                 // skip it, as NUT does.
                 Err(TransportError::Refused(e)) => {
                     tracing::debug!("feature report {id:#04x}: {e}");
-                    last_refusal = Some(e);
+                    last_refusal = Some(e.to_string());
                 }
                 Err(e) => {
                     self.drop_device();
-                    return Err(BackendError::NotAnswering(e.to_string()));
+                    return Err(BackendError::not_answering(UsbHidError::from(e)));
                 }
             }
         }
@@ -232,7 +246,7 @@ impl UsbHid {
                 }
                 Err(e) => {
                     self.drop_device();
-                    return Err(BackendError::NotAnswering(e.to_string()));
+                    return Err(BackendError::not_answering(UsbHidError::from(e)));
                 }
             }
         }
@@ -264,111 +278,6 @@ impl UsbHid {
         }
         d.status_commit();
     }
-
-    /// Write a logical value into a field (read-modify-write of its report).
-    fn write_field(&mut self, path: &str, value: i64) -> ResultCode {
-        let Some(field) = self.model.field(path).cloned() else {
-            return ResultCode::Unknown;
-        };
-        // -1 cancels a delay (`shutdown.stop`): written as all ones, as C NUT masks it, even
-        // where the descriptor's range starts at 0.
-        let cancel = value == -1 && is_delay(path);
-        if !cancel && (value < field.logical_min || value > field.logical_max) {
-            return ResultCode::Invalid;
-        }
-        let len = self.model.report_len(field.kind, field.report_id);
-        let Ok(dev) = self.device() else {
-            return ResultCode::Failed;
-        };
-        // Read-modify-write: the other fields of the report keep their values. Without a
-        // fresh copy, only a field that fills the whole report may be written (a zero-filled
-        // report could, say, zero a shutdown delay sharing it).
-        let whole = field.offset == 0 && field.size as usize == (len - 1) * 8;
-        let mut report = match dev.get_report(field.kind, field.report_id, len) {
-            Ok(r) if r.len() >= len => r,
-            _ if whole => vec![0u8; len],
-            other => {
-                tracing::warn!(
-                    "{path}: cannot read report {:#04x} before writing it ({other:?})",
-                    field.report_id
-                );
-                return ResultCode::Failed;
-            }
-        };
-        // The write goes to this field's report whatever ID the device echoed.
-        report[0] = field.report_id;
-        if !model::put(&field, &mut report, value) {
-            return ResultCode::Failed;
-        }
-        match dev.set_report(field.kind, &report) {
-            Ok(()) => {
-                self.model.store(field.kind, &report);
-                ResultCode::Handled
-            }
-            Err(e) => {
-                tracing::warn!("{path}: {e}");
-                ResultCode::Failed
-            }
-        }
-    }
-
-    /// The first of `paths` the device has.
-    fn first_path(&self, paths: &[&'static str]) -> Option<&'static str> {
-        paths
-            .iter()
-            .copied()
-            .find(|p| self.model.field(p).is_some())
-    }
-
-    /// Instant commands: (name, field paths, value).
-    fn commands(&self) -> Vec<(&'static str, &'static str, i64)> {
-        let mut out = Vec::new();
-        let beeper = self.first_path(&[
-            "UPS.PowerSummary.AudibleAlarmControl",
-            "UPS.AudibleAlarmControl",
-        ]);
-        if let Some(p) = beeper {
-            out.extend([
-                ("beeper.disable", p, 1),
-                ("beeper.enable", p, 2),
-                ("beeper.mute", p, 3),
-            ]);
-        }
-        if let Some(p) = self.first_path(&[
-            "UPS.Battery.Test",
-            "UPS.Output.Test",
-            "UPS.PowerSummary.Test",
-        ]) {
-            out.extend([
-                ("test.battery.start.quick", p, 1),
-                ("test.battery.start.deep", p, 2),
-                ("test.battery.stop", p, 3),
-            ]);
-        }
-        let off = self.first_path(&[
-            "UPS.PowerSummary.DelayBeforeShutdown",
-            "UPS.Output.DelayBeforeShutdown",
-        ]);
-        let on = self.first_path(&[
-            "UPS.PowerSummary.DelayBeforeStartup",
-            "UPS.Output.DelayBeforeStartup",
-        ]);
-        if let Some(p) = off {
-            out.push(("load.off.delay", p, self.offdelay));
-            out.push(("shutdown.stop", p, -1));
-        }
-        if let Some(p) = on {
-            out.push(("load.on.delay", p, self.ondelay));
-        }
-        if let Some(p) = self.first_path(&[
-            "UPS.PowerSummary.DelayBeforeReboot",
-            "UPS.Output.DelayBeforeReboot",
-        ]) {
-            // Off after offdelay, then back on by itself (the UPS's own restart).
-            out.push(("shutdown.reboot", p, self.offdelay));
-        }
-        out
-    }
 }
 
 impl DeviceBackend for UsbHid {
@@ -397,23 +306,22 @@ impl DeviceBackend for UsbHid {
         self.offdelay = number_option(cfg.option("offdelay"), "offdelay", 20)?;
         self.ondelay = number_option(cfg.option("ondelay"), "ondelay", 30)?;
         if self.ondelay <= self.offdelay {
-            return Err(BackendError::Fatal(format!(
-                "ondelay ({}) must be greater than offdelay ({}), or the UPS could come back before it went off",
-                self.ondelay, self.offdelay
-            )));
+            return Err(BackendError::fatal(UsbHidError::DelayOrder {
+                ondelay: self.ondelay,
+                offdelay: self.offdelay,
+            }));
         }
-        let dev = (self.opener)(&self.matcher).map_err(|e| BackendError::Fatal(e.to_string()))?;
+        let dev =
+            (self.opener)(&self.matcher).map_err(|e| BackendError::fatal(UsbHidError::from(e)))?;
         self.attach(dev);
         let bytes = self
             .device()?
             .report_descriptor()
-            .map_err(|e| BackendError::Fatal(format!("cannot read the report descriptor: {e}")))?;
-        let fields = descriptor::parse(&bytes)
-            .map_err(|e| BackendError::Fatal(format!("unusable report descriptor: {e}")))?;
+            .map_err(|e| BackendError::fatal(UsbHidError::DescriptorRead(e)))?;
+        let fields =
+            descriptor::parse(&bytes).map_err(|e| BackendError::fatal(UsbHidError::from(e)))?;
         if fields.is_empty() {
-            return Err(BackendError::Fatal(
-                "the report descriptor declares no data: not a HID power device".into(),
-            ));
+            return Err(BackendError::fatal(UsbHidError::NoData));
         }
         tracing::info!(
             "report descriptor: {} bytes, {} fields",
@@ -470,10 +378,10 @@ impl DeviceBackend for UsbHid {
         d.setinfo("ups.delay.shutdown", &self.offdelay.to_string());
         d.setinfo("ups.delay.start", &self.ondelay.to_string());
         let commands = self.commands();
-        for (cmd, _, _) in &commands {
-            d.addcmd(cmd);
+        for c in &commands {
+            d.addcmd(c.name);
         }
-        let has = |name: &str| commands.iter().any(|(c, _, _)| *c == name);
+        let has = |name: &str| commands.iter().any(|c| c.name == name);
         if has("load.off.delay") && has("load.on.delay") {
             d.addcmd("shutdown.return");
         }
@@ -494,9 +402,7 @@ impl DeviceBackend for UsbHid {
             self.pushed_since_full = 0;
             self.last_full = Some(Instant::now());
             if silent && self.features_answered {
-                return Err(BackendError::NotAnswering(
-                    "the device answered no report in a whole poll".into(),
-                ));
+                return Err(BackendError::not_answering(UsbHidError::Silent));
             }
         }
         self.publish(&ctx.dstate);
@@ -507,7 +413,11 @@ impl DeviceBackend for UsbHid {
         if cmd == "shutdown.return" {
             return self.shutdown_sequence();
         }
-        let Some((_, path, default)) = self.commands().into_iter().find(|(c, _, _)| *c == cmd)
+        let Some(Command {
+            path,
+            value: default,
+            ..
+        }) = self.commands().into_iter().find(|c| c.name == cmd)
         else {
             return ResultCode::Unknown;
         };
@@ -534,7 +444,7 @@ impl DeviceBackend for UsbHid {
         let Some(spec) = model::VARS.iter().find(|s| s.var == var && s.writable) else {
             return ResultCode::Unknown;
         };
-        let Some(path) = self.first_path(spec.paths) else {
+        let Some(path) = commands::first_path(&self.model, spec.paths) else {
             return ResultCode::Unknown;
         };
         if self.model.field(path).is_none() {
@@ -553,9 +463,7 @@ impl DeviceBackend for UsbHid {
     fn shutdown(&mut self, _ctx: &DriverContext) -> Result<(), BackendError> {
         match self.shutdown_sequence() {
             ResultCode::Handled => Ok(()),
-            other => Err(BackendError::Fatal(format!(
-                "shutdown failed ({other:?}): the UPS has no usable DelayBeforeStartup/DelayBeforeShutdown"
-            ))),
+            other => Err(BackendError::fatal(UsbHidError::Shutdown(other))),
         }
     }
 
@@ -565,39 +473,6 @@ impl DeviceBackend for UsbHid {
 }
 
 impl UsbHid {
-    /// `shutdown.return` and `-k`: DelayBeforeStartup = ondelay, then DelayBeforeShutdown =
-    /// offdelay (the load goes off after offdelay and comes back ondelay later with power).
-    ///
-    /// A UPS without a startup delay gets C NUT's fallbacks: its reboot delay set to offdelay
-    /// (`shutdown.reboot`: off, then back on by itself), else the shutdown delay alone
-    /// (`load.off.delay`: the load goes off, and comes back as the UPS decides).
-    fn shutdown_sequence(&mut self) -> ResultCode {
-        let cmds = self.commands();
-        let find = |name: &str| cmds.iter().find(|(c, _, _)| *c == name).copied();
-        let (on, off) = (find("load.on.delay"), find("load.off.delay"));
-        // Without a startup delay, C NUT's next choice is the reboot delay (APC Smart-UPS).
-        if on.is_none() {
-            if let Some(reboot) = find("shutdown.reboot") {
-                return self.write_physical(reboot.1, reboot.2 as f64);
-            }
-        }
-        let Some(off) = off else {
-            return ResultCode::Unknown;
-        };
-        if let Some(on) = on {
-            let first = match self.startup_after_shutdown(on.1, on.2, off.1, off.2) {
-                Some(logical) => self.write_field(on.1, logical),
-                None => ResultCode::Invalid,
-            };
-            if first != ResultCode::Handled {
-                return first;
-            }
-            // Some units (Tripp Lite) miss a second SET_REPORT sent at once; C waits too.
-            std::thread::sleep(std::time::Duration::from_millis(125));
-        }
-        self.write_physical(off.1, off.2 as f64)
-    }
-
     /// Take an opened device. Reconnects must find this very unit again, not the first UPS
     /// of a known maker (the parsed descriptor and the published data are this one's): its
     /// ids, and its serial number when it has one, join the matcher.
@@ -611,6 +486,11 @@ impl UsbHid {
         self.device = Some(d);
     }
 
+    /// The instant commands this device supports.
+    fn commands(&self) -> Vec<Command> {
+        commands::supported(&self.model, self.offdelay, self.ondelay)
+    }
+
     /// Close the device and forget what it said: after a reconnect, only fresh reports count.
     fn drop_device(&mut self) {
         self.device = None;
@@ -618,63 +498,4 @@ impl UsbHid {
         // The first poll after a reconnect reads every report again.
         self.last_full = None;
     }
-
-    /// The logical startup delay to write: `ondelay` rounded up to the device's step, and
-    /// at least one step past the rounded shutdown delay (on a unit counting minutes, the
-    /// defaults 20 s and 30 s would both be one minute: the UPS could count down to
-    /// startup together with the shutdown).
-    fn startup_after_shutdown(
-        &self,
-        on_path: &str,
-        ondelay: i64,
-        off_path: &str,
-        offdelay: i64,
-    ) -> Option<i64> {
-        let on = self.model.field(on_path)?;
-        let off = self.model.field(off_path)?;
-        let off_secs = off.physical(off.logical(offdelay as f64, true)?);
-        let mut logical = on.logical(ondelay as f64, true)?;
-        while on.physical(logical) <= off_secs && logical < on.logical_max {
-            logical += 1;
-        }
-        if on.physical(logical) != ondelay as f64 {
-            tracing::info!(
-                "{on_path}: ondelay {ondelay} s is written as {} s",
-                on.physical(logical)
-            );
-        }
-        Some(logical)
-    }
-
-    /// Write a physical value (seconds, volts, per cent...) to a field, converted to its
-    /// logical value as NUT's `HIDSetDataValue` does. Delays are rounded up to the device's
-    /// step. A value outside the field's range is refused.
-    fn write_physical(&mut self, path: &str, value: f64) -> ResultCode {
-        let Some(field) = self.model.field(path) else {
-            return ResultCode::Unknown;
-        };
-        let delay = is_delay(path);
-        // A negative delay cancels the countdown (-1 on the wire, as `shutdown.stop`): mapped,
-        // a value just under 0 would round to 0 on a unit counting minutes and switch the
-        // load off at once.
-        if delay && value < 0.0 {
-            return self.write_field(path, -1);
-        }
-        let Some(logical) = field.logical(value, delay) else {
-            return ResultCode::Invalid;
-        };
-        let actual = field.physical(logical);
-        if (actual - value).abs() > 1e-9 * value.abs().max(1.0) {
-            tracing::info!("{path}: {value} is written as {actual} (the device's step)");
-        }
-        self.write_field(path, logical)
-    }
-}
-
-/// Whether a HID path names a delay (`DelayBeforeShutdown`, `...Startup`, `...Reboot`): its
-/// value is seconds, rounded up when written, and -1 cancels it.
-fn is_delay(path: &str) -> bool {
-    path.rsplit('.')
-        .next()
-        .is_some_and(|u| u.starts_with("DelayBefore"))
 }

@@ -12,18 +12,21 @@ use super::descriptor::ReportKind;
 pub enum TransportError {
     /// libusb cannot run here (no USB bus, no permission to enumerate).
     #[error("USB is not available here (libusb: {0}): no USB bus, or no access to /dev/bus/usb")]
-    NoUsb(String),
+    NoUsb(#[source] UsbError),
     /// No device matched.
-    #[error("no USB HID UPS found{0}")]
-    NotFound(String),
+    #[error("no USB HID UPS found{}", .0.describe())]
+    NotFound(Matcher),
     /// A transfer failed (device gone, I/O error, ...).
     #[error("USB transfer failed: {0}")]
-    Transfer(String),
+    Transfer(#[source] UsbError),
     /// This one request failed (a stalled control transfer, a timeout, an overflow): the
     /// device may not support that report, or missed it; the device itself is still there.
     #[error("request refused by the device: {0}")]
-    Refused(String),
+    Refused(#[source] UsbError),
 }
+
+/// libusb's error codes, as the transport reports them.
+pub use rusb::Error as UsbError;
 
 /// What the driver needs from the device.
 pub trait HidTransport: Send {
@@ -65,7 +68,7 @@ pub const KNOWN_VENDORS: &[(u16, &str)] = &[
 ];
 
 /// Which device to open (`vendorid`, `productid`, `serial` options).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Matcher {
     pub vendor_id: Option<u16>,
     pub product_id: Option<u16>,
@@ -136,8 +139,8 @@ fn usb(e: rusb::Error) -> TransportError {
         | rusb::Error::Access
         | rusb::Error::NotFound
         | rusb::Error::Busy
-        | rusb::Error::NoMem => TransportError::Transfer(e.to_string()),
-        _ => TransportError::Refused(e.to_string()),
+        | rusb::Error::NoMem => TransportError::Transfer(e),
+        _ => TransportError::Refused(e),
     }
 }
 
@@ -147,10 +150,8 @@ impl UsbDevice {
     pub fn open(m: &Matcher) -> Result<UsbDevice, TransportError> {
         use rusb::UsbContext;
         // An explicit context: libusb's global helpers panic where there is no USB.
-        let ctx = rusb::Context::new().map_err(|e| TransportError::NoUsb(e.to_string()))?;
-        let devices = ctx
-            .devices()
-            .map_err(|e| TransportError::NoUsb(e.to_string()))?;
+        let ctx = rusb::Context::new().map_err(TransportError::NoUsb)?;
+        let devices = ctx.devices().map_err(TransportError::NoUsb)?;
         for dev in devices.iter() {
             let Ok(desc) = dev.device_descriptor() else {
                 continue;
@@ -215,7 +216,7 @@ impl UsbDevice {
                 serial,
             });
         }
-        Err(TransportError::NotFound(m.describe()))
+        Err(TransportError::NotFound(m.clone()))
     }
 }
 

@@ -12,8 +12,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use nut_core::sock::{DriverMessage, TRACKING_PENDING};
-use nut_core::words::{Event, Tokenizer};
+use nut_core::sock::{DriverDecoder, DriverMessage, IgnoredLine, TRACKING_PENDING};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::UnixStream;
 
@@ -166,7 +165,7 @@ async fn serve(
     ups.mark_changed();
     tracing::info!("Connected to UPS [{}]: {}", ups.name, ups.socket_name());
 
-    let mut tok = Tokenizer::new();
+    let mut decoder = DriverDecoder::new();
     let mut buf = vec![0u8; READ_SIZE];
     let mut warned = false;
     let mut tick = tokio::time::interval(TICK);
@@ -176,7 +175,7 @@ async fn serve(
             r = rd.read(&mut buf) => match r {
                 Ok(0) => return false,
                 Ok(n) => {
-                    apply_bytes(registry, ups, &mut tok, &buf[..n], &mut warned);
+                    apply_bytes(registry, ups, &mut decoder, &buf[..n], &mut warned);
                     // A driver that always has more to say must not keep the runtime (and
                     // the client connections it serves) to itself.
                     tokio::task::yield_now().await;
@@ -204,23 +203,23 @@ async fn serve(
 fn apply_bytes(
     registry: &UpsRegistry,
     ups: &Ups,
-    tok: &mut Tokenizer,
+    decoder: &mut DriverDecoder,
     bytes: &[u8],
     warned: &mut bool,
 ) {
     let mut msgs = Vec::new();
-    for &b in bytes {
-        match tok.feed(b) {
-            Some(Event::Line(words)) => match DriverMessage::parse(&words) {
-                Ok(m) => msgs.push(m),
-                Err(e) => {
-                    tracing::debug!("UPS [{}]: ignoring driver line {words:?}: {e}", ups.name)
-                }
-            },
-            Some(Event::Error(e)) => tracing::debug!("UPS [{}]: driver parse error: {e}", ups.name),
-            None => {}
+    decoder.feed(bytes, |line| match line {
+        Ok(m) => msgs.push(m),
+        Err(IgnoredLine::Unparsed { words, error }) => {
+            tracing::debug!(
+                "UPS [{}]: ignoring driver line {words:?}: {error}",
+                ups.name
+            )
         }
-    }
+        Err(IgnoredLine::Tokenizer(e)) => {
+            tracing::debug!("UPS [{}]: driver parse error: {e}", ups.name)
+        }
+    });
     if msgs.is_empty() {
         return;
     }

@@ -1,4 +1,4 @@
-//! [`DriverClient`]: a reader of a driver socket, as upsd is one. Connects, `DUMPALL`s into a
+//! [`SocketReader`]: a reader of a driver socket, as upsd is one. Connects, `DUMPALL`s into a
 //! [`DriverState`], then applies every broadcast; also sends `PING`, `INSTCMD`, `SET` and
 //! waits for their answers. Works with rnut and C NUT drivers alike.
 
@@ -6,15 +6,16 @@ use std::collections::VecDeque;
 use std::path::Path;
 use std::time::Duration;
 
-use nut_core::sock::{DriverMessage, DriverState, ServerMessage};
-use nut_core::words::{Event, Tokenizer};
+use nut_core::sock::{
+    DriverDecoder, DriverMessage, DriverState, IgnoredLine, ServerMessage, SockParseError,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::UnixStream;
 
 /// Why a driver conversation failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum ClientError {
+pub enum SocketReaderError {
     /// Connecting, reading or writing failed.
     #[error("driver socket {path}: {source}")]
     Io {
@@ -33,10 +34,10 @@ pub enum ClientError {
 
 /// A connection to one driver socket with the mirrored state.
 #[derive(Debug)]
-pub struct DriverClient {
+pub struct SocketReader {
     stream: UnixStream,
     path: String,
-    tok: Tokenizer,
+    decoder: DriverDecoder,
     state: DriverState,
     dump_done: bool,
     queued: VecDeque<DriverMessage>,
@@ -45,20 +46,20 @@ pub struct DriverClient {
     pub ignored_lines: u64,
 }
 
-impl DriverClient {
+impl SocketReader {
     /// Connect to a driver socket.
-    pub async fn connect(path: &Path) -> Result<DriverClient, ClientError> {
+    pub async fn connect(path: &Path) -> Result<SocketReader, SocketReaderError> {
         let p = path.display().to_string();
         let stream = UnixStream::connect(path)
             .await
-            .map_err(|e| ClientError::Io {
+            .map_err(|e| SocketReaderError::Io {
                 path: p.clone(),
                 source: e,
             })?;
-        Ok(DriverClient {
+        Ok(SocketReader {
             stream,
             path: p,
-            tok: Tokenizer::new(),
+            decoder: DriverDecoder::new(),
             state: DriverState::new(),
             dump_done: false,
             queued: VecDeque::new(),
@@ -78,24 +79,24 @@ impl DriverClient {
     }
 
     /// Send one message (a newline is added).
-    pub async fn send(&mut self, msg: &ServerMessage) -> Result<(), ClientError> {
+    pub async fn send(&mut self, msg: &ServerMessage) -> Result<(), SocketReaderError> {
         let line = format!("{msg}\n");
         self.send_raw(line.as_bytes()).await
     }
 
     /// Send raw bytes (tests use this to send garbage).
-    pub async fn send_raw(&mut self, bytes: &[u8]) -> Result<(), ClientError> {
+    pub async fn send_raw(&mut self, bytes: &[u8]) -> Result<(), SocketReaderError> {
         self.stream
             .write_all(bytes)
             .await
-            .map_err(|e| ClientError::Io {
+            .map_err(|e| SocketReaderError::Io {
                 path: self.path.clone(),
                 source: e,
             })
     }
 
     /// The next message from the driver, already applied to the state; `None` at EOF.
-    pub async fn next_message(&mut self) -> Result<Option<DriverMessage>, ClientError> {
+    pub async fn next_message(&mut self) -> Result<Option<DriverMessage>, SocketReaderError> {
         loop {
             if let Some(msg) = self.queued.pop_front() {
                 if matches!(msg, DriverMessage::DumpDone) {
@@ -108,36 +109,34 @@ impl DriverClient {
                 .stream
                 .read(&mut self.buf)
                 .await
-                .map_err(|e| ClientError::Io {
+                .map_err(|e| SocketReaderError::Io {
                     path: self.path.clone(),
                     source: e,
                 })?;
             if n == 0 {
                 return Ok(None);
             }
-            for i in 0..n {
-                match self.tok.feed(self.buf[i]) {
-                    Some(Event::Line(words)) if !words.is_empty() => {
-                        match DriverMessage::parse(&words) {
-                            Ok(m) => self.queued.push_back(m),
-                            Err(_) => self.ignored_lines += 1,
-                        }
-                    }
-                    Some(Event::Error(_)) => self.ignored_lines += 1,
-                    _ => {}
-                }
-            }
+            let (queued, ignored) = (&mut self.queued, &mut self.ignored_lines);
+            self.decoder.feed(&self.buf[..n], |line| match line {
+                Ok(m) => queued.push_back(m),
+                // An empty or comment-only line is no message, and no mistake either.
+                Err(IgnoredLine::Unparsed {
+                    error: SockParseError::Empty,
+                    ..
+                }) => {}
+                Err(_) => *ignored += 1,
+            });
         }
     }
 
-    /// Like [`DriverClient::next_message`] with a time limit.
+    /// Like [`SocketReader::next_message`] with a time limit.
     pub async fn next_message_within(
         &mut self,
         limit: Duration,
-    ) -> Result<Option<DriverMessage>, ClientError> {
+    ) -> Result<Option<DriverMessage>, SocketReaderError> {
         match tokio::time::timeout(limit, self.next_message()).await {
             Ok(r) => r,
-            Err(_) => Err(ClientError::Timeout(self.path.clone())),
+            Err(_) => Err(SocketReaderError::Timeout(self.path.clone())),
         }
     }
 
@@ -146,20 +145,20 @@ impl DriverClient {
         &mut self,
         limit: Duration,
         mut stop: impl FnMut(&DriverMessage, &DriverState) -> bool,
-    ) -> Result<DriverMessage, ClientError> {
+    ) -> Result<DriverMessage, SocketReaderError> {
         let deadline = tokio::time::Instant::now() + limit;
         loop {
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
             match self.next_message_within(left).await? {
                 Some(m) if stop(&m, &self.state) => return Ok(m),
                 Some(_) => {}
-                None => return Err(ClientError::Closed(self.path.clone())),
+                None => return Err(SocketReaderError::Closed(self.path.clone())),
             }
         }
     }
 
     /// Send `DUMPALL` and read until `DUMPDONE`: the state is rebuilt from scratch.
-    pub async fn dump_all(&mut self, limit: Duration) -> Result<&DriverState, ClientError> {
+    pub async fn dump_all(&mut self, limit: Duration) -> Result<&DriverState, SocketReaderError> {
         self.state.clear();
         self.dump_done = false;
         self.send(&ServerMessage::DumpAll).await?;
@@ -169,7 +168,7 @@ impl DriverClient {
     }
 
     /// `PING`, waiting for `PONG` (broadcasts in between are applied).
-    pub async fn ping(&mut self, limit: Duration) -> Result<(), ClientError> {
+    pub async fn ping(&mut self, limit: Duration) -> Result<(), SocketReaderError> {
         self.send(&ServerMessage::Ping).await?;
         self.wait_for(limit, |m, _| matches!(m, DriverMessage::Pong))
             .await
@@ -177,14 +176,14 @@ impl DriverClient {
     }
 
     /// `GETPID`.
-    pub async fn get_pid(&mut self, limit: Duration) -> Result<String, ClientError> {
+    pub async fn get_pid(&mut self, limit: Duration) -> Result<String, SocketReaderError> {
         self.send(&ServerMessage::GetPid).await?;
         match self
             .wait_for(limit, |m, _| matches!(m, DriverMessage::Pid(_)))
             .await?
         {
             DriverMessage::Pid(p) => Ok(p),
-            _ => Err(ClientError::Closed(self.path.clone())),
+            _ => Err(SocketReaderError::Closed(self.path.clone())),
         }
     }
 
@@ -195,7 +194,7 @@ impl DriverClient {
         param: Option<&str>,
         id: &str,
         limit: Duration,
-    ) -> Result<i32, ClientError> {
+    ) -> Result<i32, SocketReaderError> {
         let msg = ServerMessage::InstCmd {
             cmd: cmd.into(),
             param: param.map(Into::into),
@@ -212,7 +211,7 @@ impl DriverClient {
         value: &str,
         id: &str,
         limit: Duration,
-    ) -> Result<i32, ClientError> {
+    ) -> Result<i32, SocketReaderError> {
         let msg = ServerMessage::Set {
             var: var.into(),
             value: value.into(),
@@ -222,7 +221,11 @@ impl DriverClient {
         self.tracking_result(id, limit).await
     }
 
-    async fn tracking_result(&mut self, id: &str, limit: Duration) -> Result<i32, ClientError> {
+    async fn tracking_result(
+        &mut self,
+        id: &str,
+        limit: Duration,
+    ) -> Result<i32, SocketReaderError> {
         let m = self
             .wait_for(
                 limit,
@@ -231,7 +234,7 @@ impl DriverClient {
             .await?;
         match m {
             DriverMessage::Tracking { code, .. } => Ok(code),
-            _ => Err(ClientError::Closed(self.path.clone())),
+            _ => Err(SocketReaderError::Closed(self.path.clone())),
         }
     }
 }
@@ -243,8 +246,7 @@ pub mod blocking {
     use std::path::Path;
     use std::time::Duration;
 
-    use nut_core::sock::{DriverMessage, DriverState, ServerMessage};
-    use nut_core::words::{Event, Tokenizer};
+    use nut_core::sock::{DriverDecoder, DriverMessage, DriverState, ServerMessage};
 
     /// What `upsdrvctl status` learns from a socket.
     #[derive(Debug, Clone, PartialEq, Eq)]
@@ -268,7 +270,7 @@ pub mod blocking {
             ServerMessage::DumpStatus
         );
         s.write_all(req.as_bytes())?;
-        let mut tok = Tokenizer::new();
+        let mut decoder = DriverDecoder::new();
         let mut st = DriverState::new();
         let mut probe = Probe {
             responsive: false,
@@ -288,20 +290,19 @@ pub mod blocking {
                 }
                 Err(e) => return Err(e),
             };
-            for &b in &buf[..n] {
-                if let Some(Event::Line(words)) = tok.feed(b) {
-                    match DriverMessage::parse(&words) {
-                        Ok(DriverMessage::Pong) => probe.responsive = true,
-                        Ok(DriverMessage::Pid(p)) => probe.pid = Some(p),
-                        Ok(DriverMessage::DumpDone) => {
-                            probe.status = st.value("ups.status").map(str::to_string);
-                            let _ = s.write_all(b"LOGOUT\n");
-                            return Ok(probe);
-                        }
-                        Ok(m) => {
-                            st.apply(&m);
-                        }
-                        Err(_) => {}
+            let mut msgs = Vec::new();
+            decoder.feed(&buf[..n], |line| msgs.extend(line.ok()));
+            for m in msgs {
+                match m {
+                    DriverMessage::Pong => probe.responsive = true,
+                    DriverMessage::Pid(p) => probe.pid = Some(p),
+                    DriverMessage::DumpDone => {
+                        probe.status = st.value("ups.status").map(str::to_string);
+                        let _ = s.write_all(b"LOGOUT\n");
+                        return Ok(probe);
+                    }
+                    m => {
+                        st.apply(&m);
                     }
                 }
             }

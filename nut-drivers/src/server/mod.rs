@@ -17,8 +17,11 @@ use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::device::DeviceRequest;
-use crate::dstate::{Chunk, Dstate, READER_QUEUE, ReaderTx};
+use crate::dstate::Dstate;
 use crate::error::DriverError;
+use queue::{Chunk, READER_QUEUE, ReaderTx};
+
+pub(crate) mod queue;
 
 /// Longest request line accepted from a reader; a valid one is far shorter (C formats into
 /// 512 bytes).
