@@ -1,7 +1,8 @@
 //! `doctor`: what is wrong with a store (and the config files that use it), one clear line
 //! each: expiry, identities without key, server certificates that do not chain to a CA trusted
 //! with C, CRLs past (or near) their next update, permissions, and a password that does not
-//! open the keys.
+//! open the keys. A CERTFILE, a PEM CERTPATH or an NSS database named by the config files is
+//! checked by [`super::doctor_setup`].
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -10,9 +11,13 @@ use anyhow::{Context, Result};
 use nut_certutil::certinfo::format_time;
 use nut_certutil::policy::Role;
 use nut_certutil::store::Store;
-use nut_certutil::tls::{TrustMaterial, Usage, validate_certificate};
+use nut_certutil::tls::{
+    ClientTlsSettings, ServerTlsSettings, TrustMaterial, Usage, validate_certificate,
+};
 use nut_core::config::{Secret, UpsdConf, UpsmonConf};
 use time::OffsetDateTime;
+
+use super::doctor_setup::{self, Setup};
 
 /// Days before expiry that count as "expiring".
 pub const EXPIRY_WARNING_DAYS: i64 = 30;
@@ -27,14 +32,14 @@ pub struct Report {
 }
 
 impl Report {
-    fn problem(&mut self, s: String) {
+    pub(super) fn problem(&mut self, s: String) {
         self.problems += 1;
         self.lines.push(format!("PROBLEM: {s}"));
     }
-    fn ok(&mut self, s: String) {
+    pub(super) fn ok(&mut self, s: String) {
         self.lines.push(format!("ok: {s}"));
     }
-    fn note(&mut self, s: String) {
+    pub(super) fn note(&mut self, s: String) {
         self.lines.push(format!("note: {s}"));
     }
 }
@@ -68,7 +73,7 @@ fn check_crls(r: &mut Report, store: &Store, now: OffsetDateTime) -> Result<()> 
     Ok(())
 }
 
-fn check_mode(r: &mut Report, path: &Path, what: &str, allow_other_read: bool) {
+pub(super) fn check_mode(r: &mut Report, path: &Path, what: &str, allow_other_read: bool) {
     let Ok(meta) = std::fs::metadata(path) else {
         return;
     };
@@ -98,28 +103,42 @@ fn check_reader(r: &mut Report, name: &str, dir: &Path) {
     // Absolute, so that the directories above a relative -d are checked (and named) too.
     let dir = &std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
     let file = Store::db_path(dir);
+    let group = group_of(name);
+    let fix = nut_certutil::store::read_fix(dir, &file, group.as_deref().unwrap_or("nut"));
+    check_reader_file(r, name, &file, &fix);
+}
+
+/// The name of `name`'s primary group.
+fn group_of(name: &str) -> Option<String> {
+    let user = nix::unistd::User::from_name(name).ok().flatten()?;
+    Some(
+        nix::unistd::Group::from_gid(user.gid)
+            .ok()
+            .flatten()
+            .map_or_else(|| user.gid.to_string(), |g| g.name),
+    )
+}
+
+/// Can `name` read `file` (every directory on the way searchable, the file readable)? A
+/// refusal is a problem naming the first path refused and `fix`.
+pub(super) fn check_reader_file(r: &mut Report, name: &str, file: &Path, fix: &str) {
+    let file = &std::fs::canonicalize(file).unwrap_or_else(|_| file.to_path_buf());
     let user = match nix::unistd::User::from_name(name) {
         Ok(Some(u)) => u,
         _ => {
             r.note(format!(
-                "no user {name} on this host: store access not checked for it"
+                "no user {name} on this host: access to {} not checked for it",
+                file.display()
             ));
             return;
         }
     };
-    match super::reader_access::first_refused(&user, &file) {
+    match super::reader_access::first_refused(&user, file) {
         None => r.ok(format!("user {name} can read {}", file.display())),
-        Some(path) => {
-            let group = nix::unistd::Group::from_gid(user.gid)
-                .ok()
-                .flatten()
-                .map_or_else(|| user.gid.to_string(), |g| g.name);
-            r.problem(format!(
-                "cannot read {} as user {name}: {}",
-                path.display(),
-                nut_certutil::store::read_fix(dir, &file, &group)
-            ));
-        }
+        Some(path) => r.problem(format!(
+            "cannot read {} as user {name}: {fix}",
+            path.display()
+        )),
     }
 }
 
@@ -144,18 +163,24 @@ pub fn run(input: &DoctorInput) -> Result<Report> {
     // The users the daemons read the store as: upsd's and upsmon's default `nut`, and
     // upsmon.conf's RUN_AS_USER.
     let mut readers = vec![DAEMON_USER.to_string()];
+    let mut setups: Vec<Setup> = Vec::new();
     for (path, role) in [(&input.upsd_conf, "upsd"), (&input.upsmon_conf, "upsmon")] {
         let Some(path) = path else { continue };
         let text = nut_core::config::read_config_text(path)
             .with_context(|| format!("cannot read {}", path.display()))?;
-        let (certpath, certident) = if role == "upsd" {
+        let (certpath, certident, setup) = if role == "upsd" {
             let c = UpsdConf::parse(&text, path)?;
-            (c.certpath, c.certident)
+            let setup = Setup::Server(ServerTlsSettings::from(&c));
+            (c.certpath, c.certident, setup)
         } else {
             let c = UpsmonConf::parse(&text, path)?;
             readers.extend(c.run_as_user.clone());
-            (c.certpath, c.certident)
+            let setup = Setup::Client(ClientTlsSettings::from(&c));
+            (c.certpath, c.certident, setup)
         };
+        if !setup.is_store_only() {
+            setups.push(setup);
+        }
         if let Some(ci) = certident {
             if !ci.password.is_empty() {
                 check_mode(
@@ -171,13 +196,24 @@ pub fn run(input: &DoctorInput) -> Result<Report> {
             dir = certpath.filter(|p| Store::exists(p));
         }
     }
-    let dir = dir
-        .context("no certificate database: give -d DIR (or a config file whose CERTPATH is one)")?;
+    readers.dedup();
+    let now = OffsetDateTime::now_utc();
+    for setup in &setups {
+        doctor_setup::check(&mut r, setup, &readers, now);
+    }
+    let dir = match dir {
+        Some(dir) => dir,
+        // CERTFILE / PEM / NSS set-ups only: their checks are the whole report.
+        None if !setups.is_empty() => return Ok(r),
+        None => anyhow::bail!(
+            "no certificate database: give -d DIR (or a config file whose CERTPATH is one, or \
+             names a CERTFILE, a PEM CA directory or bundle, or an NSS database)"
+        ),
+    };
     // Read-write when the store's owner runs it: opening settles a leftover write-ahead log
     // or rollback journal (what read-only readers such as upsd cannot do); else read-only.
     let store = Store::open(&dir).or_else(|_| Store::open_read_only(&dir))?;
     check_mode(&mut r, &dir, "store directory", true);
-    readers.dedup();
     for name in &readers {
         check_reader(&mut r, name, &dir);
     }
@@ -194,8 +230,8 @@ pub fn run(input: &DoctorInput) -> Result<Report> {
         }
     }
 
-    let now = OffsetDateTime::now_utc();
     let certs = store.certificates()?;
+    let before = r.problems;
     for c in &certs {
         let days = (c.not_after - now).whole_days();
         if c.not_after <= now {
@@ -220,7 +256,7 @@ pub fn run(input: &DoctorInput) -> Result<Report> {
             ));
         }
     }
-    if !certs.is_empty() && r.problems == 0 {
+    if !certs.is_empty() && r.problems == before {
         r.ok(format!(
             "{} certificate(s), none expired or expiring within {EXPIRY_WARNING_DAYS} days",
             certs.len()

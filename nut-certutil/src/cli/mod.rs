@@ -4,6 +4,7 @@
 
 pub mod crl_cmd;
 pub mod doctor;
+pub mod doctor_setup;
 pub mod enroll_cmd;
 pub mod io;
 pub mod nss;
