@@ -20,7 +20,8 @@ fn primary_falls_back_to_master_sets_fsd_and_waits_for_numlogins() {
         let one = |x: &str| vec![x.to_string()];
         match line {
             "LOGIN dummy" => one("OK"),
-            // An old upsd: no PRIMARY command yet.
+            // An old upsd: no PRIMARY command yet, and no extensions.
+            "CAPABILITIES" => one("ERR UNKNOWN-COMMAND"),
             "PRIMARY dummy" => one("ERR UNKNOWN-COMMAND"),
             "MASTER dummy" => one("OK MASTER-GRANTED"),
             "GET VAR dummy ups.status" => one("VAR dummy ups.status \"OB LB\""),
@@ -52,6 +53,8 @@ fn primary_falls_back_to_master_sets_fsd_and_waits_for_numlogins() {
         "USERNAME upsmon",
         "PASSWORD \"secret pw\"",
         "LOGIN dummy",
+        // rnut's upsmon asks for the push extension once logged in (a C upsd refuses it).
+        "CAPABILITIES",
         "PRIMARY dummy",
         "MASTER dummy",
         "GET VAR dummy ups.status",
