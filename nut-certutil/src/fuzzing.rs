@@ -1,7 +1,7 @@
 //! Invariant checks for fuzzing what nut-certutil reads from files a user hands it (PEM or
 //! DER certificates, requests and keys) and from foreign NSS databases (the objects of
 //! cert9.db / key4.db once read from SQLite). They are the bodies of the `pem_input` and
-//! `nss_objects` fuzz targets and of this crate's stable `fuzz_smoke` example.
+//! `nss_objects` fuzz targets and of the stable `fuzz_smoke_certutil` example.
 //!
 //! Each check returns a description of the first broken invariant; none panics on its own.
 

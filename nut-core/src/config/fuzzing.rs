@@ -1,5 +1,5 @@
 //! Invariant checks for fuzzing the config parsers (the bodies of the `config_files` fuzz
-//! target and of the stable `fuzz_smoke` example): the pure parse-from-text entry points of
+//! target and of the stable `fuzz_smoke_core` example): the pure parse-from-text entry points of
 //! ups.conf, upsd.conf, upsd.users and upsmon.conf.
 //!
 //! Each check returns a description of the first broken invariant; none panics on its own.

@@ -1,5 +1,5 @@
 //! Invariant checks for fuzzing: the bodies of the cargo-fuzz targets in `fuzz/` and of the
-//! stable-toolchain driver `examples/fuzz_smoke.rs`, kept here so both run the same checks.
+//! stable-toolchain driver `examples/fuzz_smoke_core.rs`, kept here so both run the same checks.
 //!
 //! Each function takes arbitrary bytes, runs them through the tokenizer and a parser, and
 //! returns a description of the first broken invariant. They never panic on their own; the

@@ -12,7 +12,7 @@
 //! - [`tracking`]: [`TrackingId`] (v4 UUIDs) and [`TrackingStatus`] for `GET TRACKING`.
 //! - [`system_name`]: [`SystemName`], `ups@host:port` as the clients take it.
 //! - [`fuzzing`]: the invariant checks run by the fuzz targets in `fuzz/` and by the stable
-//!   `fuzz_smoke` example.
+//!   `fuzz_smoke_core` example.
 //!
 //! Words come from [`crate::words::Tokenizer`]; nothing here does I/O. Lines are written
 //! without their `\n` (the writer adds it).

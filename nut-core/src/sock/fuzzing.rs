@@ -1,5 +1,5 @@
 //! Invariant checks for fuzzing both directions of the driver socket (the bodies of the
-//! `driver_socket` fuzz target and of the stable `fuzz_smoke` example):
+//! `driver_socket` fuzz target and of the stable `fuzz_smoke_core` example):
 //! - what a driver reads from upsd and other readers ([`ServerMessage::parse`]);
 //! - what upsd reads from a driver ([`DriverMessage::parse`]) and applies to its mirror of
 //!   the UPS ([`DriverState::apply`]), line after line, as `driver_link` does.

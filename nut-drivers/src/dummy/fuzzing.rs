@@ -1,5 +1,5 @@
 //! Invariant checks for fuzzing dummy-ups's `.dev` / `.seq` parser (the body of the
-//! `dummy_devfile` fuzz target and of the stable `fuzz_smoke` example of this crate).
+//! `dummy_devfile` fuzz target and of the stable `fuzz_smoke_drivers` example).
 //!
 //! The check returns a description of the first broken invariant; it never panics on its own.
 

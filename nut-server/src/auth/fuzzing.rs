@@ -1,5 +1,5 @@
 //! Invariant checks for fuzzing the hosts.allow / hosts.deny parser (selector 4 of the
-//! `config_files` fuzz target, and the stable `fuzz_smoke` example of this crate).
+//! `config_files` fuzz target, and the stable `fuzz_smoke_server` example).
 //!
 //! The check returns a description of the first broken invariant; it never panics on its own.
 

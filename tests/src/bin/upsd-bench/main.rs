@@ -40,7 +40,7 @@ struct Cli {
     /// Seconds per timed measurement (default 3, or 0.5 with --quick).
     #[arg(long)]
     duration: Option<f64>,
-    /// Where rnut's upsd and nut-certutil are (default: <workspace>/target/release).
+    /// Where rnut's upsd and nut-certutil are (default: $CARGO_TARGET_DIR/release, else <workspace>/target/release).
     #[arg(long, value_name = "DIR")]
     rnut_bin_dir: Option<PathBuf>,
     /// Which dummy-ups serves the UPS to both servers.
@@ -257,10 +257,13 @@ async fn run(cli: Cli, nofile: u64) -> Result<()> {
     let plan = Plan::new(&cli);
     let load_before = procfs::loadavg();
     let started = std::time::SystemTime::now();
-    let bin_dir = cli
-        .rnut_bin_dir
-        .clone()
-        .unwrap_or_else(|| rnut_tests::workspace_root().join("target/release"));
+    let bin_dir = cli.rnut_bin_dir.clone().unwrap_or_else(|| {
+        // Where `cargo build --release` put them: CARGO_TARGET_DIR when set.
+        std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| rnut_tests::workspace_root().join("target"))
+            .join("release")
+    });
     let key = match cli.key {
         KeyArg::Default => KeyChoice::Default,
         KeyArg::Rsa => KeyChoice::Rsa,
