@@ -103,7 +103,9 @@ pub(crate) use lines::{
 #[allow(unused_imports)]
 pub(crate) use lines::{Section, SectionedFile, section_header};
 pub use tls_directives::{CertIdent, CertRequest};
-pub(crate) use tls_directives::{cert_ident, certident_line, certident_needs_store};
+pub(crate) use tls_directives::{
+    cert_expiry_warn, cert_ident, certident_line, certident_needs_store,
+};
 pub use values::MAX_CONFIG_SECONDS;
 pub(crate) use values::{
     bool_value, int_value, never_if_negative, parse_bool, path_arg, positive_seconds,

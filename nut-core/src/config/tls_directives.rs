@@ -120,6 +120,25 @@ pub(crate) fn certident_line(lines: &[Line]) -> Option<usize> {
         .map(|l| l.number)
 }
 
+/// `CERTEXPIRYWARN <days>` (upsd.conf and upsmon.conf): the expiry warning window, 0..=3650
+/// days (0 turns the warnings off).
+pub(crate) fn cert_expiry_warn(
+    key: &str,
+    value: &str,
+    file: &Path,
+    line: usize,
+) -> Result<u32, ConfigError> {
+    let days: u32 = super::values::uint_value(key, value, file, line)?;
+    if days > 3650 {
+        return Err(ConfigError::new(
+            file,
+            line,
+            "CERTEXPIRYWARN must be between 0 and 3650 days",
+        ));
+    }
+    Ok(days)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

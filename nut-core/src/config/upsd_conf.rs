@@ -11,9 +11,10 @@ use std::time::Duration;
 use super::unix_socket::{UnixSocketConf, is_socket_path};
 use super::upsd_http::{HTTP_DIRECTIVES, HttpConf};
 use super::{
-    CertIdent, CertRequest, ConfigError, ConfigWarning, DEFAULT_PORT, Line, bool_value, cert_ident,
-    certident_line, certident_needs_store, expect_args, invalid_directive, parse_bool, path_arg,
-    positive_seconds, read_lines, seconds_value, uint_value,
+    CertIdent, CertRequest, ConfigError, ConfigWarning, DEFAULT_PORT, Line, bool_value,
+    cert_expiry_warn, cert_ident, certident_line, certident_needs_store, expect_args,
+    invalid_directive, parse_bool, path_arg, positive_seconds, read_lines, seconds_value,
+    uint_value,
 };
 
 /// One `LISTEN <addr> [<port>]` line.
@@ -243,15 +244,7 @@ impl UpsdConf {
                 self.disable_weak_ssl = bool_value(key, one("boolean")?, file, n)?
             }
             "CERTEXPIRYWARN" => {
-                let days: u32 = uint_value(key, one("days")?, file, n)?;
-                if days > 3650 {
-                    return Err(ConfigError::new(
-                        file,
-                        n,
-                        "CERTEXPIRYWARN must be between 0 and 3650 days",
-                    ));
-                }
-                self.certexpirywarn = Some(days);
+                self.certexpirywarn = Some(cert_expiry_warn(key, one("days")?, file, n)?)
             }
             "ALLOW_EXPIRED_CERT" => {
                 self.allow_expired_cert = allow_bool(key, one("boolean")?, file, n)?

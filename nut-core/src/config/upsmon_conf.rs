@@ -16,9 +16,9 @@ use super::monitor_failover;
 use super::notify::check_notify_format;
 pub use super::notify::{NOTIFY_MAX_LEN, NotifyEvent, NotifyFlags, render_notify_message};
 use super::{
-    CertIdent, ConfigError, ConfigWarning, Line, cert_ident, certident_line, certident_needs_store,
-    expect_args, int_value, invalid_directive, never_if_negative, path_arg, positive_seconds,
-    read_lines, rejoin_single_quoted, seconds_value, uint_value, zero_one,
+    CertIdent, ConfigError, ConfigWarning, Line, cert_expiry_warn, cert_ident, certident_line,
+    certident_needs_store, expect_args, int_value, invalid_directive, never_if_negative, path_arg,
+    positive_seconds, read_lines, rejoin_single_quoted, seconds_value, uint_value, zero_one,
 };
 use crate::net::SystemName;
 use crate::secret::Secret;
@@ -430,15 +430,7 @@ impl UpsmonConf {
             "CERTVERIFY" => self.certverify = Some(zero_one(key, one("0|1")?, file, n)?),
             "FORCESSL" => self.forcessl = Some(zero_one(key, one("0|1")?, file, n)?),
             "CERTEXPIRYWARN" => {
-                let days: u32 = uint_value(key, one("days")?, file, n)?;
-                if days > 3650 {
-                    return Err(ConfigError::new(
-                        file,
-                        n,
-                        "CERTEXPIRYWARN must be between 0 and 3650 days",
-                    ));
-                }
-                self.certexpirywarn = Some(days);
+                self.certexpirywarn = Some(cert_expiry_warn(key, one("days")?, file, n)?)
             }
             "DEBUG_MIN" => self.debug_min = Some(uint_value(key, one("level")?, file, n)?),
             _ => return Err(invalid_directive(file, n, word, "upsmon.conf", DIRECTIVES)),
