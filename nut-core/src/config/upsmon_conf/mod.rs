@@ -5,107 +5,34 @@
 //! `atoi` and ignores negative values where they make no sense; rnut refuses both. Call
 //! [`UpsmonConf::validate`] before monitoring: it checks what upsmon needs as a whole (at least
 //! one MONITOR, enough power values for MINSUPPLIES).
+//!
+//! ## Layout
+//! - this file: [`UpsmonConf`], its defaults and the directive dispatch;
+//! - `monitor`: `MONITOR` lines ([`MonitorSpec`], the failover form);
+//! - `certhosts`: `CERTHOST` rules and the check that each one reaches a MONITOR line;
+//! - `values`: the values of the other upsmon-only directives ([`ShutdownExit`],
+//!   [`PollFailLogThrottle`], `SHUTDOWNCMD`, `NOTIFYCMD`, notify event names).
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::certhost::{CertHostRule, find_certhost, parse_certhost_target};
-use super::monitor_failover;
+use super::certhost::CertHostRule;
 use super::notify::check_notify_format;
 pub use super::notify::{NOTIFY_MAX_LEN, NotifyEvent, NotifyFlags, render_notify_message};
 use super::{
     CertIdent, ConfigError, ConfigWarning, Line, cert_expiry_warn, cert_ident, certident_line,
     certident_needs_store, expect_args, int_value, invalid_directive, never_if_negative, path_arg,
-    positive_seconds, read_lines, rejoin_single_quoted, seconds_value, uint_value, zero_one,
+    positive_seconds, read_lines, seconds_value, uint_value, zero_one,
 };
-use crate::net::SystemName;
-use crate::secret::Secret;
-use crate::words::split_line;
 
-/// `SHUTDOWNEXIT`: what the root parent does after running SHUTDOWNCMD.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ShutdownExit {
-    /// `yes`/`on`/`true`/`0` (the default): exit at once.
-    #[default]
-    Yes,
-    /// `no`/`off`/`false` or a negative number: never exit.
-    No,
-    /// A positive number: linger this long, then exit.
-    After(Duration),
-}
+mod certhosts;
+mod monitor;
+mod values;
 
-/// `POLLFAIL_LOG_THROTTLE_MAX`: how often a failing poll is logged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum PollFailLogThrottle {
-    /// Negative (the default, -1): every loop.
-    #[default]
-    EveryLoop,
-    /// 0: only when the error changes.
-    OnChange,
-    /// n: every n loops.
-    Every(u64),
-}
-
-/// The system name of a MONITOR line: [`SystemName`] (`ups@host:port`, host `localhost` and
-/// port 3493 by default, IPv6 in brackets). Kept as an alias for code written against the
-/// first version of this module.
-pub type MonitorTarget = SystemName;
-
-/// The role of a MONITOR line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum MonitorRole {
-    /// `primary` / `master`: this host shuts the UPS down last.
-    Primary,
-    /// `secondary` / `slave`.
-    Secondary,
-}
-
-/// One `MONITOR <system> <powervalue> <user> <password> <role>` line. `Debug` hides the
-/// password.
-#[derive(Clone, PartialEq, Eq)]
-pub struct MonitorSpec {
-    /// The system string exactly as written (used in messages and `UPSNAME`).
-    pub system_text: String,
-    /// The parsed system name.
-    pub system: MonitorTarget,
-    /// Number of power supplies this UPS feeds (0 = monitor only).
-    pub power_value: u32,
-    /// upsd.users user name.
-    pub user: String,
-    /// Its password (zeroed on drop, never shown).
-    pub password: Secret,
-    /// Primary or secondary.
-    pub role: MonitorRole,
-    /// Line of the MONITOR directive.
-    pub line: usize,
-    /// The other servers of a failover line (`MONITOR a@h1,a@h2 ...`), tried in order after
-    /// [`MonitorSpec::system`]; empty for the usual one-server line.
-    pub alternates: Vec<MonitorTarget>,
-}
-
-impl MonitorSpec {
-    /// Every server of the line, in the order they are tried.
-    pub fn servers(&self) -> impl Iterator<Item = &MonitorTarget> {
-        std::iter::once(&self.system).chain(&self.alternates)
-    }
-}
-
-impl fmt::Debug for MonitorSpec {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MonitorSpec")
-            .field("system_text", &self.system_text)
-            .field("system", &self.system)
-            .field("power_value", &self.power_value)
-            .field("user", &self.user)
-            .field("password", &"<redacted>")
-            .field("role", &self.role)
-            .field("line", &self.line)
-            .field("alternates", &self.alternates)
-            .finish()
-    }
-}
+pub use monitor::{MonitorRole, MonitorSpec, MonitorTarget};
+pub use values::{PollFailLogThrottle, ShutdownExit};
+use values::{notify_command, notify_event, shutdown_command, shutdown_exit};
 
 /// A parsed upsmon.conf with the C upsmon defaults.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -312,47 +239,6 @@ impl UpsmonConf {
             .unwrap_or(event.stock_message())
     }
 
-    /// The CERTHOST rule for a server: `host:port`'s, else `host`'s without a port (compared
-    /// exactly: no DNS, case-sensitive).
-    pub fn certhost(&self, host: &str, port: u16) -> Option<&CertHostRule> {
-        find_certhost(&self.certhosts, host, port)
-    }
-
-    /// A CERTHOST that no MONITOR line reaches protects nothing: most often the port or the
-    /// host is written differently. Warn, naming the rule and the MONITOR lines (a file with
-    /// no MONITOR, such as a `upsc -C` settings file, is not checked).
-    fn warn_unmatched_certhosts(&mut self) {
-        if self.monitors.is_empty() {
-            return;
-        }
-        let monitors: Vec<&str> = self
-            .monitors
-            .iter()
-            .map(|m| m.system_text.as_str())
-            .collect();
-        for (rule, line) in self.certhosts.iter().zip(&self.certhost_lines) {
-            let reached = self
-                .monitors
-                .iter()
-                .flat_map(MonitorSpec::servers)
-                .any(|s| {
-                    find_certhost(&self.certhosts, &s.host, s.port)
-                        .is_some_and(|r| r.same_target(rule))
-                });
-            if !reached {
-                self.warnings.push(ConfigWarning::new(
-                    &self.file,
-                    *line,
-                    format!(
-                        "CERTHOST {} matches no MONITOR line ({}): it protects nothing",
-                        rule.target(),
-                        monitors.join(", ")
-                    ),
-                ));
-            }
-        }
-    }
-
     fn apply(&mut self, line: &Line, file: &Path) -> Result<(), ConfigError> {
         let n = line.number;
         let word = line.words[0].as_str();
@@ -437,221 +323,4 @@ impl UpsmonConf {
         }
         Ok(())
     }
-
-    fn monitor(&mut self, line: &Line, file: &Path) -> Result<(), ConfigError> {
-        let n = line.number;
-        let args = &line.words[1..];
-        let failover = args.len() == 4 && monitor_failover::is_server_list(&args[0]);
-        if args.len() == 4 && !failover {
-            return Err(ConfigError::new(
-                file,
-                n,
-                "MONITOR: old-style line without a user name; use MONITOR <system> <powervalue> <user> <password> <primary|secondary>",
-            ));
-        }
-        // The failover form, normalised to the usual five arguments plus the other servers.
-        let (args, mut servers) = if failover {
-            let f = monitor_failover::parse(&args[0], &args[2])
-                .map_err(|e| ConfigError::new(file, n, e))?;
-            let args = vec![
-                args[0].clone(),
-                args[1].clone(),
-                f.user,
-                f.password,
-                args[3].clone(),
-            ];
-            (args, f.servers)
-        } else {
-            let args = expect_args(
-                line,
-                5,
-                "<system> <powervalue> <user> <password> <primary|secondary>",
-                file,
-            )?;
-            if monitor_failover::is_server_list(&args[0]) {
-                return Err(ConfigError::new(
-                    file,
-                    n,
-                    "MONITOR: a list of servers takes the failover form MONITOR <ups@hostA>,<ups@hostB> <powervalue> <user>:<password> <role> (C upsmon refuses it; it would monitor the first server alone in this form)",
-                ));
-            }
-            let system = SystemName::parse(&args[0]).map_err(|e| {
-                ConfigError::new(
-                    file,
-                    n,
-                    format!("MONITOR: invalid system name (expected ups[@host[:port]]): {e}"),
-                )
-            })?;
-            (args.to_vec(), vec![system])
-        };
-        let system = servers.remove(0);
-        let alternates = servers;
-        let power_value = uint_value("MONITOR power value", &args[1], file, n)?;
-        let role = match args[4].to_ascii_lowercase().as_str() {
-            "primary" | "master" => MonitorRole::Primary,
-            "secondary" | "slave" => MonitorRole::Secondary,
-            _ => {
-                return Err(ConfigError::new(
-                    file,
-                    n,
-                    format!(
-                        "MONITOR: invalid role {:?} (expected primary, master, secondary or slave)",
-                        args[4]
-                    ),
-                ));
-            }
-        };
-        if args[2].is_empty() {
-            return Err(ConfigError::new(file, n, "MONITOR: empty user name"));
-        }
-        if let Some(prev) = self.monitors.iter().find(|m| m.system_text == args[0]) {
-            self.warnings.push(ConfigWarning::new(
-                file,
-                n,
-                format!(
-                    "duplicate MONITOR {} ignored (first defined on line {})",
-                    args[0], prev.line
-                ),
-            ));
-            return Ok(());
-        }
-        self.monitors.push(MonitorSpec {
-            system_text: args[0].clone(),
-            system,
-            power_value,
-            user: args[2].clone(),
-            password: Secret::from(args[3].as_str()),
-            role,
-            line: n,
-            alternates,
-        });
-        Ok(())
-    }
-
-    fn certhost_rule(&mut self, line: &Line, file: &Path) -> Result<(), ConfigError> {
-        let n = line.number;
-        let usage = "<host[:port]> <certname> <certverify 0|1> <forcessl 0|1>";
-        // Single-quoted words (`'My nut server'`) as in CERTIDENT.
-        let args = rejoin_single_quoted(&line.words[1..], line.quoted >> 1)
-            .map_err(|e| ConfigError::new(file, n, format!("CERTHOST: {e}")))?;
-        let [target, cert_name, certverify, forcessl] =
-            <[String; 4]>::try_from(args).map_err(|args| {
-                ConfigError::new(
-                    file,
-                    n,
-                    format!(
-                        "CERTHOST: expected 4 arguments ({usage}), got {}",
-                        args.len()
-                    ),
-                )
-            })?;
-        let hostport = target.rsplit_once('@').map_or(target.as_str(), |(_, h)| h);
-        let (host, port) = parse_certhost_target(hostport).map_err(|_| {
-            ConfigError::new(
-                file,
-                n,
-                format!("CERTHOST: invalid host {target:?} (expected host[:port])"),
-            )
-        })?;
-        let rule = CertHostRule {
-            host,
-            port,
-            cert_name,
-            certverify: zero_one("CERTHOST certverify", &certverify, file, n)?,
-            forcessl: zero_one("CERTHOST forcessl", &forcessl, file, n)?,
-        };
-        if self.certhosts.iter().any(|r| r.same_target(&rule)) {
-            self.warnings.push(ConfigWarning::new(
-                file,
-                n,
-                format!(
-                    "duplicate CERTHOST for {} ignored (the first one wins)",
-                    rule.target()
-                ),
-            ));
-            return Ok(());
-        }
-        self.certhost_lines.push(n);
-        self.certhosts.push(rule);
-        Ok(())
-    }
-}
-
-fn notify_event(name: &str, file: &Path, n: usize) -> Result<NotifyEvent, ConfigError> {
-    NotifyEvent::from_name(name)
-        .ok_or_else(|| ConfigError::new(file, n, format!("unknown notify type {name:?}")))
-}
-
-fn shutdown_exit(value: &str, file: &Path, n: usize) -> Result<ShutdownExit, ConfigError> {
-    match value.to_ascii_lowercase().as_str() {
-        "yes" | "on" | "true" => return Ok(ShutdownExit::Yes),
-        "no" | "off" | "false" => return Ok(ShutdownExit::No),
-        _ => {}
-    }
-    let secs = int_value("SHUTDOWNEXIT", value, file, n).map_err(|_| {
-        ConfigError::new(
-            file,
-            n,
-            format!("SHUTDOWNEXIT: invalid value {value:?} (expected yes, no or seconds)"),
-        )
-    })?;
-    Ok(match u64::try_from(secs) {
-        Ok(0) => ShutdownExit::Yes,
-        Ok(s) => ShutdownExit::After(Duration::from_secs(s)),
-        Err(_) => ShutdownExit::No,
-    })
-}
-
-/// SHUTDOWNCMD: one word is a whole command line; more words are joined with the second
-/// and later ones single-quoted (a `'` inside is written `'\''`).
-fn shutdown_command(line: &Line, file: &Path) -> Result<String, ConfigError> {
-    let args = &line.words[1..];
-    match args {
-        [] => Err(ConfigError::new(
-            file,
-            line.number,
-            "SHUTDOWNCMD: missing command",
-        )),
-        [cmd] if cmd.trim().is_empty() => Err(ConfigError::new(
-            file,
-            line.number,
-            "SHUTDOWNCMD: empty command",
-        )),
-        [cmd] => Ok(cmd.clone()),
-        [first, rest @ ..] => {
-            let mut out = first.clone();
-            for a in rest {
-                out.push_str(" '");
-                out.push_str(&a.replace('\'', r"'\''"));
-                out.push('\'');
-            }
-            Ok(out)
-        }
-    }
-}
-
-/// NOTIFYCMD as argv. A single word containing spaces (`NOTIFYCMD "/bin/notify -x"`, which
-/// older C upsmon ran through a shell) is split again with the NUT tokenizer.
-fn notify_command(line: &Line, file: &Path) -> Result<Vec<String>, ConfigError> {
-    let args = &line.words[1..];
-    let argv = match args {
-        [] => {
-            return Err(ConfigError::new(
-                file,
-                line.number,
-                "NOTIFYCMD: missing command",
-            ));
-        }
-        [one] if one.contains(' ') => split_line(one)
-            .map_err(|e| ConfigError::new(file, line.number, format!("NOTIFYCMD: {e}")))?,
-        _ => args.to_vec(),
-    };
-    if argv.first().is_none_or(|a| a.is_empty()) {
-        return Err(ConfigError::new(
-            file,
-            line.number,
-            "NOTIFYCMD: empty command",
-        ));
-    }
-    Ok(argv)
 }
