@@ -101,14 +101,14 @@ impl SocketReader {
                 reader::apply(&mut self.state, &mut self.dump_done, &msg);
                 return Ok(Some(msg));
             }
-            let n = self
-                .stream
-                .read(self.conn.buffer())
-                .await
-                .map_err(|e| SocketReaderError::Io {
-                    path: self.path.clone(),
-                    source: e,
-                })?;
+            let n =
+                self.stream
+                    .read(self.conn.buffer())
+                    .await
+                    .map_err(|e| SocketReaderError::Io {
+                        path: self.path.clone(),
+                        source: e,
+                    })?;
             if n == 0 {
                 return Ok(None);
             }
