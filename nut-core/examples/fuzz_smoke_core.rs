@@ -21,24 +21,9 @@ use nut_core::smoke::{self, Rng};
 use nut_core::sock::fuzzing::check_driver_socket_selected;
 use nut_core::words::{Event, Tokenizer};
 
-/// First words: request commands and reply keywords.
-const FIRST: &[&str] = &[
-    "GET",
-    "LIST",
-    "SET",
-    "INSTCMD",
-    "USERNAME",
-    "PASSWORD",
-    "LOGIN",
-    "LOGOUT",
-    "PRIMARY",
-    "MASTER",
-    "FSD",
-    "VER",
-    "NETVER",
-    "PROTVER",
-    "HELP",
-    "STARTTLS",
+/// First words besides the request keywords (see [`first_words`]): keywords in other cases,
+/// reply keywords, junk.
+const FIRST_OTHER: &[&str] = &[
     "get",
     "List",
     "set",
@@ -67,6 +52,20 @@ const FIRST: &[&str] = &[
     "Network",
     "FROB",
 ];
+
+/// First words: the first keyword of every NUT request (`Request::NUT_NAMES`), then
+/// [`FIRST_OTHER`].
+fn first_words() -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for name in Request::NUT_NAMES {
+        let keyword = name.split(' ').next().unwrap_or(name);
+        if !out.contains(&keyword) {
+            out.push(keyword);
+        }
+    }
+    out.extend_from_slice(FIRST_OTHER);
+    out
+}
 
 /// Later words: sub-commands, names, values (some quoted or escaped), numbers, ids.
 const DICT: &[&str] = &[
@@ -146,12 +145,12 @@ fn random_bytes(rng: &mut Rng, buf: &mut Vec<u8>) {
 /// One input: a few lines, most shaped like requests or replies (a keyword, then words from
 /// the dictionary), some random, a few with words over 512 bytes or more than 32 words, then
 /// a few random byte flips.
-fn generate(rng: &mut Rng, buf: &mut Vec<u8>) {
+fn generate(rng: &mut Rng, first: &[&str], buf: &mut Vec<u8>) {
     buf.clear();
     for _ in 0..=rng.below(6) {
         match rng.below(20) {
             0..=13 => {
-                buf.extend_from_slice(FIRST[rng.below(FIRST.len())].as_bytes());
+                buf.extend_from_slice(first[rng.below(first.len())].as_bytes());
                 for _ in 0..rng.below(6) {
                     buf.push(if rng.below(10) == 0 { b'\t' } else { b' ' });
                     if rng.below(8) == 0 {
@@ -195,11 +194,12 @@ fn main() -> ExitCode {
     let (iterations, seed) = smoke::args(1_000_000);
     let mut rng = Rng::new(seed);
     let mut buf = Vec::new();
+    let first = first_words();
     let (mut bytes, mut lines, mut requests_ok, mut replies_ok) = (0u64, 0u64, 0u64, 0u64);
     let start = Instant::now();
 
     for i in 0..iterations {
-        generate(&mut rng, &mut buf);
+        generate(&mut rng, &first, &mut buf);
         bytes += buf.len() as u64;
         let outcome = catch_unwind(AssertUnwindSafe(|| {
             check_tokenizer(&buf)?;
