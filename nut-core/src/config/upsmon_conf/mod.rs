@@ -18,12 +18,13 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::certhost::CertHostRule;
+use super::flat_file::{FlatFile, directive_key, one_arg, read_flat};
 use super::notify::check_notify_format;
 pub use super::notify::{NOTIFY_MAX_LEN, NotifyEvent, NotifyFlags, render_notify_message};
 use super::{
-    CertIdent, ConfigError, ConfigWarning, Line, cert_expiry_warn, cert_ident, certident_line,
-    certident_needs_store, expect_args, int_value, invalid_directive, never_if_negative, path_arg,
-    positive_seconds, read_lines, seconds_value, uint_value, zero_one,
+    CertIdent, ConfigError, ConfigWarning, Line, cert_expiry_warn, cert_ident, expect_args,
+    int_value, invalid_directive, never_if_negative, path_arg, positive_seconds, seconds_value,
+    uint_value, zero_one,
 };
 
 mod certhosts;
@@ -180,6 +181,13 @@ const DIRECTIVES: &[&str] = &[
     "DEBUG_MIN",
 ];
 
+/// How [`read_flat`] reads this file.
+const FLAT: FlatFile<UpsmonConf> = FlatFile {
+    warnings: |c| &mut c.warnings,
+    apply: UpsmonConf::apply,
+    has_cert_store: UpsmonConf::has_cert_store,
+};
+
 impl UpsmonConf {
     /// Parse the text of an upsmon.conf; `file` is only used in messages. Call
     /// [`UpsmonConf::validate`] afterwards when upsmon is about to monitor.
@@ -188,15 +196,15 @@ impl UpsmonConf {
             file: file.to_path_buf(),
             ..UpsmonConf::default()
         };
-        let lines = read_lines(text, file, &mut conf.warnings)?;
-        for line in &lines {
-            conf.apply(line, file)?;
-        }
-        let has_store = conf.certpath.is_some() || conf.certfile.is_some();
-        certident_needs_store(certident_line(&lines), has_store, file)?;
+        read_flat(&mut conf, text, file, &FLAT)?;
         conf.warn_unmatched_certhosts();
         conf.warnings.sort_by_key(|w| w.line);
         Ok(conf)
+    }
+
+    /// Whether a certificate store is named (CERTPATH or CERTFILE), as CERTIDENT needs.
+    fn has_cert_store(&self) -> bool {
+        self.certpath.is_some() || self.certfile.is_some()
     }
 
     /// What upsmon needs as a whole: at least one MONITOR, and power values adding up to
@@ -240,14 +248,8 @@ impl UpsmonConf {
     }
 
     fn apply(&mut self, line: &Line, file: &Path) -> Result<(), ConfigError> {
-        let n = line.number;
-        let word = line.words[0].as_str();
-        let key = if word.eq_ignore_ascii_case("DEBUG_MIN") {
-            "DEBUG_MIN"
-        } else {
-            word
-        };
-        let one = |usage: &str| expect_args(line, 1, usage, file).map(|a| a[0].as_str());
+        let (n, word, key) = (line.number, line.words[0].as_str(), directive_key(line));
+        let one = |usage: &str| one_arg(line, usage, file);
         match key {
             "MONITOR" => self.monitor(line, file)?,
             "MINSUPPLIES" => {
