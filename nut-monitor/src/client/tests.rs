@@ -5,6 +5,8 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
+use nut_core::net::ErrCode;
+
 use super::*;
 
 /// Serve one connection: for each request line, write `reply(line)` verbatim.

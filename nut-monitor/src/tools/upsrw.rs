@@ -5,6 +5,8 @@ use clap::Parser;
 
 use super::tls_args::TlsArgs;
 use super::upscmd::{refused, tracking_refused};
+use nut_core::net::VarType;
+
 use crate::client::Client;
 
 /// upsrw command line.
@@ -123,6 +125,27 @@ async fn list(c: &mut Client, ups: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A type word as C upsrw reads it, without regard to case (nut-core's parser reads upsd's
+/// upper case; any other spelling comes as [`VarType::Other`]).
+/// `None` for a word unknown in any case.
+fn any_case(t: &VarType) -> Option<VarType> {
+    match t {
+        VarType::Other(word) => match VarType::parse(&word.to_ascii_uppercase()) {
+            VarType::Other(_) => None,
+            known => Some(known),
+        },
+        known => Some(known.clone()),
+    }
+}
+
+/// A type word as it came (for [`VarType::Other`]) or as upsd writes it.
+fn word_of(t: &VarType) -> String {
+    match t {
+        VarType::Other(word) => word.clone(),
+        known => known.to_string(),
+    }
+}
+
 /// C upsrw's `do_type`.
 async fn describe_type(
     c: &mut Client,
@@ -136,29 +159,32 @@ async fn describe_type(
     };
     let mut is_enum = false;
     for t in &types {
-        if t.eq_ignore_ascii_case("ENUM") {
-            is_enum = true;
-        } else if t.eq_ignore_ascii_case("RANGE") {
-            return range(c, ups, var, out).await;
-        } else if t.len() >= 7 && t[..7].eq_ignore_ascii_case("STRING:") {
-            let len: i64 = leading_int(&t[7..]);
-            let val = value(c, ups, var, "do_string").await?;
-            if is_enum {
-                return enumerate(c, ups, var, Some(Some(len)), &val, out).await;
+        let Some(known) = any_case(t) else {
+            out.push_str(&format!("Type: {} (unrecognized)\n", word_of(t)));
+            continue;
+        };
+        match known {
+            VarType::Enum => is_enum = true,
+            VarType::Range => return range(c, ups, var, out).await,
+            VarType::String(len) => {
+                let val = value(c, ups, var, "do_string").await?;
+                if is_enum {
+                    return enumerate(c, ups, var, Some(Some(len)), &val, out).await;
+                }
+                out.push_str(&format!(
+                    "Type: STRING\nMaximum length: {len}\nValue: {val}\n"
+                ));
+                return Ok(());
             }
-            out.push_str(&format!(
-                "Type: STRING\nMaximum length: {len}\nValue: {val}\n"
-            ));
-            return Ok(());
-        } else if t.eq_ignore_ascii_case("NUMBER") {
-            let val = value(c, ups, var, "do_number").await?;
-            if is_enum {
-                return enumerate(c, ups, var, Some(None), &val, out).await;
+            VarType::Number => {
+                let val = value(c, ups, var, "do_number").await?;
+                if is_enum {
+                    return enumerate(c, ups, var, Some(None), &val, out).await;
+                }
+                out.push_str(&format!("Type: NUMBER\nValue: {val}\n"));
+                return Ok(());
             }
-            out.push_str(&format!("Type: NUMBER\nValue: {val}\n"));
-            return Ok(());
-        } else if !t.eq_ignore_ascii_case("RW") {
-            out.push_str(&format!("Type: {t} (unrecognized)\n"));
+            VarType::Rw | VarType::Other(_) => {}
         }
     }
     if is_enum {
@@ -207,7 +233,6 @@ async fn range(c: &mut Client, ups: &str, var: &str, out: &mut String) -> anyhow
         .map_err(|e| anyhow::anyhow!("Error: {e}"))?;
     out.push_str("Type: RANGE NUMBER\n");
     for (min, max) in ranges {
-        let (min, max) = (leading_int(&min), leading_int(&max));
         let sel = if current >= min && current <= max {
             " SELECTED"
         } else {
@@ -236,7 +261,7 @@ fn leading_int(s: &str) -> i64 {
 
 #[cfg(test)]
 mod tests {
-    use super::leading_int;
+    use super::*;
 
     #[test]
     fn atoi_semantics() {
@@ -244,5 +269,18 @@ mod tests {
         assert_eq!(leading_int(" -5"), -5);
         assert_eq!(leading_int("x"), 0);
         assert_eq!(leading_int(""), 0);
+    }
+
+    #[test]
+    fn type_words_are_read_without_regard_to_case() {
+        assert_eq!(any_case(&VarType::parse("enum")), Some(VarType::Enum));
+        assert_eq!(
+            any_case(&VarType::parse("string:8")),
+            Some(VarType::String(8))
+        );
+        assert_eq!(any_case(&VarType::parse("RW")), Some(VarType::Rw));
+        let frob = VarType::parse("Frob");
+        assert_eq!(any_case(&frob), None);
+        assert_eq!(word_of(&frob), "Frob");
     }
 }
