@@ -4,12 +4,12 @@ use std::net::SocketAddr;
 
 use tokio::net::TcpStream;
 
+use super::Client;
 use super::error::{self, ClientError};
 use super::options::{AddrFamily, ConnectOptions};
 use super::push;
 use super::starttls::{self, Decision, StartTls, decide_on_refusal};
 use super::transport::{LineStream, Stream};
-use super::Client;
 
 impl Client {
     /// Connect to `host:port` and run the tls.md 3.1 connection decision. A host that is an

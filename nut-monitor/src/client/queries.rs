@@ -1,7 +1,6 @@
 //! The read requests: `GET <query>` and `LIST <query>`, each reply read by nut-core's
-//! [`Reply::parse`] and checked to answer what was asked (else, as C's `upscli_get` and
-//! `upscli_list_next`, a protocol error). Names in the answer are compared with those sent
-//! without regard to ASCII case.
+//! [`Reply::parse`] and checked with [`Reply::answers`] / [`Reply::is_item_of`] to answer
+//! what was asked (else, as C's `upscli_get` and `upscli_list_next`, a protocol error).
 
 use nut_core::net::{ListQuery, Reply, Request, VarType};
 
@@ -10,36 +9,36 @@ use super::{Client, ClientError};
 /// Upper bound on the lines of one LIST reply (defence against an endless list).
 const MAX_LIST_LINES: usize = 100_000;
 
-/// Whether a name in a reply echoes the one sent.
-fn echoed(got: &str, sent: &str) -> bool {
-    got.eq_ignore_ascii_case(sent)
-}
-
 impl Client {
-    /// `GET <query>`: `pick` takes what it needs from a reply answering the query, `None`
-    /// for a reply that answers something else.
-    async fn get<T>(
-        &mut self,
-        req: Request,
-        pick: impl FnOnce(Reply) -> Option<T>,
-    ) -> Result<T, ClientError> {
+    /// `GET <query>`: the reply, checked to answer it.
+    async fn get(&mut self, req: Request) -> Result<Reply, ClientError> {
         let reply = self.request(&req.to_line()).await?;
-        pick(reply).ok_or(ClientError::Protocol)
+        if reply.answers(&req) {
+            Ok(reply)
+        } else {
+            Err(ClientError::Protocol)
+        }
     }
 
-    /// `LIST <query>`: the item lines between `BEGIN LIST <query>` and `END LIST`, each
-    /// taken by `item` (`None` for a line that is no item of this list).
-    async fn list<T>(
-        &mut self,
-        query: ListQuery,
-        item: impl Fn(Reply) -> Option<T>,
-    ) -> Result<Vec<T>, ClientError> {
+    /// A `GET` whose answer is one string: the value or the description.
+    async fn get_text(&mut self, req: Request) -> Result<String, ClientError> {
+        match self.get(req).await? {
+            Reply::Var { value: text, .. }
+            | Reply::Desc { desc: text, .. }
+            | Reply::CmdDesc { desc: text, .. }
+            | Reply::UpsDesc { desc: text, .. } => Ok(text),
+            _ => Err(ClientError::Protocol),
+        }
+    }
+
+    /// `LIST <query>`: the item lines between `BEGIN LIST <query>` and `END LIST`.
+    async fn list(&mut self, query: ListQuery) -> Result<Vec<Reply>, ClientError> {
         let timeout = self.timeout;
         let request_line = Request::from(query.clone()).to_line();
         let fut = async {
             self.conn.write_line(&request_line).await?;
             match self.read_reply().await? {
-                Reply::BeginList(begin) if echoed(&begin.to_string(), &query.to_string()) => {}
+                Reply::BeginList(begin) if query.echoed_by(&begin) => {}
                 _ => return Err(ClientError::Protocol),
             }
             let mut items = Vec::new();
@@ -48,11 +47,13 @@ impl Client {
                 if let Reply::EndList(_) = reply {
                     return Ok(items);
                 }
-                let value = item(reply).ok_or(ClientError::Protocol)?;
+                if !reply.is_item_of(&query) {
+                    return Err(ClientError::Protocol);
+                }
                 if items.len() >= MAX_LIST_LINES {
                     return Err(ClientError::Parse("list too long".into()));
                 }
-                items.push(value);
+                items.push(reply);
             }
         };
         tokio::time::timeout(timeout, fut)
@@ -60,146 +61,109 @@ impl Client {
             .map_err(|_| ClientError::Timeout(timeout.as_secs()))?
     }
 
-    /// `GET VAR <ups> <var>`: the value.
-    pub async fn get_var(&mut self, ups: &str, var: &str) -> Result<String, ClientError> {
-        let req = Request::GetVar {
-            ups: ups.into(),
-            var: var.into(),
-        };
-        self.get(req, |r| match r {
-            Reply::Var { ups: u, var: v, value } if echoed(&u, ups) && echoed(&v, var) => {
-                Some(value)
-            }
-            _ => None,
-        })
-        .await
+    /// A `LIST` whose items are `(name, text)`: UPS and description, variable and value.
+    async fn list_pairs(&mut self, query: ListQuery) -> Result<Vec<(String, String)>, ClientError> {
+        let items = self.list(query).await?;
+        items
+            .into_iter()
+            .map(|item| match item {
+                Reply::Ups { ups: a, desc: b }
+                | Reply::Var {
+                    var: a, value: b, ..
+                }
+                | Reply::Rw {
+                    var: a, value: b, ..
+                } => Ok((a, b)),
+                _ => Err(ClientError::Protocol),
+            })
+            .collect()
     }
 
-    /// `GET NUMLOGINS <ups>`.
-    pub async fn get_numlogins(&mut self, ups: &str) -> Result<u32, ClientError> {
-        let req = Request::GetNumLogins { ups: ups.into() };
-        let count = self
-            .get(req, |r| match r {
-                Reply::NumLogins { ups: u, count } if echoed(&u, ups) => Some(count),
-                _ => None,
+    /// A `LIST` whose items are one word: a command, an address, an enum value.
+    async fn list_words(&mut self, query: ListQuery) -> Result<Vec<String>, ClientError> {
+        let items = self.list(query).await?;
+        items
+            .into_iter()
+            .map(|item| match item {
+                Reply::Cmd { cmd: word, .. }
+                | Reply::Client { addr: word, .. }
+                | Reply::Enum { value: word, .. } => Ok(word),
+                _ => Err(ClientError::Protocol),
             })
-            .await?;
-        u32::try_from(count).map_err(|_| ClientError::InvalidResponse)
+            .collect()
+    }
+
+    /// `GET VAR <ups> <var>`: the value.
+    pub async fn get_var(&mut self, ups: &str, var: &str) -> Result<String, ClientError> {
+        let (ups, var) = (ups.into(), var.into());
+        self.get_text(Request::GetVar { ups, var }).await
     }
 
     /// `GET UPSDESC <ups>`.
     pub async fn get_upsdesc(&mut self, ups: &str) -> Result<String, ClientError> {
-        let req = Request::GetUpsDesc { ups: ups.into() };
-        self.get(req, |r| match r {
-            Reply::UpsDesc { ups: u, desc } if echoed(&u, ups) => Some(desc),
-            _ => None,
-        })
-        .await
+        self.get_text(Request::GetUpsDesc { ups: ups.into() }).await
     }
 
     /// `GET DESC <ups> <var>`.
     pub async fn get_desc(&mut self, ups: &str, var: &str) -> Result<String, ClientError> {
-        let req = Request::GetDesc {
-            ups: ups.into(),
-            var: var.into(),
-        };
-        self.get(req, |r| match r {
-            Reply::Desc { ups: u, var: v, desc } if echoed(&u, ups) && echoed(&v, var) => {
-                Some(desc)
-            }
-            _ => None,
-        })
-        .await
+        let (ups, var) = (ups.into(), var.into());
+        self.get_text(Request::GetDesc { ups, var }).await
     }
 
     /// `GET CMDDESC <ups> <cmd>`.
     pub async fn get_cmddesc(&mut self, ups: &str, cmd: &str) -> Result<String, ClientError> {
-        let req = Request::GetCmdDesc {
-            ups: ups.into(),
-            cmd: cmd.into(),
-        };
-        self.get(req, |r| match r {
-            Reply::CmdDesc { ups: u, cmd: c, desc } if echoed(&u, ups) && echoed(&c, cmd) => {
-                Some(desc)
+        let (ups, cmd) = (ups.into(), cmd.into());
+        self.get_text(Request::GetCmdDesc { ups, cmd }).await
+    }
+
+    /// `GET NUMLOGINS <ups>`.
+    pub async fn get_numlogins(&mut self, ups: &str) -> Result<u32, ClientError> {
+        match self.get(Request::GetNumLogins { ups: ups.into() }).await? {
+            Reply::NumLogins { count, .. } => {
+                u32::try_from(count).map_err(|_| ClientError::InvalidResponse)
             }
-            _ => None,
-        })
-        .await
+            _ => Err(ClientError::Protocol),
+        }
     }
 
     /// `GET TYPE <ups> <var>`: the type words (`RW`, `ENUM`, `RANGE`, `STRING:n`, `NUMBER`).
     pub async fn get_type(&mut self, ups: &str, var: &str) -> Result<Vec<VarType>, ClientError> {
-        let req = Request::GetType {
-            ups: ups.into(),
-            var: var.into(),
-        };
-        self.get(req, |r| match r {
-            Reply::Type { ups: u, var: v, types } if echoed(&u, ups) && echoed(&v, var) => {
-                Some(types)
-            }
-            _ => None,
-        })
-        .await
+        let (ups, var) = (ups.into(), var.into());
+        match self.get(Request::GetType { ups, var }).await? {
+            Reply::Type { types, .. } => Ok(types),
+            _ => Err(ClientError::Protocol),
+        }
     }
 
     /// `LIST UPS`: `(name, description)` in server order.
     pub async fn list_ups(&mut self) -> Result<Vec<(String, String)>, ClientError> {
-        self.list(ListQuery::Ups, |r| match r {
-            Reply::Ups { ups, desc } => Some((ups, desc)),
-            _ => None,
-        })
-        .await
+        self.list_pairs(ListQuery::Ups).await
     }
 
     /// `LIST VAR <ups>`: `(name, value)`.
     pub async fn list_var(&mut self, ups: &str) -> Result<Vec<(String, String)>, ClientError> {
-        self.list(ListQuery::Var { ups: ups.into() }, |r| match r {
-            Reply::Var { ups: u, var, value } if echoed(&u, ups) => Some((var, value)),
-            _ => None,
-        })
-        .await
+        self.list_pairs(ListQuery::Var { ups: ups.into() }).await
     }
 
     /// `LIST RW <ups>`: `(name, value)`.
     pub async fn list_rw(&mut self, ups: &str) -> Result<Vec<(String, String)>, ClientError> {
-        self.list(ListQuery::Rw { ups: ups.into() }, |r| match r {
-            Reply::Rw { ups: u, var, value } if echoed(&u, ups) => Some((var, value)),
-            _ => None,
-        })
-        .await
+        self.list_pairs(ListQuery::Rw { ups: ups.into() }).await
     }
 
     /// `LIST CMD <ups>`: command names.
     pub async fn list_cmd(&mut self, ups: &str) -> Result<Vec<String>, ClientError> {
-        self.list(ListQuery::Cmd { ups: ups.into() }, |r| match r {
-            Reply::Cmd { ups: u, cmd } if echoed(&u, ups) => Some(cmd),
-            _ => None,
-        })
-        .await
+        self.list_words(ListQuery::Cmd { ups: ups.into() }).await
     }
 
     /// `LIST CLIENT <ups>`: client addresses.
     pub async fn list_client(&mut self, ups: &str) -> Result<Vec<String>, ClientError> {
-        self.list(ListQuery::Client { ups: ups.into() }, |r| match r {
-            Reply::Client { ups: u, addr } if echoed(&u, ups) => Some(addr),
-            _ => None,
-        })
-        .await
+        self.list_words(ListQuery::Client { ups: ups.into() }).await
     }
 
     /// `LIST ENUM <ups> <var>`: the allowed values.
     pub async fn list_enum(&mut self, ups: &str, var: &str) -> Result<Vec<String>, ClientError> {
-        let query = ListQuery::Enum {
-            ups: ups.into(),
-            var: var.into(),
-        };
-        self.list(query, |r| match r {
-            Reply::Enum { ups: u, var: v, value } if echoed(&u, ups) && echoed(&v, var) => {
-                Some(value)
-            }
-            _ => None,
-        })
-        .await
+        let (ups, var) = (ups.into(), var.into());
+        self.list_words(ListQuery::Enum { ups, var }).await
     }
 
     /// `LIST RANGE <ups> <var>`: `(min, max)` pairs.
@@ -208,31 +172,14 @@ impl Client {
         ups: &str,
         var: &str,
     ) -> Result<Vec<(i64, i64)>, ClientError> {
-        let query = ListQuery::Range {
-            ups: ups.into(),
-            var: var.into(),
-        };
-        self.list(query, |r| match r {
-            Reply::Range {
-                ups: u,
-                var: v,
-                min,
-                max,
-            } if echoed(&u, ups) && echoed(&v, var) => Some((min, max)),
-            _ => None,
-        })
-        .await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::echoed;
-
-    #[test]
-    fn echoes_compare_without_case() {
-        assert!(echoed("UPS", "ups"));
-        assert!(echoed("ups.status", "ups.status"));
-        assert!(!echoed("other", "ups"));
+        let (ups, var) = (ups.into(), var.into());
+        let items = self.list(ListQuery::Range { ups, var }).await?;
+        items
+            .into_iter()
+            .map(|item| match item {
+                Reply::Range { min, max, .. } => Ok((min, max)),
+                _ => Err(ClientError::Protocol),
+            })
+            .collect()
     }
 }

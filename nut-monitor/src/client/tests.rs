@@ -319,7 +319,9 @@ fn scripted_replies(line: &str) -> String {
     match line {
         "LIST UPS" => "BEGIN LIST UPS\nUPS u \"Main\"\nUPS v \"Other\"\nEND LIST UPS\n".into(),
         "LIST RW u" => "BEGIN LIST RW u\nRW u a.b \"1\"\nEND LIST RW u\n".into(),
-        "LIST CMD u" => "BEGIN LIST CMD u\nCMD u load.off\nCMD u beeper.on\nEND LIST CMD u\n".into(),
+        "LIST CMD u" => {
+            "BEGIN LIST CMD u\nCMD u load.off\nCMD u beeper.on\nEND LIST CMD u\n".into()
+        }
         "LIST CLIENT u" => "BEGIN LIST CLIENT u\nCLIENT u 127.0.0.1\nEND LIST CLIENT u\n".into(),
         "LIST ENUM u v" => {
             "BEGIN LIST ENUM u v\nENUM u v \"230\"\nENUM u v \"240\"\nEND LIST ENUM u v\n".into()
