@@ -3,8 +3,7 @@
 
 use clap::Parser;
 
-use super::tls_args::TlsArgs;
-use super::upscmd::{refused, tracking_refused};
+use super::admin::AdminArgs;
 use nut_core::net::VarType;
 
 use crate::client::Client;
@@ -14,7 +13,8 @@ use crate::client::Client;
 #[command(
     name = "upsrw",
     disable_version_flag = true,
-    about = "Demo program to set variables within UPS hardware."
+    about = "Demo program to set variables within UPS hardware.",
+    mut_arg("wait", |a| a.help("Wait for the completion of the setting by the driver"))
 )]
 pub struct Args {
     /// Variable to change; VAR=VALUE avoids the prompt for the value.
@@ -23,55 +23,28 @@ pub struct Args {
     /// Show all possible read/write variables.
     #[arg(short = 'l')]
     pub list: bool,
-    /// Username for command authentication.
-    #[arg(short = 'u', value_name = "username")]
-    pub user: Option<String>,
-    /// Password for command authentication.
-    #[arg(short = 'p', value_name = "password")]
-    pub password: Option<String>,
-    /// Wait for the completion of the setting by the driver.
-    #[arg(short = 'w')]
-    pub wait: bool,
-    /// Timeout of -w in seconds.
-    #[arg(short = 't', value_name = "timeout", default_value_t = 10)]
-    pub wait_timeout: u64,
-    /// Show the version.
-    #[arg(short = 'V', long = "version")]
-    pub version: bool,
-    /// TLS options.
+    /// Options shared with upscmd.
     #[command(flatten)]
-    pub tls: TlsArgs,
-    /// Credentials for servers that require a login for reads (used for the command too).
-    #[command(flatten)]
-    pub auth: super::read_auth::ReadAuthArgs,
-    /// <upsname>[@<hostname>[:<port>]]
-    pub target: Option<String>,
+    pub admin: AdminArgs,
 }
 
 /// Entry point; returns the exit code.
 pub fn main() -> u8 {
     super::init_logging();
     let args = Args::parse();
-    super::run_tool("upsrw", args.version, run(args))
+    super::run_tool("upsrw", args.admin.common.version, run(args))
 }
 
 async fn run(args: Args) -> anyhow::Result<()> {
-    let Some(target) = args.target.as_deref() else {
-        use clap::CommandFactory;
-        Args::command().print_help()?;
+    let Some(mut s) = args.admin.open::<Args>().await? else {
         return Ok(());
     };
-    let creds = args
-        .auth
-        .resolve(nut_core::config::paths::process_env)
-        .map_err(|e| anyhow::anyhow!("Error: {e}"))?;
-    let (sys, mut c) = super::connect_system(target, &args.tls, creds.as_ref()).await?;
-    let logged_in = creds.is_some();
+    let (c, ups) = (&mut s.client, s.system.ups.as_str());
     let result = match args.set.as_deref().filter(|_| !args.list) {
-        Some(setvar) => set(&mut c, &sys.ups, setvar, &args, logged_in).await,
-        None => list(&mut c, &sys.ups).await,
+        Some(setvar) => set(c, ups, setvar, &args, s.logged_in).await,
+        None => list(c, ups).await,
     };
-    c.logout().await;
+    s.client.logout().await;
     result
 }
 
@@ -82,7 +55,7 @@ async fn set(
     args: &Args,
     logged_in: bool,
 ) -> anyhow::Result<()> {
-    let creds = super::command_credentials(args.user.clone(), args.password.clone(), logged_in)?;
+    let creds = args.admin.credentials(logged_in)?;
     let (var, value) = match setvar.split_once('=') {
         Some((v, val)) => (v.to_string(), val.to_string()),
         None => {
@@ -94,16 +67,9 @@ async fn set(
     if !var.contains('.') {
         anyhow::bail!("Error: old variable names are not supported");
     }
-    if args.wait {
-        c.set_tracking(true)
-            .await
-            .map_err(|e| anyhow::anyhow!("{}", tracking_refused(&e, "set variable")))?;
-    }
-    let id = c
-        .set_var(ups, &var, &value)
-        .await
-        .map_err(|e| anyhow::anyhow!("{}", refused(&e, "Set variable failed")))?;
-    super::upscmd::wait_tracking(c, id, args.wait, args.wait_timeout).await
+    args.admin.start_tracking(c, "set variable").await?;
+    let sent = c.set_var(ups, &var, &value).await;
+    args.admin.finish(c, sent, "Set variable failed").await
 }
 
 async fn list(c: &mut Client, ups: &str) -> anyhow::Result<()> {
