@@ -63,6 +63,8 @@ const FIRST: &[&str] = &[
     "ENUM",
     "RANGE",
     "CLIENT",
+    "CAPABILITIES",
+    "NOTIFY",
     "1.3",
     "Network",
     "FROB",
