@@ -1,10 +1,14 @@
 //! One session with the server under test, over the client library's raw primitives: lines
-//! go out as given, each reply line comes back with its raw bytes and its words (split by
-//! nut-core's tokenizer, with which words were quoted), every wait bounded.
+//! go out as given, each reply line comes back with its raw bytes, its words (split by
+//! nut-core's tokenizer, with which words were quoted) and nut-core's reading of them
+//! ([`Reply::parse`], the parser the clients use), every wait bounded. Checks of the wire
+//! form (quoting, exact echoes, keyword case) look at the words; checks of what a reply
+//! means (an `ERR` code, a version, a count) at the reply.
 
 use std::time::{Duration, Instant};
 
 use nut_certutil::tls::ClientTlsPolicy;
+use nut_core::net::Reply;
 use nut_core::words::{Event, Tokenizer};
 use nut_monitor::client::{Client, ClientError, ConnectOptions, RawRead, TlsSessionInfo};
 
@@ -28,6 +32,9 @@ pub struct Line {
     pub quoted: Vec<bool>,
     /// The tokenizer's complaint (an unescaped `#` inside quotes), if any.
     pub parse_error: Option<String>,
+    /// The reply as nut-core reads it; `None` when the tokenizer complained or the words
+    /// are no reply nut-core's parser accepts.
+    pub reply: Option<Reply>,
 }
 
 impl Line {
@@ -51,11 +58,16 @@ impl Line {
         if tok.in_line() && parse_error.is_none() {
             parse_error = Some("a double quote is never closed".into());
         }
+        let reply = match parse_error {
+            None => Reply::parse(&words).ok(),
+            Some(_) => None,
+        };
         Line {
             raw,
             words,
             quoted,
             parse_error,
+            reply,
         }
     }
 
@@ -73,7 +85,12 @@ impl Line {
 
     /// Whether the line is `ERR <code>`.
     pub fn is_err(&self, code: &str) -> bool {
-        self.words.len() >= 2 && self.words[0] == "ERR" && self.words[1] == code
+        matches!(&self.reply, Some(Reply::Err(c, _)) if c.as_str() == code)
+    }
+
+    /// Whether the line is an `ERR` line, whatever its code.
+    pub fn is_error(&self) -> bool {
+        matches!(self.reply, Some(Reply::Err(..)))
     }
 }
 
@@ -336,5 +353,19 @@ mod tests {
                 .parse_error
                 .is_some()
         );
+    }
+
+    #[test]
+    fn lines_carry_nut_cores_reading() {
+        let l = Line::parse(b"ERR UNKNOWN-UPS".to_vec());
+        assert!(l.is_error() && l.is_err("UNKNOWN-UPS") && !l.is_err("UNKNOWN"));
+        let l = Line::parse(b"ERR BRAND-NEW extra".to_vec());
+        assert!(l.is_error() && l.is_err("BRAND-NEW"));
+        let l = Line::parse(b"err UNKNOWN-UPS".to_vec());
+        assert!(!l.is_error() && !l.is_err("UNKNOWN-UPS"));
+        let l = Line::parse(br#"ERR X "a#b""#.to_vec());
+        assert!(l.reply.is_none() && !l.is_error());
+        let l = Line::parse(b"1.3".to_vec());
+        assert_eq!(l.reply, Some(Reply::Text("1.3".into())));
     }
 }

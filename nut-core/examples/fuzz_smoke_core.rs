@@ -48,6 +48,8 @@ const FIRST_OTHER: &[&str] = &[
     "ENUM",
     "RANGE",
     "CLIENT",
+    "CAPABILITIES",
+    "NOTIFY",
     "1.3",
     "Network",
     "FROB",

@@ -1,6 +1,6 @@
 //! VER, NETVER, PROTVER, HELP, unknown and empty commands, keyword case, CR LF, pipelining.
 
-use super::{expect_err, is_version, judge, one_line};
+use super::{expect_err, is_version, is_version_line, judge, one_line};
 use crate::outcome::Outcome;
 use crate::run::Ctx;
 
@@ -8,7 +8,7 @@ const VER_PREFIX: &str = "Network UPS Tools upsd";
 
 pub(super) async fn run(ctx: &mut Ctx) {
     let ver = one_line(ctx, "VER", "one line of text", |l| {
-        !l.words.is_empty() && l.words[0] != "ERR" && l.parse_error.is_none()
+        !l.words.is_empty() && !l.is_error() && l.parse_error.is_none()
     })
     .await;
     if let Outcome::Pass(text) = &ver {
@@ -26,9 +26,8 @@ pub(super) async fn run(ctx: &mut Ctx) {
     ctx.record("ver.reply", ver);
     expect_err(ctx, "ver.args", "VER extra", "INVALID-ARGUMENT").await;
 
-    let version = |l: &crate::probe::Line| l.words.len() == 1 && is_version(&l.words[0]);
-    let netver = one_line(ctx, "NETVER", "a version such as 1.3", version).await;
-    let protver = one_line(ctx, "PROTVER", "the version NETVER gave", version).await;
+    let netver = one_line(ctx, "NETVER", "a version such as 1.3", is_version_line).await;
+    let protver = one_line(ctx, "PROTVER", "the version NETVER gave", is_version_line).await;
     let protver = match (&netver, protver) {
         (Outcome::Pass(n), Outcome::Pass(p)) if n != &p => {
             Outcome::fail("PROTVER", format!("{n} (as NETVER)"), p)
@@ -109,9 +108,9 @@ async fn pipelined(ctx: &Ctx, version: &str) -> Outcome {
     p.close().await;
     let ok = got[0].line().is_some_and(|l| l.is(&[version]))
         && got[1].is_err("UNKNOWN-COMMAND")
-        && got[2].line().is_some_and(|l| {
-            !l.words.is_empty() && l.words[0] != "ERR" && !is_version(&l.words[0])
-        });
+        && got[2]
+            .line()
+            .is_some_and(|l| !l.words.is_empty() && !l.is_error() && !is_version(&l.words[0]));
     if ok {
         Outcome::pass()
     } else {

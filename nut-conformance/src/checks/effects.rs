@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use nut_core::net::TrackingId;
+use nut_core::net::{OkMessage, Reply};
 
 use super::lists::NO_SUCH_UPS;
 use crate::outcome::Outcome;
@@ -134,9 +134,10 @@ async fn with(ctx: &Ctx, creds: Option<Credentials>, option: &str) -> Result<Pro
 
 async fn numlogins(p: &mut Probe, ups: &str) -> Option<u64> {
     let a = p.ask(&format!("GET NUMLOGINS {ups}")).await;
-    a.line()
-        .filter(|l| l.words.len() == 3 && l.words[0] == "NUMLOGINS")
-        .and_then(|l| l.words[2].parse().ok())
+    match a.line()?.reply {
+        Some(Reply::NumLogins { count, .. }) => u64::try_from(count).ok(),
+        _ => None,
+    }
 }
 
 async fn login_primary(mut p: Probe, ups: &str) -> Outcome {
@@ -155,7 +156,7 @@ async fn login_primary(mut p: Probe, ups: &str) -> Outcome {
             0 => a.line().is_some_and(|l| l.is(&["OK"])),
             1 | 2 => a
                 .line()
-                .is_some_and(|l| l.words.first().map(String::as_str) == Some("OK")),
+                .is_some_and(|l| matches!(l.reply, Some(Reply::Ok | Reply::OkMessage(_)))),
             _ => a.is_err("ALREADY-LOGGED-IN"),
         };
         if !ok {
@@ -197,11 +198,12 @@ async fn tracked(mut p: Probe, line: &str) -> Outcome {
         return Outcome::fail("SET TRACKING ON", "OK", a.text());
     }
     let a = p.ask(line).await;
-    let id = a
-        .line()
-        .filter(|l| l.words.len() == 3 && l.words[..2] == ["OK", "TRACKING"])
-        .map(|l| l.words[2].clone());
-    let Some(id) = id.filter(|i| TrackingId::parse(i).is_ok()) else {
+    // The id goes back as the server spelled it.
+    let id = a.line().and_then(|l| match l.reply {
+        Some(Reply::OkMessage(OkMessage::Tracking(_))) => l.words.get(2).cloned(),
+        _ => None,
+    });
+    let Some(id) = id else {
         p.close().await;
         return Outcome::fail(line, "OK TRACKING <v4 UUID>", a.text());
     };
@@ -233,6 +235,6 @@ async fn fsd(mut p: Probe, ups: &str) -> Outcome {
         &format!("{sent} | {get}"),
         "VAR ... ups.status \"FSD ...\"",
         &a,
-        |l| l.words.len() == 4 && l.words[3].starts_with("FSD"),
+        |l| matches!(&l.reply, Some(Reply::Var { value, .. }) if value.starts_with("FSD")),
     )
 }

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::is_version;
+use super::is_version_line;
 use crate::outcome::Outcome;
 use crate::probe::{Answer, Probe};
 use crate::run::Ctx;
@@ -40,7 +40,7 @@ async fn overlong(ctx: &Ctx) -> Outcome {
     let first = p.next().await;
     match &first {
         Answer::Closed => return Outcome::Pass("the server closed the connection".into()),
-        Answer::Line(l) if l.words.first().map(String::as_str) == Some("ERR") => {}
+        Answer::Line(l) if l.is_error() => {}
         other => return Outcome::fail(sent, expected, other.text()),
     }
     let after = ask_version(&mut p).await;
@@ -74,7 +74,7 @@ async fn malformed(ctx: &Ctx) -> Outcome {
     }
     for _ in 0..MAX_REPLIES {
         let a = p.next().await;
-        let done = is_version_line(&a);
+        let done = a.line().is_some_and(is_version_line);
         got.push(a.text());
         if done {
             p.close().await;
@@ -90,14 +90,9 @@ async fn malformed(ctx: &Ctx) -> Outcome {
 /// Send NETVER and read its reply; the reply text when it is not a version.
 async fn ask_version(p: &mut Probe) -> Result<(), String> {
     let a = p.ask("NETVER").await;
-    if is_version_line(&a) {
+    if a.line().is_some_and(is_version_line) {
         Ok(())
     } else {
         Err(a.text())
     }
-}
-
-fn is_version_line(a: &Answer) -> bool {
-    a.line()
-        .is_some_and(|l| l.words.len() == 1 && is_version(&l.words[0]))
 }

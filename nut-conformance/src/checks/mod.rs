@@ -10,6 +10,8 @@ mod lines;
 mod lists;
 mod tls;
 
+use nut_core::net::Reply;
+
 use crate::outcome::Outcome;
 use crate::probe::{Answer, Line};
 use crate::run::Ctx;
@@ -59,6 +61,12 @@ async fn expect_err(ctx: &mut Ctx, id: &str, request: &str, code: &str) {
     let expected = format!("ERR {code}");
     let o = one_line(ctx, request, &expected, |l| l.is_err(code)).await;
     ctx.record(id, o);
+}
+
+/// Whether nut-core reads the line as a bare protocol version (`1.3`): free text that is
+/// one version word.
+fn is_version_line(l: &Line) -> bool {
+    matches!(&l.reply, Some(Reply::Text(text)) if is_version(text))
 }
 
 /// A bare protocol version (`1.3`).

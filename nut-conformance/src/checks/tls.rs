@@ -10,7 +10,7 @@ use nut_certutil::tls::names::{
 };
 use nut_certutil::tls::{CertHostRule, ClientTlsSettings, build_client_config};
 
-use super::is_version;
+use super::is_version_line;
 use crate::outcome::Outcome;
 use crate::probe::{Answer, Probe};
 use crate::run::Ctx;
@@ -136,9 +136,12 @@ pub(super) async fn run(ctx: &mut Ctx) {
     };
     ctx.record("tls.version13", o);
     let a = p.ask("PROTVER").await;
-    let o = super::judge("PROTVER (in TLS)", "a version such as 1.3", &a, |l| {
-        l.words.len() == 1 && is_version(&l.words[0])
-    });
+    let o = super::judge(
+        "PROTVER (in TLS)",
+        "a version such as 1.3",
+        &a,
+        is_version_line,
+    );
     ctx.record("tls.protver", o);
     let a = p.ask("STARTTLS").await;
     let o = super::judge("STARTTLS (in TLS)", "ERR ALREADY-SSL-MODE", &a, |l| {

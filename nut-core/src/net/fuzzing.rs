@@ -119,13 +119,14 @@ mod tests {
 
     #[test]
     fn checks_pass_on_protocol_samples() {
-        let samples: [&[u8]; 8] = [
+        let samples: [&[u8]; 9] = [
             b"GET VAR myups ups.status\nLIST VAR myups\n",
             b"SET VAR u v \"a#b\"\nSET VAR u v \"a \\\"b\\\" \\\\ \\#3\" extra\n",
             b"INSTCMD u c a b\nset tracking on\nget tracking 1bd31808-cb49-4aec-9d75-d056e6f018d2\n",
             b"VAR myups ups.id \"Shelf \\\"A\\\" \\\\ rack \\#3\"\nTYPE u v RW STRING:8\n",
             b"BEGIN LIST ENUM u v\nRANGE u v \"1\" \"-2\"\nOK TRACKING 1BD31808-CB49-4AEC-9D75-D056E6F018D2\n",
             b"ERR ACCESS-DENIED \"SSL trust failed\"\nNetwork UPS Tools upsd 2.8.4 - https://x/\n",
+            b"ERR\nCAPABILITIES WATCH \"a b\"\nCAPABILITIES\n",
             b"\x00\xff\"\\\n=\t#\r\x7f a=b c\\",
             b"",
         ];

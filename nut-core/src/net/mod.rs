@@ -3,6 +3,8 @@
 //! requests with [`Request::to_line`] and parse replies with [`Reply::parse`]).
 //!
 //! ## Layout
+//! - [`answer`]: whether a reply answers a `GET` or belongs to a `LIST` (kind, echoed
+//!   names), as clients check it.
 //! - [`error`]: [`ErrCode`], every `ERR` code with its wire name and libupsclient text.
 //! - [`request`]: [`Request`] parsed from the words of a line with upsd's exact argument
 //!   rules, [`RequestError`] (the `ERR` code plus whether USERNAME/PASSWORD come first).
@@ -23,6 +25,7 @@
 //! C peers. [`line_fits`] tells whether a line is safe; upsd values are at most 255 bytes
 //! before escaping, which keeps every standard reply well inside the limit.
 
+pub mod answer;
 pub mod error;
 pub mod fuzzing;
 pub mod list;

@@ -19,6 +19,7 @@ use std::str::FromStr;
 
 use super::error::ErrCode;
 use super::list::ListQuery;
+use super::push::CAPABILITIES_WORD;
 use super::tracking::TrackingId;
 use super::{HELP_TEXT, PROTOCOL_VERSION, ver_text};
 use crate::words::{MAX_WORD_LEN, encode_arg, quoted};
@@ -32,7 +33,8 @@ pub enum Reply {
     OkMessage(OkMessage),
     /// `ERR <code>[ "<extra>"]`. Extras are only sent by NSS-based upsd STARTTLS failures;
     /// when parsing, words after the code are joined with single spaces (and cut to
-    /// [`MAX_WORD_LEN`] bytes, the most one quoted word can carry).
+    /// [`MAX_WORD_LEN`] bytes, the most one quoted word can carry). A bare `ERR` parses as
+    /// an unknown, empty code, as libupsclient reads it (`Unknown error`).
     Err(ErrCode, Option<String>),
     /// `VAR <ups> <var> "<value>"` (GET VAR and LIST VAR).
     Var {
@@ -144,6 +146,9 @@ pub enum Reply {
         /// Numeric peer address (`127.0.0.1`, `::1`).
         addr: String,
     },
+    /// `CAPABILITIES <name>...`: the push extension's answer to `CAPABILITIES`
+    /// (docs/PROTOCOL-EXTENSIONS.md), the extensions the server offers, in its order.
+    Capabilities(Vec<String>),
     /// A free-text line: the `VER` text, the `HELP` text, the `PROTVER`/`NETVER` version.
     /// Written raw. Parsed from any line whose first word is no reply keyword, its words
     /// joined with single spaces; lines whose words could not be written back raw (quotes,
@@ -338,10 +343,7 @@ impl Reply {
             "OK" => Reply::parse_ok(&words[1..])?,
             "ERR" => {
                 let Some(code) = words.get(1) else {
-                    return Err(ReplyError::WordCount {
-                        keyword: keyword.clone(),
-                        got: 1,
-                    });
+                    return Ok(Reply::Err(ErrCode::Other(String::new()), None));
                 };
                 // Joined extras are cut to one word's length, as the tokenizer would cut
                 // them when the line is formatted (quoted as one word) and read again.
@@ -481,6 +483,7 @@ impl Reply {
                     addr: w(2),
                 }
             }
+            CAPABILITIES_WORD => Reply::Capabilities(words[1..].to_vec()),
             _ => Reply::Text(plain_text(words)?),
         };
         Ok(reply)
@@ -552,6 +555,10 @@ impl fmt::Display for Reply {
                 write!(f, "RANGE {} {} \"{min}\" \"{max}\"", a(ups), a(var))
             }
             Reply::Client { ups, addr } => write!(f, "CLIENT {} {}", a(ups), a(addr)),
+            Reply::Capabilities(names) => {
+                f.write_str(CAPABILITIES_WORD)?;
+                names.iter().try_for_each(|n| write!(f, " {}", a(n)))
+            }
             Reply::Text(text) => f.write_str(text),
         }
     }

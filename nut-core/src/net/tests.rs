@@ -764,6 +764,30 @@ fn reply_formatting_is_byte_exact() {
 }
 
 #[test]
+fn a_bare_err_is_an_unknown_empty_code() {
+    let r = reply("ERR").expect("parses");
+    assert_eq!(r, Reply::Err(ErrCode::Other(String::new()), None));
+    assert_eq!(reply(&r.to_string()), Ok(r));
+}
+
+#[test]
+fn capabilities_replies_keep_their_names() {
+    assert_eq!(
+        reply("CAPABILITIES WATCH"),
+        Ok(Reply::Capabilities(vec![s("WATCH")]))
+    );
+    assert_eq!(reply("CAPABILITIES"), Ok(Reply::Capabilities(Vec::new())));
+    let r = Reply::Capabilities(vec![s("WATCH"), s("two words")]);
+    assert_eq!(r.to_string(), r#"CAPABILITIES WATCH "two words""#);
+    assert_eq!(reply(&r.to_string()), Ok(r));
+    // The keyword is case-sensitive, as every reply keyword: anything else is free text.
+    assert_eq!(
+        reply("capabilities WATCH"),
+        Ok(Reply::Text(s("capabilities WATCH")))
+    );
+}
+
+#[test]
 fn malformed_replies_are_errors() {
     assert_eq!(reply(""), Err(ReplyError::Empty));
     for line in [
@@ -772,7 +796,6 @@ fn malformed_replies_are_errors() {
         "DESC u",
         "UPSDESC u",
         "TYPE u",
-        "ERR",
         "ON x",
         "PENDING now",
         "CMD u",
@@ -1001,6 +1024,7 @@ fn reply_strategy() -> impl Strategy<Value = Reply> {
             max
         }),
         (n(), n()).prop_map(|(ups, addr)| Reply::Client { ups, addr }),
+        proptest::collection::vec(v(), 0..4).prop_map(Reply::Capabilities),
         text().prop_map(Reply::Text),
     ]
 }
@@ -1111,7 +1135,7 @@ proptest! {
     fn prop_reply_parse_format_parse(line in "[ -~]{0,80}", kw in proptest::sample::select(vec![
         "OK", "ERR", "VAR", "TYPE", "DESC", "CMDDESC", "UPSDESC", "NUMLOGINS", "ON", "OFF",
         "PENDING", "SUCCESS", "BEGIN LIST", "END LIST", "UPS", "RW", "CMD", "ENUM", "RANGE",
-        "CLIENT", "x",
+        "CLIENT", "CAPABILITIES", "x",
     ])) {
         let Ok(w) = split_line(&format!("{kw} {line}")) else { return Ok(()); };
         if let Ok(r) = Reply::parse(&w) {

@@ -12,8 +12,9 @@ pub enum ClientError {
     Server {
         /// The code.
         code: ErrCode,
-        /// Words after the code (only NSS STARTTLS failures send some).
-        extra: Vec<String>,
+        /// The text after the code, its words joined with single spaces (only NSS STARTTLS
+        /// failures send one).
+        extra: Option<String>,
     },
     /// The host name could not be resolved.
     #[error("No such host")]
@@ -67,9 +68,9 @@ impl ClientError {
         match self {
             ClientError::Server { code, extra } => {
                 let mut line = format!("ERR {code}");
-                for w in extra {
+                if let Some(extra) = extra {
                     line.push(' ');
-                    line.push_str(w);
+                    line.push_str(extra);
                 }
                 Some(line)
             }

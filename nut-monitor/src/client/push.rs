@@ -5,8 +5,8 @@
 
 use std::collections::VecDeque;
 
-use nut_core::net::push::{CAPABILITIES_WORD, CAPABILITY_WATCH, Notification, is_notification};
-use nut_core::net::{ErrCode, Request};
+use nut_core::net::push::{CAPABILITY_WATCH, Notification, is_notification};
+use nut_core::net::{ErrCode, Reply, Request};
 
 use super::{Client, ClientError};
 
@@ -44,9 +44,7 @@ impl Client {
     /// command (C upsd answers `ERR UNKNOWN-COMMAND`).
     pub async fn capabilities(&mut self) -> Result<Vec<String>, ClientError> {
         match self.request(&Request::Capabilities.to_line()).await {
-            Ok(words) if words.first().map(String::as_str) == Some(CAPABILITIES_WORD) => {
-                Ok(words[1..].to_vec())
-            }
+            Ok(Reply::Capabilities(names)) => Ok(names),
             Ok(_) => Err(ClientError::InvalidResponse),
             Err(ClientError::Server {
                 code: ErrCode::UnknownCommand | ErrCode::InvalidArgument,

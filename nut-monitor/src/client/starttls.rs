@@ -4,10 +4,11 @@
 use std::sync::Arc;
 
 use nut_certutil::tls::ClientTlsPolicy;
-use nut_core::net::Request;
+use nut_core::net::{OkMessage, Reply, Request};
 use tokio_rustls::TlsConnector;
 
 use super::error::ClientError;
+use super::reply;
 use super::transport::{LineStream, Stream};
 
 /// What STARTTLS gave (C: 1, 0, -1, -2).
@@ -47,9 +48,12 @@ pub(crate) async fn starttls(
 ) -> Result<(LineStream, StartTls), ClientError> {
     let mut conn = conn;
     conn.write_line(&Request::StartTls.to_line()).await?;
-    let reply = conn.read_raw_line().await?;
-    let text = String::from_utf8_lossy(&reply).into_owned();
-    if !text.starts_with("OK STARTTLS") {
+    let raw = conn.read_raw_line().await?;
+    if !matches!(
+        reply::from_raw(&raw),
+        Ok(Reply::OkMessage(OkMessage::StartTls))
+    ) {
+        let text = String::from_utf8_lossy(&raw).into_owned();
         return Ok((conn, StartTls::Refused(text)));
     }
     if conn.has_pending() {
@@ -89,9 +93,10 @@ async fn probe_protver(conn: &mut LineStream) -> Result<String, ClientError> {
             .await
             .map_err(as_tls_error)?;
         let line = conn.read_raw_line().await.map_err(as_tls_error)?;
-        let text = String::from_utf8_lossy(&line).trim().to_string();
-        if !text.starts_with("ERR") {
-            return Ok(text);
+        match reply::from_raw(&line) {
+            Ok(Reply::Text(version)) => return Ok(version),
+            Err(ClientError::Server { .. }) => {}
+            _ => return Err(ClientError::Protocol),
         }
     }
     Err(ClientError::Protocol)

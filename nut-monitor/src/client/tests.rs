@@ -5,6 +5,8 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
+use nut_core::net::ErrCode;
+
 use super::*;
 
 /// Serve one connection: for each request line, write `reply(line)` verbatim.
@@ -310,4 +312,138 @@ async fn raw_read_reports_a_close() {
         c.read_raw(Duration::from_secs(5)).await.unwrap(),
         RawRead::Closed
     );
+}
+
+/// Replies of C upsd's shapes, and some a broken or newer server may send.
+fn scripted_replies(line: &str) -> String {
+    match line {
+        "LIST UPS" => "BEGIN LIST UPS\nUPS u \"Main\"\nUPS v \"Other\"\nEND LIST UPS\n".into(),
+        "LIST RW u" => "BEGIN LIST RW u\nRW u a.b \"1\"\nEND LIST RW u\n".into(),
+        "LIST CMD u" => {
+            "BEGIN LIST CMD u\nCMD u load.off\nCMD u beeper.on\nEND LIST CMD u\n".into()
+        }
+        "LIST CLIENT u" => "BEGIN LIST CLIENT u\nCLIENT u 127.0.0.1\nEND LIST CLIENT u\n".into(),
+        "LIST ENUM u v" => {
+            "BEGIN LIST ENUM u v\nENUM u v \"230\"\nENUM u v \"240\"\nEND LIST ENUM u v\n".into()
+        }
+        "LIST RANGE u v" => {
+            "BEGIN LIST RANGE u v\nRANGE u v \"-5\" \"10\"\nEND LIST RANGE u v\n".into()
+        }
+        // Echoes compare without regard to case, as before.
+        "LIST VAR U" => "BEGIN LIST VAR u\nVAR u x \"1\"\nEND LIST VAR u\n".into(),
+        "LIST VAR bad" => "BEGIN LIST VAR bad\nVAR other x \"1\"\nEND LIST VAR bad\n".into(),
+        "LIST VAR wrong" => "BEGIN LIST VAR other\nEND LIST VAR other\n".into(),
+        "GET TYPE u v" => "TYPE u v RW ENUM STRING:8\n".into(),
+        "GET DESC u v" => "DESC u v \"Input voltage\"\n".into(),
+        "GET CMDDESC u c" => "CMDDESC u c \"Turn off\"\n".into(),
+        "GET UPSDESC u" => "UPSDESC u \"Main UPS\"\n".into(),
+        "GET VAR u new" => "ERR BRAND-NEW\n".into(),
+        "GET VAR u bare" => "ERR\n".into(),
+        "GET VAR u extra" => "ERR ACCESS-DENIED \"SSL trust failed\"\n".into(),
+        "GET VAR u empty" => "\n".into(),
+        "GET VAR u short" => "VAR u short\n".into(),
+        "INSTCMD u load.off" => "OK TRACKING 1BD31808-CB49-4AEC-9D75-D056E6F018D2\n".into(),
+        "INSTCMD u beeper.on" => "OK\n".into(),
+        "INSTCMD u nope" => "BEGIN LIST UPS\n".into(),
+        "GET TRACKING 1BD31808-CB49-4AEC-9D75-D056E6F018D2" => "PENDING\n".into(),
+        "GET TRACKING 2BD31808-CB49-4AEC-9D75-D056E6F018D2" => "SUCCESS\n".into(),
+        "GET TRACKING 3BD31808-CB49-4AEC-9D75-D056E6F018D2" => "ERR FAILED\n".into(),
+        "CAPABILITIES" => "CAPABILITIES WATCH\n".into(),
+        _ => "ERR UNKNOWN-COMMAND\n".into(),
+    }
+}
+
+/// Every typed request against the reply shapes C upsd sends, plus the ones a broken or
+/// newer server may send: what each method returns or which error it gives.
+#[tokio::test]
+async fn every_reply_kind_reads_as_libupsclient_reads_it() {
+    let (port, _task) = server(scripted_replies).await;
+    let mut c = Client::connect("127.0.0.1", port, &plain())
+        .await
+        .expect("connect");
+    let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
+    assert_eq!(
+        c.list_ups().await.unwrap(),
+        [pair("u", "Main"), pair("v", "Other")]
+    );
+    assert_eq!(c.list_rw("u").await.unwrap(), [pair("a.b", "1")]);
+    assert_eq!(c.list_cmd("u").await.unwrap(), ["load.off", "beeper.on"]);
+    assert_eq!(c.list_client("u").await.unwrap(), ["127.0.0.1"]);
+    assert_eq!(c.list_enum("u", "v").await.unwrap(), ["230", "240"]);
+    let ranges: Vec<String> = c
+        .list_range("u", "v")
+        .await
+        .unwrap()
+        .iter()
+        .map(|(min, max)| format!("{min}..{max}"))
+        .collect();
+    assert_eq!(ranges, ["-5..10"]);
+    assert_eq!(c.list_var("U").await.unwrap(), [pair("x", "1")]);
+    let types: Vec<String> = c
+        .get_type("u", "v")
+        .await
+        .unwrap()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(types, ["RW", "ENUM", "STRING:8"]);
+    assert_eq!(c.get_desc("u", "v").await.unwrap(), "Input voltage");
+    assert_eq!(c.get_cmddesc("u", "c").await.unwrap(), "Turn off");
+    assert_eq!(c.get_upsdesc("u").await.unwrap(), "Main UPS");
+
+    // An ERR word unknown to ErrCode: libupsclient's "Unknown error", the line as it came.
+    let e = c.get_var("u", "new").await.unwrap_err();
+    assert_eq!(e.to_string(), "Unknown error");
+    assert_eq!(e.server_line().as_deref(), Some("ERR BRAND-NEW"));
+    assert!(!e.is_fatal());
+    let e = c.get_var("u", "bare").await.unwrap_err();
+    assert_eq!(e.to_string(), "Unknown error");
+    let e = c.get_var("u", "extra").await.unwrap_err();
+    assert_eq!(e.code(), Some(&ErrCode::AccessDenied));
+    assert_eq!(
+        e.server_line().as_deref(),
+        Some("ERR ACCESS-DENIED SSL trust failed")
+    );
+    for var in ["empty", "short"] {
+        let e = c.get_var("u", var).await.unwrap_err();
+        assert_eq!(e.to_string(), "Invalid response from server", "{var}");
+    }
+
+    assert_eq!(
+        c.instcmd("u", "load.off", None).await.unwrap().as_deref(),
+        Some("1BD31808-CB49-4AEC-9D75-D056E6F018D2")
+    );
+    assert_eq!(c.instcmd("u", "beeper.on", None).await.unwrap(), None);
+    let e = c.instcmd("u", "nope", None).await.unwrap_err();
+    assert_eq!(e.to_string(), "Invalid response from server");
+    let id = |n: u8| format!("{n}BD31808-CB49-4AEC-9D75-D056E6F018D2");
+    assert_eq!(
+        c.get_tracking(&id(1)).await.unwrap(),
+        TrackingResult::Pending
+    );
+    assert_eq!(
+        c.get_tracking(&id(2)).await.unwrap(),
+        TrackingResult::Success
+    );
+    assert_eq!(
+        c.get_tracking(&id(3)).await.unwrap(),
+        TrackingResult::Failed(ErrCode::Failed)
+    );
+    assert_eq!(c.capabilities().await.unwrap(), ["WATCH"]);
+    assert!(c.offers_watch().await.unwrap());
+}
+
+/// A reply that does not echo the query is a protocol error (fatal: the rest of the list is
+/// still on its way), whether its BEGIN or an item names something else.
+#[tokio::test]
+async fn a_list_that_does_not_echo_the_query_is_a_protocol_error() {
+    for ups in ["bad", "wrong"] {
+        let (port, _task) = server(scripted_replies).await;
+        let mut c = Client::connect("127.0.0.1", port, &plain())
+            .await
+            .expect("connect");
+        let e = c.list_var(ups).await.unwrap_err();
+        assert!(matches!(e, ClientError::Protocol), "{ups}: {e:?}");
+        assert!(e.is_fatal());
+    }
 }

@@ -1,6 +1,8 @@
 //! Shared pieces of the client tools (upsc, upscmd, upsrw): the TLS options every tool
 //! takes, system-name parsing, prompts, JSON strings.
 
+pub mod admin;
+pub mod common_args;
 pub mod json;
 pub mod prompt;
 pub mod read_auth;

@@ -5,9 +5,8 @@ use std::io::Write;
 
 use clap::Parser;
 
+use super::common_args::CommonArgs;
 use super::json;
-use super::read_auth::ReadAuthArgs;
-use super::tls_args::TlsArgs;
 use crate::client::ClientError;
 
 /// upsc command line.
@@ -38,15 +37,9 @@ pub struct Args {
     /// extension; needs a server that offers WATCH).
     #[arg(short = 'w', conflicts_with_all = ["list", "list_verbose", "clients", "json"])]
     pub watch: bool,
-    /// Show the version.
-    #[arg(short = 'V', long = "version")]
-    pub version: bool,
-    /// TLS options.
+    /// `-V`, TLS options, read credentials.
     #[command(flatten)]
-    pub tls: TlsArgs,
-    /// Credentials for servers that require a login for reads.
-    #[command(flatten)]
-    pub auth: ReadAuthArgs,
+    pub common: CommonArgs,
     /// <upsname>[@<hostname>[:<port>]] (or @/path/to/upsd.sock), or [<hostname>[:<port>]]
     /// with -l/-L.
     pub target: Option<String>,
@@ -64,7 +57,7 @@ enum Output {
 pub fn main() -> u8 {
     super::init_logging();
     let args = Args::parse();
-    if args.version {
+    if args.common.version {
         println!("{}", nut_core::version::version_line("upsc"));
         return 0;
     }
@@ -157,10 +150,12 @@ fn err(e: ClientError) -> String {
 
 async fn run(args: Args) -> Result<Output, String> {
     let opts = args
+        .common
         .tls
         .connect_options()
         .map_err(|e| format!("Error: {e:#}"))?;
     let creds = args
+        .common
         .auth
         .resolve(nut_core::config::paths::process_env)
         .map_err(|e| format!("Error: {e}"))?;

@@ -3,8 +3,9 @@
 
 use clap::Parser;
 
-use super::tls_args::TlsArgs;
-use super::upscmd::{refused, tracking_refused};
+use super::admin::AdminArgs;
+use nut_core::net::VarType;
+
 use crate::client::Client;
 
 /// upsrw command line.
@@ -12,7 +13,8 @@ use crate::client::Client;
 #[command(
     name = "upsrw",
     disable_version_flag = true,
-    about = "Demo program to set variables within UPS hardware."
+    about = "Demo program to set variables within UPS hardware.",
+    mut_arg("wait", |a| a.help("Wait for the completion of the setting by the driver"))
 )]
 pub struct Args {
     /// Variable to change; VAR=VALUE avoids the prompt for the value.
@@ -21,55 +23,28 @@ pub struct Args {
     /// Show all possible read/write variables.
     #[arg(short = 'l')]
     pub list: bool,
-    /// Username for command authentication.
-    #[arg(short = 'u', value_name = "username")]
-    pub user: Option<String>,
-    /// Password for command authentication.
-    #[arg(short = 'p', value_name = "password")]
-    pub password: Option<String>,
-    /// Wait for the completion of the setting by the driver.
-    #[arg(short = 'w')]
-    pub wait: bool,
-    /// Timeout of -w in seconds.
-    #[arg(short = 't', value_name = "timeout", default_value_t = 10)]
-    pub wait_timeout: u64,
-    /// Show the version.
-    #[arg(short = 'V', long = "version")]
-    pub version: bool,
-    /// TLS options.
+    /// Options shared with upscmd.
     #[command(flatten)]
-    pub tls: TlsArgs,
-    /// Credentials for servers that require a login for reads (used for the command too).
-    #[command(flatten)]
-    pub auth: super::read_auth::ReadAuthArgs,
-    /// <upsname>[@<hostname>[:<port>]]
-    pub target: Option<String>,
+    pub admin: AdminArgs,
 }
 
 /// Entry point; returns the exit code.
 pub fn main() -> u8 {
     super::init_logging();
     let args = Args::parse();
-    super::run_tool("upsrw", args.version, run(args))
+    super::run_tool("upsrw", args.admin.common.version, run(args))
 }
 
 async fn run(args: Args) -> anyhow::Result<()> {
-    let Some(target) = args.target.as_deref() else {
-        use clap::CommandFactory;
-        Args::command().print_help()?;
+    let Some(mut s) = args.admin.open::<Args>().await? else {
         return Ok(());
     };
-    let creds = args
-        .auth
-        .resolve(nut_core::config::paths::process_env)
-        .map_err(|e| anyhow::anyhow!("Error: {e}"))?;
-    let (sys, mut c) = super::connect_system(target, &args.tls, creds.as_ref()).await?;
-    let logged_in = creds.is_some();
+    let (c, ups) = (&mut s.client, s.system.ups.as_str());
     let result = match args.set.as_deref().filter(|_| !args.list) {
-        Some(setvar) => set(&mut c, &sys.ups, setvar, &args, logged_in).await,
-        None => list(&mut c, &sys.ups).await,
+        Some(setvar) => set(c, ups, setvar, &args, s.logged_in).await,
+        None => list(c, ups).await,
     };
-    c.logout().await;
+    s.client.logout().await;
     result
 }
 
@@ -80,7 +55,7 @@ async fn set(
     args: &Args,
     logged_in: bool,
 ) -> anyhow::Result<()> {
-    let creds = super::command_credentials(args.user.clone(), args.password.clone(), logged_in)?;
+    let creds = args.admin.credentials(logged_in)?;
     let (var, value) = match setvar.split_once('=') {
         Some((v, val)) => (v.to_string(), val.to_string()),
         None => {
@@ -92,16 +67,9 @@ async fn set(
     if !var.contains('.') {
         anyhow::bail!("Error: old variable names are not supported");
     }
-    if args.wait {
-        c.set_tracking(true)
-            .await
-            .map_err(|e| anyhow::anyhow!("{}", tracking_refused(&e, "set variable")))?;
-    }
-    let id = c
-        .set_var(ups, &var, &value)
-        .await
-        .map_err(|e| anyhow::anyhow!("{}", refused(&e, "Set variable failed")))?;
-    super::upscmd::wait_tracking(c, id, args.wait, args.wait_timeout).await
+    args.admin.start_tracking(c, "set variable").await?;
+    let sent = c.set_var(ups, &var, &value).await;
+    args.admin.finish(c, sent, "Set variable failed").await
 }
 
 async fn list(c: &mut Client, ups: &str) -> anyhow::Result<()> {
@@ -123,6 +91,27 @@ async fn list(c: &mut Client, ups: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A type word as C upsrw reads it, without regard to case (nut-core's parser reads upsd's
+/// upper case; any other spelling comes as [`VarType::Other`]).
+/// `None` for a word unknown in any case.
+fn any_case(t: &VarType) -> Option<VarType> {
+    match t {
+        VarType::Other(word) => match VarType::parse(&word.to_ascii_uppercase()) {
+            VarType::Other(_) => None,
+            known => Some(known),
+        },
+        known => Some(known.clone()),
+    }
+}
+
+/// A type word as it came (for [`VarType::Other`]) or as upsd writes it.
+fn word_of(t: &VarType) -> String {
+    match t {
+        VarType::Other(word) => word.clone(),
+        known => known.to_string(),
+    }
+}
+
 /// C upsrw's `do_type`.
 async fn describe_type(
     c: &mut Client,
@@ -136,29 +125,32 @@ async fn describe_type(
     };
     let mut is_enum = false;
     for t in &types {
-        if t.eq_ignore_ascii_case("ENUM") {
-            is_enum = true;
-        } else if t.eq_ignore_ascii_case("RANGE") {
-            return range(c, ups, var, out).await;
-        } else if t.len() >= 7 && t[..7].eq_ignore_ascii_case("STRING:") {
-            let len: i64 = leading_int(&t[7..]);
-            let val = value(c, ups, var, "do_string").await?;
-            if is_enum {
-                return enumerate(c, ups, var, Some(Some(len)), &val, out).await;
+        let Some(known) = any_case(t) else {
+            out.push_str(&format!("Type: {} (unrecognized)\n", word_of(t)));
+            continue;
+        };
+        match known {
+            VarType::Enum => is_enum = true,
+            VarType::Range => return range(c, ups, var, out).await,
+            VarType::String(len) => {
+                let val = value(c, ups, var, "do_string").await?;
+                if is_enum {
+                    return enumerate(c, ups, var, Some(Some(len)), &val, out).await;
+                }
+                out.push_str(&format!(
+                    "Type: STRING\nMaximum length: {len}\nValue: {val}\n"
+                ));
+                return Ok(());
             }
-            out.push_str(&format!(
-                "Type: STRING\nMaximum length: {len}\nValue: {val}\n"
-            ));
-            return Ok(());
-        } else if t.eq_ignore_ascii_case("NUMBER") {
-            let val = value(c, ups, var, "do_number").await?;
-            if is_enum {
-                return enumerate(c, ups, var, Some(None), &val, out).await;
+            VarType::Number => {
+                let val = value(c, ups, var, "do_number").await?;
+                if is_enum {
+                    return enumerate(c, ups, var, Some(None), &val, out).await;
+                }
+                out.push_str(&format!("Type: NUMBER\nValue: {val}\n"));
+                return Ok(());
             }
-            out.push_str(&format!("Type: NUMBER\nValue: {val}\n"));
-            return Ok(());
-        } else if !t.eq_ignore_ascii_case("RW") {
-            out.push_str(&format!("Type: {t} (unrecognized)\n"));
+            VarType::Rw | VarType::Other(_) => {}
         }
     }
     if is_enum {
@@ -207,7 +199,6 @@ async fn range(c: &mut Client, ups: &str, var: &str, out: &mut String) -> anyhow
         .map_err(|e| anyhow::anyhow!("Error: {e}"))?;
     out.push_str("Type: RANGE NUMBER\n");
     for (min, max) in ranges {
-        let (min, max) = (leading_int(&min), leading_int(&max));
         let sel = if current >= min && current <= max {
             " SELECTED"
         } else {
@@ -236,7 +227,7 @@ fn leading_int(s: &str) -> i64 {
 
 #[cfg(test)]
 mod tests {
-    use super::leading_int;
+    use super::*;
 
     #[test]
     fn atoi_semantics() {
@@ -244,5 +235,18 @@ mod tests {
         assert_eq!(leading_int(" -5"), -5);
         assert_eq!(leading_int("x"), 0);
         assert_eq!(leading_int(""), 0);
+    }
+
+    #[test]
+    fn type_words_are_read_without_regard_to_case() {
+        assert_eq!(any_case(&VarType::parse("enum")), Some(VarType::Enum));
+        assert_eq!(
+            any_case(&VarType::parse("string:8")),
+            Some(VarType::String(8))
+        );
+        assert_eq!(any_case(&VarType::parse("RW")), Some(VarType::Rw));
+        let frob = VarType::parse("Frob");
+        assert_eq!(any_case(&frob), None);
+        assert_eq!(word_of(&frob), "Frob");
     }
 }
