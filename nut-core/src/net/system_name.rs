@@ -255,7 +255,8 @@ mod tests {
     #[test]
     fn malformed_names_are_errors() {
         use SystemNameError as E;
-        let cases: &[(&str, fn(String) -> SystemNameError)] = &[
+        type Kind = fn(String) -> SystemNameError;
+        let cases: &[(&str, Kind)] = &[
             ("@host", E::MissingUps),
             ("ups@", E::MissingHost),
             ("ups@:3493", E::MissingHost),
