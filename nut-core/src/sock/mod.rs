@@ -6,10 +6,11 @@
 //!   driver), parsed from the words of [`crate::words::Tokenizer`] and displayed as one line
 //!   without its newline; [`ResultCode`] for `TRACKING` results.
 //! - [`decoder`]: [`DriverDecoder`], the bytes a reader of a driver socket reads into
-//!   [`DriverMessage`]s (upsd's driver link, nut-drivers' socket reader, upsdrvctl).
-//! - [`reader`]: [`DriverReader`], one reader's side of a connection without the I/O: the
-//!   opening `DUMPALL`, bounded reads decoded by [`DriverDecoder`], and [`reader::apply`] of
-//!   each message to the reader's mirror (the state and whether the dump is done).
+//!   [`DriverMessage`]s.
+//! - [`reader`]: [`DriverReader`], the one reader's side of a connection, without the I/O
+//!   (upsd's driver link, nut-drivers' socket reader and upsdrvctl's probe each add theirs):
+//!   the opening `DUMPALL`, bounded reads decoded by [`DriverDecoder`], and [`reader::apply`]
+//!   of each message to the reader's mirror (the state and whether the dump is done).
 //! - [`flags`]: [`VarFlags`] (`RW`, `STRING`, `NUMBER`, internal `IMMUTABLE`).
 //! - [`state`]: [`DriverState`], the pure state tree shared by the driver framework and
 //!   upsd's registry: `apply` a message, `dump_all` in the exact `DUMPALL` order.

@@ -8,11 +8,11 @@
 //! C NUT does. Parse errors are reported as values.
 //!
 //! ## Layout
-//! - [`tokenizer`]: the [`Tokenizer`] state machine, its bounds and [`WordError`].
-//! - [`text`]: whole texts ([`tokenize_lines`], [`tokenize_text`]) and one line
+//! - `tokenizer`: the [`Tokenizer`] state machine, its bounds and [`WordError`].
+//! - `text`: whole texts ([`tokenize_lines`], [`tokenize_text`]) and one line
 //!   ([`split_line`]).
-//! - [`encode`]: values back into words ([`escape`], [`quoted`], [`encode_arg`]).
-//! - [`case`]: [`fold_case`], names as NUT compares them.
+//! - `encode`: values back into words ([`escape`], [`quoted`], [`encode_arg`]).
+//! - `case`: [`fold_case`], names as NUT compares them.
 
 mod case;
 mod encode;

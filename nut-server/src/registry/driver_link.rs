@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use nut_core::sock::reader;
-use nut_core::sock::{Applied, DriverMessage, DriverReader, IgnoredLine};
+use nut_core::sock::{Applied, DriverMessage, DriverReader, IgnoredLine, ServerMessage};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::UnixStream;
 
@@ -295,7 +295,7 @@ async fn housekeeping(registry: &UpsRegistry, ups: &Ups) -> bool {
     registry.tracking.expire();
     if need_ping {
         ups.live_mut().last_ping = now;
-        if !ups.send_line("PING").await {
+        if !ups.send_line(&ServerMessage::Ping.to_string()).await {
             return false;
         }
     }

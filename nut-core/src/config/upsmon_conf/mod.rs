@@ -91,7 +91,7 @@ pub struct UpsmonConf {
     pub certfile: Option<PathBuf>,
     /// `CERTIDENT`.
     pub certident: Option<CertIdent>,
-    /// `CERTHOST` rules (first one of a host[:port] wins; see [`UpsmonConf::certhost`]).
+    /// `CERTHOST` rules (first one of a `host[:port]` wins; see [`UpsmonConf::certhost`]).
     pub certhosts: Vec<CertHostRule>,
     /// The line of each rule of `certhosts`, in the same order.
     pub certhost_lines: Vec<usize>,

@@ -16,10 +16,10 @@ pub struct VarNode {
     pub flags: VarFlags,
     /// Auxiliary number: maximum length of a STRING variable; 0 = none.
     pub aux: i64,
-    /// Allowed values, in insertion order (at most [`limits::MAX_ENUMS_PER_VAR`]).
+    /// Allowed values, in insertion order (at most [`crate::sock::limits::MAX_ENUMS_PER_VAR`]).
     pub enums: IndexSet<String>,
     /// Allowed integer ranges `(min, max)`, in insertion order (at most
-    /// [`limits::MAX_RANGES_PER_VAR`]).
+    /// [`crate::sock::limits::MAX_RANGES_PER_VAR`]).
     pub ranges: IndexSet<(i32, i32)>,
 }
 
