@@ -10,6 +10,9 @@ use nut_certutil::store::Store;
 use nut_certutil::tls::CertHostRule;
 use nut_core::config::{UpsdConf, UpsmonConf};
 
+use super::database::{open, open_ro, store_dir, unlock_for_trust};
+use super::io::PasswordSource;
+
 /// Split `host[:port]` (with `[v6]:port`); no port: the rule covers every port of the host.
 pub fn parse_host_port(s: &str) -> Result<(String, Option<u16>)> {
     nut_core::config::parse_certhost_target(s).with_context(|| format!("bad host[:port] '{s}'"))
@@ -299,5 +302,68 @@ mod tests {
             Some(3)
         );
         assert_eq!(directive_line("LISTEN x\n", "CERTVERIFY"), None);
+    }
+}
+
+/// `policy` subcommands.
+#[derive(Debug, clap::Subcommand)]
+pub enum PolicyCmd {
+    /// Set: certident upsd|upsmon NICK, certverify 0|1, forcessl 0|1, certrequest LEVEL,
+    /// crl-stale refuse|warn, certhost HOST[:PORT] NAME CERTVERIFY FORCESSL.
+    Set {
+        /// Key and values.
+        #[arg(required = true, num_args = 1..)]
+        words: Vec<String>,
+    },
+    /// Remove a policy value or CERTHOST row.
+    Unset {
+        /// Key and values.
+        #[arg(required = true, num_args = 1..)]
+        words: Vec<String>,
+    },
+    /// Print the effective policy and where each value comes from.
+    Show {
+        /// upsd.conf (its directives win over the store).
+        #[arg(long)]
+        upsd_conf: Option<PathBuf>,
+        /// upsmon.conf (its directives win over the store).
+        #[arg(long)]
+        upsmon_conf: Option<PathBuf>,
+    },
+}
+
+/// The plain `policy` subcommands; `dir`: `-d` as given (`show` works without one).
+pub fn plain(dir: Option<&str>, pw: &PasswordSource, cmd: PolicyCmd) -> Result<()> {
+    let need_dir = || store_dir(dir);
+    match cmd {
+        // As `-M`: changing the policy needs the database password (rows carry its MAC).
+        PolicyCmd::Set { words } => {
+            let mut store = open(&need_dir()?)?;
+            pw.unlock(&store)?;
+            set(&mut store, &words)
+        }
+        PolicyCmd::Unset { words } => {
+            let mut store = open(&need_dir()?)?;
+            pw.unlock(&store)?;
+            unset(&mut store, &words)
+        }
+        PolicyCmd::Show {
+            upsd_conf,
+            upsmon_conf,
+        } => {
+            let store = match dir {
+                Some(_) => Some(open_ro(&need_dir()?)?),
+                None => None,
+            };
+            // Given the password without a prompt, rows that do not verify are left out.
+            if let Some(s) = &store {
+                unlock_for_trust(s, pw)?;
+            }
+            print!(
+                "{}",
+                show(store.as_ref(), upsd_conf.as_deref(), upsmon_conf.as_deref())?
+            );
+            Ok(())
+        }
     }
 }
