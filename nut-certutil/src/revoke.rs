@@ -208,7 +208,7 @@ pub fn update_crl(
 /// Import a CRL (PEM or DER) of a CA in the store: refused unless it verifies against that CA,
 /// and when older than the one stored. Returns the CA's nickname and the CRL.
 pub fn import_crl(store: &mut Store, data: &[u8]) -> Result<(String, ParsedCrl), RevokeError> {
-    let der = crate::crl::crl_der(data)
+    let der = crate::pem::crl(data)
         .ok_or_else(|| CrlError::Parse("no X509 CRL block in the input".into()))?;
     let crl = ParsedCrl::parse(&der)?;
     let ca = find_crl_issuer(store, &crl)?;
@@ -461,7 +461,7 @@ mod tests {
     /// CRL in it that no CA of the file signed is ignored.
     #[test]
     fn a_pem_certpath_with_a_crl_refuses_the_revoked_certificate() {
-        use crate::der::pem;
+        use crate::pem;
         let t = tempfile::tempdir().expect("tmp");
         let (mut s, cipher, cli) = store(&t.path().join("db"));
         let ca = s.certificate("CA").expect("ca").der;
@@ -491,9 +491,9 @@ mod tests {
         let forged = sign_crl(&rogue, &rogue_key, times, &[]).expect("forged");
         let at = UnixTime::now();
         let bundle = |crls: &[&[u8]]| {
-            let mut text = pem("CERTIFICATE", &ca);
+            let mut text = pem::encode("CERTIFICATE", &ca);
             for c in crls {
-                text.push_str(&pem("X509 CRL", c));
+                text.push_str(&pem::encode("X509 CRL", c));
             }
             let p = t.path().join("bundle.pem");
             std::fs::write(&p, text).expect("write");
@@ -510,8 +510,8 @@ mod tests {
         // The same in a directory of PEM files.
         let dir = t.path().join("certs");
         std::fs::create_dir(&dir).expect("mkdir");
-        std::fs::write(dir.join("ca.pem"), pem("CERTIFICATE", &ca)).expect("ca");
-        std::fs::write(dir.join("ca.crl"), pem("X509 CRL", &crl)).expect("crl");
+        std::fs::write(dir.join("ca.pem"), pem::encode("CERTIFICATE", &ca)).expect("ca");
+        std::fs::write(dir.join("ca.crl"), pem::encode("X509 CRL", &crl)).expect("crl");
         let tm = TrustMaterial::load(&dir).expect("load dir");
         assert!(validate_certificate(&tm, &cli, Usage::Client, at).is_err());
     }

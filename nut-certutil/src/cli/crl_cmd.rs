@@ -7,7 +7,7 @@ use anyhow::{Context, Result, bail};
 use clap::Subcommand;
 use nut_certutil::certinfo::format_time;
 use nut_certutil::crl::Reason;
-use nut_certutil::der::pem;
+use nut_certutil::pem;
 use nut_certutil::revoke::{self, Target};
 use nut_certutil::store::Store;
 use time::OffsetDateTime;
@@ -134,7 +134,11 @@ pub fn run(dir: &Path, pw: &PasswordSource, cmd: CrlCmd) -> Result<()> {
             if der {
                 write_output(out.as_deref(), &crl.der, 0o644)?;
             } else {
-                write_output(out.as_deref(), pem("X509 CRL", &crl.der).as_bytes(), 0o644)?;
+                write_output(
+                    out.as_deref(),
+                    pem::encode("X509 CRL", &crl.der).as_bytes(),
+                    0o644,
+                )?;
             }
         }
         CrlCmd::Import { input } => {

@@ -3,8 +3,9 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
+use nut_certutil::db_dir::strip_db_prefix;
 use nut_certutil::keys::DEFAULT_KDF_ITERATIONS;
-use nut_certutil::store::{Store, strip_db_prefix};
+use nut_certutil::store::Store;
 
 use super::io::PasswordSource;
 

@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
-use nut_certutil::der::pem;
 use nut_certutil::keys::{KeyAlgorithm, PrivateKey, random_hex};
+use nut_certutil::pem;
 use nut_certutil::pki::{self, CertProfile, CertRole};
 use nut_certutil::store::Store;
 use nut_certutil::trust::TrustFlags;
@@ -219,14 +219,14 @@ pub fn run(dir: &Path, pw: &PasswordSource, a: EnrollArgs) -> Result<()> {
             std::fs::remove_file(a.out.join("password"))?;
             super::io::write_output(
                 Some(&a.out.join("ca.pem")),
-                pem("CERTIFICATE", &ca.der).as_bytes(),
+                pem::encode("CERTIFICATE", &ca.der).as_bytes(),
                 0o644,
             )?;
             write_private(
                 &a.out.join("identity.pem"),
-                &(pem("CERTIFICATE", &der)
-                    + &pem("CERTIFICATE", &ca.der)
-                    + &pem("PRIVATE KEY", key.pkcs8_der())),
+                &(pem::encode("CERTIFICATE", &der)
+                    + &pem::encode("CERTIFICATE", &ca.der)
+                    + &pem::encode("PRIVATE KEY", key.pkcs8_der())),
             )?;
             lines.push_str(&format!(
                 "CERTPATH {}\nCERTFILE {}\n",

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use nut_certutil::der::pem;
+use nut_certutil::pem;
 use nut_certutil::store::{CertRecord, Store};
 
 use super::database::unlock_for_trust;
@@ -30,7 +30,7 @@ pub struct ExportArgs {
 /// Export a certificate as PEM or DER.
 pub fn export_cert(rec: &CertRecord, ascii: bool, out: Option<&Path>) -> Result<()> {
     if ascii {
-        write_output(out, pem("CERTIFICATE", &rec.der).as_bytes(), 0o644)
+        write_output(out, pem::encode("CERTIFICATE", &rec.der).as_bytes(), 0o644)
     } else {
         write_output(out, &rec.der, 0o644)
     }
@@ -51,9 +51,9 @@ pub fn export_certfile(
         if i > 0 && c.subject == c.issuer {
             break;
         }
-        text.push_str(&pem("CERTIFICATE", &c.der));
+        text.push_str(&pem::encode("CERTIFICATE", &c.der));
     }
-    text.push_str(&pem("PRIVATE KEY", key.pkcs8_der()));
+    text.push_str(&pem::encode("PRIVATE KEY", key.pkcs8_der()));
     write_output(out, text.as_bytes(), 0o640)
 }
 
@@ -84,7 +84,7 @@ pub fn export_ca_dir(store: &Store, dir: &Path) -> Result<Vec<String>> {
         };
         write_output(
             Some(&dir.join(&name)),
-            pem("CERTIFICATE", &rec.der).as_bytes(),
+            pem::encode("CERTIFICATE", &rec.der).as_bytes(),
             0o644,
         )?;
         written.push(name);

@@ -60,7 +60,7 @@ pub fn run(
     only: &[String],
 ) -> Result<Vec<String>> {
     use nut_certutil::nssdb::write::{ExportItem, write};
-    let dir = std::path::PathBuf::from(nut_certutil::store::strip_db_prefix(to));
+    let dir = std::path::PathBuf::from(nut_certutil::db_dir::strip_db_prefix(to));
     // Only verified trust goes into the NSS database (where it would be signed anew).
     let cipher = pw.unlock(store)?;
     let records: Vec<_> = store

@@ -12,7 +12,6 @@ mod crls;
 mod keyrows;
 mod rotate;
 pub mod schema;
-pub mod visits;
 
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
@@ -180,13 +179,6 @@ fn uri_path(path: &Path) -> String {
     out
 }
 
-/// Strip NSS's `sql:` / `dbm:` prefix from a `-d` argument.
-pub fn strip_db_prefix(dir: &str) -> &str {
-    dir.strip_prefix("sql:")
-        .or_else(|| dir.strip_prefix("dbm:"))
-        .unwrap_or(dir)
-}
-
 pub(crate) fn now_unix() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
@@ -306,7 +298,7 @@ impl Store {
 
     /// The error for a directory without a store (with a hint when it is an NSS database).
     pub(crate) fn missing(dir: &Path) -> StoreError {
-        if crate::nssdb::is_nss_database(dir) {
+        if crate::db_dir::is_nss_database(dir) {
             StoreError::NssDatabase(dir.to_path_buf())
         } else {
             StoreError::NotFound(dir.to_path_buf())
@@ -392,7 +384,7 @@ impl Store {
 
     /// A handle on an open connection, not yet given the password.
     fn handle(dir: &Path, conn: Connection) -> Store {
-        visits::count_open();
+        crate::visits::count_open();
         Store {
             dir: dir.to_path_buf(),
             conn,
@@ -700,13 +692,6 @@ mod tests {
         ] {
             assert!(e.to_string().contains("is empty"), "{e}");
         }
-    }
-
-    #[test]
-    fn prefixes_are_stripped() {
-        assert_eq!(strip_db_prefix("sql:/etc/nut/db"), "/etc/nut/db");
-        assert_eq!(strip_db_prefix("dbm:x"), "x");
-        assert_eq!(strip_db_prefix("x"), "x");
     }
 
     #[test]

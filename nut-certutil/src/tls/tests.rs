@@ -10,7 +10,7 @@ use super::*;
 use crate::keys::{KeyAlgorithm, PrivateKey};
 use crate::pki::{self, CertProfile, CertRole};
 use crate::store::Store;
-use crate::store::visits;
+use crate::visits;
 use nut_core::config::Secret;
 
 fn pump(c: &mut ClientConnection, s: &mut ServerConnection) -> Result<(), String> {
