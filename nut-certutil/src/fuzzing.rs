@@ -20,8 +20,8 @@ use crate::nssdb::objects::{
     CKA_RSA_PRIVATE, CKA_VALUE, CKK_EC, CKK_RSA, CKO_NSS_TRUST, CKO_PRIVATE_KEY, CKO_TRUST, Object,
 };
 use crate::nssdb::trust_objects::{
-    NSS_CERT_SHA1_HASH, NSS_STEP_UP, NSS_TRUST_ATTRS, PKCS_HASH_OF_CERTIFICATE, PKCS_TRUST_ATTRS,
-    certificate_hash, flags, levels, trust_attributes,
+    NSS_TRUST_OBJECT_ATTRS, PKCS_TRUST_OBJECT_ATTRS, certificate_hash, flags, levels,
+    trust_attributes,
 };
 use crate::trust::TrustFlags;
 
@@ -150,33 +150,40 @@ pub fn check_pem_input(data: &[u8]) -> Result<(), String> {
 }
 
 /// Attributes an object may carry in [`object_from_bytes`], by index.
-const ATTRS: [u32; 25] = [
-    CKA_CLASS,
-    CKA_KEY_TYPE,
-    CKA_VALUE,
-    CKA_EC_PARAMS,
-    CKA_NSS_DB,
-    CKA_MODULUS,
-    CKA_PUBLIC_EXPONENT,
-    CKA_RSA_PRIVATE[0],
-    CKA_RSA_PRIVATE[1],
-    CKA_RSA_PRIVATE[2],
-    CKA_RSA_PRIVATE[3],
-    CKA_RSA_PRIVATE[4],
-    CKA_RSA_PRIVATE[5],
-    NSS_TRUST_ATTRS[0],
-    NSS_TRUST_ATTRS[1],
-    NSS_TRUST_ATTRS[2],
-    NSS_TRUST_ATTRS[3],
-    NSS_STEP_UP,
-    NSS_CERT_SHA1_HASH,
-    PKCS_TRUST_ATTRS[0],
-    PKCS_TRUST_ATTRS[1],
-    PKCS_TRUST_ATTRS[2],
-    PKCS_TRUST_ATTRS[3],
-    PKCS_HASH_OF_CERTIFICATE,
-    0xCE53_4352,
-];
+const ATTRS: [u32; 25] = attrs();
+
+/// [`ATTRS`]: the key and certificate attributes, then those of both trust object kinds.
+const fn attrs() -> [u32; 25] {
+    const KEY: [u32; 13] = [
+        CKA_CLASS,
+        CKA_KEY_TYPE,
+        CKA_VALUE,
+        CKA_EC_PARAMS,
+        CKA_NSS_DB,
+        CKA_MODULUS,
+        CKA_PUBLIC_EXPONENT,
+        CKA_RSA_PRIVATE[0],
+        CKA_RSA_PRIVATE[1],
+        CKA_RSA_PRIVATE[2],
+        CKA_RSA_PRIVATE[3],
+        CKA_RSA_PRIVATE[4],
+        CKA_RSA_PRIVATE[5],
+    ];
+    let mut out = [0xCE53_4352; 25];
+    let mut n = 0;
+    let groups: [&[u32]; 3] = [&KEY, &NSS_TRUST_OBJECT_ATTRS, &PKCS_TRUST_OBJECT_ATTRS];
+    let mut g = 0;
+    while g < groups.len() {
+        let mut i = 0;
+        while i < groups[g].len() {
+            out[n] = groups[g][i];
+            n += 1;
+            i += 1;
+        }
+        g += 1;
+    }
+    out
+}
 
 /// CK_ULONG values that mean something in these attributes (classes, key types, trust
 /// levels), chosen by a length byte of 0xF0 and above.

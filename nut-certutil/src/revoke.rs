@@ -242,6 +242,29 @@ mod tests {
     }
 
     /// A store with CA "CA" (key held, `CT,,`) and client certificate "cli" it issued.
+    /// A CA with the test CA's name and another key: (its key, its certificate).
+    fn rogue_ca() -> (PrivateKey, Vec<u8>) {
+        let rogue_key = key();
+        let rogue = self_signed(
+            &rogue_key,
+            "CN=Lifecycle CA",
+            &CertProfile::for_months(CertRole::Ca { path_len: None }, 12),
+        )
+        .expect("rogue");
+        (rogue_key, rogue)
+    }
+
+    /// A CRL's times from now (whole seconds) to tomorrow, numbered `number`; and now.
+    fn crl_times(number: u64) -> (OffsetDateTime, CrlTimes) {
+        let now = OffsetDateTime::now_utc().replace_nanosecond(0).expect("ns");
+        let times = CrlTimes {
+            this_update: now,
+            next_update: now + Duration::days(1),
+            number,
+        };
+        (now, times)
+    }
+
     fn store(dir: &std::path::Path) -> (Store, KeyCipher, Vec<u8>) {
         let mut s = Store::create_with_kdf(dir, "", 10).expect("create");
         let cipher = s.unlock("").expect("unlock");
@@ -328,19 +351,8 @@ mod tests {
         let t = tempfile::tempdir().expect("tmp");
         let (mut s, cipher, cli) = store(t.path());
         // A CA of the same name with another key signs a CRL revoking "cli".
-        let rogue_key = key();
-        let rogue = self_signed(
-            &rogue_key,
-            "CN=Lifecycle CA",
-            &CertProfile::for_months(CertRole::Ca { path_len: None }, 12),
-        )
-        .expect("rogue");
-        let now = OffsetDateTime::now_utc().replace_nanosecond(0).expect("ns");
-        let times = CrlTimes {
-            this_update: now,
-            next_update: now + Duration::days(1),
-            number: 99,
-        };
+        let (rogue_key, rogue) = rogue_ca();
+        let (now, times) = crl_times(99);
         let serial = CertInfo::parse(&cli).expect("info").serial;
         let entry = Revocation {
             serial,
@@ -475,19 +487,8 @@ mod tests {
         )
         .expect("revoke");
         let crl = s.crls().expect("crls").remove(0).der;
-        let rogue_key = key();
-        let rogue = self_signed(
-            &rogue_key,
-            "CN=Lifecycle CA",
-            &CertProfile::for_months(CertRole::Ca { path_len: None }, 12),
-        )
-        .expect("rogue");
-        let now = OffsetDateTime::now_utc().replace_nanosecond(0).expect("ns");
-        let times = CrlTimes {
-            this_update: now,
-            next_update: now + Duration::days(1),
-            number: 5,
-        };
+        let (rogue_key, rogue) = rogue_ca();
+        let (_, times) = crl_times(5);
         let forged = sign_crl(&rogue, &rogue_key, times, &[]).expect("forged");
         let at = UnixTime::now();
         let bundle = |crls: &[&[u8]]| {

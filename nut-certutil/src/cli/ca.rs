@@ -7,9 +7,9 @@ use nut_certutil::store::Store;
 use nut_certutil::trust::TrustFlags;
 
 use super::cert_spec::NewCert;
+use super::common_args::KeyArgs;
 use super::io::PasswordSource;
 use super::issue;
-use super::key_args::KeyArgs;
 
 /// `ca` subcommands.
 #[derive(Debug, Subcommand)]

@@ -8,8 +8,8 @@ use nut_certutil::store::{CertRecord, Store};
 use nut_certutil::trust::TrustFlags;
 
 use super::cert_spec::NewCert;
+use super::common_args::{KeyArgs, LeafArgs};
 use super::io::PasswordSource;
-use super::key_args::{KeyArgs, RoleArg};
 
 /// `issue` arguments.
 #[derive(Debug, clap::Args)]
@@ -23,15 +23,8 @@ pub struct IssueArgs {
     /// Subject.
     #[arg(short = 's', long)]
     subject: String,
-    /// What the certificate is for.
-    #[arg(long, value_enum, default_value = "server")]
-    role: RoleArg,
-    /// Validity in months.
-    #[arg(long, default_value_t = 12)]
-    months: u32,
-    /// Extra SANs.
-    #[arg(long)]
-    san: Vec<String>,
+    #[command(flatten)]
+    leaf: LeafArgs,
     /// Trust flags.
     #[arg(short = 't', long, default_value = ",,")]
     trust: String,
@@ -71,13 +64,7 @@ pub fn run(
 
 /// The plain `issue` subcommand.
 pub fn plain(store: &mut Store, pw: &PasswordSource, a: IssueArgs) -> Result<()> {
-    let spec = NewCert::plain(
-        a.subject,
-        a.role.role(),
-        a.months,
-        a.san,
-        a.key.algorithm()?,
-    );
+    let spec = a.leaf.spec(a.subject, a.key.algorithm()?);
     let rec = run(
         store,
         pw,

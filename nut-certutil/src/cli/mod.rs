@@ -5,6 +5,7 @@
 
 pub mod ca;
 pub mod cert_spec;
+pub mod common_args;
 pub mod crl_cmd;
 pub mod database;
 pub mod delete;
@@ -18,7 +19,6 @@ pub mod import_nss;
 pub mod init;
 pub mod io;
 pub mod issue;
-pub mod key_args;
 pub mod list;
 pub mod nss;
 pub mod nss_args;

@@ -11,9 +11,9 @@ use nut_certutil::pki::CertRole;
 use nut_certutil::trust::TrustFlags;
 
 use super::cert_spec::NewCert;
+use super::common_args::key_algorithm;
 use super::database::store_dir;
 use super::io::{PasswordSource, Questions};
-use super::key_args::key_algorithm;
 
 /// The NSS commands.
 const COMMANDS: &[char] = &[

@@ -121,6 +121,25 @@ fn row(out: &mut String, name: &str, value: &str, source: &str) {
     out.push_str(&format!("{name:<20} {value:<40} ({source})\n"));
 }
 
+/// A role's CERTIDENT row: the config file's directive, else the store's, else none.
+fn certident_row(
+    out: &mut String,
+    conf: Option<&Conf>,
+    file_ident: Option<&str>,
+    store_ident: Option<&String>,
+    store_src: &str,
+) {
+    let (ident, src) = match (file_ident, store_ident) {
+        (Some(name), _) => (
+            name.to_string(),
+            conf.and_then(|c| c.from("CERTIDENT")).unwrap_or_default(),
+        ),
+        (None, Some(n)) => (n.clone(), store_src.to_string()),
+        (None, None) => ("(none)".into(), "not set".into()),
+    };
+    row(out, "CERTIDENT", &ident, &src);
+}
+
 /// `policy show`: the effective policy and the source of every value.
 pub fn show(
     store: Option<&Store>,
@@ -142,20 +161,10 @@ pub fn show(
         Some(c) => Some(UpsdConf::parse(&c.text, &c.path)?),
         None => None,
     };
-    let (ident, src) = match (
-        upsd_parsed.as_ref().and_then(|u| u.certident.as_ref()),
-        sp.certident.get(&Role::Upsd),
-    ) {
-        (Some(ci), _) => (
-            ci.name.clone(),
-            upsd.as_ref()
-                .and_then(|c| c.from("CERTIDENT"))
-                .unwrap_or_default(),
-        ),
-        (None, Some(n)) => (n.clone(), store_src.clone()),
-        (None, None) => ("(none)".into(), "not set".into()),
-    };
-    row(&mut out, "CERTIDENT", &ident, &src);
+    let file_ident = upsd_parsed.as_ref().and_then(|u| u.certident.as_ref());
+    let store_ident = sp.certident.get(&Role::Upsd);
+    let file_ident = file_ident.map(|ci| ci.name.as_str());
+    certident_row(&mut out, upsd.as_ref(), file_ident, store_ident, &store_src);
     let (level, src) = match (
         upsd.as_ref().and_then(|c| c.from("CERTREQUEST")),
         sp.certrequest,
@@ -202,20 +211,10 @@ pub fn show(
         Some(c) => Some(UpsmonConf::parse(&c.text, &c.path)?),
         None => None,
     };
-    let (ident, src) = match (
-        mon_parsed.as_ref().and_then(|u| u.certident.as_ref()),
-        sp.certident.get(&Role::Upsmon),
-    ) {
-        (Some(ci), _) => (
-            ci.name.clone(),
-            mon.as_ref()
-                .and_then(|c| c.from("CERTIDENT"))
-                .unwrap_or_default(),
-        ),
-        (None, Some(n)) => (n.clone(), store_src.clone()),
-        (None, None) => ("(none)".into(), "not set".into()),
-    };
-    row(&mut out, "CERTIDENT", &ident, &src);
+    let file_ident = mon_parsed.as_ref().and_then(|u| u.certident.as_ref());
+    let store_ident = sp.certident.get(&Role::Upsmon);
+    let file_ident = file_ident.map(|ci| ci.name.as_str());
+    certident_row(&mut out, mon.as_ref(), file_ident, store_ident, &store_src);
     for (name, file_val, store_val) in [
         (
             "CERTVERIFY",

@@ -7,8 +7,8 @@ use nut_certutil::keys::{KeyAlgorithm, PrivateKey};
 use nut_certutil::pki;
 use nut_certutil::store::Store;
 
+use super::common_args::KeyArgs;
 use super::io::{PasswordSource, write_der_or_pem};
-use super::key_args::KeyArgs;
 
 /// `request` arguments.
 #[derive(Debug, clap::Args)]

@@ -8,8 +8,8 @@ use nut_certutil::pki;
 use nut_certutil::store::Store;
 
 use super::cert_spec::NewCert;
+use super::common_args::LeafArgs;
 use super::io::{PasswordSource, read_input, write_der_or_pem};
-use super::key_args::RoleArg;
 
 /// `sign` arguments.
 #[derive(Debug, clap::Args)]
@@ -23,15 +23,8 @@ pub struct SignArgs {
     /// Output certificate (stdout if absent).
     #[arg(short = 'o', long)]
     out: Option<PathBuf>,
-    /// What the certificate is for.
-    #[arg(long, value_enum, default_value = "server")]
-    role: RoleArg,
-    /// Validity in months.
-    #[arg(long, default_value_t = 12)]
-    months: u32,
-    /// Extra SANs.
-    #[arg(long)]
-    san: Vec<String>,
+    #[command(flatten)]
+    leaf: LeafArgs,
     /// Write DER instead of PEM.
     #[arg(long)]
     der: bool,
@@ -63,13 +56,7 @@ pub fn run(
 pub fn plain(store: &Store, pw: &PasswordSource, a: SignArgs) -> Result<()> {
     let req = read_input(a.input.as_deref())?;
     // The key belongs to the request: the algorithm here is not used.
-    let spec = NewCert::plain(
-        String::new(),
-        a.role.role(),
-        a.months,
-        a.san,
-        KeyAlgorithm::EcdsaP256,
-    );
+    let spec = a.leaf.spec(String::new(), KeyAlgorithm::EcdsaP256);
     let der = run(store, pw, &a.ca, &req, &spec)?;
     write_der_or_pem(a.out.as_deref(), &der, (!a.der).then_some("CERTIFICATE"))
 }

@@ -34,27 +34,31 @@ pub const NSS_CERT_SHA1_HASH: u32 = 0xCE53_63B4;
 /// CKA_HASH_OF_CERTIFICATE of CKO_TRUST (SHA-256).
 pub const PKCS_HASH_OF_CERTIFICATE: u32 = 0x635;
 
+/// The integrity-checked attributes of a CKO_NSS_TRUST object ([`trust_attributes`]).
+pub const NSS_TRUST_OBJECT_ATTRS: [u32; 6] = [
+    NSS_TRUST_ATTRS[0],
+    NSS_TRUST_ATTRS[1],
+    NSS_TRUST_ATTRS[2],
+    NSS_TRUST_ATTRS[3],
+    NSS_STEP_UP,
+    NSS_CERT_SHA1_HASH,
+];
+
+/// The integrity-checked attributes of a CKO_TRUST object ([`trust_attributes`]).
+pub const PKCS_TRUST_OBJECT_ATTRS: [u32; 5] = [
+    PKCS_TRUST_ATTRS[0],
+    PKCS_TRUST_ATTRS[1],
+    PKCS_TRUST_ATTRS[2],
+    PKCS_TRUST_ATTRS[3],
+    PKCS_HASH_OF_CERTIFICATE,
+];
+
 /// The attributes of a trust object whose integrity entries must hold: its trust values, the
 /// step-up flag, and the certificate hash that binds it to its certificate.
 pub fn trust_attributes(obj: &Object) -> &'static [u32] {
-    const NSS: [u32; 6] = [
-        NSS_TRUST_ATTRS[0],
-        NSS_TRUST_ATTRS[1],
-        NSS_TRUST_ATTRS[2],
-        NSS_TRUST_ATTRS[3],
-        NSS_STEP_UP,
-        NSS_CERT_SHA1_HASH,
-    ];
-    const PKCS: [u32; 5] = [
-        PKCS_TRUST_ATTRS[0],
-        PKCS_TRUST_ATTRS[1],
-        PKCS_TRUST_ATTRS[2],
-        PKCS_TRUST_ATTRS[3],
-        PKCS_HASH_OF_CERTIFICATE,
-    ];
     match obj.class() {
-        Some(CKO_TRUST) => &PKCS,
-        Some(CKO_NSS_TRUST) => &NSS,
+        Some(CKO_TRUST) => &PKCS_TRUST_OBJECT_ATTRS,
+        Some(CKO_NSS_TRUST) => &NSS_TRUST_OBJECT_ATTRS,
         _ => &[],
     }
 }

@@ -284,14 +284,7 @@ impl Store {
         let tx = store.conn.transaction()?;
         put_meta(&tx, "kdf", b"pbkdf2-hmac-sha256")?;
         put_meta(&tx, "kdf_iterations", iterations.to_string().as_bytes())?;
-        put_meta(&tx, "kdf_salt", &salt)?;
-        put_meta(&tx, "check_nonce", &check.nonce)?;
-        put_meta(&tx, "check_value", &check.ciphertext)?;
-        put_meta(
-            &tx,
-            "password_empty",
-            if password.is_empty() { b"1" } else { b"0" },
-        )?;
+        put_password_meta(&tx, &salt, &check, password.is_empty())?;
         tx.commit()?;
         Ok(())
     }
@@ -565,14 +558,7 @@ impl Store {
             )?;
         }
         crls::remac(&tx, &old_cipher, &new_cipher)?;
-        put_meta(&tx, "kdf_salt", &salt)?;
-        put_meta(&tx, "check_nonce", &check.nonce)?;
-        put_meta(&tx, "check_value", &check.ciphertext)?;
-        put_meta(
-            &tx,
-            "password_empty",
-            if new.is_empty() { b"1" } else { b"0" },
-        )?;
+        put_password_meta(&tx, &salt, &check, new.is_empty())?;
         tx.commit()?;
         *self.unlocked.lock().unwrap_or_else(|e| e.into_inner()) = Some(new_cipher);
         tracing::info!(dir = %self.dir.display(), "certificate database password changed");
@@ -612,6 +598,20 @@ impl Store {
 
 /// A certificate row's trust as stored: id, nickname, DER, trust, MAC.
 type TrustRow = (i64, String, Vec<u8>, String, Option<Vec<u8>>);
+
+/// The password's rows of `meta`: the KDF salt, the check value sealed with the key the
+/// password derives, and whether the password is empty.
+fn put_password_meta(
+    tx: &rusqlite::Transaction<'_>,
+    salt: &[u8],
+    check: &Sealed,
+    empty: bool,
+) -> Result<(), StoreError> {
+    put_meta(tx, "kdf_salt", salt)?;
+    put_meta(tx, "check_nonce", &check.nonce)?;
+    put_meta(tx, "check_value", &check.ciphertext)?;
+    put_meta(tx, "password_empty", if empty { b"1" } else { b"0" })
+}
 
 fn put_meta(tx: &rusqlite::Transaction<'_>, name: &str, value: &[u8]) -> Result<(), StoreError> {
     tx.execute(

@@ -1,9 +1,12 @@
-//! Arguments several plain subcommands share: the key to make and the role of a certificate.
+//! Arguments several plain subcommands share: the key to make, and what a certificate a CA
+//! of the store signs is for.
 
 use anyhow::Result;
 use clap::{Args, ValueEnum};
 use nut_certutil::keys::KeyAlgorithm;
 use nut_certutil::pki::CertRole;
+
+use super::cert_spec::NewCert;
 
 /// What a certificate is for (`--role`). (The values carry no doc comments: clap would
 /// print them as a long list in `--help`.)
@@ -23,6 +26,27 @@ impl RoleArg {
             RoleArg::Client => CertRole::Client,
             RoleArg::Both => CertRole::ServerAndClient,
         }
+    }
+}
+
+/// What a certificate signed by a CA of the store is for (`issue`, `sign`).
+#[derive(Debug, Args)]
+pub struct LeafArgs {
+    /// What the certificate is for.
+    #[arg(long, value_enum, default_value = "server")]
+    pub role: RoleArg,
+    /// Validity in months.
+    #[arg(long, default_value_t = 12)]
+    pub months: u32,
+    /// Extra SANs.
+    #[arg(long)]
+    pub san: Vec<String>,
+}
+
+impl LeafArgs {
+    /// The certificate for `subject` with a key of `key`.
+    pub fn spec(self, subject: String, key: KeyAlgorithm) -> NewCert {
+        NewCert::plain(subject, self.role.role(), self.months, self.san, key)
     }
 }
 
