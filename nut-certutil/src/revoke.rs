@@ -241,17 +241,17 @@ mod tests {
         PrivateKey::generate(KeyAlgorithm::EcdsaP256).expect("key")
     }
 
-    /// A store with CA "CA" (key held, `CT,,`) and client certificate "cli" it issued.
-    /// A CA with the test CA's name and another key: (its key, its certificate).
-    fn rogue_ca() -> (PrivateKey, Vec<u8>) {
-        let rogue_key = key();
-        let rogue = self_signed(
-            &rogue_key,
+    /// A new key and a self-signed CA "CN=Lifecycle CA" for it: the test CA, or (made again)
+    /// a rogue CA of the same name.
+    fn lifecycle_ca() -> (PrivateKey, Vec<u8>) {
+        let ca_key = key();
+        let ca = self_signed(
+            &ca_key,
             "CN=Lifecycle CA",
             &CertProfile::for_months(CertRole::Ca { path_len: None }, 12),
         )
-        .expect("rogue");
-        (rogue_key, rogue)
+        .expect("ca");
+        (ca_key, ca)
     }
 
     /// A CRL's times from now (whole seconds) to tomorrow, numbered `number`; and now.
@@ -265,16 +265,11 @@ mod tests {
         (now, times)
     }
 
+    /// A store with CA "CA" (key held, `CT,,`) and client certificate "cli" it issued.
     fn store(dir: &std::path::Path) -> (Store, KeyCipher, Vec<u8>) {
         let mut s = Store::create_with_kdf(dir, "", 10).expect("create");
         let cipher = s.unlock("").expect("unlock");
-        let ca_key = key();
-        let ca = self_signed(
-            &ca_key,
-            "CN=Lifecycle CA",
-            &CertProfile::for_months(CertRole::Ca { path_len: None }, 12),
-        )
-        .expect("ca");
+        let (ca_key, ca) = lifecycle_ca();
         let trust = |t: &str| t.parse::<TrustFlags>().expect("trust");
         s.add_certificate_with_key(&cipher, "CA", &ca, trust("CT,,"), &ca_key)
             .expect("add ca");
@@ -351,7 +346,7 @@ mod tests {
         let t = tempfile::tempdir().expect("tmp");
         let (mut s, cipher, cli) = store(t.path());
         // A CA of the same name with another key signs a CRL revoking "cli".
-        let (rogue_key, rogue) = rogue_ca();
+        let (rogue_key, rogue) = lifecycle_ca();
         let (now, times) = crl_times(99);
         let serial = CertInfo::parse(&cli).expect("info").serial;
         let entry = Revocation {
@@ -487,7 +482,7 @@ mod tests {
         )
         .expect("revoke");
         let crl = s.crls().expect("crls").remove(0).der;
-        let (rogue_key, rogue) = rogue_ca();
+        let (rogue_key, rogue) = lifecycle_ca();
         let (_, times) = crl_times(5);
         let forged = sign_crl(&rogue, &rogue_key, times, &[]).expect("forged");
         let at = UnixTime::now();
