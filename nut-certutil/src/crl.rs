@@ -170,20 +170,6 @@ pub struct ParsedCrl {
     pub entries: HashMap<String, Revoked>,
 }
 
-/// The DER of the first CRL in `data`: an `X509 CRL` PEM block, or the whole input as DER.
-pub fn crl_der(data: &[u8]) -> Option<Vec<u8>> {
-    if data.windows(11).any(|w| w == b"-----BEGIN ") {
-        crate::der::pem_blocks(&String::from_utf8_lossy(data))
-            .into_iter()
-            .find(|(l, _)| l == "X509 CRL")
-            .map(|(_, d)| d)
-    } else if data.is_empty() {
-        None
-    } else {
-        Some(data.to_vec())
-    }
-}
-
 impl ParsedCrl {
     /// Parse a DER CRL.
     pub fn parse(der: &[u8]) -> Result<ParsedCrl, CrlError> {

@@ -230,7 +230,10 @@ impl PrivateKey {
                 PrivateKey::from_pkcs8(doc.as_bytes())
             }
             PrivateKeyDer::Sec1(k) => {
-                let pkcs8 = Zeroizing::new(crate::der::sec1_to_pkcs8(k.secret_sec1_der())?);
+                let pkcs8 = Zeroizing::new(
+                    crate::der::sec1_to_pkcs8(k.secret_sec1_der())
+                        .map_err(|e| KeyError::Invalid(e.to_string()))?,
+                );
                 PrivateKey::from_pkcs8(&pkcs8)
             }
             _ => Err(KeyError::Unsupported("private key format".into())),
@@ -358,7 +361,7 @@ pub struct Sealed {
 impl KeyCipher {
     /// Derive from a password (PBKDF2-HMAC-SHA256).
     pub fn derive(password: &str, salt: &[u8], iterations: u32) -> KeyCipher {
-        crate::store::visits::count_derivation();
+        crate::visits::count_derivation();
         let mut key = Zeroizing::new([0u8; 32]);
         let iters = NonZeroU32::new(iterations.max(1)).unwrap_or(NonZeroU32::MIN);
         ring::pbkdf2::derive(

@@ -14,7 +14,11 @@
 //! - [`certinfo`]: what rnut reads out of a certificate.
 //! - [`crl`]: certificate revocation lists: read, verified against their CA, signed.
 //! - [`name`]: subject strings, their display, OpenSSL's subject hash.
-//! - [`pem`], [`der`]: reading and writing PEM/DER.
+//! - [`pem`]: PEM read (rustls-pki-types) and written (the `pem` crate); [`der`]: the few DER
+//!   encodings rnut makes by hand (TLV, SEC1 -> PKCS#8).
+//! - [`db_dir`]: what a `-d` / CERTPATH directory is named and holds.
+//! - [`nssdb`]: NSS `sql:` databases, read ([`nssdb::reader`]) and written.
+//! - [`visits`]: per-thread counters of store opens and key derivations.
 //! - [`tls`]: the rustls server and client configs built from a store or from PEM files.
 //!
 //! The `nut-certutil` binary (`src/main.rs`, `src/cli/`) speaks NSS certutil's command lines
@@ -27,6 +31,7 @@ extern crate self as nut_certutil;
 pub mod certinfo;
 pub mod cli;
 pub mod crl;
+pub mod db_dir;
 pub mod der;
 #[doc(hidden)]
 pub mod fuzzing;
@@ -41,6 +46,7 @@ pub mod rotate;
 pub mod store;
 pub mod tls;
 pub mod trust;
+pub mod visits;
 
 /// The rcgen this crate generates certificates with.
 pub use rcgen;

@@ -208,7 +208,7 @@ pub fn update_crl(
 /// Import a CRL (PEM or DER) of a CA in the store: refused unless it verifies against that CA,
 /// and when older than the one stored. Returns the CA's nickname and the CRL.
 pub fn import_crl(store: &mut Store, data: &[u8]) -> Result<(String, ParsedCrl), RevokeError> {
-    let der = crate::crl::crl_der(data)
+    let der = crate::pem::crl(data)
         .ok_or_else(|| CrlError::Parse("no X509 CRL block in the input".into()))?;
     let crl = ParsedCrl::parse(&der)?;
     let ca = find_crl_issuer(store, &crl)?;
@@ -241,10 +241,9 @@ mod tests {
         PrivateKey::generate(KeyAlgorithm::EcdsaP256).expect("key")
     }
 
-    /// A store with CA "CA" (key held, `CT,,`) and client certificate "cli" it issued.
-    fn store(dir: &std::path::Path) -> (Store, KeyCipher, Vec<u8>) {
-        let mut s = Store::create_with_kdf(dir, "", 10).expect("create");
-        let cipher = s.unlock("").expect("unlock");
+    /// A new key and a self-signed CA "CN=Lifecycle CA" for it: the test CA, or (made again)
+    /// a rogue CA of the same name.
+    fn lifecycle_ca() -> (PrivateKey, Vec<u8>) {
         let ca_key = key();
         let ca = self_signed(
             &ca_key,
@@ -252,6 +251,25 @@ mod tests {
             &CertProfile::for_months(CertRole::Ca { path_len: None }, 12),
         )
         .expect("ca");
+        (ca_key, ca)
+    }
+
+    /// A CRL's times from now (whole seconds) to tomorrow, numbered `number`; and now.
+    fn crl_times(number: u64) -> (OffsetDateTime, CrlTimes) {
+        let now = OffsetDateTime::now_utc().replace_nanosecond(0).expect("ns");
+        let times = CrlTimes {
+            this_update: now,
+            next_update: now + Duration::days(1),
+            number,
+        };
+        (now, times)
+    }
+
+    /// A store with CA "CA" (key held, `CT,,`) and client certificate "cli" it issued.
+    fn store(dir: &std::path::Path) -> (Store, KeyCipher, Vec<u8>) {
+        let mut s = Store::create_with_kdf(dir, "", 10).expect("create");
+        let cipher = s.unlock("").expect("unlock");
+        let (ca_key, ca) = lifecycle_ca();
         let trust = |t: &str| t.parse::<TrustFlags>().expect("trust");
         s.add_certificate_with_key(&cipher, "CA", &ca, trust("CT,,"), &ca_key)
             .expect("add ca");
@@ -328,19 +346,8 @@ mod tests {
         let t = tempfile::tempdir().expect("tmp");
         let (mut s, cipher, cli) = store(t.path());
         // A CA of the same name with another key signs a CRL revoking "cli".
-        let rogue_key = key();
-        let rogue = self_signed(
-            &rogue_key,
-            "CN=Lifecycle CA",
-            &CertProfile::for_months(CertRole::Ca { path_len: None }, 12),
-        )
-        .expect("rogue");
-        let now = OffsetDateTime::now_utc().replace_nanosecond(0).expect("ns");
-        let times = CrlTimes {
-            this_update: now,
-            next_update: now + Duration::days(1),
-            number: 99,
-        };
+        let (rogue_key, rogue) = lifecycle_ca();
+        let (now, times) = crl_times(99);
         let serial = CertInfo::parse(&cli).expect("info").serial;
         let entry = Revocation {
             serial,
@@ -461,7 +468,7 @@ mod tests {
     /// CRL in it that no CA of the file signed is ignored.
     #[test]
     fn a_pem_certpath_with_a_crl_refuses_the_revoked_certificate() {
-        use crate::der::pem;
+        use crate::pem;
         let t = tempfile::tempdir().expect("tmp");
         let (mut s, cipher, cli) = store(&t.path().join("db"));
         let ca = s.certificate("CA").expect("ca").der;
@@ -475,25 +482,14 @@ mod tests {
         )
         .expect("revoke");
         let crl = s.crls().expect("crls").remove(0).der;
-        let rogue_key = key();
-        let rogue = self_signed(
-            &rogue_key,
-            "CN=Lifecycle CA",
-            &CertProfile::for_months(CertRole::Ca { path_len: None }, 12),
-        )
-        .expect("rogue");
-        let now = OffsetDateTime::now_utc().replace_nanosecond(0).expect("ns");
-        let times = CrlTimes {
-            this_update: now,
-            next_update: now + Duration::days(1),
-            number: 5,
-        };
+        let (rogue_key, rogue) = lifecycle_ca();
+        let (_, times) = crl_times(5);
         let forged = sign_crl(&rogue, &rogue_key, times, &[]).expect("forged");
         let at = UnixTime::now();
         let bundle = |crls: &[&[u8]]| {
-            let mut text = pem("CERTIFICATE", &ca);
+            let mut text = pem::encode("CERTIFICATE", &ca);
             for c in crls {
-                text.push_str(&pem("X509 CRL", c));
+                text.push_str(&pem::encode("X509 CRL", c));
             }
             let p = t.path().join("bundle.pem");
             std::fs::write(&p, text).expect("write");
@@ -510,8 +506,8 @@ mod tests {
         // The same in a directory of PEM files.
         let dir = t.path().join("certs");
         std::fs::create_dir(&dir).expect("mkdir");
-        std::fs::write(dir.join("ca.pem"), pem("CERTIFICATE", &ca)).expect("ca");
-        std::fs::write(dir.join("ca.crl"), pem("X509 CRL", &crl)).expect("crl");
+        std::fs::write(dir.join("ca.pem"), pem::encode("CERTIFICATE", &ca)).expect("ca");
+        std::fs::write(dir.join("ca.crl"), pem::encode("X509 CRL", &crl)).expect("crl");
         let tm = TrustMaterial::load(&dir).expect("load dir");
         assert!(validate_certificate(&tm, &cli, Usage::Client, at).is_err());
     }

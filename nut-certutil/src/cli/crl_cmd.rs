@@ -7,13 +7,13 @@ use anyhow::{Context, Result, bail};
 use clap::Subcommand;
 use nut_certutil::certinfo::format_time;
 use nut_certutil::crl::Reason;
-use nut_certutil::der::pem;
+use nut_certutil::pem;
 use nut_certutil::revoke::{self, Target};
 use nut_certutil::store::Store;
 use time::OffsetDateTime;
 
+use super::database;
 use super::io::{PasswordSource, read_input, write_output};
-use super::ops;
 
 /// `crl` subcommands.
 #[derive(Debug, Subcommand)]
@@ -95,7 +95,7 @@ pub fn run_revoke(dir: &Path, pw: &PasswordSource, a: RevokeArgs) -> Result<()> 
         (None, Some(serial), Some(ca)) => Target::Serial { ca, serial },
         _ => bail!("give the NICKNAME to revoke, or --serial HEX with --ca CA"),
     };
-    let mut store = ops::open(dir)?;
+    let mut store = database::open(dir)?;
     let cipher = pw.unlock(&store)?;
     let (ca, serial) = revoke::revoke(&mut store, &cipher, &target, reason, date, a.next_update)?;
     println!("revoked serial {serial} of CA \"{ca}\" ({reason}); its CRL is updated");
@@ -124,9 +124,9 @@ fn list(store: &Store) -> Result<String> {
 /// `crl ...`.
 pub fn run(dir: &Path, pw: &PasswordSource, cmd: CrlCmd) -> Result<()> {
     match cmd {
-        CrlCmd::List => print!("{}", list(&ops::open_ro(dir)?)?),
+        CrlCmd::List => print!("{}", list(&database::open_ro(dir)?)?),
         CrlCmd::Export { nickname, out, der } => {
-            let store = ops::open_ro(dir)?;
+            let store = database::open_ro(dir)?;
             let ca = store.certificate(&nickname)?;
             let crl = store
                 .crl_of(&ca.fingerprint)?
@@ -134,12 +134,16 @@ pub fn run(dir: &Path, pw: &PasswordSource, cmd: CrlCmd) -> Result<()> {
             if der {
                 write_output(out.as_deref(), &crl.der, 0o644)?;
             } else {
-                write_output(out.as_deref(), pem("X509 CRL", &crl.der).as_bytes(), 0o644)?;
+                write_output(
+                    out.as_deref(),
+                    pem::encode("X509 CRL", &crl.der).as_bytes(),
+                    0o644,
+                )?;
             }
         }
         CrlCmd::Import { input } => {
             let data = read_input(input.as_deref())?;
-            let mut store = ops::open(dir)?;
+            let mut store = database::open(dir)?;
             // Stored CRLs carry a MAC keyed by the password, as trust does.
             pw.unlock(&store)?;
             let (ca, crl) = revoke::import_crl(&mut store, &data)?;
@@ -154,7 +158,7 @@ pub fn run(dir: &Path, pw: &PasswordSource, cmd: CrlCmd) -> Result<()> {
             nickname,
             next_update,
         } => {
-            let mut store = ops::open(dir)?;
+            let mut store = database::open(dir)?;
             let cipher = pw.unlock(&store)?;
             let crl = revoke::update_crl(&mut store, &cipher, &nickname, next_update)?;
             println!(

@@ -386,3 +386,37 @@ pub fn run(input: &DoctorInput) -> Result<Report> {
     }
     Ok(r)
 }
+
+/// `doctor` arguments.
+#[derive(Debug, clap::Args)]
+pub struct DoctorArgs {
+    /// upsd.conf to check with the store.
+    #[arg(long)]
+    upsd_conf: Option<PathBuf>,
+    /// upsmon.conf to check with the store.
+    #[arg(long)]
+    upsmon_conf: Option<PathBuf>,
+}
+
+/// The plain `doctor` subcommand: every finding, then exit code 1 when any is a problem.
+/// `dir`: `-d` as given (else the config files' CERTPATH).
+pub fn plain(dir: Option<&str>, password_file: Option<PathBuf>, a: DoctorArgs) -> Result<i32> {
+    let input = DoctorInput {
+        dir: dir
+            .map(|d| super::database::store_dir(Some(d)))
+            .transpose()?,
+        password_file,
+        upsd_conf: a.upsd_conf,
+        upsmon_conf: a.upsmon_conf,
+    };
+    let report = run(&input)?;
+    for l in &report.lines {
+        println!("{l}");
+    }
+    if report.problems > 0 {
+        println!("{} problem(s) found", report.problems);
+        return Ok(1);
+    }
+    println!("no problem found");
+    Ok(0)
+}

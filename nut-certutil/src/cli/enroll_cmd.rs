@@ -11,14 +11,14 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
-use nut_certutil::der::pem;
 use nut_certutil::keys::{KeyAlgorithm, PrivateKey, random_hex};
+use nut_certutil::pem;
 use nut_certutil::pki::{self, CertProfile, CertRole};
 use nut_certutil::store::Store;
 use nut_certutil::trust::TrustFlags;
 
+use super::database;
 use super::io::PasswordSource;
-use super::ops;
 
 /// Which side the new host is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -131,7 +131,7 @@ pub fn run(dir: &Path, pw: &PasswordSource, a: EnrollArgs) -> Result<()> {
             nut_certutil::rotate::MAX_MONTHS
         );
     }
-    let mut ca_store = ops::open(dir)?;
+    let mut ca_store = database::open(dir)?;
     let cipher = pw.unlock(&ca_store)?;
     if ca_store.find_certificate(&a.name)?.is_some() {
         bail!(
@@ -176,7 +176,7 @@ pub fn run(dir: &Path, pw: &PasswordSource, a: EnrollArgs) -> Result<()> {
         a.ca
     );
     let build_store = |at: &Path| -> Result<()> {
-        let mut s = Store::create_with_kdf(at, &password, ops::kdf_iterations())?;
+        let mut s = Store::create_with_kdf(at, &password, database::kdf_iterations())?;
         let c = s.unlock(&password)?;
         s.add_certificate(&a.ca, &ca.der, ca_trust.parse::<TrustFlags>()?)?;
         s.add_certificate_with_key(&c, nick, &der, TrustFlags::NONE, &key)?;
@@ -202,7 +202,8 @@ pub fn run(dir: &Path, pw: &PasswordSource, a: EnrollArgs) -> Result<()> {
                 ..Default::default()
             };
             let to = a.out.join("nssdb");
-            let written = ops::export_nss(&staged, &src, &to.display().to_string(), &password, &[]);
+            let written =
+                super::export_nss::run(&staged, &src, &to.display().to_string(), &password, &[]);
             drop(staged);
             std::fs::remove_dir_all(&staging)?;
             written?;
@@ -218,14 +219,14 @@ pub fn run(dir: &Path, pw: &PasswordSource, a: EnrollArgs) -> Result<()> {
             std::fs::remove_file(a.out.join("password"))?;
             super::io::write_output(
                 Some(&a.out.join("ca.pem")),
-                pem("CERTIFICATE", &ca.der).as_bytes(),
+                pem::encode("CERTIFICATE", &ca.der).as_bytes(),
                 0o644,
             )?;
             write_private(
                 &a.out.join("identity.pem"),
-                &(pem("CERTIFICATE", &der)
-                    + &pem("CERTIFICATE", &ca.der)
-                    + &pem("PRIVATE KEY", key.pkcs8_der())),
+                &(pem::encode("CERTIFICATE", &der)
+                    + &pem::encode("CERTIFICATE", &ca.der)
+                    + &pem::encode("PRIVATE KEY", key.pkcs8_der())),
             )?;
             lines.push_str(&format!(
                 "CERTPATH {}\nCERTFILE {}\n",

@@ -226,3 +226,12 @@ pub fn read_input(path: Option<&Path>) -> Result<Vec<u8>> {
         }
     }
 }
+
+/// Write a DER object (certificate, request) to `out` (stdout when none): as PEM under
+/// `pem_label` when one is given, else as raw DER. Public material: mode 0644.
+pub fn write_der_or_pem(out: Option<&Path>, der: &[u8], pem_label: Option<&str>) -> Result<()> {
+    match pem_label {
+        Some(label) => write_output(out, nut_certutil::pem::encode(label, der).as_bytes(), 0o644),
+        None => write_output(out, der, 0o644),
+    }
+}

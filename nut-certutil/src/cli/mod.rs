@@ -1,18 +1,37 @@
-//! The `nut-certutil` command line: NSS certutil's flags ([`nss`]) or plain subcommands
-//! ([`plain`]), on top of shared operations ([`ops`]), terminal/file I/O ([`io`]),
-//! [`policy_cmd`] and [`doctor`].
+//! The `nut-certutil` command line: one module per subcommand (its arguments and a `run` that
+//! both dialects call), NSS certutil's flags mapped onto them by [`nss`] (parsed by
+//! [`nss_args`]) and the plain subcommands by [`plain`]; terminal/file I/O in [`io`], the
+//! store a command line names in [`database`].
 
+pub mod ca;
+pub mod cert_spec;
+pub mod common_args;
 pub mod crl_cmd;
+pub mod database;
+pub mod delete;
 pub mod doctor;
 pub mod doctor_setup;
 pub mod enroll_cmd;
+pub mod export;
+pub mod export_nss;
+pub mod import;
+pub mod import_nss;
+pub mod init;
 pub mod io;
+pub mod issue;
+pub mod list;
 pub mod nss;
-pub mod ops;
+pub mod nss_args;
+pub mod passwd;
 pub mod plain;
 pub mod policy_cmd;
 pub mod reader_access;
 pub mod renew_cmd;
+pub mod request;
+pub mod show;
+pub mod sign;
+pub mod trust;
+pub mod verify;
 
 /// Short help for the NSS dialect.
 pub const USAGE: &str = "nut-certutil: rnut certificate database tool

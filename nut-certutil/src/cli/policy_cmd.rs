@@ -10,6 +10,9 @@ use nut_certutil::store::Store;
 use nut_certutil::tls::CertHostRule;
 use nut_core::config::{UpsdConf, UpsmonConf};
 
+use super::database::{open, open_ro, store_dir, unlock_for_trust};
+use super::io::PasswordSource;
+
 /// Split `host[:port]` (with `[v6]:port`); no port: the rule covers every port of the host.
 pub fn parse_host_port(s: &str) -> Result<(String, Option<u16>)> {
     nut_core::config::parse_certhost_target(s).with_context(|| format!("bad host[:port] '{s}'"))
@@ -118,6 +121,25 @@ fn row(out: &mut String, name: &str, value: &str, source: &str) {
     out.push_str(&format!("{name:<20} {value:<40} ({source})\n"));
 }
 
+/// A role's CERTIDENT row: the config file's directive, else the store's, else none.
+fn certident_row(
+    out: &mut String,
+    conf: Option<&Conf>,
+    file_ident: Option<&str>,
+    store_ident: Option<&String>,
+    store_src: &str,
+) {
+    let (ident, src) = match (file_ident, store_ident) {
+        (Some(name), _) => (
+            name.to_string(),
+            conf.and_then(|c| c.from("CERTIDENT")).unwrap_or_default(),
+        ),
+        (None, Some(n)) => (n.clone(), store_src.to_string()),
+        (None, None) => ("(none)".into(), "not set".into()),
+    };
+    row(out, "CERTIDENT", &ident, &src);
+}
+
 /// `policy show`: the effective policy and the source of every value.
 pub fn show(
     store: Option<&Store>,
@@ -139,20 +161,10 @@ pub fn show(
         Some(c) => Some(UpsdConf::parse(&c.text, &c.path)?),
         None => None,
     };
-    let (ident, src) = match (
-        upsd_parsed.as_ref().and_then(|u| u.certident.as_ref()),
-        sp.certident.get(&Role::Upsd),
-    ) {
-        (Some(ci), _) => (
-            ci.name.clone(),
-            upsd.as_ref()
-                .and_then(|c| c.from("CERTIDENT"))
-                .unwrap_or_default(),
-        ),
-        (None, Some(n)) => (n.clone(), store_src.clone()),
-        (None, None) => ("(none)".into(), "not set".into()),
-    };
-    row(&mut out, "CERTIDENT", &ident, &src);
+    let file_ident = upsd_parsed.as_ref().and_then(|u| u.certident.as_ref());
+    let store_ident = sp.certident.get(&Role::Upsd);
+    let file_ident = file_ident.map(|ci| ci.name.as_str());
+    certident_row(&mut out, upsd.as_ref(), file_ident, store_ident, &store_src);
     let (level, src) = match (
         upsd.as_ref().and_then(|c| c.from("CERTREQUEST")),
         sp.certrequest,
@@ -199,20 +211,10 @@ pub fn show(
         Some(c) => Some(UpsmonConf::parse(&c.text, &c.path)?),
         None => None,
     };
-    let (ident, src) = match (
-        mon_parsed.as_ref().and_then(|u| u.certident.as_ref()),
-        sp.certident.get(&Role::Upsmon),
-    ) {
-        (Some(ci), _) => (
-            ci.name.clone(),
-            mon.as_ref()
-                .and_then(|c| c.from("CERTIDENT"))
-                .unwrap_or_default(),
-        ),
-        (None, Some(n)) => (n.clone(), store_src.clone()),
-        (None, None) => ("(none)".into(), "not set".into()),
-    };
-    row(&mut out, "CERTIDENT", &ident, &src);
+    let file_ident = mon_parsed.as_ref().and_then(|u| u.certident.as_ref());
+    let store_ident = sp.certident.get(&Role::Upsmon);
+    let file_ident = file_ident.map(|ci| ci.name.as_str());
+    certident_row(&mut out, mon.as_ref(), file_ident, store_ident, &store_src);
     for (name, file_val, store_val) in [
         (
             "CERTVERIFY",
@@ -299,5 +301,68 @@ mod tests {
             Some(3)
         );
         assert_eq!(directive_line("LISTEN x\n", "CERTVERIFY"), None);
+    }
+}
+
+/// `policy` subcommands.
+#[derive(Debug, clap::Subcommand)]
+pub enum PolicyCmd {
+    /// Set: certident upsd|upsmon NICK, certverify 0|1, forcessl 0|1, certrequest LEVEL,
+    /// crl-stale refuse|warn, certhost HOST[:PORT] NAME CERTVERIFY FORCESSL.
+    Set {
+        /// Key and values.
+        #[arg(required = true, num_args = 1..)]
+        words: Vec<String>,
+    },
+    /// Remove a policy value or CERTHOST row.
+    Unset {
+        /// Key and values.
+        #[arg(required = true, num_args = 1..)]
+        words: Vec<String>,
+    },
+    /// Print the effective policy and where each value comes from.
+    Show {
+        /// upsd.conf (its directives win over the store).
+        #[arg(long)]
+        upsd_conf: Option<PathBuf>,
+        /// upsmon.conf (its directives win over the store).
+        #[arg(long)]
+        upsmon_conf: Option<PathBuf>,
+    },
+}
+
+/// The plain `policy` subcommands; `dir`: `-d` as given (`show` works without one).
+pub fn plain(dir: Option<&str>, pw: &PasswordSource, cmd: PolicyCmd) -> Result<()> {
+    let need_dir = || store_dir(dir);
+    match cmd {
+        // As `-M`: changing the policy needs the database password (rows carry its MAC).
+        PolicyCmd::Set { words } => {
+            let mut store = open(&need_dir()?)?;
+            pw.unlock(&store)?;
+            set(&mut store, &words)
+        }
+        PolicyCmd::Unset { words } => {
+            let mut store = open(&need_dir()?)?;
+            pw.unlock(&store)?;
+            unset(&mut store, &words)
+        }
+        PolicyCmd::Show {
+            upsd_conf,
+            upsmon_conf,
+        } => {
+            let store = match dir {
+                Some(_) => Some(open_ro(&need_dir()?)?),
+                None => None,
+            };
+            // Given the password without a prompt, rows that do not verify are left out.
+            if let Some(s) = &store {
+                unlock_for_trust(s, pw)?;
+            }
+            print!(
+                "{}",
+                show(store.as_ref(), upsd_conf.as_deref(), upsmon_conf.as_deref())?
+            );
+            Ok(())
+        }
     }
 }

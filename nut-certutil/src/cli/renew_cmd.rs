@@ -6,8 +6,8 @@ use std::path::Path;
 use anyhow::Result;
 use nut_certutil::rotate;
 
+use super::database;
 use super::io::PasswordSource;
-use super::ops;
 
 /// `renew` arguments.
 #[derive(Debug, clap::Args)]
@@ -24,7 +24,7 @@ pub struct RenewArgs {
 
 /// `renew`.
 pub fn run(dir: &Path, pw: &PasswordSource, a: RenewArgs) -> Result<()> {
-    let mut store = ops::open(dir)?;
+    let mut store = database::open(dir)?;
     let cipher = pw.unlock(&store)?;
     let r = rotate::renew(&mut store, &cipher, &a.nickname, a.new_key, a.months)?;
     println!(

@@ -29,32 +29,43 @@ pub(crate) const NSS_STEP_UP: u32 = 0xCE53_6360;
 /// CKA_PKCS_TRUST_SERVER_AUTH, CLIENT_AUTH, EMAIL_PROTECTION, CODE_SIGNING of CKO_TRUST.
 pub(crate) const PKCS_TRUST_ATTRS: [u32; 4] = [0x62C, 0x62D, 0x62F, 0x62E];
 
+/// Trust values of CKO_NSS_TRUST (CKT_NSS_TRUSTED_DELEGATOR, ...).
+const TRUSTED_DELEGATOR: u32 = 0xCE53_4352;
+const NSS_TRUSTED: u32 = 0xCE53_4351;
+const NOT_TRUSTED: u32 = 0xCE53_435A;
+const VALID_DELEGATOR: u32 = 0xCE53_435B;
+const MUST_VERIFY: u32 = 0xCE53_4353;
+
 /// CKA_CERT_SHA1_HASH of CKO_NSS_TRUST.
 pub const NSS_CERT_SHA1_HASH: u32 = 0xCE53_63B4;
 /// CKA_HASH_OF_CERTIFICATE of CKO_TRUST (SHA-256).
 pub const PKCS_HASH_OF_CERTIFICATE: u32 = 0x635;
 
+/// The integrity-checked attributes of a CKO_NSS_TRUST object ([`trust_attributes`]).
+pub const NSS_TRUST_OBJECT_ATTRS: [u32; 6] = [
+    NSS_TRUST_ATTRS[0],
+    NSS_TRUST_ATTRS[1],
+    NSS_TRUST_ATTRS[2],
+    NSS_TRUST_ATTRS[3],
+    NSS_STEP_UP,
+    NSS_CERT_SHA1_HASH,
+];
+
+/// The integrity-checked attributes of a CKO_TRUST object ([`trust_attributes`]).
+pub const PKCS_TRUST_OBJECT_ATTRS: [u32; 5] = [
+    PKCS_TRUST_ATTRS[0],
+    PKCS_TRUST_ATTRS[1],
+    PKCS_TRUST_ATTRS[2],
+    PKCS_TRUST_ATTRS[3],
+    PKCS_HASH_OF_CERTIFICATE,
+];
+
 /// The attributes of a trust object whose integrity entries must hold: its trust values, the
 /// step-up flag, and the certificate hash that binds it to its certificate.
 pub fn trust_attributes(obj: &Object) -> &'static [u32] {
-    const NSS: [u32; 6] = [
-        NSS_TRUST_ATTRS[0],
-        NSS_TRUST_ATTRS[1],
-        NSS_TRUST_ATTRS[2],
-        NSS_TRUST_ATTRS[3],
-        NSS_STEP_UP,
-        NSS_CERT_SHA1_HASH,
-    ];
-    const PKCS: [u32; 5] = [
-        PKCS_TRUST_ATTRS[0],
-        PKCS_TRUST_ATTRS[1],
-        PKCS_TRUST_ATTRS[2],
-        PKCS_TRUST_ATTRS[3],
-        PKCS_HASH_OF_CERTIFICATE,
-    ];
     match obj.class() {
-        Some(CKO_TRUST) => &PKCS,
-        Some(CKO_NSS_TRUST) => &NSS,
+        Some(CKO_TRUST) => &PKCS_TRUST_OBJECT_ATTRS,
+        Some(CKO_NSS_TRUST) => &NSS_TRUST_OBJECT_ATTRS,
         _ => &[],
     }
 }
@@ -70,10 +81,10 @@ pub fn certificate_hash(obj: &Object) -> Option<(u32, bool)> {
 
 fn nss_level(v: u32) -> Level {
     match v {
-        0xCE53_4352 => Level::Delegator,
-        0xCE53_4351 => Level::Trusted,
-        0xCE53_435A => Level::NotTrusted,
-        0xCE53_435B => Level::ValidDelegator,
+        TRUSTED_DELEGATOR => Level::Delegator,
+        NSS_TRUSTED => Level::Trusted,
+        NOT_TRUSTED => Level::NotTrusted,
+        VALID_DELEGATOR => Level::ValidDelegator,
         _ => Level::MustVerify,
     }
 }
@@ -127,6 +138,32 @@ pub fn flags(levels: [Level; 4], step_up: bool) -> TrustFlags {
     }
 }
 
+/// One usage's CKO_NSS_TRUST value from its field's flags, for writing (`certdb.c` rules,
+/// first match wins).
+fn level(bits: u16, anchor: u16) -> u32 {
+    if bits & anchor != 0 {
+        TRUSTED_DELEGATOR
+    } else if bits & TRUSTED != 0 {
+        NSS_TRUSTED
+    } else if bits & VALID_PEER != 0 {
+        NOT_TRUSTED
+    } else if bits & VALID_CA != 0 {
+        VALID_DELEGATOR
+    } else {
+        MUST_VERIFY
+    }
+}
+
+/// The four CKO_NSS_TRUST values (server, client, email, code signing) of a trust string.
+pub fn trust_values(t: TrustFlags) -> [u32; 4] {
+    [
+        level(t.ssl.0, TRUSTED_CA),
+        level(t.ssl.0, TRUSTED_CLIENT_CA),
+        level(t.email.0, TRUSTED_CA),
+        level(t.objsign.0, TRUSTED_CA),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,5 +189,29 @@ mod tests {
         assert_eq!(s([NotTrusted, NotTrusted, NotTrusted, NotTrusted]), "p,p,p");
         assert_eq!(s([Delegator, Delegator, Delegator, Delegator]), "CT,C,C");
         assert_eq!(s([MustVerify; 4]), ",,");
+    }
+
+    #[test]
+    fn trust_strings_become_nss_trust_values() {
+        let v = |s: &str| trust_values(s.parse().expect("trust"));
+        assert_eq!(
+            v("CT,,"),
+            [
+                TRUSTED_DELEGATOR,
+                TRUSTED_DELEGATOR,
+                MUST_VERIFY,
+                MUST_VERIFY
+            ]
+        );
+        assert_eq!(
+            v("C,,"),
+            [TRUSTED_DELEGATOR, VALID_DELEGATOR, MUST_VERIFY, MUST_VERIFY]
+        );
+        assert_eq!(
+            v("P,,"),
+            [NSS_TRUSTED, NSS_TRUSTED, MUST_VERIFY, MUST_VERIFY]
+        );
+        assert_eq!(v("p,p,p"), [NOT_TRUSTED; 4]);
+        assert_eq!(v(",,"), [MUST_VERIFY; 4]);
     }
 }

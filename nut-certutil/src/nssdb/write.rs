@@ -17,10 +17,10 @@ use super::objects::{
     CKA_PUBLIC_EXPONENT, CKA_RSA_PRIVATE, CKA_SERIAL_NUMBER, CKA_VALUE, CKK_EC, CKK_RSA,
     CKO_CERTIFICATE, CKO_NSS_TRUST, CKO_PRIVATE_KEY,
 };
-use super::trust_objects::NSS_CERT_SHA1_HASH;
+use super::trust_objects::{NSS_CERT_SHA1_HASH, NSS_STEP_UP, NSS_TRUST_ATTRS, trust_values};
 use crate::der::{read_tlv, tlv};
 use crate::keys::PrivateKey;
-use crate::trust::{TRUSTED, TRUSTED_CA, TRUSTED_CLIENT_CA, TrustFlags, VALID_CA, VALID_PEER};
+use crate::trust::TrustFlags;
 
 /// The attribute columns of NSS 3.87's object tables (newer NSS adds its own on open).
 const COLUMNS: &[u32] = &[
@@ -150,16 +150,6 @@ const EMPTY: &[u8] = &[0xA5, 0x00, 0x5A];
 const TRUE: &[u8] = &[1];
 const FALSE: &[u8] = &[0];
 
-/// Trust values of CKO_NSS_TRUST.
-const TRUSTED_DELEGATOR: u32 = 0xCE53_4352;
-const NSS_TRUSTED: u32 = 0xCE53_4351;
-const NOT_TRUSTED: u32 = 0xCE53_435A;
-const VALID_DELEGATOR: u32 = 0xCE53_435B;
-const MUST_VERIFY: u32 = 0xCE53_4353;
-/// CKA_TRUST_SERVER_AUTH, CLIENT_AUTH, EMAIL_PROTECTION, CODE_SIGNING, STEP_UP_APPROVED.
-const TRUST_ATTRS: [u32; 4] = [0xCE53_6358, 0xCE53_6359, 0xCE53_635B, 0xCE53_635A];
-const STEP_UP: u32 = 0xCE53_6360;
-
 /// One certificate to write, with its trust and (if it has one) its key.
 #[derive(Debug)]
 pub struct ExportItem<'a> {
@@ -171,31 +161,6 @@ pub struct ExportItem<'a> {
 
 fn ulong(v: u32) -> Vec<u8> {
     v.to_be_bytes().to_vec()
-}
-
-/// One usage's trust value from its field's flags (`certdb.c` rules, first match wins).
-fn level(bits: u16, anchor: u16) -> u32 {
-    if bits & anchor != 0 {
-        TRUSTED_DELEGATOR
-    } else if bits & TRUSTED != 0 {
-        NSS_TRUSTED
-    } else if bits & VALID_PEER != 0 {
-        NOT_TRUSTED
-    } else if bits & VALID_CA != 0 {
-        VALID_DELEGATOR
-    } else {
-        MUST_VERIFY
-    }
-}
-
-/// The four trust values (server, client, email, code signing) of a trust string.
-pub fn trust_values(t: TrustFlags) -> [u32; 4] {
-    [
-        level(t.ssl.0, TRUSTED_CA),
-        level(t.ssl.0, TRUSTED_CLIENT_CA),
-        level(t.email.0, TRUSTED_CA),
-        level(t.objsign.0, TRUSTED_CA),
-    ]
 }
 
 /// The parts of a key NSS stores.
@@ -488,15 +453,16 @@ fn write_files(
             (CKA_ISSUER, issuer),
             (CKA_SERIAL_NUMBER, serial),
             (0x170, TRUE.to_vec()),
-            (STEP_UP, step_up.to_vec()),
+            (NSS_STEP_UP, step_up.to_vec()),
             (NSS_CERT_SHA1_HASH, crypto::sha1(item.der)),
         ];
-        for (attr, v) in TRUST_ATTRS.iter().zip(values) {
+        for (attr, v) in NSS_TRUST_ATTRS.iter().zip(values) {
             attrs.push((*attr, ulong(v)));
         }
         insert(&certs, "nssPublic", id, &attrs, cert_path)?;
         for (attr, value) in &attrs {
-            if TRUST_ATTRS.contains(attr) || *attr == STEP_UP || *attr == NSS_CERT_SHA1_HASH {
+            if NSS_TRUST_ATTRS.contains(attr) || *attr == NSS_STEP_UP || *attr == NSS_CERT_SHA1_HASH
+            {
                 sig("cert", id, *attr, id, value)?;
             }
         }
@@ -592,33 +558,4 @@ fn write_files(
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn trust_strings_become_nss_trust_values() {
-        let v = |s: &str| trust_values(s.parse().expect("trust"));
-        assert_eq!(
-            v("CT,,"),
-            [
-                TRUSTED_DELEGATOR,
-                TRUSTED_DELEGATOR,
-                MUST_VERIFY,
-                MUST_VERIFY
-            ]
-        );
-        assert_eq!(
-            v("C,,"),
-            [TRUSTED_DELEGATOR, VALID_DELEGATOR, MUST_VERIFY, MUST_VERIFY]
-        );
-        assert_eq!(
-            v("P,,"),
-            [NSS_TRUSTED, NSS_TRUSTED, MUST_VERIFY, MUST_VERIFY]
-        );
-        assert_eq!(v("p,p,p"), [NOT_TRUSTED; 4]);
-        assert_eq!(v(",,"), [MUST_VERIFY; 4]);
-    }
 }

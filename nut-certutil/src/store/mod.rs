@@ -7,12 +7,14 @@
 
 mod access;
 pub use access::read_fix;
+mod cert_trust;
 mod certs;
 mod crls;
+mod error;
 mod keyrows;
+mod password;
 mod rotate;
 pub mod schema;
-pub mod visits;
 
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
@@ -22,119 +24,15 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 pub use certs::{AddOutcome, CertRecord};
 pub use crls::StoredCrl;
+pub use error::StoreError;
+use error::io_err;
 pub use keyrows::KeyRecord;
+use password::put_password_meta;
 
-use crate::certinfo::CertParseError;
-use crate::keys::{DEFAULT_KDF_ITERATIONS, KeyCipher, KeyError, Sealed, random_bytes};
-use crate::trust::TrustError;
+use crate::keys::{DEFAULT_KDF_ITERATIONS, KeyCipher, random_bytes};
 
 /// The database file inside a store directory.
 pub const DB_FILE: &str = "nut-certdb.sqlite";
-
-/// What went wrong with a store.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum StoreError {
-    /// SQLite failed.
-    #[error("certificate database error: {0}")]
-    Db(#[from] rusqlite::Error),
-    /// A file operation failed.
-    #[error("{path}: {source}")]
-    Io {
-        /// The file or directory.
-        path: PathBuf,
-        /// The OS error.
-        source: std::io::Error,
-    },
-    /// No store in this directory.
-    #[error(
-        "no certificate database in {0} (create one with `nut-certutil -N -d DIR` or `nut-certutil init DIR`)"
-    )]
-    NotFound(PathBuf),
-    /// The store (or its directory) is there but this process may not read it.
-    #[error("cannot read {} as user {user}: {fix}", path.display())]
-    Unreadable {
-        /// The directory or file refused.
-        path: PathBuf,
-        /// Who this process runs as.
-        user: String,
-        /// The commands that give the user read access.
-        fix: String,
-    },
-    /// The directory holds an NSS database, not a rnut store.
-    #[error(
-        "{0} holds an NSS database (cert9.db/key4.db), not a rnut certificate database: import it with `nut-certutil -d NEWDIR init` then `nut-certutil -d NEWDIR import-nss --from {0}`, and point CERTPATH at NEWDIR"
-    )]
-    NssDatabase(PathBuf),
-    /// A store already exists.
-    #[error("a certificate database already exists in {0}")]
-    AlreadyExists(PathBuf),
-    /// Written by a newer rnut.
-    #[error(
-        "certificate database schema version {found} is newer than this tool supports ({supported})"
-    )]
-    SchemaTooNew {
-        /// Version in the file.
-        found: i64,
-        /// Version this code knows.
-        supported: i64,
-    },
-    /// Trust was to be set without the database password having been given.
-    #[error(
-        "setting trust on \"{0}\" needs the database password (trust flags are protected by it)"
-    )]
-    TrustNeedsPassword(String),
-    /// Policy rows are protected by the password too.
-    #[error(
-        "changing the policy ({0}) needs the database password (policy rows are protected by it)"
-    )]
-    PolicyNeedsPassword(String),
-    /// CRL rows are protected by the password too.
-    #[error(
-        "storing the CRL of {0} needs the database password (CRLs in the database are protected by it)"
-    )]
-    CrlNeedsPassword(String),
-    /// Written by an older rnut and opened read-only: it cannot be migrated.
-    #[error(
-        "certificate database schema version {found} is older than this tool's ({supported}): run any nut-certutil command on it once (with write access) to upgrade it"
-    )]
-    SchemaTooOld {
-        /// Version in the file.
-        found: i64,
-        /// Version this code knows.
-        supported: i64,
-    },
-    /// No certificate with that nickname.
-    #[error("could not find certificate named \"{0}\"")]
-    NoSuchCertificate(String),
-    /// The nickname belongs to another certificate.
-    #[error("nickname \"{0}\" is already used by another certificate")]
-    NicknameTaken(String),
-    /// The same certificate is stored under another nickname.
-    #[error("this certificate is already stored as \"{0}\"")]
-    DuplicateCertificate(String),
-    /// The store has no private key for this certificate.
-    #[error("no private key for certificate \"{0}\" in the database")]
-    NoKeyFor(String),
-    /// No key with that id.
-    #[error("no private key with id {0}")]
-    NoSuchKey(String),
-    /// A key problem (wrong password, corrupted row, ...).
-    #[error(transparent)]
-    Key(#[from] KeyError),
-    /// A stored or imported certificate could not be parsed.
-    #[error(transparent)]
-    Cert(#[from] CertParseError),
-    /// Bad trust flags.
-    #[error(transparent)]
-    Trust(#[from] TrustError),
-    /// Inconsistent content.
-    #[error("certificate database is inconsistent: {0}")]
-    Corrupt(String),
-    /// Bad policy value.
-    #[error("invalid policy: {0}")]
-    Policy(String),
-}
 
 /// An open certificate store.
 #[derive(Debug)]
@@ -146,13 +44,6 @@ pub struct Store {
     unlocked: std::sync::Mutex<Option<KeyCipher>>,
     /// Rows (certificates' trust, policy rows) already warned about by this handle.
     warned: std::sync::Mutex<std::collections::HashSet<String>>,
-}
-
-fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
-    move |source| StoreError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
 }
 
 /// PBKDF2 iteration counts accepted from a store (tests create stores with as few as 10;
@@ -178,13 +69,6 @@ fn uri_path(path: &Path) -> String {
         }
     }
     out
-}
-
-/// Strip NSS's `sql:` / `dbm:` prefix from a `-d` argument.
-pub fn strip_db_prefix(dir: &str) -> &str {
-    dir.strip_prefix("sql:")
-        .or_else(|| dir.strip_prefix("dbm:"))
-        .unwrap_or(dir)
 }
 
 pub(crate) fn now_unix() -> i64 {
@@ -292,21 +176,14 @@ impl Store {
         let tx = store.conn.transaction()?;
         put_meta(&tx, "kdf", b"pbkdf2-hmac-sha256")?;
         put_meta(&tx, "kdf_iterations", iterations.to_string().as_bytes())?;
-        put_meta(&tx, "kdf_salt", &salt)?;
-        put_meta(&tx, "check_nonce", &check.nonce)?;
-        put_meta(&tx, "check_value", &check.ciphertext)?;
-        put_meta(
-            &tx,
-            "password_empty",
-            if password.is_empty() { b"1" } else { b"0" },
-        )?;
+        put_password_meta(&tx, &salt, &check, password.is_empty())?;
         tx.commit()?;
         Ok(())
     }
 
     /// The error for a directory without a store (with a hint when it is an NSS database).
     pub(crate) fn missing(dir: &Path) -> StoreError {
-        if crate::nssdb::is_nss_database(dir) {
+        if crate::db_dir::is_nss_database(dir) {
             StoreError::NssDatabase(dir.to_path_buf())
         } else {
             StoreError::NotFound(dir.to_path_buf())
@@ -392,7 +269,7 @@ impl Store {
 
     /// A handle on an open connection, not yet given the password.
     fn handle(dir: &Path, conn: Connection) -> Store {
-        visits::count_open();
+        crate::visits::count_open();
         Store {
             dir: dir.to_path_buf(),
             conn,
@@ -457,136 +334,6 @@ impl Store {
             .ok_or_else(|| StoreError::Corrupt(format!("metadata '{name}' missing")))
     }
 
-    fn kdf_params(&self) -> Result<(Vec<u8>, u32), StoreError> {
-        let salt = self.meta("kdf_salt")?;
-        let iters = String::from_utf8_lossy(&self.meta("kdf_iterations")?)
-            .parse::<u32>()
-            .ok()
-            // A doctored count must not make every unlock (upsd's included) run for hours.
-            .filter(|n| KDF_ITERATIONS_RANGE.contains(n))
-            .ok_or_else(|| {
-                StoreError::Corrupt(format!(
-                    "kdf_iterations out of range ({}..={})",
-                    KDF_ITERATIONS_RANGE.start(),
-                    KDF_ITERATIONS_RANGE.end()
-                ))
-            })?;
-        Ok((salt, iters))
-    }
-
-    /// Derive the key cipher from the password and check it against the stored check value.
-    pub fn unlock(&self, password: &str) -> Result<KeyCipher, StoreError> {
-        let (salt, iters) = self.kdf_params()?;
-        let cipher = KeyCipher::derive(password, &salt, iters);
-        let check = Sealed {
-            nonce: self.meta("check_nonce")?,
-            ciphertext: self.meta("check_value")?,
-        };
-        cipher.verify_check(&check)?;
-        *self.unlocked.lock().unwrap_or_else(|e| e.into_inner()) = Some(cipher.clone());
-        Ok(cipher)
-    }
-
-    /// Whether the password was given to this handle ([`Store::unlock`]).
-    pub fn is_unlocked(&self) -> bool {
-        self.unlocked_cipher().is_some()
-    }
-
-    /// The database key, if the password was given to this handle.
-    pub(crate) fn unlocked_cipher(&self) -> Option<KeyCipher> {
-        self.unlocked
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-    }
-
-    /// True when the store was given an empty password (NSS's `--empty-password`): then no
-    /// password is asked for. (Recorded at creation and on password change; the check value
-    /// still decides whether a password opens the keys.)
-    pub fn has_empty_password(&self) -> bool {
-        match self.meta("password_empty") {
-            Ok(v) => v == b"1",
-            Err(_) => self.unlock("").is_ok(),
-        }
-    }
-
-    /// The PBKDF2 iteration count of this store.
-    pub fn kdf_iterations(&self) -> Result<u32, StoreError> {
-        Ok(self.kdf_params()?.1)
-    }
-
-    /// Change the password: new salt, new check value, every key re-encrypted, one transaction.
-    pub fn change_password(&mut self, old: &str, new: &str) -> Result<(), StoreError> {
-        let old_cipher = self.unlock(old)?;
-        let (_, iters) = self.kdf_params()?;
-        let mut salt = [0u8; 16];
-        random_bytes(&mut salt)?;
-        let new_cipher = KeyCipher::derive(new, &salt, iters);
-        let check = new_cipher.make_check()?;
-        let tx = self.conn.transaction()?;
-        let rows: Vec<(i64, String, Vec<u8>, Vec<u8>)> = {
-            let mut st = tx.prepare("SELECT id, key_id, nonce, ciphertext FROM private_keys")?;
-            st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-                .collect::<Result<_, _>>()?
-        };
-        for (id, key_id, nonce, ciphertext) in rows {
-            let plain = old_cipher.open(&Sealed { nonce, ciphertext }, key_id.as_bytes())?;
-            let sealed = new_cipher.seal(&plain, key_id.as_bytes())?;
-            tx.execute(
-                "UPDATE private_keys SET nonce = ?1, ciphertext = ?2 WHERE id = ?3",
-                params![sealed.nonce, sealed.ciphertext, id],
-            )?;
-        }
-        // Trust MACs follow the key: re-made for trust that verifies under the old password;
-        // trust that does not (it was never protected, or was tampered with) is dropped.
-        let trusts: Vec<TrustRow> = {
-            let mut st = tx.prepare(
-                "SELECT id, nickname, der, trust, trust_mac FROM certificates WHERE trust != ',,'",
-            )?;
-            st.query_map([], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-            })?
-            .collect::<Result<_, _>>()?
-        };
-        for (id, nickname, der, trust, mac) in trusts {
-            // The MAC binds the certificate itself (its DER's fingerprint), not a column.
-            let fingerprint = crate::certinfo::der_fingerprint(&der);
-            let ok = mac
-                .as_deref()
-                .is_some_and(|m| old_cipher.trust_mac_ok(&fingerprint, &trust, m));
-            // Unprotected trust loses everything but distrust (which can only deny).
-            let kept = if ok {
-                trust.clone()
-            } else {
-                let t = trust
-                    .parse::<crate::trust::TrustFlags>()
-                    .unwrap_or_default()
-                    .distrust_only()
-                    .to_string();
-                tracing::warn!(%nickname, %trust, kept = %t, "unprotected trust dropped with the password change");
-                t
-            };
-            let mac = (kept != ",,").then(|| new_cipher.trust_mac(&fingerprint, &kept));
-            tx.execute(
-                "UPDATE certificates SET trust = ?1, trust_mac = ?2 WHERE id = ?3",
-                params![kept, mac, id],
-            )?;
-        }
-        crls::remac(&tx, &old_cipher, &new_cipher)?;
-        put_meta(&tx, "kdf_salt", &salt)?;
-        put_meta(&tx, "check_nonce", &check.nonce)?;
-        put_meta(&tx, "check_value", &check.ciphertext)?;
-        put_meta(
-            &tx,
-            "password_empty",
-            if new.is_empty() { b"1" } else { b"0" },
-        )?;
-        tx.commit()?;
-        *self.unlocked.lock().unwrap_or_else(|e| e.into_inner()) = Some(new_cipher);
-        tracing::info!(dir = %self.dir.display(), "certificate database password changed");
-        Ok(())
-    }
-
     /// `PRAGMA integrity_check` ("ok" when healthy) plus rnut's own consistency checks.
     pub fn integrity_check(&self) -> Result<String, StoreError> {
         let r: String = self
@@ -618,9 +365,6 @@ impl Store {
     }
 }
 
-/// A certificate row's trust as stored: id, nickname, DER, trust, MAC.
-type TrustRow = (i64, String, Vec<u8>, String, Option<Vec<u8>>);
-
 fn put_meta(tx: &rusqlite::Transaction<'_>, name: &str, value: &[u8]) -> Result<(), StoreError> {
     tx.execute(
         "INSERT INTO meta (name, value) VALUES (?1, ?2) ON CONFLICT(name) DO UPDATE SET value = excluded.value",
@@ -632,6 +376,7 @@ fn put_meta(tx: &rusqlite::Transaction<'_>, name: &str, value: &[u8]) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::keys::KeyError;
     use std::os::unix::fs::PermissionsExt;
 
     #[test]
@@ -700,13 +445,6 @@ mod tests {
         ] {
             assert!(e.to_string().contains("is empty"), "{e}");
         }
-    }
-
-    #[test]
-    fn prefixes_are_stripped() {
-        assert_eq!(strip_db_prefix("sql:/etc/nut/db"), "/etc/nut/db");
-        assert_eq!(strip_db_prefix("dbm:x"), "x");
-        assert_eq!(strip_db_prefix("x"), "x");
     }
 
     #[test]

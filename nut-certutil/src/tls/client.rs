@@ -138,20 +138,13 @@ impl ClientTls {
         let store_policy = self.policy.as_ref();
         let file_rule = find_certhost(&s.certhosts, bare_host, port);
         let store_rule = store_policy.and_then(|p| find_certhost(&p.certhosts, bare_host, port));
-        let certverify = decide(
-            file_rule,
-            s.certverify,
-            store_rule,
-            store_policy.and_then(|p| p.certverify),
-            |r| r.certverify,
-        );
-        let forcessl = decide(
-            file_rule,
-            s.forcessl,
-            store_rule,
-            store_policy.and_then(|p| p.forcessl),
-            |r| r.forcessl,
-        );
+        let decide_field =
+            |file_default, store_default: fn(&StorePolicy) -> Option<bool>, field| {
+                let store_default = store_policy.and_then(store_default);
+                decide(file_rule, file_default, store_rule, store_default, field)
+            };
+        let certverify = decide_field(s.certverify, |p| p.certverify, |r| r.certverify);
+        let forcessl = decide_field(s.forcessl, |p| p.forcessl, |r| r.forcessl);
         let rule = file_rule.or(store_rule);
         let expected = match rule {
             Some(r) if !r.cert_name.is_empty() => r.cert_name.clone(),

@@ -18,9 +18,9 @@ use crate::nssdb::{self, KeysWanted, NssCert, ReadOptions};
 pub(crate) fn nss_database_dir(certpath: &Path) -> Option<PathBuf> {
     let dir = certpath
         .to_str()
-        .map(|s| PathBuf::from(crate::store::strip_db_prefix(s)))
+        .map(|s| PathBuf::from(crate::db_dir::strip_db_prefix(s)))
         .unwrap_or_else(|| certpath.to_path_buf());
-    nssdb::is_nss_database(&dir).then_some(dir)
+    crate::db_dir::is_nss_database(&dir).then_some(dir)
 }
 
 /// A certificate of the database with what the TLS side needs of it.

@@ -4,37 +4,38 @@
 use std::io::{Read, Write};
 use std::sync::Arc;
 
-use rustls::{ClientConnection, ServerConnection};
+use rustls::{ClientConnection, ConnectionCommon, ServerConnection};
 
 use super::*;
 use crate::keys::{KeyAlgorithm, PrivateKey};
 use crate::pki::{self, CertProfile, CertRole};
 use crate::store::Store;
-use crate::store::visits;
+use crate::visits;
 use nut_core::config::Secret;
+
+/// One flight: everything `from` has to send, read and processed by `to` (named in errors).
+fn flight<A, B>(
+    from: &mut ConnectionCommon<A>,
+    to: &mut ConnectionCommon<B>,
+    to_name: &str,
+) -> Result<(), String> {
+    let mut buf = Vec::new();
+    while from.wants_write() {
+        from.write_tls(&mut buf).map_err(|e| e.to_string())?;
+    }
+    let mut rd = &buf[..];
+    while !rd.is_empty() {
+        to.read_tls(&mut rd).map_err(|e| e.to_string())?;
+    }
+    to.process_new_packets()
+        .map_err(|e| format!("{to_name}: {e}"))?;
+    Ok(())
+}
 
 fn pump(c: &mut ClientConnection, s: &mut ServerConnection) -> Result<(), String> {
     for _ in 0..20 {
-        let mut buf = Vec::new();
-        while c.wants_write() {
-            c.write_tls(&mut buf).map_err(|e| e.to_string())?;
-        }
-        let mut rd = &buf[..];
-        while !rd.is_empty() {
-            s.read_tls(&mut rd).map_err(|e| e.to_string())?;
-        }
-        s.process_new_packets()
-            .map_err(|e| format!("server: {e}"))?;
-        let mut buf = Vec::new();
-        while s.wants_write() {
-            s.write_tls(&mut buf).map_err(|e| e.to_string())?;
-        }
-        let mut rd = &buf[..];
-        while !rd.is_empty() {
-            c.read_tls(&mut rd).map_err(|e| e.to_string())?;
-        }
-        c.process_new_packets()
-            .map_err(|e| format!("client: {e}"))?;
+        flight(&mut **c, &mut **s, "server")?;
+        flight(&mut **s, &mut **c, "client")?;
         if !c.is_handshaking() && !s.is_handshaking() && !c.wants_write() && !s.wants_write() {
             return Ok(());
         }
@@ -97,6 +98,18 @@ fn setup(t: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
         .expect("ca");
     s.add_certificate_with_key(&c, "mon", &cli, crate::trust::TrustFlags::NONE, &kk)
         .expect("cli");
+    (sdir, cdir)
+}
+
+/// [`setup`], with CERTREQUEST REQUIRE in the server store's policy.
+fn setup_requiring_client_certificates(
+    t: &std::path::Path,
+) -> (std::path::PathBuf, std::path::PathBuf) {
+    let (sdir, cdir) = setup(t);
+    let mut s = Store::open(&sdir).expect("open");
+    s.unlock("pw").expect("unlock");
+    s.set_certrequest(Some(CertRequest::Require))
+        .expect("policy");
     (sdir, cdir)
 }
 
@@ -241,12 +254,7 @@ fn store_policy_fills_in_certident_and_certhost() {
 #[test]
 fn store_policy_decides_only_what_the_config_leaves_unset() {
     let t = tempfile::tempdir().expect("tmp");
-    let (sdir, cdir) = setup(t.path());
-    let mut s = Store::open(&sdir).expect("open");
-    s.unlock("pw").expect("unlock");
-    s.set_certrequest(Some(CertRequest::Require))
-        .expect("policy");
-    drop(s);
+    let (sdir, cdir) = setup_requiring_client_certificates(t.path());
     let mut c = Store::open(&cdir).expect("open");
     c.unlock("").expect("unlock");
     c.set_certverify(Some(true)).expect("policy");
@@ -377,12 +385,7 @@ fn a_client_chain_through_a_distrusted_sub_ca_is_refused() {
 #[test]
 fn a_tls_setup_opens_the_store_once_and_derives_the_key_once() {
     let t = tempfile::tempdir().expect("tmp");
-    let (sdir, cdir) = setup(t.path());
-    let mut s = Store::open(&sdir).expect("open");
-    s.unlock("pw").expect("unlock");
-    s.set_certrequest(Some(CertRequest::Require))
-        .expect("policy");
-    drop(s);
+    let (sdir, cdir) = setup_requiring_client_certificates(t.path());
     let before = visits::on_this_thread();
     let tls = build_server_tls(&ServerTlsSettings {
         certpath: Some(sdir),
