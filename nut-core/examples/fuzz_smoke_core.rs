@@ -21,48 +21,21 @@ use nut_core::smoke::{self, Rng};
 use nut_core::sock::fuzzing::check_driver_socket_selected;
 use nut_core::words::{Event, Tokenizer};
 
-/// First words: request commands and reply keywords.
-const FIRST: &[&str] = &[
-    "GET",
-    "LIST",
-    "SET",
-    "INSTCMD",
-    "USERNAME",
-    "PASSWORD",
-    "LOGIN",
-    "LOGOUT",
-    "PRIMARY",
-    "MASTER",
-    "FSD",
-    "VER",
-    "NETVER",
-    "PROTVER",
-    "HELP",
-    "STARTTLS",
+/// First words besides the request keywords (see [`Words`]): keywords in other cases, reply
+/// keywords, junk.
+const FIRST_OTHER: &[&str] = &[
     "get",
     "List",
     "set",
     "instcmd",
     "OK",
     "ERR",
-    "VAR",
-    "TYPE",
-    "DESC",
-    "CMDDESC",
-    "UPSDESC",
-    "NUMLOGINS",
     "ON",
     "OFF",
     "PENDING",
     "SUCCESS",
     "BEGIN",
     "END",
-    "UPS",
-    "RW",
-    "CMD",
-    "ENUM",
-    "RANGE",
-    "CLIENT",
     "CAPABILITIES",
     "NOTIFY",
     "1.3",
@@ -70,23 +43,38 @@ const FIRST: &[&str] = &[
     "FROB",
 ];
 
-/// Later words: sub-commands, names, values (some quoted or escaped), numbers, ids.
-const DICT: &[&str] = &[
-    "VAR",
-    "TRACKING",
+/// The words inputs are made of: first words (the first and second keyword of every NUT
+/// request, as in `GET VAR` and its reply `VAR`, then [`FIRST_OTHER`]) and later words (the
+/// second keywords again, then [`DICT_OTHER`]).
+struct Words {
+    first: Vec<&'static str>,
+    dict: Vec<&'static str>,
+}
+
+impl Words {
+    fn new() -> Words {
+        let keywords = |at: usize| {
+            let mut out: Vec<&'static str> = Vec::new();
+            for name in Request::NUT_NAMES {
+                if let Some(word) = name.split(' ').nth(at).filter(|w| !out.contains(w)) {
+                    out.push(word);
+                }
+            }
+            out
+        };
+        let (first, second) = (keywords(0), keywords(1));
+        Words {
+            first: [first.as_slice(), &second, FIRST_OTHER].concat(),
+            dict: [second.as_slice(), DICT_OTHER].concat(),
+        }
+    }
+}
+
+/// Later words besides the second keywords of requests: other cases, reply words, names,
+/// values (some quoted or escaped), numbers, ids.
+const DICT_OTHER: &[&str] = &[
     "ON",
     "OFF",
-    "UPS",
-    "RW",
-    "CMD",
-    "ENUM",
-    "RANGE",
-    "CLIENT",
-    "NUMLOGINS",
-    "UPSDESC",
-    "TYPE",
-    "DESC",
-    "CMDDESC",
     "LIST",
     "var",
     "tracking",
@@ -135,10 +123,10 @@ const DICT: &[&str] = &[
 /// Bytes the tokenizer treats specially, and some it filters out.
 const SPECIAL: &[u8] = b" \t\r\n\"\\#=\x00\x01\x0b\x7f\xff\xc3";
 
-fn random_bytes(rng: &mut Rng, buf: &mut Vec<u8>) {
+fn random_bytes(rng: &mut Rng, dict: &[&str], buf: &mut Vec<u8>) {
     for _ in 0..rng.below(6) {
         match rng.below(4) {
-            0 => buf.extend_from_slice(DICT[rng.below(DICT.len())].as_bytes()),
+            0 => buf.extend_from_slice(dict[rng.below(dict.len())].as_bytes()),
             1 => buf.push(SPECIAL[rng.below(SPECIAL.len())]),
             _ => buf.push(rng.next_u64() as u8),
         }
@@ -148,22 +136,22 @@ fn random_bytes(rng: &mut Rng, buf: &mut Vec<u8>) {
 /// One input: a few lines, most shaped like requests or replies (a keyword, then words from
 /// the dictionary), some random, a few with words over 512 bytes or more than 32 words, then
 /// a few random byte flips.
-fn generate(rng: &mut Rng, buf: &mut Vec<u8>) {
+fn generate(rng: &mut Rng, words: &Words, buf: &mut Vec<u8>) {
     buf.clear();
     for _ in 0..=rng.below(6) {
         match rng.below(20) {
             0..=13 => {
-                buf.extend_from_slice(FIRST[rng.below(FIRST.len())].as_bytes());
+                buf.extend_from_slice(words.first[rng.below(words.first.len())].as_bytes());
                 for _ in 0..rng.below(6) {
                     buf.push(if rng.below(10) == 0 { b'\t' } else { b' ' });
                     if rng.below(8) == 0 {
-                        random_bytes(rng, buf);
+                        random_bytes(rng, &words.dict, buf);
                     } else {
-                        buf.extend_from_slice(DICT[rng.below(DICT.len())].as_bytes());
+                        buf.extend_from_slice(words.dict[rng.below(words.dict.len())].as_bytes());
                     }
                 }
             }
-            14..=17 => random_bytes(rng, buf),
+            14..=17 => random_bytes(rng, &words.dict, buf),
             _ => {
                 let byte = match rng.below(3) {
                     0 => b'x',
@@ -197,11 +185,12 @@ fn main() -> ExitCode {
     let (iterations, seed) = smoke::args(1_000_000);
     let mut rng = Rng::new(seed);
     let mut buf = Vec::new();
+    let words = Words::new();
     let (mut bytes, mut lines, mut requests_ok, mut replies_ok) = (0u64, 0u64, 0u64, 0u64);
     let start = Instant::now();
 
     for i in 0..iterations {
-        generate(&mut rng, &mut buf);
+        generate(&mut rng, &words, &mut buf);
         bytes += buf.len() as u64;
         let outcome = catch_unwind(AssertUnwindSafe(|| {
             check_tokenizer(&buf)?;

@@ -16,7 +16,10 @@
 //! - [`config`]: the common command line and the merged ups.conf / `-x` configuration.
 //! - [`runtime`]: the driver main program ([`run`]): background, privileges, PID file,
 //!   signals. [`daemon`]: background without `fork()`. [`privs`]: chroot and setuid.
-//! - [`socket_reader`]: [`socket_reader::SocketReader`], a reader of a driver socket (upsd-style).
+//! - [`control`]: reaching a running driver from another process: its PID file and the
+//!   signal of each `-c` command (the driver's `-c` and upsdrvctl's).
+//! - [`socket_reader`]: [`socket_reader::SocketReader`], a reader of a driver socket
+//!   (upsd-style), the I/O around nut-core's [`nut_core::sock::DriverReader`].
 //! - [`dummy`]: the dummy-ups backend (`.dev`/`.seq` files, repeater over nut-monitor's
 //!   client, STARTTLS tried as C does).
 //! - [`number`]: numbers printed as C drivers print them (`%.Nf`).
@@ -59,6 +62,7 @@
 pub mod backend;
 
 pub mod config;
+pub mod control;
 pub mod daemon;
 mod device;
 pub mod dstate;

@@ -14,6 +14,8 @@ use tokio::signal::unix::{SignalKind, signal};
 
 use crate::backend::{DeviceBackend, DriverContext};
 use crate::config::{DriverArgs, DriverConfig};
+use crate::control::command_signal;
+pub use crate::control::read_pid_file;
 use crate::device::{self, DeviceExit, DeviceLoop, DeviceRequest};
 use crate::dstate::Dstate;
 use crate::error::DriverError;
@@ -71,18 +73,7 @@ fn signal_running(
     cmd: &str,
     pid: Option<i32>,
 ) -> Result<ExitCode, DriverError> {
-    use nix::sys::signal::Signal;
-    let sig = match cmd {
-        "reload" | "reload-or-error" => Signal::SIGHUP,
-        "reload-or-exit" => Signal::SIGUSR1,
-        "exit" => Signal::SIGTERM,
-        "dump" => Signal::SIGURG,
-        other => {
-            return Err(DriverError::Usage(format!(
-                "unknown -c command {other} (reload, reload-or-error, reload-or-exit, exit, dump)"
-            )));
-        }
-    };
+    let sig = command_signal(cmd).map_err(DriverError::Usage)?;
     let pid = match pid {
         Some(p) => p,
         None => read_pid_file(&config.pid_file())?,
@@ -98,19 +89,6 @@ fn write_pid_file(path: &Path) -> std::io::Result<()> {
     let tmp = path.with_extension("pid.tmp");
     std::fs::write(&tmp, format!("{}\n", std::process::id()))?;
     std::fs::rename(&tmp, path)
-}
-
-/// Read a PID file (`<pid>\n`).
-pub fn read_pid_file(path: &Path) -> Result<i32, DriverError> {
-    let text = nut_core::config::read_config_text(path).map_err(|e| DriverError::Io {
-        path: path.to_path_buf(),
-        source: e,
-    })?;
-    text.trim()
-        .parse::<i32>()
-        .ok()
-        .filter(|p| *p > 0)
-        .ok_or_else(|| DriverError::Usage(format!("{}: not a PID file", path.display())))
 }
 
 /// Files to remove at exit.

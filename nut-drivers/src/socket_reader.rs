@@ -1,13 +1,15 @@
 //! [`SocketReader`]: a reader of a driver socket, as upsd is one. Connects, `DUMPALL`s into a
 //! [`DriverState`], then applies every broadcast; also sends `PING`, `INSTCMD`, `SET` and
-//! waits for their answers. Works with rnut and C NUT drivers alike.
+//! waits for their answers. Works with rnut and C NUT drivers alike. The conversation is
+//! nut-core's [`DriverReader`], as in upsd's driver link; this module adds the I/O.
 
 use std::collections::VecDeque;
 use std::path::Path;
 use std::time::Duration;
 
+use nut_core::sock::reader;
 use nut_core::sock::{
-    DriverDecoder, DriverMessage, DriverState, IgnoredLine, ServerMessage, SockParseError,
+    DriverMessage, DriverReader, DriverState, IgnoredLine, ServerMessage, SockParseError,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::UnixStream;
@@ -37,11 +39,10 @@ pub enum SocketReaderError {
 pub struct SocketReader {
     stream: UnixStream,
     path: String,
-    decoder: DriverDecoder,
+    conn: DriverReader,
     state: DriverState,
     dump_done: bool,
     queued: VecDeque<DriverMessage>,
-    buf: Vec<u8>,
     /// Lines the driver sent that are not driver messages (ignored, as upsd does).
     pub ignored_lines: u64,
 }
@@ -59,11 +60,10 @@ impl SocketReader {
         Ok(SocketReader {
             stream,
             path: p,
-            decoder: DriverDecoder::new(),
+            conn: DriverReader::new(),
             state: DriverState::new(),
             dump_done: false,
             queued: VecDeque::new(),
-            buf: vec![0; 4096],
             ignored_lines: 0,
         })
     }
@@ -80,8 +80,7 @@ impl SocketReader {
 
     /// Send one message (a newline is added).
     pub async fn send(&mut self, msg: &ServerMessage) -> Result<(), SocketReaderError> {
-        let line = format!("{msg}\n");
-        self.send_raw(line.as_bytes()).await
+        self.send_raw(msg.line().as_bytes()).await
     }
 
     /// Send raw bytes (tests use this to send garbage).
@@ -99,25 +98,22 @@ impl SocketReader {
     pub async fn next_message(&mut self) -> Result<Option<DriverMessage>, SocketReaderError> {
         loop {
             if let Some(msg) = self.queued.pop_front() {
-                if matches!(msg, DriverMessage::DumpDone) {
-                    self.dump_done = true;
-                }
-                self.state.apply(&msg);
+                reader::apply(&mut self.state, &mut self.dump_done, &msg);
                 return Ok(Some(msg));
             }
-            let n = self
-                .stream
-                .read(&mut self.buf)
-                .await
-                .map_err(|e| SocketReaderError::Io {
-                    path: self.path.clone(),
-                    source: e,
-                })?;
+            let n =
+                self.stream
+                    .read(self.conn.buffer())
+                    .await
+                    .map_err(|e| SocketReaderError::Io {
+                        path: self.path.clone(),
+                        source: e,
+                    })?;
             if n == 0 {
                 return Ok(None);
             }
             let (queued, ignored) = (&mut self.queued, &mut self.ignored_lines);
-            self.decoder.feed(&self.buf[..n], |line| match line {
+            self.conn.decode(n, |line| match line {
                 Ok(m) => queued.push_back(m),
                 // An empty or comment-only line is no message, and no mistake either.
                 Err(IgnoredLine::Unparsed {
@@ -159,9 +155,8 @@ impl SocketReader {
 
     /// Send `DUMPALL` and read until `DUMPDONE`: the state is rebuilt from scratch.
     pub async fn dump_all(&mut self, limit: Duration) -> Result<&DriverState, SocketReaderError> {
-        self.state.clear();
-        self.dump_done = false;
-        self.send(&ServerMessage::DumpAll).await?;
+        reader::restart(&mut self.state, &mut self.dump_done);
+        self.send_raw(DriverReader::opening().as_bytes()).await?;
         self.wait_for(limit, |m, _| matches!(m, DriverMessage::DumpDone))
             .await?;
         Ok(&self.state)
@@ -246,7 +241,8 @@ pub mod blocking {
     use std::path::Path;
     use std::time::Duration;
 
-    use nut_core::sock::{DriverDecoder, DriverMessage, DriverState, ServerMessage};
+    use nut_core::sock::reader;
+    use nut_core::sock::{Applied, DriverMessage, DriverReader, DriverState, ServerMessage};
 
     /// What `upsdrvctl status` learns from a socket.
     #[derive(Debug, Clone, PartialEq, Eq)]
@@ -263,23 +259,23 @@ pub mod blocking {
     pub fn probe(path: &Path, limit: Duration) -> std::io::Result<Probe> {
         let mut s = UnixStream::connect(path)?;
         s.set_read_timeout(Some(limit))?;
-        let req = format!(
-            "{}\n{}\n{}\n",
+        let req = [
             ServerMessage::Ping,
             ServerMessage::GetPid,
-            ServerMessage::DumpStatus
-        );
+            ServerMessage::DumpStatus,
+        ]
+        .map(|m| m.line())
+        .concat();
         s.write_all(req.as_bytes())?;
-        let mut decoder = DriverDecoder::new();
-        let mut st = DriverState::new();
+        let mut conn = DriverReader::new();
+        let (mut st, mut dump_done) = (DriverState::new(), false);
         let mut probe = Probe {
             responsive: false,
             pid: None,
             status: None,
         };
-        let mut buf = [0u8; 2048];
         loop {
-            let n = match s.read(&mut buf) {
+            let n = match s.read(conn.buffer()) {
                 Ok(0) => break,
                 Ok(n) => n,
                 Err(e)
@@ -291,18 +287,17 @@ pub mod blocking {
                 Err(e) => return Err(e),
             };
             let mut msgs = Vec::new();
-            decoder.feed(&buf[..n], |line| msgs.extend(line.ok()));
+            conn.decode(n, |line| msgs.extend(line.ok()));
             for m in msgs {
                 match m {
                     DriverMessage::Pong => probe.responsive = true,
                     DriverMessage::Pid(p) => probe.pid = Some(p),
-                    DriverMessage::DumpDone => {
-                        probe.status = st.value("ups.status").map(str::to_string);
-                        let _ = s.write_all(b"LOGOUT\n");
-                        return Ok(probe);
-                    }
                     m => {
-                        st.apply(&m);
+                        if reader::apply(&mut st, &mut dump_done, &m) == Applied::DumpDone {
+                            probe.status = st.value("ups.status").map(str::to_string);
+                            let _ = s.write_all(b"LOGOUT\n");
+                            return Ok(probe);
+                        }
                     }
                 }
             }

@@ -6,39 +6,9 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
 use nut_core::net::ErrCode;
 
-/// Every command name a parsed request can have (`nut_core::net::Request::name`), in the
-/// order `/metrics` lists them.
-pub const COMMANDS: [&str; 29] = [
-    "VER",
-    "NETVER",
-    "PROTVER",
-    "HELP",
-    "STARTTLS",
-    "USERNAME",
-    "PASSWORD",
-    "LOGIN",
-    "LOGOUT",
-    "PRIMARY",
-    "MASTER",
-    "FSD",
-    "GET NUMLOGINS",
-    "GET UPSDESC",
-    "GET VAR",
-    "GET TYPE",
-    "GET DESC",
-    "GET CMDDESC",
-    "GET TRACKING",
-    "LIST UPS",
-    "LIST VAR",
-    "LIST RW",
-    "LIST CMD",
-    "LIST ENUM",
-    "LIST RANGE",
-    "LIST CLIENT",
-    "SET VAR",
-    "SET TRACKING",
-    "INSTCMD",
-];
+/// The command names of C NUT's protocol (`nut_core::net::Request::name`), in the order
+/// `/metrics` lists them; rnut's extensions (CAPABILITIES, WATCH, UNWATCH) are not counted.
+pub const COMMANDS: [&str; 29] = nut_core::net::Request::NUT_NAMES;
 
 /// The index of `GET VAR` in [`COMMANDS`] (the fast path counts it without a lookup).
 const GET_VAR: usize = 14;

@@ -89,6 +89,7 @@ pub use upsmon_conf::{
 pub use crate::net::DEFAULT_PORT;
 
 mod errors;
+mod flat_file;
 mod lines;
 mod tls_directives;
 mod values;
@@ -103,9 +104,7 @@ pub(crate) use lines::{
 #[allow(unused_imports)]
 pub(crate) use lines::{Section, SectionedFile, section_header};
 pub use tls_directives::{CertIdent, CertRequest};
-pub(crate) use tls_directives::{
-    cert_expiry_warn, cert_ident, certident_line, certident_needs_store,
-};
+pub(crate) use tls_directives::{cert_expiry_warn, cert_ident};
 pub use values::MAX_CONFIG_SECONDS;
 pub(crate) use values::{
     bool_value, int_value, never_if_negative, parse_bool, path_arg, positive_seconds,

@@ -8,13 +8,13 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use super::flat_file::{FlatFile, directive_key, one_arg, read_flat};
 use super::unix_socket::{UnixSocketConf, is_socket_path};
 use super::upsd_http::{HTTP_DIRECTIVES, HttpConf};
 use super::{
     CertIdent, CertRequest, ConfigError, ConfigWarning, DEFAULT_PORT, Line, bool_value,
-    cert_expiry_warn, cert_ident, certident_line, certident_needs_store, expect_args,
-    invalid_directive, parse_bool, path_arg, positive_seconds, read_lines, seconds_value,
-    uint_value,
+    cert_expiry_warn, cert_ident, invalid_directive, parse_bool, path_arg, positive_seconds,
+    seconds_value, uint_value,
 };
 
 /// One `LISTEN <addr> [<port>]` line.
@@ -143,6 +143,13 @@ const DIRECTIVES: &[&str] = &[
     "ACL",
 ];
 
+/// How [`read_flat`] reads this file.
+const FLAT: FlatFile<UpsdConf> = FlatFile {
+    warnings: |c| &mut c.warnings,
+    apply: UpsdConf::apply,
+    has_cert_store: UpsdConf::tls_configured,
+};
+
 impl UpsdConf {
     /// Parse the text of an upsd.conf; `file` is only used in messages.
     pub fn parse(text: &str, file: &Path) -> Result<UpsdConf, ConfigError> {
@@ -150,25 +157,15 @@ impl UpsdConf {
             file: file.to_path_buf(),
             ..UpsdConf::default()
         };
-        let lines = read_lines(text, file, &mut conf.warnings)?;
-        for line in &lines {
-            conf.apply(line, file)?;
-        }
-        certident_needs_store(certident_line(&lines), conf.tls_configured(), file)?;
+        read_flat(&mut conf, text, file, &FLAT)?;
         conf.http.check(conf.tls_configured(), file)?;
         conf.warnings.sort_by_key(|w| w.line);
         Ok(conf)
     }
 
     fn apply(&mut self, line: &Line, file: &Path) -> Result<(), ConfigError> {
-        let n = line.number;
-        let word = line.words[0].as_str();
-        let key = if word.eq_ignore_ascii_case("DEBUG_MIN") {
-            "DEBUG_MIN"
-        } else {
-            word
-        };
-        let one = |usage: &str| expect_args(line, 1, usage, file).map(|a| a[0].as_str());
+        let (n, word, key) = (line.number, line.words[0].as_str(), directive_key(line));
+        let one = |usage: &str| one_arg(line, usage, file);
         if self.unix_socket.apply(key, line, file)? {
             return Ok(());
         }

@@ -314,6 +314,43 @@ impl Request {
         Some(q)
     }
 
+    /// Every [`Request::name`] of C NUT's protocol, in the order of net-protocol.md (upsd's
+    /// `/metrics` lists its command counts in this order).
+    pub const NUT_NAMES: [&'static str; 29] = [
+        "VER",
+        "NETVER",
+        "PROTVER",
+        "HELP",
+        "STARTTLS",
+        "USERNAME",
+        "PASSWORD",
+        "LOGIN",
+        "LOGOUT",
+        "PRIMARY",
+        "MASTER",
+        "FSD",
+        "GET NUMLOGINS",
+        "GET UPSDESC",
+        "GET VAR",
+        "GET TYPE",
+        "GET DESC",
+        "GET CMDDESC",
+        "GET TRACKING",
+        "LIST UPS",
+        "LIST VAR",
+        "LIST RW",
+        "LIST CMD",
+        "LIST ENUM",
+        "LIST RANGE",
+        "LIST CLIENT",
+        "SET VAR",
+        "SET TRACKING",
+        "INSTCMD",
+    ];
+
+    /// The [`Request::name`]s of rnut's protocol extensions (push, capability discovery).
+    pub const EXTENSION_NAMES: [&'static str; 3] = ["CAPABILITIES", "WATCH", "UNWATCH"];
+
     /// The command keyword(s), for logs: `GET VAR`, `INSTCMD`, ... (never an argument, so
     /// never a password).
     pub fn name(&self) -> &'static str {

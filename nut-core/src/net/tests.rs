@@ -1046,6 +1046,13 @@ fn recase(word: &str, mask: u64) -> String {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
 
+    /// Every request's name is listed once in `NUT_NAMES` or `EXTENSION_NAMES`.
+    #[test]
+    fn prop_request_names_are_listed(r in request_strategy()) {
+        let listed = Request::NUT_NAMES.iter().chain(&Request::EXTENSION_NAMES);
+        prop_assert_eq!(listed.filter(|n| **n == r.name()).count(), 1, "{}", r.name());
+    }
+
     /// Every request written by `to_line`, sent as a line and tokenized as upsd does,
     /// parses back equal.
     #[test]

@@ -1,7 +1,8 @@
 //! [`DriverDecoder`]: what every reader of a driver socket does with the bytes it reads
-//! (upsd's driver link, nut-drivers' `SocketReader`, upsdrvctl's probe): cut them into lines
-//! with the tokenizer and parse each line as a [`DriverMessage`]. What each reader then does
-//! with a message, or with a line that is none, is its own business.
+//! (through [`super::DriverReader`]: upsd's driver link, nut-drivers' `SocketReader`,
+//! upsdrvctl's probe): cut them into lines with the tokenizer and parse each line as a
+//! [`DriverMessage`]. What each reader then does with a line that is no message is its own
+//! business.
 
 use super::message::{DriverMessage, SockParseError};
 use crate::words::{Event, Tokenizer, WordError};

@@ -6,7 +6,11 @@
 //!   driver), parsed from the words of [`crate::words::Tokenizer`] and displayed as one line
 //!   without its newline; [`ResultCode`] for `TRACKING` results.
 //! - [`decoder`]: [`DriverDecoder`], the bytes a reader of a driver socket reads into
-//!   [`DriverMessage`]s (upsd's driver link, nut-drivers' socket reader, upsdrvctl).
+//!   [`DriverMessage`]s.
+//! - [`reader`]: [`DriverReader`], the one reader's side of a connection, without the I/O
+//!   (upsd's driver link, nut-drivers' socket reader and upsdrvctl's probe each add theirs):
+//!   the opening `DUMPALL`, bounded reads decoded by [`DriverDecoder`], and [`reader::apply`]
+//!   of each message to the reader's mirror (the state and whether the dump is done).
 //! - [`flags`]: [`VarFlags`] (`RW`, `STRING`, `NUMBER`, internal `IMMUTABLE`).
 //! - [`state`]: [`DriverState`], the pure state tree shared by the driver framework and
 //!   upsd's registry: `apply` a message, `dump_all` in the exact `DUMPALL` order.
@@ -18,6 +22,7 @@ pub mod flags;
 pub mod fuzzing;
 pub mod limits;
 pub mod message;
+pub mod reader;
 pub mod state;
 
 pub use decoder::{DriverDecoder, IgnoredLine};
@@ -26,6 +31,7 @@ pub use limits::{Refusals, StateLimit};
 pub use message::{
     DriverMessage, ResultCode, ServerMessage, SockParseError, TRACKING_PENDING, atoi, strtol,
 };
+pub use reader::{Applied, DriverReader};
 pub use state::{DriverState, VarNode};
 
 /// Longest value a driver stores (`ST_MAX_VALUE_LEN` minus its NUL).

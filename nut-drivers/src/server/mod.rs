@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use nut_core::sock::{DriverMessage, ResultCode, ServerMessage};
+use nut_core::sock::{DriverMessage, DriverState, ResultCode, ServerMessage};
 use nut_core::words::{Event, Tokenizer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{UnixListener, UnixStream};
@@ -220,12 +220,21 @@ enum Flow {
     Close,
 }
 
-fn reply(dstate: &Dstate, id: u64, msg: DriverMessage) -> Flow {
-    if dstate.reply_with(id, |_| vec![msg]) {
+/// Queue a reply for reader `id`: its messages come from the state (dumps) or are fixed.
+fn reply_with(
+    dstate: &Dstate,
+    id: u64,
+    msgs: impl FnOnce(&DriverState) -> Vec<DriverMessage>,
+) -> Flow {
+    if dstate.reply_with(id, msgs) {
         Flow::Continue
     } else {
         Flow::Close
     }
+}
+
+fn reply(dstate: &Dstate, id: u64, msg: DriverMessage) -> Flow {
+    reply_with(dstate, id, |_| vec![msg])
 }
 
 async fn handle(
@@ -235,27 +244,9 @@ async fn handle(
     device: &std::sync::mpsc::Sender<DeviceRequest>,
 ) -> Flow {
     match msg {
-        ServerMessage::DumpAll => {
-            if dstate.reply_with(id, |s| s.dump_all()) {
-                Flow::Continue
-            } else {
-                Flow::Close
-            }
-        }
-        ServerMessage::DumpValue(var) => {
-            if dstate.reply_with(id, |s| s.dump_value(&var)) {
-                Flow::Continue
-            } else {
-                Flow::Close
-            }
-        }
-        ServerMessage::DumpStatus => {
-            if dstate.reply_with(id, |s| s.dump_value("ups.status")) {
-                Flow::Continue
-            } else {
-                Flow::Close
-            }
-        }
+        ServerMessage::DumpAll => reply_with(dstate, id, |s| s.dump_all()),
+        ServerMessage::DumpValue(var) => reply_with(dstate, id, |s| s.dump_value(&var)),
+        ServerMessage::DumpStatus => reply_with(dstate, id, |s| s.dump_value("ups.status")),
         ServerMessage::Ping => reply(dstate, id, DriverMessage::Pong),
         ServerMessage::GetPid => reply(
             dstate,
@@ -279,7 +270,6 @@ async fn handle(
             param,
             tracking,
         } => {
-            let (tx, rx) = oneshot::channel();
             tracing::info!(
                 reader = id,
                 "instant command {cmd}{}",
@@ -288,42 +278,32 @@ async fn handle(
                     .map(|p| format!(" [{p}]"))
                     .unwrap_or_default()
             );
-            let sent = device
-                .send(DeviceRequest::InstCmd {
-                    cmd,
-                    param,
-                    reply: tx,
-                })
-                .is_ok();
-            finish_tracked(dstate, id, tracking, sent, rx).await
+            let request = |reply| DeviceRequest::InstCmd { cmd, param, reply };
+            run_tracked(dstate, id, tracking, device, request).await
         }
         ServerMessage::Set {
             var,
             value,
             tracking,
         } => {
-            let (tx, rx) = oneshot::channel();
             tracing::info!(reader = id, "set {var}");
-            let sent = device
-                .send(DeviceRequest::SetVar {
-                    var,
-                    value,
-                    reply: tx,
-                })
-                .is_ok();
-            finish_tracked(dstate, id, tracking, sent, rx).await
+            let request = |reply| DeviceRequest::SetVar { var, value, reply };
+            run_tracked(dstate, id, tracking, device, request).await
         }
     }
 }
 
-async fn finish_tracked(
+/// Hand an `INSTCMD` or `SET` to the device thread, wait for its result and answer the
+/// reader's `TRACKING` id with it (nothing without one). A device thread gone is `FAILED`.
+async fn run_tracked(
     dstate: &Dstate,
     id: u64,
     tracking: Option<String>,
-    sent: bool,
-    rx: oneshot::Receiver<ResultCode>,
+    device: &std::sync::mpsc::Sender<DeviceRequest>,
+    request: impl FnOnce(oneshot::Sender<ResultCode>) -> DeviceRequest,
 ) -> Flow {
-    let code = if sent {
+    let (tx, rx) = oneshot::channel();
+    let code = if device.send(request(tx)).is_ok() {
         rx.await.unwrap_or(ResultCode::Failed)
     } else {
         ResultCode::Failed

@@ -3,7 +3,11 @@
 //! for MAXAGE/3, log staleness transitions, and reconnect with backoff when the socket goes
 //! away (the UPS's data is dropped then: clients get `DRIVER-NOT-CONNECTED`).
 //!
-//! A driver that floods the socket cannot stall other work: each read (at most [`READ_SIZE`]
+//! The conversation itself (the opening `DUMPALL`, bounded reads, decoding, applying) is
+//! nut-core's [`DriverReader`], shared with every other reader of a driver socket; this module
+//! adds upsd's part: the lock, the pings, the staleness logs, tracking results and reconnects.
+//!
+//! A driver that floods the socket cannot stall other work: each read (at most [`reader::READ_SIZE`]
 //! bytes) is applied under the UPS's write lock in one short step, and the link yields to the
 //! other tasks of its runtime after every read.
 
@@ -12,7 +16,8 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use nut_core::sock::{DriverDecoder, DriverMessage, IgnoredLine, TRACKING_PENDING};
+use nut_core::sock::reader;
+use nut_core::sock::{Applied, DriverMessage, DriverReader, IgnoredLine, ServerMessage};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::UnixStream;
 
@@ -20,8 +25,6 @@ use super::UpsRegistry;
 use super::ups::{Unavailable, Ups};
 use crate::shutdown::Shutdown;
 
-/// Bytes taken from the driver socket per read: the most applied under one write lock.
-const READ_SIZE: usize = 4096;
 /// How often the link looks at the clock (pings, stale transitions).
 const TICK: Duration = Duration::from_millis(500);
 /// First and longest wait between connection attempts.
@@ -129,8 +132,8 @@ async fn disconnect(ups: &Ups) {
         tracing::warn!("UPS [{}]: driver disconnected", ups.name);
     }
     live.connected = false;
-    live.dumpdone = false;
-    live.state.clear();
+    let mirror = &mut *live;
+    reader::restart(&mut mirror.state, &mut mirror.dumpdone);
     drop(live);
     ups.mark_changed();
 }
@@ -144,7 +147,7 @@ async fn serve(
     removed: &mut tokio::sync::watch::Receiver<bool>,
 ) -> bool {
     let (mut rd, mut wr) = stream.into_split();
-    if let Err(e) = wr.write_all(b"DUMPALL\n").await {
+    if let Err(e) = wr.write_all(DriverReader::opening().as_bytes()).await {
         tracing::warn!("UPS [{}]: cannot send DUMPALL: {e}", ups.name);
         return false;
     }
@@ -152,10 +155,10 @@ async fn serve(
         let mut live = ups.live_mut();
         let now = Instant::now();
         live.connected = true;
-        live.dumpdone = false;
         live.last_heard = now;
         live.last_ping = now;
-        live.state.clear();
+        let live = &mut *live;
+        reader::restart(&mut live.state, &mut live.dumpdone);
         live.state.apply(&DriverMessage::SetInfo {
             var: "ups.status".into(),
             value: "WAIT".into(),
@@ -165,17 +168,16 @@ async fn serve(
     ups.mark_changed();
     tracing::info!("Connected to UPS [{}]: {}", ups.name, ups.socket_name());
 
-    let mut decoder = DriverDecoder::new();
-    let mut buf = vec![0u8; READ_SIZE];
+    let mut conn = DriverReader::new();
     let mut warned = false;
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
-            r = rd.read(&mut buf) => match r {
+            r = rd.read(conn.buffer()) => match r {
                 Ok(0) => return false,
                 Ok(n) => {
-                    apply_bytes(registry, ups, &mut decoder, &buf[..n], &mut warned);
+                    apply_read(registry, ups, &mut conn, n, &mut warned);
                     // A driver that always has more to say must not keep the runtime (and
                     // the client connections it serves) to itself.
                     tokio::task::yield_now().await;
@@ -197,18 +199,18 @@ async fn serve(
     }
 }
 
-/// Tokenize and apply everything in one read under a single write lock. Messages refused at
+/// Decode and apply everything in one read (`n` bytes) under a single write lock. Messages refused at
 /// a bound of the state tree are warned about once per connection (`warned`), then at debug
 /// level.
-fn apply_bytes(
+fn apply_read(
     registry: &UpsRegistry,
     ups: &Ups,
-    decoder: &mut DriverDecoder,
-    bytes: &[u8],
+    conn: &mut DriverReader,
+    n: usize,
     warned: &mut bool,
 ) {
     let mut msgs = Vec::new();
-    decoder.feed(bytes, |line| match line {
+    conn.decode(n, |line| match line {
         Ok(m) => msgs.push(m),
         Err(IgnoredLine::Unparsed { words, error }) => {
             tracing::debug!(
@@ -224,25 +226,20 @@ fn apply_bytes(
         return;
     }
     let now = Instant::now();
-    let mut live = ups.live_mut();
+    let mut guard = ups.live_mut();
+    let live = &mut *guard;
     live.last_heard = now;
     for m in &msgs {
-        match m {
-            DriverMessage::DumpDone => live.dumpdone = true,
-            DriverMessage::Tracking { id, code } => {
-                if *code != TRACKING_PENDING {
-                    tracing::info!("tracking ID: {id}\tresult: {}", result_text(*code));
-                    registry.tracking.complete(id, *code);
-                    registry.counters.tracking_result(*code);
-                }
-            }
-            other => {
-                live.state.apply(other);
-            }
+        if let Applied::TrackingResult { id, code } =
+            reader::apply(&mut live.state, &mut live.dumpdone, m)
+        {
+            tracing::info!("tracking ID: {id}\tresult: {}", result_text(code));
+            registry.tracking.complete(id, code);
+            registry.counters.tracking_result(code);
         }
     }
     let refused = live.state.take_refusals();
-    drop(live);
+    drop(guard);
     ups.mark_changed();
     if let Some(r) = refused {
         if std::mem::replace(warned, true) {
@@ -298,7 +295,7 @@ async fn housekeeping(registry: &UpsRegistry, ups: &Ups) -> bool {
     registry.tracking.expire();
     if need_ping {
         ups.live_mut().last_ping = now;
-        if !ups.send_line("PING").await {
+        if !ups.send_line(&ServerMessage::Ping.to_string()).await {
             return false;
         }
     }

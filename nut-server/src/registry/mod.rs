@@ -4,6 +4,8 @@
 //! they hold.
 
 pub mod driver_link;
+#[cfg(test)]
+mod link_tests;
 pub mod tracking;
 pub mod ups;
 

@@ -104,6 +104,13 @@ impl ServerMessage {
     }
 }
 
+impl ServerMessage {
+    /// The message as sent: its line and the newline.
+    pub fn line(&self) -> String {
+        format!("{self}\n")
+    }
+}
+
 /// One line without its newline, as C upsd writes it (`netset.c`, `netinstcmd.c`).
 impl fmt::Display for ServerMessage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -5,137 +5,26 @@
 //! installs its binaries together). rnut drivers background themselves by default and their
 //! foreground process exits 0 only once the socket is up, so `start` waits for that exit
 //! exactly as C upsdrvctl does.
+//!
+//! The command line is in `cli`, the `status` table in `status`.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
-use clap::{ArgAction, Parser, ValueEnum};
 use nix::sys::signal::Signal;
 use nix::unistd::Pid;
 use nut_core::config::file::{Writers, read_config};
 use nut_core::config::nut_conf::{Daemon, check_start_at};
 use nut_core::config::{UpsConf, UpsSection, paths};
 
+use crate::control::{command_signal, read_pid_file};
 use crate::foreground;
-use crate::runtime::read_pid_file;
-use crate::socket_reader::blocking;
+mod cli;
+mod status;
 
-/// The action to run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Action {
-    /// Start drivers.
-    Start,
-    /// Stop drivers.
-    Stop,
-    /// Run each driver's kill-power sequence (`-k`), by `sdorder`.
-    Shutdown,
-    /// Show whether drivers run and answer.
-    Status,
-    /// List the UPS names of ups.conf.
-    List,
-}
-
-/// The upsdrvctl command line.
-#[derive(Debug, Clone, Parser)]
-#[command(
-    name = "upsdrvctl",
-    about = "UPS driver controller (rnut)",
-    disable_version_flag = true
-)]
-pub struct Args {
-    /// Pass -r <dir> (chroot) to drivers.
-    #[arg(short = 'r', value_name = "dir")]
-    pub chroot: Option<PathBuf>,
-    /// Pass -u <user> to drivers.
-    #[arg(short = 'u', value_name = "user")]
-    pub user: Option<String>,
-    /// Test mode: print what would be done, do nothing.
-    #[arg(short = 't')]
-    pub test: bool,
-    /// Show the version and exit.
-    #[arg(short = 'V', long = "version")]
-    pub version: bool,
-    /// Debug upsdrvctl itself (repeatable).
-    #[arg(short = 'D', action = ArgAction::Count)]
-    pub debug: u8,
-    /// Also pass the debug level to the drivers.
-    #[arg(short = 'd')]
-    pub pass_debug: bool,
-    /// Pass -F (repeatable: -FF) to drivers.
-    #[arg(short = 'F', action = ArgAction::Count)]
-    pub foreground: u8,
-    /// Pass -B to drivers.
-    #[arg(short = 'B')]
-    pub background: bool,
-    /// Same as the `list` action.
-    #[arg(short = 'l')]
-    pub list: bool,
-    /// Signal running drivers: reload, reload-or-error, reload-or-exit, exit, dump.
-    #[arg(short = 'c', value_name = "command")]
-    pub command: Option<String>,
-    /// `start|stop|shutdown|status|list [ups]`, or just `[ups]` with -c.
-    #[arg(num_args = 0..=2, value_name = "ACTION [UPS]")]
-    pub words: Vec<String>,
-}
-
-impl Args {
-    /// The action and the UPS named on the command line.
-    pub fn action_and_ups(&self) -> Result<(Option<Action>, Option<String>), String> {
-        let mut words = self.words.iter();
-        let action = if self.command.is_some() {
-            None
-        } else {
-            match words.next() {
-                Some(w) => Some(Action::from_str(w, true).map_err(|_| {
-                    format!("unknown action {w:?}: start, stop, shutdown, status or list")
-                })?),
-                None => None,
-            }
-        };
-        let ups = words.next().cloned();
-        if let Some(extra) = words.next() {
-            return Err(format!("unexpected argument {extra:?}"));
-        }
-        Ok((action, ups))
-    }
-}
-
-/// Everything upsdrvctl needs from the environment.
-#[derive(Debug, Clone)]
-pub struct Env {
-    /// ups.conf path.
-    pub upsconf: PathBuf,
-    /// Where driver PID files are.
-    pub pidpath: PathBuf,
-    /// Where driver sockets are (before ups.conf `statepath`).
-    pub statepath_env: Option<PathBuf>,
-    /// Default driver directory.
-    pub default_driverpath: PathBuf,
-    /// `NUT_IGNORE_NOWAIT` set.
-    pub ignore_nowait: bool,
-}
-
-impl Env {
-    /// From the process environment.
-    pub fn from_process() -> Env {
-        let env = paths::process_env;
-        let default_driverpath = std::env::current_exe()
-            .ok()
-            .and_then(|p| p.parent().map(Path::to_path_buf))
-            .unwrap_or_else(|| PathBuf::from("/lib/nut"));
-        Env {
-            upsconf: paths::conf_file(env, "ups.conf"),
-            pidpath: paths::pid_dir(env),
-            statepath_env: env("NUT_STATEPATH")
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from),
-            default_driverpath,
-            ignore_nowait: env("NUT_IGNORE_NOWAIT").is_some_and(|v| !v.is_empty()),
-        }
-    }
-}
+pub use cli::{Action, Args, Env};
 
 struct Ctl<'a> {
     args: &'a Args,
@@ -470,55 +359,11 @@ impl Ctl<'_> {
         ok
     }
 
-    fn status_all(&mut self, ups: &[UpsSection]) -> bool {
-        let _ = writeln!(
-            self.out,
-            "UPSNAME\tUPSDRV\tRUNNING\tPF_PID\tS_RESPONSIVE\tS_PID\tS_STATUS"
-        );
-        for s in ups {
-            let pf_pid = read_pid_file(&self.pid_file(s)).ok();
-            let running =
-                pf_pid.is_some_and(|p| nix::sys::signal::kill(Pid::from_raw(p), None).is_ok());
-            let probe = blocking::probe(&self.socket(s), Duration::from_secs(5)).ok();
-            let responsive = probe.as_ref().is_some_and(|p| p.responsive);
-            let _ = writeln!(
-                self.out,
-                "{}\t{}\t{}\t{}\t{}\t{}\t{}",
-                s.name,
-                s.driver,
-                if running { "RUNNING" } else { "STOPPED" },
-                pf_pid
-                    .map(|p| p.to_string())
-                    .unwrap_or_else(|| "N/A".into()),
-                if responsive {
-                    "RESPONSIVE"
-                } else {
-                    "NOT_RESPONSIVE"
-                },
-                probe
-                    .as_ref()
-                    .and_then(|p| p.pid.clone())
-                    .unwrap_or_else(|| "N/A".into()),
-                probe
-                    .as_ref()
-                    .and_then(|p| p.status.clone())
-                    .map(|st| format!("\"{st}\""))
-                    .unwrap_or_else(|| "N/A".into()),
-            );
-        }
-        true
-    }
-
     fn signal_all(&mut self, ups: &[UpsSection], cmd: &str) -> bool {
-        let sig = match cmd {
-            "reload" | "reload-or-error" => Signal::SIGHUP,
-            "reload-or-exit" => Signal::SIGUSR1,
-            "exit" => Signal::SIGTERM,
-            "dump" => Signal::SIGURG,
-            other => {
-                tracing::error!(
-                    "unknown -c command {other} (reload, reload-or-error, reload-or-exit, exit, dump)"
-                );
+        let sig = match command_signal(cmd) {
+            Ok(sig) => sig,
+            Err(e) => {
+                tracing::error!("{e}");
                 return false;
             }
         };
@@ -577,6 +422,8 @@ fn run_with_timeout(argv: &[String], limit: Duration) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
+    use clap::Parser;
+
     use super::*;
 
     fn parse(argv: &[&str]) -> Result<(Option<Action>, Option<String>), String> {
