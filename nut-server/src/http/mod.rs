@@ -16,12 +16,15 @@
 //!
 //! ## Layout
 //! - [`request`], [`response`]: the wire.
-//! - [`view`]: one consistent read of the registry and the counters.
+//! - [`view`]: one consistent read of the registry and the counters; [`view_cache`]: the
+//!   copies of unchanged UPSes kept between reads.
 //! - [`prometheus`], [`api`], [`page`]: the three renderings.
 //! - [`certs`]: the HTTPS acceptor and the certificate expiry figures; [`reload`]: both
 //!   read again on SIGHUP.
 
 pub mod api;
+#[cfg(test)]
+mod cache_tests;
 pub mod certs;
 pub mod page;
 pub mod prometheus;
@@ -29,6 +32,7 @@ pub mod reload;
 pub mod request;
 pub mod response;
 pub mod view;
+pub mod view_cache;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
@@ -42,9 +46,10 @@ use tokio_rustls::TlsAcceptor;
 use crate::context::ServerContext;
 use crate::shutdown::Shutdown;
 use certs::{CertExpiry, HttpTls};
+use prometheus::ups_lines::LineCache;
 use request::{HeadError, Method, RequestHead};
 use response::{Response, content_type};
-use view::ServerView;
+use view::{ServerView, ViewCache};
 
 /// A request head must be complete this long after the connection opened or the previous
 /// response was written (also the keep-alive idle time).
@@ -67,6 +72,18 @@ pub struct HttpShared {
     /// HTTPS acceptor and certificate expiry figures (replaced on reload; a connection
     /// keeps the set it started with).
     tls: RwLock<Arc<HttpTls>>,
+    /// What the renderings keep between requests.
+    pub caches: RenderCaches,
+}
+
+/// What the renderings keep between requests, so that an unchanged UPS is neither copied
+/// nor formatted again.
+#[derive(Debug, Default)]
+pub struct RenderCaches {
+    /// Each UPS's variables as the last read copied them.
+    pub views: ViewCache,
+    /// Each UPS's `/metrics` lines as the last scrape made them.
+    pub lines: LineCache,
 }
 
 impl HttpShared {
@@ -75,6 +92,7 @@ impl HttpShared {
         Arc::new(HttpShared {
             ctx,
             tls: RwLock::new(Arc::new(tls)),
+            caches: RenderCaches::default(),
         })
     }
 
@@ -274,20 +292,28 @@ async fn read_head<S: AsyncRead + Unpin>(
 
 /// Route a request; the rendering runs on a blocking thread.
 async fn respond(shared: Arc<HttpShared>, head: RequestHead) -> Response {
-    tokio::task::spawn_blocking(move || route(&shared.ctx, &shared.tls().certs, &head))
-        .await
-        .unwrap_or_else(|_| Response::error(500))
+    tokio::task::spawn_blocking(move || {
+        route(&shared.ctx, &shared.tls().certs, &shared.caches, &head)
+    })
+    .await
+    .unwrap_or_else(|_| Response::error(500))
 }
 
 /// The response for one request.
-pub fn route(ctx: &ServerContext, certs: &[CertExpiry], head: &RequestHead) -> Response {
+pub fn route(
+    ctx: &ServerContext,
+    certs: &[CertExpiry],
+    caches: &RenderCaches,
+    head: &RequestHead,
+) -> Response {
     let path = head.path.as_str();
-    let view = || ServerView::read(ctx);
+    let view = || ServerView::read(ctx, &caches.views);
     match path {
         "/" => Response::ok(content_type::HTML, page::render(&view())),
         "/metrics" => {
             let format = prometheus::Format::from_accept(&head.accept);
-            let body = prometheus::render(&view(), &ctx.descriptions(), certs, format);
+            let body =
+                prometheus::render(&view(), &ctx.descriptions(), certs, format, &caches.lines);
             let ct = match format {
                 prometheus::Format::Prometheus => content_type::PROMETHEUS,
                 prometheus::Format::OpenMetrics => content_type::OPENMETRICS,

@@ -131,6 +131,7 @@ async fn disconnect(ups: &Ups) {
     live.connected = false;
     live.dumpdone = false;
     live.state.clear();
+    live.state_changed();
     drop(live);
     ups.mark_changed();
 }
@@ -160,6 +161,7 @@ async fn serve(
             var: "ups.status".into(),
             value: "WAIT".into(),
         });
+        live.state_changed();
     }
     ups.set_writer(Some(wr)).await;
     ups.mark_changed();
@@ -226,6 +228,7 @@ fn apply_bytes(
     let now = Instant::now();
     let mut live = ups.live_mut();
     live.last_heard = now;
+    let mut changed = false;
     for m in &msgs {
         match m {
             DriverMessage::DumpDone => live.dumpdone = true,
@@ -236,10 +239,11 @@ fn apply_bytes(
                     registry.counters.tracking_result(*code);
                 }
             }
-            other => {
-                live.state.apply(other);
-            }
+            other => changed |= live.state.apply(other),
         }
+    }
+    if changed {
+        live.state_changed();
     }
     let refused = live.state.take_refusals();
     drop(live);
