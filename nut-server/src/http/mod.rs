@@ -22,6 +22,7 @@
 //! - [`certs`]: the HTTPS acceptor and the certificate expiry figures; [`reload`]: both
 //!   read again on SIGHUP.
 
+pub mod access_log;
 pub mod api;
 #[cfg(test)]
 mod cache_tests;
@@ -206,11 +207,11 @@ async fn serve_connection(
     let tls = shared.tls();
     let served = async {
         match &tls.acceptor {
-            None => exchange(&shared, stream).await,
+            None => exchange(&shared, stream, peer).await,
             Some(acceptor) => {
                 let acceptor: TlsAcceptor = acceptor.clone();
                 match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
-                    Ok(Ok(tls)) => exchange(&shared, tls).await,
+                    Ok(Ok(tls)) => exchange(&shared, tls, peer).await,
                     Ok(Err(e)) => tracing::debug!("HTTPS handshake with {peer} failed: {e}"),
                     Err(_) => tracing::debug!("HTTPS handshake with {peer} timed out"),
                 }
@@ -223,8 +224,12 @@ async fn serve_connection(
     }
 }
 
-/// Requests and responses on one connection (plain or TLS).
-async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(shared: &Arc<HttpShared>, mut s: S) {
+/// Requests and responses on one connection (plain or TLS), each logged at debug level.
+async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
+    shared: &Arc<HttpShared>,
+    mut s: S,
+    peer: SocketAddr,
+) {
     let mut buf: Vec<u8> = Vec::with_capacity(1024);
     for n in 1..=MAX_REQUESTS_PER_CONNECTION {
         let head = match tokio::time::timeout(REQUEST_TIMEOUT, read_head(&mut s, &mut buf)).await {
@@ -245,6 +250,7 @@ async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(shared: &Arc<HttpShared>, m
                 break;
             }
         };
+        let started = std::time::Instant::now();
         let close = head.close || n == MAX_REQUESTS_PER_CONNECTION;
         let response = respond(shared.clone(), head.clone()).await;
         let bytes = response.to_bytes(head.method == Method::Head, close);
@@ -253,6 +259,15 @@ async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(shared: &Arc<HttpShared>, m
             s.flush().await
         })
         .await;
+        access_log::Access {
+            peer,
+            method: head.method,
+            path: &head.path,
+            status: response.status,
+            bytes: bytes.len(),
+            elapsed: started.elapsed(),
+        }
+        .log();
         if !matches!(written, Ok(Ok(()))) || close {
             break;
         }
