@@ -14,7 +14,7 @@
 pub mod names;
 pub mod ups_lines;
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -143,9 +143,7 @@ pub fn render(
     // The previous scrape's length is a good guess for this one's.
     let guess: usize = lines
         .iter()
-        .map(|l| {
-            l.info.len() + l.status.len() + l.samples.iter().map(|s| s.line.len()).sum::<usize>()
-        })
+        .map(|l| l.info.len() + l.status.len() + l.text_len())
         .sum();
     let mut w = Writer {
         out: String::with_capacity(guess + 64 * 1024),
@@ -234,21 +232,30 @@ fn ups_meta(w: &mut Writer, view: &ServerView, lines: &[Arc<UpsLines>]) {
     }
 }
 
-/// One family per numeric variable, UPSes in ups.conf order within each.
+/// One family per numeric variable (sorted by name), UPSes in ups.conf order within each.
 fn variables(w: &mut Writer, lines: &[Arc<UpsLines>], descriptions: &Descriptions) {
-    let mut families: BTreeMap<&str, (&str, Vec<&str>)> = BTreeMap::new();
+    // Samples of one family share its `Arc<str>`: grouped by that pointer, sorted by name
+    // once per family rather than compared once per sample.
+    let mut index: HashMap<*const u8, usize> = HashMap::new();
+    let mut families: Vec<(&str, &str, Vec<&str>)> = Vec::new();
     for l in lines {
-        for s in &l.samples {
-            families
-                .entry(&s.family)
-                .or_insert_with(|| (&s.var, Vec::with_capacity(lines.len())))
-                .1
-                .push(&s.line);
+        for (s, line) in l.samples() {
+            let slot = *index.entry(s.family.as_ptr()).or_insert_with(|| {
+                families.push((&s.family, &s.var, Vec::with_capacity(lines.len())));
+                families.len() - 1
+            });
+            families[slot].2.push(line);
         }
     }
-    for (name, (var, samples)) in &families {
-        let help = format!("{var}: {}", descriptions.var(var));
-        w.family(name, Kind::Gauge, &help);
+    families.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let mut previous = "";
+    for (name, var, samples) in &families {
+        // One header per name, whatever happened to the name table.
+        if *name != previous {
+            let help = format!("{var}: {}", descriptions.var(var));
+            w.family(name, Kind::Gauge, &help);
+            previous = name;
+        }
         for line in samples {
             w.out.push_str(line);
         }
