@@ -3,9 +3,11 @@
 //! `HTTP 127.0.0.1:50312 "GET /metrics" 200 391022 bytes 3.1 ms`
 //!
 //! peer, method, path, status, bytes written (head and body) and the time from the complete
-//! request head to the last byte handed to the socket. The path is the one the request
-//! named, without its query (the request parser drops it), cut to [`MAX_LOGGED_PATH`]
-//! characters; the log sink escapes control characters, so a path cannot forge a line.
+//! request head to the last byte handed to the socket. A request refused before its head
+//! was complete or valid (400, 405, 408, 413, 431, 505) is logged as `"- -"`. The path is
+//! the one the request named, without its query (the request parser drops it), cut to
+//! [`MAX_LOGGED_PATH`] characters; the log sink escapes control characters, so a path
+//! cannot forge a line.
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -21,8 +23,8 @@ pub const MAX_LOGGED_PATH: usize = 128;
 pub struct Access<'a> {
     /// The client.
     pub peer: SocketAddr,
-    /// GET or HEAD.
-    pub method: Method,
+    /// GET or HEAD (`None`: the head was refused before a method was accepted).
+    pub method: Option<Method>,
     /// The request's path (percent-decoded, no query).
     pub path: &'a str,
     /// The response status.
@@ -43,8 +45,9 @@ impl Access<'_> {
 impl fmt::Display for Access<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let method = match self.method {
-            Method::Get => "GET",
-            Method::Head => "HEAD",
+            Some(Method::Get) => "GET",
+            Some(Method::Head) => "HEAD",
+            None => "-",
         };
         write!(
             f,
@@ -77,7 +80,7 @@ mod tests {
     fn line(path: &str) -> String {
         Access {
             peer: "127.0.0.1:4242".parse().expect("addr"),
-            method: Method::Get,
+            method: Some(Method::Get),
             path,
             status: 404,
             bytes: 120,
@@ -133,15 +136,19 @@ mod tests {
 
     /// GET `path` over a real loopback connection (Connection: close); the response.
     async fn get(addr: SocketAddr, path: &str) -> (SocketAddr, String) {
+        send(
+            addr,
+            &format!("GET {path}?secret=1 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"),
+        )
+        .await
+    }
+
+    /// Send `head` over a real loopback connection; our address and the whole response.
+    async fn send(addr: SocketAddr, head: &str) -> (SocketAddr, String) {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
         let me = s.local_addr().expect("local addr");
-        s.write_all(
-            format!("GET {path}?secret=1 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
-                .as_bytes(),
-        )
-        .await
-        .expect("write");
+        s.write_all(head.as_bytes()).await.expect("write");
         let mut all = Vec::new();
         tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut all))
             .await
@@ -190,6 +197,8 @@ mod tests {
         assert!(metrics.starts_with("HTTP/1.1 200"), "{metrics}");
         let long = format!("/{}", "x".repeat(1000));
         let (peer404, _) = get(addr, &long).await;
+        let (peer405, refused) = send(addr, "POST /metrics HTTP/1.1\r\nHost: t\r\n\r\n").await;
+        assert!(refused.starts_with("HTTP/1.1 405"), "{refused}");
 
         let logged = capture.text();
         let line = logged
@@ -211,5 +220,7 @@ mod tests {
             !logged.contains("secret"),
             "a query string reached the log: {logged}"
         );
+        let refused_line = format!("HTTP {peer405} \"- -\" 405 ");
+        assert!(logged.contains(&refused_line), "{logged}");
     }
 }

@@ -237,15 +237,13 @@ async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
             // Closed between requests.
             Ok(Ok(None)) => break,
             Ok(Err(ReadError::Head(e))) => {
-                let bytes = Response::error(e.status()).to_bytes(false, true);
-                let _ = tokio::time::timeout(WRITE_TIMEOUT, s.write_all(&bytes)).await;
+                refuse(&mut s, peer, e.status()).await;
                 break;
             }
             Ok(Err(ReadError::Io)) => break,
             Err(_) => {
                 if !buf.is_empty() {
-                    let bytes = Response::error(408).to_bytes(false, true);
-                    let _ = tokio::time::timeout(WRITE_TIMEOUT, s.write_all(&bytes)).await;
+                    refuse(&mut s, peer, 408).await;
                 }
                 break;
             }
@@ -261,7 +259,7 @@ async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
         .await;
         access_log::Access {
             peer,
-            method: head.method,
+            method: Some(head.method),
             path: &head.path,
             status: response.status,
             bytes: bytes.len(),
@@ -273,6 +271,23 @@ async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
         }
     }
     let _ = tokio::time::timeout(Duration::from_secs(1), s.shutdown()).await;
+}
+
+/// Answer a request refused before its head was complete or valid (the connection is closed
+/// after it), and log it.
+async fn refuse<S: AsyncWrite + Unpin>(s: &mut S, peer: SocketAddr, status: u16) {
+    let started = std::time::Instant::now();
+    let bytes = Response::error(status).to_bytes(false, true);
+    let _ = tokio::time::timeout(WRITE_TIMEOUT, s.write_all(&bytes)).await;
+    access_log::Access {
+        peer,
+        method: None,
+        path: "-",
+        status,
+        bytes: bytes.len(),
+        elapsed: started.elapsed(),
+    }
+    .log();
 }
 
 enum ReadError {
