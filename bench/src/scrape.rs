@@ -58,28 +58,56 @@ fn ups_state(i: usize) -> DriverState {
     st
 }
 
-/// One fake driver socket: answers DUMPALL with its state and PING with PONG.
-fn serve_driver(listener: UnixListener, state: DriverState, stop: Arc<AtomicBool>) {
+/// How often each fake driver changes a value while [`Flags::churn`] is set.
+pub const CHURN_EVERY: Duration = Duration::from_millis(500);
+
+/// What the fake drivers are told by the measurement.
+#[derive(Debug, Default)]
+struct Flags {
+    /// Stop serving.
+    stop: AtomicBool,
+    /// Change `ambient.7.temperature` every [`CHURN_EVERY`] (the scrape then finds most
+    /// UPSes changed, as with real drivers polled every few seconds and scraped every 15 s).
+    churn: AtomicBool,
+}
+
+/// One fake driver socket: answers DUMPALL with its state and PING with PONG, and changes a
+/// value now and then while asked to.
+fn serve_driver(listener: UnixListener, state: DriverState, flags: Arc<Flags>) {
     let dump: String = state.dump_all().iter().map(|m| format!("{m}\n")).collect();
     listener.set_nonblocking(true).ok();
-    while !stop.load(Ordering::Relaxed) {
+    while !flags.stop.load(Ordering::Relaxed) {
         match listener.accept() {
             Ok((s, _)) => {
                 let dump = dump.clone();
-                let stop = stop.clone();
-                std::thread::spawn(move || answer(s, &dump, &stop));
+                let flags = flags.clone();
+                std::thread::spawn(move || answer(s, &dump, &flags));
             }
             Err(_) => std::thread::sleep(Duration::from_millis(20)),
         }
     }
 }
 
-fn answer(mut s: UnixStream, dump: &str, stop: &AtomicBool) {
+fn answer(mut s: UnixStream, dump: &str, flags: &Flags) {
     let _ = s.set_nonblocking(false);
-    let _ = s.set_read_timeout(Some(Duration::from_millis(500)));
+    let _ = s.set_read_timeout(Some(CHURN_EVERY / 5));
     let mut tok = Tokenizer::new();
     let mut buf = [0u8; 1024];
-    while !stop.load(Ordering::Relaxed) {
+    let mut changed = Instant::now();
+    let mut round = 0u32;
+    while !flags.stop.load(Ordering::Relaxed) {
+        if flags.churn.load(Ordering::Relaxed) && changed.elapsed() >= CHURN_EVERY {
+            changed = Instant::now();
+            round += 1;
+            let line = format!(
+                "SETINFO ambient.7.temperature \"{}.{}\"\n",
+                20 + round % 10,
+                round % 7
+            );
+            if s.write_all(line.as_bytes()).is_err() {
+                return;
+            }
+        }
         let n = match s.read(&mut buf) {
             Ok(0) => return,
             Ok(n) => n,
@@ -128,11 +156,30 @@ pub async fn rows(rnut_bin: &Path, dur: Duration) -> Vec<Row> {
         Goal::None,
         "",
     );
+    let mut churn = Row::new(
+        format!(
+            "/metrics scrape p99, every UPS changing every {} ms",
+            CHURN_EVERY.as_millis()
+        ),
+        Goal::None,
+        "",
+    );
+    let mut churn_getvar = Row::new(
+        format!("GET VAR p99, {CLIENTS} clients, scraped, UPSes changing"),
+        Goal::None,
+        "",
+    );
     let na = || Cell::Na("C upsd has no HTTP side".into());
-    scrape.c = na();
-    quiet.c = na();
-    busy.c = na();
-    alone.c = na();
+    for row in [
+        &mut scrape,
+        &mut quiet,
+        &mut busy,
+        &mut alone,
+        &mut churn,
+        &mut churn_getvar,
+    ] {
+        row.c = na();
+    }
     match measure(rnut_bin, dur).await {
         Ok(m) => {
             scrape.rnut = Cell::Value(
@@ -151,16 +198,27 @@ pub async fn rows(rnut_bin: &Path, dur: Duration) -> Vec<Row> {
                 m.alone_p50,
                 format!("{}, CPU {}", ms(m.alone_p50), ms(m.alone_cpu)),
             );
+            churn.rnut = Cell::Value(
+                m.churn_p99,
+                format!("{} (p50 {})", ms(m.churn_p99), ms(m.churn_p50)),
+            );
+            churn_getvar.rnut = Cell::Value(m.churn_getvar_p99, ms(m.churn_getvar_p99));
         }
         Err(e) => {
             let why = format!("{e:#}");
-            scrape.rnut = Cell::Na(why.clone());
-            quiet.rnut = Cell::Na(why.clone());
-            busy.rnut = Cell::Na(why.clone());
-            alone.rnut = Cell::Na(why);
+            for row in [
+                &mut scrape,
+                &mut quiet,
+                &mut busy,
+                &mut alone,
+                &mut churn,
+                &mut churn_getvar,
+            ] {
+                row.rnut = Cell::Na(why.clone());
+            }
         }
     }
-    vec![scrape, quiet, busy, alone]
+    vec![scrape, quiet, busy, churn, churn_getvar, alone]
 }
 
 /// Scrapes back to back without NUT clients, for the cost of one scrape.
@@ -169,6 +227,10 @@ pub const ALONE: usize = 50;
 struct Measured {
     scrape_p99: f64,
     scrape_p50: f64,
+    /// The same while every UPS changes a value every CHURN_EVERY.
+    churn_p99: f64,
+    churn_p50: f64,
+    churn_getvar_p99: f64,
     alone_p50: f64,
     /// upsd's CPU time per scrape over the ALONE scrapes.
     alone_cpu: f64,
@@ -195,14 +257,14 @@ async fn measure(rnut_bin: &Path, dur: Duration) -> Result<Measured> {
     }
     write_file(&dir.path().join("conf/ups.conf"), &ups_conf, 0o640);
     write_file(&dir.path().join("conf/upsd.users"), "", 0o640);
-    let stop = Arc::new(AtomicBool::new(false));
+    let flags = Arc::new(Flags::default());
     for i in 0..UPSES {
         let path = dir.path().join(format!("state/fake-u{i:03}"));
         let l = UnixListener::bind(&path).with_context(|| format!("bind {}", path.display()))?;
-        let stop = stop.clone();
-        std::thread::spawn(move || serve_driver(l, ups_state(i), stop));
+        let flags = flags.clone();
+        std::thread::spawn(move || serve_driver(l, ups_state(i), flags));
     }
-    let _stop_drivers = StopOnDrop(stop);
+    let _stop_drivers = StopOnDrop(flags.clone());
     let mut cmd = Command::new(rnut_bin.join("upsd"));
     cmd.arg("-F")
         .args(rnut_tests::stay_root_args())
@@ -222,6 +284,10 @@ async fn measure(rnut_bin: &Path, dur: Duration) -> Result<Measured> {
 
     let quiet = poll(nut, dur, None).await?;
     let busy = poll(nut, dur, Some(http)).await?;
+    flags.churn.store(true, Ordering::Relaxed);
+    let churned = poll(nut, dur, Some(http)).await?;
+    flags.churn.store(false, Ordering::Relaxed);
+    let (churn_scrapes, _) = churned.1.context("scrapes")?;
     let (scrapes, bytes) = busy.1.context("scrapes")?;
     let pid = upsd.pid();
     let (alone, alone_cpu) = tokio::task::spawn_blocking(move || scrape_alone(http, pid))
@@ -230,6 +296,9 @@ async fn measure(rnut_bin: &Path, dur: Duration) -> Result<Measured> {
     Ok(Measured {
         scrape_p99: quantile(&scrapes, 0.99),
         scrape_p50: quantile(&scrapes, 0.5),
+        churn_p99: quantile(&churn_scrapes, 0.99),
+        churn_p50: quantile(&churn_scrapes, 0.5),
+        churn_getvar_p99: quantile(&churned.0, 0.99),
         alone_p50: quantile(&alone, 0.5),
         alone_cpu,
         scrapes: scrapes.len(),
@@ -239,11 +308,11 @@ async fn measure(rnut_bin: &Path, dur: Duration) -> Result<Measured> {
     })
 }
 
-struct StopOnDrop(Arc<AtomicBool>);
+struct StopOnDrop(Arc<Flags>);
 
 impl Drop for StopOnDrop {
     fn drop(&mut self) {
-        self.0.store(true, Ordering::Relaxed);
+        self.0.stop.store(true, Ordering::Relaxed);
     }
 }
 
@@ -257,9 +326,12 @@ fn quantile(samples: &[f64], p: f64) -> f64 {
     v[rank - 1]
 }
 
-/// Until every UPS has fresh data (no `nut_ups_data_stale ... 1` left), within 30 s.
+/// Until every UPS has fresh data and its whole dump (each one's last variable is in the
+/// scrape: a UPS whose link has just connected is fresh before its dump arrives), within
+/// 30 s.
 async fn wait_all_fresh(http: std::net::SocketAddr) -> Result<()> {
     let deadline = Instant::now() + Duration::from_secs(30);
+    let last_var = format!("nut_ambient_{}_temperature_celsius{{", VARS - 1);
     loop {
         let body = tokio::task::spawn_blocking(move || scrape(http))
             .await
@@ -268,11 +340,14 @@ async fn wait_all_fresh(http: std::net::SocketAddr) -> Result<()> {
             .lines()
             .filter(|l| l.starts_with("nut_ups_data_stale{") && l.ends_with(" 1"))
             .count();
-        if stale == 0 && body.contains("nut_ambient_59_temperature_celsius{ups=\"u099\"}") {
+        let dumped = body.lines().filter(|l| l.starts_with(&last_var)).count();
+        if stale == 0 && dumped == UPSES {
             return Ok(());
         }
         if Instant::now() > deadline {
-            return Err(anyhow!("{stale} UPSes still stale after 30 s"));
+            return Err(anyhow!(
+                "after 30 s, {stale} UPSes still stale and {dumped} of {UPSES} fully dumped"
+            ));
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
