@@ -173,19 +173,7 @@ mod tests {
             Duration::from_secs(15),
             Duration::from_secs(3600),
         );
-        let users = nut_core::config::UpsdUsers::parse("", std::path::Path::new("upsd.users"))
-            .expect("users");
-        let ctx = crate::context::ServerContext::new(
-            registry,
-            crate::context::Reloadable {
-                users: std::sync::Arc::new(users),
-                hosts: std::sync::Arc::new(crate::auth::hosts_access::HostsAccess::permissive()),
-                descriptions: std::sync::Arc::new(crate::descriptions::Descriptions::default()),
-                tls: None,
-                require_login_for_reads: false,
-                cert_expiry: None,
-            },
-        );
+        let ctx = crate::context::ServerContext::for_tests(registry);
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         listener.set_nonblocking(true).expect("nonblocking");
         let addr = listener.local_addr().expect("addr");

@@ -12,7 +12,7 @@ use tokio::net::{UnixListener, UnixStream};
 
 use super::view::{ServerView, ViewCache};
 use super::{RenderCaches, route};
-use crate::context::{Reloadable, ServerContext};
+use crate::context::ServerContext;
 use crate::http::request::{Method, RequestHead};
 use crate::registry::{Ups, UpsRegistry};
 use crate::shutdown::{Shutdown, ShutdownTrigger};
@@ -57,19 +57,7 @@ async fn world() -> World {
         .expect("DUMPALL in time")
         .expect("read");
     assert_eq!(&dumpall, b"DUMPALL\n");
-    let users =
-        nut_core::config::UpsdUsers::parse("", std::path::Path::new("upsd.users")).expect("users");
-    let ctx = ServerContext::new(
-        registry,
-        Reloadable {
-            users: Arc::new(users),
-            hosts: Arc::new(crate::auth::hosts_access::HostsAccess::permissive()),
-            descriptions: Arc::new(crate::descriptions::Descriptions::default()),
-            tls: None,
-            require_login_for_reads: false,
-            cert_expiry: None,
-        },
-    );
+    let ctx = ServerContext::for_tests(registry);
     let mut w = World {
         _dir: dir,
         dir: path,
