@@ -88,6 +88,24 @@ impl ServerContext {
         })
     }
 
+    /// A context for unit tests: no users, every host allowed, no descriptions, no TLS.
+    #[cfg(test)]
+    pub(crate) fn for_tests(registry: Arc<UpsRegistry>) -> Arc<Self> {
+        let users = nut_core::config::UpsdUsers::parse("", std::path::Path::new("upsd.users"))
+            .expect("an empty upsd.users parses");
+        ServerContext::new(
+            registry,
+            Reloadable {
+                users: Arc::new(users),
+                hosts: Arc::new(crate::auth::hosts_access::HostsAccess::permissive()),
+                descriptions: Arc::new(crate::descriptions::Descriptions::default()),
+                tls: None,
+                require_login_for_reads: false,
+                cert_expiry: None,
+            },
+        )
+    }
+
     /// A new session id (increasing: later connections get larger ids).
     pub fn next_session_id(&self) -> u64 {
         self.next_session.fetch_add(1, Ordering::Relaxed)

@@ -16,12 +16,16 @@
 //!
 //! ## Layout
 //! - [`request`], [`response`]: the wire.
-//! - [`view`]: one consistent read of the registry and the counters.
+//! - [`view`]: one consistent read of the registry and the counters; [`view_cache`]: the
+//!   copies of unchanged UPSes kept between reads.
 //! - [`prometheus`], [`api`], [`page`]: the three renderings.
 //! - [`certs`]: the HTTPS acceptor and the certificate expiry figures; [`reload`]: both
 //!   read again on SIGHUP.
 
+pub mod access_log;
 pub mod api;
+#[cfg(test)]
+mod cache_tests;
 pub mod certs;
 pub mod page;
 pub mod prometheus;
@@ -29,6 +33,7 @@ pub mod reload;
 pub mod request;
 pub mod response;
 pub mod view;
+pub mod view_cache;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
@@ -42,9 +47,10 @@ use tokio_rustls::TlsAcceptor;
 use crate::context::ServerContext;
 use crate::shutdown::Shutdown;
 use certs::{CertExpiry, HttpTls};
+use prometheus::ups_lines::LineCache;
 use request::{HeadError, Method, RequestHead};
 use response::{Response, content_type};
-use view::ServerView;
+use view::{ServerView, ViewCache};
 
 /// A request head must be complete this long after the connection opened or the previous
 /// response was written (also the keep-alive idle time).
@@ -67,6 +73,18 @@ pub struct HttpShared {
     /// HTTPS acceptor and certificate expiry figures (replaced on reload; a connection
     /// keeps the set it started with).
     tls: RwLock<Arc<HttpTls>>,
+    /// What the renderings keep between requests.
+    pub caches: RenderCaches,
+}
+
+/// What the renderings keep between requests, so that an unchanged UPS is neither copied
+/// nor formatted again.
+#[derive(Debug, Default)]
+pub struct RenderCaches {
+    /// Each UPS's variables as the last read copied them.
+    pub views: ViewCache,
+    /// Each UPS's `/metrics` lines as the last scrape made them.
+    pub lines: LineCache,
 }
 
 impl HttpShared {
@@ -75,6 +93,7 @@ impl HttpShared {
         Arc::new(HttpShared {
             ctx,
             tls: RwLock::new(Arc::new(tls)),
+            caches: RenderCaches::default(),
         })
     }
 
@@ -188,11 +207,11 @@ async fn serve_connection(
     let tls = shared.tls();
     let served = async {
         match &tls.acceptor {
-            None => exchange(&shared, stream).await,
+            None => exchange(&shared, stream, peer).await,
             Some(acceptor) => {
                 let acceptor: TlsAcceptor = acceptor.clone();
                 match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
-                    Ok(Ok(tls)) => exchange(&shared, tls).await,
+                    Ok(Ok(tls)) => exchange(&shared, tls, peer).await,
                     Ok(Err(e)) => tracing::debug!("HTTPS handshake with {peer} failed: {e}"),
                     Err(_) => tracing::debug!("HTTPS handshake with {peer} timed out"),
                 }
@@ -205,8 +224,12 @@ async fn serve_connection(
     }
 }
 
-/// Requests and responses on one connection (plain or TLS).
-async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(shared: &Arc<HttpShared>, mut s: S) {
+/// Requests and responses on one connection (plain or TLS), each logged at debug level.
+async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
+    shared: &Arc<HttpShared>,
+    mut s: S,
+    peer: SocketAddr,
+) {
     let mut buf: Vec<u8> = Vec::with_capacity(1024);
     for n in 1..=MAX_REQUESTS_PER_CONNECTION {
         let head = match tokio::time::timeout(REQUEST_TIMEOUT, read_head(&mut s, &mut buf)).await {
@@ -214,19 +237,18 @@ async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(shared: &Arc<HttpShared>, m
             // Closed between requests.
             Ok(Ok(None)) => break,
             Ok(Err(ReadError::Head(e))) => {
-                let bytes = Response::error(e.status()).to_bytes(false, true);
-                let _ = tokio::time::timeout(WRITE_TIMEOUT, s.write_all(&bytes)).await;
+                refuse(&mut s, peer, e.status()).await;
                 break;
             }
             Ok(Err(ReadError::Io)) => break,
             Err(_) => {
                 if !buf.is_empty() {
-                    let bytes = Response::error(408).to_bytes(false, true);
-                    let _ = tokio::time::timeout(WRITE_TIMEOUT, s.write_all(&bytes)).await;
+                    refuse(&mut s, peer, 408).await;
                 }
                 break;
             }
         };
+        let started = std::time::Instant::now();
         let close = head.close || n == MAX_REQUESTS_PER_CONNECTION;
         let response = respond(shared.clone(), head.clone()).await;
         let bytes = response.to_bytes(head.method == Method::Head, close);
@@ -235,11 +257,37 @@ async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(shared: &Arc<HttpShared>, m
             s.flush().await
         })
         .await;
+        access_log::Access {
+            peer,
+            method: Some(head.method),
+            path: &head.path,
+            status: response.status,
+            bytes: bytes.len(),
+            elapsed: started.elapsed(),
+        }
+        .log();
         if !matches!(written, Ok(Ok(()))) || close {
             break;
         }
     }
     let _ = tokio::time::timeout(Duration::from_secs(1), s.shutdown()).await;
+}
+
+/// Answer a request refused before its head was complete or valid (the connection is closed
+/// after it), and log it.
+async fn refuse<S: AsyncWrite + Unpin>(s: &mut S, peer: SocketAddr, status: u16) {
+    let started = std::time::Instant::now();
+    let bytes = Response::error(status).to_bytes(false, true);
+    let _ = tokio::time::timeout(WRITE_TIMEOUT, s.write_all(&bytes)).await;
+    access_log::Access {
+        peer,
+        method: None,
+        path: "-",
+        status,
+        bytes: bytes.len(),
+        elapsed: started.elapsed(),
+    }
+    .log();
 }
 
 enum ReadError {
@@ -274,20 +322,28 @@ async fn read_head<S: AsyncRead + Unpin>(
 
 /// Route a request; the rendering runs on a blocking thread.
 async fn respond(shared: Arc<HttpShared>, head: RequestHead) -> Response {
-    tokio::task::spawn_blocking(move || route(&shared.ctx, &shared.tls().certs, &head))
-        .await
-        .unwrap_or_else(|_| Response::error(500))
+    tokio::task::spawn_blocking(move || {
+        route(&shared.ctx, &shared.tls().certs, &shared.caches, &head)
+    })
+    .await
+    .unwrap_or_else(|_| Response::error(500))
 }
 
 /// The response for one request.
-pub fn route(ctx: &ServerContext, certs: &[CertExpiry], head: &RequestHead) -> Response {
+pub fn route(
+    ctx: &ServerContext,
+    certs: &[CertExpiry],
+    caches: &RenderCaches,
+    head: &RequestHead,
+) -> Response {
     let path = head.path.as_str();
-    let view = || ServerView::read(ctx);
+    let view = || ServerView::read(ctx, &caches.views);
     match path {
         "/" => Response::ok(content_type::HTML, page::render(&view())),
         "/metrics" => {
             let format = prometheus::Format::from_accept(&head.accept);
-            let body = prometheus::render(&view(), &ctx.descriptions(), certs, format);
+            let body =
+                prometheus::render(&view(), &ctx.descriptions(), certs, format, &caches.lines);
             let ct = match format {
                 prometheus::Format::Prometheus => content_type::PROMETHEUS,
                 prometheus::Format::OpenMetrics => content_type::OPENMETRICS,

@@ -1,9 +1,11 @@
 //! One consistent read of what the HTTP side shows: every UPS (as `LIST UPS` / `LIST VAR` /
 //! `LIST CMD` / `LIST CLIENT` would answer), its link and freshness, and upsd's counters.
 //! Each UPS's state is copied under its read lock and the lock let go at once: a render
-//! never holds a lock a driver link or a NUT session waits for.
+//! never holds a lock a driver link or a NUT session waits for. A UPS whose state did not
+//! change since the previous read is not copied again ([`ViewCache`]).
 
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use nut_core::net::VarType;
@@ -13,6 +15,9 @@ use crate::context::{SERVER_VERSION, ServerContext};
 use crate::counters::CounterValues;
 use crate::descriptions::UNAVAILABLE;
 use crate::registry::Unavailable;
+use crate::registry::ups::{Live, Ups};
+
+pub use super::view_cache::ViewCache;
 
 /// One variable as a client sees it.
 #[derive(Debug, Clone)]
@@ -55,9 +60,10 @@ pub struct UpsView {
     /// Time since the driver last said anything (`None` when never connected).
     pub age: Option<Duration>,
     /// Variables; empty unless the UPS is available (as `LIST VAR` answers an error then).
-    pub vars: Vec<VarView>,
+    /// Shared with the other views taken while the UPS's state did not change.
+    pub vars: Arc<[VarView]>,
     /// Instant commands (empty unless available).
-    pub commands: Vec<String>,
+    pub commands: Arc<[String]>,
     /// Logged-in clients, most recent first.
     pub clients: Vec<IpAddr>,
 }
@@ -93,46 +99,28 @@ pub struct ServerView {
 }
 
 impl ServerView {
-    /// Read everything now.
-    pub fn read(ctx: &ServerContext) -> ServerView {
+    /// Read everything now; variables of a UPS that did not change since the read that
+    /// filled `cache` are shared with it rather than copied.
+    pub fn read(ctx: &ServerContext, cache: &ViewCache) -> ServerView {
         let maxage = ctx.registry.maxage();
+        let (generation, table) = ctx.registry.snapshot();
+        let mut copies = cache.take(generation);
         let now = Instant::now();
-        let upses = ctx
-            .registry
-            .table()
+        let upses = table
             .iter()
             .map(|u| {
-                let (connected, stale, age, vars, commands) = {
+                let (connected, stale, age, data) = {
                     let live = u.live();
                     let check = live.check(maxage, now);
                     let age = live
                         .connected
                         .then(|| now.saturating_duration_since(live.last_heard));
-                    let (vars, commands) = if check.is_ok() {
-                        let vars = live
-                            .state
-                            .vars()
-                            .map(|n| VarView {
-                                name: n.name.clone(),
-                                value: u.status_value(&n.name, &n.value).into_owned(),
-                                rw: n.flags.contains(VarFlags::RW),
-                                has_enums: !n.enums.is_empty(),
-                                has_ranges: !n.ranges.is_empty(),
-                                string_len: n.flags.contains(VarFlags::STRING).then_some(n.aux),
-                            })
-                            .collect();
-                        let cmds = live.state.commands().map(str::to_string).collect();
-                        (vars, cmds)
+                    let data = if check.is_ok() {
+                        copies.get_or_insert(u, &live, copy_data)
                     } else {
-                        (Vec::new(), Vec::new())
+                        UpsData::default()
                     };
-                    (
-                        live.connected,
-                        check == Err(Unavailable::Stale),
-                        age,
-                        vars,
-                        commands,
-                    )
+                    (live.connected, check == Err(Unavailable::Stale), age, data)
                 };
                 UpsView {
                     name: u.name.clone(),
@@ -140,12 +128,13 @@ impl ServerView {
                     connected,
                     stale,
                     age,
-                    vars,
-                    commands,
+                    vars: data.vars,
+                    commands: data.commands,
                     clients: u.client_addrs(),
                 }
             })
             .collect();
+        cache.put(copies);
         ServerView {
             version: SERVER_VERSION,
             maxage,
@@ -161,4 +150,31 @@ impl ServerView {
             .iter()
             .find(|u| u.name.eq_ignore_ascii_case(name))
     }
+}
+
+/// A UPS's variables and commands as one read copied them.
+#[derive(Debug, Clone, Default)]
+pub struct UpsData {
+    /// The variables in `LIST VAR` order.
+    pub vars: Arc<[VarView]>,
+    /// The instant commands in `LIST CMD` order.
+    pub commands: Arc<[String]>,
+}
+
+/// Copy a UPS's state (under its read lock, held by the caller).
+fn copy_data(u: &Ups, live: &Live) -> UpsData {
+    let vars = live
+        .state
+        .vars()
+        .map(|n| VarView {
+            name: n.name.clone(),
+            value: u.status_value(&n.name, &n.value).into_owned(),
+            rw: n.flags.contains(VarFlags::RW),
+            has_enums: !n.enums.is_empty(),
+            has_ranges: !n.ranges.is_empty(),
+            string_len: n.flags.contains(VarFlags::STRING).then_some(n.aux),
+        })
+        .collect();
+    let commands = live.state.commands().map(str::to_string).collect();
+    UpsData { vars, commands }
 }

@@ -134,6 +134,7 @@ async fn disconnect(ups: &Ups) {
     live.connected = false;
     let mirror = &mut *live;
     reader::restart(&mut mirror.state, &mut mirror.dumpdone);
+    mirror.state_changed();
     drop(live);
     ups.mark_changed();
 }
@@ -163,6 +164,7 @@ async fn serve(
             var: "ups.status".into(),
             value: "WAIT".into(),
         });
+        live.state_changed();
     }
     ups.set_writer(Some(wr)).await;
     ups.mark_changed();
@@ -229,14 +231,20 @@ fn apply_read(
     let mut guard = ups.live_mut();
     let live = &mut *guard;
     live.last_heard = now;
+    let mut changed = false;
     for m in &msgs {
-        if let Applied::TrackingResult { id, code } =
-            reader::apply(&mut live.state, &mut live.dumpdone, m)
-        {
-            tracing::info!("tracking ID: {id}\tresult: {}", result_text(code));
-            registry.tracking.complete(id, code);
-            registry.counters.tracking_result(code);
+        match reader::apply(&mut live.state, &mut live.dumpdone, m) {
+            Applied::TrackingResult { id, code } => {
+                tracing::info!("tracking ID: {id}\tresult: {}", result_text(code));
+                registry.tracking.complete(id, code);
+                registry.counters.tracking_result(code);
+            }
+            Applied::State(c) => changed |= c,
+            Applied::DumpDone => {}
         }
+    }
+    if changed {
+        live.state_changed();
     }
     let refused = live.state.take_refusals();
     drop(guard);

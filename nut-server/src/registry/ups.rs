@@ -36,6 +36,9 @@ pub struct Live {
     pub logged_stale: bool,
     /// Variables, commands and the driver's DATAOK/DATASTALE.
     pub state: DriverState,
+    /// Bumped by the driver link whenever `state` changes (see [`Live::state_changed`]):
+    /// the HTTP side reuses what it rendered for a UPS while this stays the same.
+    pub version: u64,
 }
 
 impl Live {
@@ -48,7 +51,13 @@ impl Live {
             last_ping: now,
             logged_stale: true,
             state: DriverState::new(),
+            version: 0,
         }
+    }
+
+    /// Record that `state` changed (a new [`Live::version`]).
+    pub fn state_changed(&mut self) {
+        self.version = self.version.wrapping_add(1);
     }
 
     /// sock-protocol.md 5.4 (`sstate_dead`): stale when the dump is done and the driver has

@@ -7,17 +7,26 @@
 //! other identity variables as labels of `nut_ups_info`; driver link, staleness, the age of
 //! the last word from the driver, logged-in clients. Then upsd's own counters and the
 //! seconds left on its certificates.
+//!
+//! The lines that depend only on a UPS's variables are kept between scrapes
+//! ([`ups_lines::LineCache`]): a scrape formats only what changed.
 
-use std::collections::{BTreeMap, HashMap};
+pub mod names;
+pub mod ups_lines;
+
+use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use nut_core::net::ErrCode;
 
 use super::certs::CertExpiry;
-use super::view::{ServerView, UpsView};
+use super::view::ServerView;
 use crate::counters::{COMMANDS, FORWARDED, TRACKING_RESULTS, TRANSPORTS};
 use crate::descriptions::Descriptions;
+pub use names::{is_number, metric_name};
+use ups_lines::{LineCache, UpsLines};
 
 /// Every `ups.status` flag NUT defines, each reported 0 or 1 (others the driver writes are
 /// added, as 1, while present).
@@ -58,7 +67,7 @@ enum Kind {
 
 /// Family names upsd writes itself: a driver variable mapping to one of them is left out
 /// (it is still in the JSON API).
-const RESERVED: [&str; 6] = [
+pub(crate) const RESERVED: [&str; 6] = [
     "nut_ups_info",
     "nut_ups_status",
     "nut_ups_driver_connected",
@@ -88,23 +97,7 @@ impl Writer {
 
     /// One sample: `name{labels} value`.
     fn sample(&mut self, name: &str, labels: &[(&str, &str)], value: &str) {
-        self.out.push_str(name);
-        if !labels.is_empty() {
-            self.out.push('{');
-            for (i, (k, v)) in labels.iter().enumerate() {
-                if i > 0 {
-                    self.out.push(',');
-                }
-                self.out.push_str(k);
-                self.out.push_str("=\"");
-                escape_label(&mut self.out, v);
-                self.out.push('"');
-            }
-            self.out.push('}');
-        }
-        self.out.push(' ');
-        self.out.push_str(value);
-        self.out.push('\n');
+        write_sample(&mut self.out, name, labels, value);
     }
 
     fn counter(&mut self, base: &str, help: &str, label: &str, names: &[&str], values: &[u64]) {
@@ -116,19 +109,48 @@ impl Writer {
     }
 }
 
-/// Render the whole exposition.
+/// One sample line, `name{labels} value` and a newline, appended to `out`.
+pub(crate) fn write_sample(out: &mut String, name: &str, labels: &[(&str, &str)], value: &str) {
+    out.push_str(name);
+    if !labels.is_empty() {
+        out.push('{');
+        for (i, (k, v)) in labels.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(k);
+            out.push_str("=\"");
+            escape_label(out, v);
+            out.push('"');
+        }
+        out.push('}');
+    }
+    out.push(' ');
+    out.push_str(value);
+    out.push('\n');
+}
+
+/// Render the whole exposition; the lines of UPSes whose variables did not change are taken
+/// from `cache` (and the cache left holding this view's).
 pub fn render(
     view: &ServerView,
     descriptions: &Descriptions,
     certs: &[CertExpiry],
     format: Format,
+    cache: &LineCache,
 ) -> String {
+    let lines = cache.lines(&view.upses);
+    // The previous scrape's length is a good guess for this one's.
+    let guess: usize = lines
+        .iter()
+        .map(|l| l.info.len() + l.status.len() + l.text_len())
+        .sum();
     let mut w = Writer {
-        out: String::with_capacity(64 * 1024),
+        out: String::with_capacity(guess + 64 * 1024),
         format,
     };
-    ups_meta(&mut w, view);
-    variables(&mut w, view, descriptions);
+    ups_meta(&mut w, view, &lines);
+    variables(&mut w, &lines, descriptions);
     upsd_figures(&mut w, view);
     cert_expiry(&mut w, certs, view.taken);
     if format == Format::OpenMetrics {
@@ -141,17 +163,14 @@ fn flag01(b: bool) -> &'static str {
     if b { "1" } else { "0" }
 }
 
-fn ups_meta(w: &mut Writer, view: &ServerView) {
+fn ups_meta(w: &mut Writer, view: &ServerView, lines: &[Arc<UpsLines>]) {
     w.family(
         "nut_ups",
         Kind::Info,
         "The UPS: ups.conf description and the driver's non-numeric identity variables.",
     );
-    for u in &view.upses {
-        let labels = info_labels(u);
-        let mut refs: Vec<(&str, &str)> = vec![("ups", &u.name), ("description", &u.desc)];
-        refs.extend(labels.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        w.sample("nut_ups_info", &refs, "1");
+    for l in lines {
+        w.out.push_str(&l.info);
     }
     w.family(
         "nut_ups_driver_connected",
@@ -208,85 +227,37 @@ fn ups_meta(w: &mut Writer, view: &ServerView) {
         Kind::Gauge,
         "ups.status as a state set: 1 for each flag present, 0 for each known flag absent (only while the data is fresh).",
     );
-    for u in view.upses.iter().filter(|u| u.available()) {
-        let status = u.value("ups.status").unwrap_or("");
-        let present: Vec<&str> = status.split_whitespace().collect();
-        for flag in KNOWN_FLAGS {
-            let on = present.iter().any(|p| p.eq_ignore_ascii_case(flag));
-            w.sample(
-                "nut_ups_status",
-                &[("ups", &u.name), ("flag", flag)],
-                flag01(on),
-            );
-        }
-        for other in present
-            .iter()
-            .filter(|p| !KNOWN_FLAGS.iter().any(|k| k.eq_ignore_ascii_case(p)))
-        {
-            w.sample("nut_ups_status", &[("ups", &u.name), ("flag", other)], "1");
-        }
+    for l in lines {
+        w.out.push_str(&l.status);
     }
 }
 
-/// The labels of `nut_ups_info`: non-numeric variables but the ones that change with the
-/// UPS's state (status, alarms, test results), which would make a new series at each change.
-fn info_labels(u: &UpsView) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = Vec::new();
-    for v in &u.vars {
-        let lower = v.name.to_ascii_lowercase();
-        let volatile = lower == "ups.status"
-            || lower == "ups.alarm"
-            || [".status", ".result", ".reason"]
-                .iter()
-                .any(|s| lower.ends_with(s));
-        if volatile || is_number(&v.value) {
-            continue;
-        }
-        let mut label = sanitize(&lower);
-        if label.starts_with(|c: char| c.is_ascii_digit()) {
-            label.insert_str(0, "v_");
-        }
-        if label == "ups" || label == "description" || out.iter().any(|(k, _)| *k == label) {
-            continue;
-        }
-        out.push((label, v.value.clone()));
-    }
-    out
-}
-
-/// One variable's family: the variable's name and its `(ups, value)` samples.
-type VariableFamily<'a> = (String, Vec<(&'a str, &'a str)>);
-
-/// One family per numeric variable, UPSes in ups.conf order within each.
-fn variables(w: &mut Writer, view: &ServerView, descriptions: &Descriptions) {
-    let mut families: BTreeMap<String, VariableFamily> = BTreeMap::new();
-    // Most UPSes share their variable names: each name is mapped once.
-    let mut names: HashMap<&str, String> = HashMap::new();
-    for u in view.upses.iter().filter(|u| u.available()) {
-        for v in u.vars.iter().filter(|v| is_number(&v.value)) {
-            let name = names
-                .entry(v.name.as_str())
-                .or_insert_with(|| metric_name(&v.name));
-            if RESERVED.contains(&name.as_str()) {
-                continue;
-            }
-            let entry = match families.get_mut(name.as_str()) {
-                Some(e) => e,
-                None => families
-                    .entry(name.clone())
-                    .or_insert_with(|| (v.name.clone(), Vec::new())),
-            };
-            // Two variables of one UPS mapping to one name (`a.b` and `a_b`): the first wins.
-            if !entry.1.iter().any(|(ups, _)| *ups == u.name) {
-                entry.1.push((&u.name, &v.value));
-            }
+/// One family per numeric variable (sorted by name), UPSes in ups.conf order within each.
+fn variables(w: &mut Writer, lines: &[Arc<UpsLines>], descriptions: &Descriptions) {
+    // Samples of one family share its `Arc<str>`: grouped by that pointer, sorted by name
+    // once per family rather than compared once per sample.
+    let mut index: HashMap<*const u8, usize> = HashMap::new();
+    let mut families: Vec<(&str, &str, Vec<&str>)> = Vec::new();
+    for l in lines {
+        for (s, line) in l.samples() {
+            let slot = *index.entry(s.family.as_ptr()).or_insert_with(|| {
+                families.push((&s.family, &s.var, Vec::with_capacity(lines.len())));
+                families.len() - 1
+            });
+            families[slot].2.push(line);
         }
     }
-    for (name, (var, samples)) in &families {
-        let help = format!("{var}: {}", descriptions.var(var));
-        w.family(name, Kind::Gauge, &help);
-        for (ups, value) in samples {
-            w.sample(name, &[("ups", ups)], value.trim_start_matches('+'));
+    families.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let mut previous = "";
+    for (name, var, samples) in &families {
+        // One header per name, whatever happened to the name table.
+        if *name != previous {
+            let help = format!("{var}: {}", descriptions.var(var));
+            w.family(name, Kind::Gauge, &help);
+            previous = name;
+        }
+        for line in samples {
+            w.out.push_str(line);
         }
     }
 }
@@ -397,65 +368,6 @@ fn cert_expiry(w: &mut Writer, certs: &[CertExpiry], now: SystemTime) {
     }
 }
 
-/// A NUT value Prometheus can take as it is: a decimal number (what `upsc` prints).
-pub fn is_number(value: &str) -> bool {
-    let v = value.strip_prefix(['+', '-']).unwrap_or(value);
-    let (mantissa, exponent) = match v.find(['e', 'E']) {
-        Some(i) => (&v[..i], Some(&v[i + 1..])),
-        None => (v, None),
-    };
-    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    let mantissa_ok = (!int.is_empty() || !frac.is_empty()) && digits(int) && digits(frac);
-    let exponent_ok = exponent.is_none_or(|e| {
-        let e = e.strip_prefix(['+', '-']).unwrap_or(e);
-        !e.is_empty() && digits(e)
-    });
-    mantissa_ok && exponent_ok
-}
-
-/// The family name of a variable: `nut_`, the name with every other character as `_`, and
-/// the unit NUT documents for it (docs/METRICS.md).
-pub fn metric_name(var: &str) -> String {
-    let base = sanitize(&var.to_ascii_lowercase());
-    let unit = unit_of(&var.to_ascii_lowercase());
-    match unit {
-        Some(u) if !base.ends_with(u) => format!("nut_{base}_{u}"),
-        _ => format!("nut_{base}"),
-    }
-}
-
-fn sanitize(name: &str) -> String {
-    name.chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect()
-}
-
-/// NUT's units (docs/developers' variable list): by the words of the name.
-fn unit_of(var: &str) -> Option<&'static str> {
-    let words: Vec<&str> = var.split('.').collect();
-    let has = |w: &str| words.contains(&w);
-    if has("runtime") || has("delay") || has("timer") || var.ends_with(".interval") {
-        Some("seconds")
-    } else if has("charge") || has("load") || has("humidity") || has("efficiency") {
-        Some("percent")
-    } else if has("voltage") || var.starts_with("input.transfer.") {
-        Some("volts")
-    } else if has("current") {
-        Some("amperes")
-    } else if has("frequency") {
-        Some("hertz")
-    } else if has("temperature") {
-        Some("celsius")
-    } else if has("realpower") {
-        Some("watts")
-    } else if has("power") {
-        Some("voltamperes")
-    } else {
-        None
-    }
-}
-
 fn escape_label(out: &mut String, v: &str) {
     for c in v.chars() {
         match c {
@@ -474,54 +386,6 @@ fn escape_help(v: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn numbers_are_what_prometheus_parses() {
-        for n in ["0", "100", "230.5", "-3", "+4", ".5", "5.", "1e3", "2.5E-2"] {
-            assert!(is_number(n), "{n}");
-        }
-        for n in [
-            "", "OL", "0x10", "1.2.3", "inf", "NaN", "1e", "12 V", "-", ".",
-        ] {
-            assert!(!is_number(n), "{n}");
-        }
-    }
-
-    #[test]
-    fn names_carry_nut_units() {
-        assert_eq!(metric_name("battery.charge"), "nut_battery_charge_percent");
-        assert_eq!(
-            metric_name("battery.runtime"),
-            "nut_battery_runtime_seconds"
-        );
-        assert_eq!(metric_name("input.voltage"), "nut_input_voltage_volts");
-        assert_eq!(
-            metric_name("input.voltage.nominal"),
-            "nut_input_voltage_nominal_volts"
-        );
-        assert_eq!(
-            metric_name("input.transfer.low"),
-            "nut_input_transfer_low_volts"
-        );
-        assert_eq!(metric_name("ups.load"), "nut_ups_load_percent");
-        assert_eq!(metric_name("ups.realpower"), "nut_ups_realpower_watts");
-        assert_eq!(
-            metric_name("ups.power.nominal"),
-            "nut_ups_power_nominal_voltamperes"
-        );
-        assert_eq!(
-            metric_name("ups.delay.shutdown"),
-            "nut_ups_delay_shutdown_seconds"
-        );
-        assert_eq!(
-            metric_name("ambient.1.temperature"),
-            "nut_ambient_1_temperature_celsius"
-        );
-        assert_eq!(metric_name("output.current"), "nut_output_current_amperes");
-        assert_eq!(metric_name("input.frequency"), "nut_input_frequency_hertz");
-        assert_eq!(metric_name("battery.packs"), "nut_battery_packs");
-        assert_eq!(metric_name("x-y.Z"), "nut_x_y_z");
-    }
 
     #[test]
     fn the_format_follows_accept() {

@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, anyhow};
 use nut_core::sock::{DriverMessage, DriverState, ServerMessage};
 use nut_core::words::{Event, Tokenizer};
-use rnut_tests::{ChildGuard, free_port, private_tempdir, wait_for_tcp, write_file};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use rnut_tests::{ChildGuard, free_port, private_tempdir, procfs, wait_for_tcp, write_file};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
 use crate::table::{Cell, Goal, Row, ms};
@@ -58,28 +58,56 @@ fn ups_state(i: usize) -> DriverState {
     st
 }
 
-/// One fake driver socket: answers DUMPALL with its state and PING with PONG.
-fn serve_driver(listener: UnixListener, state: DriverState, stop: Arc<AtomicBool>) {
+/// How often each fake driver changes a value while [`Flags::churn`] is set.
+pub const CHURN_EVERY: Duration = Duration::from_millis(500);
+
+/// What the fake drivers are told by the measurement.
+#[derive(Debug, Default)]
+struct Flags {
+    /// Stop serving.
+    stop: AtomicBool,
+    /// Change `ambient.7.temperature` every [`CHURN_EVERY`] (the scrape then finds most
+    /// UPSes changed, as with real drivers polled every few seconds and scraped every 15 s).
+    churn: AtomicBool,
+}
+
+/// One fake driver socket: answers DUMPALL with its state and PING with PONG, and changes a
+/// value now and then while asked to.
+fn serve_driver(listener: UnixListener, state: DriverState, flags: Arc<Flags>) {
     let dump: String = state.dump_all().iter().map(|m| format!("{m}\n")).collect();
     listener.set_nonblocking(true).ok();
-    while !stop.load(Ordering::Relaxed) {
+    while !flags.stop.load(Ordering::Relaxed) {
         match listener.accept() {
             Ok((s, _)) => {
                 let dump = dump.clone();
-                let stop = stop.clone();
-                std::thread::spawn(move || answer(s, &dump, &stop));
+                let flags = flags.clone();
+                std::thread::spawn(move || answer(s, &dump, &flags));
             }
             Err(_) => std::thread::sleep(Duration::from_millis(20)),
         }
     }
 }
 
-fn answer(mut s: UnixStream, dump: &str, stop: &AtomicBool) {
+fn answer(mut s: UnixStream, dump: &str, flags: &Flags) {
     let _ = s.set_nonblocking(false);
-    let _ = s.set_read_timeout(Some(Duration::from_millis(500)));
+    let _ = s.set_read_timeout(Some(CHURN_EVERY / 5));
     let mut tok = Tokenizer::new();
     let mut buf = [0u8; 1024];
-    while !stop.load(Ordering::Relaxed) {
+    let mut changed = Instant::now();
+    let mut round = 0u32;
+    while !flags.stop.load(Ordering::Relaxed) {
+        if flags.churn.load(Ordering::Relaxed) && changed.elapsed() >= CHURN_EVERY {
+            changed = Instant::now();
+            round += 1;
+            let line = format!(
+                "SETINFO ambient.7.temperature \"{}.{}\"\n",
+                20 + round % 10,
+                round % 7
+            );
+            if s.write_all(line.as_bytes()).is_err() {
+                return;
+            }
+        }
         let n = match s.read(&mut buf) {
             Ok(0) => return,
             Ok(n) => n,
@@ -123,36 +151,89 @@ pub async fn rows(rnut_bin: &Path, dur: Duration) -> Vec<Row> {
         Goal::None,
         "~ no scraping",
     );
+    let mut alone = Row::new(
+        format!("/metrics scrape alone, {ALONE} in a row: p50, upsd CPU/scrape"),
+        Goal::None,
+        "",
+    );
+    let mut churn = Row::new(
+        format!(
+            "/metrics scrape p99, every UPS changing every {} ms",
+            CHURN_EVERY.as_millis()
+        ),
+        Goal::None,
+        "",
+    );
+    let mut churn_getvar = Row::new(
+        format!("GET VAR p99, {CLIENTS} clients, scraped, UPSes changing"),
+        Goal::None,
+        "",
+    );
     let na = || Cell::Na("C upsd has no HTTP side".into());
-    scrape.c = na();
-    quiet.c = na();
-    busy.c = na();
+    for row in [
+        &mut scrape,
+        &mut quiet,
+        &mut busy,
+        &mut alone,
+        &mut churn,
+        &mut churn_getvar,
+    ] {
+        row.c = na();
+    }
     match measure(rnut_bin, dur).await {
         Ok(m) => {
             scrape.rnut = Cell::Value(
                 m.scrape_p99,
                 format!(
-                    "{} ({} scrapes, {} kB)",
+                    "{} (p50 {}, {} scrapes, {} kB)",
                     ms(m.scrape_p99),
+                    ms(m.scrape_p50),
                     m.scrapes,
                     m.scrape_bytes / 1024
                 ),
             );
             quiet.rnut = Cell::Value(m.quiet_p99, ms(m.quiet_p99));
             busy.rnut = Cell::Value(m.busy_p99, ms(m.busy_p99));
+            alone.rnut = Cell::Value(
+                m.alone_p50,
+                format!("{}, CPU {}", ms(m.alone_p50), ms(m.alone_cpu)),
+            );
+            churn.rnut = Cell::Value(
+                m.churn_p99,
+                format!("{} (p50 {})", ms(m.churn_p99), ms(m.churn_p50)),
+            );
+            churn_getvar.rnut = Cell::Value(m.churn_getvar_p99, ms(m.churn_getvar_p99));
         }
         Err(e) => {
             let why = format!("{e:#}");
-            scrape.rnut = Cell::Na(why.clone());
-            quiet.rnut = Cell::Na(why.clone());
-            busy.rnut = Cell::Na(why);
+            for row in [
+                &mut scrape,
+                &mut quiet,
+                &mut busy,
+                &mut alone,
+                &mut churn,
+                &mut churn_getvar,
+            ] {
+                row.rnut = Cell::Na(why.clone());
+            }
         }
     }
-    vec![scrape, quiet, busy]
+    vec![scrape, quiet, busy, churn, churn_getvar, alone]
 }
+
+/// Scrapes back to back without NUT clients, for the cost of one scrape.
+pub const ALONE: usize = 50;
 
 struct Measured {
     scrape_p99: f64,
+    scrape_p50: f64,
+    /// The same while every UPS changes a value every CHURN_EVERY.
+    churn_p99: f64,
+    churn_p50: f64,
+    churn_getvar_p99: f64,
+    alone_p50: f64,
+    /// upsd's CPU time per scrape over the ALONE scrapes.
+    alone_cpu: f64,
     scrapes: usize,
     scrape_bytes: usize,
     quiet_p99: f64,
@@ -176,14 +257,14 @@ async fn measure(rnut_bin: &Path, dur: Duration) -> Result<Measured> {
     }
     write_file(&dir.path().join("conf/ups.conf"), &ups_conf, 0o640);
     write_file(&dir.path().join("conf/upsd.users"), "", 0o640);
-    let stop = Arc::new(AtomicBool::new(false));
+    let flags = Arc::new(Flags::default());
     for i in 0..UPSES {
         let path = dir.path().join(format!("state/fake-u{i:03}"));
         let l = UnixListener::bind(&path).with_context(|| format!("bind {}", path.display()))?;
-        let stop = stop.clone();
-        std::thread::spawn(move || serve_driver(l, ups_state(i), stop));
+        let flags = flags.clone();
+        std::thread::spawn(move || serve_driver(l, ups_state(i), flags));
     }
-    let _stop_drivers = StopOnDrop(stop);
+    let _stop_drivers = StopOnDrop(flags.clone());
     let mut cmd = Command::new(rnut_bin.join("upsd"));
     cmd.arg("-F")
         .args(rnut_tests::stay_root_args())
@@ -193,7 +274,7 @@ async fn measure(rnut_bin: &Path, dur: Duration) -> Result<Measured> {
         .env("UPSD_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::null());
-    let _upsd = ChildGuard::spawn("upsd (scrape)", &mut cmd);
+    let upsd = ChildGuard::spawn("upsd (scrape)", &mut cmd);
     let nut = std::net::SocketAddr::from(([127, 0, 0, 1], nut_port));
     let http = std::net::SocketAddr::from(([127, 0, 0, 1], http_port));
     if !wait_for_tcp(nut, Duration::from_secs(20)) || !wait_for_tcp(http, Duration::from_secs(5)) {
@@ -203,9 +284,23 @@ async fn measure(rnut_bin: &Path, dur: Duration) -> Result<Measured> {
 
     let quiet = poll(nut, dur, None).await?;
     let busy = poll(nut, dur, Some(http)).await?;
+    flags.churn.store(true, Ordering::Relaxed);
+    let churned = poll(nut, dur, Some(http)).await?;
+    flags.churn.store(false, Ordering::Relaxed);
+    let (churn_scrapes, _) = churned.1.context("scrapes")?;
     let (scrapes, bytes) = busy.1.context("scrapes")?;
+    let pid = upsd.pid();
+    let (alone, alone_cpu) = tokio::task::spawn_blocking(move || scrape_alone(http, pid))
+        .await
+        .context("scrape task")??;
     Ok(Measured {
         scrape_p99: quantile(&scrapes, 0.99),
+        scrape_p50: quantile(&scrapes, 0.5),
+        churn_p99: quantile(&churn_scrapes, 0.99),
+        churn_p50: quantile(&churn_scrapes, 0.5),
+        churn_getvar_p99: quantile(&churned.0, 0.99),
+        alone_p50: quantile(&alone, 0.5),
+        alone_cpu,
         scrapes: scrapes.len(),
         scrape_bytes: bytes,
         quiet_p99: quantile(&quiet.0, 0.99),
@@ -213,11 +308,11 @@ async fn measure(rnut_bin: &Path, dur: Duration) -> Result<Measured> {
     })
 }
 
-struct StopOnDrop(Arc<AtomicBool>);
+struct StopOnDrop(Arc<Flags>);
 
 impl Drop for StopOnDrop {
     fn drop(&mut self) {
-        self.0.store(true, Ordering::Relaxed);
+        self.0.stop.store(true, Ordering::Relaxed);
     }
 }
 
@@ -231,39 +326,80 @@ fn quantile(samples: &[f64], p: f64) -> f64 {
     v[rank - 1]
 }
 
-/// Until every UPS has fresh data (no `nut_ups_data_stale ... 1` left), within 30 s.
+/// Until every UPS has fresh data and its whole dump (each one's last variable is in the
+/// scrape: a UPS whose link has just connected is fresh before its dump arrives), within
+/// 30 s.
 async fn wait_all_fresh(http: std::net::SocketAddr) -> Result<()> {
     let deadline = Instant::now() + Duration::from_secs(30);
+    let last_var = format!("nut_ambient_{}_temperature_celsius{{", VARS - 1);
     loop {
-        let body = scrape(http).await?;
+        let body = tokio::task::spawn_blocking(move || scrape(http))
+            .await
+            .context("scrape task")??;
         let stale = body
             .lines()
             .filter(|l| l.starts_with("nut_ups_data_stale{") && l.ends_with(" 1"))
             .count();
-        if stale == 0 && body.contains("nut_ambient_59_temperature_celsius{ups=\"u099\"}") {
+        let dumped = body.lines().filter(|l| l.starts_with(&last_var)).count();
+        if stale == 0 && dumped == UPSES {
             return Ok(());
         }
         if Instant::now() > deadline {
-            return Err(anyhow!("{stale} UPSes still stale after 30 s"));
+            return Err(anyhow!(
+                "after 30 s, {stale} UPSes still stale and {dumped} of {UPSES} fully dumped"
+            ));
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
 
-/// One `GET /metrics` (Connection: close): the body.
-async fn scrape(http: std::net::SocketAddr) -> Result<String> {
-    let mut s = TcpStream::connect(http).await.context("connect HTTP")?;
-    s.write_all(b"GET /metrics HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n")
-        .await?;
+/// One `GET /metrics` (Connection: close), blocking: the response. The scraper runs on a
+/// thread of its own, so the 100 polling clients' runtime never delays reading the scrape
+/// (the figure is upsd's, not the load generator's).
+fn scrape(http: std::net::SocketAddr) -> Result<String> {
+    let mut s = std::net::TcpStream::connect_timeout(&http, Duration::from_secs(10))
+        .context("connect HTTP")?;
+    s.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let _ = s.set_nodelay(true);
+    s.write_all(b"GET /metrics HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n")?;
     let mut all = Vec::new();
-    tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut all))
-        .await
-        .context("scrape timed out")??;
+    s.read_to_end(&mut all).context("scrape read")?;
     let text = String::from_utf8(all).context("scrape not UTF-8")?;
     if !text.starts_with("HTTP/1.1 200") {
         return Err(anyhow!("scrape answered {:?}", text.lines().next()));
     }
     Ok(text)
+}
+
+/// Scrape every [`SCRAPE_EVERY`] until `stop`: each scrape's time (connect to last byte)
+/// and the last body's size.
+fn scrape_loop(http: std::net::SocketAddr, stop: &AtomicBool) -> Result<(Vec<f64>, usize)> {
+    let mut lat = Vec::new();
+    let mut bytes = 0;
+    let mut next = Instant::now();
+    while !stop.load(Ordering::Relaxed) {
+        let t = Instant::now();
+        bytes = scrape(http)?.len();
+        lat.push(t.elapsed().as_secs_f64());
+        // Pacing, not synchronisation: the next scrape is due SCRAPE_EVERY after this one's
+        // start (at once if this one took longer).
+        next += SCRAPE_EVERY;
+        std::thread::sleep(next.saturating_duration_since(Instant::now()));
+    }
+    Ok((lat, bytes))
+}
+
+/// [`ALONE`] scrapes one after the other: their times, and upsd's CPU time per scrape.
+fn scrape_alone(http: std::net::SocketAddr, pid: u32) -> Result<(Vec<f64>, f64)> {
+    let cpu_before = procfs::cpu_seconds(pid)?;
+    let mut lat = Vec::with_capacity(ALONE);
+    for _ in 0..ALONE {
+        let t = Instant::now();
+        scrape(http)?;
+        lat.push(t.elapsed().as_secs_f64());
+    }
+    let cpu = procfs::cpu_seconds(pid)? - cpu_before;
+    Ok((lat, cpu / ALONE as f64))
 }
 
 type Polled = (Vec<f64>, Option<(Vec<f64>, usize)>);
@@ -302,18 +438,7 @@ async fn poll(
     }
     let scraper = http.map(|http| {
         let stop = stop.clone();
-        tokio::spawn(async move {
-            let mut lat = Vec::new();
-            let mut bytes = 0;
-            let mut tick = tokio::time::interval(SCRAPE_EVERY);
-            while !stop.load(Ordering::Relaxed) {
-                tick.tick().await;
-                let t = Instant::now();
-                bytes = scrape(http).await?.len();
-                lat.push(t.elapsed().as_secs_f64());
-            }
-            Ok::<_, anyhow::Error>((lat, bytes))
-        })
+        std::thread::spawn(move || scrape_loop(http, &stop))
     });
     tokio::time::sleep(dur).await;
     stop.store(true, Ordering::Relaxed);
@@ -322,7 +447,10 @@ async fn poll(
         all.extend(t.await.context("client task")??);
     }
     let scraped = match scraper {
-        Some(s) => Some(s.await.context("scraper task")??),
+        Some(s) => Some(
+            s.join()
+                .map_err(|_| anyhow!("the scraper thread panicked"))??,
+        ),
         None => None,
     };
     Ok((all, scraped))

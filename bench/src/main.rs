@@ -290,9 +290,14 @@ async fn run(cli: Cli, nofile: u64) -> Result<()> {
     } else {
         Vec::new()
     };
-    if plan.groups == [RowGroup::Push] {
+    // Push and scrape rows build worlds of their own: asked for alone, they need neither the
+    // shared driver nor C NUT.
+    let own_world = |g: &RowGroup| matches!(g, RowGroup::Push | RowGroup::Scrape);
+    if !plan.groups.is_empty() && plan.groups.iter().all(own_world) {
+        let mut rows = push_rows;
+        rows.extend(scrape_rows(&plan, &cli, &bin_dir).await);
         println!(
-            "upsd-bench: push rows only; machine: {} CPUs, load average before {load_before}, after {}",
+            "upsd-bench: push / scrape rows only; machine: {} CPUs, load average before {load_before}, after {}",
             procfs::cpus(),
             procfs::loadavg()
         );
@@ -300,7 +305,7 @@ async fn run(cli: Cli, nofile: u64) -> Result<()> {
             println!("WARNING: this is a debug build of upsd-bench: the load generator is slow");
         }
         println!();
-        print!("{}", table::render(&push_rows));
+        print!("{}", table::render(&rows));
         return Ok(());
     }
 
@@ -385,11 +390,7 @@ async fn run(cli: Cli, nofile: u64) -> Result<()> {
             .await,
         );
     }
-    if plan.wants(RowGroup::Scrape) && cli.only != Some(Only::C) {
-        progress("scrape rows: upsd with 100 UPSes x 60 variables");
-        // Three times the row duration: enough scrapes for a p99 at SCRAPE_EVERY.
-        rows.extend(scrape::rows(&bin_dir, plan.dur * 3).await);
-    }
+    rows.extend(scrape_rows(&plan, &cli, &bin_dir).await);
     rows.extend(push_rows);
     let driver_cpu = world.driver_cpu().zip(driver_cpu0).map(|(b, a)| b - a);
 
@@ -454,6 +455,16 @@ async fn run(cli: Cli, nofile: u64) -> Result<()> {
     println!();
     print!("{}", table::render(&rows));
     Ok(())
+}
+
+/// The scrape rows when asked for (rnut only: C upsd has no HTTP side).
+async fn scrape_rows(plan: &Plan, cli: &Cli, bin_dir: &std::path::Path) -> Vec<Row> {
+    if !plan.wants(RowGroup::Scrape) || cli.only == Some(Only::C) {
+        return Vec::new();
+    }
+    progress("scrape rows: upsd with 100 UPSes x 60 variables");
+    // Three times the row duration: enough scrapes for a p99 at SCRAPE_EVERY.
+    scrape::rows(bin_dir, plan.dur * 3).await
 }
 
 fn cpu_model() -> String {
