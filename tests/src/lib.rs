@@ -10,9 +10,14 @@
 //! `RNUT_TESTS_NO_SKIP=1` (set by `scripts/test` and `.ci/run`), so a green run there checked
 //! everything.
 
+pub mod certutil;
+pub mod drivers;
+pub mod http;
+pub mod lifecycle;
 pub mod malleate;
-
+pub mod monitor;
 pub mod procfs;
+pub mod upsd;
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};

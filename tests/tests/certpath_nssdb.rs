@@ -5,14 +5,11 @@
 //! is honoured, CERTREQUEST REQUIRE takes client CAs trusted `T` there, a wrong password is a
 //! clear refusal, and the database is never written.
 
-#[path = "monitor_support/mod.rs"]
-mod monitor_support;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use monitor_support::{Logged, Stack, run_tool, stdout};
+use rnut_tests::monitor::{Logged, Stack, run_tool, stdout};
 use rnut_tests::{private_tempdir, require_tool, shared_dir, write_file};
 
 const DB_PASSWORD: &str = "db-Pass-1";

@@ -2,19 +2,17 @@
 //! plain subcommands (OpenSSL-style CERTFILE and `<hash>.0` CA directory), doctor, policy,
 //! password change, and a store killed in the middle of many writes.
 
-mod certutil_support;
-
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::time::Duration;
 
-use certutil_support::*;
 use nut_certutil::store::Store;
 use nut_certutil::tls::{
     CertHostRule, CertIdent, CertRequest, ClientTlsSettings, ServerTlsSettings,
     build_client_config, build_server_config,
 };
 use nut_core::config::Secret;
+use rnut_tests::certutil::*;
 
 fn mode(p: &Path) -> u32 {
     std::fs::metadata(p).expect("metadata").permissions().mode() & 0o777

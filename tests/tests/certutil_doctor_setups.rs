@@ -3,13 +3,11 @@
 //! NUT's guide makes them. Each is loaded as the daemon loads it; expiry, permissions and
 //! readability as user nut are reported as for a store.
 
-mod certutil_support;
-
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Command;
 
-use certutil_support::*;
+use rnut_tests::certutil::*;
 
 fn openssl(dir: &Path, args: &[&str]) {
     let out = Command::new("openssl")

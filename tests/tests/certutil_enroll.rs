@@ -4,17 +4,13 @@
 //! CERTREQUEST REQUIRE: our upsmon with the store and the PEM variants, Debian's C upsmon
 //! (NSS build) with the NSS variant.
 
-mod certutil_support;
-mod lifecycle_support;
-mod monitor_support;
-
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use lifecycle_support::*;
-use monitor_support::{Logged, MonDir, Stack};
+use rnut_tests::lifecycle::*;
+use rnut_tests::monitor::{Logged, MonDir, Stack};
 
 /// Enroll a host from the CA host's store into `made`, for `installed`, and copy it there.
 fn enroll(pki: &CliPki, args: &[&str], made: &Path, installed: &Path) -> String {
@@ -183,7 +179,7 @@ fn a_bad_name_or_validity_is_refused_cleanly() {
     let t = rnut_tests::private_tempdir();
     let pki = CliPki::new(t.path());
     for bad in ["x,O=evil", "a\"b", "two words", "line\nbreak", ""] {
-        let (code, _, err) = certutil_support::certutil(
+        let (code, _, err) = rnut_tests::certutil::certutil(
             &pki.root,
             &[
                 "-d", "srv_db", "enroll", "upsmon", "-c", CA, "--name", bad, "--out", "out",
@@ -213,7 +209,7 @@ fn a_bad_name_or_validity_is_refused_cleanly() {
         &["-d", "srv_db", "renew", "upsd", "--months", "4000000000"][..],
         &["-d", "srv_db", "renew", "upsd", "--months", "0"][..],
     ] {
-        let (code, _, err) = certutil_support::certutil(&pki.root, args, "");
+        let (code, _, err) = rnut_tests::certutil::certutil(&pki.root, args, "");
         assert_eq!(code, 255, "{args:?}: {err}");
         assert!(err.contains("out of range"), "{args:?}: {err}");
     }

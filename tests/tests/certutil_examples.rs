@@ -2,15 +2,13 @@
 //! a client configured from the upsd.conf / upsmon.conf the script wrote (parsed with
 //! nut_core::config, as upsd and upsmon do).
 
-mod certutil_support;
-
 use std::path::Path;
 
-use certutil_support::*;
 use nut_certutil::tls::{
     ClientTlsSettings, ServerTlsSettings, build_client_config, build_server_config,
 };
 use nut_core::config::{UpsdConf, UpsmonConf};
+use rnut_tests::certutil::*;
 
 /// A temporary directory others may traverse: the scripts' doctor checks, as root, that user
 /// nut reaches the store.

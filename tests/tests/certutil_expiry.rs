@@ -4,16 +4,12 @@
 //! about the server certificate it verified and its own, and runs NOTIFYCMD with CERTEXPIRY
 //! only when NOTIFYFLAG asks for it.
 
-mod certutil_support;
-mod lifecycle_support;
-mod monitor_support;
-
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use lifecycle_support::*;
-use monitor_support::Stack;
 use nut_certutil::time::{Duration as D, OffsetDateTime};
+use rnut_tests::lifecycle::*;
+use rnut_tests::monitor::Stack;
 
 /// A stack whose upsd presents `nickname` from the CA host's store.
 fn stack_with_identity(
@@ -115,7 +111,8 @@ fn an_expired_identity_stops_upsd_unless_allowed() {
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
     let mut child = rnut_tests::ChildGuard::spawn("upsd", &mut cmd);
-    let log = monitor_support::capture("upsd", child.child_mut().stderr.take().expect("stderr"));
+    let log =
+        rnut_tests::monitor::capture("upsd", child.child_mut().stderr.take().expect("stderr"));
     let status = child
         .wait_exit(Duration::from_secs(15))
         .expect("upsd exits");
@@ -166,7 +163,7 @@ fn upsmon_warns_about_certificates_expiring_in_10_days_and_notifies_only_when_as
         "CERTREQUEST REQUIRE\n",
     );
     stack.start_upsd();
-    let d = monitor_support::MonDir::new();
+    let d = rnut_tests::monitor::MonDir::new();
     let tls = pki
         .upsmon_conf()
         .replace("CERTIDENT upsmon", "CERTIDENT \"short client\"");

@@ -3,9 +3,7 @@
 //! `nut-certutil` is imported and validated by NSS `certutil -V`; chains verify with
 //! `openssl verify`; `<hash>.0` names equal `openssl x509 -hash`, for tricky subjects too.
 
-mod certutil_support;
-
-use certutil_support::*;
+use rnut_tests::certutil::*;
 
 fn nss_available() -> bool {
     rnut_tests::require_tool("certutil") && rnut_tests::require_tool("openssl")

@@ -3,15 +3,13 @@
 //! upsd.conf / upsmon.conf the script wrote (parsed with nut_core::config, as upsd and upsmon
 //! do).
 
-mod certutil_support;
-
 use std::path::Path;
 
-use certutil_support::*;
 use nut_certutil::tls::{
     ClientTlsSettings, ServerTlsSettings, build_client_config, build_server_tls,
 };
 use nut_core::config::{UpsdConf, UpsmonConf};
+use rnut_tests::certutil::*;
 
 fn run_script(name: &str, out: &Path) -> String {
     let script = rnut_tests::workspace_root().join("pki-examples").join(name);

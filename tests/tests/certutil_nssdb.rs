@@ -5,16 +5,13 @@
 //! imported identity serving STARTTLS from our upsd; and `export-nss`: a database NSS's own
 //! tools accept and C upsd serves STARTTLS from.
 
-#[path = "monitor_support/mod.rs"]
-mod monitor_support;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use monitor_support::{Stack, run_tool, stdout};
 use nut_certutil::keys::PrivateKey;
 use nut_certutil::nssdb::{self, NssError};
+use rnut_tests::monitor::{Stack, run_tool, stdout};
 use rnut_tests::{bin, private_tempdir, require_tool, shared_dir};
 
 /// (fixture, password, trust of "NUT Test CA" as listed, CA key present, orphan keys).

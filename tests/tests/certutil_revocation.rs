@@ -9,16 +9,12 @@
 //!   key under the same CA name refused on import.
 //! - a CRL past its next update under each `crl-stale` policy.
 
-mod certutil_support;
-mod lifecycle_support;
-mod monitor_support;
-
 use std::path::Path;
 use std::time::Duration;
 
-use certutil_support::{certutil, tool};
-use lifecycle_support::*;
-use monitor_support::{run_tool_env, stderr, stdout};
+use rnut_tests::certutil::{certutil, tool};
+use rnut_tests::lifecycle::*;
+use rnut_tests::monitor::{run_tool_env, stderr, stdout};
 
 #[test]
 fn a_revoked_upsmon_certificate_is_refused_after_reload_without_dropping_sessions() {
@@ -81,7 +77,7 @@ fn a_revoked_upsmon_certificate_is_refused_after_reload_without_dropping_session
     mon.child.stop(Duration::from_secs(5));
 
     // A new upsmon is refused at login and says why.
-    let again = monitor_support::start_upsmon(&d, &["-p"]);
+    let again = rnut_tests::monitor::start_upsmon(&d, &["-p"]);
     assert!(
         again.wait_log("CertificateRevoked", Duration::from_secs(20)),
         "upsmon says why: {}",
@@ -103,7 +99,7 @@ fn upsmon_refuses_a_revoked_server_certificate() {
     let imported = pki.certutil(&["-d", "mon_db", "crl", "import", "-i", "ca.crl"]);
     assert!(imported.contains("1 entries"), "{imported}");
 
-    let mon = monitor_support::start_upsmon(&d, &["-p"]);
+    let mon = rnut_tests::monitor::start_upsmon(&d, &["-p"]);
     assert!(
         mon.wait_log(
             "certificate for 'localhost' was revoked on",

@@ -3,14 +3,10 @@
 //! CERTREQUEST REQUIRE: the session opened before keeps going, new connections see the new
 //! certificate, and the old one, revoked afterwards, is refused by a client that has the CRL.
 
-mod certutil_support;
-mod lifecycle_support;
-mod monitor_support;
-
 use std::time::Duration;
 
-use lifecycle_support::*;
-use monitor_support::{run_tool_env, stdout};
+use rnut_tests::lifecycle::*;
+use rnut_tests::monitor::{run_tool_env, stdout};
 
 #[test]
 fn a_server_certificate_rotated_under_a_connected_upsmon_drops_nothing() {

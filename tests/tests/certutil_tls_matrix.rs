@@ -3,12 +3,9 @@
 //! distrusted p CA, certverify 0) and client certificates checked by upsd at each CERTREQUEST
 //! level (none, good, rogue).
 
-mod certutil_support;
-
 use std::path::Path;
 use std::sync::Arc;
 
-use certutil_support::*;
 use nut_certutil::certinfo::CertInfo;
 use nut_certutil::pki::{CertProfile, CertRole};
 use nut_certutil::rcgen;
@@ -19,6 +16,7 @@ use nut_certutil::tls::{
     build_client_config, build_server_config,
 };
 use nut_core::config::Secret;
+use rnut_tests::certutil::*;
 
 struct World {
     _tmp: tempfile::TempDir,

@@ -1,9 +1,7 @@
 //! Our client tools next to Debian's C NUT 2.8: upsc output byte-identical to C's `/bin/upsc`
 //! for the same UPS (served by our upsd, and by C's upsd), and our tools against C's upsd.
 
-mod monitor_support;
-
-use monitor_support::*;
+use rnut_tests::monitor::*;
 
 const SEQ: &str = "ups.status: OL CHRG\nbattery.charge: 87\nups.id: Shelf \"A\" rack #3\nups.mfr: Dummy Manufacturer\ninput.voltage: 230.1\nTIMER 1000\n";
 

@@ -1,11 +1,9 @@
 //! upsc, upscmd, upsrw and the client library against a scripted server that records every
 //! request: output formats, quoting, tracking, and FORCESSL refusing before credentials.
 
-mod monitor_support;
-
 use std::time::Duration;
 
-use monitor_support::*;
+use rnut_tests::monitor::*;
 use rnut_tests::wait_until;
 
 fn ups_server() -> ScriptServer {

@@ -2,19 +2,15 @@
 //! mismatch, an untrusted CA, certverify 0, a client certificate at CERTREQUEST REQUIRE,
 //! upsmon over STARTTLS (`[SSL]` in its log), and dummy-ups' repeater mode over STARTTLS.
 
-#[path = "drivers_support/mod.rs"]
-mod drivers_support;
-mod monitor_support;
-
 use std::path::Path;
 use std::time::Duration;
 
-use drivers_support::{RawReader, dump_value};
-use monitor_support::pki::Pki;
-use monitor_support::*;
 use nut_certutil::store::Store;
 use nut_certutil::trust::TrustFlags;
+use rnut_tests::drivers::{RawReader, dump_value};
 use rnut_tests::malleate::reencode_p256_signature;
+use rnut_tests::monitor::pki::Pki;
+use rnut_tests::monitor::*;
 
 fn tls_stack(extra: &str) -> (Stack, Pki) {
     tls_stack_with(extra, |pki| pki.file("upsd.pem"))

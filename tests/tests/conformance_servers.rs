@@ -3,15 +3,13 @@
 //! C upsd serves STARTTLS from an NSS database made by `nut-certutil export-nss`. Every check
 //! that runs passes on both, with the same result on both.
 
-mod upsd_support;
-
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use rnut_tests::upsd::pki::{SERVER_NICK, STORE_PASSWORD, TestPki};
+use rnut_tests::upsd::*;
 use rnut_tests::{ChildGuard, bin, require_tool, wait_until, write_file};
-use upsd_support::pki::{SERVER_NICK, STORE_PASSWORD, TestPki};
-use upsd_support::*;
 
 const DEV: &str = "Riello/Riello__IPG_600__riello_usb__2.7.4__01.dev";
 

@@ -2,15 +2,12 @@
 //! mid-sequence, stale sockets after SIGKILL, malformed files, file reload, signals, and
 //! upsdrvctl.
 
-#[path = "drivers_support/mod.rs"]
-mod support;
-
 use std::os::unix::fs::PermissionsExt;
 use std::time::{Duration, Instant, SystemTime};
 
 use nix::sys::signal::Signal;
+use rnut_tests::drivers::{NutTree, RawReader, dump_value};
 use rnut_tests::{ChildGuard, bin, wait_for_unix, wait_until};
-use support::{NutTree, RawReader, dump_value};
 
 const T: Duration = Duration::from_secs(10);
 

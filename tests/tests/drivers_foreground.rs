@@ -2,15 +2,12 @@
 //! end with it. One driver runs in upsdrvctl's place; several are supervised, and SIGTERM or
 //! SIGINT to upsdrvctl stops them all before it exits. No driver is left under PID 1.
 
-#[path = "drivers_support/mod.rs"]
-mod support;
-
 use std::path::Path;
 use std::time::Duration;
 
 use nix::sys::signal::Signal;
+use rnut_tests::drivers::{NutTree, RawReader, dump_value};
 use rnut_tests::{ChildGuard, bin, wait_for_unix, wait_until};
-use support::{NutTree, RawReader, dump_value};
 
 const T: Duration = Duration::from_secs(10);
 

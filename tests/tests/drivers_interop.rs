@@ -3,9 +3,6 @@
 //! same data files identically; our repeater mirrors a UPS served by C upsd.
 //! Each test skips (with a printed reason) only when the Debian binaries are absent.
 
-#[path = "drivers_support/mod.rs"]
-mod support;
-
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -14,10 +11,10 @@ use std::time::Duration;
 
 use nut_core::sock::ServerMessage;
 use nut_drivers::socket_reader::SocketReader;
+use rnut_tests::drivers::{NutTree, RawReader, dump_value};
 use rnut_tests::{
     ChildGuard, free_port, is_root, require_tool, shared_dir, wait_for_tcp, wait_for_unix,
 };
-use support::{NutTree, RawReader, dump_value};
 
 const C_UPSD: &str = "/lib/nut/upsd";
 const C_DUMMY: &str = "/lib/nut/dummy-ups";

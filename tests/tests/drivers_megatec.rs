@@ -4,9 +4,6 @@
 //! replies, data going stale and coming back, `-k`; and Debian's C blazer_ser and nutdrv_qx
 //! against the same simulated UPS publishing the same variables as our two.
 
-#[path = "drivers_support/mod.rs"]
-mod support;
-
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, OwnedFd};
@@ -15,8 +12,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use rnut_tests::drivers::{NutTree, RawReader, dump_value};
 use rnut_tests::{ChildGuard, bin, is_root, require_tool, wait_for_unix, wait_until};
-use support::{NutTree, RawReader, dump_value};
 
 const T: Duration = Duration::from_secs(15);
 const C_BLAZER: &str = "/lib/nut/blazer_ser";

@@ -1,12 +1,9 @@
 //! The driver socket served by our dummy-ups: DUMPALL order, broadcasts, tracked SET and
 //! INSTCMD, PING/GETPID/LOGOUT, and readers that misbehave.
 
-#[path = "drivers_support/mod.rs"]
-mod support;
-
 use std::time::Duration;
 
-use support::{NutTree, RawReader, dump_value};
+use rnut_tests::drivers::{NutTree, RawReader, dump_value};
 
 const T: Duration = Duration::from_secs(10);
 

@@ -2,11 +2,8 @@
 //! device, it stops at start with a clear error and serves nothing. (The parser and the
 //! mapping are tested against recorded devices in nut-drivers/tests/usbhid_fixtures.rs.)
 
-#[path = "drivers_support/mod.rs"]
-mod support;
-
 use rnut_tests::bin;
-use support::NutTree;
+use rnut_tests::drivers::NutTree;
 
 /// Run usbhid-ups in the foreground for a section with this `vendorid`; its stderr, after
 /// checking that it failed.

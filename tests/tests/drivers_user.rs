@@ -2,16 +2,13 @@
 //! `nut`, as C drivers become the build's user, so that upsd running as `nut` serves it; a
 //! missing user is named with the fix; and upsd says why it cannot open a driver socket.
 
-#[path = "upsd_support/mod.rs"]
-mod support;
-
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
+use rnut_tests::upsd::{FakeDriver, NutDir, STANDARD_USERS, Upsd, sample_state, wait_ups_ready};
 use rnut_tests::{bin, daemon_from_pid_file, free_port, wait_until, write_file};
-use support::{FakeDriver, NutDir, STANDARD_USERS, Upsd, sample_state, wait_ups_ready};
 
 const T: Duration = Duration::from_secs(15);
 

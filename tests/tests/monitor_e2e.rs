@@ -1,11 +1,9 @@
 //! Our upsmon against our upsd and dummy-ups, with real processes: the OL -> OB -> OB LB
 //! shutdown, primary and secondary, communication loss, and DEADTIME.
 
-mod monitor_support;
-
 use std::time::{Duration, Instant};
 
-use monitor_support::*;
+use rnut_tests::monitor::*;
 use rnut_tests::wait_until;
 
 const OL_OB_LB: &str = "ups.status: OL\nbattery.charge: 100\nTIMER 6\nups.status: OB DISCHRG\nbattery.charge: 50\nTIMER 4\nups.status: OB LB\nbattery.charge: 10\nTIMER 1000\n";

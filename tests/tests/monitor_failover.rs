@@ -4,12 +4,10 @@
 //! other without COMMBAD or shutdown; killing both is COMMBAD and the usual lost-UPS handling.
 //! Debian's C upsmon refuses the failover line loudly.
 
-mod monitor_support;
-
 use std::process::Command;
 use std::time::Duration;
 
-use monitor_support::*;
+use rnut_tests::monitor::*;
 use rnut_tests::wait_until;
 
 const DEV: &str = "ups.status: OL\nbattery.charge: 100\n";

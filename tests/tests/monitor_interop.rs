@@ -1,12 +1,10 @@
 //! upsmon interop with Debian's C NUT 2.8: our upsmon against C's upsd, and C's upsmon
 //! against our upsd.
 
-mod monitor_support;
-
 use std::process::Command;
 use std::time::Duration;
 
-use monitor_support::*;
+use rnut_tests::monitor::*;
 use rnut_tests::wait_until;
 
 const OL_OB_LB: &str =

@@ -2,14 +2,12 @@
 //! item 1), over real processes: our upsmon learns of OB from our upsd's push well before its
 //! POLLFREQ; against Debian's C upsd it polls as before; `upsc -w` prints each change.
 
-mod monitor_support;
-
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use monitor_support::*;
+use rnut_tests::monitor::*;
 use rnut_tests::{ChildGuard, bin, wait_until};
 
 /// A `.dev` UPS on line power; `SET VAR` changes it (dummy-ups applies any variable).
@@ -198,7 +196,7 @@ fn upsc_watch_prints_each_change() {
 fn upsc_watch_works_over_tls() {
     let mut pki = None;
     let stack = dev_stack_with(|dir| {
-        let p = monitor_support::pki::Pki::new(&dir.join("pki"));
+        let p = rnut_tests::monitor::pki::Pki::new(&dir.join("pki"));
         let line = format!("CERTFILE {}\n", p.file("upsd.pem"));
         pki = Some(p);
         line

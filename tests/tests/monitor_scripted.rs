@@ -2,13 +2,11 @@
 //! the MASTER fallback of an old server, FSD and the NUMLOGINS wait of a primary, SHUTDOWNEXIT,
 //! WALL notifications, and `-B` (background with debug, logging to syslog).
 
-mod monitor_support;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
 
-use monitor_support::*;
+use rnut_tests::monitor::*;
 use rnut_tests::wait_until;
 
 #[test]
@@ -395,7 +393,7 @@ fn assert_no_credentials(lines: &[String], log: &str) {
 /// A PEM bundle for CERTPATH (a certificate-verifying rule needs trust anchors).
 fn ca_bundle() -> (tempfile::TempDir, String) {
     let dir = rnut_tests::private_tempdir();
-    let pki = monitor_support::pki::Pki::new(dir.path());
+    let pki = rnut_tests::monitor::pki::Pki::new(dir.path());
     let ca = pki.file("ca.pem");
     (dir, ca)
 }

@@ -3,14 +3,12 @@
 //! listeners, logging to syslog once in the background, and (as root) the privilege drop
 //! `-u` and the chroot `-r`, checked in /proc.
 
-mod upsd_support;
-
 use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
 use std::time::Duration;
 
+use rnut_tests::upsd::*;
 use rnut_tests::{SyslogSink, bin, daemon_from_pid_file, wait_until};
-use upsd_support::*;
 
 fn start_standard(extra: &str) -> (NutDir, FakeDriver, Upsd) {
     let d = NutDir::standard(extra);

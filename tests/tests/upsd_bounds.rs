@@ -4,8 +4,6 @@
 //! clients of another UPS; a client that resets the connection in the middle of its replies
 //! costs a bounded amount of CPU.
 
-mod upsd_support;
-
 use std::io::{ErrorKind, Write};
 use std::net::TcpStream;
 use std::sync::Arc;
@@ -13,8 +11,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use nut_core::sock::{DriverMessage, DriverState};
+use rnut_tests::upsd::*;
 use rnut_tests::{procfs, wait_until};
-use upsd_support::*;
 
 /// Variables of the big UPS (the size the campaign used).
 const BIG_UPS_VARS: usize = 3000;

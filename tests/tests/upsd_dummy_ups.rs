@@ -1,13 +1,11 @@
 //! The real chain: rnut's `dummy-ups` driver serving a .dev file from NUT's device dumps
 //! library, rnut's `upsd` reading it through the driver socket, clients over TCP.
 
-mod upsd_support;
-
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use rnut_tests::upsd::*;
 use rnut_tests::{ChildGuard, bin, wait_until, write_file};
-use upsd_support::*;
 
 const DEV: &str = "Riello/Riello__IPG_600__riello_usb__2.7.4__01.dev";
 

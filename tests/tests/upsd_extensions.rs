@@ -4,8 +4,6 @@
 //! `REQUIRE_LOGIN_FOR_READS` with its accept/refuse matrix; Debian's C upsc and C upsmon
 //! against our upsd with each extension switched on.
 
-mod upsd_support;
-
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::os::unix::net::UnixStream;
@@ -13,8 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
+use rnut_tests::upsd::*;
 use rnut_tests::{ChildGuard, bin, require_root, require_tool, write_file};
-use upsd_support::*;
 
 /// A line client over the Unix socket.
 struct LocalClient {
@@ -134,7 +132,7 @@ fn the_unix_socket_serves_the_protocol_without_starttls() {
 
 #[test]
 fn starttls_is_refused_on_the_socket_even_with_tls_configured() {
-    let pki = upsd_support::pki::TestPki::new();
+    let pki = rnut_tests::upsd::pki::TestPki::new();
     let (d, sock) = with_socket("");
     let certfile = d.conf().join("upsd.pem");
     pki.write_certfile(&certfile);

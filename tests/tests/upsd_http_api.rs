@@ -3,14 +3,11 @@
 //! beside `/api/v1/all`); types, descriptions and commands come as the protocol gives them;
 //! a UPS without data answers 503 with upsc's error shape.
 
-mod http_support;
-mod upsd_support;
-
 use std::process::Command;
 
-use http_support::{get, http_addr, standard_with_http};
 use rnut_tests::bin;
-use upsd_support::{FakeDriver, Upsd, sample_state, wait_ups_ready};
+use rnut_tests::http::{get, http_addr, standard_with_http};
+use rnut_tests::upsd::{FakeDriver, Upsd, sample_state, wait_ups_ready};
 
 fn upsc(args: &[&str]) -> String {
     let out = Command::new(bin("upsc"))

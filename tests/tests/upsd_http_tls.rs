@@ -4,14 +4,11 @@
 //! the HTTPS port gets nothing. The expiry of upsd's certificate and of its CA is in
 //! `/metrics`.
 
-mod http_support;
-mod upsd_support;
-
 use std::time::Duration;
 
-use http_support::{get_tls, http_addr, sample};
-use upsd_support::pki::{STORE_PASSWORD, TestPki, store_conf};
-use upsd_support::{FakeDriver, NutDir, STANDARD_USERS, Upsd, sample_state, wait_ups_ready};
+use rnut_tests::http::{get_tls, http_addr, sample};
+use rnut_tests::upsd::pki::{STORE_PASSWORD, TestPki, store_conf};
+use rnut_tests::upsd::{FakeDriver, NutDir, STANDARD_USERS, Upsd, sample_state, wait_ups_ready};
 
 struct Setup {
     _d: NutDir,
@@ -33,7 +30,7 @@ fn start(http_lines: &str) -> Setup {
     );
     d.write_upsd_conf(&format!(
         "{conf}{}{http_lines}",
-        http_support::http_listen_line()
+        rnut_tests::http::http_listen_line()
     ));
     d.write_ups_conf("[test]\n\tdriver = fake\n\tport = none\n");
     d.write_users(STANDARD_USERS);
@@ -48,7 +45,7 @@ fn start(http_lines: &str) -> Setup {
     }
 }
 
-fn served(r: &Result<http_support::HttpAnswer, String>) -> bool {
+fn served(r: &Result<rnut_tests::http::HttpAnswer, String>) -> bool {
     matches!(r, Ok(a) if a.status == 200 && a.body.contains("nut_ups_driver_connected"))
 }
 
@@ -81,7 +78,7 @@ fn https_at_require_serves_only_trusted_client_certificates() {
     plain
         .set_read_timeout(Some(Duration::from_secs(20)))
         .expect("timeout");
-    let answer = http_support::raw_exchange(&mut plain, "GET /metrics HTTP/1.1\r\n\r\n");
+    let answer = rnut_tests::http::raw_exchange(&mut plain, "GET /metrics HTTP/1.1\r\n\r\n");
     assert!(
         answer.as_ref().map_or(true, |a| a.status == 0),
         "plaintext served on the HTTPS port: {answer:?}"
@@ -144,7 +141,7 @@ fn https_at_no_serves_anyone_and_reports_certificate_expiry() {
 fn plain_http_with_a_tls_identity_still_reports_expiry() {
     let s = start("");
     let http = http_addr(&s.u);
-    let m = http_support::get(http, "/metrics");
+    let m = rnut_tests::http::get(http, "/metrics");
     assert_eq!(m.status, 200);
     assert!(
         m.body
@@ -159,7 +156,7 @@ fn plain_http_with_a_tls_identity_still_reports_expiry() {
 #[test]
 fn the_examples_query_only_metrics_upsd_serves() {
     let s = start("");
-    let m = http_support::get(http_addr(&s.u), "/metrics").body;
+    let m = rnut_tests::http::get(http_addr(&s.u), "/metrics").body;
     let root = rnut_tests::workspace_root();
     for file in [
         "examples/grafana-dashboard.json",

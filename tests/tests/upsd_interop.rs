@@ -3,17 +3,15 @@
 //! feeds both servers), and C `upsmon` (NSS build, CERTVERIFY 1, FORCESSL 1) holds a TLS
 //! session with our upsd. Skipped, with the reason printed, only when the tools are absent.
 
-mod upsd_support;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use nut_certutil::der::pem;
+use rnut_tests::upsd::pki::{SERVER_NICK, STORE_PASSWORD, TestPki};
+use rnut_tests::upsd::*;
 use rnut_tests::{ChildGuard, require_tool, wait_until, write_file};
-use upsd_support::pki::{SERVER_NICK, STORE_PASSWORD, TestPki};
-use upsd_support::*;
 
 const DEV: &str = "Riello/Riello__IPG_600__riello_usb__2.7.4__01.dev";
 

@@ -2,14 +2,12 @@
 //! and ANSI escapes cannot forge a line or reach a terminal raw, and a burst of connections
 //! past MAXCONN writes a bounded number of lines and one summary, not a line per refusal.
 
-mod upsd_support;
-
 use std::io::Read;
 use std::net::TcpStream;
 use std::time::Duration;
 
-use upsd_support::pki::{TlsClient, client_cert_with_cn, store_setup};
-use upsd_support::*;
+use rnut_tests::upsd::pki::{TlsClient, client_cert_with_cn, store_setup};
+use rnut_tests::upsd::*;
 
 /// What a forged line would say, after the newline of the certificate's CN.
 const FORGED: &str = " INFO User admin@127.0.0.1 logged into UPS [test]";

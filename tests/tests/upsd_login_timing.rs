@@ -2,12 +2,10 @@
 //! logging in with a password it knows, and the reply time does not tell a known user
 //! (plaintext or hashed password) from an unknown one.
 
-mod upsd_support;
-
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
 
-use upsd_support::*;
+use rnut_tests::upsd::*;
 
 /// Median of the durations (sorted in place).
 fn median(times: &mut [Duration]) -> Duration {

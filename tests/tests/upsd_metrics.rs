@@ -4,16 +4,13 @@
 //! finds nothing to say, OpenMetrics is served on request, the example alert rules pass
 //! `promtool check rules`, and a request head past the bound is refused.
 
-mod http_support;
-mod upsd_support;
-
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use http_support::{get, get_with, http_addr, sample, standard_with_http};
 use nut_core::sock::DriverMessage;
+use rnut_tests::http::{get, get_with, http_addr, sample, standard_with_http};
+use rnut_tests::upsd::{FakeDriver, NutDir, STANDARD_USERS, Upsd, sample_state, wait_ups_ready};
 use rnut_tests::{bin, require_tool, wait_until};
-use upsd_support::{FakeDriver, NutDir, STANDARD_USERS, Upsd, sample_state, wait_ups_ready};
 
 /// A state with the numeric variables a real UPS reports.
 fn rich_state() -> nut_core::sock::DriverState {
@@ -250,7 +247,7 @@ fn a_dead_or_silent_driver_is_stale_within_maxage() {
     d.write_upsd_conf(&format!(
         "LISTEN 127.0.0.1 {}\nMAXAGE {MAXAGE}\n{}",
         rnut_tests::free_port(),
-        http_support::http_listen_line()
+        rnut_tests::http::http_listen_line()
     ));
     d.write_ups_conf(
         "[killed]\n\tdriver = fake\n\tport = none\n[silent]\n\tdriver = fake\n\tport = none\n",
@@ -327,7 +324,7 @@ fn oversized_slow_and_unknown_requests_are_refused_cleanly() {
     let mut s = std::net::TcpStream::connect(http).expect("connect");
     s.set_read_timeout(Some(Duration::from_secs(20)))
         .expect("timeout");
-    let post = http_support::raw_exchange(
+    let post = rnut_tests::http::raw_exchange(
         &mut s,
         "POST /metrics HTTP/1.1\r\nContent-Length: 0\r\n\r\n",
     )
@@ -337,7 +334,7 @@ fn oversized_slow_and_unknown_requests_are_refused_cleanly() {
     let mut s = std::net::TcpStream::connect(http).expect("connect");
     s.set_read_timeout(Some(Duration::from_secs(20)))
         .expect("timeout");
-    let two = http_support::raw_exchange(
+    let two = rnut_tests::http::raw_exchange(
         &mut s,
         "HEAD /metrics HTTP/1.1\r\n\r\nGET /api/v1/ups HTTP/1.1\r\nConnection: close\r\n\r\n",
     )

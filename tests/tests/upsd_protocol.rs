@@ -2,12 +2,10 @@
 //! in C upsd's check order, against a real upsd process and a driver socket served by the
 //! test.
 
-mod upsd_support;
-
 use std::time::Duration;
 
 use nut_core::sock::DriverMessage;
-use upsd_support::*;
+use rnut_tests::upsd::*;
 
 fn setup() -> (NutDir, FakeDriver, Upsd) {
     let d = NutDir::standard("");

@@ -4,15 +4,13 @@
 //! that stops reading costs upsd a bounded amount of memory (RSS from /proc) while the driver
 //! churns.
 
-mod upsd_support;
-
 use std::io::Read;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use nut_core::sock::DriverMessage;
 use rnut_tests::procfs;
-use upsd_support::*;
+use rnut_tests::upsd::*;
 
 fn setup() -> (NutDir, FakeDriver, Upsd) {
     let d = NutDir::standard("");

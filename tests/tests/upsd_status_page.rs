@@ -3,17 +3,14 @@
 //! is checked for what a person sees, and a phone-sized screenshot is taken (copied to
 //! docs/status-page.png when `RNUT_UPDATE_SCREENSHOT=1`).
 
-mod http_support;
-mod upsd_support;
-
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use http_support::{get, http_addr};
 use nut_core::sock::DriverMessage;
+use rnut_tests::http::{get, http_addr};
+use rnut_tests::upsd::{FakeDriver, NutDir, STANDARD_USERS, Upsd, sample_state, wait_ups_ready};
 use rnut_tests::{ChildGuard, require_tool, wait_until};
-use upsd_support::{FakeDriver, NutDir, STANDARD_USERS, Upsd, sample_state, wait_ups_ready};
 
 fn state_with(values: &[(&str, &str)]) -> nut_core::sock::DriverState {
     let mut st = sample_state();
@@ -72,7 +69,7 @@ fn the_status_page_shows_every_state_in_chromium() {
     d.write_upsd_conf(&format!(
         "LISTEN 127.0.0.1 {}\nMAXAGE 15\n{}",
         rnut_tests::free_port(),
-        http_support::http_listen_line()
+        rnut_tests::http::http_listen_line()
     ));
     d.write_ups_conf(
         "[rack-a]\n\tdriver = fake\n\tport = none\n\tdesc = \"Server rack A\"\n\

@@ -3,8 +3,6 @@
 //! closed, a stalled handshake that blocks nobody else, TLS configuration errors that stop
 //! upsd instead of falling back to plaintext, and a renewed certificate taken on SIGHUP.
 
-mod upsd_support;
-
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
@@ -12,11 +10,11 @@ use std::time::{Duration, Instant};
 use nut_certutil::keys::{KeyAlgorithm, PrivateKey};
 use nut_certutil::pki::{CertProfile, CertRole, issue};
 use rnut_tests::malleate::reencode_p256_signature;
-use upsd_support::pki::{
+use rnut_tests::upsd::pki::{
     SERVER_NICK, STORE_PASSWORD, TestPki, TlsClient, add_to_store, read_plain_line, store_conf,
     store_setup, store_setup_with,
 };
-use upsd_support::*;
+use rnut_tests::upsd::*;
 
 #[test]
 fn starttls_with_store_identity() {

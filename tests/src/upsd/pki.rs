@@ -20,6 +20,7 @@ use super::{FakeDriver, NutDir, STANDARD_USERS, Upsd, sample_state, wait_ups_rea
 pub const STORE_PASSWORD: &str = "st0re pass";
 pub const SERVER_NICK: &str = "My nut server";
 
+#[derive(Debug)]
 pub struct TestPki {
     pub ca_key: PrivateKey,
     pub ca_der: Vec<u8>,
@@ -119,12 +120,12 @@ impl TestPki {
         let mut text = pem("CERTIFICATE", &self.server_der);
         text.push_str(&pem("CERTIFICATE", &self.ca_der));
         text.push_str(&pem("PRIVATE KEY", self.server_key.pkcs8_der()));
-        rnut_tests::write_file(path, &text, 0o640);
+        crate::write_file(path, &text, 0o640);
     }
 
     /// The CA as a PEM bundle file (an OpenSSL-style CERTPATH).
     pub fn write_ca_bundle(&self, path: &Path) -> PathBuf {
-        rnut_tests::write_file(path, &pem("CERTIFICATE", &self.ca_der), 0o644);
+        crate::write_file(path, &pem("CERTIFICATE", &self.ca_der), 0o644);
         path.to_path_buf()
     }
 
@@ -175,6 +176,7 @@ pub fn add_to_store(dir: &Path, nickname: &str, der: &[u8], trust: &str) {
 }
 
 /// A TLS session with upsd after `STARTTLS`.
+#[derive(Debug)]
 pub struct TlsClient {
     pub stream: rustls::StreamOwned<rustls::ClientConnection, TcpStream>,
     buf: Vec<u8>,
@@ -258,7 +260,7 @@ impl TlsClient {
 /// tests' own certificate tools refuse such names, rcgen writes them), signed by the test CA
 /// (`signed_by_ca`) or self-signed.
 pub fn client_cert_with_cn(pki: &TestPki, cn: &str, signed_by_ca: bool) -> (Vec<u8>, PrivateKey) {
-    use rcgen::{
+    use nut_certutil::rcgen::{
         CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, Issuer, KeyPair,
         KeyUsagePurpose,
     };
@@ -299,7 +301,7 @@ pub fn store_setup_with(
     pki.write_store(&store);
     prepare(&store);
     d.write_upsd_conf(&store_conf(
-        rnut_tests::free_port(),
+        crate::free_port(),
         &store,
         STORE_PASSWORD,
         certrequest,

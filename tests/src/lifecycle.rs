@@ -2,19 +2,19 @@
 //! (`srv_db`: the CA, upsd's certificate `upsd` for 127.0.0.1/localhost, upsmon's `upsmon`), and
 //! upsmon's own store (`mon_db`: the CA trusted `CT,,` and its identity imported from a
 //! CERTFILE export), with a monitor stack (our dummy-ups and upsd) at CERTREQUEST REQUIRE.
-#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use super::certutil_support::certutil_ok;
-use super::monitor_support::{Logged, MonDir, Stack, run_tool_env, start_upsmon};
+use crate::certutil::certutil_ok;
+use crate::monitor::{Logged, MonDir, Stack, run_tool_env, start_upsmon};
 
 /// The CA's nickname in both stores.
 pub const CA: &str = "Lifecycle CA";
 
 /// The stores and files of one test.
+#[derive(Debug)]
 pub struct CliPki {
     pub root: PathBuf,
 }
@@ -128,7 +128,7 @@ impl CliPki {
         }
         let der = issue(&key, subject, &profile, &ca, &ca_key).expect("issue");
         let file = format!("{nickname}.pem");
-        rnut_tests::write_file(
+        crate::write_file(
             &self.root.join(&file),
             &(pem("CERTIFICATE", &der) + &pem("PRIVATE KEY", key.pkcs8_der())),
             0o600,
@@ -166,7 +166,7 @@ impl CliPki {
 pub fn require_stack() -> (Stack, CliPki) {
     let mut stack = Stack::new("ups.status: OL\nTIMER 1000\n", "");
     let pki = CliPki::new(&stack.path().join("pki"));
-    rnut_tests::write_file(
+    crate::write_file(
         &stack.path().join("conf/upsd.conf"),
         &format!("LISTEN 127.0.0.1 {}\n{}", stack.port, pki.upsd_conf()),
         0o640,
@@ -186,7 +186,7 @@ pub fn reload_upsd(stack: &Stack) {
     );
     let before = reloads(stack);
     let pid = upsd.child.pid().to_string();
-    let out = Command::new(rnut_tests::bin("upsd"))
+    let out = Command::new(crate::bin("upsd"))
         .args(["-c", "reload", "-P", &pid])
         .env("NUT_CONFPATH", stack.path().join("conf"))
         .env("NUT_ALTPIDPATH", stack.path().join("run"))
@@ -199,7 +199,7 @@ pub fn reload_upsd(stack: &Stack) {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        rnut_tests::wait_until(Duration::from_secs(10), || reloads(stack) > before),
+        crate::wait_until(Duration::from_secs(10), || reloads(stack) > before),
         "upsd reloaded"
     );
 }

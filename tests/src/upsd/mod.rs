@@ -1,7 +1,6 @@
 //! Shared helpers of the upsd_* tests: a configuration directory, a real `upsd` process on an
 //! OS-picked port (read from its log), a fake driver serving the driver socket from the test
 //! with nut-core's own socket types, and a line-oriented client.
-#![allow(dead_code)]
 
 pub mod pki;
 
@@ -14,11 +13,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::{ChildGuard, bin, free_port, private_tempdir, wait_until, write_file};
 use nut_core::sock::{DriverMessage, DriverState, ServerMessage, VarFlags};
 use nut_core::words::{Event, Tokenizer};
-use rnut_tests::{ChildGuard, bin, free_port, private_tempdir, wait_until, write_file};
 
 /// A test's NUT directory tree: conf (upsd.conf, ups.conf, upsd.users), state, run.
+#[derive(Debug)]
 pub struct NutDir {
     pub dir: tempfile::TempDir,
 }
@@ -72,6 +72,7 @@ pub const STANDARD_USERS: &str = "[admin]\n\tpassword = mypass\n\tactions = SET\
 [monitor]\n\tpassword = P@ssW0rd\n\tupsmon primary\n";
 
 /// A running upsd with its captured log.
+#[derive(Debug)]
 pub struct Upsd {
     pub child: ChildGuard,
     pub log: Arc<Mutex<Vec<String>>>,
@@ -159,7 +160,7 @@ pub fn spawn_upsd(
 ) -> (ChildGuard, Arc<Mutex<Vec<String>>>) {
     let mut all: Vec<&str> = Vec::new();
     if !args.contains(&"-u") {
-        all.extend(rnut_tests::stay_root_args());
+        all.extend(crate::stay_root_args());
     }
     all.extend(args);
     spawn_upsd_exactly(d, &all, customize)
@@ -211,6 +212,7 @@ pub fn capture(pipe: impl Read + Send + 'static) -> Arc<Mutex<Vec<String>>> {
 }
 
 /// A line-oriented protocol client over plain TCP.
+#[derive(Debug)]
 pub struct Client {
     pub reader: BufReader<TcpStream>,
 }
@@ -286,13 +288,14 @@ impl Client {
 }
 
 /// What a fake driver received from upsd.
-#[derive(Default)]
+#[derive(Default, Debug)]
 pub struct DriverLog {
     pub received: Vec<String>,
 }
 
 /// A driver socket served from the test: answers DUMPALL with its state, PING with PONG,
 /// records SET / INSTCMD and answers tracked ones with a configurable result code.
+#[derive(Debug)]
 pub struct FakeDriver {
     pub path: PathBuf,
     pub state: Arc<Mutex<DriverState>>,

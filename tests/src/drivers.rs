@@ -1,6 +1,5 @@
 //! Shared helpers of the drivers_* tests: a temporary NUT tree (conf, state, run), driver
 //! processes, and a raw line reader of a driver socket.
-#![allow(dead_code)]
 
 use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;
@@ -9,9 +8,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use rnut_tests::{ChildGuard, bin, private_tempdir, wait_for_unix};
+use crate::{ChildGuard, bin, private_tempdir, wait_for_unix};
 
 /// A temporary NUT configuration: `conf/` (NUT_CONFPATH), `state/` (0770), `run/`.
+#[derive(Debug)]
 pub struct NutTree {
     pub dir: tempfile::TempDir,
     pub conf: PathBuf,
@@ -68,7 +68,7 @@ impl NutTree {
     /// `nut` (as C's do), which cannot enter this private tree.
     pub fn driver(&self, program: &Path) -> Command {
         let mut c = self.command(program);
-        c.args(rnut_tests::stay_root_args());
+        c.args(crate::stay_root_args());
         c
     }
 
@@ -94,6 +94,7 @@ impl NutTree {
 }
 
 /// A raw reader of a driver socket: sends lines, reads exact lines.
+#[derive(Debug)]
 pub struct RawReader {
     pub stream: UnixStream,
     pending: Vec<u8>,

@@ -1,7 +1,6 @@
 //! Helpers of the monitor_* and clients_* tests: a scripted NUT server that records what it
 //! receives, running the client tools, upsmon configuration directories, a notify script and
 //! log capture.
-#![allow(dead_code)]
 
 pub mod pki;
 
@@ -12,12 +11,13 @@ use std::process::{Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use rnut_tests::{ChildGuard, bin, private_tempdir, wait_until, write_file};
+use crate::{ChildGuard, bin, private_tempdir, wait_until, write_file};
 
 /// Replies of the scripted server to one request line.
 pub type Script = Arc<dyn Fn(&str) -> Vec<String> + Send + Sync>;
 
 /// A plaintext NUT server that answers from a script and records every request line.
+#[derive(Debug)]
 pub struct ScriptServer {
     pub addr: SocketAddr,
     pub received: Arc<Mutex<Vec<String>>>,
@@ -133,6 +133,7 @@ pub fn stderr(o: &Output) -> String {
 
 /// A directory for one upsmon: upsmon.conf, run/ (PID file), the notify and shutdown
 /// scripts and their output files.
+#[derive(Debug)]
 pub struct MonDir {
     pub dir: tempfile::TempDir,
 }
@@ -252,6 +253,7 @@ impl MonDir {
 }
 
 /// A running process with its stderr collected line by line.
+#[derive(Debug)]
 pub struct Logged {
     pub child: ChildGuard,
     pub log: Arc<Mutex<Vec<String>>>,
@@ -308,8 +310,8 @@ pub fn start_upsmon_in_background(
     d: &MonDir,
     extra_args: &[&str],
     env: &[(&str, &str)],
-    log: &rnut_tests::SyslogSink,
-) -> rnut_tests::DaemonGuard {
+    log: &crate::SyslogSink,
+) -> crate::DaemonGuard {
     let run = d.run_dir();
     let out = Command::new(bin("upsmon"))
         .args(extra_args)
@@ -324,12 +326,13 @@ pub fn start_upsmon_in_background(
         .output()
         .expect("run upsmon");
     assert!(out.status.success(), "{}", stderr(&out));
-    rnut_tests::daemon_from_pid_file(&run.join("upsmon.pid"), Duration::from_secs(10))
+    crate::daemon_from_pid_file(&run.join("upsmon.pid"), Duration::from_secs(10))
         .expect("background upsmon wrote its PID file")
 }
 
 /// A NUT server stack for one test: our dummy-ups (or C's) playing a `.seq` file and our upsd
 /// (or C's), in a private directory.
+#[derive(Debug)]
 pub struct Stack {
     pub dir: tempfile::TempDir,
     pub port: u16,
@@ -347,7 +350,7 @@ impl Stack {
     /// Write the config: UPS `dummy` playing `seq`, `extra_upsd` appended to upsd.conf.
     pub fn new(seq: &str, extra_upsd: &str) -> Stack {
         let dir = private_tempdir();
-        let port = rnut_tests::free_port();
+        let port = crate::free_port();
         let p = dir.path();
         for d in ["conf", "state", "run"] {
             std::fs::create_dir_all(p.join(d)).expect("mkdir");
@@ -399,7 +402,7 @@ impl Stack {
     pub fn dummy_ups_command(&self, ups: &str) -> Command {
         let mut cmd = Command::new(bin("dummy-ups"));
         cmd.args(["-a", ups, "-F"]);
-        if rnut_tests::is_root() {
+        if crate::is_root() {
             cmd.args(["-u", "root"]);
         }
         self.env(&mut cmd);
@@ -419,7 +422,7 @@ impl Stack {
         self.driver = Some(Logged::spawn("dummy-ups", &mut cmd));
         let sock = self.path().join("state/dummy-ups-dummy");
         assert!(
-            rnut_tests::wait_for_unix(&sock, Duration::from_secs(15)),
+            crate::wait_for_unix(&sock, Duration::from_secs(15)),
             "driver socket"
         );
     }
@@ -431,14 +434,14 @@ impl Stack {
             Command::new(bin("upsd"))
         };
         cmd.arg("-F");
-        if rnut_tests::is_root() && !self.c_nut {
+        if crate::is_root() && !self.c_nut {
             cmd.args(["-u", "root"]);
         }
         self.env(&mut cmd);
         self.upsd = Some(Logged::spawn("upsd", &mut cmd));
         let addr: SocketAddr = format!("127.0.0.1:{}", self.port).parse().expect("addr");
         assert!(
-            rnut_tests::wait_for_tcp(addr, Duration::from_secs(15)),
+            crate::wait_for_tcp(addr, Duration::from_secs(15)),
             "upsd listens"
         );
     }

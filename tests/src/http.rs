@@ -1,6 +1,5 @@
 //! Shared helpers of the upsd HTTP tests: upsd's HTTP address from its log, a plain and an
 //! HTTPS GET with a deadline, and reading samples out of a Prometheus exposition.
-#![allow(dead_code)]
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -10,7 +9,7 @@ use std::time::Duration;
 use nut_certutil::rustls;
 use rustls::pki_types::ServerName;
 
-use crate::upsd_support::{NutDir, Upsd};
+use crate::upsd::{NutDir, Upsd};
 
 /// An answer: status, head lines, body.
 #[derive(Debug)]
@@ -32,7 +31,7 @@ impl HttpAnswer {
 
 /// upsd.conf lines for an HTTP listener on a free loopback port.
 pub fn http_listen_line() -> String {
-    format!("HTTP_LISTEN 127.0.0.1 {}\n", rnut_tests::free_port())
+    format!("HTTP_LISTEN 127.0.0.1 {}\n", crate::free_port())
 }
 
 /// The standard test layout with an HTTP listener.

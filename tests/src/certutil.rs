@@ -1,6 +1,5 @@
 //! Shared helpers of the certutil end-to-end tests: a test PKI made with our own library, and a
 //! real TLS exchange over a loopback TCP connection.
-#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
@@ -18,6 +17,7 @@ use nut_certutil::tls::ClientTlsPolicy;
 pub const TEST_KDF: u32 = 1000;
 
 /// A CA: its key and DER.
+#[derive(Debug)]
 pub struct Ca {
     pub key: PrivateKey,
     pub der: Vec<u8>,
@@ -151,7 +151,7 @@ pub fn p(dir: &Path, name: &str) -> PathBuf {
 /// Run `nut-certutil` with `args`, feeding `stdin`, in `cwd`. Returns (exit code, stdout, stderr).
 pub fn certutil(cwd: &Path, args: &[&str], stdin: &str) -> (i32, String, String) {
     use std::process::{Command, Stdio};
-    let mut child = Command::new(rnut_tests::bin("nut-certutil"))
+    let mut child = Command::new(crate::bin("nut-certutil"))
         .args(args)
         .current_dir(cwd)
         .env("NUT_CERTUTIL_KDF_ITERATIONS", "1000")

@@ -8,6 +8,7 @@ use nut_certutil::der::pem;
 use nut_certutil::keys::{KeyAlgorithm, PrivateKey};
 use nut_certutil::pki::{CertProfile, CertRole, issue, self_signed};
 
+#[derive(Debug)]
 pub struct Pki {
     pub dir: PathBuf,
     pub ca_key: PrivateKey,
@@ -39,7 +40,7 @@ impl Pki {
         let rogue = self_signed(&rogue_key, "CN=rogue CA", &ca_profile).expect("rogue");
 
         std::fs::create_dir_all(dir).expect("mkdir");
-        let w = |name: &str, text: String| rnut_tests::write_file(&dir.join(name), &text, 0o640);
+        let w = |name: &str, text: String| crate::write_file(&dir.join(name), &text, 0o640);
         w("ca.pem", pem("CERTIFICATE", &ca));
         w("rogue-ca.pem", pem("CERTIFICATE", &rogue));
         w(
@@ -76,7 +77,7 @@ impl Pki {
         let text = pem("CERTIFICATE", &shape(issued.clone()))
             + &pem("CERTIFICATE", &self.ca_der)
             + &pem("PRIVATE KEY", key.pkcs8_der());
-        rnut_tests::write_file(&self.dir.join(name), &text, 0o640);
+        crate::write_file(&self.dir.join(name), &text, 0o640);
         (self.file(name), issued)
     }
 
