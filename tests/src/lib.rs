@@ -77,6 +77,17 @@ fn is_test_process_variable(key: &str) -> bool {
     PREFIXES.iter().any(|p| key.starts_with(p)) || key == "CARGO_TARGET_TMPDIR" || key == "OUT_DIR"
 }
 
+/// The one lock of the test suite for what is global to the machine: every test of the e2e
+/// binary runs in one process on libtest's threads, so a test that uses something shared by
+/// the whole system holds this guard for as long as it uses it. Today that is C upsmon:
+/// Debian's build writes `/run/nut/upsmon.pid` whatever NUT_ALTPIDPATH says, and a second C
+/// upsmon started meanwhile finds the first one's PID file and signals it or refuses to start.
+/// A test that panicked while holding the lock does not poison it for the others.
+pub fn system_lock() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// Path of a workspace binary by name (`upsd`, `dummy-ups`, `nut-certutil`, ...).
 pub fn bin(name: &str) -> PathBuf {
     let p = bin_dir().join(name);

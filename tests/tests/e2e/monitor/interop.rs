@@ -16,6 +16,7 @@ fn our_upsmon_shuts_down_through_c_upsd() {
     {
         return;
     }
+    let _machine = rnut_tests::system_lock();
     let mut stack = Stack::new(OL_OB_LB, "");
     stack.for_c_nut();
     stack.start();

@@ -122,6 +122,7 @@ fn an_enrolled_nss_database_lets_c_upsmon_log_in_at_require() {
     if !rnut_tests::require_tool("/lib/nut/upsmon") {
         return;
     }
+    let _machine = rnut_tests::system_lock();
     let (stack, pki) = enrolled_upsd("store");
     let t = rnut_tests::private_tempdir();
     let mon = t.path().join("mon");

@@ -416,7 +416,7 @@ fn c_upsmon_over_tls(certhost: impl FnOnce(u16) -> String, expect: &str) -> Opti
         return None;
     }
     // Two C upsmons started at once get in each other's way: one at a time.
-    let serial = C_UPSMON.lock().unwrap_or_else(|e| e.into_inner());
+    let serial = rnut_tests::system_lock();
     let pki = TestPki::new();
     let d = NutDir::new();
     let store = d.path().join("certdb");
@@ -476,8 +476,6 @@ fn c_upsmon_over_tls(certhost: impl FnOnce(u16) -> String, expect: &str) -> Opti
         client_bytes,
     })
 }
-
-static C_UPSMON: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// What [`c_upsmon_over_tls`] keeps running: the directory, the driver, upsd and C upsmon.
 struct CUpsmonRun {

@@ -162,6 +162,7 @@ fn c_upsmon_refuses_the_failover_line() {
     {
         return;
     }
+    let _machine = rnut_tests::system_lock();
     let d = MonDir::new();
     d.write_conf(
         &format!(

@@ -604,6 +604,7 @@ fn c_upsmon_verifies_our_upsd_serving_from_an_nss_database() {
     if !require_tool("certutil") || !require_tool("/lib/nut/upsmon") {
         return;
     }
+    let _machine = rnut_tests::system_lock();
     let t = private_tempdir();
     let server = guide_server_db(t.path(), Some("localhost"));
     let mut stack = Stack::new("ups.status: OL\nTIMER 1000\n", "");

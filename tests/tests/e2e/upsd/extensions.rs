@@ -461,6 +461,7 @@ fn c_upsc_and_c_upsmon_against_our_upsd_with_each_extension_on() {
     if !require_tool("/bin/upsc") || !require_tool("/lib/nut/upsmon") {
         return;
     }
+    let _machine = rnut_tests::system_lock();
     for (extra, upsc_sees) in [
         ("", Ok("OL")),
         (
