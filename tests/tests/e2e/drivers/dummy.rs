@@ -166,7 +166,11 @@ fn dummy_once_keeps_set_values_until_the_file_changes() {
         r.wait_line(T, |l| l.starts_with("TRACKING")).as_deref(),
         Some("TRACKING s 0")
     );
-    // Two update cycles later the value is still ours (dummy-once does not re-read).
+    // Two update cycles later the value is still ours (dummy-once does not re-read). Nothing
+    // happens to wait for: the check is that nothing happens. dummy-ups updates every second
+    // (its poll interval is capped at 1 s), so 2.2 s covers two updates, each of which would
+    // have re-read the file had the mode been wrong; the rewrite below then proves the
+    // driver was alive and reading all along.
     std::thread::sleep(Duration::from_millis(2200));
     assert_eq!(
         dump_value(&r.dump_all(), "battery.charge").as_deref(),
@@ -228,7 +232,13 @@ fn sigterm_removes_socket_and_pid_file_and_sighup_reloads() {
         r.wait_line(T, |l| l.contains("ups.id")).as_deref(),
         Some(r#"SETINFO ups.id "rack7""#)
     );
-    // The driver's own parameter survives the reload's clean-up of driver.parameter.*.
+    // The driver's own parameter survives the reload's clean-up of driver.parameter.*. The
+    // framework withdraws it and the backend sets it again, after ups.id: read it once the
+    // reload is over (driver.state back to quiet), not in between.
+    assert!(
+        r.wait_line(T, |l| l == r#"SETINFO driver.state "quiet""#)
+            .is_some()
+    );
     assert_eq!(
         dump_value(&r.dump_all(), "driver.parameter.mode").as_deref(),
         Some("dummy-once")

@@ -14,6 +14,7 @@ use nut_drivers::socket_reader::SocketReader;
 use rnut_tests::drivers::{NutTree, RawReader, dump_value};
 use rnut_tests::{
     ChildGuard, free_port, is_root, require_tool, shared_dir, wait_for_tcp, wait_for_unix,
+    wait_until,
 };
 
 const C_UPSD: &str = "/lib/nut/upsd";
@@ -185,14 +186,11 @@ fn c_upsd_and_upsc_read_our_dummy_ups_variable_for_variable() {
     ];
     for ((name, _), file) in sections.iter().zip(&files) {
         let want = dev_vars(file);
-        let mut got = upsc(name, addr);
-        for _ in 0..50 {
-            if got.get("ups.status").is_some_and(|s| s != "WAIT") {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(100));
+        let mut got = BTreeMap::new();
+        wait_until(Duration::from_secs(5), || {
             got = upsc(name, addr);
-        }
+            got.get("ups.status").is_some_and(|s| s != "WAIT")
+        });
         for (var, value) in &want {
             if value.is_empty() {
                 // An empty value deletes the variable (C 2.8.0 instead reuses the previous

@@ -95,7 +95,10 @@ fn losing_one_upsd_fails_over_without_commbad_and_losing_both_is_commbad() {
         "{:?}",
         d.events()
     );
-    // Past DEADTIME (3 s) and a few polls: still no COMMBAD, no shutdown.
+    // Past DEADTIME (3 s) and a few polls: still no COMMBAD, no shutdown. The check is that
+    // nothing happens, so there is no event to wait for: upsmon would declare COMMBAD once
+    // DEADTIME passed without a good poll, and polls every second (POLLFREQ 1), so 5 s after
+    // ONLINE is DEADTIME plus two polls, past the moment a lost UPS would have been declared.
     std::thread::sleep(Duration::from_secs(5));
     assert!(
         !has(&d, "COMMBAD") && !has(&d, "NOCOMM") && d.shutdown_count() == 0,
@@ -215,6 +218,9 @@ fn a_upsd_without_its_driver_counts_as_lost() {
         "{}",
         mon.text()
     );
+    // No COMMBAD and no shutdown after the failover: a check that nothing happens. 4 s is
+    // DEADTIME (3 s) plus one poll (POLLFREQ 1), when upsmon would have declared the UPS
+    // lost had it still counted server A.
     std::thread::sleep(Duration::from_secs(4));
     assert!(
         !has(&d, "COMMBAD") && d.shutdown_count() == 0,

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use nut_certutil::der::pem;
+use rnut_tests::monitor::Logged;
 use rnut_tests::upsd::pki::{SERVER_NICK, STORE_PASSWORD, TestPki};
 use rnut_tests::upsd::*;
 use rnut_tests::{ChildGuard, require_tool, wait_until, write_file};
@@ -30,7 +31,7 @@ fn tools_present() -> bool {
 struct Pair {
     _dir: tempfile::TempDir,
     _driver: ChildGuard,
-    _c_upsd: ChildGuard,
+    c_upsd: Logged,
     ours: Upsd,
     c_port: u16,
     r_port: u16,
@@ -81,10 +82,8 @@ fn start_pair() -> Pair {
         .args(["-F", "-u", "root"])
         .env("NUT_CONFPATH", &c_conf)
         .env("NUT_STATEPATH", &state)
-        .env("NUT_ALTPIDPATH", root.join("c-run"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    let c_upsd = ChildGuard::spawn("C upsd", &mut c_cmd);
+        .env("NUT_ALTPIDPATH", root.join("c-run"));
+    let c_upsd = Logged::spawn("C upsd", &mut c_cmd);
 
     let d = NutDir {
         dir: tempfile::tempdir_in(root).expect("tempdir"),
@@ -96,7 +95,8 @@ fn start_pair() -> Pair {
     d.write_ups_conf(&ups_conf());
     d.write_upsd_conf(&format!("LISTEN 127.0.0.1 {r_port}\n"));
     d.write_users(users);
-    let ours = Upsd::start_with(&d, &[], |cmd| {
+    // -D: our upsd logs parse errors (at debug) as C upsd does (at notice).
+    let ours = Upsd::start_with(&d, &["-D"], |cmd| {
         cmd.env("NUT_STATEPATH", &state)
             .env("NUT_DATAPATH", "/usr/share/nut");
     });
@@ -112,7 +112,7 @@ fn start_pair() -> Pair {
     Pair {
         _dir: dir,
         _driver: driver,
-        _c_upsd: c_upsd,
+        c_upsd,
         ours,
         c_port,
         r_port,
@@ -271,14 +271,22 @@ fn clients_print_the_same_against_both_servers() {
     assert_eq!(untagged(r), c, "version texts");
     // A parse error drops what arrived with it, unanswered, on both servers: the first line
     // after it answers VER (a PROTVER answered by mistake would come first, as "1.3").
-    for port in [pair.c_port, pair.r_port] {
+    let c_log = &pair.c_upsd;
+    let r_log = &pair.ours;
+    let logged: [(u16, &dyn Fn() -> usize); 2] = [
+        (pair.c_port, &|| parse_errors(&c_log.text())),
+        (pair.r_port, &|| parse_errors(&r_log.log_text())),
+    ];
+    for (port, errors_logged) in logged {
         let mut c = Client::connect(format!("127.0.0.1:{port}").parse().expect("addr"));
+        let before = errors_logged();
         c.send_raw(b"GET VAR test \"a#b\"\nPROTVER\n");
-        // Nothing answers the dropped lines, so there is no event to wait for: the pause only
-        // keeps VER out of the same read as the bad line (either server reads that in
-        // microseconds; 300 ms is ample). Were VER read with it, it would be dropped and the
-        // assertion below would fail loudly, not pass.
-        std::thread::sleep(Duration::from_millis(300));
+        // Nothing answers the dropped lines; the server's log line says it read them, so VER
+        // arrives in a read of its own.
+        assert!(
+            wait_until(Duration::from_secs(10), || errors_logged() > before),
+            "port {port}: no parse error logged"
+        );
         let first = c.cmd("VER");
         assert!(
             first.starts_with("Network UPS Tools upsd"),
@@ -286,6 +294,11 @@ fn clients_print_the_same_against_both_servers() {
         );
     }
     drop(pair.ours);
+}
+
+/// How many parse errors a server's log reports (both upsds write `Parse error on sock`).
+fn parse_errors(log: &str) -> usize {
+    log.matches("Parse error on sock").count()
 }
 
 fn write_nss_db(dir: &Path, pki: &TestPki) -> bool {

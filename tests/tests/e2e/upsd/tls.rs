@@ -401,14 +401,9 @@ fn sighup_serves_a_renewed_certificate_and_keeps_live_tls_sessions() {
 
 /// Wait until `needle` is in `n` log lines.
 fn wait_for_count(u: &Upsd, needle: &str, n: usize) -> bool {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while Instant::now() < deadline {
-        if u.log_lines().iter().filter(|l| l.contains(needle)).count() >= n {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    false
+    rnut_tests::wait_until(Duration::from_secs(10), || {
+        u.log_lines().iter().filter(|l| l.contains(needle)).count() >= n
+    })
 }
 
 fn expect_startup_failure(d: &NutDir, needle: &str) {
