@@ -1,5 +1,5 @@
-//! Shared helpers of the certutil end-to-end tests: a test PKI made with our own library, and a
-//! real TLS exchange over a loopback TCP connection.
+//! Helpers of the `certutil::` tests: stores, a real TLS exchange over a loopback TCP
+//! connection, and the nut-certutil command line and PKI walkthroughs run to completion.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
@@ -7,46 +7,17 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use nut_certutil::keys::{KeyAlgorithm, PrivateKey};
-use nut_certutil::pki::{self, CertProfile, CertRole};
+use nut_certutil::keys::PrivateKey;
 use nut_certutil::rustls;
 use nut_certutil::store::Store;
 use nut_certutil::tls::ClientTlsPolicy;
 
+use crate::process;
+
 /// Low PBKDF2 count for test stores (the real default is much higher).
 pub const TEST_KDF: u32 = 1000;
 
-/// A CA: its key and DER.
-#[derive(Debug)]
-pub struct Ca {
-    pub key: PrivateKey,
-    pub der: Vec<u8>,
-    pub subject: String,
-}
-
-impl Ca {
-    pub fn new(subject: &str) -> Ca {
-        let key = PrivateKey::generate(KeyAlgorithm::EcdsaP256).expect("key");
-        let der = pki::self_signed(
-            &key,
-            subject,
-            &CertProfile::for_months(CertRole::Ca { path_len: None }, 12),
-        )
-        .expect("ca");
-        Ca {
-            key,
-            der,
-            subject: subject.to_string(),
-        }
-    }
-
-    /// Issue a certificate for a new key.
-    pub fn issue(&self, subject: &str, profile: &CertProfile) -> (PrivateKey, Vec<u8>) {
-        let key = PrivateKey::generate(KeyAlgorithm::EcdsaP256).expect("key");
-        let der = pki::issue(&key, subject, profile, &self.der, &self.key).expect("issue");
-        (key, der)
-    }
-}
+pub use crate::pki::Ca;
 
 /// A new store at `dir` with the given password.
 pub fn new_store(dir: &Path, password: &str) -> Store {
@@ -150,24 +121,15 @@ pub fn p(dir: &Path, name: &str) -> PathBuf {
 
 /// Run `nut-certutil` with `args`, feeding `stdin`, in `cwd`. Returns (exit code, stdout, stderr).
 pub fn certutil(cwd: &Path, args: &[&str], stdin: &str) -> (i32, String, String) {
-    use std::process::{Command, Stdio};
-    let mut child = Command::new(crate::bin("nut-certutil"))
-        .args(args)
+    let mut cmd = std::process::Command::new(crate::bin("nut-certutil"));
+    cmd.args(args)
         .current_dir(cwd)
-        .env("NUT_CERTUTIL_KDF_ITERATIONS", "1000")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn nut-certutil");
-    if let Some(mut s) = child.stdin.take() {
-        let _ = s.write_all(stdin.as_bytes());
-    }
-    let out = child.wait_with_output().expect("wait");
+        .env("NUT_CERTUTIL_KDF_ITERATIONS", "1000");
+    let out = process::output(&mut cmd, stdin);
     (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
+        process::code(&out),
+        process::stdout(&out),
+        process::stderr(&out),
     )
 }
 
@@ -178,21 +140,29 @@ pub fn certutil_ok(cwd: &Path, args: &[&str], stdin: &str) -> String {
     out
 }
 
+/// Run the PKI walkthrough `pki-examples/NAME` with our nut-certutil into `out`; asserts it
+/// succeeded and returns what it printed (stdout, then stderr).
+pub fn run_pki_example(name: &str, out: &Path) -> String {
+    let script = crate::workspace_root().join("pki-examples").join(name);
+    let mut cmd = std::process::Command::new("sh");
+    cmd.arg(&script)
+        .arg(crate::bin("nut-certutil"))
+        .arg(out)
+        .env("NUT_CERTUTIL_KDF_ITERATIONS", "1000");
+    let o = process::output(&mut cmd, "");
+    let text = process::stdout(&o) + &process::stderr(&o);
+    assert!(o.status.success(), "{name} failed:\n{text}");
+    text
+}
+
 /// Run an outside tool, returning (exit code, stdout + stderr).
 pub fn tool(cwd: &Path, prog: &str, args: &[&str]) -> (i32, String) {
-    let out = std::process::Command::new(prog)
-        .args(args)
-        .current_dir(cwd)
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("run {prog}: {e}"));
+    let mut cmd = std::process::Command::new(prog);
+    cmd.args(args).current_dir(cwd);
+    let out = process::output(&mut cmd, "");
     (
-        out.status.code().unwrap_or(-1),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
+        process::code(&out),
+        process::stdout(&out) + &process::stderr(&out),
     )
 }
 

@@ -1,97 +1,12 @@
-//! Shared helpers of the drivers_* tests: a temporary NUT tree (conf, state, run), driver
-//! processes, and a raw line reader of a driver socket.
+//! Helpers of the `drivers::` tests: a raw line reader of a driver socket (the tree and the
+//! driver processes are [`crate::tree::NutTree`]'s).
 
 use std::io::{Read, Write};
-use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::UnixStream;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::{ChildGuard, bin, private_tempdir, wait_for_unix};
-
-/// A temporary NUT configuration: `conf/` (NUT_CONFPATH), `state/` (0770), `run/`.
-#[derive(Debug)]
-pub struct NutTree {
-    pub dir: tempfile::TempDir,
-    pub conf: PathBuf,
-    pub state: PathBuf,
-    pub run: PathBuf,
-}
-
-impl NutTree {
-    pub fn new() -> NutTree {
-        let dir = private_tempdir();
-        let conf = dir.path().join("conf");
-        let state = dir.path().join("state");
-        let run = dir.path().join("run");
-        for d in [&conf, &state, &run] {
-            std::fs::create_dir_all(d).expect("mkdir");
-        }
-        std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o770)).expect("chmod");
-        NutTree {
-            dir,
-            conf,
-            state,
-            run,
-        }
-    }
-
-    pub fn write(&self, name: &str, text: &str) -> PathBuf {
-        let p = self.conf.join(name);
-        std::fs::write(&p, text).expect("write");
-        p
-    }
-
-    /// ups.conf with one dummy-ups section per (name, port).
-    pub fn ups_conf(&self, sections: &[(&str, &str)]) {
-        let mut text = String::new();
-        for (name, port) in sections {
-            text.push_str(&format!(
-                "[{name}]\n  driver = dummy-ups\n  port = {port}\n  desc = \"test {name}\"\n"
-            ));
-        }
-        self.write("ups.conf", &text);
-    }
-
-    pub fn command(&self, program: &Path) -> Command {
-        let mut c = Command::new(program);
-        c.env("NUT_CONFPATH", &self.conf)
-            .env("NUT_STATEPATH", &self.state)
-            .env("NUT_ALTPIDPATH", &self.run)
-            .env_remove("NUT_IGNORE_NOWAIT");
-        c
-    }
-
-    /// [`Self::command`] for a driver (or upsdrvctl starting drivers) that must stay root
-    /// when the tests run as root (`-u root`): started as root without a user, drivers become
-    /// `nut` (as C's do), which cannot enter this private tree.
-    pub fn driver(&self, program: &Path) -> Command {
-        let mut c = self.command(program);
-        c.args(crate::stay_root_args());
-        c
-    }
-
-    pub fn socket(&self, ups: &str) -> PathBuf {
-        self.state.join(format!("dummy-ups-{ups}"))
-    }
-
-    /// Start our dummy-ups for a section in the foreground and wait for its socket.
-    pub fn start_dummy(&self, ups: &str, extra: &[&str]) -> ChildGuard {
-        let mut cmd = if extra.contains(&"-u") {
-            self.command(&bin("dummy-ups"))
-        } else {
-            self.driver(&bin("dummy-ups"))
-        };
-        cmd.args(["-a", ups, "-F"]).args(extra);
-        let child = ChildGuard::spawn("dummy-ups", &mut cmd);
-        assert!(
-            wait_for_unix(&self.socket(ups), Duration::from_secs(10)),
-            "dummy-ups socket for {ups} did not appear"
-        );
-        child
-    }
-}
+pub use crate::tree::NutTree;
 
 /// A raw reader of a driver socket: sends lines, reads exact lines.
 #[derive(Debug)]

@@ -9,7 +9,7 @@ use std::time::Duration;
 use nut_certutil::rustls;
 use rustls::pki_types::ServerName;
 
-use crate::upsd::{NutDir, Upsd};
+use crate::upsd::{NutTree, Upsd};
 
 /// An answer: status, head lines, body.
 #[derive(Debug)]
@@ -29,14 +29,15 @@ impl HttpAnswer {
     }
 }
 
-/// upsd.conf lines for an HTTP listener on a free loopback port.
+/// The upsd.conf line of an HTTP listener on a free loopback port (upsd refuses port 0 in
+/// HTTP_LISTEN; [`http_addr`] reads the address from upsd's log).
 pub fn http_listen_line() -> String {
     format!("HTTP_LISTEN 127.0.0.1 {}\n", crate::free_port())
 }
 
 /// The standard test layout with an HTTP listener.
-pub fn standard_with_http(extra: &str) -> NutDir {
-    NutDir::standard(&format!("{}{extra}", http_listen_line()))
+pub fn standard_with_http(extra: &str) -> NutTree {
+    NutTree::standard(&format!("{}{extra}", http_listen_line()))
 }
 
 /// The HTTP address upsd logged (`HTTP listening at http[s]://<addr>/`).

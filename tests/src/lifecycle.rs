@@ -8,7 +8,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use crate::certutil::certutil_ok;
-use crate::monitor::{Logged, MonDir, Stack, run_tool_env, start_upsmon};
+use crate::monitor::{Logged, NutTree, Stack, run_tool_env, start_upsmon};
 
 /// The CA's nickname in both stores.
 pub const CA: &str = "Lifecycle CA";
@@ -215,14 +215,14 @@ fn reloads(stack: &Stack) -> usize {
 }
 
 /// A monitor directory whose upsmon.conf watches the stack with `pki`'s upsmon settings.
-pub fn monitor(stack: &Stack, pki: &CliPki) -> MonDir {
-    let d = MonDir::new();
+pub fn monitor(stack: &Stack, pki: &CliPki) -> NutTree {
+    let d = NutTree::for_upsmon();
     d.write_conf(&stack.primary_monitor(), &pki.upsmon_conf());
     d
 }
 
 /// Start upsmon (one process) and wait until it is logged in over TLS.
-pub fn upsmon_logged_in(d: &MonDir) -> Logged {
+pub fn upsmon_logged_in(d: &NutTree) -> Logged {
     let mon = start_upsmon(d, &["-p"]);
     assert!(
         mon.wait_log("[SSL]", Duration::from_secs(20)),
@@ -233,7 +233,7 @@ pub fn upsmon_logged_in(d: &MonDir) -> Logged {
 }
 
 /// `upsc -C upsmon.conf SYSTEM ups.status`: the same TLS settings as upsmon.
-pub fn upsc_as_upsmon(stack: &Stack, d: &MonDir) -> std::process::Output {
+pub fn upsc_as_upsmon(stack: &Stack, d: &NutTree) -> std::process::Output {
     let conf = d.conf_file();
     run_tool_env(
         "upsc",
@@ -249,7 +249,7 @@ pub fn upsc_as_upsmon(stack: &Stack, d: &MonDir) -> std::process::Output {
 
 /// The serial of the certificate upsd presents to a new connection: STARTTLS and a handshake
 /// with the TLS settings of `d`'s upsmon.conf (verified, with upsmon's client certificate).
-pub fn served_serial(stack: &Stack, d: &MonDir) -> Result<String, String> {
+pub fn served_serial(stack: &Stack, d: &NutTree) -> Result<String, String> {
     use nut_certutil::tls::{ClientTlsSettings, build_client_config};
     use nut_core::config::UpsmonConf;
     use std::io::{BufRead, BufReader, Write};

@@ -1,17 +1,17 @@
-//! Helpers of the monitor_* and clients_* tests: a scripted NUT server that records what it
-//! receives, running the client tools, upsmon configuration directories, a notify script and
-//! log capture.
+//! Helpers of the `monitor::` and `clients::` tests: a scripted NUT server that records what it
+//! receives, upsmon's part of a [`NutTree`] (upsmon.conf, notify and shutdown scripts), our and
+//! C's upsmon, and a whole [`Stack`] (dummy-ups and upsd, ours or C's).
 
-pub mod pki;
-
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::{ChildGuard, bin, private_tempdir, wait_until, write_file};
+pub use crate::process::{Logged, capture, run_tool, run_tool_env, stderr, stdout};
+pub use crate::tree::NutTree;
+use crate::{bin, private_tempdir, wait_until, write_file};
 
 /// Replies of the scripted server to one request line.
 pub type Script = Arc<dyn Fn(&str) -> Vec<String> + Send + Sync>;
@@ -109,41 +109,13 @@ pub fn common_reply(line: &str) -> Option<Vec<String>> {
     None
 }
 
-/// Run a workspace tool to completion (stdin closed).
-pub fn run_tool(name: &str, args: &[&str]) -> Output {
-    run_tool_env(name, args, &[])
-}
-
-pub fn run_tool_env(name: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(bin(name));
-    cmd.args(args).stdin(Stdio::null());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().unwrap_or_else(|e| panic!("run {name}: {e}"))
-}
-
-pub fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-pub fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// A directory for one upsmon: upsmon.conf, run/ (PID file), the notify and shutdown
-/// scripts and their output files.
-#[derive(Debug)]
-pub struct MonDir {
-    pub dir: tempfile::TempDir,
-}
-
-impl MonDir {
-    pub fn new() -> MonDir {
-        let d = MonDir {
-            dir: private_tempdir(),
-        };
-        std::fs::create_dir_all(d.run_dir()).expect("mkdir");
+/// What upsmon needs in a [`NutTree`]: `conf/upsmon.conf`, and beside `conf/` the notify and
+/// shutdown scripts with the files they write.
+impl NutTree {
+    /// A tree for one upsmon: the notify script records `NOTIFYTYPE UPSNAME` lines in
+    /// [`Self::events_file`], the shutdown script its time in [`Self::shutdown_file`].
+    pub fn for_upsmon() -> NutTree {
+        let d = NutTree::new();
         write_file(
             &d.path().join("notify.sh"),
             &format!(
@@ -162,17 +134,10 @@ impl MonDir {
         );
         d
     }
-    pub fn path(&self) -> &Path {
-        self.dir.path()
-    }
-    /// upsmon's PID and state directory (`NUT_ALTPIDPATH`, `NUT_STATEPATH`).
-    pub fn run_dir(&self) -> PathBuf {
-        self.path().join("run")
-    }
     /// `upsmon -c <command>` (stop, reload, fsd) against the upsmon running from this
-    /// directory's configuration.
+    /// tree's configuration.
     pub fn upsmon_command(&self, command: &str) -> Output {
-        let run = self.run_dir();
+        let run = self.run();
         run_tool_env(
             "upsmon",
             &[
@@ -193,8 +158,9 @@ impl MonDir {
     pub fn powerdown_flag(&self) -> PathBuf {
         self.path().join("killpower")
     }
+    /// upsmon.conf.
     pub fn conf_file(&self) -> PathBuf {
-        self.path().join("upsmon.conf")
+        self.conf().join("upsmon.conf")
     }
     /// NOTIFYTYPE values received, in order.
     pub fn events(&self) -> Vec<String> {
@@ -252,74 +218,41 @@ impl MonDir {
     }
 }
 
-/// A running process with its stderr collected line by line.
-#[derive(Debug)]
-pub struct Logged {
-    pub child: ChildGuard,
-    pub log: Arc<Mutex<Vec<String>>>,
-}
-
-impl Logged {
-    pub fn spawn(name: &str, cmd: &mut Command) -> Logged {
-        cmd.stdout(Stdio::null()).stderr(Stdio::piped());
-        let mut child = ChildGuard::spawn(name, cmd);
-        let log = capture(name, child.child_mut().stderr.take().expect("stderr"));
-        Logged { child, log }
-    }
-    pub fn text(&self) -> String {
-        self.log.lock().unwrap().join("\n")
-    }
-    pub fn wait_log(&self, needle: &str, timeout: Duration) -> bool {
-        wait_until(timeout, || {
-            self.log.lock().unwrap().iter().any(|l| l.contains(needle))
-        })
-    }
-}
-
-pub fn capture(name: &str, pipe: impl Read + Send + 'static) -> Arc<Mutex<Vec<String>>> {
-    let log = Arc::new(Mutex::new(Vec::new()));
-    let sink = log.clone();
-    let name = name.to_string();
-    std::thread::spawn(move || {
-        for line in BufReader::new(pipe).lines() {
-            let Ok(line) = line else { break };
-            eprintln!("[{name}] {line}");
-            sink.lock().unwrap().push(line);
-        }
-    });
-    log
-}
-
-/// Start our upsmon in the foreground with a MonDir's config.
-pub fn start_upsmon(d: &MonDir, extra_args: &[&str]) -> Logged {
-    let mut cmd = Command::new(bin("upsmon"));
-    cmd.arg("-F")
-        .arg("-f")
-        .arg(d.conf_file())
-        .args(extra_args)
-        .env("NUT_ALTPIDPATH", d.run_dir())
-        .env("NUT_STATEPATH", d.run_dir())
-        .env("NUT_CONFPATH", d.path());
+/// Start our upsmon in the foreground with a tree's upsmon.conf.
+pub fn start_upsmon(d: &NutTree, extra_args: &[&str]) -> Logged {
+    let mut cmd = d.command(&bin("upsmon"));
+    cmd.arg("-F").arg("-f").arg(d.conf_file()).args(extra_args);
     Logged::spawn("upsmon", &mut cmd)
 }
 
-/// Start upsmon without `-F` with a MonDir's config, `extra_args` before `-f`, `env` added
+/// Debian's C upsmon in the foreground as one process (`-F -p -u root` and `debug`, e.g.
+/// `-D`), with `dir` as its configuration, state and PID directory (the caller writes
+/// `dir/upsmon.conf`). The caller holds [`crate::system_lock`]: C upsmon also writes
+/// `/run/nut/upsmon.pid`.
+pub fn spawn_c_upsmon(dir: &Path, debug: &str) -> Logged {
+    let mut cmd = Command::new("/lib/nut/upsmon");
+    cmd.args(["-F", debug, "-p", "-u", "root"])
+        .env("NUT_CONFPATH", dir)
+        .env("NUT_STATEPATH", dir)
+        .env("NUT_ALTPIDPATH", dir);
+    Logged::spawn("C upsmon", &mut cmd)
+}
+
+/// Start upsmon without `-F` with a tree's upsmon.conf, `extra_args` before `-f`, `env` added
 /// and `RNUT_SYSLOG_SOCKET` naming `log`: the command returns once upsmon is in the
 /// background; the daemon is found by its PID file.
 pub fn start_upsmon_in_background(
-    d: &MonDir,
+    d: &NutTree,
     extra_args: &[&str],
     env: &[(&str, &str)],
     log: &crate::SyslogSink,
 ) -> crate::DaemonGuard {
-    let run = d.run_dir();
-    let out = Command::new(bin("upsmon"))
+    let run = d.run();
+    let out = d
+        .command(&bin("upsmon"))
         .args(extra_args)
         .arg("-f")
         .arg(d.conf_file())
-        .env("NUT_ALTPIDPATH", &run)
-        .env("NUT_STATEPATH", &run)
-        .env("NUT_CONFPATH", d.path())
         .envs(env.iter().copied())
         .env("RNUT_SYSLOG_SOCKET", log.path())
         .stdin(Stdio::null())
@@ -335,6 +268,8 @@ pub fn start_upsmon_in_background(
 #[derive(Debug)]
 pub struct Stack {
     pub dir: tempfile::TempDir,
+    /// upsd's port, picked before upsd starts: neither our upsd nor C's accepts port 0 in
+    /// LISTEN and logs the port it bound.
     pub port: u16,
     pub driver: Option<Logged>,
     pub upsd: Option<Logged>,
@@ -438,12 +373,19 @@ impl Stack {
             cmd.args(["-u", "root"]);
         }
         self.env(&mut cmd);
-        self.upsd = Some(Logged::spawn("upsd", &mut cmd));
-        let addr: SocketAddr = format!("127.0.0.1:{}", self.port).parse().expect("addr");
-        assert!(
-            crate::wait_for_tcp(addr, Duration::from_secs(15)),
-            "upsd listens"
-        );
+        let mut upsd = Logged::spawn("upsd", &mut cmd);
+        if self.c_nut {
+            let addr: SocketAddr = format!("127.0.0.1:{}", self.port).parse().expect("addr");
+            assert!(
+                crate::wait_for_tcp(addr, Duration::from_secs(15)),
+                "C upsd listens"
+            );
+        } else {
+            // Ours says when it listens (and where): no probing connection needed.
+            let addr = upsd.listening_addr(Duration::from_secs(15));
+            assert!(addr.is_some(), "upsd did not listen: {}", upsd.text());
+        }
+        self.upsd = Some(upsd);
     }
 
     pub fn stop_upsd(&mut self) {
@@ -480,6 +422,25 @@ impl Stack {
     /// The `MONITOR` line of a primary upsmon (user `monp`) for this stack's UPS.
     pub fn primary_monitor(&self) -> String {
         format!("MONITOR {} 1 monp \"P@ss W0rd\" primary\n", self.system())
+    }
+
+    /// Set the UPS's `ups.status` through upsd as `admin` (upsrw -w: returns once the driver
+    /// applied it; dummy-ups accepts any variable).
+    pub fn set_status(&self, status: &str) {
+        let o = run_tool(
+            "upsrw",
+            &[
+                "-s",
+                &format!("ups.status={status}"),
+                "-u",
+                "admin",
+                "-p",
+                "mypass",
+                "-w",
+                &self.system(),
+            ],
+        );
+        assert!(o.status.success(), "upsrw: {} {}", stdout(&o), stderr(&o));
     }
 
     pub fn status(&self) -> String {

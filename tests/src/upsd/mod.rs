@@ -1,6 +1,6 @@
-//! Shared helpers of the upsd_* tests: a configuration directory, a real `upsd` process on an
-//! OS-picked port (read from its log), a fake driver serving the driver socket from the test
-//! with nut-core's own socket types, and a line-oriented client.
+//! Helpers of the `upsd::` tests: upsd's standard layout in a [`NutTree`], a real `upsd`
+//! process whose address is read from its log, a fake driver serving the driver socket from the
+//! test with nut-core's own socket types, and a line-oriented client.
 
 pub mod pki;
 
@@ -8,56 +8,27 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::{ChildGuard, bin, free_port, private_tempdir, wait_until, write_file};
+use crate::process::{Log, Logged, lines_of};
+use crate::{ChildGuard, bin, wait_until};
 use nut_core::sock::{DriverMessage, DriverState, ServerMessage, VarFlags};
 use nut_core::words::{Event, Tokenizer};
 
-/// A test's NUT directory tree: conf (upsd.conf, ups.conf, upsd.users), state, run.
-#[derive(Debug)]
-pub struct NutDir {
-    pub dir: tempfile::TempDir,
-}
+pub use crate::tree::NutTree;
 
-impl NutDir {
-    pub fn new() -> Self {
-        let dir = private_tempdir();
-        for d in ["conf", "state", "run"] {
-            std::fs::create_dir_all(dir.path().join(d)).expect("mkdir");
-        }
-        NutDir { dir }
-    }
-    pub fn path(&self) -> &Path {
-        self.dir.path()
-    }
-    pub fn conf(&self) -> PathBuf {
-        self.path().join("conf")
-    }
-    pub fn state(&self) -> PathBuf {
-        self.path().join("state")
-    }
-    pub fn run(&self) -> PathBuf {
-        self.path().join("run")
-    }
-    pub fn write_upsd_conf(&self, text: &str) {
-        write_file(&self.conf().join("upsd.conf"), text, 0o640);
-    }
-    pub fn write_ups_conf(&self, text: &str) {
-        write_file(&self.conf().join("ups.conf"), text, 0o640);
-    }
-    pub fn write_users(&self, text: &str) {
-        write_file(&self.conf().join("upsd.users"), text, 0o640);
-    }
-    /// The default test layout: one UPS `test` served by driver `fake`, users admin/monp/mons.
+impl NutTree {
+    /// The default upsd layout: one UPS `test` served by driver `fake`, users admin/monp/mons,
+    /// upsd on a free loopback port. upsd refuses port 0 in LISTEN (a config error), so the
+    /// port is picked before it starts; [`Upsd::start`] takes the address from its log.
     pub fn standard(extra_upsd_conf: &str) -> Self {
-        let d = NutDir::new();
+        let d = NutTree::new();
         d.write_upsd_conf(&format!(
             "LISTEN 127.0.0.1 {}\nMAXAGE 15\n{extra_upsd_conf}",
-            free_port()
+            crate::free_port()
         ));
         d.write_ups_conf("[test]\n\tdriver = fake\n\tport = none\n\tdesc = \"Test UPS\"\n[other]\n\tdriver = fake\n\tport = none\n");
         d.write_users(STANDARD_USERS);
@@ -75,54 +46,43 @@ pub const STANDARD_USERS: &str = "[admin]\n\tpassword = mypass\n\tactions = SET\
 #[derive(Debug)]
 pub struct Upsd {
     pub child: ChildGuard,
-    pub log: Arc<Mutex<Vec<String>>>,
+    pub log: Log,
     pub addr: SocketAddr,
 }
 
 impl Upsd {
     /// Start `upsd -F` with the directory's configuration and wait for its port.
-    pub fn start(d: &NutDir) -> Upsd {
+    pub fn start(d: &NutTree) -> Upsd {
         Self::start_with(d, &[], |_| {})
     }
 
-    pub fn start_with(d: &NutDir, args: &[&str], customize: impl FnOnce(&mut Command)) -> Upsd {
+    pub fn start_with(d: &NutTree, args: &[&str], customize: impl FnOnce(&mut Command)) -> Upsd {
         Self::start_spawned(spawn_upsd(d, args, customize))
     }
 
     /// Start with exactly `args`: no `-u root` added when the tests run as root (upsd then
     /// picks its default user).
-    pub fn start_exactly(d: &NutDir, args: &[&str]) -> Upsd {
+    pub fn start_exactly(d: &NutTree, args: &[&str]) -> Upsd {
         Self::start_spawned(spawn_upsd_exactly(d, args, |_| {}))
     }
 
-    fn start_spawned((child, log): (ChildGuard, Arc<Mutex<Vec<String>>>)) -> Upsd {
+    fn start_spawned((child, log): (ChildGuard, Log)) -> Upsd {
         Self::from_spawned(child, log)
     }
 
-    /// Wait for an upsd spawned by the caller to listen and be ready.
-    pub fn from_spawned(mut child: ChildGuard, log: Arc<Mutex<Vec<String>>>) -> Upsd {
-        let found = wait_until(Duration::from_secs(20), || {
-            log.lock()
-                .unwrap()
-                .iter()
-                .any(|l| l.contains("listening on "))
-                || child.try_wait().is_some()
-        });
-        // A copy: the panic message below must not lock the log while it is held (that
-        // deadlocked, so an upsd that refused to start hung the test instead of failing it).
-        let lines = log.lock().unwrap().clone();
-        let addr = lines
-            .iter()
-            .find_map(|l| {
-                l.split("listening on ")
-                    .nth(1)
-                    .map(|a| a.trim().to_string())
-            })
+    /// Wait for an upsd spawned by the caller to listen and be ready, at the address upsd
+    /// logs (`listening on ADDR`).
+    pub fn from_spawned(child: ChildGuard, log: Log) -> Upsd {
+        let mut daemon = Logged { child, log };
+        let addr = daemon
+            .listening_addr(Duration::from_secs(20))
             .unwrap_or_else(|| {
-                panic!("upsd did not report a listening address (found={found}): {lines:?}")
-            })
-            .parse()
-            .expect("socket address");
+                panic!(
+                    "upsd did not report a listening address: {:?}",
+                    daemon.lines()
+                )
+            });
+        let Logged { child, log } = daemon;
         let u = Upsd { child, log, addr };
         assert!(
             u.wait_log("ready", Duration::from_secs(20)),
@@ -133,7 +93,7 @@ impl Upsd {
     }
 
     pub fn log_lines(&self) -> Vec<String> {
-        self.log.lock().unwrap().clone()
+        lines_of(&self.log)
     }
 
     pub fn log_text(&self) -> String {
@@ -142,7 +102,7 @@ impl Upsd {
 
     pub fn wait_log(&self, needle: &str, timeout: Duration) -> bool {
         wait_until(timeout, || {
-            self.log.lock().unwrap().iter().any(|l| l.contains(needle))
+            self.log_lines().iter().any(|l| l.contains(needle))
         })
     }
 
@@ -154,10 +114,10 @@ impl Upsd {
 /// Spawn upsd (not waiting); returns the child and its log. As root, `-u root` is added
 /// unless `args` name a user.
 pub fn spawn_upsd(
-    d: &NutDir,
+    d: &NutTree,
     args: &[&str],
     customize: impl FnOnce(&mut Command),
-) -> (ChildGuard, Arc<Mutex<Vec<String>>>) {
+) -> (ChildGuard, Log) {
     let mut all: Vec<&str> = Vec::new();
     if !args.contains(&"-u") {
         all.extend(crate::stay_root_args());
@@ -168,17 +128,17 @@ pub fn spawn_upsd(
 
 /// Spawn upsd with exactly `args` (after `-F`).
 pub fn spawn_upsd_exactly(
-    d: &NutDir,
+    d: &NutTree,
     args: &[&str],
     customize: impl FnOnce(&mut Command),
-) -> (ChildGuard, Arc<Mutex<Vec<String>>>) {
+) -> (ChildGuard, Log) {
     let mut cmd = upsd_command(d, args);
     customize(&mut cmd);
     spawn_logged(&mut cmd)
 }
 
 /// `upsd -F <args>` with the directory's configuration (not started).
-pub fn upsd_command(d: &NutDir, args: &[&str]) -> Command {
+pub fn upsd_command(d: &NutTree, args: &[&str]) -> Command {
     let mut cmd = Command::new(bin("upsd"));
     cmd.arg("-F")
         .args(args)
@@ -189,26 +149,10 @@ pub fn upsd_command(d: &NutDir, args: &[&str]) -> Command {
     cmd
 }
 
-/// Spawn `cmd` with its stderr captured as the log.
-pub fn spawn_logged(cmd: &mut Command) -> (ChildGuard, Arc<Mutex<Vec<String>>>) {
-    cmd.stdout(Stdio::null()).stderr(Stdio::piped());
-    let mut child = ChildGuard::spawn("upsd", cmd);
-    let log = capture(child.child_mut().stderr.take().expect("stderr"));
+/// Spawn upsd's `cmd` with its stderr captured as the log.
+pub fn spawn_logged(cmd: &mut Command) -> (ChildGuard, Log) {
+    let Logged { child, log } = Logged::spawn("upsd", cmd);
     (child, log)
-}
-
-/// Collect a pipe's lines in the background (echoed to the test's stderr for failures).
-pub fn capture(pipe: impl Read + Send + 'static) -> Arc<Mutex<Vec<String>>> {
-    let log = Arc::new(Mutex::new(Vec::new()));
-    let sink = log.clone();
-    std::thread::spawn(move || {
-        for line in BufReader::new(pipe).lines() {
-            let Ok(line) = line else { break };
-            eprintln!("[upsd] {line}");
-            sink.lock().unwrap_or_else(|e| e.into_inner()).push(line);
-        }
-    });
-    log
 }
 
 /// A line-oriented protocol client over plain TCP.

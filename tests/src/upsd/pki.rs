@@ -1,169 +1,21 @@
-//! A test PKI made with nut-certutil's own library (the tests dog-food it): a CA, a server
-//! certificate for localhost/127.0.0.1, a client certificate, as a store and as PEM files.
+//! upsd over TLS for the tests: a store set up from the [`TestPki`] served by upsd, a TLS
+//! client that speaks the protocol after STARTTLS, and client certificates made to order.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use nut_certutil::der::pem;
 use nut_certutil::keys::{KeyAlgorithm, PrivateKey};
-use nut_certutil::pki::{CertProfile, CertRole, issue, self_signed};
 use nut_certutil::rustls;
 use nut_certutil::store::Store;
 use nut_certutil::trust::TrustFlags;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+use rustls::pki_types::{CertificateDer, ServerName};
 
-use super::{FakeDriver, NutDir, STANDARD_USERS, Upsd, sample_state, wait_ups_ready};
+pub use crate::pki::{SERVER_NICK, STORE_PASSWORD, TestPki};
 
-pub const STORE_PASSWORD: &str = "st0re pass";
-pub const SERVER_NICK: &str = "My nut server";
-
-#[derive(Debug)]
-pub struct TestPki {
-    pub ca_key: PrivateKey,
-    pub ca_der: Vec<u8>,
-    pub server_key: PrivateKey,
-    pub server_der: Vec<u8>,
-    pub client_key: PrivateKey,
-    pub client_der: Vec<u8>,
-    /// A client certificate from a CA the server does not trust.
-    pub rogue_key: PrivateKey,
-    pub rogue_der: Vec<u8>,
-}
-
-impl TestPki {
-    pub fn new() -> TestPki {
-        let new_key = || PrivateKey::generate(KeyAlgorithm::EcdsaP256).expect("key");
-        let ca_key = new_key();
-        let ca_der = self_signed(
-            &ca_key,
-            "CN=rnut test CA,O=rnut",
-            &CertProfile::for_months(CertRole::Ca { path_len: None }, 12),
-        )
-        .expect("ca");
-        let server_key = new_key();
-        let mut sp = CertProfile::for_months(CertRole::Server, 12);
-        sp.sans = vec!["localhost".into(), "127.0.0.1".into()];
-        let server_der = issue(
-            &server_key,
-            "CN=My nut server,O=rnut",
-            &sp,
-            &ca_der,
-            &ca_key,
-        )
-        .expect("server cert");
-        let client_key = new_key();
-        let client_der = issue(
-            &client_key,
-            "CN=upsmon client,O=rnut",
-            &CertProfile::for_months(CertRole::Client, 12),
-            &ca_der,
-            &ca_key,
-        )
-        .expect("client cert");
-        let rogue_ca_key = new_key();
-        let rogue_ca = self_signed(
-            &rogue_ca_key,
-            "CN=rogue CA",
-            &CertProfile::for_months(CertRole::Ca { path_len: None }, 12),
-        )
-        .expect("rogue ca");
-        let rogue_key = new_key();
-        let rogue_der = issue(
-            &rogue_key,
-            "CN=rogue client",
-            &CertProfile::for_months(CertRole::Client, 12),
-            &rogue_ca,
-            &rogue_ca_key,
-        )
-        .expect("rogue cert");
-        TestPki {
-            ca_key,
-            ca_der,
-            server_key,
-            server_der,
-            client_key,
-            client_der,
-            rogue_key,
-            rogue_der,
-        }
-    }
-
-    /// An rnut store in `dir`: the CA trusted for server and client certificates (`CT,,`),
-    /// the server certificate with its key under SERVER_NICK.
-    pub fn write_store(&self, dir: &Path) {
-        std::fs::create_dir_all(dir).expect("mkdir");
-        let mut store = Store::create(dir, STORE_PASSWORD).expect("create store");
-        let cipher = store.unlock(STORE_PASSWORD).expect("unlock");
-        store
-            .add_certificate(
-                "rnut test CA",
-                &self.ca_der,
-                "CT,,".parse::<TrustFlags>().expect("trust"),
-            )
-            .expect("add ca");
-        store
-            .add_certificate_with_key(
-                &cipher,
-                SERVER_NICK,
-                &self.server_der,
-                ",,".parse::<TrustFlags>().expect("trust"),
-                &self.server_key,
-            )
-            .expect("add server");
-    }
-
-    /// CERTFILE: server certificate, CA, then the key, in one PEM file (mode 0640).
-    pub fn write_certfile(&self, path: &Path) {
-        let mut text = pem("CERTIFICATE", &self.server_der);
-        text.push_str(&pem("CERTIFICATE", &self.ca_der));
-        text.push_str(&pem("PRIVATE KEY", self.server_key.pkcs8_der()));
-        crate::write_file(path, &text, 0o640);
-    }
-
-    /// The CA as a PEM bundle file (an OpenSSL-style CERTPATH).
-    pub fn write_ca_bundle(&self, path: &Path) -> PathBuf {
-        crate::write_file(path, &pem("CERTIFICATE", &self.ca_der), 0o644);
-        path.to_path_buf()
-    }
-
-    /// A client config trusting the test CA, optionally presenting a certificate.
-    pub fn client_config(
-        &self,
-        identity: Option<(&[u8], &PrivateKey)>,
-    ) -> Arc<rustls::ClientConfig> {
-        self.client_config_chain(identity.map(|(der, key)| (vec![der.to_vec()], key)))
-    }
-
-    /// A client config trusting the test CA, optionally presenting a chain (end entity first).
-    pub fn client_config_chain(
-        &self,
-        identity: Option<(Vec<Vec<u8>>, &PrivateKey)>,
-    ) -> Arc<rustls::ClientConfig> {
-        let mut roots = rustls::RootCertStore::empty();
-        roots
-            .add(CertificateDer::from(self.ca_der.clone()))
-            .expect("root");
-        let b = rustls::ClientConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
-        .expect("versions")
-        .with_root_certificates(roots);
-        let cfg = match identity {
-            Some((chain, key)) => b
-                .with_client_auth_cert(
-                    chain.into_iter().map(CertificateDer::from).collect(),
-                    PrivateKeyDer::try_from(key.pkcs8_der().to_vec()).expect("key der"),
-                )
-                .expect("client auth"),
-            None => b.with_no_client_auth(),
-        };
-        Arc::new(cfg)
-    }
-}
+use super::{FakeDriver, NutTree, STANDARD_USERS, Upsd, sample_state, wait_ups_ready};
 
 /// Add a certificate with `trust` (e.g. `p,,`) to the store in `dir` (password STORE_PASSWORD,
 /// so the row's protection verifies).
@@ -286,7 +138,7 @@ pub fn client_cert_with_cn(pki: &TestPki, cn: &str, signed_by_ca: bool) -> (Vec<
 
 /// upsd with the test PKI's store as its TLS identity, `certrequest` as written (a line of
 /// upsd.conf), UPS `test` served by a fake driver, the standard users.
-pub fn store_setup(certrequest: &str) -> (NutDir, TestPki, FakeDriver, Upsd) {
+pub fn store_setup(certrequest: &str) -> (NutTree, TestPki, FakeDriver, Upsd) {
     store_setup_with(TestPki::new(), certrequest, |_| {})
 }
 
@@ -295,11 +147,12 @@ pub fn store_setup_with(
     pki: TestPki,
     certrequest: &str,
     prepare: impl FnOnce(&std::path::Path),
-) -> (NutDir, TestPki, FakeDriver, Upsd) {
-    let d = NutDir::new();
+) -> (NutTree, TestPki, FakeDriver, Upsd) {
+    let d = NutTree::new();
     let store = d.path().join("certdb");
     pki.write_store(&store);
     prepare(&store);
+    // upsd refuses port 0 in LISTEN: a free port, picked before it starts.
     d.write_upsd_conf(&store_conf(
         crate::free_port(),
         &store,

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use rnut_tests::monitor::{Logged, Stack, run_tool, stdout};
+use rnut_tests::monitor::{Stack, run_tool, stdout};
 use rnut_tests::{private_tempdir, require_tool, shared_dir, write_file};
 
 const DB_PASSWORD: &str = "db-Pass-1";
@@ -627,12 +627,7 @@ fn c_upsmon_verifies_our_upsd_serving_from_an_nss_database() {
         ),
         0o640,
     );
-    let mut cmd = Command::new("/lib/nut/upsmon");
-    cmd.args(["-F", "-D", "-p", "-u", "root"])
-        .env("NUT_CONFPATH", &mon)
-        .env("NUT_STATEPATH", &mon)
-        .env("NUT_ALTPIDPATH", &mon);
-    let upsmon = Logged::spawn("C upsmon", &mut cmd);
+    let upsmon = rnut_tests::monitor::spawn_c_upsmon(&mon, "-D");
     let upsd = stack.upsd.as_ref().expect("upsd");
     assert!(
         upsd.wait_log("logged into UPS [dummy] (SSL)", Duration::from_secs(30)),

@@ -10,7 +10,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use rnut_tests::lifecycle::*;
-use rnut_tests::monitor::{Logged, MonDir, Stack};
+use rnut_tests::monitor::{NutTree, Stack};
 
 /// Enroll a host from the CA host's store into `made`, for `installed`, and copy it there.
 fn enroll(pki: &CliPki, args: &[&str], made: &Path, installed: &Path) -> String {
@@ -70,7 +70,7 @@ fn enrolled_upsd(format: &str) -> (Stack, CliPki) {
 
 fn our_upsmon_logs_in(format: &str) {
     let (stack, pki) = enrolled_upsd("store");
-    let d = MonDir::new();
+    let d = NutTree::for_upsmon();
     let lines = enroll(
         &pki,
         &[
@@ -154,12 +154,7 @@ fn an_enrolled_nss_database_lets_c_upsmon_log_in_at_require() {
         ),
         0o640,
     );
-    let mut cmd = Command::new("/lib/nut/upsmon");
-    cmd.args(["-F", "-D", "-p", "-u", "root"])
-        .env("NUT_CONFPATH", &mon)
-        .env("NUT_STATEPATH", &mon)
-        .env("NUT_ALTPIDPATH", &mon);
-    let upsmon = Logged::spawn("C upsmon", &mut cmd);
+    let upsmon = rnut_tests::monitor::spawn_c_upsmon(&mon, "-D");
     let upsd = stack.upsd.as_ref().expect("upsd");
     assert!(
         upsd.wait_log(

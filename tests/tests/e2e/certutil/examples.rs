@@ -19,25 +19,6 @@ fn searchable_tempdir() -> tempfile::TempDir {
     t
 }
 
-fn run_script(name: &str, out: &Path) -> String {
-    let script = rnut_tests::workspace_root().join("pki-examples").join(name);
-    let o = std::process::Command::new("sh")
-        .arg(&script)
-        .arg(rnut_tests::bin("nut-certutil"))
-        .arg(out)
-        .env("NUT_CERTUTIL_KDF_ITERATIONS", "1000")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("run script");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    assert!(o.status.success(), "{name} failed:\n{text}");
-    text
-}
-
 fn confs(out: &Path) -> (UpsdConf, UpsmonConf) {
     let upsd = std::fs::read_to_string(out.join("upsd.conf")).expect("upsd.conf");
     let upsmon = std::fs::read_to_string(out.join("upsmon.conf")).expect("upsmon.conf");
@@ -52,7 +33,7 @@ fn nss_walkthrough_script_ends_in_a_handshake() {
     let t = searchable_tempdir();
     // A space in the directory: the configs must quote the paths they write.
     let out = t.path().join("nss out");
-    let log = run_script("nss-walkthrough.sh", &out);
+    let log = run_pki_example("nss-walkthrough.sh", &out);
     assert!(log.contains("certutil: certificate is valid"), "{log}");
     assert!(log.contains("no problem found"), "{log}");
     {
@@ -100,7 +81,7 @@ fn nss_walkthrough_script_ends_in_a_handshake() {
 fn openssl_style_script_ends_in_a_handshake_with_client_certificate() {
     let t = searchable_tempdir();
     let out = t.path().join("ossl");
-    let log = run_script("openssl-style.sh", &out);
+    let log = run_pki_example("openssl-style.sh", &out);
     assert!(log.contains("no problem found"), "{log}");
     let (upsd, upsmon) = confs(&out);
     let srv = build_server_config(&ServerTlsSettings::from(&upsd)).expect("server from upsd.conf");

@@ -163,7 +163,7 @@ fn upsmon_warns_about_certificates_expiring_in_10_days_and_notifies_only_when_as
         "CERTREQUEST REQUIRE\n",
     );
     stack.start_upsd();
-    let d = rnut_tests::monitor::MonDir::new();
+    let d = rnut_tests::monitor::NutTree::for_upsmon();
     let tls = pki
         .upsmon_conf()
         .replace("CERTIDENT upsmon", "CERTIDENT \"short client\"");

@@ -11,25 +11,6 @@ use nut_certutil::tls::{
 use nut_core::config::{UpsdConf, UpsmonConf};
 use rnut_tests::certutil::*;
 
-fn run_script(name: &str, out: &Path) -> String {
-    let script = rnut_tests::workspace_root().join("pki-examples").join(name);
-    let o = std::process::Command::new("sh")
-        .arg(&script)
-        .arg(rnut_tests::bin("nut-certutil"))
-        .arg(out)
-        .env("NUT_CERTUTIL_KDF_ITERATIONS", "1000")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("run script");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    assert!(o.status.success(), "{name} failed:\n{text}");
-    text
-}
-
 /// The server and client configs from the script's upsd.conf and upsmon.conf, and one
 /// exchange between them.
 fn handshake(out: &Path) -> Exchange {
@@ -49,7 +30,7 @@ fn handshake(out: &Path) -> Exchange {
 fn enroll_walkthrough_ends_in_a_handshake_with_the_enrolled_identities() {
     let t = tempfile::tempdir().expect("tmp");
     let out = t.path().join("enroll");
-    run_script("lifecycle-enroll.sh", &out);
+    run_pki_example("lifecycle-enroll.sh", &out);
     let x = handshake(&out);
     assert!(x.ok(), "{x:?}");
     assert_eq!(
@@ -63,7 +44,7 @@ fn enroll_walkthrough_ends_in_a_handshake_with_the_enrolled_identities() {
 fn revoke_walkthrough_leaves_the_revoked_client_refused() {
     let t = tempfile::tempdir().expect("tmp");
     let out = t.path().join("revoke");
-    let log = run_script("lifecycle-revoke.sh", &out);
+    let log = run_pki_example("lifecycle-revoke.sh", &out);
     assert!(log.contains("was revoked on"), "{log}");
     let x = handshake(&out);
     assert!(!x.ok(), "{x:?}");
@@ -77,7 +58,7 @@ fn revoke_walkthrough_leaves_the_revoked_client_refused() {
 fn rotate_walkthrough_serves_the_new_certificate_and_revokes_the_old_ones() {
     let t = tempfile::tempdir().expect("tmp");
     let out = t.path().join("rotate");
-    let log = run_script("lifecycle-rotate.sh", &out);
+    let log = run_pki_example("lifecycle-rotate.sh", &out);
     assert!(log.contains("certificate \"upsd\" is valid"), "{log}");
     let old = std::fs::read_to_string(out.join("old-certificates")).expect("list");
     assert_eq!(old.lines().count(), 2, "{old}");

@@ -46,11 +46,7 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 fn certutil(args: &[&str]) -> Output {
-    Command::new(bin("nut-certutil"))
-        .args(args)
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("run nut-certutil")
+    rnut_tests::process::output(Command::new(bin("nut-certutil")).args(args), "")
 }
 
 fn text(o: &Output) -> String {

@@ -302,7 +302,7 @@ fn our_upsc_and_upsmon_over_starttls_with_c_upsd_and_an_nss_database() {
     );
     assert_eq!(o.status.code(), Some(1));
 
-    let d = MonDir::new();
+    let d = NutTree::for_upsmon();
     d.write_conf(
         &format!("MONITOR {sys} 0 monp \"P@ss W0rd\" secondary\n"),
         &format!("MINSUPPLIES 0\nCERTPATH {ca}\nCERTHOST {hostport} \"My nut server\" 1 1\n"),

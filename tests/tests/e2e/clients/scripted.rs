@@ -290,7 +290,7 @@ fn forcessl_refuses_a_server_without_tls_before_any_credentials() {
     assert_eq!(s.lines(), ["STARTTLS"], "nothing but STARTTLS may be sent");
 
     // The same rule from a config file, through a CERTHOST row.
-    let d = MonDir::new();
+    let d = NutTree::for_upsmon();
     rnut_tests::write_file(
         &d.path().join("tls.conf"),
         &format!("CERTHOST 127.0.0.1:{} \"server\" 0 1\n", s.port()),
@@ -306,7 +306,7 @@ fn forcessl_refuses_a_server_without_tls_before_any_credentials() {
 #[test]
 fn upsmon_with_forcessl_never_sends_credentials_to_a_plaintext_server() {
     let s = ups_server();
-    let d = MonDir::new();
+    let d = NutTree::for_upsmon();
     d.write_conf(
         &format!(
             "MONITOR dummy@127.0.0.1:{} 1 upsmon \"secret pw\" primary\nFORCESSL 1\n",

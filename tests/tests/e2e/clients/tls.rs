@@ -9,18 +9,18 @@ use nut_certutil::store::Store;
 use nut_certutil::trust::TrustFlags;
 use rnut_tests::drivers::{RawReader, dump_value};
 use rnut_tests::malleate::reencode_p256_signature;
-use rnut_tests::monitor::pki::Pki;
 use rnut_tests::monitor::*;
+use rnut_tests::pki::TestPki;
 
-fn tls_stack(extra: &str) -> (Stack, Pki) {
+fn tls_stack(extra: &str) -> (Stack, TestPki) {
     tls_stack_with(extra, |pki| pki.file("upsd.pem"))
 }
 
 /// [`tls_stack`] with upsd's CERTFILE chosen by `certfile`.
-fn tls_stack_with(extra: &str, certfile: impl FnOnce(&Pki) -> String) -> (Stack, Pki) {
+fn tls_stack_with(extra: &str, certfile: impl FnOnce(&TestPki) -> String) -> (Stack, TestPki) {
     // The PKI lives in the stack's directory, as long as the test.
     let mut stack = Stack::new("ups.status: OL\nTIMER 1000\n", "");
-    let pki = Pki::new(&stack.path().join("pki"));
+    let pki = TestPki::in_dir(&stack.path().join("pki"));
     rnut_tests::write_file(
         &stack.path().join("conf/upsd.conf"),
         &format!(
@@ -268,7 +268,7 @@ fn upsc_trusts_the_guides_self_signed_openssl_certificate_as_that_peer() {
         let run = |args: &[&str]| {
             let o = std::process::Command::new("openssl")
                 .args(args)
-                .current_dir(&pki.dir)
+                .current_dir(pki.dir())
                 .stdin(std::process::Stdio::null())
                 .output()
                 .expect("run openssl");
@@ -292,12 +292,12 @@ fn upsc_trusts_the_guides_self_signed_openssl_certificate_as_that_peer() {
         let text = run(&["x509", "-in", "upsd.crt", "-noout", "-text"]);
         assert!(text.contains("CA:TRUE"), "OpenSSL 3 makes it a CA: {text}");
         let hash = run(&["x509", "-hash", "-noout", "-in", "upsd.crt"]);
-        let dir = pki.dir.join("certs");
+        let dir = pki.dir().join("certs");
         std::fs::create_dir_all(&dir).expect("mkdir");
-        let crt = std::fs::read_to_string(pki.dir.join("upsd.crt")).expect("crt");
+        let crt = std::fs::read_to_string(pki.dir().join("upsd.crt")).expect("crt");
         rnut_tests::write_file(&dir.join(format!("{}.0", hash.trim())), &crt, 0o644);
-        let key = std::fs::read_to_string(pki.dir.join("upsd.key")).expect("key");
-        rnut_tests::write_file(&pki.dir.join("guide.pem"), &(crt + &key), 0o640);
+        let key = std::fs::read_to_string(pki.dir().join("upsd.key")).expect("key");
+        rnut_tests::write_file(&pki.dir().join("guide.pem"), &(crt + &key), 0o640);
         certs = dir.to_str().expect("utf-8").to_string();
         pki.file("guide.pem")
     });
@@ -373,7 +373,7 @@ fn client_certificate_at_certrequest_require() {
 #[test]
 fn upsmon_over_starttls_logs_ssl() {
     let (stack, pki) = tls_stack("");
-    let d = MonDir::new();
+    let d = NutTree::for_upsmon();
     d.write_conf(
         &stack.primary_monitor(),
         &format!(

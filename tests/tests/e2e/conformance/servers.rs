@@ -85,7 +85,7 @@ fn wait_served(port: u16) {
 
 struct Served {
     _upsd: Option<Upsd>,
-    _nut_dir: Option<NutDir>,
+    _nut_dir: Option<NutTree>,
     _dir: Option<tempfile::TempDir>,
     _children: Vec<ChildGuard>,
     port: u16,
@@ -93,7 +93,7 @@ struct Served {
 }
 
 fn start_rnut() -> Served {
-    let d = NutDir::new();
+    let d = NutTree::new();
     let port = rnut_tests::free_port();
     let pki = TestPki::new();
     pki.write_certfile(&d.conf().join("upsd.pem"));

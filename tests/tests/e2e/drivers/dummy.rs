@@ -202,7 +202,7 @@ fn sigterm_removes_socket_and_pid_file_and_sighup_reloads() {
         "[t]\n driver = dummy-ups\n port = t.dev\n pollinterval = 2\n",
     );
     let mut drv = tree.start_dummy("t", &["-F"]); // -FF: foreground and PID file
-    let pid_file = tree.run.join("dummy-ups-t.pid");
+    let pid_file = tree.run().join("dummy-ups-t.pid");
     assert!(wait_until(T, || pid_file.exists()));
     assert_eq!(
         std::fs::read_to_string(&pid_file).expect("pid"),
@@ -300,7 +300,7 @@ fn a_state_path_writable_by_others_is_refused() {
     let tree = NutTree::new();
     tree.write("t.dev", "ups.status: OL\n");
     tree.ups_conf(&[("t", "t.dev")]);
-    std::fs::set_permissions(&tree.state, std::fs::Permissions::from_mode(0o777)).expect("chmod");
+    std::fs::set_permissions(tree.state(), std::fs::Permissions::from_mode(0o777)).expect("chmod");
     let out = tree
         .driver(&bin("dummy-ups"))
         .args(["-a", "t", "-F"])
@@ -309,7 +309,7 @@ fn a_state_path_writable_by_others_is_refused() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains(&format!("chmod o-w {}", tree.state.display())),
+        err.contains(&format!("chmod o-w {}", tree.state().display())),
         "{err}"
     );
 }
@@ -352,10 +352,10 @@ fn upsdrvctl_starts_reports_and_stops_background_drivers() {
             std::os::unix::net::UnixStream::connect(tree.socket(ups)).is_ok(),
             "{ups} serves at once"
         );
-        assert!(tree.run.join(format!("dummy-ups-{ups}.pid")).exists());
+        assert!(tree.run().join(format!("dummy-ups-{ups}.pid")).exists());
     }
     assert!(started.elapsed() < Duration::from_secs(10));
-    let pid_a = std::fs::read_to_string(tree.run.join("dummy-ups-a.pid")).expect("pid");
+    let pid_a = std::fs::read_to_string(tree.run().join("dummy-ups-a.pid")).expect("pid");
     let out = tree.command(&ctl).arg("status").output().expect("status");
     let text = String::from_utf8_lossy(&out.stdout);
     let rows: Vec<Vec<&str>> = text.lines().map(|l| l.split('\t').collect()).collect();
@@ -383,7 +383,7 @@ fn upsdrvctl_starts_reports_and_stops_background_drivers() {
         .expect("stop a");
     assert!(st.success());
     assert!(wait_until(T, || !tree.socket("a").exists()));
-    assert!(!tree.run.join("dummy-ups-a.pid").exists());
+    assert!(!tree.run().join("dummy-ups-a.pid").exists());
     // In the background the drivers log to syslog (facility daemon, info: <30>).
     let line = syslog
         .wait_line(T, |l| l.contains("signal SIGTERM: exiting"))
@@ -490,9 +490,8 @@ fn dash_u_drops_privileges_before_serving() {
         return;
     };
     let tree = NutTree::new();
-    std::fs::set_permissions(tree.dir.path(), std::fs::Permissions::from_mode(0o755))
-        .expect("chmod");
-    nix::unistd::chown(&tree.state, Some(nobody.uid), Some(nobody.gid)).expect("chown state");
+    std::fs::set_permissions(tree.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    nix::unistd::chown(&tree.state(), Some(nobody.uid), Some(nobody.gid)).expect("chown state");
     tree.write("t.dev", "ups.status: OL\n");
     tree.ups_conf(&[("t", "t.dev")]);
     let drv = tree.start_dummy("t", &["-u", "nobody"]);
@@ -679,10 +678,10 @@ fn dash_d_dumps_the_tree_in_upsc_format_without_a_socket() {
 #[test]
 fn upsdrvctl_refuses_a_driver_name_that_is_a_path_and_runs_nothing() {
     let tree = NutTree::new();
-    let drivers = tree.dir.path().join("drivers");
+    let drivers = tree.path().join("drivers");
     std::fs::create_dir_all(&drivers).expect("mkdir");
-    let marker = tree.dir.path().join("ran-as-root");
-    let evil = tree.dir.path().join("evil");
+    let marker = tree.path().join("ran-as-root");
+    let evil = tree.path().join("evil");
     std::fs::write(
         &evil,
         format!("#!/bin/sh\ntouch '{}'\nexit 1\n", marker.display()),
@@ -716,7 +715,7 @@ fn upsdrvctl_and_drivers_refuse_a_ups_conf_writable_by_others() {
     tree.write("a.dev", "ups.status: OL\n");
     tree.ups_conf(&[("a", "a.dev")]);
     std::fs::set_permissions(
-        tree.conf.join("ups.conf"),
+        tree.conf().join("ups.conf"),
         std::fs::Permissions::from_mode(0o666),
     )
     .expect("chmod");
@@ -763,7 +762,7 @@ fn expect_failure_naming(mut cmd: std::process::Command, needle: &str) {
 #[test]
 fn a_data_file_that_never_ends_or_blocks_is_refused_fast_and_small() {
     let tree = NutTree::new();
-    let fifo = tree.conf.join("blocked.dev");
+    let fifo = tree.conf().join("blocked.dev");
     nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o640)).expect("mkfifo");
     tree.ups_conf(&[("zero", "/dev/zero"), ("fifo", "blocked.dev")]);
     expect_dummy_refusal(&tree, "zero", "not a regular file (a character device)");

@@ -14,7 +14,7 @@ const T: Duration = Duration::from_secs(10);
 /// Processes whose environment names this tree's configuration directory: upsdrvctl and the
 /// drivers it started, whoever their parent is now.
 fn processes_of(tree: &NutTree) -> Vec<i32> {
-    let needle = format!("NUT_CONFPATH={}", tree.conf.display());
+    let needle = format!("NUT_CONFPATH={}", tree.conf().display());
     let mut pids = Vec::new();
     for e in std::fs::read_dir("/proc").expect("/proc").flatten() {
         let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) else {

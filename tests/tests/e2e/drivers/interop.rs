@@ -163,7 +163,7 @@ fn c_upsd_and_upsc_read_our_dummy_ups_variable_for_variable() {
     let mut sections = Vec::new();
     for (i, f) in files.iter().enumerate() {
         let name = format!("u{i}");
-        std::fs::copy(f, tree.conf.join(format!("{name}.dev"))).expect("copy fixture");
+        std::fs::copy(f, tree.conf().join(format!("{name}.dev"))).expect("copy fixture");
         sections.push((name.clone(), format!("{name}.dev")));
     }
     let refs: Vec<(&str, &str)> = sections
@@ -247,7 +247,7 @@ fn our_and_c_dummy_ups_dump_every_fixture_identically() {
     for chunk in files.chunks(25) {
         let mut sections = Vec::new();
         for (i, f) in chunk.iter().enumerate() {
-            std::fs::copy(f, tree.conf.join(format!("f{i}.dev"))).expect("copy");
+            std::fs::copy(f, tree.conf().join(format!("f{i}.dev"))).expect("copy");
             sections.push((format!("c{i}"), format!("f{i}.dev")));
             sections.push((format!("r{i}"), format!("f{i}.dev")));
         }
@@ -296,7 +296,7 @@ async fn our_driver_client_reads_c_dummy_ups_identically() {
     }
     let tree = NutTree::new();
     let fixture = &fixtures()[0];
-    std::fs::copy(fixture, tree.conf.join("t.dev")).expect("copy");
+    std::fs::copy(fixture, tree.conf().join("t.dev")).expect("copy");
     tree.ups_conf(&[("t", "t.dev")]);
     let _c = start_c_dummy(&tree, "t");
     let sock = tree.socket("t");
@@ -363,7 +363,7 @@ fn our_repeater_mirrors_a_ups_served_by_c_upsd() {
     }
     let tree = NutTree::new();
     let fixture = &fixtures()[40];
-    std::fs::copy(fixture, tree.conf.join("src.dev")).expect("copy");
+    std::fs::copy(fixture, tree.conf().join("src.dev")).expect("copy");
     // C upsd serves C dummy-ups; our dummy-ups repeats it.
     tree.ups_conf(&[("src", "src.dev")]);
     let _c = start_c_dummy(&tree, "src");
@@ -374,7 +374,7 @@ fn our_repeater_mirrors_a_ups_served_by_c_upsd() {
             .is_some_and(|s| s != "WAIT")),
         "C upsd has the source data"
     );
-    let mut conf = std::fs::read_to_string(tree.conf.join("ups.conf")).expect("read");
+    let mut conf = std::fs::read_to_string(tree.conf().join("ups.conf")).expect("read");
     conf.push_str(&format!(
         "[rep]\n  driver = dummy-ups\n  port = src@{addr}\n"
     ));

@@ -184,7 +184,7 @@ fn blazer_conf(tree: &NutTree, ups: &FakeUps, extra: &str) {
 }
 
 fn socket(tree: &NutTree, driver: &str) -> PathBuf {
-    tree.state.join(format!("{driver}-ups"))
+    tree.state().join(format!("{driver}-ups"))
 }
 
 /// The battery voltage span of the simulated UPS, as ups.conf defaults.

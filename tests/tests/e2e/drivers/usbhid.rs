@@ -30,7 +30,7 @@ fn without_a_usable_device_it_stops_with_a_clear_error() {
         "{err}"
     );
     assert!(!err.contains("panicked"), "{err}");
-    assert!(!tree.state.join("usbhid-ups-ups").exists());
+    assert!(!tree.state().join("usbhid-ups-ups").exists());
 
     // Bad options are refused before any USB access.
     let err = failing_run(&tree, "xyz");

@@ -3,39 +3,16 @@
 //! missing user is named with the fix; and upsd says why it cannot open a driver socket.
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
-use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use rnut_tests::upsd::{FakeDriver, NutDir, STANDARD_USERS, Upsd, sample_state, wait_ups_ready};
+use rnut_tests::nut_user::{grant_group, nut_user};
+use rnut_tests::upsd::{FakeDriver, NutTree, STANDARD_USERS, Upsd, sample_state, wait_ups_ready};
 use rnut_tests::{bin, daemon_from_pid_file, free_port, wait_until, write_file};
 
 const T: Duration = Duration::from_secs(15);
 
-fn nut_user() -> Option<nix::unistd::User> {
-    if !rnut_tests::require_root("the drivers' user tests") {
-        return None;
-    }
-    match nix::unistd::User::from_name("nut") {
-        Ok(Some(u)) => Some(u),
-        _ => {
-            rnut_tests::skip("no `nut` user (scripts/test installs nut-server, which makes it)");
-            None
-        }
-    }
-}
-
-/// Lay a tree out as a packager does: root:nut, state and run 0770, the rest group-readable.
-fn grant_group(path: &Path, gid: nix::unistd::Gid) {
-    nix::unistd::chown(path, None, Some(gid)).expect("chown");
-    if path.is_dir() {
-        for e in std::fs::read_dir(path).expect("read dir") {
-            grant_group(&e.expect("entry").path(), gid);
-        }
-    }
-}
-
-fn packaged_tree(d: &NutDir, nut: &nix::unistd::User) {
+fn packaged_tree(d: &NutTree, nut: &nix::unistd::User) {
     grant_group(d.path(), nut.gid);
     for dir in [d.state(), d.run()] {
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o770)).expect("chmod");
@@ -51,7 +28,7 @@ fn ids(pid: i32, field: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn tree_command(d: &NutDir, program: &str) -> Command {
+fn tree_command(d: &NutTree, program: &str) -> Command {
     let mut c = Command::new(bin(program));
     c.env("NUT_CONFPATH", d.conf())
         .env("NUT_STATEPATH", d.state())
@@ -62,8 +39,10 @@ fn tree_command(d: &NutDir, program: &str) -> Command {
 
 #[test]
 fn upsdrvctl_as_root_without_user_runs_the_driver_as_nut_and_upsd_as_nut_serves_it() {
-    let Some(nut) = nut_user() else { return };
-    let d = NutDir::new();
+    let Some(nut) = nut_user("the drivers' user tests") else {
+        return;
+    };
+    let d = NutTree::new();
     let port = free_port();
     write_file(
         &d.conf().join("t.dev"),
@@ -129,7 +108,7 @@ fn a_driver_user_that_does_not_exist_is_refused_naming_user_setting() {
     if !rnut_tests::require_root("the drivers' user tests") {
         return;
     }
-    let d = NutDir::new();
+    let d = NutTree::new();
     write_file(&d.conf().join("t.dev"), "ups.status: OL\n", 0o640);
     d.write_ups_conf("user = rnut-no-such-user\n[t]\n\tdriver = dummy-ups\n\tport = t.dev\n");
     let out = tree_command(&d, "dummy-ups")
@@ -149,8 +128,10 @@ fn a_driver_user_that_does_not_exist_is_refused_naming_user_setting() {
 
 #[test]
 fn upsd_says_why_it_cannot_open_a_root_only_driver_socket() {
-    let Some(nut) = nut_user() else { return };
-    let d = NutDir::standard("");
+    let Some(nut) = nut_user("the drivers' user tests") else {
+        return;
+    };
+    let d = NutTree::standard("");
     packaged_tree(&d, &nut);
     let drv = FakeDriver::start(&d.state(), "fake-test", sample_state());
     std::fs::set_permissions(&drv.path, std::fs::Permissions::from_mode(0o600)).expect("chmod");

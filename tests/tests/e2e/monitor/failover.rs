@@ -4,7 +4,7 @@
 //! other without COMMBAD or shutdown; killing both is COMMBAD and the usual lost-UPS handling.
 //! Debian's C upsmon refuses the failover line loudly.
 
-use std::process::Command;
+use std::path::Path;
 use std::time::Duration;
 
 use rnut_tests::monitor::*;
@@ -38,31 +38,14 @@ fn failover_line(a: &Stack, b: &Stack) -> String {
     )
 }
 
-fn set_status(stack: &Stack, status: &str) {
-    let o = run_tool(
-        "upsrw",
-        &[
-            "-s",
-            &format!("ups.status={status}"),
-            "-u",
-            "admin",
-            "-p",
-            "mypass",
-            "-w",
-            &stack.system(),
-        ],
-    );
-    assert!(o.status.success(), "upsrw: {} {}", stdout(&o), stderr(&o));
-}
-
-fn has(d: &MonDir, ev: &str) -> bool {
+fn has(d: &NutTree, ev: &str) -> bool {
     d.events().iter().any(|e| e == ev)
 }
 
 #[test]
 fn losing_one_upsd_fails_over_without_commbad_and_losing_both_is_commbad() {
     let (mut a, mut b) = two_stacks();
-    let d = MonDir::new();
+    let d = NutTree::for_upsmon();
     d.write_conf(&failover_line(&a, &b), "");
     let mon = start_upsmon(&d, &["-u", "root"]);
     let addr_a = format!("127.0.0.1:{}", a.port);
@@ -83,13 +66,13 @@ fn losing_one_upsd_fails_over_without_commbad_and_losing_both_is_commbad() {
         mon.text()
     );
     // Monitoring goes on through B: a power failure there is seen.
-    set_status(&b, "OB");
+    b.set_status("OB");
     assert!(
         wait_until(Duration::from_secs(15), || has(&d, "ONBATT")),
         "{:?}",
         d.events()
     );
-    set_status(&b, "OL");
+    b.set_status("OL");
     assert!(
         wait_until(Duration::from_secs(15), || has(&d, "ONLINE")),
         "{:?}",
@@ -129,7 +112,7 @@ fn losing_one_upsd_fails_over_without_commbad_and_losing_both_is_commbad() {
 #[test]
 fn losing_both_while_on_battery_shuts_down_as_a_dead_ups() {
     let (mut a, mut b) = two_stacks();
-    let d = MonDir::new();
+    let d = NutTree::for_upsmon();
     d.write_conf(&failover_line(&a, &b), "");
     let mon = start_upsmon(&d, &["-u", "root"]);
     assert!(
@@ -138,8 +121,8 @@ fn losing_both_while_on_battery_shuts_down_as_a_dead_ups() {
         mon.text()
     );
     // The one UPS goes on battery: both servers report it.
-    set_status(&a, "OB");
-    set_status(&b, "OB");
+    a.set_status("OB");
+    b.set_status("OB");
     assert!(
         wait_until(Duration::from_secs(15), || has(&d, "ONBATT")),
         "{:?}",
@@ -166,7 +149,7 @@ fn c_upsmon_refuses_the_failover_line() {
         return;
     }
     let _machine = rnut_tests::system_lock();
-    let d = MonDir::new();
+    let d = NutTree::for_upsmon();
     d.write_conf(
         &format!(
             "MONITOR dummy@127.0.0.1:{},dummy@127.0.0.1:{} 1 \"monc:cpass\" primary\n",
@@ -175,11 +158,9 @@ fn c_upsmon_refuses_the_failover_line() {
         ),
         "",
     );
-    let out = Command::new("/lib/nut/upsmon")
+    let out = d
+        .command(Path::new("/lib/nut/upsmon"))
         .args(["-F", "-u", "root"])
-        .env("NUT_CONFPATH", d.path())
-        .env("NUT_STATEPATH", d.run_dir())
-        .env("NUT_ALTPIDPATH", d.run_dir())
         .output()
         .expect("run C upsmon");
     let text = format!(
@@ -199,7 +180,7 @@ fn c_upsmon_refuses_the_failover_line() {
 #[test]
 fn a_upsd_without_its_driver_counts_as_lost() {
     let (mut a, b) = two_stacks();
-    let d = MonDir::new();
+    let d = NutTree::for_upsmon();
     d.write_conf(&failover_line(&a, &b), "");
     let mon = start_upsmon(&d, &["-u", "root"]);
     let addr_a = format!("127.0.0.1:{}", a.port);
@@ -234,7 +215,7 @@ fn a_upsd_without_its_driver_counts_as_lost() {
 #[test]
 fn the_primary_sets_fsd_on_every_server_of_the_line() {
     let (a, b) = two_stacks();
-    let d = MonDir::new();
+    let d = NutTree::for_upsmon();
     d.write_conf(&failover_line(&a, &b), "");
     let mon = start_upsmon(&d, &["-u", "root"]);
     assert!(
@@ -242,8 +223,8 @@ fn the_primary_sets_fsd_on_every_server_of_the_line() {
         "{}",
         mon.text()
     );
-    set_status(&a, "OB LB");
-    set_status(&b, "OB LB");
+    a.set_status("OB LB");
+    b.set_status("OB LB");
     assert!(
         wait_until(Duration::from_secs(30), || d.shutdown_count() > 0),
         "{:?}\n{}",

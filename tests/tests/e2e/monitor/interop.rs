@@ -1,6 +1,7 @@
 //! upsmon interop with Debian's C NUT 2.8: our upsmon against C's upsd, and C's upsmon
 //! against our upsd.
 
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
@@ -20,7 +21,7 @@ fn our_upsmon_shuts_down_through_c_upsd() {
     let mut stack = Stack::new(OL_OB_LB, "");
     stack.for_c_nut();
     stack.start();
-    let d = MonDir::new();
+    let d = NutTree::for_upsmon();
     d.write_conf(&stack.primary_monitor(), "");
     let mut mon = start_upsmon(&d, &["-u", "root"]);
     assert!(
@@ -45,7 +46,7 @@ fn c_upsmon_shuts_down_through_our_upsd() {
     }
     let mut stack = Stack::new(OL_OB_LB, "");
     stack.start();
-    let d = MonDir::new();
+    let d = NutTree::for_upsmon();
     d.write_conf(
         // C upsmon sends the password unquoted: one with a space fails against any upsd.
         &format!("MONITOR {} 1 monc cpass primary\n", stack.system()),
@@ -61,13 +62,9 @@ fn c_upsmon_shuts_down_through_our_upsd() {
         .arg("nut:nut")
         .arg(d.path())
         .status();
-    let mut cmd = Command::new("/lib/nut/upsmon");
+    let mut cmd = d.command(Path::new("/lib/nut/upsmon"));
     // -p: one process, so stopping it leaves no orphaned monitoring child behind.
-    cmd.args(["-D", "-F", "-p"])
-        .env("NUT_CONFPATH", d.path())
-        .env("NUT_ALTPIDPATH", d.run_dir())
-        .env("NUT_PIDPATH", d.run_dir())
-        .env("NUT_STATEPATH", d.run_dir());
+    cmd.args(["-D", "-F", "-p"]).env("NUT_PIDPATH", d.run());
     let mut mon = Logged::spawn("c-upsmon", &mut cmd);
     assert!(
         wait_until(Duration::from_secs(45), || d.shutdown_count() > 0),

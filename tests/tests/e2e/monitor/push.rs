@@ -13,23 +13,6 @@ use rnut_tests::{ChildGuard, bin, wait_until};
 /// A `.dev` UPS on line power; `SET VAR` changes it (dummy-ups applies any variable).
 const ONLINE_DEV: &str = "ups.status: OL\nbattery.charge: 100\n";
 
-fn set_status(stack: &Stack, status: &str) {
-    let o = run_tool(
-        "upsrw",
-        &[
-            "-s",
-            &format!("ups.status={status}"),
-            "-u",
-            "admin",
-            "-p",
-            "mypass",
-            "-w",
-            &stack.system(),
-        ],
-    );
-    assert!(o.status.success(), "upsrw: {} {}", stdout(&o), stderr(&o));
-}
-
 fn dev_stack() -> Stack {
     dev_stack_with(|_| String::new())
 }
@@ -54,7 +37,7 @@ fn dev_stack_with(extra: impl FnOnce(&std::path::Path) -> String) -> Stack {
 #[test]
 fn our_upsmon_hears_onbatt_pushed_long_before_pollfreq() {
     let stack = dev_stack();
-    let d = MonDir::new();
+    let d = NutTree::for_upsmon();
     // Polls 30 s apart: only a push explains an ONBATT within seconds.
     d.write_conf(
         &stack.primary_monitor(),
@@ -67,7 +50,7 @@ fn our_upsmon_hears_onbatt_pushed_long_before_pollfreq() {
         mon.text()
     );
     let t = Instant::now();
-    set_status(&stack, "OB");
+    stack.set_status("OB");
     assert!(
         wait_until(Duration::from_secs(10), || d
             .events()
@@ -81,7 +64,7 @@ fn our_upsmon_hears_onbatt_pushed_long_before_pollfreq() {
         "ONBATT after {:?}",
         t.elapsed()
     );
-    set_status(&stack, "OL");
+    stack.set_status("OL");
     assert!(
         wait_until(Duration::from_secs(10), || d
             .events()
@@ -100,7 +83,7 @@ fn our_upsmon_polls_a_c_upsd() {
     let mut stack = Stack::new("ups.status: OL\nTIMER 5\nups.status: OB\nTIMER 1000\n", "");
     stack.for_c_nut();
     stack.start();
-    let d = MonDir::new();
+    let d = NutTree::for_upsmon();
     d.write_conf(&stack.primary_monitor(), "");
     let mon = start_upsmon(&d, &["-u", "root"]);
     assert!(
@@ -184,9 +167,9 @@ fn upsc_watch_prints_each_change() {
     let stack = dev_stack();
     let w = Watcher::start(&[&stack.system()]);
     w.skip_listing("OL");
-    set_status(&stack, "OB LB");
+    stack.set_status("OB LB");
     assert_eq!(w.next("change"), "ups.status: OB LB");
-    set_status(&stack, "OL");
+    stack.set_status("OL");
     assert_eq!(w.next("change"), "ups.status: OL");
 }
 
@@ -196,7 +179,7 @@ fn upsc_watch_prints_each_change() {
 fn upsc_watch_works_over_tls() {
     let mut pki = None;
     let stack = dev_stack_with(|dir| {
-        let p = rnut_tests::monitor::pki::Pki::new(&dir.join("pki"));
+        let p = rnut_tests::pki::TestPki::in_dir(&dir.join("pki"));
         let line = format!("CERTFILE {}\n", p.file("upsd.pem"));
         pki = Some(p);
         line
@@ -213,6 +196,6 @@ fn upsc_watch_works_over_tls() {
         "{:?}",
         w.stderr.lock().unwrap()
     );
-    set_status(&stack, "OB");
+    stack.set_status("OB");
     assert_eq!(w.next("change"), "ups.status: OB");
 }

@@ -28,7 +28,7 @@ fn primary_falls_back_to_master_sets_fsd_and_waits_for_numlogins() {
             _ => one("ERR VAR-NOT-SUPPORTED"),
         }
     });
-    let d = MonDir::new();
+    let d = NutTree::for_upsmon();
     d.write_conf(
         &format!(
             "MONITOR dummy@127.0.0.1:{} 1 upsmon \"secret pw\" primary\n",
@@ -86,7 +86,7 @@ fn data_stale_keeps_the_session_and_counts_as_gone() {
             _ => one("ERR VAR-NOT-SUPPORTED"),
         }
     });
-    let d = MonDir::new();
+    let d = NutTree::for_upsmon();
     d.write_conf(
         &format!(
             "MONITOR dummy@127.0.0.1:{} 1 mons secpass secondary\n",
@@ -158,7 +158,7 @@ fn numlogins_polls(s: &ScriptServer) -> usize {
 #[test]
 fn shutdownexit_no_lingers_until_stopped_and_a_number_bounds_the_wait() {
     let s = low_battery_server();
-    let d = MonDir::new();
+    let d = NutTree::for_upsmon();
     d.write_conf(&primary_of(&s), "SHUTDOWNEXIT no\n");
     let mut mon = start_upsmon(&d, &["-p"]);
     assert!(
@@ -190,7 +190,7 @@ fn shutdownexit_no_lingers_until_stopped_and_a_number_bounds_the_wait() {
     assert_eq!(d.shutdown_count(), 1, "SHUTDOWNCMD ran once");
 
     // SHUTDOWNEXIT 2: the process leaves by itself, about two seconds after SHUTDOWNCMD.
-    let d = MonDir::new();
+    let d = NutTree::for_upsmon();
     d.write_conf(&primary_of(&s), "SHUTDOWNEXIT 2\n");
     let mut mon = start_upsmon(&d, &["-p"]);
     let status = mon.child.wait_exit(Duration::from_secs(30));
@@ -214,7 +214,7 @@ fn shutdownexit_no_lingers_until_stopped_and_a_number_bounds_the_wait() {
 #[test]
 fn wall_notifications_go_to_wall_and_minus_b_backgrounds_with_debug() {
     let s = low_battery_server();
-    let d = MonDir::new();
+    let d = NutTree::for_upsmon();
     // A `wall` that records what it is given, first in upsmon's PATH.
     let bin_dir = d.path().join("bin");
     std::fs::create_dir_all(&bin_dir).expect("mkdir");
@@ -299,7 +299,7 @@ fn a_session_lost_after_a_good_status_gives_commbad_then_commok() {
             _ => one("ERR VAR-NOT-SUPPORTED"),
         }
     });
-    let d = MonDir::new();
+    let d = NutTree::for_upsmon();
     d.write_conf(
         &format!(
             "MONITOR dummy@127.0.0.1:{} 1 upsmon pw secondary\n",
@@ -353,7 +353,7 @@ fn upsmon_behind_a_starttls_stripper(extra: impl Fn(u16) -> String) -> (Vec<Stri
     let s = ScriptServer::start(|line| {
         common_reply(line).unwrap_or_else(|| vec!["ERR VAR-NOT-SUPPORTED".to_string()])
     });
-    let d = MonDir::new();
+    let d = NutTree::for_upsmon();
     d.write_conf(
         &format!(
             "MONITOR ups@127.0.0.1:{} 1 upsmon \"mitm-must-not-see-this\" primary\n",
@@ -393,7 +393,7 @@ fn assert_no_credentials(lines: &[String], log: &str) {
 /// A PEM bundle for CERTPATH (a certificate-verifying rule needs trust anchors).
 fn ca_bundle() -> (tempfile::TempDir, String) {
     let dir = rnut_tests::private_tempdir();
-    let pki = rnut_tests::monitor::pki::Pki::new(dir.path());
+    let pki = rnut_tests::pki::TestPki::in_dir(dir.path());
     let ca = pki.file("ca.pem");
     (dir, ca)
 }
@@ -514,7 +514,7 @@ fn upsmon_conf_permissions_and_a_lone_certident_are_not_accepted_in_silence() {
     let s = ScriptServer::start(|line| {
         common_reply(line).unwrap_or_else(|| vec!["ERR VAR-NOT-SUPPORTED".to_string()])
     });
-    let d = MonDir::new();
+    let d = NutTree::for_upsmon();
     let monitor = format!(
         "MONITOR dummy@127.0.0.1:{} 1 upsmon secret primary\n",
         s.port()

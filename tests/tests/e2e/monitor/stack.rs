@@ -12,7 +12,7 @@ const OL_OB_LB: &str = "ups.status: OL\nbattery.charge: 100\nTIMER 6\nups.status
 fn ol_ob_lb_notifies_in_order_runs_shutdowncmd_once_and_writes_powerdownflag() {
     let mut stack = Stack::new(OL_OB_LB, "");
     stack.start();
-    let d = MonDir::new();
+    let d = NutTree::for_upsmon();
     d.write_conf(&stack.primary_monitor(), "");
     // Default split mode: the root parent runs SHUTDOWNCMD when the child asks.
     let mut mon = start_upsmon(&d, &["-u", "root"]);
@@ -50,9 +50,9 @@ fn secondary_shuts_down_before_the_primary() {
     // logged in after the primary saw OB LB, the primary would rightly have nobody to wait for.
     let mut stack = Stack::new("ups.status: OL\nbattery.charge: 100\nTIMER 1000\n", "");
     stack.start();
-    let primary = MonDir::new();
+    let primary = NutTree::for_upsmon();
     primary.write_conf(&stack.primary_monitor(), "HOSTSYNC 10\n");
-    let secondary = MonDir::new();
+    let secondary = NutTree::for_upsmon();
     secondary.write_conf(
         &format!("MONITOR {} 1 mons secpass secondary\n", stack.system()),
         "HOSTSYNC 10\n",
@@ -66,22 +66,7 @@ fn secondary_shuts_down_before_the_primary() {
             m.text()
         );
     }
-    let set_status = |status: &str| {
-        let o = run_tool(
-            "upsrw",
-            &[
-                "-s",
-                &format!("ups.status={status}"),
-                "-u",
-                "admin",
-                "-p",
-                "mypass",
-                &stack.system(),
-            ],
-        );
-        assert!(o.status.success(), "upsrw: {}", stderr(&o));
-    };
-    set_status("OB DISCHRG");
+    stack.set_status("OB DISCHRG");
     assert!(
         wait_until(Duration::from_secs(15), || secondary
             .events()
@@ -89,7 +74,7 @@ fn secondary_shuts_down_before_the_primary() {
         "the secondary sees the UPS on battery: {:?}",
         secondary.events()
     );
-    set_status("OB LB");
+    stack.set_status("OB LB");
     let done = wait_until(Duration::from_secs(45), || {
         primary.shutdown_count() > 0 && secondary.shutdown_count() > 0
     });
@@ -130,7 +115,7 @@ fn secondary_shuts_down_before_the_primary() {
 fn upsd_restart_gives_commbad_then_commok() {
     let mut stack = Stack::new("ups.status: OL\nTIMER 1000\n", "");
     stack.start();
-    let d = MonDir::new();
+    let d = NutTree::for_upsmon();
     d.write_conf(&stack.primary_monitor(), "");
     let mut mon = start_upsmon(&d, &["-p"]);
     assert!(
@@ -168,7 +153,7 @@ fn upsd_restart_gives_commbad_then_commok() {
 fn ups_on_battery_going_silent_shuts_down_after_deadtime() {
     let mut stack = Stack::new("ups.status: OB DISCHRG\nTIMER 1000\n", "");
     stack.start();
-    let d = MonDir::new();
+    let d = NutTree::for_upsmon();
     d.write_conf(&stack.primary_monitor(), "");
     let mut mon = start_upsmon(&d, &["-p"]);
     assert!(wait_until(Duration::from_secs(15), || d
@@ -198,7 +183,7 @@ fn upsmon_c_stop_exits_and_c_fsd_forces_a_shutdown() {
     stack.start();
 
     // -c stop: a clean exit, no shutdown. (Before -c fsd: upsd's FSD latch is permanent.)
-    let d2 = MonDir::new();
+    let d2 = NutTree::for_upsmon();
     d2.write_conf(&stack.primary_monitor(), "");
     let mut mon2 = start_upsmon(&d2, &["-u", "root"]);
     assert!(
@@ -215,15 +200,16 @@ fn upsmon_c_stop_exits_and_c_fsd_forces_a_shutdown() {
     assert_eq!(d2.shutdown_count(), 0);
     assert!(d2.events().is_empty(), "{:?}", d2.events());
 
-    let d = MonDir::new();
+    let d = NutTree::for_upsmon();
     d.write_conf(&stack.primary_monitor(), "");
     let conf = d.conf_file();
-    let run = d.run_dir();
+    let run = d.run();
+    let conf_dir = d.conf();
     // NUT_CONFPATH too: the host's /etc/nut/nut.conf (Debian's says MODE=none) must not
     // decide for the test.
     let env = [
         ("NUT_ALTPIDPATH", run.to_str().unwrap()),
-        ("NUT_CONFPATH", d.path().to_str().unwrap()),
+        ("NUT_CONFPATH", conf_dir.to_str().unwrap()),
     ];
     let mut mon = start_upsmon(&d, &["-u", "root"]);
     assert!(
@@ -254,7 +240,7 @@ fn upsmon_c_stop_exits_and_c_fsd_forces_a_shutdown() {
 fn reload_adds_a_ups_and_a_dead_parent_gives_noparent() {
     let mut stack = Stack::new("ups.status: OL\nTIMER 1000\n", "");
     stack.start();
-    let d = MonDir::new();
+    let d = NutTree::for_upsmon();
     let first = stack.primary_monitor();
     d.write_conf(&first, "");
     let mut mon = start_upsmon(&d, &["-u", "root"]);
@@ -289,7 +275,7 @@ fn reload_adds_a_ups_and_a_dead_parent_gives_noparent() {
     );
 
     // Kill the privileged parent: the child notices and notifies NOPARENT.
-    let child_pid = std::fs::read_to_string(d.run_dir().join("upsmon.pid"))
+    let child_pid = std::fs::read_to_string(d.run().join("upsmon.pid"))
         .unwrap()
         .trim()
         .parse::<i32>()
@@ -322,7 +308,7 @@ fn in_the_background_upsmon_logs_to_syslog_once_per_notification() {
         "",
     );
     stack.start();
-    let d = MonDir::new();
+    let d = NutTree::for_upsmon();
     d.write_conf(&stack.primary_monitor(), "");
     let mut log = rnut_tests::SyslogSink::new();
     // Without -F: upsmon goes to the background.
@@ -363,9 +349,9 @@ fn in_the_background_upsmon_logs_to_syslog_once_per_notification() {
 fn nut_conf_mode_decides_whether_upsmon_runs() {
     let mut stack = Stack::new("ups.status: OL\nbattery.charge: 100\n", "");
     stack.start();
-    let d = MonDir::new();
+    let d = NutTree::for_upsmon();
     d.write_conf(&stack.primary_monitor(), "");
-    let nut_conf = d.path().join("nut.conf");
+    let nut_conf = d.conf().join("nut.conf");
     rnut_tests::write_file(&nut_conf, "MODE=none\n", 0o644);
     let mut mon = start_upsmon(&d, &["-u", "root"]);
     let status = mon.child.wait_exit(Duration::from_secs(10));

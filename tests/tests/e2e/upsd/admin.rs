@@ -7,11 +7,12 @@ use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
 use std::time::Duration;
 
+use rnut_tests::nut_user::{grant_group, nut_user};
 use rnut_tests::upsd::*;
 use rnut_tests::{SyslogSink, bin, daemon_from_pid_file, wait_until};
 
-fn start_standard(extra: &str) -> (NutDir, FakeDriver, Upsd) {
-    let d = NutDir::standard(extra);
+fn start_standard(extra: &str) -> (NutTree, FakeDriver, Upsd) {
+    let d = NutTree::standard(extra);
     let drv = FakeDriver::start(&d.state(), "fake-test", sample_state());
     let u = Upsd::start(&d);
     wait_ups_ready(&u, "test");
@@ -156,7 +157,7 @@ fn a_new_driver_on_reload_keeps_the_logins_and_the_fsd_latch() {
 
 #[test]
 fn control_commands_through_the_pid_file() {
-    let d = NutDir::standard("");
+    let d = NutTree::standard("");
     let _drv = FakeDriver::start(&d.state(), "fake-test", sample_state());
     let mut u = Upsd::start_with(&d, &["-F"], |_| {});
     let pidfile = d.run().join("upsd.pid");
@@ -210,7 +211,7 @@ fn sigterm_stops_gracefully() {
 
 #[test]
 fn in_the_background_upsd_logs_to_syslog_with_severities_and_no_secrets() {
-    let d = NutDir::standard("");
+    let d = NutTree::standard("");
     let _drv = FakeDriver::start(&d.state(), "fake-test", sample_state());
     let mut log = SyslogSink::new();
     // Without -F: the command returns once upsd is in the background.
@@ -268,7 +269,7 @@ fn in_the_background_upsd_logs_to_syslog_with_severities_and_no_secrets() {
 
 #[test]
 fn hosts_allow_and_deny() {
-    let d = NutDir::standard("");
+    let d = NutTree::standard("");
     rnut_tests::write_file(
         &d.conf().join("hosts.allow"),
         "upsd : admin@127.0.0.1\n",
@@ -307,7 +308,7 @@ fn hosts_allow_and_deny() {
 
 #[test]
 fn hosts_files_from_upsd_conf() {
-    let d = NutDir::new();
+    let d = NutTree::new();
     let deny = d.conf().join("deny.rules");
     rnut_tests::write_file(&deny, "upsd : 127.0.0.0/8\n", 0o644);
     d.write_upsd_conf(&format!(
@@ -323,7 +324,7 @@ fn hosts_files_from_upsd_conf() {
     assert_eq!(c.cmd("FSD test"), "ERR ACCESS-DENIED");
 }
 
-fn expect_refusal(d: &NutDir, needle: &str) {
+fn expect_refusal(d: &NutTree, needle: &str) {
     expect_exit_with(&mut upsd_command(d, rnut_tests::stay_root_args()), needle);
 }
 
@@ -344,7 +345,7 @@ fn expect_exit_with(cmd: &mut Command, needle: &str) {
 
 /// upsd with its address space capped at 256 MiB: the old reader grew by 1.2 GB/s on
 /// /dev/zero until the OOM killer came.
-fn expect_small_refusal(d: &NutDir, needle: &str) {
+fn expect_small_refusal(d: &NutTree, needle: &str) {
     let cmd = upsd_command(d, rnut_tests::stay_root_args());
     let started = std::time::Instant::now();
     expect_exit_with(
@@ -365,7 +366,7 @@ fn mkfifo(path: &std::path::Path) {
 
 #[test]
 fn endless_or_blocking_config_files_are_refused_fast_and_small() {
-    let d = NutDir::standard("");
+    let d = NutTree::standard("");
     let upsd_conf = d.conf().join("upsd.conf");
     let saved = std::fs::read_to_string(&upsd_conf).expect("read");
     std::fs::remove_file(&upsd_conf).expect("rm");
@@ -390,7 +391,7 @@ fn endless_or_blocking_config_files_are_refused_fast_and_small() {
 
 #[test]
 fn config_files_writable_by_others_are_refused() {
-    let d = NutDir::standard("");
+    let d = NutTree::standard("");
     for name in ["upsd.conf", "ups.conf"] {
         let path = d.conf().join(name);
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o646)).expect("chmod");
@@ -402,7 +403,7 @@ fn config_files_writable_by_others_are_refused() {
 
 #[test]
 fn silent_upsd_conf_mistakes_are_refused_with_file_and_line() {
-    let d = NutDir::standard("");
+    let d = NutTree::standard("");
     let base = std::fs::read_to_string(d.conf().join("upsd.conf")).expect("read");
     // `standard` writes two lines: the third is ours.
     for (line, needle) in [
@@ -423,7 +424,7 @@ fn silent_upsd_conf_mistakes_are_refused_with_file_and_line() {
 
 #[test]
 fn maxconn_past_the_open_file_limit_is_lowered_with_a_warning() {
-    let d = NutDir::standard("MAXCONN 1048576\n");
+    let d = NutTree::standard("MAXCONN 1048576\n");
     let cmd = upsd_command(&d, rnut_tests::stay_root_args());
     // 256 descriptors, 64 of them kept for listeners and drivers.
     let (child, log) = spawn_logged(&mut rnut_tests::with_ulimit(&cmd, 'n', 256));
@@ -441,7 +442,7 @@ fn maxconn_past_the_open_file_limit_is_lowered_with_a_warning() {
 
 #[test]
 fn refuses_unsafe_or_empty_configuration() {
-    let d = NutDir::standard("");
+    let d = NutTree::standard("");
     std::fs::set_permissions(
         d.conf().join("upsd.users"),
         std::fs::Permissions::from_mode(0o644),
@@ -475,7 +476,7 @@ fn listens_on_ipv6_loopback() {
         rnut_tests::skip("no IPv6 loopback on this machine");
         return;
     }
-    let d = NutDir::new();
+    let d = NutTree::new();
     let port = rnut_tests::free_port();
     d.write_upsd_conf(&format!("LISTEN 127.0.0.1 {port}\nLISTEN ::1 {port}\n"));
     d.write_ups_conf("[test]\n\tdriver = fake\n\tport = none\n");
@@ -514,29 +515,6 @@ fn proc_field(pid: u32, field: &str) -> String {
         .to_string()
 }
 
-fn nut_user() -> Option<nix::unistd::User> {
-    if !rnut_tests::require_root("the privilege tests") {
-        return None;
-    }
-    match nix::unistd::User::from_name("nut") {
-        Ok(Some(u)) => Some(u),
-        _ => {
-            rnut_tests::skip("no `nut` user (scripts/test installs nut-server, which makes it)");
-            None
-        }
-    }
-}
-
-/// Give the `nut` group read access to a tree (as a packager would: root:nut, 0750/0640).
-fn grant_group(path: &std::path::Path, gid: nix::unistd::Gid) {
-    let _ = nix::unistd::chown(path, None, Some(gid));
-    if path.is_dir() {
-        for e in std::fs::read_dir(path).expect("read dir") {
-            grant_group(&e.expect("entry").path(), gid);
-        }
-    }
-}
-
 #[test]
 fn drops_privileges_with_u() {
     drops_privileges(true);
@@ -549,8 +527,10 @@ fn as_root_without_u_upsd_runs_as_nut() {
 }
 
 fn drops_privileges(with_u: bool) {
-    let Some(nut) = nut_user() else { return };
-    let d = NutDir::standard("");
+    let Some(nut) = nut_user("the privilege tests") else {
+        return;
+    };
+    let d = NutTree::standard("");
     grant_group(d.path(), nut.gid);
     // The driver socket must be reachable by the group, as drivers make it (0660).
     let drv = FakeDriver::start(&d.state(), "fake-test", sample_state());
@@ -590,7 +570,9 @@ fn drops_privileges(with_u: bool) {
 
 #[test]
 fn chroots_with_r_and_drops_with_u() {
-    let Some(nut) = nut_user() else { return };
+    let Some(nut) = nut_user("the privilege tests") else {
+        return;
+    };
     let (_d, root, _drv, u) = start_jailed(&nut, &[]);
     let proc_root = std::fs::read_link(format!("/proc/{}/root", u.child.pid())).expect("proc root");
     assert_eq!(proc_root, root.canonicalize().expect("canonical"));
@@ -612,16 +594,15 @@ fn chroots_with_r_and_drops_with_u() {
 fn start_jailed(
     nut: &nix::unistd::User,
     extra: &[&str],
-) -> (NutDir, std::path::PathBuf, FakeDriver, Upsd) {
-    let d = NutDir::new();
+) -> (NutTree, std::path::PathBuf, FakeDriver, Upsd) {
+    let d = NutTree::new();
     let root = d.path().join("jail");
     for sub in ["conf", "state", "run"] {
         std::fs::create_dir_all(root.join(sub)).expect("mkdir");
     }
-    let port = rnut_tests::free_port();
     rnut_tests::write_file(
         &root.join("conf/upsd.conf"),
-        &format!("LISTEN 127.0.0.1 {port}\n"),
+        &format!("LISTEN 127.0.0.1 {}\n", rnut_tests::free_port()),
         0o640,
     );
     rnut_tests::write_file(
@@ -661,7 +642,9 @@ fn jail_env(cmd: &mut Command) -> &mut Command {
 /// of Debian's ExecReload) and with the daemon's own `-r jail` (PID file inside the jail).
 #[test]
 fn reload_command_answers_for_a_chrooted_upsd() {
-    let Some(nut) = nut_user() else { return };
+    let Some(nut) = nut_user("the privilege tests") else {
+        return;
+    };
     let (_d, root, _drv, u) = start_jailed(&nut, &["-F"]);
     let pidfile = root.join("run/upsd.pid");
     assert!(
@@ -735,7 +718,7 @@ fn hashed_passwords_in_upsd_users() {
     } else {
         false
     };
-    let d = NutDir::standard("");
+    let d = NutTree::standard("");
     d.write_users(&users);
     let u = Upsd::start(&d);
     let mut ok = u.client();
@@ -759,7 +742,7 @@ fn hashed_passwords_in_upsd_users() {
 /// none and netclient are refused with one line naming the file; netserver runs.
 #[test]
 fn nut_conf_mode_decides_whether_upsd_runs() {
-    let d = NutDir::standard("");
+    let d = NutTree::standard("");
     let _drv = FakeDriver::start(&d.state(), "fake-test", sample_state());
     let nut_conf = d.conf().join("nut.conf");
     for mode in ["none", "netclient"] {
@@ -788,7 +771,7 @@ fn nut_conf_mode_decides_whether_upsd_runs() {
 fn a_fatal_error_is_one_clean_line() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = taken.local_addr().expect("addr").port();
-    let d = NutDir::standard("");
+    let d = NutTree::standard("");
     d.write_upsd_conf(&format!("LISTEN 127.0.0.1 {port}\n"));
     let out = upsd_command(&d, rnut_tests::stay_root_args())
         .stdin(std::process::Stdio::null())
@@ -808,7 +791,7 @@ fn a_fatal_error_is_one_clean_line() {
 /// whatever happens).
 #[test]
 fn reload_command_fails_when_the_reload_is_refused() {
-    let d = NutDir::standard("");
+    let d = NutTree::standard("");
     let _drv = FakeDriver::start(&d.state(), "fake-test", sample_state());
     let u = Upsd::start_with(&d, &["-F"], |_| {});
     let pid = u.child.pid().to_string();

@@ -30,8 +30,8 @@ fn big_state(extra: usize) -> DriverState {
 }
 
 /// A upsd serving UPS `test` (`state`) and UPS `other` (the sample state), both ready.
-fn serve(test_state: DriverState, other_state: DriverState) -> (NutDir, [FakeDriver; 2], Upsd) {
-    let d = NutDir::standard("");
+fn serve(test_state: DriverState, other_state: DriverState) -> (NutTree, [FakeDriver; 2], Upsd) {
+    let d = NutTree::standard("");
     let test = FakeDriver::start(&d.state(), "fake-test", test_state);
     let other = FakeDriver::start(&d.state(), "fake-other", other_state);
     let u = Upsd::start(&d);

@@ -1,18 +1,18 @@
 //! The real chain: rnut's `dummy-ups` driver serving a .dev file from NUT's device dumps
 //! library, rnut's `upsd` reading it through the driver socket, clients over TCP.
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
+use rnut_tests::process::Logged;
 use rnut_tests::upsd::*;
-use rnut_tests::{ChildGuard, bin, wait_until, write_file};
+use rnut_tests::{bin, wait_until, write_file};
 
 const DEV: &str = "Riello/Riello__IPG_600__riello_usb__2.7.4__01.dev";
 
 #[test]
 fn dummy_ups_feeds_upsd() {
-    let d = NutDir::new();
-    let port = rnut_tests::free_port();
+    let d = NutTree::new();
     std::fs::copy(
         rnut_tests::shared_dir().join("fixtures/nut-ddl").join(DEV),
         d.conf().join("test.dev"),
@@ -21,20 +21,17 @@ fn dummy_ups_feeds_upsd() {
     d.write_ups_conf(
         "[test]\n\tdriver = dummy-ups\n\tport = test.dev\n\tdesc = \"Riello IPG 600\"\n",
     );
-    d.write_upsd_conf(&format!("LISTEN 127.0.0.1 {port}\n"));
+    d.write_upsd_conf(&format!("LISTEN 127.0.0.1 {}\n", rnut_tests::free_port()));
     d.write_users(STANDARD_USERS);
     let mut cmd = Command::new(bin("dummy-ups"));
     cmd.args(["-a", "test", "-F"])
         .env("NUT_CONFPATH", d.conf())
         .env("NUT_STATEPATH", d.state())
-        .env("NUT_ALTPIDPATH", d.run())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
+        .env("NUT_ALTPIDPATH", d.run());
     if rnut_tests::is_root() {
         cmd.args(["-u", "root"]);
     }
-    let mut driver = ChildGuard::spawn("dummy-ups", &mut cmd);
-    let _drv_log = capture(driver.child_mut().stderr.take().expect("stderr"));
+    let mut driver = Logged::spawn("dummy-ups", &mut cmd);
     let u = Upsd::start(&d);
     let ready = wait_until(Duration::from_secs(20), || {
         let mut c = u.client();
@@ -99,7 +96,7 @@ fn dummy_ups_feeds_upsd() {
     }
 
     // The driver goes away: clients are told, and upsd keeps serving.
-    driver.stop(Duration::from_secs(5));
+    driver.child.stop(Duration::from_secs(5));
     assert!(wait_until(Duration::from_secs(10), || c
         .cmd("GET VAR test ups.status")
         == "ERR DRIVER-NOT-CONNECTED"));

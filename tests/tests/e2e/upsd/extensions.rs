@@ -42,8 +42,8 @@ impl LocalClient {
 
 /// The standard layout plus `LISTEN <dir>/sock/upsd.sock` (the directory 0700, ours) and
 /// `extra` upsd.conf lines.
-fn with_socket(extra: &str) -> (NutDir, PathBuf) {
-    let d = NutDir::standard("");
+fn with_socket(extra: &str) -> (NutTree, PathBuf) {
+    let d = NutTree::standard("");
     let sock_dir = d.path().join("sock");
     std::fs::create_dir(&sock_dir).expect("mkdir");
     std::fs::set_permissions(&sock_dir, std::fs::Permissions::from_mode(0o700)).expect("chmod");
@@ -52,14 +52,14 @@ fn with_socket(extra: &str) -> (NutDir, PathBuf) {
     (d, sock)
 }
 
-fn add_conf(d: &NutDir, lines: &str) {
+fn add_conf(d: &NutTree, lines: &str) {
     let conf = std::fs::read_to_string(d.conf().join("upsd.conf")).expect("read");
     d.write_upsd_conf(&format!("{conf}{lines}"));
 }
 
 /// upsd with a fake driver serving UPS `test`, ready (asked with credentials, which every
 /// configuration here accepts).
-fn start(d: &NutDir) -> (FakeDriver, Upsd) {
+fn start(d: &NutTree) -> (FakeDriver, Upsd) {
     let drv = FakeDriver::start(&d.state(), "fake-test", sample_state());
     let u = Upsd::start(d);
     let ready = rnut_tests::wait_until(Duration::from_secs(15), || {
@@ -73,13 +73,11 @@ fn start(d: &NutDir) -> (FakeDriver, Upsd) {
 }
 
 fn run(tool: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    Command::new(tool)
-        .args(args)
+    let mut cmd = Command::new(tool);
+    cmd.args(args)
         .env_remove("NUT_PASSWORD")
-        .envs(env.iter().copied())
-        .stdin(Stdio::null())
-        .output()
-        .expect("run the tool")
+        .envs(env.iter().copied());
+    rnut_tests::process::output(&mut cmd, "")
 }
 
 fn out(o: &Output) -> String {
@@ -497,15 +495,7 @@ fn c_upsc_and_c_upsmon_against_our_upsd_with_each_extension_on() {
             ),
             0o640,
         );
-        let mut cmd = Command::new("/lib/nut/upsmon");
-        cmd.args(["-F", "-DD", "-p", "-u", "root"])
-            .env("NUT_CONFPATH", &mon)
-            .env("NUT_STATEPATH", &mon)
-            .env("NUT_ALTPIDPATH", &mon)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
-        let mut upsmon = ChildGuard::spawn("upsmon", &mut cmd);
-        let mon_log = capture(upsmon.child_mut().stderr.take().expect("stderr"));
+        let upsmon = rnut_tests::monitor::spawn_c_upsmon(&mon, "-DD");
         assert!(
             u.wait_log(
                 "User monitor@127.0.0.1 logged into UPS [test]",
@@ -516,15 +506,14 @@ fn c_upsc_and_c_upsmon_against_our_upsd_with_each_extension_on() {
         );
         // It polls and reads the status: a refused GET VAR would make it log a failure.
         let polled = rnut_tests::wait_until(Duration::from_secs(20), || {
-            mon_log
-                .lock()
-                .unwrap()
+            upsmon
+                .lines()
                 .iter()
                 .filter(|l| l.contains("pollups") || l.contains("get_var"))
                 .count()
                 >= 3
         });
-        let text = mon_log.lock().unwrap().join("\n");
+        let text = upsmon.text();
         assert!(polled, "{extra}: C upsmon did not poll: {text}");
         assert!(
             !text.contains("failed")

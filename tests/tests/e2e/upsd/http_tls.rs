@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use rnut_tests::http::{get_tls, http_addr, sample};
 use rnut_tests::upsd::pki::{STORE_PASSWORD, TestPki, store_conf};
-use rnut_tests::upsd::{FakeDriver, NutDir, STANDARD_USERS, Upsd, sample_state, wait_ups_ready};
+use rnut_tests::upsd::{FakeDriver, NutTree, STANDARD_USERS, Upsd, sample_state, wait_ups_ready};
 
 struct Setup {
-    _d: NutDir,
+    _d: NutTree,
     pki: TestPki,
     _drv: FakeDriver,
     u: Upsd,
@@ -19,7 +19,7 @@ struct Setup {
 
 fn start(http_lines: &str) -> Setup {
     let pki = TestPki::new();
-    let d = NutDir::new();
+    let d = NutTree::new();
     let store = d.path().join("certdb");
     pki.write_store(&store);
     let conf = store_conf(

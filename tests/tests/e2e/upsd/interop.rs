@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use nut_certutil::der::pem;
-use rnut_tests::monitor::Logged;
+use rnut_tests::process::Logged;
 use rnut_tests::upsd::pki::{SERVER_NICK, STORE_PASSWORD, TestPki};
 use rnut_tests::upsd::*;
 use rnut_tests::{ChildGuard, require_tool, wait_until, write_file};
@@ -85,12 +85,7 @@ fn start_pair() -> Pair {
         .env("NUT_ALTPIDPATH", root.join("c-run"));
     let c_upsd = Logged::spawn("C upsd", &mut c_cmd);
 
-    let d = NutDir {
-        dir: tempfile::tempdir_in(root).expect("tempdir"),
-    };
-    for sub in ["conf", "run"] {
-        std::fs::create_dir_all(d.path().join(sub)).expect("mkdir");
-    }
+    let d = NutTree::new_in(root);
     let r_port = rnut_tests::free_port();
     d.write_ups_conf(&ups_conf());
     d.write_upsd_conf(&format!("LISTEN 127.0.0.1 {r_port}\n"));
@@ -120,11 +115,7 @@ fn start_pair() -> Pair {
 }
 
 fn run(bin: &str, args: &[&str]) -> Output {
-    Command::new(bin)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run tool")
+    rnut_tests::process::output(Command::new(bin).args(args), "")
 }
 
 fn upsc(args: &[&str]) -> Output {
@@ -431,7 +422,7 @@ fn c_upsmon_over_tls(certhost: impl FnOnce(u16) -> String, expect: &str) -> Opti
     // Two C upsmons started at once get in each other's way: one at a time.
     let serial = rnut_tests::system_lock();
     let pki = TestPki::new();
-    let d = NutDir::new();
+    let d = NutTree::new();
     let store = d.path().join("certdb");
     pki.write_store(&store);
     let port = rnut_tests::free_port();
@@ -464,21 +455,13 @@ fn c_upsmon_over_tls(certhost: impl FnOnce(u16) -> String, expect: &str) -> Opti
         ),
         0o640,
     );
-    let mut cmd = Command::new("/lib/nut/upsmon");
-    cmd.args(["-F", "-D", "-p", "-u", "root"])
-        .env("NUT_CONFPATH", &mon)
-        .env("NUT_STATEPATH", &mon)
-        .env("NUT_ALTPIDPATH", &mon)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    let mut upsmon = ChildGuard::spawn("upsmon", &mut cmd);
-    let mon_log = capture(upsmon.child_mut().stderr.take().expect("stderr"));
+    let upsmon = rnut_tests::monitor::spawn_c_upsmon(&mon, "-D");
     let ok = u.wait_log(expect, Duration::from_secs(30));
     assert!(
         ok,
         "upsd did not log {expect:?}.\nupsd: {}\nupsmon: {}",
         u.log_text(),
-        mon_log.lock().unwrap().join("\n")
+        upsmon.text()
     );
     Some(CUpsmonRun {
         _serial: serial,
@@ -493,10 +476,10 @@ fn c_upsmon_over_tls(certhost: impl FnOnce(u16) -> String, expect: &str) -> Opti
 /// What [`c_upsmon_over_tls`] keeps running: the directory, the driver, upsd and C upsmon.
 struct CUpsmonRun {
     _serial: std::sync::MutexGuard<'static, ()>,
-    _d: NutDir,
+    _d: NutTree,
     _drv: FakeDriver,
     u: Upsd,
-    _upsmon: ChildGuard,
+    _upsmon: Logged,
     /// Every byte C upsmon sent to upsd.
     client_bytes: Arc<Mutex<Vec<u8>>>,
 }

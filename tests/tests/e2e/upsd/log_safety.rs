@@ -82,7 +82,7 @@ fn refusals_accounted(lines: &[String]) -> (usize, u64, usize) {
 #[test]
 fn a_burst_past_maxconn_logs_a_few_lines_and_a_summary() {
     const BURST: usize = 500;
-    let d = NutDir::standard("MAXCONN 2\n");
+    let d = NutTree::standard("MAXCONN 2\n");
     let u = Upsd::start(&d);
     // Two sessions hold MAXCONN.
     let mut held: Vec<Client> = (0..2).map(|_| u.client()).collect();

@@ -30,7 +30,7 @@ fn failed_login(u: &Upsd, from: IpAddr, user: &str, password: &str) -> Duration 
 /// with it between two guesses of admin's password. The guesses must still slow down.
 #[test]
 fn a_known_password_does_not_reset_the_delay_of_another_user() {
-    let d = NutDir::standard("");
+    let d = NutTree::standard("");
     let u = Upsd::start(&d);
     let from = IpAddr::V4(Ipv4Addr::LOCALHOST);
     let mut guesses = Vec::new();
@@ -71,7 +71,7 @@ fn unknown_and_known_users_cost_the_same() {
         .hash_password(b"hashed secret", &salt)
         .expect("hash")
         .to_string();
-    let d = NutDir::standard("");
+    let d = NutTree::standard("");
     d.write_users(&format!(
         "[plainuser]\n\tpassword = plainsecret\n\tupsmon secondary\n\
          [hasheduser]\n\tpassword = \"{hash}\"\n\tupsmon secondary\n"

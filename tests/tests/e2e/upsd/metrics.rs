@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use nut_core::sock::DriverMessage;
 use rnut_tests::http::{get, get_with, http_addr, sample, standard_with_http};
-use rnut_tests::upsd::{FakeDriver, NutDir, STANDARD_USERS, Upsd, sample_state, wait_ups_ready};
+use rnut_tests::upsd::{FakeDriver, NutTree, STANDARD_USERS, Upsd, sample_state, wait_ups_ready};
 use rnut_tests::{bin, require_tool, wait_until};
 
 /// A state with the numeric variables a real UPS reports.
@@ -243,7 +243,7 @@ fn counters_follow_the_nut_traffic() {
 #[test]
 fn a_dead_or_silent_driver_is_stale_within_maxage() {
     const MAXAGE: u64 = 2;
-    let d = NutDir::new();
+    let d = NutTree::new();
     d.write_upsd_conf(&format!(
         "LISTEN 127.0.0.1 {}\nMAXAGE {MAXAGE}\n{}",
         rnut_tests::free_port(),

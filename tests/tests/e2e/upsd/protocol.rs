@@ -7,8 +7,8 @@ use std::time::Duration;
 use nut_core::sock::DriverMessage;
 use rnut_tests::upsd::*;
 
-fn setup() -> (NutDir, FakeDriver, Upsd) {
-    let d = NutDir::standard("");
+fn setup() -> (NutTree, FakeDriver, Upsd) {
+    let d = NutTree::standard("");
     write_cmdvartab(&d);
     let drv = FakeDriver::start(&d.state(), "fake-test", sample_state());
     let u = Upsd::start(&d);
@@ -16,7 +16,7 @@ fn setup() -> (NutDir, FakeDriver, Upsd) {
     (d, drv, u)
 }
 
-fn write_cmdvartab(d: &NutDir) {
+fn write_cmdvartab(d: &NutTree) {
     rnut_tests::write_file(
         &d.conf().join("cmdvartab"),
         "VARDESC ups.status \"UPS status\"\nCMDDESC load.off \"Turn off the load immediately\"\n",
@@ -500,7 +500,7 @@ fn driver_updates_staleness_and_disconnects() {
 
 #[test]
 fn parse_errors_and_oversized_lines() {
-    let d = NutDir::standard("");
+    let d = NutTree::standard("");
     let _drv = FakeDriver::start(&d.state(), "fake-test", sample_state());
     // -D: upsd logs each parse error (at debug), the event the test waits for below.
     let u = Upsd::start_with(&d, &["-D"], |_| {});

@@ -12,8 +12,8 @@ use nut_core::sock::DriverMessage;
 use rnut_tests::procfs;
 use rnut_tests::upsd::*;
 
-fn setup() -> (NutDir, FakeDriver, Upsd) {
-    let d = NutDir::standard("");
+fn setup() -> (NutTree, FakeDriver, Upsd) {
+    let d = NutTree::standard("");
     let drv = FakeDriver::start(&d.state(), "fake-test", sample_state());
     let u = Upsd::start(&d);
     wait_ups_ready(&u, "test");

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use nut_core::sock::DriverMessage;
 use rnut_tests::http::{get, http_addr};
-use rnut_tests::upsd::{FakeDriver, NutDir, STANDARD_USERS, Upsd, sample_state, wait_ups_ready};
+use rnut_tests::upsd::{FakeDriver, NutTree, STANDARD_USERS, Upsd, sample_state, wait_ups_ready};
 use rnut_tests::{ChildGuard, require_tool, wait_until};
 
 fn state_with(values: &[(&str, &str)]) -> nut_core::sock::DriverState {
@@ -65,7 +65,7 @@ fn the_status_page_shows_every_state_in_chromium() {
     if !require_tool("chromium") {
         return;
     }
-    let d = NutDir::new();
+    let d = NutTree::new();
     d.write_upsd_conf(&format!(
         "LISTEN 127.0.0.1 {}\nMAXAGE 15\n{}",
         rnut_tests::free_port(),

@@ -276,7 +276,7 @@ fn certrequest_no_ignores_client_certificates() {
 #[test]
 fn starttls_with_pem_certfile_and_ca_bundle() {
     let pki = TestPki::new();
-    let d = NutDir::new();
+    let d = NutTree::new();
     let certfile = d.conf().join("upsd.pem");
     pki.write_certfile(&certfile);
     let bundle = pki.write_ca_bundle(&d.conf().join("ca.pem"));
@@ -406,7 +406,7 @@ fn wait_for_count(u: &Upsd, needle: &str, n: usize) -> bool {
     })
 }
 
-fn expect_startup_failure(d: &NutDir, needle: &str) {
+fn expect_startup_failure(d: &NutTree, needle: &str) {
     let (mut child, log) = spawn_upsd(d, &[], |_| {});
     let status = child
         .wait_exit(Duration::from_secs(20))
@@ -427,7 +427,7 @@ fn expect_startup_failure(d: &NutDir, needle: &str) {
 #[test]
 fn broken_tls_configuration_stops_upsd() {
     let pki = TestPki::new();
-    let d = NutDir::new();
+    let d = NutTree::new();
     let store = d.path().join("certdb");
     pki.write_store(&store);
     d.write_ups_conf("[test]\n\tdriver = fake\n\tport = none\n");
@@ -464,7 +464,7 @@ fn broken_tls_configuration_stops_upsd() {
 #[test]
 fn single_quoted_certident_is_accepted() {
     let pki = TestPki::new();
-    let d = NutDir::new();
+    let d = NutTree::new();
     let store = d.path().join("certdb");
     pki.write_store(&store);
     d.write_upsd_conf(&format!(
