@@ -42,29 +42,43 @@ fn has(d: &NutTree, ev: &str) -> bool {
     d.events().iter().any(|e| e == ev)
 }
 
-#[test]
-fn losing_one_upsd_fails_over_without_commbad_and_losing_both_is_commbad() {
-    let (mut a, mut b) = two_stacks();
+/// A primary upsmon on the failover line of `a` and `b`, once it uses `a`.
+fn monitor_both(a: &Stack, b: &Stack) -> (NutTree, Logged) {
     let d = NutTree::for_upsmon();
-    d.write_conf(&failover_line(&a, &b), "");
+    d.write_conf(&failover_line(a, b), "");
     let mon = start_upsmon(&d, &["-u", "root"]);
-    let addr_a = format!("127.0.0.1:{}", a.port);
-    let addr_b = format!("127.0.0.1:{}", b.port);
     assert!(
-        mon.wait_log(&format!("using server {addr_a}"), Duration::from_secs(20)),
+        mon.wait_log(
+            &format!("using server 127.0.0.1:{}", a.port),
+            Duration::from_secs(20)
+        ),
         "{}",
         mon.text()
     );
+    (d, mon)
+}
 
-    a.stop_upsd();
+/// upsmon logs that it moved from `a` to `b`.
+fn assert_failed_over(mon: &Logged, a: &Stack, b: &Stack) {
     assert!(
         mon.wait_log(
-            &format!("failed over from {addr_a} to {addr_b}"),
+            &format!(
+                "failed over from 127.0.0.1:{} to 127.0.0.1:{}",
+                a.port, b.port
+            ),
             Duration::from_secs(15)
         ),
         "{}",
         mon.text()
     );
+}
+
+#[test]
+fn losing_one_upsd_fails_over_without_commbad_and_losing_both_is_commbad() {
+    let (mut a, mut b) = two_stacks();
+    let (d, mon) = monitor_both(&a, &b);
+    a.stop_upsd();
+    assert_failed_over(&mon, &a, &b);
     // Monitoring goes on through B: a power failure there is seen.
     b.set_status("OB");
     assert!(
@@ -180,25 +194,9 @@ fn c_upsmon_refuses_the_failover_line() {
 #[test]
 fn a_upsd_without_its_driver_counts_as_lost() {
     let (mut a, b) = two_stacks();
-    let d = NutTree::for_upsmon();
-    d.write_conf(&failover_line(&a, &b), "");
-    let mon = start_upsmon(&d, &["-u", "root"]);
-    let addr_a = format!("127.0.0.1:{}", a.port);
-    let addr_b = format!("127.0.0.1:{}", b.port);
-    assert!(
-        mon.wait_log(&format!("using server {addr_a}"), Duration::from_secs(20)),
-        "{}",
-        mon.text()
-    );
+    let (d, mon) = monitor_both(&a, &b);
     a.stop_driver();
-    assert!(
-        mon.wait_log(
-            &format!("failed over from {addr_a} to {addr_b}"),
-            Duration::from_secs(15)
-        ),
-        "{}",
-        mon.text()
-    );
+    assert_failed_over(&mon, &a, &b);
     // No COMMBAD and no shutdown after the failover: a check that nothing happens. 4 s is
     // DEADTIME (3 s) plus one poll (POLLFREQ 1), when upsmon would have declared the UPS
     // lost had it still counted server A.

@@ -49,28 +49,31 @@ fn served(r: &Result<rnut_tests::http::HttpAnswer, String>) -> bool {
     matches!(r, Ok(a) if a.status == 200 && a.body.contains("nut_ups_driver_connected"))
 }
 
+/// GET /metrics over HTTPS from a client without a certificate, from one whose certificate
+/// an untrusted CA issued, and from one the test CA issued, in that order.
+fn metrics_by_each_client(
+    s: &Setup,
+    http: std::net::SocketAddr,
+) -> [Result<rnut_tests::http::HttpAnswer, String>; 3] {
+    let pki = &s.pki;
+    [
+        None,
+        Some((pki.rogue_der.as_slice(), &pki.rogue_key)),
+        Some((pki.client_der.as_slice(), &pki.client_key)),
+    ]
+    .map(|identity| get_tls(http, pki.client_config(identity), "/metrics"))
+}
+
 #[test]
 fn https_at_require_serves_only_trusted_client_certificates() {
     let s = start("HTTP_TLS yes\nHTTP_CERTREQUEST REQUIRE\n");
     let http = http_addr(&s.u);
     assert!(s.u.log_text().contains("HTTP listening at https://"));
-    let anon = get_tls(http, s.pki.client_config(None), "/metrics");
+    let [anon, rogue, good] = metrics_by_each_client(&s, http);
     assert!(!served(&anon), "served without a certificate: {anon:?}");
-    let rogue = get_tls(
-        http,
-        s.pki
-            .client_config(Some((&s.pki.rogue_der, &s.pki.rogue_key))),
-        "/metrics",
-    );
     assert!(
         !served(&rogue),
         "served an untrusted certificate: {rogue:?}"
-    );
-    let good = get_tls(
-        http,
-        s.pki
-            .client_config(Some((&s.pki.client_der, &s.pki.client_key))),
-        "/metrics",
     );
     assert!(served(&good), "refused a trusted certificate: {good:?}");
     // Plaintext on the HTTPS port: no HTTP answer.
@@ -91,23 +94,11 @@ fn https_at_require_serves_only_trusted_client_certificates() {
 fn https_at_request_serves_without_a_certificate_but_refuses_an_untrusted_one() {
     let s = start("HTTP_TLS yes\nHTTP_CERTREQUEST REQUEST\n");
     let http = http_addr(&s.u);
-    let anon = get_tls(http, s.pki.client_config(None), "/metrics");
+    let [anon, rogue, good] = metrics_by_each_client(&s, http);
     assert!(served(&anon), "refused without a certificate: {anon:?}");
-    let rogue = get_tls(
-        http,
-        s.pki
-            .client_config(Some((&s.pki.rogue_der, &s.pki.rogue_key))),
-        "/metrics",
-    );
     assert!(
         !served(&rogue),
         "served an untrusted certificate: {rogue:?}"
-    );
-    let good = get_tls(
-        http,
-        s.pki
-            .client_config(Some((&s.pki.client_der, &s.pki.client_key))),
-        "/metrics",
     );
     assert!(served(&good), "refused a trusted certificate: {good:?}");
 }
