@@ -11,7 +11,7 @@ use std::time::Duration;
 
 pub use crate::process::{Logged, capture, run_tool, run_tool_env, stderr, stdout};
 pub use crate::tree::NutTree;
-use crate::{bin, private_tempdir, wait_until, write_file};
+use crate::{bin, wait_until, write_file};
 
 /// Replies of the scripted server to one request line.
 pub type Script = Arc<dyn Fn(&str) -> Vec<String> + Send + Sync>;
@@ -267,7 +267,8 @@ pub fn start_upsmon_in_background(
 /// (or C's), in a private directory.
 #[derive(Debug)]
 pub struct Stack {
-    pub dir: tempfile::TempDir,
+    /// The stack's NUT tree (conf, state, run).
+    pub tree: NutTree,
     /// upsd's port, picked before upsd starts: neither our upsd nor C's accepts port 0 in
     /// LISTEN and logs the port it bound.
     pub port: u16,
@@ -284,26 +285,16 @@ pub const USERS: &str = "[admin]\n\tpassword = mypass\n\tactions = SET\n\taction
 impl Stack {
     /// Write the config: UPS `dummy` playing `seq`, `extra_upsd` appended to upsd.conf.
     pub fn new(seq: &str, extra_upsd: &str) -> Stack {
-        let dir = private_tempdir();
+        let tree = NutTree::new();
         let port = crate::free_port();
-        let p = dir.path();
-        for d in ["conf", "state", "run"] {
-            std::fs::create_dir_all(p.join(d)).expect("mkdir");
-        }
-        write_file(
-            &p.join("conf/ups.conf"),
+        tree.write_ups_conf(
             "[dummy]\n\tdriver = dummy-ups\n\tport = test.seq\n\tdesc = \"Test UPS\"\n",
-            0o640,
         );
-        write_file(&p.join("conf/test.seq"), seq, 0o640);
-        write_file(
-            &p.join("conf/upsd.conf"),
-            &format!("LISTEN 127.0.0.1 {port}\n{extra_upsd}"),
-            0o640,
-        );
-        write_file(&p.join("conf/upsd.users"), USERS, 0o640);
+        tree.write("test.seq", seq);
+        tree.write_upsd_conf(&format!("LISTEN 127.0.0.1 {port}\n{extra_upsd}"));
+        tree.write_users(USERS);
         Stack {
-            dir,
+            tree,
             port,
             driver: None,
             upsd: None,
@@ -312,14 +303,7 @@ impl Stack {
     }
 
     pub fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    fn env(&self, cmd: &mut Command) {
-        let p = self.path();
-        cmd.env("NUT_CONFPATH", p.join("conf"))
-            .env("NUT_STATEPATH", p.join("state"))
-            .env("NUT_ALTPIDPATH", p.join("run"));
+        self.tree.path()
     }
 
     /// Make the directories usable by C NUT's `nut` user (it drops privileges).
@@ -335,27 +319,22 @@ impl Stack {
     /// Our dummy-ups for section `ups` of this stack's ups.conf, in the foreground, with the
     /// stack's environment.
     pub fn dummy_ups_command(&self, ups: &str) -> Command {
-        let mut cmd = Command::new(bin("dummy-ups"));
+        let mut cmd = self.tree.driver(&bin("dummy-ups"));
         cmd.args(["-a", ups, "-F"]);
-        if crate::is_root() {
-            cmd.args(["-u", "root"]);
-        }
-        self.env(&mut cmd);
         cmd
     }
 
     pub fn start_driver(&mut self) {
-        let _ = std::fs::remove_file(self.path().join("state/dummy-ups-dummy"));
+        let sock = self.tree.socket("dummy");
+        let _ = std::fs::remove_file(&sock);
         let mut cmd = if self.c_nut {
-            let mut cmd = Command::new("/lib/nut/dummy-ups");
+            let mut cmd = self.tree.command(Path::new("/lib/nut/dummy-ups"));
             cmd.args(["-a", "dummy", "-F"]);
-            self.env(&mut cmd);
             cmd
         } else {
             self.dummy_ups_command("dummy")
         };
         self.driver = Some(Logged::spawn("dummy-ups", &mut cmd));
-        let sock = self.path().join("state/dummy-ups-dummy");
         assert!(
             crate::wait_for_unix(&sock, Duration::from_secs(15)),
             "driver socket"
@@ -364,15 +343,13 @@ impl Stack {
 
     pub fn start_upsd(&mut self) {
         let mut cmd = if self.c_nut {
-            Command::new("/lib/nut/upsd")
+            self.tree.command(Path::new("/lib/nut/upsd"))
         } else {
-            Command::new(bin("upsd"))
+            let mut ours = self.tree.command(&bin("upsd"));
+            ours.args(crate::stay_root_args());
+            ours
         };
         cmd.arg("-F");
-        if crate::is_root() && !self.c_nut {
-            cmd.args(["-u", "root"]);
-        }
-        self.env(&mut cmd);
         let mut upsd = Logged::spawn("upsd", &mut cmd);
         if self.c_nut {
             let addr: SocketAddr = format!("127.0.0.1:{}", self.port).parse().expect("addr");
