@@ -246,7 +246,7 @@ fn the_imported_listing_matches_nss_certutil() {
     }
 }
 
-/// The NSS database used directly as CERTPATH is tests/tests/certpath_nssdb.rs; here the
+/// The NSS database used directly as CERTPATH is certutil::certpath_nssdb; here the
 /// other way, `import-nss` into our store, serves the same identity.
 #[test]
 fn an_import_of_an_nss_database_serves_tls() {
