@@ -36,6 +36,29 @@ impl NutTree {
     }
 }
 
+/// A configuration directory (NUT_CONFPATH) for one UPS `test` that dummy-ups serves from the
+/// nut-ddl fixture `dev` (copied as `test.dev`, described as `desc`), a upsd on `port` with
+/// `extra` upsd.conf lines, and the standard users: what C's upsd and dummy-ups read as well
+/// as ours.
+pub fn write_dev_conf(dir: &Path, dev: &str, desc: &str, port: u16, extra: &str) {
+    crate::write_file(
+        &dir.join("ups.conf"),
+        &format!("[test]\n\tdriver = dummy-ups\n\tport = test.dev\n\tdesc = \"{desc}\"\n"),
+        0o640,
+    );
+    crate::write_file(
+        &dir.join("upsd.conf"),
+        &format!("LISTEN 127.0.0.1 {port}\n{extra}"),
+        0o640,
+    );
+    crate::write_file(&dir.join("upsd.users"), STANDARD_USERS, 0o640);
+    std::fs::copy(
+        crate::shared_dir().join("fixtures/nut-ddl").join(dev),
+        dir.join("test.dev"),
+    )
+    .expect("copy dev");
+}
+
 pub const STANDARD_USERS: &str = "[admin]\n\tpassword = mypass\n\tactions = SET\n\tactions = FSD\n\tinstcmds = ALL\n\
 [monp]\n\tpassword = \"P@ss W0rd\"\n\tupsmon primary\n\
 [mons]\n\tpassword = secpass\n\tupsmon secondary\n\

@@ -22,22 +22,7 @@ const ENABLE: &[&str] = &[
 ];
 
 fn conf_files(dir: &Path, port: u16, extra: &str) {
-    write_file(
-        &dir.join("ups.conf"),
-        "[test]\n\tdriver = dummy-ups\n\tport = test.dev\n\tdesc = \"Conformance UPS\"\n",
-        0o640,
-    );
-    write_file(
-        &dir.join("upsd.conf"),
-        &format!("LISTEN 127.0.0.1 {port}\n{extra}"),
-        0o640,
-    );
-    write_file(&dir.join("upsd.users"), STANDARD_USERS, 0o640);
-    std::fs::copy(
-        rnut_tests::shared_dir().join("fixtures/nut-ddl").join(DEV),
-        dir.join("test.dev"),
-    )
-    .expect("copy dev");
+    write_dev_conf(dir, DEV, "Conformance UPS", port, extra);
 }
 
 /// Run the tool; its Markdown rows as (id, result) and the exit code.

@@ -48,19 +48,7 @@ fn start_pair() -> Pair {
     std::fs::create_dir_all(&state).expect("mkdir");
     let c_conf = root.join("c");
     let c_port = rnut_tests::free_port();
-    let users = STANDARD_USERS;
-    write_file(&c_conf.join("ups.conf"), &ups_conf(), 0o640);
-    write_file(
-        &c_conf.join("upsd.conf"),
-        &format!("LISTEN 127.0.0.1 {c_port}\n"),
-        0o640,
-    );
-    write_file(&c_conf.join("upsd.users"), users, 0o640);
-    std::fs::copy(
-        rnut_tests::shared_dir().join("fixtures/nut-ddl").join(DEV),
-        c_conf.join("test.dev"),
-    )
-    .expect("copy dev");
+    write_dev_conf(&c_conf, DEV, "Interop UPS", c_port, "");
     std::fs::create_dir_all(root.join("c-run")).expect("mkdir");
 
     let mut drv_cmd = Command::new("/lib/nut/dummy-ups");
@@ -87,9 +75,10 @@ fn start_pair() -> Pair {
 
     let d = NutTree::new_in(root);
     let r_port = rnut_tests::free_port();
+    // Our upsd reads the same UPS from the same driver socket (no test.dev needed).
     d.write_ups_conf(&ups_conf());
     d.write_upsd_conf(&format!("LISTEN 127.0.0.1 {r_port}\n"));
-    d.write_users(users);
+    d.write_users(STANDARD_USERS);
     // -D: our upsd logs parse errors (at debug) as C upsd does (at notice).
     let ours = Upsd::start_with(&d, &["-D"], |cmd| {
         cmd.env("NUT_STATEPATH", &state)
