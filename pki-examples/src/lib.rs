@@ -6,7 +6,7 @@
 //!   hosts, revoking a certificate and handing out the CRL, rotating upsd's certificate.
 //! - `conf/`: example upsd.conf / upsmon.conf for both styles.
 //!
-//! The end-to-end tests (`tests/tests/certutil_examples.rs`) run both scripts and finish with a
+//! The end-to-end tests (`tests/tests/e2e/certutil/examples.rs`) run both scripts and finish with a
 //! real TLS handshake between a server and a client configured from what the scripts wrote.
 
 use std::path::PathBuf;

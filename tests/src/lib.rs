@@ -1,8 +1,21 @@
 //! # rnut end-to-end test harness
 //!
-//! Shared by every test in `tests/tests/`: locating the workspace binaries (building them once
-//! if needed), child processes that are always killed, waiting for sockets and files without
-//! fixed sleeps, and detecting the reference tools (Debian's C NUT, NSS certutil, openssl).
+//! Shared by every test of the end-to-end binary (`tests/tests/e2e/`, a module per area):
+//! locating the workspace binaries (building them once if needed), child processes that are
+//! always killed, waiting for sockets and files without fixed sleeps, and detecting the
+//! reference tools (Debian's C NUT, NSS certutil, openssl).
+//!
+//! ## Layout
+//! - this file: binaries, skips, [`ChildGuard`], waits, ports, files, [`system_lock`];
+//! - [`process`]: the one process runner ([`process::Logged`] daemons whose log is kept and
+//!   whose bound address is read from it, [`process::output`] for tools run to completion);
+//! - [`tree`]: the one temporary NUT tree (conf, state, run);
+//! - [`pki`]: the one test PKI made with nut-certutil's library;
+//! - per area: [`upsd`] (a real upsd, a fake driver, a protocol client, TLS), [`drivers`]
+//!   (a raw driver-socket reader), [`monitor`] (a scripted server, upsmon, a whole stack),
+//!   [`certutil`] (stores, TLS exchanges, the nut-certutil CLI), [`http`] (upsd's HTTP
+//!   listener), [`lifecycle`] (a PKI made with the CLI), [`nut_user`] (the `nut` user);
+//! - [`malleate`] and [`procfs`]: DER re-encoding and /proc readings.
 //!
 //! Tests that need a reference tool call [`require_tool`]; it returns `false` only when the tool
 //! is not installed. Every skip goes through [`skip`]: it prints the reason, records it in
@@ -10,9 +23,18 @@
 //! `RNUT_TESTS_NO_SKIP=1` (set by `scripts/test` and `.ci/run`), so a green run there checked
 //! everything.
 
+pub mod certutil;
+pub mod drivers;
+pub mod http;
+pub mod lifecycle;
 pub mod malleate;
-
+pub mod monitor;
+pub mod nut_user;
+pub mod pki;
+pub mod process;
 pub mod procfs;
+pub mod tree;
+pub mod upsd;
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -70,6 +92,17 @@ fn is_test_process_variable(key: &str) -> bool {
         "CARGO_PRIMARY_PACKAGE",
     ];
     PREFIXES.iter().any(|p| key.starts_with(p)) || key == "CARGO_TARGET_TMPDIR" || key == "OUT_DIR"
+}
+
+/// The one lock of the test suite for what is global to the machine: every test of the e2e
+/// binary runs in one process on libtest's threads, so a test that uses something shared by
+/// the whole system holds this guard for as long as it uses it. Today that is C upsmon:
+/// Debian's build writes `/run/nut/upsmon.pid` whatever NUT_ALTPIDPATH says, and a second C
+/// upsmon started meanwhile finds the first one's PID file and signals it or refuses to start.
+/// A test that panicked while holding the lock does not poison it for the others.
+pub fn system_lock() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Path of a workspace binary by name (`upsd`, `dummy-ups`, `nut-certutil`, ...).
@@ -326,8 +359,12 @@ pub fn unix_listening(path: &Path) -> bool {
     })
 }
 
-/// A free loopback TCP port, picked by the OS. (Another process could take it before use; tests
-/// that can read the bound port from the server's log should prefer that.)
+/// A free loopback TCP port, picked by the OS. Another process could take it before use, so
+/// it serves only where a daemon cannot bind port 0 and report the port: our upsd refuses
+/// port 0 in LISTEN and HTTP_LISTEN (a config error), C upsd logs the configured port rather
+/// than the bound one, and the scripts (scripts/demo, nit-against-rnut) take a port number.
+/// Tests still read the address upsd actually listens on from its log
+/// ([`process::Logged::listening_addr`]).
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())

@@ -1,5 +1,5 @@
 //! In-memory handshakes (no sockets) between configs built from a store: the quick check of
-//! this module; the full verifier matrix over TCP lives in tests/tests/certutil_tls_matrix.rs.
+//! this module; the full verifier matrix over TCP lives in tests/tests/e2e/certutil/tls_matrix.rs.
 
 use std::io::{Read, Write};
 use std::sync::Arc;
