@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use nut_certutil::crl::{CrlTimes, Reason, Revocation, sign_crl};
-use nut_certutil::der::pem;
 use nut_certutil::keys::{KeyAlgorithm, PrivateKey};
+use nut_certutil::pem::encode as pem;
 use nut_certutil::pki::{CertProfile, CertRole, issue, self_signed};
 use nut_certutil::revoke::import_crl;
 use nut_certutil::store::Store;

@@ -29,6 +29,11 @@ pub const VARS: usize = 60;
 pub const CLIENTS: usize = 100;
 /// Time between scrapes.
 pub const SCRAPE_EVERY: Duration = Duration::from_millis(250);
+/// In the paced rows, the time between two `GET VAR` of one client: 1,000 requests a second
+/// from the 100 clients, fifty times what 100 upsmon at POLLFREQ 5 send (the other rows'
+/// clients ask again the moment they are answered, which keeps both cores busy: a stress
+/// test, not a server's life).
+pub const PACED_EVERY: Duration = Duration::from_millis(100);
 
 /// A UPS state of `VARS` variables: the usual ones, then numbered numeric ones.
 fn ups_state(i: usize) -> DriverState {
@@ -169,6 +174,22 @@ pub async fn rows(rnut_bin: &Path, dur: Duration) -> Vec<Row> {
         Goal::None,
         "",
     );
+    let mut paced = Row::new(
+        format!(
+            "/metrics scrape p99, {CLIENTS} clients each polling every {} ms",
+            PACED_EVERY.as_millis()
+        ),
+        Goal::Below(0.010),
+        "< 10 ms",
+    );
+    let mut paced_getvar = Row::new(
+        format!(
+            "GET VAR p99, {CLIENTS} clients every {} ms: no scraping / scraped",
+            PACED_EVERY.as_millis()
+        ),
+        Goal::None,
+        "",
+    );
     let na = || Cell::Na("C upsd has no HTTP side".into());
     for row in [
         &mut scrape,
@@ -177,6 +198,8 @@ pub async fn rows(rnut_bin: &Path, dur: Duration) -> Vec<Row> {
         &mut alone,
         &mut churn,
         &mut churn_getvar,
+        &mut paced,
+        &mut paced_getvar,
     ] {
         row.c = na();
     }
@@ -203,6 +226,14 @@ pub async fn rows(rnut_bin: &Path, dur: Duration) -> Vec<Row> {
                 format!("{} (p50 {})", ms(m.churn_p99), ms(m.churn_p50)),
             );
             churn_getvar.rnut = Cell::Value(m.churn_getvar_p99, ms(m.churn_getvar_p99));
+            paced.rnut = Cell::Value(
+                m.paced_p99,
+                format!("{} (p50 {})", ms(m.paced_p99), ms(m.paced_p50)),
+            );
+            paced_getvar.rnut = Cell::Value(
+                m.paced_busy_p99,
+                format!("{} / {}", ms(m.paced_quiet_p99), ms(m.paced_busy_p99)),
+            );
         }
         Err(e) => {
             let why = format!("{e:#}");
@@ -213,12 +244,23 @@ pub async fn rows(rnut_bin: &Path, dur: Duration) -> Vec<Row> {
                 &mut alone,
                 &mut churn,
                 &mut churn_getvar,
+                &mut paced,
+                &mut paced_getvar,
             ] {
                 row.rnut = Cell::Na(why.clone());
             }
         }
     }
-    vec![scrape, quiet, busy, churn, churn_getvar, alone]
+    vec![
+        scrape,
+        quiet,
+        busy,
+        churn,
+        churn_getvar,
+        paced,
+        paced_getvar,
+        alone,
+    ]
 }
 
 /// Scrapes back to back without NUT clients, for the cost of one scrape.
@@ -238,6 +280,11 @@ struct Measured {
     scrape_bytes: usize,
     quiet_p99: f64,
     busy_p99: f64,
+    /// With the clients paced at PACED_EVERY: scrapes, and GET VAR without / with scraping.
+    paced_p99: f64,
+    paced_p50: f64,
+    paced_quiet_p99: f64,
+    paced_busy_p99: f64,
 }
 
 async fn measure(rnut_bin: &Path, dur: Duration) -> Result<Measured> {
@@ -282,11 +329,19 @@ async fn measure(rnut_bin: &Path, dur: Duration) -> Result<Measured> {
     }
     wait_all_fresh(http).await?;
 
-    let quiet = poll(nut, dur, None).await?;
-    let busy = poll(nut, dur, Some(http)).await?;
+    let quiet = poll(nut, dur, None, None).await?;
+    let busy = poll(nut, dur, Some(http), None).await?;
     flags.churn.store(true, Ordering::Relaxed);
-    let churned = poll(nut, dur, Some(http)).await?;
+    let churned = poll(nut, dur, Some(http), None).await?;
     flags.churn.store(false, Ordering::Relaxed);
+    // The churn just changed every UPS: one scrape first, so the paced rows start, like the
+    // first ones, from what upsd made for unchanged UPSes (the churn row is the other case).
+    tokio::task::spawn_blocking(move || scrape(http))
+        .await
+        .context("scrape task")??;
+    let paced_quiet = poll(nut, dur, None, Some(PACED_EVERY)).await?;
+    let paced_busy = poll(nut, dur, Some(http), Some(PACED_EVERY)).await?;
+    let (paced_scrapes, _) = paced_busy.1.context("scrapes")?;
     let (churn_scrapes, _) = churned.1.context("scrapes")?;
     let (scrapes, bytes) = busy.1.context("scrapes")?;
     let pid = upsd.pid();
@@ -305,6 +360,10 @@ async fn measure(rnut_bin: &Path, dur: Duration) -> Result<Measured> {
         scrape_bytes: bytes,
         quiet_p99: quantile(&quiet.0, 0.99),
         busy_p99: quantile(&busy.0, 0.99),
+        paced_p99: quantile(&paced_scrapes, 0.99),
+        paced_p50: quantile(&paced_scrapes, 0.5),
+        paced_quiet_p99: quantile(&paced_quiet.0, 0.99),
+        paced_busy_p99: quantile(&paced_busy.0, 0.99),
     })
 }
 
@@ -405,11 +464,14 @@ fn scrape_alone(http: std::net::SocketAddr, pid: u32) -> Result<(Vec<f64>, f64)>
 type Polled = (Vec<f64>, Option<(Vec<f64>, usize)>);
 
 /// `CLIENTS` connections polling GET VAR for `dur` (their latencies), and with `http` a
-/// scraper every SCRAPE_EVERY meanwhile (its latencies and the body size).
+/// scraper every SCRAPE_EVERY meanwhile (its latencies and the body size). Without `pace`
+/// a client asks again as soon as it is answered; with it, once per `pace` (the clients'
+/// starts spread over one period).
 async fn poll(
     nut: std::net::SocketAddr,
     dur: Duration,
     http: Option<std::net::SocketAddr>,
+    pace: Option<Duration>,
 ) -> Result<Polled> {
     let stop = Arc::new(AtomicBool::new(false));
     let mut tasks = Vec::with_capacity(CLIENTS);
@@ -423,7 +485,16 @@ async fn poll(
             let req = format!("GET VAR u{:03} ups.load\n", c % UPSES);
             let mut line = String::new();
             let mut lat = Vec::new();
+            let mut ticks = pace.map(|p| {
+                let start = tokio::time::Instant::now() + p.mul_f64(c as f64 / CLIENTS as f64);
+                let mut i = tokio::time::interval_at(start, p);
+                i.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                i
+            });
             while !stop.load(Ordering::Relaxed) {
+                if let Some(i) = ticks.as_mut() {
+                    i.tick().await;
+                }
                 let t = Instant::now();
                 w.write_all(req.as_bytes()).await?;
                 line.clear();

@@ -85,11 +85,6 @@ pub fn sec1_to_pkcs8(sec1: &[u8]) -> Result<Vec<u8>, DerError> {
     Ok(tlv(0x30, &inner))
 }
 
-/// PEM armour lives in [`crate::pem::encode`]; this name stays for the end-to-end tests
-/// until they are restructured (issue 19).
-#[doc(hidden)]
-pub use crate::pem::encode as pem;
-
 #[cfg(test)]
 mod tests {
     use super::*;

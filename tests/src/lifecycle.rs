@@ -115,8 +115,8 @@ impl CliPki {
         from: nut_certutil::time::OffsetDateTime,
         to: nut_certutil::time::OffsetDateTime,
     ) {
-        use nut_certutil::der::pem;
         use nut_certutil::keys::{KeyAlgorithm, PrivateKey};
+        use nut_certutil::pem::encode as pem;
         use nut_certutil::pki::{CertProfile, issue};
         let (ca, ca_key) = self.ca_material();
         let key = PrivateKey::generate(KeyAlgorithm::EcdsaP256).expect("key");

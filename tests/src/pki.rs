@@ -8,8 +8,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use nut_certutil::der::pem;
 use nut_certutil::keys::{KeyAlgorithm, PrivateKey};
+use nut_certutil::pem::encode as pem;
 use nut_certutil::pki::{CertProfile, CertRole, issue, self_signed};
 use nut_certutil::rustls;
 use nut_certutil::store::Store;

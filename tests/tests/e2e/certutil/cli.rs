@@ -675,8 +675,8 @@ fn killed_in_the_middle_of_imports_the_store_stays_consistent() {
             d.join(format!("c{i}.pem")),
             format!(
                 "{}{}",
-                nut_certutil::der::pem("CERTIFICATE", &der),
-                nut_certutil::der::pem("PRIVATE KEY", k.pkcs8_der())
+                nut_certutil::pem::encode("CERTIFICATE", &der),
+                nut_certutil::pem::encode("PRIVATE KEY", k.pkcs8_der())
             ),
         )
         .expect("write");

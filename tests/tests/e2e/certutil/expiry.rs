@@ -218,8 +218,8 @@ fn upsmon_warns_about_certificates_expiring_in_10_days_and_notifies_only_when_as
 /// The root of upsd's own chain (what its clients trust) is watched too, at CERTREQUEST NO.
 #[test]
 fn a_ca_of_upsds_chain_expiring_soon_is_warned_about() {
-    use nut_certutil::der::pem;
     use nut_certutil::keys::{KeyAlgorithm, PrivateKey};
+    use nut_certutil::pem::encode as pem;
     use nut_certutil::pki::{CertProfile, CertRole, issue, self_signed};
     let now = OffsetDateTime::now_utc();
     let (mut stack, _pki) = stack_with_identity(

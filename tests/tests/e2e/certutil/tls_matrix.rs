@@ -350,8 +350,8 @@ fn pinned_peer_and_distrusted_ca() {
         &pem,
         format!(
             "{}{}",
-            nut_certutil::der::pem("CERTIFICATE", &self_signed),
-            nut_certutil::der::pem("PRIVATE KEY", key.pkcs8_der())
+            nut_certutil::pem::encode("CERTIFICATE", &self_signed),
+            nut_certutil::pem::encode("PRIVATE KEY", key.pkcs8_der())
         ),
     )
     .expect("write");

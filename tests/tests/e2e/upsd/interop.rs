@@ -8,7 +8,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use nut_certutil::der::pem;
+use nut_certutil::pem::encode as pem;
 use rnut_tests::process::Logged;
 use rnut_tests::upsd::pki::{SERVER_NICK, STORE_PASSWORD, TestPki};
 use rnut_tests::upsd::*;
