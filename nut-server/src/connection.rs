@@ -306,7 +306,6 @@ fn wait_removed(signal: &mut Option<RemovedSignal>) -> impl Future<Output = ()> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::context::Reloadable;
     use crate::registry::UpsRegistry;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -316,17 +315,7 @@ mod tests {
             Duration::from_secs(15),
             Duration::from_secs(3600),
         );
-        let users = nut_core::config::UpsdUsers::parse("", std::path::Path::new("upsd.users"))
-            .expect("users");
-        let reloadable = Reloadable {
-            users: Arc::new(users),
-            hosts: Arc::new(crate::auth::hosts_access::HostsAccess::permissive()),
-            descriptions: Arc::new(crate::descriptions::Descriptions::default()),
-            tls: None,
-            require_login_for_reads: false,
-            cert_expiry: None,
-        };
-        ServerContext::new(registry, reloadable)
+        ServerContext::for_tests(registry)
     }
 
     /// A client connected to one connection served by [`serve`], and the shutdown trigger

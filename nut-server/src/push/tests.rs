@@ -10,7 +10,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::time::Instant;
 
 use crate::connection::{WRITE_TIMEOUT, serve};
-use crate::context::{Reloadable, ServerContext};
+use crate::context::ServerContext;
 use crate::registry::{Ups, UpsRegistry};
 
 fn context_with_ups(shutdown: &crate::shutdown::Shutdown) -> (Arc<ServerContext>, Arc<Ups>) {
@@ -37,19 +37,7 @@ fn context_with_ups(shutdown: &crate::shutdown::Shutdown) -> (Arc<ServerContext>
         live.last_heard = std::time::Instant::now();
         live.state.apply(&DriverMessage::DataOk);
     }
-    let users =
-        nut_core::config::UpsdUsers::parse("", std::path::Path::new("upsd.users")).expect("users");
-    let ctx = ServerContext::new(
-        registry,
-        Reloadable {
-            users: Arc::new(users),
-            hosts: Arc::new(crate::auth::hosts_access::HostsAccess::permissive()),
-            descriptions: Arc::new(crate::descriptions::Descriptions::default()),
-            tls: None,
-            require_login_for_reads: false,
-            cert_expiry: None,
-        },
-    );
+    let ctx = ServerContext::for_tests(registry);
     (ctx, ups)
 }
 
