@@ -21,7 +21,7 @@ use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
 use crate::conn::TlsClient;
 use crate::load::{Target, tls_sessions};
-use crate::median;
+use crate::rows::median;
 use crate::setup::{Impl, Server, World, get_var_line, list_var_line, spawn_server};
 use crate::table::{Cell, Goal, Row, thousands};
 
