@@ -7,6 +7,11 @@
 //! fixed response writer ([`response`]) are all it takes, with every bound in plain sight
 //! and no new dependency tree in upsd.
 //!
+//! It runs on a single-threaded tokio runtime of its own thread (`upsd-http`), beside the
+//! runtimes serving NUT sessions: with the listener on the main runtime, a scrape's accept,
+//! head and write each waited their turn behind up to half the busy NUT sessions (scrape
+//! p99 10.5-52 ms flat out on 2 cores; 8.4-10.3 ms on its own thread, docs/BENCHMARKS.md).
+//!
 //! It can never slow the NUT port: connections are capped by `HTTP_MAXCONN` (a semaphore of
 //! its own, apart from MAXCONN; past it a connection is closed at once), a request head is
 //! at most [`request::MAX_HEAD`] bytes and must arrive within [`REQUEST_TIMEOUT`], a TLS
@@ -145,16 +150,39 @@ pub fn spawn(
 ) -> std::io::Result<()> {
     let permits = Arc::new(Semaphore::new(maxconn));
     reload::spawn(shared.clone(), shutdown.clone())?;
+    let runtime = own_thread(shutdown)?;
     for l in listeners {
-        let l = TcpListener::from_std(l)?;
-        tokio::spawn(accept_loop(
-            l,
-            shared.clone(),
-            permits.clone(),
-            shutdown.clone(),
-        ));
+        let (shared, permits, shutdown) = (shared.clone(), permits.clone(), shutdown.clone());
+        runtime.spawn(async move {
+            match TcpListener::from_std(l) {
+                Ok(l) => accept_loop(l, shared, permits, shutdown).await,
+                Err(e) => tracing::error!("HTTP: cannot serve a listener: {e}"),
+            }
+        });
     }
     Ok(())
+}
+
+/// A single-threaded runtime on a thread of its own ("upsd-http") for the HTTP side, until
+/// upsd stops. The NUT sessions' runtimes never queue a scrape's steps (accept, head,
+/// write) behind their own busy sessions, and a scrape never waits behind them.
+fn own_thread(shutdown: &Shutdown) -> std::io::Result<tokio::runtime::Handle> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let handle = rt.handle().clone();
+    let mut stop = shutdown.clone();
+    // The caller's log sink (upsd's global one, or a test's own) goes with the thread.
+    let log = tracing::dispatcher::get_default(Clone::clone);
+    std::thread::Builder::new()
+        .name("upsd-http".into())
+        .spawn(move || {
+            tracing::dispatcher::with_default(&log, || {
+                rt.block_on(stop.recv());
+                rt.shutdown_timeout(Duration::from_millis(200));
+            })
+        })?;
+    Ok(handle)
 }
 
 async fn accept_loop(

@@ -31,6 +31,14 @@ fn seq_file_steps_ol_ob_ob_lb_with_timers_and_a_late_reader_sees_the_current_sta
         Some(r#"SETINFO ups.status "OB""#)
     );
     let ob_at = Instant::now();
+    // The step's second line: a dump taken between the two lines of one step would show
+    // OB with the old charge (the driver applies a step line by line; C applies it whole).
+    assert_eq!(
+        first
+            .wait_line(T, |l| l.starts_with("SETINFO battery.charge "))
+            .as_deref(),
+        Some(r#"SETINFO battery.charge "80""#)
+    );
 
     // A reader connecting mid-sequence gets the current state, then the next step.
     let mut late = RawReader::connect(&tree.socket("t"));
