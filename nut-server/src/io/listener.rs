@@ -1,6 +1,7 @@
 //! Binding the LISTEN addresses. Done synchronously before the runtime starts and before the
 //! privilege drop, so `-u` can give up root once the ports are held. Each bound address is
-//! logged as `listening on <addr>` (tests bind port 0 and read the real port from that line).
+//! logged as `listening on <addr>` (the end-to-end harness reads the address from that line;
+//! LISTEN refuses port 0, a likely mistake in a real config, so tests pick a free port first).
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, ToSocketAddrs};
 
