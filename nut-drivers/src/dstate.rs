@@ -36,6 +36,9 @@ struct Hub {
 #[derive(Debug, Clone)]
 pub struct Dstate {
     hub: Arc<Mutex<Hub>>,
+    /// Held for a whole update ([`Dstate::update`]) and by every reply to a reader, so a
+    /// dump is served between two updates, never inside one.
+    updates: Arc<Mutex<()>>,
 }
 
 impl Default for Dstate {
@@ -66,7 +69,17 @@ impl Dstate {
                 next_id: 1,
                 status: StatusBuf::default(),
             })),
+            updates: Arc::new(Mutex::new(())),
         }
+    }
+
+    /// Run `f` as one update: a reader's `DUMPALL` waits until it is done, so it never shows
+    /// half of it (OB with the old charge), as with a C driver, which serves its sockets
+    /// between two updates. Broadcasts still leave as each change is made. `f` must not wait
+    /// on a device: dumps wait for it.
+    pub fn update<R>(&self, f: impl FnOnce(&Dstate) -> R) -> R {
+        let _whole = self.updates.lock().unwrap_or_else(PoisonError::into_inner);
+        f(self)
     }
 
     fn lock(&self) -> MutexGuard<'_, Hub> {
@@ -350,6 +363,7 @@ impl Dstate {
         id: u64,
         make: impl FnOnce(&DriverState) -> Vec<DriverMessage>,
     ) -> bool {
+        let _between_updates = self.updates.lock().unwrap_or_else(PoisonError::into_inner);
         let mut hub = self.lock();
         let mut text = String::new();
         for msg in make(&hub.state) {
@@ -449,6 +463,42 @@ mod tests {
         drop(rx);
         assert!(d.setinfo("a", "1"));
         assert_eq!(d.reader_count(), 0);
+    }
+
+    /// A dump asked for while an update is under way shows all of it, or (had it come
+    /// first) none of it; never only the first change.
+    #[test]
+    fn a_dump_never_shows_half_an_update() {
+        let d = Dstate::new();
+        d.setinfo("ups.status", "OL");
+        d.setinfo("battery.charge", "100");
+        let (tx, mut rx) = mpsc::channel(16);
+        let id = d.add_reader(reader(tx));
+        d.set_broadcast(id, false);
+        let (started_tx, started_rx) = std::sync::mpsc::channel();
+        let dumper = {
+            let d = d.clone();
+            std::thread::spawn(move || {
+                started_rx.recv().expect("the update started");
+                assert!(d.reply_with(id, |s| s.dump_all()));
+            })
+        };
+        d.update(|d| {
+            d.setinfo("ups.status", "OB");
+            started_tx.send(()).expect("dumper waiting");
+            // Not synchronisation: the dump may or may not reach the lock within these
+            // 100 ms; either way it must not see OB without 80. Without the lock it runs
+            // now, between the two changes, and the test fails.
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            d.setinfo("battery.charge", "80");
+        });
+        dumper.join().expect("dumper");
+        let dump = rx.try_recv().expect("dump");
+        assert!(
+            dump.contains("SETINFO ups.status \"OB\"")
+                && dump.contains("SETINFO battery.charge \"80\""),
+            "{dump}"
+        );
     }
 
     fn reader(tx: mpsc::Sender<Chunk>) -> ReaderTx {

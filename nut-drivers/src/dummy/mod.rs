@@ -325,7 +325,7 @@ impl DeviceBackend for DummyUps {
                 }
             }
             let mode = self.mode.unwrap_or(Mode::Loop);
-            Self::step(seq, d, mode);
+            d.update(|d| Self::step(seq, d, mode));
         }
         d.addcmd("load.off");
         d.dataok();
@@ -366,7 +366,7 @@ impl DeviceBackend for DummyUps {
         }
         if let Some(seq) = self.seq.as_mut() {
             if !(mode == Mode::Once && seq.finished) {
-                Self::step(seq, d, mode);
+                d.update(|d| Self::step(seq, d, mode));
             }
         }
         Ok(())
