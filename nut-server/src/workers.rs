@@ -26,6 +26,25 @@ pub struct Workers {
     _exit: watch::Sender<()>,
 }
 
+/// A single-threaded runtime on a thread of its own named `name`, serving what is spawned
+/// on it (through the returned handle) until `until` completes. The caller's log sink goes
+/// with the thread (upsd's global one, or a test's own).
+pub fn runtime_thread<F>(name: String, until: F) -> std::io::Result<Handle>
+where
+    F: Future + Send + 'static,
+{
+    let rt = Builder::new_current_thread().enable_all().build()?;
+    let handle = rt.handle().clone();
+    let log = tracing::dispatcher::get_default(Clone::clone);
+    std::thread::Builder::new().name(name).spawn(move || {
+        tracing::dispatcher::with_default(&log, || {
+            rt.block_on(until);
+            rt.shutdown_timeout(std::time::Duration::from_millis(200));
+        })
+    })?;
+    Ok(handle)
+}
+
 impl Workers {
     /// The current runtime plus `extra` more, each on a thread of its own. Must be called
     /// from within a runtime.
@@ -33,22 +52,13 @@ impl Workers {
         let (exit_tx, exit_rx) = watch::channel(());
         let mut handles = vec![Handle::current()];
         for i in 0..extra {
-            let rt = Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .context("cannot start a serving runtime")?;
-            handles.push(rt.handle().clone());
             let mut exit = exit_rx.clone();
-            std::thread::Builder::new()
-                .name(format!("upsd-worker-{}", i + 1))
-                .spawn(move || {
-                    // Serve spawned connections until the server is done with this runtime.
-                    rt.block_on(async move {
-                        let _ = exit.changed().await;
-                    });
-                    rt.shutdown_timeout(std::time::Duration::from_millis(200));
-                })
-                .context("cannot start a serving thread")?;
+            // Serve spawned connections until the server is done with this runtime.
+            let handle = runtime_thread(format!("upsd-worker-{}", i + 1), async move {
+                let _ = exit.changed().await;
+            })
+            .context("cannot start a serving runtime")?;
+            handles.push(handle);
         }
         Ok(Workers {
             handles,

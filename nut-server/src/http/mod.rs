@@ -150,7 +150,11 @@ pub fn spawn(
 ) -> std::io::Result<()> {
     let permits = Arc::new(Semaphore::new(maxconn));
     reload::spawn(shared.clone(), shutdown.clone())?;
-    let runtime = own_thread(shutdown)?;
+    // A runtime of its own: the NUT sessions' runtimes never queue a scrape's steps
+    // (accept, head, write) behind their busy sessions, and a scrape never waits behind them.
+    let mut stop = shutdown.clone();
+    let runtime =
+        crate::workers::runtime_thread("upsd-http".into(), async move { stop.recv().await })?;
     for l in listeners {
         let (shared, permits, shutdown) = (shared.clone(), permits.clone(), shutdown.clone());
         runtime.spawn(async move {
@@ -161,28 +165,6 @@ pub fn spawn(
         });
     }
     Ok(())
-}
-
-/// A single-threaded runtime on a thread of its own ("upsd-http") for the HTTP side, until
-/// upsd stops. The NUT sessions' runtimes never queue a scrape's steps (accept, head,
-/// write) behind their own busy sessions, and a scrape never waits behind them.
-fn own_thread(shutdown: &Shutdown) -> std::io::Result<tokio::runtime::Handle> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let handle = rt.handle().clone();
-    let mut stop = shutdown.clone();
-    // The caller's log sink (upsd's global one, or a test's own) goes with the thread.
-    let log = tracing::dispatcher::get_default(Clone::clone);
-    std::thread::Builder::new()
-        .name("upsd-http".into())
-        .spawn(move || {
-            tracing::dispatcher::with_default(&log, || {
-                rt.block_on(stop.recv());
-                rt.shutdown_timeout(Duration::from_millis(200));
-            })
-        })?;
-    Ok(handle)
 }
 
 async fn accept_loop(
